@@ -1,0 +1,122 @@
+"""Load a YAML scenario and turn every failure into one clear :class:`ScenarioError`.
+
+The message names the file, the line, the field path, the offending value and what is allowed,
+e.g.::
+
+    scenarios/x.yaml, line 14, field traffic.raids[0].count: got -3; Input should be greater
+    than or equal to 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from dronewall.errors import ScenarioError
+from dronewall.scenario.model import Scenario
+
+
+def _loc_line(doc: Any, loc: tuple[Any, ...]) -> tuple[int | None, Any, bool]:
+    """Follow a pydantic error location through the ruamel document.
+
+    Returns (1-based line or None, value found at that location, whether it was found).
+    The line is that of the deepest key or item that exists.
+    """
+    node, line, found = doc, None, True
+    for part in loc:
+        if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
+            ln = node.lc.key(part)[0]
+            line = ln + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            ln = node.lc.item(part)[0]
+            line = ln + 1
+            node = node[part]
+        elif isinstance(part, str) and part in {"radar", "acoustic", "acoustic_grid", "rf",
+                                                 "eoir", "adsb", "remote_id"}:
+            continue  # discriminated-union tag inserted by pydantic
+        else:
+            found = False
+            break
+    return line, node, found
+
+
+def _fmt_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in {"radar", "acoustic", "acoustic_grid", "rf", "eoir", "adsb", "remote_id",
+                      "function-after[_check(), RaidSpec]"} or "function-" in str(part):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, (CommentedMap, dict)):
+        return "a mapping with keys " + ", ".join(map(str, list(v)[:8]))
+    if isinstance(v, (CommentedSeq, list)):
+        s = repr(list(v))
+    else:
+        s = repr(v)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Parse scenario YAML text; ``source`` names it in errors."""
+    yaml = YAML(typ="rt")
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{source}{line}: not valid YAML: {e.problem or e.context}. "
+                            "Check indentation, colons and brackets.") from None
+    except YAMLError as e:
+        raise ScenarioError(f"{source}: not valid YAML: {e}") from None
+    if not isinstance(doc, CommentedMap):
+        raise ScenarioError(f"{source}: a scenario must be a YAML mapping (name:, time:, origin:, "
+                            f"...), got {type(doc).__name__}")
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as exc:
+        errs = exc.errors(include_url=False)
+        parts = []
+        for err in errs[:5]:
+            loc = tuple(err["loc"])
+            line, value, found = _loc_line(doc, loc)
+            where = f"line {line}" if line is not None else "top level"
+            field = _fmt_loc(loc)
+            if err["type"] == "extra_forbidden":
+                msg = (f"{where}, field {field}: unknown key (typo?); it is not allowed here")
+            elif err["type"] == "missing":
+                msg = f"{where}, field {field}: required field is missing"
+            else:
+                got = f"got {_short(value)}; " if found else ""
+                msg = f"{where}, field {field}: {got}{err['msg']}"
+            parts.append(msg)
+        more = f" (and {len(errs) - 5} more errors)" if len(errs) > 5 else ""
+        raise ScenarioError(f"{source}: invalid scenario: " + "; ".join(parts) + more + ".") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario YAML file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: scenario file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{p}: is a directory, expected a scenario YAML file") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{p}: not UTF-8 text (byte {e.start}); expected a YAML file") from None
+    except OSError as e:
+        raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
+    return parse_scenario(text, str(p))

@@ -1,0 +1,463 @@
+"""Scenario file schema (pydantic v2). Unknown keys are errors: typos must not pass silently.
+
+Positions in scenario files are WGS84 ``[lat_deg, lon_deg]`` or ``[lat_deg, lon_deg, alt_m]``
+lists; times are seconds relative to ``time.start`` unless stated. See ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dronewall.catalog import PLATFORMS, MotionModel
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_latlon(v: list[float], n_max: int) -> list[float]:
+    if not 2 <= len(v) <= n_max:
+        raise ValueError(f"expected [lat_deg, lon_deg{', alt_m' if n_max == 3 else ''}], "
+                         f"got {len(v)} numbers")
+    if not -90.0 <= v[0] <= 90.0:
+        raise ValueError(f"latitude {v[0]} outside [-90, 90] degrees")
+    if not -180.0 <= v[1] <= 180.0:
+        raise ValueError(f"longitude {v[1]} outside [-180, 180] degrees")
+    return v
+
+
+LatLon = Annotated[list[float], Field(description="[lat_deg, lon_deg]")]
+LatLonAlt = Annotated[list[float], Field(description="[lat_deg, lon_deg] or [lat_deg, lon_deg, alt_m]")]
+
+
+class TimeSpec(Strict):
+    start: datetime = Field(description="scenario epoch, ISO 8601 with time zone (UTC advised)")
+    duration_s: float = Field(gt=0, le=7 * 86400)
+    step_s: float = Field(gt=0, le=60, description="truth simulation step")
+
+    @field_validator("start")
+    @classmethod
+    def _tz(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("start needs a time zone, e.g. 2025-09-09T21:30:00Z")
+        return v.astimezone(timezone.utc)
+
+    @model_validator(mode="after")
+    def _step(self) -> TimeSpec:
+        if self.step_s > self.duration_s:
+            raise ValueError("step_s is longer than duration_s")
+        return self
+
+
+class Origin(Strict):
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_m: float = 0.0
+
+
+class Region(Strict):
+    lat_min: float = Field(ge=-90, le=90)
+    lat_max: float = Field(ge=-90, le=90)
+    lon_min: float = Field(ge=-180, le=180)
+    lon_max: float = Field(ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _order(self) -> Region:
+        if self.lat_min >= self.lat_max or self.lon_min >= self.lon_max:
+            raise ValueError("need lat_min < lat_max and lon_min < lon_max")
+        return self
+
+
+class Area(Strict):
+    """An area: a circle (``center`` + ``radius_m``) or a polygon of ``[lat, lon]`` vertices."""
+
+    center: LatLon | None = None
+    radius_m: float | None = Field(default=None, gt=0)
+    polygon: list[LatLon] | None = None
+
+    @field_validator("center")
+    @classmethod
+    def _c(cls, v: list[float] | None) -> list[float] | None:
+        return None if v is None else _check_latlon(v, 2)
+
+    @field_validator("polygon")
+    @classmethod
+    def _p(cls, v: list[list[float]] | None) -> list[list[float]] | None:
+        if v is None:
+            return None
+        if len(v) < 3:
+            raise ValueError("a polygon needs at least 3 vertices")
+        return [_check_latlon(p, 2) for p in v]
+
+    @model_validator(mode="after")
+    def _one(self) -> Area:
+        circle = self.center is not None or self.radius_m is not None
+        if circle and self.polygon is not None:
+            raise ValueError("give either center + radius_m or polygon, not both")
+        if not circle and self.polygon is None:
+            raise ValueError("an area needs center + radius_m or polygon")
+        if circle and (self.center is None or self.radius_m is None):
+            raise ValueError("a circular area needs both center and radius_m")
+        return self
+
+
+ZoneKind = Literal["sovereign", "airport", "infrastructure", "no_fire", "engagement", "custom"]
+
+
+class ZoneSpec(Strict):
+    """A zone: a GeoJSON ``file`` (relative to the scenario file), or one inline zone."""
+
+    file: str | None = None
+    id: str | None = None
+    kind: ZoneKind | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    name: str | None = None
+    area: Area | None = None
+    floor_m: float | None = None
+    ceiling_m: float | None = None
+
+    @model_validator(mode="after")
+    def _form(self) -> ZoneSpec:
+        if self.file is not None:
+            extra = [k for k in ("id", "kind", "country", "name", "area") if getattr(self, k)]
+            if extra:
+                raise ValueError(f"a zone with 'file' takes no inline fields ({', '.join(extra)})")
+            return self
+        if self.id is None or self.kind is None or self.area is None:
+            raise ValueError("an inline zone needs id, kind and area (or give 'file')")
+        if self.kind == "sovereign" and self.country is None:
+            raise ValueError("a sovereign zone needs country (ISO 3166 alpha-3)")
+        if self.floor_m is not None and self.ceiling_m is not None and self.floor_m >= self.ceiling_m:
+            raise ValueError("floor_m must be below ceiling_m")
+        return self
+
+
+# --------------------------------------------------------------------------- sensors
+
+class _SensorBase(Strict):
+    id: str = Field(min_length=1)
+    position: LatLon
+    height_m: float = Field(default=10.0, ge=0, le=1000, description="mast height above ground")
+
+    @field_validator("position")
+    @classmethod
+    def _pos(cls, v: list[float]) -> list[float]:
+        return _check_latlon(v, 2)
+
+
+class RadarSpec(_SensorBase):
+    """Surveillance radar. Detection from the radar equation, calibrated by a reference point:
+    ``pd_ref`` against ``rcs_ref_m2`` at ``range_ref_m`` (Swerling 1 by default)."""
+
+    type: Literal["radar"]
+    range_ref_m: float = Field(default=20_000.0, gt=0)
+    rcs_ref_m2: float = Field(default=1.0, gt=0)
+    pd_ref: float = Field(default=0.9, gt=0, lt=1)
+    pfa: float = Field(default=1e-6, gt=0, lt=0.1, description="per resolution cell")
+    swerling: Literal[0, 1, 3] = 1
+    max_range_m: float = Field(default=60_000.0, gt=0, description="instrumented range")
+    min_range_m: float = Field(default=200.0, ge=0)
+    sector_deg: list[float] = Field(default=[0.0, 360.0], description="[az_start, az_end] clockwise")
+    max_elevation_deg: float = Field(default=60.0, gt=0, le=90)
+    scan_period_s: float = Field(default=2.0, gt=0)
+    sigma_range_m: float = Field(default=15.0, gt=0)
+    sigma_az_deg: float = Field(default=0.5, gt=0)
+    sigma_el_deg: float = Field(default=1.0, gt=0)
+    sigma_range_rate_mps: float | None = Field(default=1.0, gt=0, description="None: no Doppler")
+    false_alarms_per_scan: float = Field(default=2.0, ge=0, description="Poisson mean in the covered volume")
+
+
+class AcousticParams(Strict):
+    environment: Literal["rural", "urban"] = "rural"
+    detection_snr_db: float = Field(default=6.0, description="SNR at Pd = 0.5")
+    sigma_bearing_deg: float = Field(default=5.0, gt=0, le=45)
+    report_period_s: float = Field(default=1.0, gt=0)
+    false_alarms_per_hour: float = Field(default=1.0, ge=0)
+    height_m: float = Field(default=4.0, ge=0, le=100)
+
+
+class AcousticNodeSpec(_SensorBase, AcousticParams):
+    type: Literal["acoustic"]
+    height_m: float = Field(default=4.0, ge=0, le=100)
+
+
+class AcousticGridSpec(AcousticParams):
+    """A regular grid of acoustic nodes over ``area`` (Sky Fortress-like deployment)."""
+
+    type: Literal["acoustic_grid"]
+    id: str = Field(min_length=1, description="prefix; nodes are named <id>-<k>")
+    area: Area
+    spacing_m: float = Field(gt=50, le=100_000)
+    max_nodes: int = Field(default=20_000, gt=0)
+
+
+class RFSpec(_SensorBase):
+    type: Literal["rf"]
+    range_m: float = Field(default=5_000.0, gt=0, description="range at which Pd = 0.5")
+    pd_max: float = Field(default=0.95, gt=0, le=1)
+    sigma_bearing_deg: float = Field(default=3.0, gt=0, le=45)
+    report_period_s: float = Field(default=1.0, gt=0)
+    false_alarms_per_hour: float = Field(default=0.5, ge=0)
+
+
+class EOIRSpec(_SensorBase):
+    type: Literal["eoir"]
+    fov_az_deg: list[float] = Field(default=[0.0, 360.0], description="[az_start, az_end] clockwise")
+    fov_el_deg: list[float] = Field(default=[-5.0, 60.0])
+    max_range_m: float = Field(default=5_000.0, gt=0)
+    pd: float = Field(default=0.8, gt=0, le=1)
+    sigma_deg: float = Field(default=0.1, gt=0)
+    report_period_s: float = Field(default=1.0, gt=0)
+    false_alarms_per_hour: float = Field(default=0.5, ge=0)
+    confusion: dict[str, dict[str, float]] | None = Field(
+        default=None, description="P(label | true class); rows must sum to 1")
+
+
+class CooperativeSpec(_SensorBase):
+    """ADS-B ground receiver or Remote ID receiver."""
+
+    type: Literal["adsb", "remote_id"]
+    range_m: float = Field(default=300_000.0, gt=0)
+    report_period_s: float = Field(default=1.0, gt=0)
+    sigma_m: float = Field(default=10.0, gt=0, description="GNSS position error per axis")
+    p_receive: float = Field(default=0.95, gt=0, le=1)
+
+
+SensorSpec = Annotated[
+    Union[RadarSpec, AcousticNodeSpec, AcousticGridSpec, RFSpec, EOIRSpec, CooperativeSpec],
+    Field(discriminator="type"),
+]
+
+
+class EffectorSpec(Strict):
+    """Placeholder until the engagement issue: where an effector stands and what it is."""
+
+    id: str = Field(min_length=1)
+    type: str = Field(min_length=1, description="effector catalogue key (engagement issue)")
+    position: LatLon
+    count: int = Field(default=1, ge=1)
+
+    @field_validator("position")
+    @classmethod
+    def _pos(cls, v: list[float]) -> list[float]:
+        return _check_latlon(v, 2)
+
+
+# --------------------------------------------------------------------------- traffic
+
+def _platform_key(v: str) -> str:
+    if v not in PLATFORMS:
+        raise ValueError(f"unknown platform {v!r}; allowed: {', '.join(sorted(PLATFORMS))}")
+    return v
+
+
+def _waypoints(v: list[list[float]]) -> list[list[float]]:
+    if len(v) < 1:
+        raise ValueError("a route needs at least one waypoint")
+    return [_check_latlon(p, 3) for p in v]
+
+
+class _Mover(Strict):
+    id: str = Field(min_length=1)
+    platform: str
+    speed_mps: float | None = Field(default=None, gt=0, le=1000)
+    altitude_m: float | None = Field(default=None, ge=0, le=30_000)
+    rcs_m2: float | None = Field(default=None, gt=0)
+
+    @field_validator("platform")
+    @classmethod
+    def _pk(cls, v: str) -> str:
+        return _platform_key(v)
+
+
+class RaidSpec(_Mover):
+    """``count`` platforms launched from ``launch`` between ``window_s`` [t0, t1], at least
+    ``spacing_s`` apart, following ``route`` (shared, with lateral spread) or heading to a random
+    point of ``target``. Non-cooperative unless ``adsb``/``remote_id`` is set."""
+
+    count: int = Field(ge=1, le=100_000)
+    launch: Area
+    window_s: list[float] = Field(description="[t0, t1] seconds after start")
+    spacing_s: float = Field(default=0.0, ge=0)
+    route: list[LatLonAlt] | None = None
+    route_spread_m: float = Field(default=2_000.0, ge=0)
+    target: Area | None = None
+    adsb: bool = False
+    remote_id: bool = False
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, v: list[list[float]] | None) -> list[list[float]] | None:
+        return None if v is None else _waypoints(v)
+
+    @model_validator(mode="after")
+    def _check(self) -> RaidSpec:
+        if len(self.window_s) != 2 or self.window_s[0] > self.window_s[1] or self.window_s[0] < 0:
+            raise ValueError("window_s must be [t0, t1] with 0 <= t0 <= t1")
+        if (self.route is None) == (self.target is None):
+            raise ValueError("give exactly one of route or target")
+        if self.spacing_s * (self.count - 1) > self.window_s[1] - self.window_s[0] + 1e-9:
+            raise ValueError(f"{self.count} launches spaced {self.spacing_s} s do not fit in "
+                             f"window_s {self.window_s}")
+        return self
+
+
+class AircraftSpec(_Mover):
+    """An individual route flown by ``count`` aircraft in trail/echelon formation
+    (e.g. three MiG-31s). Route waypoints may carry altitude."""
+
+    count: int = Field(default=1, ge=1, le=100)
+    formation_spacing_m: float = Field(default=1_500.0, ge=0)
+    start_s: float = Field(default=0.0, ge=0)
+    route: list[LatLonAlt]
+    adsb: bool = False
+    remote_id: bool = False
+    icao24: str | None = Field(default=None, pattern=r"^[0-9a-f]{6}$")
+    callsign: str | None = Field(default=None, max_length=8)
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, v: list[list[float]]) -> list[list[float]]:
+        return _waypoints(v)
+
+    @model_validator(mode="after")
+    def _check(self) -> AircraftSpec:
+        if len(self.route) < 2:
+            raise ValueError("an aircraft route needs at least 2 waypoints")
+        return self
+
+
+class FlowSpec(_Mover):
+    """Background cooperative traffic: ``count`` flights between two areas during ``window_s``."""
+
+    count: int = Field(ge=1, le=100_000)
+    entry: Area
+    exit: Area
+    window_s: list[float]
+    adsb: bool = True
+    remote_id: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> FlowSpec:
+        if len(self.window_s) != 2 or self.window_s[0] > self.window_s[1] or self.window_s[0] < 0:
+            raise ValueError("window_s must be [t0, t1] with 0 <= t0 <= t1")
+        return self
+
+
+class MultirotorSpec(_Mover):
+    """Multirotors around ``home``: ``hover`` (station keeping), ``patrol`` (random waypoints
+    within ``radius_m``) or ``dash`` (to ``dash_to`` at max speed, then hover)."""
+
+    count: int = Field(default=1, ge=1, le=10_000)
+    home: LatLon
+    radius_m: float = Field(default=500.0, gt=0)
+    pattern: Literal["hover", "patrol", "dash"] = "patrol"
+    dash_to: LatLon | None = None
+    window_s: list[float] = Field(default=[0.0, 1e9])
+    remote_id: bool = False
+    operator_offset_m: float = Field(default=300.0, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> MultirotorSpec:
+        if PLATFORMS[self.platform].motion != MotionModel.MULTIROTOR:
+            raise ValueError(f"platform {self.platform!r} is not a multirotor")
+        if self.pattern == "dash" and self.dash_to is None:
+            raise ValueError("pattern 'dash' needs dash_to")
+        if len(self.window_s) != 2 or self.window_s[0] > self.window_s[1]:
+            raise ValueError("window_s must be [t0, t1] with t0 <= t1")
+        return self
+
+
+class BirdSpec(Strict):
+    """``count`` birds or flocks (each one radar target) wandering erratically in ``area``."""
+
+    id: str = Field(min_length=1)
+    count: int = Field(ge=1, le=100_000)
+    area: Area
+    altitude_m: list[float] = Field(default=[20.0, 300.0], description="[min, max]")
+    speed_mps: list[float] = Field(default=[8.0, 16.0], description="[min, max]")
+    rcs_m2: float = Field(default=0.01, gt=0, description="per target; flocks larger")
+
+
+class TrafficSpec(Strict):
+    raids: list[RaidSpec] = []
+    aircraft: list[AircraftSpec] = []
+    flows: list[FlowSpec] = []
+    multirotors: list[MultirotorSpec] = []
+    birds: list[BirdSpec] = []
+
+
+class JammingSpec(Strict):
+    """GNSS jamming/spoofing area. A GNSS-navigated platform inside it steers with a course
+    error of ``bias_deg`` plus a navigation position error growing at ``drift_mps``."""
+
+    id: str = Field(min_length=1)
+    area: Area
+    window_s: list[float] = Field(default=[0.0, 1e9])
+    bias_deg: float = Field(default=20.0, ge=-180, le=180)
+    drift_mps: float = Field(default=5.0, ge=0, le=100)
+    drift_bearing_deg: float = Field(default=90.0)
+
+
+class SpoofSpec(Strict):
+    """Cooperative-report spoofing: ``ghost`` (a fake identity flying ``route``), ``offset``
+    (a real platform's reports shifted by ``offset_m`` toward ``bearing_deg``) or ``jump``
+    (positions jump by ``offset_m`` every ``period_s``)."""
+
+    id: str = Field(min_length=1)
+    kind: Literal["ghost", "offset", "jump"]
+    channel: Literal["adsb", "remote_id"] = "adsb"
+    platform_id: str | None = Field(default=None, description="victim platform (offset/jump)")
+    route: list[LatLonAlt] | None = None
+    speed_mps: float = Field(default=200.0, gt=0)
+    icao24: str | None = Field(default=None, pattern=r"^[0-9a-f]{6}$")
+    callsign: str | None = Field(default=None, max_length=8)
+    window_s: list[float] = Field(default=[0.0, 1e9])
+    offset_m: float = Field(default=5_000.0, ge=0)
+    bearing_deg: float = 0.0
+    period_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> SpoofSpec:
+        if self.kind == "ghost" and (self.route is None or len(self.route) < 2):
+            raise ValueError("a ghost needs a route of at least 2 waypoints")
+        if self.kind != "ghost" and self.platform_id is None:
+            raise ValueError(f"spoofing kind {self.kind!r} needs platform_id")
+        return self
+
+
+class Scenario(Strict):
+    """A complete scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    time: TimeSpec
+    origin: Origin
+    region: Region | None = None
+    zones: list[ZoneSpec] = []
+    sensors: list[SensorSpec] = []
+    effectors: list[EffectorSpec] = []
+    traffic: TrafficSpec = TrafficSpec()
+    jamming: list[JammingSpec] = []
+    spoofing: list[SpoofSpec] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scenario:
+        for what, items in (("sensor", self.sensors), ("effector", self.effectors),
+                            ("jamming", self.jamming), ("spoofing", self.spoofing)):
+            seen: set[str] = set()
+            for it in items:
+                if it.id in seen:
+                    raise ValueError(f"duplicate {what} id {it.id!r}")
+                seen.add(it.id)
+        t = self.traffic
+        seen = set()
+        for it in [*t.raids, *t.aircraft, *t.flows, *t.multirotors, *t.birds]:
+            if it.id in seen:
+                raise ValueError(f"duplicate traffic id {it.id!r}")
+            seen.add(it.id)
+        return self

@@ -1,0 +1,1 @@
+"""Truth simulation: platforms flying through the scenario (vectorised over all platforms)."""
