@@ -77,6 +77,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if e.context_mark is not None and e.problem_mark is not None \
+                and e.context_mark.line != e.problem_mark.line:
+            line += f" ({(e.context or 'in a construct').removeprefix('while parsing ')} started at line {e.context_mark.line + 1})"
         raise ScenarioError(f"{source}{line}: not valid YAML: {e.problem or e.context}. "
                             "Check indentation, colons and brackets.") from None
     except YAMLError as e:
@@ -92,6 +95,14 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         for err in errs[:5]:
             loc = tuple(err["loc"])
             line, value, found = _loc_line(doc, loc)
+            emsg = err["msg"].removeprefix("Value error, ")
+            if found and isinstance(value, CommentedMap) and err["type"] == "value_error":
+                # A whole-object rule: point at the key the message is about, when it names one.
+                first = emsg.split(" ", 1)[0].strip("',:")
+                if first in value:
+                    loc = (*loc, first)
+                    line, value, found = _loc_line(doc, loc)
+            err = {**err, "msg": emsg}
             where = f"line {line}" if line is not None else "top level"
             field = _fmt_loc(loc)
             if err["type"] == "extra_forbidden":

@@ -1,0 +1,1 @@
+"""Command line interface (thin; heavy modules are imported inside each command)."""

@@ -1,0 +1,138 @@
+"""``dronewall`` command line. Imports stay lazy so ``dronewall --help`` answers fast.
+
+Exit status: 0 success; 2 bad input (file, field or option; one-paragraph message, no
+traceback); 1 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="dronewall",
+    help="Drone wall: fuse sensors into one air picture, prove violations, plan cheap "
+         "interceptions. Run 'dronewall demo' for a guided end-to-end example.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    sys.stderr.write(f"dronewall: error: {msg}\n")
+    raise typer.Exit(code)
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output directory")] = Path("out/sim"),
+    seed: Annotated[Optional[int], typer.Option(help="random seed (default: the scenario's)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table format: csv or parquet")] = "csv",
+    track: Annotated[bool, typer.Option("--track/--no-track", help="run the tracking engine")] = True,
+) -> None:
+    """Simulate a scenario: truth, sensor detections, tracks and summary.json in OUT."""
+    from dronewall.pipeline.simulate import run_simulation
+    from dronewall.pipeline.summary import print_summary
+
+    if fmt not in ("csv", "parquet"):
+        _fail(f"--format: got {fmt!r}; allowed: csv, parquet")
+    result = run_simulation(scenario, out, seed=seed, fmt=fmt, track=track)
+    print_summary(result)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="output directory")] = Path("out/demo"),
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+) -> None:
+    """Run the built-in flagship scenario end to end and explain what happened."""
+    from dronewall.pipeline.demo import run_demo
+
+    run_demo(out, seed=seed)
+
+
+@app.command()
+def track(
+    detections: Annotated[Path, typer.Argument(help="detections.csv (columns scan,time,x,y,...)")],
+    scenario_json: Annotated[Path, typer.Option("--scenario-json", help="scenario.json with sigma, pd, clutter_density_per_m2")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="tracks.csv to write")],
+    assoc: Annotated[str, typer.Option(help="association: gnn or jpda")] = "gnn",
+) -> None:
+    """Track a neutral-format 2-D detection file (Stone Soup benchmark format)."""
+    from dronewall.cli.track import track_command
+
+    if assoc not in ("gnn", "jpda"):
+        _fail(f"--assoc: got {assoc!r}; allowed: gnn, jpda")
+    stats = track_command(detections, scenario_json, out, assoc=assoc)
+    typer.echo(
+        f"tracked {stats.get('scans', '?')} scans, {stats.get('detections', '?')} detections "
+        f"in {stats.get('track_wall_s', float('nan')):.3f} s "
+        f"({stats.get('ms_per_scan', float('nan')):.2f} ms/scan) -> {out}"
+    )
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+) -> None:
+    """Check a scenario file and print what it contains."""
+    from dronewall.pipeline.summary import describe_scenario
+    from dronewall.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    describe_scenario(sc, scenario)
+
+
+@app.command()
+def catalog() -> None:
+    """List the platform catalogue with its sourced defaults."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from dronewall.catalog import PLATFORMS
+
+    t = Table(title="Platform catalogue ([P] published, [E] estimate: see docs/catalogue.md)")
+    for col in ("key", "class", "cruise km/h", "alt m", "turn deg/s", "RCS m2", "SL dB@1m",
+                "RF", "unit cost USD"):
+        t.add_column(col)
+    for p in PLATFORMS.values():
+        t.add_row(p.key, p.platform_class.name.lower(), f"{p.cruise_speed_mps * 3.6:.0f}",
+                  f"{p.cruise_alt_m:.0f}", f"{p.max_turn_rate_dps:g}", f"{p.rcs_m2:g}",
+                  f"{p.acoustic_sl_db:.0f}", p.rf_protocol.name.lower(),
+                  "n/a" if p.unit_cost_usd != p.unit_cost_usd else f"{p.unit_cost_usd:,.0f}")
+    Console().print(t)
+
+
+def run() -> None:
+    """Console entry point: maps dronewall errors to exit 2 with a one-paragraph message.
+
+    Usage errors (unknown option, missing argument) are handled by typer itself (exit 2).
+    """
+    from dronewall.errors import DronewallError
+
+    try:
+        app()
+    except DronewallError as e:
+        sys.stderr.write(f"dronewall: error: {e}\n")
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("dronewall: interrupted\n")
+        sys.exit(130)
+    except Exception as e:
+        if os.environ.get("DRONEWALL_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"dronewall: internal error: {type(e).__name__}: {e}\n"
+            "This is a bug; rerun with DRONEWALL_DEBUG=1 for the traceback and report it.\n"
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,263 @@
+"""``dronewall simulate``: truth -> sensors -> tracking engine -> files + summary.json.
+
+Everything streams step by step (memory flat in scenario length): truth states come from the
+simulator one step at a time, sensors turn each into a :class:`DetectionBatch`, the engine takes
+it through the same ``step(t, detections)`` a live feed would use, and writers append rows.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dronewall.catalog import PlatformClass
+from dronewall.detections import DetectionBatch, SensorKind
+from dronewall.geo import Frame
+from dronewall.io import TableWriter, detection_columns
+from dronewall.scenario import Scenario, load_scenario
+
+#: Independent random streams derived from the seed (adding a sensor never changes truth).
+STREAM_TRUTH, STREAM_SENSORS = 0, 1
+
+
+@dataclass
+class SimulationResult:
+    scenario: Scenario
+    out_dir: Path
+    summary: dict[str, Any]
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def _rngs(seed: int) -> list[np.random.Generator]:
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
+
+
+class _DetectionStats:
+    """Per sensor kind: counts of true / false / spoofed detections and detected platforms."""
+
+    def __init__(self, n_platforms: int) -> None:
+        self.n_platforms = n_platforms
+        self.counts: dict[str, dict[str, int]] = {}
+        self.first_det_t = {k.name.lower(): np.full(n_platforms, np.nan) for k in SensorKind}
+        self.any_first_t = np.full(n_platforms, np.nan)
+        self.per_sensor: dict[int, int] = {}
+
+    def add(self, det: DetectionBatch, sensor_kind: np.ndarray) -> None:
+        if not len(det):
+            return
+        kinds = sensor_kind[det.sensor]
+        for k in np.unique(kinds):
+            name = SensorKind(int(k)).name.lower()
+            m = kinds == k
+            tid = det.truth_id[m]
+            c = self.counts.setdefault(name, {"detections": 0, "true": 0, "false_alarms": 0,
+                                              "spoofed": 0})
+            c["detections"] += int(m.sum())
+            c["true"] += int((tid >= 0).sum())
+            c["false_alarms"] += int((tid == -1).sum())
+            c["spoofed"] += int((tid == -2).sum())
+            ok = tid >= 0
+            np.fmin.at(self.first_det_t[name], tid[ok], det.t[m][ok])
+        ok = det.truth_id >= 0
+        np.fmin.at(self.any_first_t, det.truth_id[ok], det.t[ok])
+        s, c = np.unique(det.sensor, return_counts=True)
+        for si, ci in zip(s.tolist(), c.tolist()):
+            self.per_sensor[si] = self.per_sensor.get(si, 0) + ci
+
+
+def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | None = None,
+                   fmt: str = "csv", track: bool = True,
+                   duration_s: float | None = None) -> SimulationResult:
+    """Run one seeded simulation and write its outputs to ``out``.
+
+    ``duration_s`` optionally cuts the scenario short (demo, tests).
+    """
+    t_wall0 = time.perf_counter()
+    sc = load_scenario(scenario_path) if not isinstance(scenario_path, Scenario) else scenario_path
+
+    from dronewall.sensors import SensorSuite
+    from dronewall.sim.truth import TruthSimulator
+
+    if duration_s is not None:
+        sc = sc.model_copy(update={"time": sc.time.model_copy(
+            update={"duration_s": min(duration_s, sc.time.duration_s)})})
+    seed = sc.seed if seed is None else seed
+    rng_truth, rng_sens, _, _ = _rngs(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    sim = TruthSimulator(sc, rng_truth)
+    suite = SensorSuite.from_scenario(sc, rng_sens)
+    plat = sim.platforms
+    frame = Frame(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
+
+    tracker = None
+    if track:
+        from dronewall.pipeline.tracking import TrackRecorder
+
+        tracker = TrackRecorder(sc, frame, suite.table, plat, out, fmt)
+
+    w_truth = TableWriter(out / "truth", fmt)
+    w_det = TableWriter(out / "detections", fmt)
+    stats = _DetectionStats(len(plat))
+    active_steps = np.zeros(len(plat), dtype=np.int64)
+    launch_t = np.full(len(plat), np.nan)
+    pid = plat.ids.astype(str)
+    t_sim = t_sens = 0.0
+    n_steps = 0
+    it = sim.states()
+    while True:
+        t0 = time.perf_counter()
+        try:
+            st = next(it)
+        except StopIteration:
+            break
+        t1 = time.perf_counter()
+        det = suite.observe(st, plat)
+        t2 = time.perf_counter()
+        t_sim += t1 - t0
+        t_sens += t2 - t1
+        n_steps += 1
+        act = st.active
+        active_steps += act
+        newly = act & np.isnan(launch_t)
+        launch_t[newly] = st.t
+        if act.any():
+            w_truth.append({
+                "t_s": np.full(int(act.sum()), st.t),
+                "platform_id": pid[act].tolist(),
+                "lat_deg": st.lat_deg[act], "lon_deg": st.lon_deg[act], "alt_m": st.alt_m[act],
+                "ve_mps": st.vel_enu[act, 0], "vn_mps": st.vel_enu[act, 1],
+                "vu_mps": st.vel_enu[act, 2], "gnss_jammed": st.jammed[act],
+            })
+        if len(det):
+            cols = detection_columns(det, suite.table)
+            cols["truth_platform"] = np.where(
+                det.truth_id >= 0, pid[np.maximum(det.truth_id, 0)],
+                np.where(det.truth_id == -2, "<spoofed>", "")).tolist()
+            w_det.append(cols)
+        stats.add(det, suite.table.kind)
+        if tracker is not None:
+            tracker.step(st, det)
+    files = {"truth": str(w_truth.close(_EMPTY_TRUTH)), "detections": str(w_det.close(None) if
+                                                                         w_det.total_rows else
+                                                                         _empty_det(out, fmt))}
+    _write_platforms(out, plat, launch_t, fmt)
+    files["platforms"] = str(out / f"platforms.{fmt}")
+
+    summary = _summary(sc, seed, plat, suite.table, stats, active_steps, launch_t, n_steps)
+    timing = {"truth_s": round(t_sim, 3), "sensors_s": round(t_sens, 3)}
+    if tracker is not None:
+        tr = tracker.finish()
+        summary["tracking"] = tr["metrics"]
+        files.update(tr["files"])
+        timing["tracking_s"] = round(tr["wall_s"], 3)
+    wall = time.perf_counter() - t_wall0
+    timing["total_wall_s"] = round(wall, 3)
+    timing["faster_than_real_time"] = round(sc.time.duration_s / wall, 1) if wall > 0 else None
+    summary["timing"] = timing
+    summary["files"] = files
+    (out / "summary.json").write_text(json.dumps(_det_json(summary), indent=2, sort_keys=True))
+    files["summary"] = str(out / "summary.json")
+    return SimulationResult(sc, out, summary, files)
+
+
+def _det_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """summary.json without wall-clock timings, so identical seeds give identical bytes."""
+    return {k: v for k, v in summary.items() if k != "timing"}
+
+
+import pyarrow as pa  # noqa: E402
+
+_EMPTY_TRUTH = {"t_s": pa.float64(), "platform_id": pa.string(), "lat_deg": pa.float64(),
+                "lon_deg": pa.float64(), "alt_m": pa.float64(), "ve_mps": pa.float64(),
+                "vn_mps": pa.float64(), "vu_mps": pa.float64(), "gnss_jammed": pa.bool_()}
+
+
+def _empty_det(out: Path, fmt: str) -> Path:
+    cols = detection_columns(DetectionBatch.empty(), _NullSensors())
+    cols["truth_platform"] = []
+    w = TableWriter(out / "detections", fmt)
+    schema = {k: (pa.string() if isinstance(v, list) else pa.from_numpy_dtype(np.asarray(v).dtype))
+              for k, v in cols.items()}
+    return w.close(schema)
+
+
+class _NullSensors:
+    ids = np.zeros(0, dtype=object)
+    kind = np.zeros(0, dtype=np.int8)
+
+
+def _write_platforms(out: Path, plat: Any, launch_t: np.ndarray, fmt: str) -> None:
+    from dronewall.catalog import AcousticClass, RFProtocol
+
+    w = TableWriter(out / "platforms", fmt)
+    w.append({
+        "platform_id": plat.ids.astype(str).tolist(),
+        "group": plat.group.astype(str).tolist(),
+        "platform": plat.platform.astype(str).tolist(),
+        "class": [PlatformClass(int(c)).name.lower() for c in plat.cls],
+        "rcs_m2": plat.rcs_m2,
+        "acoustic_sl_db": plat.acoustic_sl_db,
+        "acoustic_class": [AcousticClass(int(c)).name.lower() for c in plat.acoustic_class],
+        "rf_protocol": [RFProtocol(int(c)).name.lower() for c in plat.rf_protocol],
+        "adsb": plat.adsb, "remote_id": plat.remote_id,
+        "icao24": plat.icao24.astype(str).tolist(), "callsign": plat.callsign.astype(str).tolist(),
+        "rid_serial": plat.rid_serial.astype(str).tolist(),
+        "first_active_t_s": launch_t,
+    })
+    w.close(None)
+
+
+def _summary(sc: Scenario, seed: int, plat: Any, sensors: Any, stats: _DetectionStats,
+             active_steps: np.ndarray, launch_t: np.ndarray, n_steps: int) -> dict[str, Any]:
+    flown = active_steps > 0
+    classes: dict[str, Any] = {}
+    for c in PlatformClass:
+        m = (plat.cls == c) & flown
+        if not m.any():
+            continue
+        det = ~np.isnan(stats.any_first_t[m])
+        delay = stats.any_first_t[m][det] - launch_t[m][det]
+        entry: dict[str, Any] = {
+            "platforms": int(m.sum()),
+            "detected_by_any_sensor": int(det.sum()),
+            "detected_ratio": round(float(det.mean()), 4),
+            "median_first_detection_after_launch_s": (round(float(np.median(delay)), 1)
+                                                      if delay.size else None),
+        }
+        by_kind = {}
+        for kname, ft in stats.first_det_t.items():
+            d = ~np.isnan(ft[m])
+            if d.any():
+                by_kind[kname] = round(float(d.mean()), 4)
+        entry["detected_ratio_by_sensor_kind"] = by_kind
+        classes[c.name.lower()] = entry
+    sensor_kinds = {}
+    for k in SensorKind:
+        n = int((sensors.kind == k).sum())
+        if n:
+            sensor_kinds[k.name.lower()] = n
+    det_counts = {k: dict(v) for k, v in sorted(stats.counts.items())}
+    for k, v in det_counts.items():
+        v["false_alarm_ratio"] = round(v["false_alarms"] / v["detections"], 4) if v["detections"] else 0.0
+    busiest = sorted(stats.per_sensor.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    return {
+        "scenario": sc.name,
+        "seed": seed,
+        "start_utc": sc.time.start.isoformat(),
+        "duration_s": sc.time.duration_s,
+        "steps": n_steps,
+        "platforms": {"total": len(plat), "flown": int(flown.sum()), "by_class": classes},
+        "sensors": {"total": len(sensors), "by_kind": sensor_kinds},
+        "detections": {
+            "total": int(sum(v["detections"] for v in det_counts.values())),
+            "by_sensor_kind": det_counts,
+            "busiest_sensors": {str(sensors.ids[i]): c for i, c in busiest},
+        },
+    }
