@@ -69,7 +69,7 @@ def test_bad_values_name_line_field_and_rule(old, new, line, field, words) -> No
 def test_missing_required_and_yaml_syntax() -> None:
     with pytest.raises(ScenarioError, match=r"field origin: required field is missing"):
         parse_scenario(BASE.replace("origin: {lat_deg: 51.6, lon_deg: 23.4}\n", ""))
-    with pytest.raises(ScenarioError, match=r"line 4, column 1 \(in the flow mapping starting at line 3\): not valid YAML"):
+    with pytest.raises(ScenarioError, match=r"line 4, column 1 \(a flow mapping started at line 3\): not valid YAML"):
         parse_scenario(BASE.replace("origin: {lat_deg", "origin: {{lat_deg"), "y.yaml")
     with pytest.raises(ScenarioError, match="must be a YAML mapping"):
         parse_scenario("- a\n- b\n")

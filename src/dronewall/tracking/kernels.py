@@ -517,18 +517,37 @@ def imm_mix(xm: F64, Pm: F64, mu: F64, Pi: F64) -> tuple[F64, F64, F64]:
     """IMM interaction (mixing) step.
 
     xm: (N, r, n) model-conditioned means, Pm: (N, r, n, n), mu: (N, r) model probabilities,
-    Pi: (r, r) Markov switching matrix, Pi[i, j] = P(model j at k | model i at k-1).
+    Pi: (r, r) or (N, r, r) Markov switching matrix, Pi[i, j] = P(model j at k | model i at
+    k-1) (per track when the time steps differ).
     Returns mixed x0 (N, r, n), P0 (N, r, n, n) and predicted model probabilities c (N, r):
     c_j = sum_i Pi_ij mu_i;  mu_{i|j} = Pi_ij mu_i / c_j;  x0_j = sum_i mu_{i|j} x_i;
     P0_j = sum_i mu_{i|j} (P_i + (x_i - x0_j)(x_i - x0_j)^T).
     """
-    c = mu @ Pi                                                   # (N, r)
+    Pi = np.broadcast_to(Pi, (mu.shape[0],) + Pi.shape[-2:])
+    c = np.einsum("ni,nij->nj", mu, Pi)                           # (N, r)
     cs = np.where(c > 0.0, c, 1.0)
-    w = mu[:, :, None] * Pi[None, :, :] / cs[:, None, :]          # (N, i, j)
+    w = mu[:, :, None] * Pi / cs[:, None, :]                      # (N, i, j)
     x0 = np.einsum("nij,nik->njk", w, xm)
     dx = xm[:, :, None, :] - x0[:, None, :, :]                    # (N, i, j, n)
     P0 = np.einsum("nij,nikl->njkl", w, Pm) + np.einsum("nij,nijk,nijl->njkl", w, dx, dx)
     return x0, symmetrize(P0), c
+
+
+def imm_switch_matrix(dt: F64, sojourn_s: F64) -> F64:
+    """Per-track Markov matrices (N, r, r) for time steps dt (N,) s.
+
+    Continuous-time switching: model j is left at rate 1 / sojourn_s[j] and the exit goes
+    uniformly to the other r - 1 models, so P(stay) = exp(-dt / sojourn) (identity for dt = 0,
+    which keeps asynchronous zero-length steps consistent).
+    """
+    dt = np.atleast_1d(np.asarray(dt, dtype=np.float64))
+    soj = np.asarray(sojourn_s, dtype=np.float64)
+    r = soj.size
+    stay = np.exp(-dt[:, None] / soj[None, :])                    # (N, r)
+    Pi = np.repeat(((1.0 - stay) / max(r - 1, 1))[:, :, None], r, axis=2)
+    idx = np.arange(r)
+    Pi[:, idx, idx] = stay
+    return Pi
 
 
 def imm_model_probs(c: F64, loglik: F64) -> F64:
