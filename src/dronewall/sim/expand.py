@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.catalog import PLATFORMS, AcousticClass, MotionModel, PlatformSpec, RFProtocol
+from dronewall.catalog import PLATFORMS, MotionModel, PlatformSpec
 from dronewall.geo.frames import geodetic_to_ecef
 from dronewall.scenario.model import (
     AircraftSpec,
@@ -301,7 +301,6 @@ def _multirotor(r: _Rows, s: MultirotorSpec, rng: np.random.Generator) -> None:
     p = PLATFORMS[s.platform]
     n = s.count
     alt = _alt(s.altitude_m, p)
-    home = SimArea.from_spec_circle(s.home, s.radius_m) if False else None  # noqa: F841
     if n == 1:
         lat0, lon0 = np.array([s.home[0]]), np.array([s.home[1]])
     else:
@@ -420,7 +419,6 @@ def _finish(r: _Rows, bird_areas: tuple[SimArea, ...]) -> Expansion:
     has_op = ~np.isnan(ops[:, 0])
     if has_op.any():
         op_ecef[has_op] = geodetic_to_ecef(ops[has_op, 0], ops[has_op, 1], ops[has_op, 2])
-    _ = (AcousticClass, RFProtocol)  # enum types documented by the table columns
     return Expansion(
         table=table,
         motion=np.array([int(s.motion) for s in specs], dtype=np.int8),
