@@ -125,3 +125,16 @@ def test_cli_help_is_fast() -> None:
     dt = time.perf_counter() - t0
     assert r.returncode == 0 and "simulate" in r.stdout
     assert dt < 1.5  # includes interpreter start-up; the import itself is ~0.1 s
+
+
+def test_zone_file_must_exist_and_be_geojson(tmp_path: Path) -> None:
+    p = tmp_path / "s.yaml"
+    p.write_text(BASE + "zones:\n  - {file: zones/borders.geojson}\n")
+    with pytest.raises(ScenarioError, match=r"zones\[0\]\.file: zone file 'zones/borders.geojson' not found"):
+        load_scenario(p)
+    (tmp_path / "zones").mkdir()
+    (tmp_path / "zones" / "borders.geojson").write_text("{not json")
+    with pytest.raises(ScenarioError, match="not valid GeoJSON"):
+        load_scenario(p)
+    (tmp_path / "zones" / "borders.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    assert load_scenario(p).zones[0].file == "zones/borders.geojson"

@@ -130,4 +130,26 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{p}: not UTF-8 text (byte {e.start}); expected a YAML file") from None
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
-    return parse_scenario(text, str(p))
+    sc = parse_scenario(text, str(p))
+    _check_zone_files(sc, p)
+    return sc
+
+
+def _check_zone_files(sc: Scenario, path: Path) -> None:
+    """Zone files must exist and be GeoJSON; full zone semantics belong to the airspace layer."""
+    import json
+
+    for i, z in enumerate(sc.zones):
+        if z.file is None:
+            continue
+        zp = (path.parent / z.file).resolve()
+        where = f"{path}, field zones[{i}].file"
+        if not zp.is_file():
+            raise ScenarioError(f"{where}: zone file {z.file!r} not found (looked for {zp}); "
+                                "paths are relative to the scenario file")
+        try:
+            gj = json.loads(zp.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ScenarioError(f"{where}: {zp} is not valid GeoJSON/JSON: {e}") from None
+        if not isinstance(gj, dict) or gj.get("type") not in ("FeatureCollection", "Feature"):
+            raise ScenarioError(f"{where}: {zp} must be a GeoJSON FeatureCollection or Feature")
