@@ -173,19 +173,16 @@ def _unique_icao24(pid: str, used: set[str]) -> str:
     return s
 
 
-def _unique_callsign(base: str, used: set[str]) -> str:
-    """``base`` if free, else ``base`` truncated + the smallest free number (<= 8 chars)."""
-    if base and base not in used:
-        used.add(base)
-        return base
-    stem = "".join(c for c in base.upper() if c.isalnum())[:3].ljust(3, "X")
+def _unique_callsign(group: str, used: set[str]) -> str:
+    """Generated callsign: 3-letter stem from the spec id + the smallest free 3-digit (or
+    longer) number, e.g. ``AIR001`` -- an ICAO-style flight number, unique within ``used``."""
+    stem = "".join(c for c in group.upper() if c.isalpha())[:3].ljust(3, "X")
     k = 1
-    while True:
-        cand = f"{stem}{k}"
-        if cand not in used and len(cand) <= 8:
-            used.add(cand)
-            return cand
+    while f"{stem}{k:03d}" in used:
         k += 1
+    cand = f"{stem}{k:03d}"
+    used.add(cand)
+    return cand
 
 
 def _rid_serial(pid: str, used: set[str]) -> str:

@@ -208,8 +208,8 @@ def multirotor_step(st: MotionState, idx: IntP, dt_s: F64, bias_rad: F64, max_sp
     """Advance multirotors ``idx`` (K,) by ``dt_s`` (K,) toward their set-points, in place.
 
     Commanded horizontal velocity points from the believed position to the set-point (plus the
-    station-keeping jitter) with magnitude ``min(max_speed, sqrt(2 a d), d / max(tau, dt))`` (a
-    braking profile that stops on the point), rotated by ``bias_rad``; the actual velocity
+    station-keeping jitter) with magnitude ``min(max_speed, v_brake(d), d / max(tau, dt))``
+    (``v_brake`` ~ sqrt(2 a d): a braking profile that stops on the point), rotated by ``bias_rad``; the actual velocity
     follows it with acceleration limit ``MR_ACCEL_MPS2``. Returns ``arrived`` (K,): within
     ``MR_ARRIVE_M`` of the set-point (ignoring jitter) after the step.
     """
@@ -225,7 +225,11 @@ def multirotor_step(st: MotionState, idx: IntP, dt_s: F64, bias_rad: F64, max_sp
     de, dn = de + jit[:, 0], dn + jit[:, 1]
     d = np.hypot(de, dn)
     tau = np.maximum(MR_POSITION_TAU_S, dt_s)
-    speed = np.minimum(np.minimum(max_speed_mps, np.sqrt(2.0 * MR_ACCEL_MPS2 * d)), d / tau)
+    # fastest speed from which the step-wise braking (a dt per step, position advanced with the
+    # new velocity) stops within d: a dt (sqrt(1/4 + 2 d / (a dt^2)) - 1/2) -> sqrt(2 a d)
+    adt = MR_ACCEL_MPS2 * dt_s
+    v_brake = adt * (np.sqrt(0.25 + 2.0 * d / (adt * dt_s)) - 0.5)
+    speed = np.minimum(np.minimum(max_speed_mps, v_brake), d / tau)
     with np.errstate(invalid="ignore", divide="ignore"):
         ue, un = np.where(d > 0, de / d, 0.0), np.where(d > 0, dn / d, 0.0)
     cb, sb = np.cos(bias_rad), np.sin(bias_rad)
