@@ -166,14 +166,16 @@ class DetectionBatch:
         """
         t = np.asarray(t, dtype=np.float64).reshape(-1)
         m = t.shape[0]
-        z_in = np.asarray(z, dtype=np.float64).reshape(m, -1)
+        z_arr = np.asarray(z, dtype=np.float64)
+        z_in = z_arr.reshape(m, -1) if m else z_arr.reshape(0, z_arr.shape[-1] if z_arr.ndim == 2 else 4)
         z4 = np.full((m, 4), np.nan)
         z4[:, : z_in.shape[1]] = z_in
         r4 = np.zeros((m, 4, 4))
         if R is not None:
             r_in = np.asarray(R, dtype=np.float64)
-            d = r_in.shape[-1]
-            r4[:, :d, :d] = r_in.reshape(m, d, d)
+            d = r_in.shape[-1] if r_in.ndim >= 2 else 0
+            if m and d:
+                r4[:, :d, :d] = r_in.reshape(m, d, d)
 
         def col(v: Any, fill: Any, dtype: Any) -> NDArray[Any]:
             if v is None:
@@ -181,7 +183,8 @@ class DetectionBatch:
             a = np.asarray(v, dtype=dtype)
             return np.broadcast_to(a, (m,)).copy() if a.ndim == 0 else a.reshape(m)
 
-        aux_a = np.full((m, 3), np.nan) if aux is None else np.asarray(aux, np.float64).reshape(m, 3)
+        aux_a = (np.full((m, 3), np.nan) if aux is None or m == 0
+                 else np.asarray(aux, np.float64).reshape(m, 3))
         return cls(
             t=t,
             sensor=col(sensor, 0, np.int32),

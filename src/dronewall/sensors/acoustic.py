@@ -167,7 +167,9 @@ def expand_nodes(specs: Sequence[AcousticNodeSpec | AcousticGridSpec]) -> NodeLa
         lon.append(glon)
         hgt.append(np.full(len(gi), s.height_m))
         params += [s] * len(gi)
-    cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0)  # noqa: E731
+    def cat(xs: list[F64]) -> F64:
+        return np.concatenate(xs) if xs else np.zeros(0)
+
     return NodeLayout(ids, cat(lat), cat(lon), cat(hgt), params)
 
 

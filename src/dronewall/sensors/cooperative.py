@@ -35,7 +35,11 @@ from dronewall.detections import DetectionBatch, MeasKind
 from dronewall.errors import ConfigurationError
 from dronewall.geo import ecef_to_enu_rotation, geodetic_to_ecef, radar_horizon_m
 from dronewall.scenario.model import CooperativeSpec, SpoofSpec
-from dronewall.sensors.common import TRUTH_SPOOFED, Schedule, ground_distance_m
+from dronewall.sensors.common import (
+    TRUTH_SPOOFED,
+    Schedule,
+    ground_distance_m,
+)
 from dronewall.sim.state import PlatformTable, TruthState
 
 F64 = NDArray[np.float64]

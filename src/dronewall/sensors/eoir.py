@@ -111,7 +111,9 @@ class EOIRModel:
         cum = np.cumsum(self.confusion, axis=2)
         cum[:, :, -1] = 1.0  # guard the last edge against rounding
         self._cum = cum
-        f = lambda name: np.array([getattr(s, name) for s in self.specs], dtype=np.float64)  # noqa: E731
+        def f(name: str) -> F64:
+            return np.array([getattr(s, name) for s in self.specs], dtype=np.float64)
+
         self.lat_deg = np.array([s.position[0] for s in self.specs], dtype=np.float64)
         self.lon_deg = np.array([s.position[1] for s in self.specs], dtype=np.float64)
         self.height_m = f("height_m")

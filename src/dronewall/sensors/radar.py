@@ -106,7 +106,9 @@ class RadarModel:
         self.specs = list(specs)
         self.rows = np.asarray(rows, dtype=np.int32)
         self.ecef, self.rot = ecef, rot
-        g = lambda name: np.array([getattr(s, name) for s in self.specs], dtype=np.float64)  # noqa: E731
+        def g(name: str) -> F64:
+            return np.array([getattr(s, name) for s in self.specs], dtype=np.float64)
+
         self.lat_deg = np.array([s.position[0] for s in self.specs], dtype=np.float64)
         self.lon_deg = np.array([s.position[1] for s in self.specs], dtype=np.float64)
         self.height_m = g("height_m")
@@ -194,7 +196,7 @@ class RadarModel:
         est_db = RCS_ESTIMATE_SIGMA_DB * e[:, 4]
         return DetectionBatch.create(
             t=np.full(m, state.t), sensor=self.rows[ri], meas_kind=MeasKind.RADAR, z=z,
-            R=self._cov(ri), rcs_dbsm=10.0 * np.log10(rcs_mean * fluct[k]) + est_db,
+            R=self._cov(ri), rcs_dbsm=10.0 * np.log10(rcs_mean[k] * fluct[k]) + est_db,
             snr_db=10.0 * np.log10(snr_inst[k]) + est_db, truth_id=ti)
 
     def _cov(self, ri: NDArray[np.int64]) -> F64:

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from dronewall.catalog import MotionModel
 from dronewall.scenario.model import Scenario
 from dronewall.sim.areas import GEOD, SimArea
-from dronewall.sim.expand import PATTERN_DASH, PATTERN_PATROL, Expansion, expand_traffic
+from dronewall.sim.expand import PATTERN_PATROL, Expansion, expand_traffic
 from dronewall.sim.kinematics import (
     PATROL_HOVER_S,
     MotionState,
