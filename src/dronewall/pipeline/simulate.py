@@ -161,7 +161,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     timing["total_wall_s"] = round(wall, 3)
     timing["faster_than_real_time"] = round(sc.time.duration_s / wall, 1) if wall > 0 else None
     summary["timing"] = timing
-    summary["files"] = files
+    summary["files"] = {k: Path(v).name for k, v in files.items()}  # relative to out/
     (out / "summary.json").write_text(json.dumps(_det_json(summary), indent=2, sort_keys=True))
     files["summary"] = str(out / "summary.json")
     return SimulationResult(sc, out, summary, files)
