@@ -12,7 +12,6 @@ from dronewall.catalog import PLATFORMS
 from dronewall.detections import DetectionBatch
 from dronewall.geo import ecef_to_enu_rotation, ecef_to_geodetic, geodetic_to_ecef
 from dronewall.sensors import SensorSuite
-
 from dronewall.sim.state import PlatformTable, TruthState
 
 F64 = NDArray[np.float64]

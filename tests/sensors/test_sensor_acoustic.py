@@ -20,13 +20,11 @@ from sensor_helpers import (
     var_ratio_bounds,
 )
 
-from dronewall.detections import DetectionBatch
 from dronewall.catalog import PLATFORMS, AcousticClass
-from dronewall.detections import MeasKind, SensorKind
+from dronewall.detections import DetectionBatch, MeasKind, SensorKind
 from dronewall.errors import ConfigurationError
 from dronewall.scenario.model import AcousticGridSpec, AcousticNodeSpec
 from dronewall.sensors import SensorSuite
-
 from dronewall.sensors.acoustic import (
     CLASS_CONFUSION_P,
     PD_FLOOR,

@@ -15,13 +15,11 @@ from sensor_helpers import (
     var_ratio_bounds,
 )
 
-from dronewall.detections import DetectionBatch
-from dronewall.detections import MeasKind
+from dronewall.detections import DetectionBatch, MeasKind
 from dronewall.errors import ConfigurationError
 from dronewall.geo import ecef_to_geodetic, geodetic_to_ecef
 from dronewall.scenario.model import CooperativeSpec, SpoofSpec
 from dronewall.sensors import TRUTH_SPOOFED, SensorSuite
-
 
 
 def rx(kind: str = "adsb", **kw: object) -> CooperativeSpec:

@@ -22,7 +22,6 @@ from dronewall.detections import DetectionBatch, MeasKind
 from dronewall.geo import ecef_to_enu_rotation, radar_horizon_m
 from dronewall.scenario.model import RadarSpec
 from dronewall.sensors import SensorSuite
-
 from dronewall.sensors.radar import pd_swerling, snr_for_pd
 
 H = 10.0

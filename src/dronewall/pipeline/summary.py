@@ -65,4 +65,6 @@ def print_summary(result: Any, console: Console | None = None) -> None:
         c.print("[bold]Tracking[/bold]: " + ", ".join(
             f"{k.replace('_', ' ')} {v:.4g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
             for k, v in tr.items() if not isinstance(v, (dict, list))))
-    c.print("Outputs: " + ", ".join(f"{k} -> {v}" for k, v in result.files.items()))
+    c.print("Outputs:")
+    for k, v in result.files.items():
+        c.print(f"  {k:<11} {v}", soft_wrap=True, highlight=False)

@@ -207,7 +207,7 @@ def triangulate(q: F64, az: F64, sigma: F64, sensor: I64,
         pos, cov, _, fine = _refine(seeds[idx[k]], q[mem], az[mem], sigma[mem])
         accepted = False
         if fine:
-            c2, _, best2, r2 = _support(pos[None], q, az, sigma, sensor, avail, params)
+            _, _, best2, _ = _support(pos[None], q, az, sigma, sensor, avail, params)
             mem = np.flatnonzero(best2[0])
             if mem.size >= params.min_bearings:
                 pos, cov, res, fine = _refine(pos, q[mem], az[mem], sigma[mem])

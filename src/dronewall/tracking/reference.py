@@ -84,7 +84,9 @@ def ct_ekf_predict(x: F64, P: F64, dt: float, q_acc: float, q_omega: float) -> t
 
     F = np.zeros((5, 5))
     for j in range(5):
-        h = 1e-6 * max(1.0, abs(x[j]))
+        # omega: an absolute step well above the |w| < 1e-6 series branch (cancellation in
+        # (1 - cos w dt) / w would swamp a tiny step); others relative
+        h = 1e-4 if j == 4 else 1e-4 * max(1.0, abs(x[j]))
         e = np.zeros(5)
         e[j] = h
         F[:, j] = (f(x + e) - f(x - e)) / (2 * h)

@@ -1,0 +1,8 @@
+"""Multi-sensor multi-target tracking engine (core: no sim / sensors / cli / server imports).
+
+``Engine(config, frame, sensors).step(t, detections) -> StepResult``; see ``docs/tracking.md``.
+"""
+
+from dronewall.tracking.engine import Engine, StepResult, TrackerConfig, TrackSnapshot
+
+__all__ = ["Engine", "StepResult", "TrackSnapshot", "TrackerConfig"]
