@@ -71,7 +71,7 @@ def track(
         _fail(f"--assoc: got {assoc!r}; allowed: gnn, jpda")
     stats = track_command(detections, scenario_json, out, assoc=assoc)
     typer.echo(
-        f"tracked {stats.get('scans', '?')} scans, {stats.get('detections', '?')} detections "
+        f"tracked {stats.get('scans_processed', '?')} scans, {stats.get('detections', '?')} detections "
         f"in {stats.get('track_wall_s', float('nan')):.3f} s "
         f"({stats.get('ms_per_scan', float('nan')):.2f} ms/scan) -> {out}"
     )
