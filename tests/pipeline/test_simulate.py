@@ -69,6 +69,10 @@ def test_outputs_and_summary(small_run) -> None:
     plats = pacsv.read_csv(out / "platforms.csv")
     icao = [i for i in plats.column("icao24").to_pylist() if i]
     assert ident and set(ident) == set(icao)
+    # seen fraction: the drones fly through radar + acoustic coverage most of the time
+    drones = s["platforms"]["by_class"]["attack_drone"]
+    assert 0.3 < drones["seen_fraction_of_flight_time"] <= 1.0
+    assert drones["detected_ratio"] == 1.0
     # tracking ran and was scored
     tr = s["tracking"]
     assert tr["scans"] == 241 and tr["confirmed_tracks"] >= 5

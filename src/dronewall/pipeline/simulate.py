@@ -21,6 +21,10 @@ from dronewall.geo import Frame
 from dronewall.io import TableWriter, detection_columns
 from dronewall.scenario import Scenario, load_scenario
 
+#: A platform counts as "seen" at a step if some sensor truly detected it within this window, s
+#: (the same window the tracking score uses for detectable truth).
+SEEN_WINDOW_S = 10.0
+
 #: Independent random streams derived from the seed (adding a sensor never changes truth).
 STREAM_TRUTH, STREAM_SENSORS = 0, 1
 
@@ -46,6 +50,12 @@ class _DetectionStats:
         self.first_det_t = {k.name.lower(): np.full(n_platforms, np.nan) for k in SensorKind}
         self.any_first_t = np.full(n_platforms, np.nan)
         self.per_sensor: dict[int, int] = {}
+        self.last_true_t = np.full(n_platforms, -np.inf)
+        self.seen_steps = np.zeros(n_platforms, dtype=np.int64)
+
+    def count_seen(self, t: float, active: np.ndarray) -> None:
+        """Count steps where a platform is active and truly detected within SEEN_WINDOW_S."""
+        self.seen_steps += active & (t - self.last_true_t <= SEEN_WINDOW_S)
 
     def add(self, det: DetectionBatch, sensor_kind: np.ndarray) -> None:
         if not len(det):
@@ -65,6 +75,7 @@ class _DetectionStats:
             np.fmin.at(self.first_det_t[name], tid[ok], det.t[m][ok])
         ok = det.truth_id >= 0
         np.fmin.at(self.any_first_t, det.truth_id[ok], det.t[ok])
+        np.maximum.at(self.last_true_t, det.truth_id[ok], det.t[ok])
         s, c = np.unique(det.sensor, return_counts=True)
         for si, ci in zip(s.tolist(), c.tolist()):
             self.per_sensor[si] = self.per_sensor.get(si, 0) + ci
@@ -142,6 +153,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
                 np.where(det.truth_id == -2, "<spoofed>", "")).tolist()
             w_det.append(cols)
         stats.add(det, suite.table.kind)
+        stats.count_seen(st.t, act)
         if tracker is not None:
             tracker.step(st, det)
     files = {"truth": str(w_truth.close(_EMPTY_TRUTH)), "detections": str(w_det.close(None) if
@@ -230,6 +242,8 @@ def _summary(sc: Scenario, seed: int, plat: Any, sensors: Any, stats: _Detection
             "detected_ratio": round(float(det.mean()), 4),
             "median_first_detection_after_launch_s": (round(float(np.median(delay)), 1)
                                                       if delay.size else None),
+            "seen_fraction_of_flight_time": round(
+                float(stats.seen_steps[m].sum() / max(active_steps[m].sum(), 1)), 4),
         }
         by_kind = {}
         for kname, ft in stats.first_det_t.items():

@@ -43,13 +43,14 @@ def print_summary(result: Any, console: Console | None = None) -> None:
             f"({s['timing']['faster_than_real_time']:g}x real time)")
     tbl = Table(title="Who was seen (detected by at least one sensor)")
     for col in ("class", "platforms", "detected", "median first detection after launch",
-                "by sensor kind"):
+                "seen % of flight time", "by sensor kind"):
         tbl.add_column(col)
     for name, e in s["platforms"]["by_class"].items():
         med = e["median_first_detection_after_launch_s"]
         tbl.add_row(name.replace("_", " "), str(e["platforms"]),
                     f"{e['detected_by_any_sensor']} ({100 * e['detected_ratio']:.0f}%)",
                     "-" if med is None else f"{med:.0f} s",
+                    f"{100 * e['seen_fraction_of_flight_time']:.0f}%",
                     ", ".join(f"{k} {100 * v:.0f}%" for k, v in e["detected_ratio_by_sensor_kind"].items()))
     c.print(tbl)
     d = s["detections"]
