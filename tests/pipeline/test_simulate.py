@@ -77,6 +77,13 @@ def test_outputs_and_summary(small_run) -> None:
     tr = s["tracking"]
     assert tr["scans"] == 241 and tr["confirmed_tracks"] >= 5
     assert tr["mean_paired_error"] < 200
+    # which sensors fed each track: the airliner's track carries its ICAO address and ADS-B
+    tk = pacsv.read_csv(out / "tracks.csv")
+    seen = tk.column("seen_by").to_pylist()
+    assert any("radar" in x for x in seen) and any("acoustic" in x for x in seen)
+    ids = tk.column("identity").to_pylist()
+    assert all("adsb" in s_ for s_, i in zip(seen, ids) if i)
+    assert set(i for i in ids if i) == set(icao)
 
 
 def test_same_seed_byte_identical_and_other_seed_differs(small_run, tmp_path: Path) -> None:

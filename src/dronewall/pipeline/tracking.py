@@ -91,6 +91,8 @@ class TrackRecorder:
             self.confirmed_ids.update(snap.ids.tolist())
             lat, lon, alt = self.frame.local_to_geodetic(pos)
             psd = np.sqrt(np.clip(snap.P[:, 0, 0] + snap.P[:, 1, 1], 0, None))
+            recent = (st.t - snap.last_seen) <= self.cfg.coast_time_s  # NaN -> False
+            seen_by = [";".join(self.kind_names[k] for k in np.flatnonzero(r)) for r in recent]
             self.writer.append({
                 "t_s": np.full(n, st.t), "track_id": snap.ids,
                 "lat_deg": lat, "lon_deg": lon, "alt_m": alt,
@@ -98,6 +100,7 @@ class TrackRecorder:
                 "vx_mps": vel[:, 0], "vy_mps": vel[:, 1], "vz_mps": vel[:, 2],
                 "pos_sd_m": psd, "hits": snap.hits, "last_update_t_s": snap.t_update,
                 "identity": snap.identity.astype(str).tolist(),
+                "seen_by": seen_by,
             })
         # scoring data: detectable truth vs confirmed tracks, horizontal (x, y)
         vis = st.active & (st.t - self.last_true_det <= DETECTABLE_WINDOW_S)
