@@ -78,6 +78,42 @@ def track(
 
 
 @app.command()
+def violations(
+    zones: Annotated[list[Path], typer.Option("--zones", help="zones GeoJSON/KML (repeatable)")],
+    tracks: Annotated[Path, typer.Option("--tracks", help="CSV: time,track_id,lat,lon,alt_m[,sigma_m]")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="events JSON lines to write")],
+    epoch: Annotated[Optional[str], typer.Option(help="ISO-8601 UTC epoch when time is in seconds")] = None,
+) -> None:
+    """Airspace analytics on a tracks file: warning / entry / exit / violation events."""
+    from dronewall.cli.violations import violations_command
+
+    stats = violations_command(zones, tracks, out, epoch=epoch)
+    typer.echo(", ".join(f"{k} {v}" for k, v in stats.items()) + f" -> {out}")
+
+
+report_app = typer.Typer(help="Offline HTML + JSON reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("incident")
+def report_incident(
+    events: Annotated[Path, typer.Option("--events", help="events.jsonl (violations etc.)")],
+    tracks: Annotated[Path, typer.Option("--tracks", help="tracks.csv of simulate, or time,track_id,lat,lon,alt_m")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="report .html (JSON written beside it)")],
+    zones: Annotated[Optional[list[Path]], typer.Option("--zones", help="zone GeoJSON for the map (repeatable)")] = None,
+    track_id: Annotated[Optional[str], typer.Option("--track", help="only this track")] = None,
+    zone_id: Annotated[Optional[str], typer.Option("--zone", help="only this zone")] = None,
+    title: Annotated[Optional[str], typer.Option(help="report title")] = None,
+) -> None:
+    """Incident report for one violation (--track/--zone) or a whole night."""
+    from dronewall.report.incident import incident_report
+
+    rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
+                          title=title)
+    typer.echo(f"{rep['violations']} violation(s) -> {out} and {out.with_suffix('.json')}")
+
+
+@app.command()
 def validate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
 ) -> None:
