@@ -87,8 +87,9 @@ def violations(
     """Airspace analytics on a tracks file: warning / entry / exit / violation events."""
     from dronewall.cli.violations import violations_command
 
-    stats = violations_command(zones, tracks, out, epoch=epoch)
-    typer.echo(", ".join(f"{k} {v}" for k, v in stats.items()) + f" -> {out}")
+    s = violations_command(zones, tracks, out, epoch=epoch)
+    typer.echo(f"{s['scans']} scans, {s['tracks']} tracks, events {s['events']}, "
+               f"{len(s['zone_repairs'])} zone repairs -> {out}")
 
 
 report_app = typer.Typer(help="Offline HTML + JSON reports.", no_args_is_help=True)
