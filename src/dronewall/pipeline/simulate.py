@@ -83,13 +83,19 @@ class _DetectionStats:
 
 def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | None = None,
                    fmt: str = "csv", track: bool = True,
-                   duration_s: float | None = None) -> SimulationResult:
+                   duration_s: float | None = None,
+                   base_dir: Path | None = None) -> SimulationResult:
     """Run one seeded simulation and write its outputs to ``out``.
 
-    ``duration_s`` optionally cuts the scenario short (demo, tests).
+    ``duration_s`` optionally cuts the scenario short (demo, tests). ``base_dir`` resolves zone
+    files of a Scenario object (default: the scenario file's folder).
     """
     t_wall0 = time.perf_counter()
-    sc = load_scenario(scenario_path) if not isinstance(scenario_path, Scenario) else scenario_path
+    if isinstance(scenario_path, Scenario):
+        sc = scenario_path
+    else:
+        sc = load_scenario(scenario_path)
+        base_dir = base_dir or Path(scenario_path).parent
 
     from dronewall.sensors import SensorSuite
     from dronewall.sim.truth import TruthSimulator
@@ -107,6 +113,14 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     plat = sim.platforms
     frame = Frame(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
 
+    from dronewall.pipeline.airspace import AirspaceStage, scenario_zones
+
+    zones = scenario_zones(sc, base_dir)
+    air = (AirspaceStage(sc, zones, frame, plat.ids, plat.icao24, out) if zones is not None
+           else None)
+    no_tracks = (np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0),
+                 np.zeros(0, dtype=object))
+
     tracker = None
     if track:
         from dronewall.pipeline.tracking import TrackRecorder
@@ -119,7 +133,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     active_steps = np.zeros(len(plat), dtype=np.int64)
     launch_t = np.full(len(plat), np.nan)
     pid = plat.ids.astype(str)
-    t_sim = t_sens = 0.0
+    t_sim = t_sens = t_air = 0.0
     n_steps = 0
     it = sim.states()
     while True:
@@ -154,8 +168,11 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
             w_det.append(cols)
         stats.add(det, suite.table.kind)
         stats.count_seen(st.t, act)
-        if tracker is not None:
-            tracker.step(st, det)
+        picture = tracker.step(st, det) if tracker is not None else no_tracks
+        if air is not None:
+            t3 = time.perf_counter()
+            air.step(st.t, st, *picture)
+            t_air += time.perf_counter() - t3
     files = {"truth": str(w_truth.close(_EMPTY_TRUTH)), "detections": str(w_det.close(None) if
                                                                          w_det.total_rows else
                                                                          _empty_det(out, fmt))}
@@ -169,6 +186,11 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         summary["tracking"] = tr["metrics"]
         files.update(tr["files"])
         timing["tracking_s"] = round(tr["wall_s"], 3)
+    if air is not None:
+        ar = air.finish()
+        summary["airspace"] = ar["summary"]
+        files.update(ar["files"])
+        timing["airspace_s"] = round(t_air, 3)
     wall = time.perf_counter() - t_wall0
     timing["total_wall_s"] = round(wall, 3)
     timing["faster_than_real_time"] = round(sc.time.duration_s / wall, 1) if wall > 0 else None

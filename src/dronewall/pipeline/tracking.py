@@ -68,7 +68,11 @@ class TrackRecorder:
         self.confirmed_ids: set[int] = set()
         self.kind_names = [k.name.lower() for k in SensorKind]
 
-    def step(self, st: TruthState, det: DetectionBatch) -> None:
+    def step(self, st: TruthState, det: DetectionBatch
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Process one step; return the confirmed tracks at ``st.t``: ids (N,), positions and
+        velocities (N, 3) in the engine frame, 1-sigma horizontal position error per axis (N,),
+        cooperative identity (N,) ("" none)."""
         t0 = time.perf_counter()
         res = self.engine.step(st.t, det)
         snap = self.engine.snapshot(confirmed_only=True)
@@ -106,6 +110,9 @@ class TrackRecorder:
         vis = st.active & (st.t - self.last_true_det <= DETECTABLE_WINDOW_S)
         tpos = self.frame.to_local(st.ecef[vis])
         self.scans.append(ScanData(st.t, np.flatnonzero(vis), tpos[:, :2], snap.ids, pos[:, :2]))
+        sigma_axis = (np.sqrt(np.clip((snap.P[:, 0, 0] + snap.P[:, 1, 1]) / 2, 0, None))
+                      if n else np.zeros(0))
+        return snap.ids, pos, vel, sigma_axis, snap.identity
 
     def finish(self) -> dict[str, Any]:
         t0 = time.perf_counter()

@@ -107,10 +107,17 @@ class Area(Strict):
 ZoneKind = Literal["sovereign", "airport", "infrastructure", "no_fire", "engagement", "custom"]
 
 
+BuiltinZones = Literal["sovereign-maritime", "sovereign-land", "airports"]
+
+
 class ZoneSpec(Strict):
-    """A zone: a GeoJSON ``file`` (relative to the scenario file), or one inline zone."""
+    """Zones: a GeoJSON/KML ``file`` (relative to the scenario file), a ``builtin`` shipped data
+    set (``docs/region-data.md``) optionally restricted by ``only`` (zone ids or ISO alpha-3
+    countries to keep), or one inline zone."""
 
     file: str | None = None
+    builtin: BuiltinZones | None = None
+    only: list[str] | None = Field(default=None, min_length=1)
     id: str | None = None
     kind: ZoneKind | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
@@ -121,11 +128,16 @@ class ZoneSpec(Strict):
 
     @model_validator(mode="after")
     def _form(self) -> ZoneSpec:
-        if self.file is not None:
+        if self.file is not None and self.builtin is not None:
+            raise ValueError("give either file or builtin, not both")
+        if self.file is not None or self.builtin is not None:
             extra = [k for k in ("id", "kind", "country", "name", "area") if getattr(self, k)]
             if extra:
-                raise ValueError(f"a zone with 'file' takes no inline fields ({', '.join(extra)})")
+                what = "file" if self.file is not None else "builtin"
+                raise ValueError(f"a zone with '{what}' takes no inline fields ({', '.join(extra)})")
             return self
+        if self.only is not None:
+            raise ValueError("only applies to file or builtin zones")
         if self.id is None or self.kind is None or self.area is None:
             raise ValueError("an inline zone needs id, kind and area (or give 'file')")
         if self.kind == "sovereign" and self.country is None:

@@ -1,0 +1,178 @@
+"""Airspace analytics inside ``simulate``: zones from the scenario, events for tracks and truth,
+alert latency and warning lead time against truth.
+
+Two monitors run side by side: one on the confirmed tracks (what an operator would be told) and
+one on the true platform positions (what really happened, σ = ``TRUTH_SIGMA_M``). A track event
+is matched to a truth event through the platform the track followed most of its life (nearest
+truth within ``ASSOC_RADIUS_M`` at each step).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
+from dronewall.errors import DataFormatError, ScenarioError
+from dronewall.geo import Frame
+from dronewall.scenario import Scenario
+
+#: 1-sigma position error given to true positions (exact, but p_inside needs sigma > 0), m.
+TRUTH_SIGMA_M = 1.0
+#: A track "follows" the nearest true platform within this horizontal radius, m.
+ASSOC_RADIUS_M = 1_000.0
+
+
+def scenario_zones(sc: Scenario, base_dir: Path | None) -> ZoneSet | None:
+    """All zones of a scenario as one ZoneSet (None when it has none)."""
+    sets: list[ZoneSet] = []
+    inline: list[dict[str, Any]] = []
+    for i, z in enumerate(sc.zones):
+        if z.file is None and z.builtin is None:
+            inline.append(z.model_dump(exclude_none=True, exclude={"only"}))
+            continue
+        if z.builtin is not None:
+            path = Path(str(resources.files("dronewall.data.zones").joinpath(f"{z.builtin}.geojson")))
+        else:
+            path = (base_dir or Path(".")) / str(z.file)
+        zs = ZoneSet.from_file(path)
+        if z.only:
+            keep = set(z.only)
+            sel = [q for q in zs.zones if q.id in keep or q.country in keep]
+            if not sel:
+                raise ScenarioError(f"zones[{i}].only: {sorted(keep)} matches no zone id or "
+                                    f"country in {path.name}")
+            zs = ZoneSet(sel, zs.repairs)
+        sets.append(zs)
+    if inline:
+        sets.append(ZoneSet.from_specs(inline, source="scenario zones"))
+    if not sets:
+        return None
+    try:
+        return ZoneSet.concat(sets)
+    except DataFormatError as e:
+        raise ScenarioError(f"zones: {e}") from None
+
+
+class AirspaceStage:
+    """Runs the two monitors step by step and writes ``events.jsonl`` / ``truth_events.jsonl``."""
+
+    def __init__(self, sc: Scenario, zones: ZoneSet, frame: Frame, platform_ids: np.ndarray,
+                 platform_icao: np.ndarray, out: Path) -> None:
+        cfg = AirspaceConfig(epoch=sc.time.start)
+        self.mon_tracks = AirspaceMonitor(zones, cfg)
+        self.mon_truth = AirspaceMonitor(zones, cfg)
+        self.frame = frame
+        self.pid = platform_ids
+        # cooperative identity per platform (ADS-B broadcast) and per track (as tracked)
+        self.truth_identity = {str(p): str(i) for p, i in zip(platform_ids, platform_icao)}
+        self.track_identity: dict[int, str] = {}
+        self.out = out
+        self.ev_tracks: list[dict[str, Any]] = []
+        self.ev_truth: list[dict[str, Any]] = []
+        self.follow: Counter[tuple[int, int]] = Counter()
+        self.t_last = 0.0
+
+    def step(self, t: float, st: Any, track_ids: np.ndarray, pos_local: np.ndarray,
+             vel_local: np.ndarray, sigma_h: np.ndarray, identity: np.ndarray) -> None:
+        """``pos_local``/``vel_local`` (N, 3) confirmed tracks in the engine frame at time t;
+        ``sigma_h`` (N,) 1-sigma horizontal error per axis, m; ``identity`` (N,) ICAO/serial."""
+        self.t_last = t
+        for tk, ident in zip(track_ids.tolist(), identity.tolist()):
+            if ident:
+                self.track_identity[int(tk)] = str(ident)
+        act = np.flatnonzero(st.active)
+        self.ev_truth += self.mon_truth.step(
+            t, self.pid[act], st.lat_deg[act], st.lon_deg[act], st.alt_m[act],
+            np.full(act.size, TRUTH_SIGMA_M), st.vel_enu[act])
+        n = track_ids.size
+        if n:
+            lat, lon, alt = self.frame.local_to_geodetic(pos_local)
+            rot = self.frame.local_enu_rotation(pos_local)
+            vel_enu = np.einsum("nij,nj->ni", rot, vel_local)
+        else:
+            lat = lon = alt = np.zeros(0)
+            vel_enu = np.zeros((0, 3))
+        self.ev_tracks += self.mon_tracks.step(t, track_ids, lat, lon, alt, sigma_h, vel_enu)
+        if n and act.size:
+            tpos = self.frame.to_local(st.ecef[act])
+            d, j = cKDTree(tpos[:, :2]).query(pos_local[:, :2])
+            ok = d <= ASSOC_RADIUS_M
+            for tk, pl in zip(track_ids[ok].tolist(), act[j[ok]].tolist()):
+                self.follow[(tk, pl)] += 1
+
+    def finish(self) -> dict[str, Any]:
+        self.ev_truth += self.mon_truth.finish(self.t_last)
+        self.ev_tracks += self.mon_tracks.finish(self.t_last)
+        # cooperative identity on every event ("" = non-cooperative: no ADS-B / Remote ID);
+        # whether a claimed identity is trustworthy is judged by the classification layer.
+        for e in self.ev_tracks:
+            e["identity"] = self.track_identity.get(int(e["track_id"]), "")
+        for e in self.ev_truth:
+            e["identity"] = self.truth_identity.get(str(e["track_id"]), "")
+        for name, evs in (("events.jsonl", self.ev_tracks), ("truth_events.jsonl", self.ev_truth)):
+            with open(self.out / name, "w", encoding="utf-8") as f:
+                for e in evs:
+                    f.write(json.dumps(e, sort_keys=True) + "\n")
+        return {"summary": self._summary(), "files": {"events": str(self.out / "events.jsonl"),
+                                                      "truth_events": str(self.out / "truth_events.jsonl")}}
+
+    def _summary(self) -> dict[str, Any]:
+        # majority platform followed by each track
+        best: dict[int, tuple[int, int]] = {}
+        for (tk, pl), c in self.follow.items():
+            if tk not in best or c > best[tk][1] or (c == best[tk][1] and pl < best[tk][0]):
+                best[tk] = (pl, c)
+        track_platform = {tk: str(self.pid[pl]) for tk, (pl, _) in best.items()}
+        tv = [e for e in self.ev_tracks if e["event"] == "violation"]
+        gv = [e for e in self.ev_truth if e["event"] == "violation"]
+        warn: dict[tuple[Any, str], float] = {}
+        for e in self.ev_tracks:
+            if e["event"] == "warning":
+                warn.setdefault((e["track_id"], e["zone_id"]), e["t_s"])
+        latencies, leads, matched, false_v = [], [], 0, 0
+        used: set[int] = set()
+        for v in tv:
+            plat = track_platform.get(int(v["track_id"]))
+            cands = [k for k, g in enumerate(gv) if k not in used and g["track_id"] == plat
+                     and g["zone_id"] == v["zone_id"]
+                     and g["entry_t_s"] <= v["exit_t_s"] and v["entry_t_s"] <= g["exit_t_s"]]
+            if not cands:
+                false_v += 1
+                continue
+            k = min(cands, key=lambda k: abs(gv[k]["entry_t_s"] - v["entry_t_s"]))
+            used.add(k)
+            matched += 1
+            declared = v.get("declared_t_s", v["entry_t_s"])
+            latencies.append(declared - gv[k]["entry_t_s"])
+            w = warn.get((v["track_id"], v["zone_id"]))
+            if w is not None and w <= gv[k]["entry_t_s"]:
+                leads.append(gv[k]["entry_t_s"] - w)
+
+        def stats(a: list[float]) -> dict[str, float] | None:
+            if not a:
+                return None
+            x = np.asarray(a)
+            return {"n": int(x.size), "mean_s": round(float(x.mean()), 1),
+                    "median_s": round(float(np.median(x)), 1), "p90_s": round(float(np.percentile(x, 90)), 1)}
+
+        by_kind: dict[str, dict[str, int]] = {}
+        for lab, evs in (("truth", gv), ("tracks", tv)):
+            for e in evs:
+                by_kind.setdefault(e["zone_kind"], {"truth": 0, "tracks": 0})[lab] += 1
+        return {
+            "violations_truth": len(gv), "violations_tracks": len(tv),
+            "violations_truth_non_cooperative": sum(1 for e in gv if not e["identity"]),
+            "violations_tracks_non_cooperative": sum(1 for e in tv if not e["identity"]),
+            "violations_matched": matched, "violations_missed": len(gv) - len(used),
+            "violations_unmatched_tracks": false_v,
+            "by_zone_kind": dict(sorted(by_kind.items())),
+            "alert_latency_s": stats(latencies),
+            "warning_lead_time_s": stats(leads),
+        }
