@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewall.detections import DetectionBatch
 from dronewall.geo import EARTH_RADIUS_M
 
 F64 = NDArray[np.float64]
@@ -137,3 +139,32 @@ def poisson_sensor_draws(rng: np.random.Generator, mean_per_sensor: F64
     cum = np.cumsum(lam)
     owners = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
     return np.sort(np.minimum(owners, lam.size - 1)).astype(np.int64)
+
+
+class ScheduledModel:
+    """Base of a per-kind sensor model: ``observe`` = target reports + false alarms of the
+    sensors due at ``t``. Subclasses set ``self.schedule`` and implement ``_targets`` and
+    ``_false_alarms`` over the due sensor indices."""
+
+    schedule: Schedule
+
+    def __len__(self) -> int:
+        return int(self.schedule.period_s.size)
+
+    def reset(self) -> None:
+        self.schedule.reset()
+
+    def observe(self, state: Any, platforms: Any, rng: np.random.Generator) -> DetectionBatch:
+        due = np.flatnonzero(self.schedule.due(state.t))
+        if due.size == 0:
+            return DetectionBatch.empty()
+        return DetectionBatch.concat([self._targets(due, state, platforms, rng),
+                                      self._false_alarms(due, state.t, rng)])
+
+    def _targets(self, due: NDArray[np.int64], state: Any, platforms: Any,
+                 rng: np.random.Generator) -> DetectionBatch:
+        raise NotImplementedError
+
+    def _false_alarms(self, due: NDArray[np.int64], t: float,
+                      rng: np.random.Generator) -> DetectionBatch:
+        raise NotImplementedError

@@ -21,6 +21,7 @@ from dronewall.scenario.model import EOIRSpec
 from dronewall.sensors.common import (
     TRUTH_FALSE_ALARM,
     Schedule,
+    ScheduledModel,
     ground_distance_m,
     in_sector,
     local_geometry,
@@ -94,7 +95,7 @@ def draw_labels(rng: np.random.Generator, cum_rows: F64) -> NDArray[np.int64]:
     return np.minimum((u[:, None] >= cum_rows).sum(axis=1), _NC - 1).astype(np.int64)
 
 
-class EOIRModel:
+class EOIRModel(ScheduledModel):
     """All EO/IR cameras of a suite (S rows of the sensor table)."""
 
     def __init__(self, specs: Sequence[EOIRSpec], rows: NDArray[np.int32], ecef: F64, rot: F64
@@ -127,20 +128,6 @@ class EOIRModel:
         period = f("report_period_s")
         self.fa_per_report = f("false_alarms_per_hour") * period / 3600.0
         self.schedule = Schedule([s.id for s in self.specs], period)
-
-    def __len__(self) -> int:
-        return len(self.specs)
-
-    def reset(self) -> None:
-        self.schedule.reset()
-
-    def observe(self, state: TruthState, platforms: PlatformTable, rng: np.random.Generator
-                ) -> DetectionBatch:
-        due = np.flatnonzero(self.schedule.due(state.t))
-        if due.size == 0:
-            return DetectionBatch.empty()
-        return DetectionBatch.concat([self._targets(due, state, platforms, rng),
-                                      self._false_alarms(due, state.t, rng)])
 
     def _targets(self, due: NDArray[np.int64], state: TruthState, platforms: PlatformTable,
                  rng: np.random.Generator) -> DetectionBatch:

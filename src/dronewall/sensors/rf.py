@@ -27,6 +27,7 @@ from dronewall.scenario.model import RFSpec
 from dronewall.sensors.common import (
     TRUTH_FALSE_ALARM,
     Schedule,
+    ScheduledModel,
     ground_distance_m,
     local_geometry,
     poisson_sensor_draws,
@@ -53,7 +54,7 @@ def rf_pd(range_m: F64, range50_m: F64 | float, pd_max: F64 | float) -> F64:
     return np.asarray(pd_max) / (1.0 + np.exp(np.minimum(x, 700.0)))
 
 
-class RFModel:
+class RFModel(ScheduledModel):
     """All RF detectors of a suite (S rows of the sensor table)."""
 
     def __init__(self, specs: Sequence[RFSpec], rows: NDArray[np.int32], ecef: F64, rot: F64
@@ -75,20 +76,6 @@ class RFModel:
         self.fa_per_report = (np.array([s.false_alarms_per_hour for s in self.specs])
                               * period / 3600.0)
         self.schedule = Schedule([s.id for s in self.specs], period)
-
-    def __len__(self) -> int:
-        return len(self.specs)
-
-    def reset(self) -> None:
-        self.schedule.reset()
-
-    def observe(self, state: TruthState, platforms: PlatformTable, rng: np.random.Generator
-                ) -> DetectionBatch:
-        due = np.flatnonzero(self.schedule.due(state.t))
-        if due.size == 0:
-            return DetectionBatch.empty()
-        return DetectionBatch.concat([self._targets(due, state, platforms, rng),
-                                      self._false_alarms(due, state.t, rng)])
 
     def _targets(self, due: NDArray[np.int64], state: TruthState, platforms: PlatformTable,
                  rng: np.random.Generator) -> DetectionBatch:
