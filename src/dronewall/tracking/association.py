@@ -87,6 +87,45 @@ def gate_pairs(track_pos: F64, track_radius: F64, meas_pos: F64,
     return ti[order], mj[order]
 
 
+#: In :func:`self_pairs`, points whose radius exceeds this multiple of the median radius are
+#: queried separately (binned), so one very uncertain track does not widen every query.
+WIDE_RADIUS_FACTOR = 4.0
+
+
+def self_pairs(pos: F64, radius: F64) -> tuple[I64, I64]:
+    """Unordered pairs (i < j) of points closer than max(radius_i, radius_j) (a superset: pairs
+    within the largest radius of the ordinary points are all returned).
+
+    One ``cKDTree.query_pairs`` with the largest ordinary radius, plus a binned
+    :func:`gate_pairs` query for the few points with radius > WIDE_RADIUS_FACTOR x median.
+    Returns (i, j) int64 sorted lexicographically.
+    """
+    n = pos.shape[0]
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    r = np.nan_to_num(np.asarray(radius, dtype=np.float64), nan=np.inf, posinf=np.inf)
+    cap = WIDE_RADIUS_FACTOR * float(np.median(r))
+    normal = r <= cap
+    tree = cKDTree(pos)
+    parts_i: list[I64] = []
+    parts_j: list[I64] = []
+    if normal.any():
+        pr = tree.query_pairs(float(r[normal].max()), output_type="ndarray").astype(np.int64)
+        parts_i.append(pr[:, 0])
+        parts_j.append(pr[:, 1])
+    wide = np.flatnonzero(~normal)
+    if wide.size:
+        ti, mj = gate_pairs(pos[wide], r[wide], pos, meas_tree=tree)
+        parts_i.append(wide[ti])
+        parts_j.append(mj)
+    i = np.concatenate(parts_i)
+    j = np.concatenate(parts_j)
+    keep = i != j
+    a, b = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
+    code = np.unique(a * n + b)
+    return code // n, code % n
+
+
 def components(n_tracks: int, n_meas: int, ti: I64, mj: I64) -> tuple[I64, I64, int]:
     """Connected components of the bipartite gating graph.
 
@@ -150,23 +189,28 @@ def gnn(n_tracks: int, n_meas: int, ti: I64, mj: I64, cost: F64,
     t2m = np.full(n_tracks, -1, dtype=np.int64)
     if ti.size == 0:
         return t2m, AssignmentStats(0, 0, 0)
-    ct, cm, ncomp = components(n_tracks, n_meas, ti, mj)
-    comp_e = ct[ti]
-    nt_c = np.bincount(ct, minlength=ncomp)
-    nm_c = np.bincount(cm, minlength=ncomp)
-    ne_c = np.bincount(comp_e, minlength=ncomp)
-    simple = (nt_c == 1) & (nm_c == 1) & (ne_c == 1)
-    # a single gated pair is always better than leaving both sides unassigned: the pair is
-    # inside the gate, i.e. cost < gate = miss cost.
-    se = simple[comp_e]
+    # An edge whose track and measurement both have degree 1 is a one-track / one-measurement
+    # component: assigned directly (a single gated pair is always better than leaving both
+    # sides unassigned: the pair is inside the gate, i.e. cost < gate = miss cost). Only the
+    # remaining edges go through connected_components (most scans: none or a few).
+    deg_t = np.bincount(ti, minlength=n_tracks)
+    deg_m = np.bincount(mj, minlength=n_meas)
+    se = (deg_t[ti] == 1) & (deg_m[mj] == 1)
     t2m[ti[se]] = mj[se]
-    multi = (ne_c > 0) & ~simple
+    rest = np.flatnonzero(~se)
+    if rest.size == 0:
+        return t2m, AssignmentStats(int(ti.size), 0, 0)
+    tr, ms, cr = ti[rest], mj[rest], cost[rest]
+    ut, tl = np.unique(tr, return_inverse=True)
+    um, ml = np.unique(ms, return_inverse=True)
+    ct, _, ncomp = components(ut.size, um.size, tl.astype(np.int64), ml.astype(np.int64))
+    comp_e = ct[tl]
     largest = 0
-    groups = _edge_groups(comp_e, multi)
+    groups = _edge_groups(comp_e, np.ones(ncomp, dtype=bool))
     for e in groups:
-        at, am = _solve_dense(ti[e], mj[e], cost[e], miss_cost)
+        at, am = _solve_dense(tr[e], ms[e], cr[e], miss_cost)
         t2m[at] = am
-        largest = max(largest, int(np.unique(ti[e]).size))
+        largest = max(largest, int(np.unique(tr[e]).size))
     return t2m, AssignmentStats(int(ti.size), len(groups), largest)
 
 

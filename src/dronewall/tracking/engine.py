@@ -16,19 +16,25 @@ for the design, equations and the handling of asynchronous and out-of-order data
 * **Time groups**: processed detections are grouped by time (rows whose times differ by at most
   ``time_group_tolerance_s`` form one group); every track is predicted to the group time,
   position-type measurements (RADAR, POSITION, XY) are associated and applied, then angle-only
-  measurements (BEARING, AZEL) update existing tracks, then leftover bearings are triangulated,
-  and leftover position-type measurements and triangulated points start tentative tracks.
+  measurements (BEARING, AZEL) update existing tracks, then leftover bearings are triangulated
+  into fixes that update existing tracks as *horizontal-only* measurements, and leftover
+  position-type measurements and fixes start tentative tracks unless they lie next to a
+  confirmed track that other sensors hold (*initiation exclusion*).
 * **Association** is per (sensor, track) node: a track takes at most one detection per sensor
   per group, and detections of several sensors at the same time are applied sequentially. GNN by
   default; cluster-wise exact JPDA optional for linear position kinds (see
   :mod:`dronewall.tracking.association`). Confirmed tracks are associated before tentative ones.
+* **Track management**: M-of-N confirmation and coasting count only *strong* updates
+  (position-type, fixes, bearings from >= 3 sensors); the coast time may scale with the
+  track's revisit; confirmed tracks that stay statistically indistinguishable, with no sensor
+  resolving them, are merged into the older id (``StepResult.merged``).
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -36,6 +42,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
+from scipy.stats import chi2
 
 from dronewall.detections.batch import (
     SENSOR_MEAS,
@@ -57,8 +64,9 @@ I64 = NDArray[np.int64]
 TENTATIVE = 1
 CONFIRMED = 2
 
-# measurement sub-kinds: one measurement model each
-SUB_XY, SUB_POS, SUB_RADAR3, SUB_RADAR4, SUB_BEARING, SUB_AZEL = range(6)
+# measurement sub-kinds: one measurement model each. SUB_HPOS is internal: a triangulated
+# bearing fix used as a horizontal-only position (2-D, in the local tangent plane at the fix).
+SUB_XY, SUB_POS, SUB_RADAR3, SUB_RADAR4, SUB_BEARING, SUB_AZEL, SUB_HPOS = range(7)
 _POS_SUBS = (SUB_XY, SUB_POS, SUB_RADAR3, SUB_RADAR4)
 _ANG_SUBS = (SUB_BEARING, SUB_AZEL)
 N_SENSOR_KINDS = len(SensorKind)
@@ -69,6 +77,22 @@ COV_SYMMETRY_RTOL = 1e-6
 MAX_RADAR_RANGE_M = 2.0e6
 #: Angles outside +-2 pi rad are not a wrapping convention but garbage.
 MAX_ABS_ANGLE_RAD = 2.0 * np.pi
+#: Weight of the newest interval in the per-track mean interval between strong updates (EMA,
+#: bias-corrected: the plain mean of the first 1/w intervals): ~5 intervals of memory, so a
+#: track adapts within a few revisits when it moves from a 1 Hz acoustic belt to a 2 s radar,
+#: or out to long radar range where single scans are missed.
+REVISIT_EMA_WEIGHT = 0.2
+#: Stride separating measurement rows of different groups in update-event keys (> rows/group).
+EVENT_MEAS_STRIDE = 1 << 32
+#: Sensor kinds whose measurements observe height (radar elevation, cooperative altitude,
+#: EO/IR elevation); acoustic/RF bearings do not.
+_VERTICAL_KINDS = np.array([int(SensorKind.RADAR), int(SensorKind.ADSB),
+                            int(SensorKind.REMOTE_ID), int(SensorKind.EOIR)])
+#: Duplicate-detection key of a detection row: (t, sensor, z0..z3) as 6 float64 = 48 bytes.
+_KEY_DTYPE = np.dtype((np.void, 48))
+#: Earth radius used only to bound the tilt of the frame's z axis against the local vertical
+#: when horizontal positions are compared in frame (x, y) far from the origin, m.
+EARTH_RADIUS_M = 6.371e6
 
 QUARANTINE_REASONS = (
     "nonfinite_value",       # NaN/inf in time, z (required columns) or R
@@ -108,9 +132,10 @@ class TrackerConfig:
     """N of M-of-N: update opportunities (groups with a candidate detection in the track's
     gating region, or an update) within which M hits must be reached."""
     coast_time_s: float = 5.0
-    """A confirmed track with no update for longer than this is deleted, s."""
+    """A confirmed track with no strong update for longer than this is deleted, s (see
+    coast_revisit_factor)."""
     tentative_coast_time_s: float = 2.0
-    """A tentative track with no update for longer than this is deleted, s."""
+    """A tentative track with no strong update for longer than this is deleted, s."""
     max_position_sd_m: float = 20_000.0
     """A track whose largest horizontal position sd exceeds this is deleted (lost), m."""
     init_velocity_sd_mps: float = 50.0
@@ -159,7 +184,14 @@ class TrackerConfig:
     identity_mismatch_penalty: float = 25.0
     """Added to the cost when both carry identities and they differ (still allowed)."""
     bearing_max_range_m: float = 5_000.0
-    """Tracks farther than this from a bearing sensor are not candidates for its bearings, m."""
+    """A bearing / az-el updates only tracks within this horizontal distance of its sensor, m
+    (beyond it a 5 deg bearing is a > 400 m wide wedge: weak information, easy to misuse)."""
+    bearing_explain_range_m: float = 20_000.0
+    """Tracks within this horizontal distance of a bearing sensor compete for its bearings; one
+    beyond ``bearing_max_range_m`` that wins a bearing consumes it without being updated
+    (a loud far target, e.g. an airliner heard 15 km away, explains its own bearings instead
+    of letting them pull a quiet track near the node), m. Values below bearing_max_range_m
+    mean bearing_max_range_m."""
     triangulation: TriangulationParams = field(default_factory=TriangulationParams)
     """Bearing triangulation thresholds (min bearings, gate, crossing angle, ...)."""
     bearing_height_agl_m: float = 100.0
@@ -175,6 +207,29 @@ class TrackerConfig:
     """Range-rate sd above this is absurd, m/s."""
     initial_capacity: int = 64
     """Initial rows of the track table (grown by doubling)."""
+    init_exclusion_mahalanobis: float = 8.0
+    """Initiation exclusion: a leftover detection or triangulated fix whose Mahalanobis
+    distance (same normalised scale as the gate) to a *confirmed* track that other sensors
+    updated in the same group is below this does not start a new track -- it is an outlier of
+    that target (sensor bias, unmodelled height, bad fix), not a new target -- unless one of
+    its own sensors updated that track in the group with another detection (then it is a
+    second target). Twice the default gate. 0 disables. Must be >= gate_mahalanobis."""
+    merge_gate_prob: float = 0.99
+    """Duplicate-track merging: two confirmed tracks are statistically indistinguishable when
+    the Mahalanobis distance of their horizontal position/velocity difference with P1 + P2 is
+    below the chi-square(4) quantile at this probability (and their heights agree within the
+    gate). 0 disables merging."""
+    merge_steps: int = 3
+    """Consecutive steps a pair must stay indistinguishable, with no sensor updating both in
+    the same group, before the younger track (higher id) is merged into the older one."""
+    coast_revisit_factor: float = 0.0
+    """A confirmed track is deleted when it has had no strong update (a position-type
+    detection, a fix, or bearings from >= triangulation.min_bearings sensors) for longer than
+    clip(coast_revisit_factor x its mean interval between strong updates, coast_time_s,
+    max_coast_time_s): tracks of targets that sensors revisit rarely (long radar range, low
+    Pd) coast longer. 0 (default) disables: fixed coast_time_s."""
+    max_coast_time_s: float = 30.0
+    """Upper bound of the revisit-scaled coast time, s (never below coast_time_s)."""
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -185,7 +240,8 @@ class TrackerConfig:
         for name in ("q_horizontal_m2ps3", "q_vertical_m2ps3", "gate_mahalanobis",
                      "coast_time_s", "tentative_coast_time_s", "max_position_sd_m",
                      "init_velocity_sd_mps", "init_vertical_velocity_sd_mps",
-                     "imm_q_high_m2ps3", "bearing_max_range_m", "bearing_height_sd_m",
+                     "imm_q_high_m2ps3", "bearing_max_range_m", "bearing_explain_range_m",
+                     "bearing_height_sd_m",
                      "max_meas_position_sd_m", "max_meas_angle_sd_rad",
                      "max_meas_range_rate_sd_mps", "clutter_density"):
             v = getattr(self, name)
@@ -208,6 +264,17 @@ class TrackerConfig:
             bad("history_len and initial_capacity must be >= 1")
         if self.imm and (len(self.imm_sojourn_s) < 2 or min(self.imm_sojourn_s) <= 0):
             bad("imm_sojourn_s needs >= 2 positive values")
+        for name in ("init_exclusion_mahalanobis", "coast_revisit_factor", "max_coast_time_s"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= 0):
+                bad(f"{name} must be finite and >= 0, got {v}")
+        if 0 < self.init_exclusion_mahalanobis < self.gate_mahalanobis:
+            bad("init_exclusion_mahalanobis must be 0 (off) or >= gate_mahalanobis, got "
+                f"{self.init_exclusion_mahalanobis}")
+        if not (0.0 <= self.merge_gate_prob < 1.0):
+            bad(f"merge_gate_prob must be in [0, 1), got {self.merge_gate_prob}")
+        if self.merge_steps < 1:
+            bad(f"merge_steps must be >= 1, got {self.merge_steps}")
 
     @property
     def n_state(self) -> int:
@@ -222,7 +289,8 @@ class StepResult:
     alive and not updated in this step; ``confirmed`` = became confirmed in this step.
     ``quarantined`` counts rejected input rows per reason (see ``QUARANTINE_REASONS``);
     ``quarantined_rows``/``quarantined_reasons`` say which rows of this call's batch.
-    ``timings_s`` are wall seconds per stage.
+    ``timings_s`` are wall seconds per stage. ``merged`` (k, 2) int64 rows ``[kept, dropped]``:
+    duplicate tracks merged in this step (the dropped id is also listed in ``deleted``).
     """
 
     t: float
@@ -243,6 +311,7 @@ class StepResult:
     n_confirmed: int
     timings_s: dict[str, float]
     diagnostics: dict[str, int]
+    merged: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
 
 @dataclass(frozen=True)
@@ -289,7 +358,8 @@ class _Table:
     """Struct-of-arrays track table. Live rows are packed in [0, n)."""
 
     COLS = ("x", "P", "xm", "Pm", "mu", "ids", "status", "hits", "opps", "t_state", "t_update",
-            "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count")
+            "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count", "revisit",
+            "t_strong", "dup_of", "dup_n")
 
     def __init__(self, cap: int, ns: int, r: int, hist: int) -> None:
         self.n = 0
@@ -312,6 +382,10 @@ class _Table:
         self.hist_x = np.zeros((cap, hist, ns))
         self.hist_t = np.zeros((cap, hist))
         self.hist_count = np.zeros(cap, np.int64)
+        self.revisit = np.full(cap, np.nan)            # mean strong-update interval (EMA), s
+        self.t_strong = np.zeros(cap)                  # last strong update (coast clock), s
+        self.dup_of = np.full(cap, -1, np.int64)       # duplicate-candidate partner id
+        self.dup_n = np.zeros(cap, np.int32)           # consecutive indistinguishable steps
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -325,8 +399,10 @@ class _Table:
             b = np.zeros((cap,) + a.shape[1:], dtype=a.dtype)
             if a.dtype == object:
                 b[:] = ""
-            elif name == "last_seen":
+            elif name in ("last_seen", "revisit"):
                 b[:] = np.nan
+            elif name == "dup_of":
+                b[:] = -1
             b[: self.n] = a[: self.n]
             setattr(self, name, b)
         self.cap = cap
@@ -354,10 +430,17 @@ class _GroupMeas:
     identity: NDArray[np.object_]
     gpos: F64                  # (k, dims) Cartesian position for gating/initiation (NaN: angles)
     gcov: F64                  # (k, dims, dims)
+    hrot: F64 | None = None    # (k, 2, 3) frame -> local (east, north) at a SUB_HPOS fix
+    mem_ptr: I64 | None = None  # fixes: sensors of fix i are mem_sens[mem_ptr[i]:mem_ptr[i+1]]
+    mem_sens: I64 | None = None
 
 
-_SUB_DIM_2D = {SUB_XY: 2, SUB_POS: 2, SUB_RADAR3: 3, SUB_RADAR4: 4, SUB_BEARING: 1, SUB_AZEL: 2}
-_SUB_DIM_3D = {SUB_XY: 2, SUB_POS: 3, SUB_RADAR3: 3, SUB_RADAR4: 4, SUB_BEARING: 1, SUB_AZEL: 2}
+_SUB_DIM_2D = {SUB_XY: 2, SUB_POS: 2, SUB_RADAR3: 3, SUB_RADAR4: 4, SUB_BEARING: 1, SUB_AZEL: 2,
+               SUB_HPOS: 2}
+_SUB_DIM_3D = {SUB_XY: 2, SUB_POS: 3, SUB_RADAR3: 3, SUB_RADAR4: 4, SUB_BEARING: 1, SUB_AZEL: 2,
+               SUB_HPOS: 2}
+#: Sub-kinds that observe only the horizontal position (gated and compared horizontally).
+_HORIZ_SUBS = (SUB_XY, SUB_HPOS)
 
 
 class Engine:
@@ -402,8 +485,9 @@ class Engine:
         self._t_now = -np.inf            # latest step time seen
         self._t_processed = -np.inf      # time of the last processed group
         self._pending: DetectionBatch = DetectionBatch.empty()
-        self._pending_keys: list[bytes] = []
-        self._recent_keys: dict[bytes, float] = {}
+        self._pending_keys: NDArray[np.void] = np.zeros(0, _KEY_DTYPE)
+        self._recent_keys: NDArray[np.void] = np.zeros(0, _KEY_DTYPE)
+        self._recent_t: F64 = np.zeros(0)
         self._H_xy = np.zeros((2, self.ns))
         self._H_xy[0, 0] = self._H_xy[1, 1] = 1.0
         self._H_pos = K.position_matrix(d)
@@ -412,11 +496,15 @@ class Engine:
         # for 2-D measurements (P_G = chi2_2.cdf(g^2)); an m-dimensional measurement is gated at
         # chi2_m.ppf(P_G), and its d^2 is rescaled by g^2 / threshold_m so that costs of
         # different kinds compare on one scale (miss cost = g^2).
-        from scipy.stats import chi2
         self._gate_prob = float(chi2.cdf(self._chi2_gate, 2))
         self._gate_d2 = np.array([0.0] + [float(chi2.ppf(self._gate_prob, m))
                                           for m in range(1, 5)])
         self._acc = _StepAcc(0)
+        self._gseq = 0                   # index of the group being processed within a step
+        self._t_group = -np.inf          # time of the group being processed
+        # duplicate merging: chi-square(4) gate on the horizontal position/velocity difference
+        self._merge_d2 = (float(chi2.ppf(config.merge_gate_prob, 4))
+                          if config.merge_gate_prob > 0 else 0.0)
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -430,6 +518,7 @@ class Engine:
         diag: dict[str, int] = {}
         acc = _StepAcc(self.T.n)
         self._acc = acc
+        self._gseq = 0
         q_rows: list[I64] = []
         q_reasons: list[str] = []
         t = float(t)
@@ -440,14 +529,13 @@ class Engine:
             diag["step_time_backwards"] = 1
             t = self._t_now
         self._t_now = t
-        accepted = self._validate(det, t, q_rows, q_reasons)
+        accepted, keys = self._validate(det, t, q_rows, q_reasons)
         tim["validate"] = time.perf_counter() - t0
         if accepted.size:
             sub = det.take(accepted)
-            keys = self._row_keys(sub)
             self._pending = sub if len(self._pending) == 0 else \
                 DetectionBatch.concat([self._pending, sub])
-            self._pending_keys.extend(keys)
+            self._pending_keys = np.concatenate([self._pending_keys, keys])
         horizon = t - self.cfg.latency_window_s
         n_processed = 0
         if len(self._pending):
@@ -455,13 +543,15 @@ class Engine:
             if ready.size:
                 order = ready[np.argsort(self._pending.t[ready], kind="stable")]
                 batch = self._pending.take(order)
-                rkeys = [self._pending_keys[i] for i in order]
+                rkeys = self._pending_keys[order]
                 rest = np.setdiff1d(np.arange(len(self._pending)), ready)
-                self._pending_keys = [self._pending_keys[i] for i in rest]
+                self._pending_keys = self._pending_keys[rest]
                 self._pending = self._pending.take(rest)
                 n_processed = len(batch)
                 self._process_batch(batch, rkeys, acc, tim, diag)
         t1 = time.perf_counter()
+        if n_processed:
+            self._merge_duplicates(acc, diag)
         if np.isfinite(horizon):
             self._maintain(horizon, acc)
         self._append_history(acc)
@@ -486,7 +576,7 @@ class Engine:
             quarantined=counts, quarantined_rows=qr, quarantined_reasons=qreas,
             n_input=len(det), n_accepted=int(accepted.size), n_processed=n_processed,
             n_pending=len(self._pending), n_tracks=n, n_confirmed=int((st == CONFIRMED).sum()),
-            timings_s=tim, diagnostics=diag)
+            timings_s=tim, diagnostics=diag, merged=acc.merged_pairs())
 
     def flush(self) -> StepResult:
         """Process everything still pending (end of a replay), without advancing the clock."""
@@ -541,23 +631,23 @@ class Engine:
     # ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _row_keys(b: DetectionBatch) -> list[bytes]:
+    def _row_keys(b: DetectionBatch) -> NDArray[np.void]:
+        """(M,) 48-byte keys (time, sensor, z) per row, for duplicate detection."""
         if len(b) == 0:
-            return []
+            return np.zeros(0, _KEY_DTYPE)
         arr = np.empty((len(b), 6))
         arr[:, 0] = b.t
         arr[:, 1] = b.sensor
         arr[:, 2:] = b.z
         arr = np.where(np.isnan(arr), np.nan, arr)   # canonical NaN bit pattern
-        v = np.ascontiguousarray(arr).view(np.dtype((np.void, 48))).reshape(-1)
-        return [x.tobytes() for x in v]
+        return np.ascontiguousarray(arr).view(_KEY_DTYPE).reshape(-1).copy()
 
     def _validate(self, b: DetectionBatch, t_step: float, q_rows: list[I64],
-                  q_reasons: list[str]) -> I64:
-        """Return accepted row indices; append rejected rows with their reason."""
+                  q_reasons: list[str]) -> tuple[I64, NDArray[np.void]]:
+        """Return accepted row indices and their keys; append rejected rows with their reason."""
         m = len(b)
         if m == 0:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros(0, _KEY_DTYPE)
         cfg = self.cfg
         ok = np.ones(m, dtype=bool)
 
@@ -646,47 +736,49 @@ class Engine:
         # time
         reject(b.t < self._t_processed, "too_late")
         reject(b.t > t_step + cfg.max_future_s, "future_time")
-        # duplicates: within the batch, vs pending, vs processed rows at the last time
+        # duplicates: within the batch (all but the first occurrence), vs pending, vs processed
+        # rows at the last time
         idx = np.flatnonzero(ok)
+        keys = np.zeros(0, _KEY_DTYPE)
         if idx.size:
             keys = self._row_keys(b.take(idx))
-            seen = set(self._pending_keys)
-            seen.update(self._recent_keys.keys())
+            _, first = np.unique(keys, return_index=True)
+            dk = np.ones(idx.size, dtype=bool)
+            dk[first] = False
+            old = np.concatenate([self._pending_keys, self._recent_keys])
+            if old.size:
+                dk |= np.isin(keys, old)
             dup = np.zeros(m, dtype=bool)
-            for i, k in zip(idx.tolist(), keys):
-                if k in seen:
-                    dup[i] = True
-                else:
-                    seen.add(k)
+            dup[idx[dk]] = True
             reject(dup, "duplicate")
-        return np.flatnonzero(ok)
+            keys = keys[~dk]
+        return np.flatnonzero(ok), keys
 
     # ------------------------------------------------------------------------------------------
     # processing
     # ------------------------------------------------------------------------------------------
 
-    def _process_batch(self, batch: DetectionBatch, keys: list[bytes], acc: _StepAcc,
+    def _process_batch(self, batch: DetectionBatch, keys: NDArray[np.void], acc: _StepAcc,
                        tim: dict[str, float], diag: dict[str, int]) -> None:
         tt = batch.t
         tol = self.cfg.time_group_tolerance_s
+        # groups: rows within tol of the group's first time (times are sorted); one
+        # searchsorted per group, no per-row loop
         starts = [0]
-        g0 = tt[0]
-        for i in range(1, tt.size):
-            if tt[i] - g0 > tol:
-                starts.append(i)
-                g0 = tt[i]
-        starts.append(tt.size)
+        while starts[-1] < tt.size:
+            starts.append(int(np.searchsorted(tt, tt[starts[-1]] + tol, side="right")))
         for a, b in itertools.pairwise(starts):
             tg = float(tt[b - 1])
+            self._t_group = tg
             self._process_group(tg, batch.take(np.arange(a, b)), acc, tim, diag)
             self._t_processed = max(self._t_processed, tg)
+            self._gseq += 1
         # remember keys of rows at the last processed time (duplicates of them arriving later
         # are not "too late": t == last processed time is still accepted)
-        self._recent_keys = {k: v for k, v in self._recent_keys.items()
-                             if v >= self._t_processed}
+        still = self._recent_t >= self._t_processed
         last = np.flatnonzero(tt >= self._t_processed)
-        for i in last.tolist():
-            self._recent_keys[keys[i]] = float(tt[i])
+        self._recent_keys = np.concatenate([self._recent_keys[still], keys[last]])
+        self._recent_t = np.concatenate([self._recent_t[still], tt[last]])
 
     def _prepare(self, b: DetectionBatch) -> _GroupMeas:
         d = self.dims
@@ -746,15 +838,18 @@ class Engine:
         used = np.zeros(len(b), dtype=bool)
         pos_m = np.flatnonzero(np.isin(M.sub, _POS_SUBS))
         ang_m = np.flatnonzero(np.isin(M.sub, _ANG_SUBS))
-        st = T.status[:n0]
-        for status in (CONFIRMED, TENTATIVE):
-            rows = np.flatnonzero(st == status)
-            avail = pos_m[~used[pos_m]]
-            if rows.size and avail.size:
-                self._associate_positions(rows, avail, M, tg, used, hit, opp, tim, diag)
+        self._associate_by_status(pos_m, M, tg, used, hit, opp, tim, diag)
         t2 = time.perf_counter()
-        if ang_m.size and n0:
-            self._associate_angles(np.arange(n0), ang_m, M, tg, used, hit, opp, tim, diag)
+        angcnt = np.zeros(n0, dtype=np.int64)
+        # angles: confirmed tracks first, tentative ones only with the leftovers -- as for
+        # position-type detections -- so that bearings of a held target cannot confirm a
+        # tentative track started next to it (a radar clutter plot 250 m from a Shahed was
+        # confirmed by three of the Shahed's five bearings in the mixed-sensor test)
+        for status in (CONFIRMED, TENTATIVE):
+            rows = np.flatnonzero(T.status[:n0] == status)
+            avail = ang_m[~used[ang_m]]
+            if rows.size and avail.size:
+                self._associate_angles(rows, avail, M, tg, used, angcnt, opp, tim, diag)
         t3 = time.perf_counter()
         tim["bearings"] = tim.get("bearings", 0.0) + t3 - t2
         # initiation
@@ -764,32 +859,151 @@ class Engine:
         new_kind: list[NDArray[np.int8]] = []
         left_ang = ang_m[~used[ang_m]]
         if left_ang.size >= self.cfg.triangulation.min_bearings:
-            p, c, members = self._triangulate(left_ang, M)
-            if p.shape[0]:
-                new_pos.append(p)
-                new_cov.append(c)
-                new_ident.append(np.full(p.shape[0], "", dtype=object))
-                kinds = np.array([M.skind[left_ang[mm[0]]] for mm in members], dtype=np.int8)
-                new_kind.append(kinds)
-                diag["triangulated"] = diag.get("triangulated", 0) + p.shape[0]
+            tri = self._triangulate(left_ang, M)
+            if tri is not None:
+                Fm, fpos, fcov = tri
+                k = fpos.shape[0]
+                diag["triangulated"] = diag.get("triangulated", 0) + k
+                # a fix is first a horizontal-only measurement of existing tracks ...
+                fused = np.zeros(k, dtype=bool)
+                self._associate_by_status(np.arange(k), Fm, tg, fused, hit, opp, tim, diag)
+                if fused.any():
+                    diag["fix_updates"] = diag.get("fix_updates", 0) + int(fused.sum())
+                # ... and only a leftover fix away from confirmed tracks starts a new track,
+                # with the assumed height and its large variance
+                lf = np.flatnonzero(~fused)
+                lf = lf[self._init_exclusion(lf, Fm, n0, diag)]
+                if lf.size:
+                    new_pos.append(fpos[lf])
+                    new_cov.append(fcov[lf])
+                    new_ident.append(Fm.identity[lf])
+                    new_kind.append(Fm.skind[lf])
         t4 = time.perf_counter()
         tim["triangulate"] = tim.get("triangulate", 0.0) + t4 - t3
         left_pos = pos_m[~used[pos_m]]
+        if left_pos.size:
+            left_pos = left_pos[self._init_exclusion(left_pos, M, n0, diag)]
         if left_pos.size:
             gp, gc, gi, gk = self._merge_leftovers(left_pos, M)
             new_pos.append(gp)
             new_cov.append(gc)
             new_ident.append(gi)
             new_kind.append(gk)
-        # bookkeeping for existing tracks
-        T.hits[:n0] += hit.astype(np.int32)
-        T.opps[:n0] += (hit | opp).astype(np.int32)
+        # bookkeeping for existing tracks. A *strong* update -- a position-type detection, a
+        # fix, or bearings from >= min_bearings distinct sensors in this group (enough to
+        # triangulate) -- is a confirmation hit and resets the coast clock. Fewer bearings
+        # update the state but are only an opportunity: a stray bearing of another target
+        # passes near any uncertain track, and must neither confirm a tentative track nor keep
+        # a lost one alive.
+        strong = hit | (angcnt >= self.cfg.triangulation.min_bearings)
+        T.hits[:n0] += strong.astype(np.int32)
+        T.opps[:n0] += (strong | opp).astype(np.int32)
+        sr = np.flatnonzero(strong)
+        if sr.size:
+            dts = tg - T.t_strong[sr]
+            pos_dt = dts > 0.0
+            rr, dd = sr[pos_dt], dts[pos_dt]
+            # bias-corrected EMA: the plain mean of the first 1/w intervals, then the EMA
+            w = np.maximum(REVISIT_EMA_WEIGHT, 1.0 / np.maximum(T.hits[rr] - 1, 1))
+            m = T.revisit[rr]
+            T.revisit[rr] = np.where(np.isnan(m), dd, m + w * (dd - m))
+            T.t_strong[sr] = tg
         if new_pos:
             self._initiate(tg, np.concatenate(new_pos), np.concatenate(new_cov),
                            np.concatenate(new_ident), np.concatenate(new_kind), acc)
         self._confirm(acc)
         self._maintain(tg, acc)
         tim["initiate"] = tim.get("initiate", 0.0) + time.perf_counter() - t4
+
+    def _associate_by_status(self, idx: I64, M: _GroupMeas, tg: float, used: NDArray[np.bool_],
+                             hit: NDArray[np.bool_], opp: NDArray[np.bool_],
+                             tim: dict[str, float], diag: dict[str, int]) -> None:
+        """Position-type measurements idx of M: confirmed tracks first, then tentative ones
+        with the leftovers (tracks that existed at the start of the group only)."""
+        n0 = hit.size
+        st = self.T.status[:n0]
+        for status in (CONFIRMED, TENTATIVE):
+            rows = np.flatnonzero(st == status)
+            avail = idx[~used[idx]]
+            if rows.size and avail.size:
+                self._associate_positions(rows, avail, M, tg, used, hit, opp, tim, diag)
+
+    def _tilt_margin(self, p: F64) -> F64:
+        """Bound on the horizontal offset, m, between frame (x, y) and the local-horizontal
+        position of points p (N, 3): the frame's z axis tilts from the local vertical by about
+        (distance from the origin) / R_earth, times the height. 0 in 2-D."""
+        if self.dims == 2:
+            return np.zeros(p.shape[0])
+        return np.abs(p[:, 2]) * np.hypot(p[:, 0], p[:, 1]) / EARTH_RADIUS_M
+
+    def _init_exclusion(self, cand: I64, M: _GroupMeas, n0: int,
+                        diag: dict[str, int]) -> NDArray[np.bool_]:
+        """Keep-mask over leftover measurement rows ``cand`` of M: False where the row lies
+        within ``init_exclusion_mahalanobis`` (normalised Mahalanobis, measurement space) of a
+        confirmed track that other sensors updated in this group and none of the row's sensors
+        did.
+
+        Such a row is an outlier of a target that other data hold right now (outside the gate
+        because of a sensor bias, an unmodelled height or a bad fix), not a new target;
+        initiating from it creates the duplicate tracks that followed targets seen by several
+        sensor kinds. Not excluded: (a) a row whose sensor updated the track in this group with
+        another detection -- the sensor sees two objects there; (b) a row near a track that
+        nothing updated in this group -- the track may be losing its target (a manoeuvre with a
+        single sensor) and a new track must be able to start; a duplicate that survives is left
+        to :meth:`_merge_duplicates`.
+        """
+        keep = np.ones(cand.size, dtype=bool)
+        g_ex = self.cfg.init_exclusion_mahalanobis
+        if g_ex <= 0 or cand.size == 0:
+            return keep
+        T = self.T
+        # updates in this group: (track id, sensor); the virtual sensor S = triangulated fixes
+        ev_ids, ev_code, _ = self._acc.events()
+        ns1 = len(self.sensors) + 1
+        cur = ev_code // ns1 == self._gseq
+        ev_ids, ev_sens = ev_ids[cur], ev_code[cur] % ns1
+        if ev_ids.size == 0:
+            return keep                      # no track was updated in this group
+        c_sens = (M.sensor[cand] if M.mem_sens is None else M.mem_sens).astype(np.int64)
+        if np.unique(np.concatenate([ev_sens, c_sens])).size == 1:
+            return keep                      # one sensor only: every near pair has evidence
+        crow = np.flatnonzero((T.status[:n0] == CONFIRMED) & (T.t_update[:n0] == self._t_group))
+        if crow.size == 0:
+            return keep
+        gc = M.gcov[cand, :2, :2]
+        mtr = float(np.trace(np.where(np.isfinite(gc), gc, 0.0), axis1=1, axis2=2).max())
+        trp = np.trace(T.P[crow, :2, :2], axis1=1, axis2=2)
+        radius = g_ex * np.sqrt(trp + mtr) + self._tilt_margin(T.x[crow, : self.dims])
+        ti, mj = assoc.gate_pairs(T.x[crow, :2], radius, M.gpos[cand, :2])
+        if ti.size == 0:
+            return keep
+        prow, pm = crow[ti], cand[mj]
+        # position only: a radar plot on top of a held track is its outlier even when its
+        # range rate disagrees (a turn between scans); a second target there shows itself by
+        # its sensor updating the track with another plot (evidence, below)
+        Mp = replace(M, sub=np.where(M.sub == SUB_RADAR4, SUB_RADAR3, M.sub).astype(np.int8))
+        d2, _ = self._pair_stats(prow, pm, Mp)
+        near = d2 <= g_ex ** 2
+        if not near.any():
+            return keep
+        prow, pm, mj = prow[near], pm[near], mj[near]
+        # evidence of a second target: a sensor of the row updated the track in this group
+        ev_key = ev_ids * ns1 + ev_sens
+        if M.mem_ptr is None or M.mem_sens is None:
+            pair = np.arange(pm.size)
+            sens = M.sensor[pm].astype(np.int64)
+        else:
+            cnt = M.mem_ptr[pm + 1] - M.mem_ptr[pm]
+            pair = np.repeat(np.arange(pm.size), cnt)
+            sens = M.mem_sens[_ranges(M.mem_ptr[pm], cnt)]
+        evid = np.zeros(pm.size, dtype=bool)
+        if ev_key.size:
+            shared = np.isin(T.ids[prow[pair]] * ns1 + sens, ev_key)
+            evid[pair[shared]] = True
+        excl = np.unique(mj[~evid])
+        keep[excl] = False
+        diag["init_excluded"] = diag.get("init_excluded", 0) + int(excl.size)
+        return keep
 
     # ---- prediction --------------------------------------------------------------------------
 
@@ -820,8 +1034,17 @@ class Engine:
 
     # ---- measurement models ------------------------------------------------------------------
 
-    def _model(self, xs: F64, sub: int, sensor: NDArray[np.int32]) -> K.MeasPrediction:
+    def _model(self, xs: F64, sub: int, mi: I64, M: _GroupMeas) -> K.MeasPrediction:
+        """Predicted measurement and Jacobian of states xs (N, n) for measurement rows mi (N,)."""
         d = self.dims
+        if sub == SUB_HPOS:
+            # z = A_h p: east/north of the position in the tangent plane at the fix (linear)
+            assert M.hrot is not None
+            A = M.hrot[mi]
+            H = np.zeros((xs.shape[0], 2, self.ns))
+            H[:, :, :3] = A
+            return K.MeasPrediction(np.einsum("kij,kj->ki", A, xs[:, :3]), H, np.zeros(2, bool))
+        sensor = M.sensor[mi]
         if sub == SUB_XY:
             H = np.broadcast_to(self._H_xy, (xs.shape[0], 2, self.ns))
             return K.MeasPrediction(xs[:, :2].copy(), H, np.zeros(2, bool))
@@ -846,7 +1069,7 @@ class Engine:
             mi = midx[e]
             x = self.T.x[rows[e]]
             P = self.T.P[rows[e]]
-            pr = self._model(x, int(s), M.sensor[mi])
+            pr = self._model(x, int(s), mi, M)
             _, _, d2e, lle = K.innovation_stats(x, P, M.z[mi, :md], M.R[mi, :md, :md],
                                                 pr.zhat, pr.H, pr.angle)
             d2[e] = d2e * (self._chi2_gate / self._gate_d2[md])
@@ -863,7 +1086,7 @@ class Engine:
             md = self._sub_dim[int(s)]
             z, R = M.z[mi, :md], M.R[mi, :md, :md]
             if self.r == 1:
-                pr = self._model(T.x[r_], int(s), M.sensor[mi])
+                pr = self._model(T.x[r_], int(s), mi, M)
                 res = K.ekf_update(T.x[r_], T.P[r_], z, R, pr.zhat, pr.H, pr.angle,
                                    self.cfg.joseph)
                 T.x[r_], T.P[r_] = res.x, res.P
@@ -871,16 +1094,14 @@ class Engine:
                 k, r = r_.size, self.r
                 xs = T.xm[r_].reshape(k * r, self.ns)
                 Ps = T.Pm[r_].reshape(k * r, self.ns, self.ns)
-                sen = np.repeat(M.sensor[mi], r)
-                pr = self._model(xs, int(s), sen)
+                pr = self._model(xs, int(s), np.repeat(mi, r), M)
                 res = K.ekf_update(xs, Ps, np.repeat(z, r, axis=0), np.repeat(R, r, axis=0),
                                    pr.zhat, pr.H, pr.angle, self.cfg.joseph)
                 T.xm[r_] = res.x.reshape(k, r, self.ns)
                 T.Pm[r_] = res.P.reshape(k, r, self.ns, self.ns)
                 T.mu[r_] = K.imm_model_probs(T.mu[r_], res.loglik.reshape(k, r))
                 T.x[r_], T.P[r_] = K.imm_combine(T.xm[r_], T.Pm[r_], T.mu[r_])
-            T.t_update[r_] = tg
-            self._acc.touch(T.ids[r_])
+            self._mark_updated(r_, tg, M.sensor[mi], mi)
             T.last_seen[r_, M.skind[mi]] = tg
             ident = M.identity[mi]
             has = ident != ""
@@ -888,6 +1109,20 @@ class Engine:
                 rr = r_[has]
                 empty = T.identity[rr] == ""
                 T.identity[rr[empty]] = ident[has][empty]
+
+    def _mark_updated(self, rows: I64, tg: float, sensor: NDArray[np.int32], mi: I64) -> None:
+        """Bookkeeping of an update of track rows (unique) at tg by measurement rows mi.
+
+        Records (track, sensor, group, measurement) events: two tracks updated by the same
+        sensor in the same group with different detections are two targets (evidence against
+        merging them, and for initiating next to a track).
+        """
+        T = self.T
+        T.t_update[rows] = tg
+        ids = T.ids[rows]
+        self._acc.touch(ids)
+        self._acc.event(ids, self._gseq * (len(self.sensors) + 1) + sensor.astype(np.int64),
+                        self._gseq * EVENT_MEAS_STRIDE + np.asarray(mi, np.int64))
 
     # ---- association -------------------------------------------------------------------------
 
@@ -944,13 +1179,15 @@ class Engine:
         mtr = float(np.trace(gfin, axis1=1, axis2=2).max())
         mpos = M.gpos[avail].copy()
         if d == 3:
-            # XY measurements carry no height: gate them horizontally (height of the track)
-            xy = M.sub[avail] == SUB_XY
+            # XY measurements and triangulated fixes carry no height: gate them horizontally
+            # (fixes: plus the tilt of the frame's z axis at the track's height)
+            xy = np.isin(M.sub[avail], _HORIZ_SUBS)
             if xy.any():
-                tpz = tp.copy()
                 radius = self.cfg.gate_mahalanobis * np.sqrt(tr + mtr)
-                ti1, mj1 = assoc.gate_pairs(tp[:, :2], radius, mpos[xy, :2])
-                ti2, mj2 = assoc.gate_pairs(tpz, radius, mpos[~xy])
+                rh = radius + (self._tilt_margin(tp) if (M.sub[avail] == SUB_HPOS).any()
+                               else 0.0)
+                ti1, mj1 = assoc.gate_pairs(tp[:, :2], rh, mpos[xy, :2])
+                ti2, mj2 = assoc.gate_pairs(tp, radius, mpos[~xy])
                 ax, an = np.flatnonzero(xy), np.flatnonzero(~xy)
                 ti = np.concatenate([ti1, ti2])
                 mj = np.concatenate([ax[mj1], an[mj2]])
@@ -1089,56 +1326,82 @@ class Engine:
                 ll[:, j] = np.log(1.0 - cfg.pd + lam)
             T.mu[rows] = K.imm_model_probs(T.mu[rows], ll)
             T.x[rows], T.P[rows] = K.imm_combine(T.xm[rows], T.Pm[rows], T.mu[rows])
-        T.t_update[rows] = tg
-        self._acc.touch(T.ids[rows])
         best = np.zeros(nodes.size, dtype=np.int64)
         best_b = np.full(nodes.size, -1.0)
         for i_e in range(e.size):   # small: PDA nodes only
             if res.edge_beta[e[i_e]] > best_b[en[i_e]]:
                 best_b[en[i_e]] = res.edge_beta[e[i_e]]
                 best[en[i_e]] = mi[i_e]
+        self._mark_updated(rows, tg, M.sensor[best], best)
         T.last_seen[rows, M.skind[best]] = tg
 
     def _associate_angles(self, rows: I64, ang: I64, M: _GroupMeas, tg: float,
-                          used: NDArray[np.bool_], hit: NDArray[np.bool_],
+                          used: NDArray[np.bool_], angcnt: NDArray[np.int64],
                           opp: NDArray[np.bool_], tim: dict[str, float],
                           diag: dict[str, int]) -> None:
+        """Bearings / az-el -> existing tracks (GNN over (sensor, track) nodes).
+
+        Candidates are tracks within ``bearing_explain_range_m`` of the sensor *horizontally*
+        (a jet at 10 km altitude right above a node is at 0 m, not 10 km). A bearing assigned
+        to a track farther than ``bearing_max_range_m`` is consumed ("explained": it neither
+        updates that track nor a nearer one, nor goes to triangulation) without updating it:
+        a loud far target (an airliner heard at 15 km) must win its own bearings instead of
+        having them hijack a quiet low-level track near the node, but a far, weak bearing
+        should not keep a track alive either.
+        """
         T = self.T
-        d = self.dims
-        tree = cKDTree(T.x[rows, :d])
+        cfg = self.cfg
         sens = M.sensor[ang]
-        us = np.unique(sens)
-        near = tree.query_ball_point(self._spos[us, :d], r=self.cfg.bearing_max_range_m)
-        pr_l: list[I64] = []
-        pm_l: list[I64] = []
-        for k, s in enumerate(us.tolist()):
-            tl = np.asarray(near[k], dtype=np.int64)
-            if tl.size == 0:
-                continue
-            bl = ang[sens == s]
-            pr_l.append(np.repeat(rows[np.sort(tl)], bl.size))
-            pm_l.append(np.tile(bl, tl.size))
-        if not pr_l:
+        order = np.argsort(sens, kind="stable")
+        ang_s, sens_s = ang[order], sens[order]
+        us, first, cnt = np.unique(sens_s, return_index=True, return_counts=True)
+        r_max = max(cfg.bearing_explain_range_m, cfg.bearing_max_range_m)
+        tt = cKDTree(T.x[rows, :2])
+        ts = cKDTree(self._spos[us, :2])
+        sp = ts.sparse_distance_matrix(tt, r_max, output_type="ndarray")
+        if sp.size == 0:
             return
-        prow = np.concatenate(pr_l)
-        pm = np.concatenate(pm_l)
-        opp[prow] = True
+        si = sp["i"].astype(np.int64)
+        ti = sp["j"].astype(np.int64)
+        dist = sp["v"]
+        o = np.lexsort((ti, si))                        # deterministic pair order
+        si, ti, dist = si[o], ti[o], dist[o]
+        k = cnt[si]
+        prow = np.repeat(rows[ti], k)
+        pdist = np.repeat(dist, k)
+        pm = ang_s[_ranges(first[si].astype(np.int64), k.astype(np.int64))]
+        close = pdist <= cfg.bearing_max_range_m
+        opp[prow[close]] = True
         d2, _ = self._pair_stats(prow, pm, M)
         g = d2 <= self._chi2_gate
-        prow, pm, d2 = prow[g], pm[g], d2[g]
+        prow, pm, d2, close = prow[g], pm[g], d2[g], close[g]
         if prow.size == 0:
             return
-        # confirmed tracks are preferred over tentative ones
-        d2 = d2 + np.where(T.status[prow] == CONFIRMED, 0.0, 1.0)
         ar, am = self._node_assign(prow, pm, d2, M)
-        self._apply_rounds(ar, am, M, tg)
         used[am] = True
-        hit[ar] = True
+        # assigned pairs beyond bearing_max_range_m only explain their bearing
+        near = np.hypot(*(T.x[ar, :2] - self._spos[M.sensor[am], :2]).T) <= cfg.bearing_max_range_m
+        if (~near).any():
+            diag["bearings_explained_far"] = (diag.get("bearings_explained_far", 0)
+                                              + int((~near).sum()))
+        ar, am = ar[near], am[near]
+        self._apply_rounds(ar, am, M, tg)
+        np.add.at(angcnt, ar, 1)              # distinct sensors (one detection per sensor)
         diag["bearing_updates"] = diag.get("bearing_updates", 0) + int(am.size)
 
     # ---- triangulation / initiation ----------------------------------------------------------
 
-    def _triangulate(self, ang: I64, M: _GroupMeas) -> tuple[F64, F64, list[I64]]:
+    def _triangulate(self, ang: I64, M: _GroupMeas) -> tuple[_GroupMeas, F64, F64] | None:
+        """Triangulate leftover bearings ang of M.
+
+        Returns None if no point is accepted, else (fixes, init_pos (k, d), init_cov (k, d, d)):
+        ``fixes`` holds the points as measurements of existing tracks -- in 3-D a horizontal-only
+        SUB_HPOS measurement z = A_h p (east/north in the tangent plane at the fix, A_h the first
+        two rows of the local ENU rotation there), R = A_h C_h A_h^T with C_h the horizontal
+        Cramér-Rao covariance; in 2-D plain XY. ``init_pos``/``init_cov`` add the height for
+        initiating a new track: from EO/IR elevations when the fix has some, otherwise the
+        assumed ``bearing_height_agl_m`` above the nodes with sd ``bearing_height_sd_m``.
+        """
         d = self.dims
         s = M.sensor[ang]
         sp = self._spos[s]
@@ -1159,33 +1422,59 @@ class Engine:
         res = triangulate(q3[:, :2], az_p, sig, s.astype(np.int64), self.cfg.triangulation)
         k = res.pos.shape[0]
         if k == 0:
-            return np.zeros((0, d)), np.zeros((0, d, d)), []
+            return None
+        cnt = np.array([m_.size for m_ in res.members], dtype=np.int64)
+        mem = np.concatenate(res.members).astype(np.int64)          # rows into ang
+        fix_of = np.repeat(np.arange(k), cnt)
+        mem_ptr = np.r_[0, np.cumsum(cnt)].astype(np.int64)
+        mem_sens = s[mem].astype(np.int64)
+        kinds = M.skind[ang[mem_ptr[:-1]]]
+        ident = np.full(k, "", dtype=object)
+        virt = np.full(k, len(self.sensors), dtype=np.int32)       # "triangulation" sensor
+        z = np.full((k, 4), np.nan)
+        R = np.zeros((k, 4, 4))
         if d == 2:
-            return res.pos, res.cov, res.members
-        h = np.empty(k)
-        hv = np.empty(k)
-        for i, mem in enumerate(res.members):
-            gi = ang[mem]
-            azel = M.sub[gi] == SUB_AZEL
-            if azel.any():
-                # height from elevations: h = h_s + rho tan(el), var ~ (rho sigma_el / cos^2 el)^2
-                rho = np.hypot(res.pos[i, 0] - q3[mem[azel], 0], res.pos[i, 1] - q3[mem[azel], 1])
-                el = M.z[gi[azel], 1]
-                hs = q3[mem[azel], 2] + rho * np.tan(el)
-                var = (rho * np.sqrt(M.R[gi[azel], 1, 1]) / np.cos(el) ** 2) ** 2
-                w = 1.0 / var
-                h[i] = float((w * hs).sum() / w.sum())
-                hv[i] = float(1.0 / w.sum())
-            else:
-                h[i] = float(q3[mem, 2].mean() + self.cfg.bearing_height_agl_m)
-                hv[i] = self.cfg.bearing_height_sd_m ** 2
-        pp = np.column_stack([res.pos, h])
+            z[:, :2] = res.pos
+            R[:, :2, :2] = res.cov
+            F = _GroupMeas(np.full(k, SUB_XY, np.int8), z, R, virt, kinds, ident,
+                           res.pos.copy(), res.cov.copy(), None, mem_ptr, mem_sens)
+            return F, res.pos, res.cov
+        # height: from elevations, h = h_s + rho tan(el), var ~ (rho sigma_el / cos^2 el)^2
+        # (inverse-variance weighted over the fix's AZEL members), else the assumed height
+        gi = ang[mem]
+        azel = M.sub[gi] == SUB_AZEL
+        h = q3[mem, 2].astype(np.float64)
+        w = np.zeros(mem.size)
+        hs = np.zeros(mem.size)
+        if azel.any():
+            ia = np.flatnonzero(azel)
+            rho = np.hypot(res.pos[fix_of[ia], 0] - q3[mem[ia], 0],
+                           res.pos[fix_of[ia], 1] - q3[mem[ia], 1])
+            el = M.z[gi[ia], 1]
+            hs[ia] = q3[mem[ia], 2] + rho * np.tan(el)
+            w[ia] = 1.0 / (rho * np.sqrt(M.R[gi[ia], 1, 1]) / np.cos(el) ** 2) ** 2
+        wsum = np.bincount(fix_of, w, minlength=k)
+        has_el = wsum > 0
+        node_h = np.bincount(fix_of, h, minlength=k) / cnt
+        hgt = np.where(has_el, np.bincount(fix_of, w * hs, minlength=k) / np.where(has_el, wsum,
+                                                                                  1.0),
+                       node_h + self.cfg.bearing_height_agl_m)
+        hv = np.where(has_el, 1.0 / np.where(has_el, wsum, 1.0), self.cfg.bearing_height_sd_m ** 2)
+        pp = np.column_stack([res.pos, hgt])
         C = np.zeros((k, 3, 3))
         C[:, :2, :2] = res.cov
-        C[:, 2, 2] = hv
         pos = c + pp @ Ac
-        cov = Ac.T @ C @ Ac
-        return pos, K.symmetrize(cov), res.members
+        cov_h = K.symmetrize(Ac.T @ C @ Ac)            # horizontal only (rank 2), frame axes
+        C[:, 2, 2] = hv
+        cov = K.symmetrize(Ac.T @ C @ Ac)
+        hrot = self.frame.local_enu_rotation(pos)[:, :2, :]
+        z[:, :2] = np.einsum("kij,kj->ki", hrot, pos)
+        R[:, :2, :2] = K.symmetrize(hrot @ cov_h @ np.swapaxes(hrot, 1, 2))
+        gcov = cov_h.copy()
+        gcov[:, 2, 2] = np.inf                          # says nothing about height
+        F = _GroupMeas(np.full(k, SUB_HPOS, np.int8), z, R, virt, kinds, ident, pos.copy(),
+                       gcov, hrot, mem_ptr, mem_sens)
+        return F, pos, cov
 
     def _merge_leftovers(self, left: I64, M: _GroupMeas) -> tuple[F64, F64, NDArray[np.object_],
                                                                   NDArray[np.int8]]:
@@ -1294,6 +1583,10 @@ class Engine:
         T.last_seen[rows] = np.nan
         T.last_seen[rows, kinds] = tg
         T.hist_count[rows] = 0
+        T.revisit[rows] = np.nan
+        T.t_strong[rows] = tg
+        T.dup_of[rows] = -1
+        T.dup_n[rows] = 0
         T.n += k
         acc.new.extend(ids.tolist())
 
@@ -1313,8 +1606,16 @@ class Engine:
             return
         cfg = self.cfg
         st = T.status[:n]
-        age = t_ref - T.t_update[:n]
-        dead = (st == CONFIRMED) & (age > cfg.coast_time_s)
+        age = t_ref - T.t_strong[:n]          # coast clock: time since the last strong update
+        coast: float | F64 = cfg.coast_time_s
+        if cfg.coast_revisit_factor > 0:
+            # revisit-scaled coast time: clip(f x mean update interval, coast, max_coast)
+            rv = T.revisit[:n]
+            hi = max(cfg.max_coast_time_s, cfg.coast_time_s)
+            coast = np.where(np.isnan(rv), cfg.coast_time_s,
+                             np.clip(cfg.coast_revisit_factor * np.nan_to_num(rv),
+                                     cfg.coast_time_s, hi))
+        dead = (st == CONFIRMED) & (age > coast)
         tent = st == TENTATIVE
         dead |= tent & (age > cfg.tentative_coast_time_s)
         dead |= tent & ((T.opps[:n] - T.hits[:n]) > (cfg.confirm_n - cfg.confirm_m))
@@ -1326,6 +1627,147 @@ class Engine:
         if dead.any():
             acc.deleted.extend(T.ids[:n][dead].tolist())
             T.keep(~dead)
+
+    # ---- duplicate-track merging ------------------------------------------------------------
+
+    def _merge_duplicates(self, acc: _StepAcc, diag: dict[str, int]) -> None:
+        """Merge confirmed tracks that stay statistically indistinguishable.
+
+        Pair test (all vectorised; candidates from a k-d tree on horizontal positions): with
+        u = [x, y, vx, vy] (horizontal position and velocity) and Pu the matching block of P,
+        d^2 = (u_a - u_b)^T (Pu_a + Pu_b)^-1 (u_a - u_b) <= chi2_4(merge_gate_prob), the heights
+        agree within the 1-D gate (3-D, where both heights were measured), the cooperative
+        identities do not differ, and no sensor updated both tracks in the same group of this
+        step with different detections (a sensor that sees two objects proves two targets).
+        Each younger track keeps its best (smallest d^2) older partner and a counter of
+        consecutive steps with the same partner; at ``merge_steps`` it is merged into the older
+        track (lower id, kept).
+        """
+        T = self.T
+        n = T.n
+        if n == 0 or self._merge_d2 <= 0:
+            return
+        d = self.dims
+        partner = np.full(n, -1, np.int64)          # row of the older partner
+        conf = np.flatnonzero(T.status[:n] == CONFIRMED)
+        if conf.size >= 2:
+            hi = np.array([0, 1, d, d + 1])
+            trp = np.trace(T.P[conf, :2, :2], axis1=1, axis2=2)
+            # |dp|^2 <= d^2 * lambda_max(Pp_a + Pp_b) <= thr * 2 max(tr Pp_a, tr Pp_b): querying
+            # each track with sqrt(2 thr tr Pp) finds every pair that can pass
+            radius = np.sqrt(2.0 * self._merge_d2 * trp)
+            pi, pj = assoc.self_pairs(T.x[conf, :2], radius)
+            a, b = conf[pi], conf[pj]
+            if a.size:
+                if d == 2:
+                    du = T.x[a] - T.x[b]
+                    Su = T.P[a] + T.P[b]
+                else:
+                    du = T.x[a][:, hi] - T.x[b][:, hi]
+                    Su = T.P[a][:, hi][:, :, hi] + T.P[b][:, hi][:, :, hi]
+                d2, _, ok = K.mahalanobis_sq(du, Su)
+                good = ok & (d2 <= self._merge_d2) & (T.t_state[a] == T.t_state[b])
+                if d == 3:
+                    # heights must agree within the 1-D gate -- where both were observed: a
+                    # track never updated by a height-measuring kind carries an assumed height
+                    dz2 = (T.x[a, 2] - T.x[b, 2]) ** 2 / (T.P[a, 2, 2] + T.P[b, 2, 2])
+                    vert = np.isfinite(T.last_seen[:, _VERTICAL_KINDS])
+                    both = vert[a].any(axis=1) & vert[b].any(axis=1)
+                    good &= ~both | (dz2 <= self._gate_d2[1])
+                ia, ib = T.identity[a], T.identity[b]
+                good &= ~((ia != "") & (ib != "") & (ia != ib))
+                a, b, d2 = a[good], b[good], d2[good]
+            if a.size:
+                good = ~self._distinct_evidence(T.ids[a], T.ids[b])
+                a, b, d2 = a[good], b[good], d2[good]
+            if a.size:
+                young = np.where(T.ids[a] > T.ids[b], a, b)
+                old = np.where(T.ids[a] > T.ids[b], b, a)
+                order = np.lexsort((T.ids[old], d2, young))
+                young, old = young[order], old[order]
+                first = np.r_[True, young[1:] != young[:-1]]
+                partner[young[first]] = old[first]
+        pid = np.where(partner >= 0, T.ids[np.maximum(partner, 0)], -1)
+        same = (pid >= 0) & (pid == T.dup_of[:n])
+        T.dup_n[:n] = np.where(same, T.dup_n[:n] + 1, (pid >= 0).astype(np.int32))
+        T.dup_of[:n] = pid
+        ready = np.flatnonzero(T.dup_n[:n] >= self.cfg.merge_steps)
+        if ready.size:
+            self._merge_rows(ready, partner, acc, diag)
+
+    def _distinct_evidence(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
+        """(P,) True where tracks ida[i] and idb[i] were updated by the same sensor in the same
+        group of this step with different detections."""
+        out = np.zeros(ida.size, dtype=bool)
+        ev_ids, ev_code, ev_meas = self._acc.events()
+        real = ev_code % (len(self.sensors) + 1) != len(self.sensors)    # not a fix update
+        ev_ids, ev_code, ev_meas = ev_ids[real], ev_code[real], ev_meas[real]
+        if ev_ids.size == 0:
+            return out
+        order = np.lexsort((ev_code, ev_ids))
+        eid, ecode, emeas = ev_ids[order], ev_code[order], ev_meas[order]
+        cmax = int(ecode.max()) + 1
+        key = eid * cmax + ecode                       # sorted
+        lo = np.searchsorted(eid, idb, "left")
+        cnt = np.searchsorted(eid, idb, "right") - lo
+        pair = np.repeat(np.arange(ida.size), cnt)
+        eb = _ranges(lo, cnt)
+        q = ida[pair] * cmax + ecode[eb]
+        pos = np.minimum(np.searchsorted(key, q), key.size - 1)
+        diff = (key[pos] == q) & (emeas[pos] != emeas[eb])
+        out[pair[diff]] = True
+        return out
+
+    def _merge_rows(self, drop: I64, partner: I64, acc: _StepAcc, diag: dict[str, int]) -> None:
+        """Merge rows ``drop`` into their older partners (chains resolved to the oldest).
+
+        Fusion: the kept id (the oldest, lowest id) takes the state (x, P and IMM model states)
+        of the group's best-updated member -- smallest horizontal position variance trace.
+        Duplicates were fed by overlapping data, so their errors are correlated and a
+        Kalman-style fusion would be overconfident; keeping the best estimate is the
+        conservative choice (covariance intersection would be at most marginally better here
+        because one member is usually far better: radar/ADS-B vs triangulated acoustics).
+        Bookkeeping: latest update time, per-kind last_seen and hits are the maxima over the
+        group, t_created the minimum; the identity is kept, or taken from a member.
+        """
+        T = self.T
+        n = T.n
+        par = np.arange(n)
+        par[drop] = partner[drop]
+        for _ in range(64):                              # pointer jumping: depth halves
+            nxt = par[par]
+            if np.array_equal(nxt, par):
+                break
+            par = nxt
+        root = par[drop]
+        mem = np.concatenate([np.unique(root), drop])
+        grp = np.concatenate([np.unique(root), root])
+        tr = np.trace(T.P[mem, :2, :2], axis1=1, axis2=2)
+        order = np.lexsort((T.ids[mem], tr, grp))
+        g_s, m_s = grp[order], mem[order]
+        first = np.r_[True, g_s[1:] != g_s[:-1]]
+        keep_r, best = g_s[first], m_s[first]
+        mv = best != keep_r
+        if mv.any():
+            kr, br = keep_r[mv], best[mv]
+            T.x[kr], T.P[kr] = T.x[br], T.P[br]
+            T.xm[kr], T.Pm[kr], T.mu[kr] = T.xm[br], T.Pm[br], T.mu[br]
+            T.revisit[kr] = T.revisit[br]
+        np.maximum.at(T.t_strong, root, T.t_strong[drop])
+        np.maximum.at(T.t_update, root, T.t_update[drop])
+        np.maximum.at(T.hits, root, T.hits[drop])
+        np.minimum.at(T.t_created, root, T.t_created[drop])
+        np.fmax.at(T.last_seen, root, T.last_seen[drop])
+        take_id = (T.identity[root] == "") & (T.identity[drop] != "")
+        T.identity[root[take_id]] = T.identity[drop[take_id]]
+        T.dup_of[keep_r] = -1
+        T.dup_n[keep_r] = 0
+        acc.merged.append(np.column_stack([T.ids[root], T.ids[drop]]).reshape(-1))
+        acc.deleted.extend(T.ids[drop].tolist())
+        diag["merged"] = diag.get("merged", 0) + int(drop.size)
+        mask = np.ones(n, dtype=bool)
+        mask[drop] = False
+        T.keep(mask)
 
     def _append_history(self, acc: _StepAcc) -> None:
         T = self.T
@@ -1340,6 +1782,15 @@ class Engine:
         T.hist_count[:n] += 1
 
 
+def _ranges(starts: I64, counts: I64) -> I64:
+    """Concatenation of arange(s, s + c) for each (s, c), vectorised."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offs = np.cumsum(counts) - counts
+    return np.repeat(starts - offs, counts) + np.arange(total, dtype=np.int64)
+
+
 class _StepAcc:
     """Per-step id bookkeeping (ids, not rows: rows move when tracks are deleted)."""
 
@@ -1348,9 +1799,32 @@ class _StepAcc:
         self.deleted: list[int] = []
         self.confirmed: list[int] = []
         self._touched: list[I64] = []
+        self.merged: list[I64] = []
+        self._ev_ids: list[I64] = []
+        self._ev_code: list[I64] = []
+        self._ev_meas: list[I64] = []
 
     def touch(self, ids: I64) -> None:
         self._touched.append(np.asarray(ids, np.int64))
+
+    def event(self, ids: I64, code: I64, meas: I64) -> None:
+        """Record updates: track ids, (group, sensor) code, (group, measurement) key."""
+        self._ev_ids.append(ids)
+        self._ev_code.append(code)
+        self._ev_meas.append(meas)
+
+    def merged_pairs(self) -> I64:
+        """(k, 2) int64 [kept, dropped] ids merged in this step."""
+        if not self.merged:
+            return np.zeros((0, 2), np.int64)
+        return np.concatenate(self.merged).reshape(-1, 2)
+
+    def events(self) -> tuple[I64, I64, I64]:
+        if not self._ev_ids:
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        return (np.concatenate(self._ev_ids), np.concatenate(self._ev_code),
+                np.concatenate(self._ev_meas))
 
     def updated_ids(self) -> I64:
         return np.unique(np.concatenate(self._touched)) if self._touched else np.zeros(0, np.int64)
