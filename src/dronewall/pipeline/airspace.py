@@ -29,13 +29,17 @@ TRUTH_SIGMA_M = 1.0
 ASSOC_RADIUS_M = 1_000.0
 
 
-def scenario_zones(sc: Scenario, base_dir: Path | None) -> ZoneSet | None:
-    """All zones of a scenario as one ZoneSet (None when it has none)."""
+def scenario_zones(sc: Scenario, base_dir: Path | None) -> tuple[ZoneSet, set[str]] | None:
+    """All zones of a scenario as one ZoneSet (None when it has none), and the ids of the
+    reference-only zones (``report: false``), whose events are not written."""
     sets: list[ZoneSet] = []
     inline: list[dict[str, Any]] = []
+    reference: set[str] = set()
     for i, z in enumerate(sc.zones):
         if z.file is None and z.builtin is None:
-            inline.append(z.model_dump(exclude_none=True, exclude={"only"}))
+            inline.append(z.model_dump(exclude_none=True, exclude={"only", "report"}))
+            if not z.report:
+                reference.add(str(z.id))
             continue
         if z.builtin is not None:
             path = Path(str(resources.files("dronewall.data.zones").joinpath(f"{z.builtin}.geojson")))
@@ -49,13 +53,15 @@ def scenario_zones(sc: Scenario, base_dir: Path | None) -> ZoneSet | None:
                 raise ScenarioError(f"zones[{i}].only: {sorted(keep)} matches no zone id or "
                                     f"country in {path.name}")
             zs = ZoneSet(sel, zs.repairs)
+        if not z.report:
+            reference.update(zs.ids)
         sets.append(zs)
     if inline:
         sets.append(ZoneSet.from_specs(inline, source="scenario zones"))
     if not sets:
         return None
     try:
-        return ZoneSet.concat(sets)
+        return ZoneSet.concat(sets), reference
     except DataFormatError as e:
         raise ScenarioError(f"zones: {e}") from None
 
@@ -64,7 +70,8 @@ class AirspaceStage:
     """Runs the two monitors step by step and writes ``events.jsonl`` / ``truth_events.jsonl``."""
 
     def __init__(self, sc: Scenario, zones: ZoneSet, frame: Frame, platform_ids: np.ndarray,
-                 platform_icao: np.ndarray, out: Path) -> None:
+                 platform_icao: np.ndarray, out: Path, reference: set[str] | None = None) -> None:
+        self.reference = reference or set()
         cfg = AirspaceConfig(epoch=sc.time.start)
         self.mon_tracks = AirspaceMonitor(zones, cfg)
         self.mon_truth = AirspaceMonitor(zones, cfg)
@@ -110,6 +117,8 @@ class AirspaceStage:
     def finish(self) -> dict[str, Any]:
         self.ev_truth += self.mon_truth.finish(self.t_last)
         self.ev_tracks += self.mon_tracks.finish(self.t_last)
+        self.ev_truth = [e for e in self.ev_truth if e["zone_id"] not in self.reference]
+        self.ev_tracks = [e for e in self.ev_tracks if e["zone_id"] not in self.reference]
         # cooperative identity on every event ("" = non-cooperative: no ADS-B / Remote ID);
         # whether a claimed identity is trustworthy is judged by the classification layer.
         for e in self.ev_tracks:
@@ -133,9 +142,13 @@ class AirspaceStage:
         tv = [e for e in self.ev_tracks if e["event"] == "violation"]
         gv = [e for e in self.ev_truth if e["event"] == "violation"]
         warn: dict[tuple[Any, str], float] = {}
+        declared: dict[tuple[Any, str], list[float]] = {}
         for e in self.ev_tracks:
             if e["event"] == "warning":
                 warn.setdefault((e["track_id"], e["zone_id"]), e["t_s"])
+            elif e["event"] == "entry":  # when the operator was told (not the interpolated time)
+                declared.setdefault((e["track_id"], e["zone_id"]), []).append(
+                    float(e.get("declared_t_s", e["t_s"])))
         latencies, leads, matched, false_v = [], [], 0, 0
         used: set[int] = set()
         for v in tv:
@@ -149,8 +162,9 @@ class AirspaceStage:
             k = min(cands, key=lambda k: abs(gv[k]["entry_t_s"] - v["entry_t_s"]))
             used.add(k)
             matched += 1
-            declared = v.get("declared_t_s", v["entry_t_s"])
-            latencies.append(declared - gv[k]["entry_t_s"])
+            told = [d for d in declared.get((v["track_id"], v["zone_id"]), [])
+                    if d >= v["entry_t_s"] - 1e-6]
+            latencies.append((min(told) if told else v["entry_t_s"]) - gv[k]["entry_t_s"])
             w = warn.get((v["track_id"], v["zone_id"]))
             if w is not None and w <= gv[k]["entry_t_s"]:
                 leads.append(gv[k]["entry_t_s"] - w)
@@ -166,7 +180,15 @@ class AirspaceStage:
         for lab, evs in (("truth", gv), ("tracks", tv)):
             for e in evs:
                 by_kind.setdefault(e["zone_kind"], {"truth": 0, "tracks": 0})[lab] += 1
+        def observed(e: dict[str, Any]) -> bool:
+            # an entry was seen (the track was outside before): a crossing / incursion, as
+            # opposed to a track that was first seen (or a platform that took off) inside
+            return bool(e.get("entry_interpolated"))
+
         return {
+            "crossings_truth_non_cooperative": sum(1 for e in gv if observed(e) and not e["identity"]),
+            "crossings_tracks_non_cooperative": sum(1 for e in tv if observed(e) and not e["identity"]),
+            "first_seen_inside_tracks": sum(1 for e in tv if not observed(e)),
             "violations_truth": len(gv), "violations_tracks": len(tv),
             "violations_truth_non_cooperative": sum(1 for e in gv if not e["identity"]),
             "violations_tracks_non_cooperative": sum(1 for e in tv if not e["identity"]),

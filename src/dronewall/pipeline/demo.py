@@ -67,6 +67,20 @@ def _narrative(res: SimulationResult) -> str:
                 parts.append(f"{label} {v:.1f}" if isinstance(v, float) else f"{label} {v}")
         if parts:
             lines.append("- Tracking: " + ", ".join(parts) + ".")
+    air = s.get("airspace")
+    if air:
+        lat = air.get("alert_latency_s") or {}
+        lead = air.get("warning_lead_time_s") or {}
+        lines.append(
+            f"- Airspace: {air['crossings_truth_non_cooperative']} non-cooperative entries into "
+            f"monitored zones really happened; the tracks reported "
+            f"{air['crossings_tracks_non_cooperative']} "
+            f"({air['violations_matched']} of {air['violations_truth']} true episodes matched"
+            + (f", median alert {lat['median_s']:.0f} s after the true crossing" if lat else "")
+            + (f", median warning {lead['median_s'] / 60:.1f} min ahead" if lead else "")
+            + "). Events: events.jsonl; an incident report: dronewall report incident "
+              f"--events {res.out_dir}/events.jsonl --tracks {res.out_dir}/tracks.csv "
+              f"--out {res.out_dir}/report.html")
     lines.append(f"Outputs are in {res.out_dir}/ (summary.json explains every number; truth, "
                  "detections and tracks are CSV tables documented in docs/).")
     return "\n".join(lines)

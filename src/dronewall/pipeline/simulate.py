@@ -115,9 +115,9 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
 
     from dronewall.pipeline.airspace import AirspaceStage, scenario_zones
 
-    zones = scenario_zones(sc, base_dir)
-    air = (AirspaceStage(sc, zones, frame, plat.ids, plat.icao24, out) if zones is not None
-           else None)
+    zoning = scenario_zones(sc, base_dir)
+    air = (AirspaceStage(sc, zoning[0], frame, plat.ids, plat.icao24, out, zoning[1])
+           if zoning is not None else None)
     no_tracks = (np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0),
                  np.zeros(0, dtype=object))
 

@@ -118,6 +118,9 @@ class ZoneSpec(Strict):
     file: str | None = None
     builtin: BuiltinZones | None = None
     only: list[str] | None = Field(default=None, min_length=1)
+    report: bool = Field(default=True, description=(
+        "false: reference zones, used only to say which country a track came from "
+        "(from_country); no events are written for them"))
     id: str | None = None
     kind: ZoneKind | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
