@@ -32,7 +32,7 @@ REQUIRED_COLUMNS = ("scan", "time", "x", "y")
 SCENARIO_KEYS = ("sigma", "pd", "clutter_density_per_m2", "dt")
 
 # Engine settings for the benchmark (same tuning budget as the Stone Soup baseline: see
-# docs/benchmarks-tracking.md). Times are in scan periods dt.
+# docs/benchmarks.md, section 3). Times are in scan periods dt.
 BENCH_Q_M2PS3 = 1.0            #: IMM quiet-model process noise; the manoeuvre model covers turns
 BENCH_CV_ONLY_Q_M2PS3 = 3.0    #: single-model CV process noise (the Stone Soup baseline's q)
 BENCH_IMM_Q_HIGH_M2PS3 = 20.0  #: manoeuvre model (turns up to ~3 m/s^2 lateral)
