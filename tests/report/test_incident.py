@@ -58,6 +58,8 @@ def test_report_html_is_offline_and_complete(tmp_path: Path) -> None:
 def test_filters_and_bad_input(tmp_path: Path) -> None:
     ev, tr, z = _inputs(tmp_path)
     assert incident_report(ev, tr, tmp_path / "a.html", track_id="8")["violations"] == 0
+    assert incident_report(ev, tr, tmp_path / "a.html", non_cooperative=True)["violations"] == 1
+    assert "none (non-cooperative)" in (tmp_path / "a.html").read_text()
     (tmp_path / "bad.jsonl").write_text('{"event": "entry"}\nnot json\n')
     with pytest.raises(DataFormatError, match=r"bad.jsonl, line 2"):
         incident_report(tmp_path / "bad.jsonl", tr, tmp_path / "b.html")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow.csv as pacsv
+import shapely
 
 from dronewall.errors import DataFormatError
 
@@ -25,6 +26,9 @@ from dronewall.errors import DataFormatError
 MAP_MARGIN = 0.25
 MAP_MIN_HALF_M = 3_000.0
 SVG_W, SVG_H = 640, 420
+#: Zone outlines are simplified for drawing only (~100 m): invisible at map scale, keeps the
+#: HTML small when a country polygon with 10^4-10^5 vertices is drawn per violation.
+DRAW_SIMPLIFY_DEG = 0.001
 M_PER_DEG_LAT = 111_320.0
 
 
@@ -122,7 +126,9 @@ def load_zone_shapes(paths: list[Path]) -> dict[str, list[list[tuple[float, floa
                      else g.get("coordinates", []) if g.get("type") == "MultiPolygon" else [])
             for poly in polys:
                 if poly:
-                    shapes.setdefault(zid, []).append([(float(x), float(y)) for x, y, *_ in poly[0]])
+                    ring = shapely.LinearRing([(float(x), float(y)) for x, y, *_ in poly[0]])
+                    ring = shapely.simplify(ring, DRAW_SIMPLIFY_DEG)
+                    shapes.setdefault(zid, []).append(list(ring.coords))
     return shapes
 
 
@@ -268,12 +274,13 @@ def render_html(report: dict[str, Any], tracks: dict[str, TrackSeries],
     out.append(f"<p>{report['violations']} violation(s); zone countries: "
                f"{html.escape(', '.join(c or '-' for c in report['countries']))}. "
                f"Generated {report['generated_utc']}.</p>")
-    out.append("<table><tr><th>#</th><th>track</th><th>zone</th><th>from</th><th>entry</th>"
+    out.append("<table><tr><th>#</th><th>track</th><th>identity</th><th>zone</th><th>from</th><th>entry</th>"
                "<th>exit</th><th>duration</th><th>max depth</th><th>p inside</th></tr>")
     for i, it in enumerate(report["items"], 1):
         v = it["violation"]
         out.append(
             f"<tr><td><a href='#v{i}'>{i}</a></td><td>{html.escape(str(v.get('track_id')))}</td>"
+            f"<td>{html.escape(str(v.get('identity') or 'none (non-cooperative)'))}</td>"
             f"<td>{html.escape(str(v.get('zone_id')))} ({html.escape(str(v.get('zone_kind', '')))}, "
             f"{html.escape(str(v.get('country', '')))})</td><td>{html.escape(str(v.get('from_country') or '-'))}</td>"
             f"<td>{_fmt_time(v.get('entry_t_s'), v.get('entry_time'))}</td>"
@@ -322,7 +329,8 @@ def render_html(report: dict[str, Any], tracks: dict[str, TrackSeries],
 
 def incident_report(events_path: Path, tracks_path: Path, out: Path,
                     zones: list[Path] | None = None, track_id: str | None = None,
-                    zone_id: str | None = None, title: str | None = None) -> dict[str, Any]:
+                    zone_id: str | None = None, title: str | None = None,
+                    non_cooperative: bool = False) -> dict[str, Any]:
     """Write ``out`` (.html) and the same content as JSON beside it; return the JSON form."""
     events = load_events(events_path)
     violations = [e for e in events if e.get("event") == "violation"]
@@ -330,6 +338,8 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
         violations = [v for v in violations if str(v.get("track_id")) == str(track_id)]
     if zone_id is not None:
         violations = [v for v in violations if str(v.get("zone_id")) == str(zone_id)]
+    if non_cooperative:  # no ADS-B / Remote ID identity on the track
+        violations = [v for v in violations if not v.get("identity")]
     violations.sort(key=lambda v: (v.get("entry_t_s", 0), str(v.get("track_id")), str(v.get("zone_id"))))
     tracks = load_tracks(tracks_path)
     shapes = load_zone_shapes(zones or [])
