@@ -3,7 +3,7 @@
 
 Steps (all numbers measured in this run, on this machine):
 
-1. generate scenarios with /work/shared/bench/stonesoup/gen_scenario.py: N = 10, 100, 1000
+1. generate scenarios with ../shared/bench/stonesoup/gen_scenario.py: N = 10, 100, 1000
    (seed 1000 + N, 100 scans) and N = 10000 (seed 11000, --scans-10k scans); plus an N = 1000,
    400-scan scenario (seed 2000) for the memory-vs-length check;
 2. run ``python -m dronewall.cli.track`` (the function behind ``dronewall track``) pinned to one
@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-SHARED = Path("/work/shared/bench/stonesoup")
+SHARED = Path(os.environ.get("DRONEWALL_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "bench" / "stonesoup"
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -1,6 +1,6 @@
 """Shipped region data (src/dronewall/data/zones): structure, validity and real-world point checks.
 
-Expected values come from /work/shared/research/real-data.md section 1.3 (point checks) and are
+Expected values come from ../shared/research/real-data.md section 1.3 (point checks) and are
 documented in docs/region-data.md. Fast, no network, shapely + pyproj only.
 """
 

@@ -14,7 +14,7 @@ from dronewall.cli.track import track_command
 from dronewall.errors import DataFormatError
 from dronewall.metrics import ScanData, tracking_metrics
 
-GEN = Path("/work/shared/bench/stonesoup/gen_scenario.py")
+GEN = Path(__file__).resolve().parents[3] / "shared" / "bench" / "stonesoup" / "gen_scenario.py"
 STONESOUP_GNN_GOSPA_N10 = 362.0   # RESULTS.md, run 2, gnn N = 10 (seed 1010)
 
 

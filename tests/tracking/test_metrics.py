@@ -10,7 +10,7 @@ import pytest
 
 from dronewall.metrics import ScanData, gospa, tracking_metrics
 
-SCORE_PY = Path("/work/shared/bench/stonesoup/score.py")
+SCORE_PY = Path(__file__).resolve().parents[3] / "shared" / "bench" / "stonesoup" / "score.py"
 
 
 def test_gospa_equals_shared_score_py() -> None:

@@ -2,7 +2,7 @@
 
 Reads only ``scan,time,x,y`` of ``detections.csv`` and ``sigma``, ``pd``,
 ``clutter_density_per_m2``, ``dt`` (and ``scans`` if present) of ``scenario.json`` (format of
-``/work/shared/bench/stonesoup/README.md``); runs :class:`dronewall.tracking.Engine` in 2-D XY
+``../shared/bench/stonesoup/README.md``); runs :class:`dronewall.tracking.Engine` in 2-D XY
 mode, one ``step`` per scan; writes ``scan,time,track_id,x,y``, one row per confirmed track per
 scan (its state after that scan: updated or coasted).
 
