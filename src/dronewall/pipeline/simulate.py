@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from dronewall.catalog import PlatformClass
 from dronewall.detections import DetectionBatch, SensorKind
@@ -205,8 +206,6 @@ def _det_json(summary: dict[str, Any]) -> dict[str, Any]:
     """summary.json without wall-clock timings, so identical seeds give identical bytes."""
     return {k: v for k, v in summary.items() if k != "timing"}
 
-
-import pyarrow as pa  # noqa: E402
 
 _EMPTY_TRUTH = {"t_s": pa.float64(), "platform_id": pa.string(), "lat_deg": pa.float64(),
                 "lon_deg": pa.float64(), "alt_m": pa.float64(), "ve_mps": pa.float64(),
