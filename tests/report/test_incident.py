@@ -70,3 +70,13 @@ def test_filters_and_bad_input(tmp_path: Path) -> None:
                         "--events", str(tmp_path / "missing.jsonl"), "--tracks", str(tr),
                         "--out", str(tmp_path / "d.html")], capture_output=True, text=True)
     assert r.returncode == 2 and "events file not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_speed_profile_uses_tracker_velocity(tmp_path: Path) -> None:
+    ev, tr, z = _inputs(tmp_path)
+    lines = tr.read_text().splitlines()
+    rows = [lines[0] + ",vx_mps,vy_mps"] + [r + ",-60,80" for r in lines[1:]]
+    tr.write_text("\n".join(rows) + "\n")
+    incident_report(ev, tr, tmp_path / "v.html", zones=[z])
+    # |(-60, 80)| = 100 m/s exactly (a constant profile is drawn over [99, 101])
+    assert "ground speed m/s: 99–101" in (tmp_path / "v.html").read_text()

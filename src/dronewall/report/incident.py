@@ -40,6 +40,7 @@ class TrackSeries:
     alt: np.ndarray
     sigma: np.ndarray
     seen_by: list[str]
+    speed: np.ndarray | None = None  # m/s from the tracker's velocity estimate, when present
 
 
 def load_events(path: Path) -> list[dict[str, Any]]:
@@ -98,6 +99,11 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
     sigma = (np.asarray(tbl.column(sg).to_pylist(), dtype=np.float64) if sg
              else np.full(t_a.size, np.nan))
     seen = tbl.column("seen_by").to_pylist() if "seen_by" in cols else [""] * t_a.size
+    speed = None
+    if {"vx_mps", "vy_mps"} <= cols:
+        vx = np.asarray(tbl.column("vx_mps").to_pylist(), dtype=np.float64)
+        vy = np.asarray(tbl.column("vy_mps").to_pylist(), dtype=np.float64)
+        speed = np.hypot(vx, vy)  # engine-frame horizontal: within cos(tilt) of local ground speed
     out: dict[str, TrackSeries] = {}
     order = np.lexsort((t_a, ids))
     ids_s = ids[order]
@@ -105,7 +111,8 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
     for a, b in zip(bounds[:-1], bounds[1:]):
         sel = order[a:b]
         out[str(ids_s[a])] = TrackSeries(t_a[sel], lat[sel], lon[sel], alt[sel], sigma[sel],
-                                         [seen[i] or "" for i in sel])
+                                         [seen[i] or "" for i in sel],
+                                         None if speed is None else speed[sel])
     return out
 
 
@@ -226,6 +233,10 @@ def _svg_profile(t: np.ndarray, y: np.ndarray, t0: float, t1: float, label: str)
 
 
 def _speed(tr: TrackSeries) -> np.ndarray:
+    """Ground speed, m/s: the tracker's filtered velocity when the file has it, else finite
+    differences of positions (noisy: position error / scan interval)."""
+    if tr.speed is not None:
+        return tr.speed
     if tr.t_s.size < 2:
         return np.full(tr.t_s.size, np.nan)
     kx = M_PER_DEG_LAT * np.cos(np.radians(tr.lat))
