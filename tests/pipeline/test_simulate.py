@@ -117,3 +117,21 @@ def test_cli_simulate_and_demo_smoke(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "simulate", str(p),
                         "--format", "xlsx"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "allowed: csv, parquet" in r.stderr
+
+
+def test_demo_writes_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo (shortened here) writes an offline incident report next to its outputs."""
+    import dronewall.pipeline.demo as demo
+
+    real = demo.run_simulation
+    monkeypatch.setattr(demo, "run_simulation",
+                        lambda *a, **k: real(*a, **{**k, "duration_s": 1800.0}))
+    res = demo.run_demo(tmp_path / "d", seed=1)
+    html = (tmp_path / "d" / "report.html").read_text()
+    assert res.files["report"].endswith("report.html") and "<svg" in html
+    assert json.loads((tmp_path / "d" / "zones.geojson").read_text())["features"]
+    s = res.summary["airspace"]
+    assert s["crossings_truth_non_cooperative"] > 0
+    assert json.loads((tmp_path / "d" / "report.json").read_text())["violations"] == len(
+        [1 for line in (tmp_path / "d" / "events.jsonl").read_text().splitlines()
+         if '"event": "violation"' in line and '"identity": ""' in line])

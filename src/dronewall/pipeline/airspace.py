@@ -72,6 +72,7 @@ class AirspaceStage:
     def __init__(self, sc: Scenario, zones: ZoneSet, frame: Frame, platform_ids: np.ndarray,
                  platform_icao: np.ndarray, out: Path, reference: set[str] | None = None) -> None:
         self.reference = reference or set()
+        self.zones = zones
         cfg = AirspaceConfig(epoch=sc.time.start)
         self.mon_tracks = AirspaceMonitor(zones, cfg)
         self.mon_truth = AirspaceMonitor(zones, cfg)
@@ -129,8 +130,27 @@ class AirspaceStage:
             with open(self.out / name, "w", encoding="utf-8") as f:
                 for e in evs:
                     f.write(json.dumps(e, sort_keys=True) + "\n")
-        return {"summary": self._summary(), "files": {"events": str(self.out / "events.jsonl"),
-                                                      "truth_events": str(self.out / "truth_events.jsonl")}}
+        self._write_zones(self.out / "zones.geojson")
+        return {"summary": self._summary(),
+                "files": {"events": str(self.out / "events.jsonl"),
+                          "truth_events": str(self.out / "truth_events.jsonl"),
+                          "zones": str(self.out / "zones.geojson")}}
+
+    def _write_zones(self, path: Path) -> None:
+        """The monitored zones of this run as GeoJSON (for maps and reports)."""
+        from shapely.geometry import mapping
+
+        feats = []
+        for z in self.zones.zones:
+            if z.id in self.reference:
+                continue
+            props = {"id": z.id, "kind": z.kind, "country": z.country, "name": z.name}
+            if z.floor_m is not None:
+                props["floor_m"] = z.floor_m
+            if z.ceiling_m is not None:
+                props["ceiling_m"] = z.ceiling_m
+            feats.append({"type": "Feature", "properties": props, "geometry": mapping(z.geometry)})
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
 
     def _summary(self) -> dict[str, Any]:
         # majority platform followed by each track

@@ -24,6 +24,14 @@ def run_demo(out: Path, seed: int = 7, console: Console | None = None) -> Simula
     c.print(f"[bold]dronewall demo[/bold]: simulating the flagship scenario {path.name} "
             f"(seed {seed}) ...")
     res = run_simulation(path, out, seed=seed, fmt="csv", track=True)
+    if "events" in res.files:
+        from dronewall.report.incident import incident_report
+
+        report = out / "report.html"
+        incident_report(Path(res.files["events"]), Path(res.files["tracks"]), report,
+                        zones=[Path(res.files["zones"])], non_cooperative=True,
+                        title=f"{res.summary['scenario']}: non-cooperative violations (simulated)")
+        res.files["report"] = str(report)
     print_summary(res, c)
     c.print()
     c.print(_narrative(res))
@@ -78,9 +86,8 @@ def _narrative(res: SimulationResult) -> str:
             f"({air['violations_matched']} of {air['violations_truth']} true episodes matched"
             + (f", median alert {lat['median_s']:.0f} s after the true crossing" if lat else "")
             + (f", median warning {lead['median_s'] / 60:.1f} min ahead" if lead else "")
-            + "). Events: events.jsonl; an incident report: dronewall report incident "
-              f"--events {res.out_dir}/events.jsonl --tracks {res.out_dir}/tracks.csv "
-              f"--out {res.out_dir}/report.html")
+            + f"). Evidence for each one: {res.files.get('report', 'events.jsonl')} "
+              "(offline HTML: map, timeline, depth, duration, confidence, sensors).")
     lines.append(f"Outputs are in {res.out_dir}/ (summary.json explains every number; truth, "
                  "detections and tracks are CSV tables documented in docs/).")
     return "\n".join(lines)
