@@ -34,7 +34,7 @@ def _ts(v: Any) -> float:
         return float(v) / 1000.0
     if isinstance(v, str):
         try:
-            return datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+            return datetime.fromisoformat(v).timestamp()
         except ValueError:
             return float("nan")
     return float("nan")

@@ -106,12 +106,14 @@ def report_incident(
     zone_id: Annotated[Optional[str], typer.Option("--zone", help="only this zone")] = None,
     title: Annotated[Optional[str], typer.Option(help="report title")] = None,
     non_cooperative: Annotated[bool, typer.Option("--non-cooperative", help="only tracks without ADS-B / Remote ID identity")] = False,
+    crossings_only: Annotated[bool, typer.Option("--crossings-only", help="only episodes whose entry was observed (not tracks first seen inside)")] = False,
 ) -> None:
     """Incident report for one violation (--track/--zone) or a whole night."""
     from dronewall.report.incident import incident_report
 
     rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
-                          title=title, non_cooperative=non_cooperative)
+                          title=title, non_cooperative=non_cooperative,
+                          crossings_only=crossings_only)
     typer.echo(f"{rep['violations']} violation(s) -> {out} and {out.with_suffix('.json')}")
 
 

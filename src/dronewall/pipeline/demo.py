@@ -30,6 +30,7 @@ def run_demo(out: Path, seed: int = 7, console: Console | None = None) -> Simula
         report = out / "report.html"
         incident_report(Path(res.files["events"]), Path(res.files["tracks"]), report,
                         zones=[Path(res.files["zones"])], non_cooperative=True,
+                        crossings_only=True,
                         title=f"{res.summary['scenario']}: non-cooperative violations (simulated)")
         res.files["report"] = str(report)
     print_summary(res, c)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow.csv as pacsv
 import shapely
+import shapely.geometry
 
 from dronewall.errors import DataFormatError
 
@@ -29,6 +30,15 @@ SVG_W, SVG_H = 640, 420
 #: Zone outlines are simplified for drawing only (~100 m): invisible at map scale, keeps the
 #: HTML small when a country polygon with 10^4-10^5 vertices is drawn per violation.
 DRAW_SIMPLIFY_DEG = 0.001
+#: Polylines (track on the map, profiles) are thinned to at most this many points for drawing.
+DRAW_MAX_POINTS = 600
+
+
+def _thin(n: int) -> np.ndarray:
+    """Indices of at most DRAW_MAX_POINTS evenly spaced samples of n, keeping the last."""
+    if n <= DRAW_MAX_POINTS:
+        return np.arange(n)
+    return np.unique(np.r_[np.linspace(0, n - 1, DRAW_MAX_POINTS).astype(np.int64), n - 1])
 M_PER_DEG_LAT = 111_320.0
 
 
@@ -116,9 +126,9 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
     return out
 
 
-def load_zone_shapes(paths: list[Path]) -> dict[str, list[list[tuple[float, float]]]]:
-    """zone id -> exterior rings as (lon, lat) lists, for drawing only."""
-    shapes: dict[str, list[list[tuple[float, float]]]] = {}
+def load_zone_shapes(paths: list[Path]) -> dict[str, shapely.Geometry]:
+    """zone id -> (multi)polygon in (lon, lat), simplified for drawing only."""
+    shapes: dict[str, shapely.Geometry] = {}
     for p in paths:
         try:
             gj = json.loads(Path(p).read_text(encoding="utf-8"))
@@ -127,15 +137,14 @@ def load_zone_shapes(paths: list[Path]) -> dict[str, list[list[tuple[float, floa
         feats = gj.get("features", [gj]) if isinstance(gj, dict) else []
         for f in feats:
             props = f.get("properties") or {}
-            zid = str(props.get("id", ""))
             g = f.get("geometry") or {}
-            polys = ([g["coordinates"]] if g.get("type") == "Polygon"
-                     else g.get("coordinates", []) if g.get("type") == "MultiPolygon" else [])
-            for poly in polys:
-                if poly:
-                    ring = shapely.LinearRing([(float(x), float(y)) for x, y, *_ in poly[0]])
-                    ring = shapely.simplify(ring, DRAW_SIMPLIFY_DEG)
-                    shapes.setdefault(zid, []).append(list(ring.coords))
+            if g.get("type") not in ("Polygon", "MultiPolygon"):
+                continue
+            try:
+                geom = shapely.geometry.shape(g)
+            except (ValueError, TypeError, AttributeError) as e:
+                raise DataFormatError(f"{p}: zone {props.get('id')!r}: bad geometry: {e}") from None
+            shapes[str(props.get("id", ""))] = shapely.simplify(geom, DRAW_SIMPLIFY_DEG)
     return shapes
 
 
@@ -147,7 +156,7 @@ def _fmt_time(t_s: float | None, iso: str | None = None) -> str:
     return f"t+{t_s:.0f} s"
 
 
-def _svg_map(v: dict[str, Any], tr: TrackSeries | None, rings: list[list[tuple[float, float]]]) -> str:
+def _svg_map(v: dict[str, Any], tr: TrackSeries | None, zone: shapely.Geometry | None) -> str:
     pts = [v.get("entry_point"), v.get("exit_point"), v.get("max_depth_point")]
     lat_c = np.nanmean([p[0] for p in pts if p] or [0.0])
     lon_c = np.nanmean([p[1] for p in pts if p] or [0.0])
@@ -178,15 +187,28 @@ def _svg_map(v: dict[str, Any], tr: TrackSeries | None, rings: list[list[tuple[f
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_W}" height="{SVG_H}" '
              f'viewBox="0 0 {SVG_W} {SVG_H}" class="map"><rect width="100%" height="100%" fill="#f4f6f8"/>']
+    rings: list[np.ndarray] = []
+    if zone is not None:
+        # clip to the view (plus a margin) so a country polygon costs only what is visible
+        lon0 = lon_c + (cx - 1.2 * half) / kx
+        lon1 = lon_c + (cx + 1.2 * half) / kx
+        lat0 = lat_c + (cy - 1.2 * half) / M_PER_DEG_LAT
+        lat1 = lat_c + (cy + 1.2 * half) / M_PER_DEG_LAT
+        clipped = shapely.clip_by_rect(zone, lon0, lat0, lon1, lat1)
+        for poly in shapely.get_parts(clipped):
+            if isinstance(poly, shapely.Polygon) and not poly.is_empty:
+                rings.append(np.asarray(poly.exterior.coords))
     for ring in rings:
-        lo, la = np.array([p[0] for p in ring]), np.array([p[1] for p in ring])
+        lo, la = ring[:, 0], ring[:, 1]
         x, y = xy(la, lo)
         parts.append(f'<polygon points="{to_px(x, y)}" fill="#d62728" fill-opacity="0.12" '
                      f'stroke="#d62728" stroke-width="1.5"/>')
     if tr is not None and tr.t_s.size:
-        x, y = xy(tr.lat, tr.lon)
+        k = _thin(tr.t_s.size)
+        x, y = xy(tr.lat[k], tr.lon[k])
         parts.append(f'<polyline points="{to_px(x, y)}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
-        inside = (tr.t_s >= v.get("entry_t_s", np.inf)) & (tr.t_s <= v.get("exit_t_s", -np.inf))
+        tk = tr.t_s[k]
+        inside = (tk >= v.get("entry_t_s", np.inf)) & (tk <= v.get("exit_t_s", -np.inf))
         if inside.any():
             parts.append(f'<polyline points="{to_px(x[inside], y[inside])}" fill="none" '
                          f'stroke="#d62728" stroke-width="3"/>')
@@ -212,6 +234,8 @@ def _svg_profile(t: np.ndarray, y: np.ndarray, t0: float, t1: float, label: str)
     if ok.sum() < 2:
         return f"<p>No {label} data.</p>"
     t, y = t[ok], y[ok]
+    k = _thin(t.size)
+    t, y = t[k], y[k]
     tmin, tmax = float(t.min()), float(t.max())
     ymin, ymax = float(y.min()), float(y.max())
     if ymax - ymin < 1e-9:
@@ -279,7 +303,7 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:
 
 
 def render_html(report: dict[str, Any], tracks: dict[str, TrackSeries],
-                zone_shapes: dict[str, list[list[tuple[float, float]]]], title: str) -> str:
+                zone_shapes: dict[str, shapely.Geometry], title: str) -> str:
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
     out.append(f"<p>{report['violations']} violation(s); zone countries: "
@@ -306,7 +330,7 @@ def render_html(report: dict[str, Any], tracks: dict[str, TrackSeries],
         tr = tracks.get(str(v.get("track_id")))
         out.append(f"<h2 id='v{i}'>{i}. Track {html.escape(str(v.get('track_id')))} in "
                    f"{html.escape(str(v.get('zone_name') or v.get('zone_id')))}</h2>")
-        out.append(_svg_map(v, tr, zone_shapes.get(str(v.get("zone_id")), [])))
+        out.append(_svg_map(v, tr, zone_shapes.get(str(v.get("zone_id")))))
         rows = [("entry", f"{_fmt_time(v.get('entry_t_s'), v.get('entry_time'))} at {v.get('entry_point')}"),
                 ("exit", f"{_fmt_time(v.get('exit_t_s'), v.get('exit_time'))} at {v.get('exit_point')}"
                  + (" — still inside at the end of the record" if v.get("ongoing") else "")),
@@ -341,7 +365,8 @@ def render_html(report: dict[str, Any], tracks: dict[str, TrackSeries],
 def incident_report(events_path: Path, tracks_path: Path, out: Path,
                     zones: list[Path] | None = None, track_id: str | None = None,
                     zone_id: str | None = None, title: str | None = None,
-                    non_cooperative: bool = False) -> dict[str, Any]:
+                    non_cooperative: bool = False, crossings_only: bool = False
+                    ) -> dict[str, Any]:
     """Write ``out`` (.html) and the same content as JSON beside it; return the JSON form."""
     events = load_events(events_path)
     violations = [e for e in events if e.get("event") == "violation"]
@@ -351,6 +376,8 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
         violations = [v for v in violations if str(v.get("zone_id")) == str(zone_id)]
     if non_cooperative:  # no ADS-B / Remote ID identity on the track
         violations = [v for v in violations if not v.get("identity")]
+    if crossings_only:  # the entry was seen (track outside before), not first seen inside
+        violations = [v for v in violations if v.get("entry_interpolated", True)]
     violations.sort(key=lambda v: (v.get("entry_t_s", 0), str(v.get("track_id")), str(v.get("zone_id"))))
     tracks = load_tracks(tracks_path)
     shapes = load_zone_shapes(zones or [])
