@@ -117,6 +117,17 @@ def report_incident(
     typer.echo(f"{rep['violations']} violation(s) -> {out} and {out.with_suffix('.json')}")
 
 
+@app.command("adsb-check")
+def adsb_check(
+    reports: Annotated[Path, typer.Argument(help="CSV or Parquet: time,icao24,lat,lon,alt_m[,callsign,groundspeed_mps,track_deg,vertical_rate_mps]")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write JSON lines here instead of stdout")] = None,
+) -> None:
+    """Cooperative-ID trust: flag ADS-B identities whose reports are physically inconsistent."""
+    from dronewall.cli.adsb_check import adsb_check_command
+
+    adsb_check_command(reports, out)
+
+
 @app.command()
 def validate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
