@@ -1,0 +1,364 @@
+"""Recursive Bayesian classification of air tracks into the 7 :class:`PlatformClass` classes.
+
+Pure array kernels over N tracks; the caller (track engine) owns the ``(N, C)`` log-posterior.
+One step (see ``docs/classification.md``)::
+
+    lam      = exp(-dt / FORGET_TAU_S)                        (1 if dt is NaN)
+    log_post = lam * log_post + (1 - lam) * log_prior          forgetting toward the prior
+    log_post += sum_e w_e * clip(log p(evidence_e | class))    tempered, clipped likelihoods
+    log_post -= logsumexp(log_post)                            normalise
+
+Kinematic evidence (speed, altitude, climb, turn) enters with weight ``w = min(dt / tau, 1)``:
+a tracker's 1 Hz kinematic estimates are strongly correlated over its filter time constant, so
+``tau`` seconds of them count as roughly one independent sample. Discrete evidence (RCS,
+acoustic, RF, EO/IR label, cooperative identity) enters with a fixed per-report weight < 1
+for the same reason (successive reports of one sensor about one target are not independent).
+Each per-report log-likelihood is clipped to at most ``llr_cap_nats`` below the best class, so
+a single outlier (mis-association, clutter) cannot veto a class.
+
+Shapes: N tracks, C = 7 classes (index = ``PlatformClass`` value), E = len(EVIDENCE_KINDS).
+Units: SI (m, m/s, s) except turn rate in deg/s and RCS in dBsm.
+
+Every figure in :class:`ClassifierConfig` is an engineering estimate [E] derived from
+``dronewall.catalog.platforms`` unless flagged otherwise; treat them as tunable parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.catalog.platforms import AcousticClass, PlatformClass, RFProtocol
+
+F64 = NDArray[np.float64]
+
+#: Number of classes (``PlatformClass`` values 0..6 index the class axis).
+N_CLASSES = len(PlatformClass)
+CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in PlatformClass)
+
+#: Evidence kinds, in the order of the last axis of ``contrib``.
+EVIDENCE_KINDS: tuple[str, ...] = (
+    "speed", "altitude", "climb", "turn_rate", "rcs", "acoustic", "rf_protocol", "eo_label",
+    "adsb", "remote_id",
+)
+N_EVIDENCE = len(EVIDENCE_KINDS)
+_E = {k: i for i, k in enumerate(EVIDENCE_KINDS)}
+
+#: Acoustic labels scored (columns of ``acoustic_lik``), in AcousticClass code order 0..3.
+N_ACOUSTIC = len(AcousticClass) - 1  # NONE (-1) is "no evidence"
+#: RF labels scored (columns of ``rf_lik``), in RFProtocol code order 0..3.
+N_RF = len(RFProtocol) - 1
+
+#: Speeds below this are floored before the log-normal (hovering multirotors, 0 m/s estimates).
+SPEED_FLOOR_MPS = 0.5
+#: Heights below this are floored before the log-normal (no terrain model; noisy low tracks).
+ALT_FLOOR_M = 5.0
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+# Class order shorthand for the tables below:
+#            MANNED  ATTACK  DECOY   RECON   MULTI   BIRD    UNKNOWN
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Class-conditional likelihood models. Per-class tuples are in ``PlatformClass`` order.
+
+    All values [E] unless stated; sources are the catalogue entries (``catalog/platforms.py``).
+    """
+
+    #: Prior P(class). Wartime raid mix [E]: attack drones and decoys dominate, UNKNOWN small
+    #: (it is the "none of the above" sink with deliberately broad likelihoods).
+    prior: tuple[float, ...] = (0.15, 0.20, 0.20, 0.10, 0.15, 0.15, 0.05)
+
+    #: Horizontal speed, log-normal: median m/s. Manned: light aircraft 55 .. airliner 230 ..
+    #: MiG-31 transit 250 -> 150 with wide spread. Shahed cruise 160 km/h [P]; Gerbera 140 km/h
+    #: [E] (max 160 [P]); Orlan-10 110 km/h; DJI 12 m/s / FPV 25 m/s; bird 12 m/s.
+    speed_median_mps: tuple[float, ...] = (150.0, 44.4, 38.9, 30.6, 12.0, 12.0, 30.0)
+    #: Log-sd of speed. Shahed 150-170 km/h -> ~0.12; recon 90-150 km/h -> 0.2; multirotor
+    #: hover .. FPV 55 m/s -> 0.7; manned 55-260 m/s -> 0.7; UNKNOWN very broad.
+    speed_logsd: tuple[float, ...] = (0.7, 0.12, 0.12, 0.2, 0.7, 0.4, 1.5)
+
+    #: Height above ground, log-normal (broad): median m. Catalogue cruise altitudes: manned
+    #: 1,000 (light) .. 10,500 (airliner); Shahed 150 (50-2,000); Gerbera 300 (100-2,000);
+    #: Orlan 1,000; DJI 100 / FPV 30; bird 80.
+    alt_median_m: tuple[float, ...] = (3000.0, 150.0, 300.0, 1000.0, 70.0, 80.0, 300.0)
+    #: Log-sd of height: ranges above span ~1-1.5 e-folds either side of the median.
+    alt_logsd: tuple[float, ...] = (1.2, 0.9, 0.9, 0.8, 0.8, 0.9, 2.0)
+
+    #: Climb rate, zero-mean Gaussian sd m/s (weak evidence): ~1/3 .. 1/2 of catalogue max climb.
+    climb_sd_mps: tuple[float, ...] = (8.0, 2.0, 2.0, 2.0, 2.5, 1.5, 5.0)
+
+    #: |Turn rate|, half-normal sd deg/s: manned standard-rate 3 deg/s; Shahed max 6, Gerbera 8,
+    #: Orlan 10 (cruise mostly straight -> sd ~1/3 of max); multirotor / bird erratic.
+    turn_sd_dps: tuple[float, ...] = (1.5, 2.0, 2.5, 3.0, 15.0, 15.0, 20.0)
+
+    #: RCS Gaussian mean dBsm = 10 log10(catalogue mean RCS): manned 2..30 m2 -> 10;
+    #: Shahed 0.3 m2 -> -5.2; Gerbera built to mimic Shahed [P] -> same (RCS cannot separate
+    #: them); Orlan 0.1 -> -10; DJI 0.01 / FPV 0.005 -> -21; bird 0.01 -> -20.
+    rcs_mean_dbsm: tuple[float, ...] = (10.0, -5.2, -5.2, -10.0, -21.0, -20.0, -10.0)
+    #: RCS sd dB: Swerling-1 fluctuation alone gives ~5.6 dB sd of a single-look dB value;
+    #: aspect and type spread add to it.
+    rcs_sd_db: tuple[float, ...] = (6.0, 5.0, 5.0, 5.0, 5.0, 6.0, 10.0)
+
+    #: P(acoustic label | class), rows: class, cols: PISTON_PROP, ELECTRIC_ROTOR, JET, BIRD.
+    #: Catalogue: piston for Shahed/Gerbera/Orlan/light aircraft, jet for airliner/MiG, electric
+    #: for multirotor; off-diagonal mass = acoustic classifier confusion [E].
+    acoustic_lik: tuple[tuple[float, ...], ...] = (
+        (0.30, 0.02, 0.66, 0.02),  # MANNED: light aircraft piston, airliner/MiG jet
+        (0.90, 0.03, 0.04, 0.03),  # ATTACK
+        (0.90, 0.03, 0.04, 0.03),  # DECOY
+        (0.90, 0.03, 0.04, 0.03),  # RECON
+        (0.05, 0.85, 0.05, 0.05),  # MULTIROTOR
+        (0.10, 0.10, 0.05, 0.75),  # BIRD
+        (0.25, 0.25, 0.25, 0.25),  # UNKNOWN
+    )
+
+    #: P(RF detector reports protocol k in a step | class, RF coverage), cols: DJI_OCUSYNC,
+    #: ANALOG_VIDEO_5G8, MILITARY_DATALINK, CELLULAR_MODEM. Rows need not sum to 1 (the rest
+    #: is "nothing detected", which is NOT scored, see docs). 0.01 = spurious / mis-association.
+    rf_lik: tuple[tuple[float, ...], ...] = (
+        (0.01, 0.01, 0.01, 0.01),  # MANNED (transponder is ADS-B, not scored here)
+        (0.01, 0.01, 0.01, 0.10),  # ATTACK: autonomous; some fitted with LTE modems [E]
+        (0.01, 0.01, 0.01, 0.05),  # DECOY
+        (0.01, 0.01, 0.90, 0.02),  # RECON: C2/video datalink
+        (0.60, 0.35, 0.01, 0.01),  # MULTIROTOR: DJI OcuSync or FPV analogue video
+        (0.01, 0.01, 0.01, 0.01),  # BIRD
+        (0.05, 0.05, 0.05, 0.05),  # UNKNOWN
+    )
+
+    #: EO/IR classifier confusion: P(label = class | true class) on the diagonal; the rest is
+    #: spread uniformly over the other 6 labels. 0.8 [E] absent a measured confusion matrix;
+    #: pass ``eo_confusion`` to override with a measured (C, C) row-stochastic matrix.
+    eo_diag: float = 0.8
+    eo_confusion: tuple[tuple[float, ...], ...] | None = None
+
+    #: P(ADS-B identity correlated with the track | class): most manned aircraft broadcast
+    #: (military may switch off -> 0.9); others only by spoofing / mis-association (1e-3).
+    adsb_lik: tuple[float, ...] = (0.9, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-2)
+    #: P(Remote ID serial correlated | class): compliant consumer multirotors (EU/US rules) [P];
+    #: FPV and military drones do not broadcast -> 0.5 for the class.
+    remote_id_lik: tuple[float, ...] = (1e-3, 1e-3, 1e-3, 1e-3, 0.5, 1e-3, 1e-2)
+
+    #: Kinematic decorrelation time s: w = min(dt / tau, 1) per kinematic update. ~10 s is the
+    #: order of a CV/CT tracker's smoothing time constant at 1 Hz [E].
+    kinematic_tau_s: float = 10.0
+    #: Per-report weights of discrete evidence (successive reports are correlated) [E].
+    rcs_weight: float = 0.3
+    acoustic_weight: float = 0.5
+    rf_weight: float = 0.5
+    eo_weight: float = 0.5
+    #: Cooperative identity is one persistent fact repeated each report: small weight.
+    coop_weight: float = 0.2
+    #: Forgetting time constant s: lam = exp(-dt / tau) pulls the log-posterior toward the
+    #: prior so that stale evidence fades and the posterior stays revisable. Steady state of a
+    #: constant per-step increment d is d * tau / dt, so with kinematic weight dt / 10 s a
+    #: constant kinematic log-likelihood ratio L saturates at L * 120 / 10 = 12 L [E].
+    forget_tau_s: float = 120.0
+    #: Per-report cap on how far (nats) any class's log-likelihood may fall below the best class.
+    llr_cap_nats: float = 8.0
+
+    _tables: dict[str, F64] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        per_class = ("prior", "speed_median_mps", "speed_logsd", "alt_median_m", "alt_logsd",
+                     "climb_sd_mps", "turn_sd_dps", "rcs_mean_dbsm", "rcs_sd_db", "adsb_lik",
+                     "remote_id_lik")
+        for name in per_class:
+            v = np.asarray(getattr(self, name), dtype=np.float64)
+            if v.shape != (N_CLASSES,):
+                raise ValueError(f"ClassifierConfig.{name}: need {N_CLASSES} values, got {v.shape}")
+            if name != "rcs_mean_dbsm" and not np.all(v > 0):
+                raise ValueError(f"ClassifierConfig.{name}: values must be > 0")
+            self._tables[name] = v
+        self._tables["log_prior"] = np.log(self._tables["prior"] / self._tables["prior"].sum())
+        for name, ncol in (("acoustic_lik", N_ACOUSTIC), ("rf_lik", N_RF)):
+            m = np.asarray(getattr(self, name), dtype=np.float64)
+            if m.shape != (N_CLASSES, ncol) or not np.all((m > 0) & (m <= 1)):
+                raise ValueError(f"ClassifierConfig.{name}: need ({N_CLASSES}, {ncol}) in (0, 1]")
+            self._tables[name] = m
+        if self.eo_confusion is None:
+            if not 0.0 < self.eo_diag < 1.0:
+                raise ValueError("ClassifierConfig.eo_diag must be in (0, 1)")
+            off = (1.0 - self.eo_diag) / (N_CLASSES - 1)
+            eo = np.full((N_CLASSES, N_CLASSES), off)
+            np.fill_diagonal(eo, self.eo_diag)
+        else:
+            eo = np.asarray(self.eo_confusion, dtype=np.float64)
+            if eo.shape != (N_CLASSES, N_CLASSES) or not np.all(eo > 0):
+                raise ValueError("ClassifierConfig.eo_confusion: need (C, C) positive entries")
+            eo = eo / eo.sum(axis=1, keepdims=True)
+        self._tables["eo"] = eo
+        for name in ("kinematic_tau_s", "forget_tau_s", "llr_cap_nats"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"ClassifierConfig.{name} must be > 0")
+        for name in ("rcs_weight", "acoustic_weight", "rf_weight", "eo_weight", "coop_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"ClassifierConfig.{name} must be in [0, 1]")
+
+    def table(self, name: str) -> F64:
+        """Validated array form of a field (``log_prior``, ``eo`` (C, C), ... ); read-only use."""
+        return self._tables[name]
+
+
+DEFAULT_CONFIG = ClassifierConfig()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One step of evidence for N tracks; each field (N,). Sentinels mean "none this step".
+
+    speed_mps, alt_m (above ground), climb_mps, turn_dps (deg/s, sign ignored), rcs_dbsm: NaN.
+    dt_s: time since the previous update of that track, s; NaN -> kinematics ignored and no
+    forgetting. acoustic_class (AcousticClass code), rf_protocol (RFProtocol code), eo_label
+    (PlatformClass code): -1 (out-of-range codes are also ignored). has_adsb / has_remote_id:
+    False = no cooperative identity correlated this step (not scored as negative evidence).
+    """
+
+    speed_mps: F64
+    alt_m: F64
+    climb_mps: F64
+    turn_dps: F64
+    dt_s: F64
+    rcs_dbsm: F64
+    acoustic_class: NDArray[np.integer]
+    rf_protocol: NDArray[np.integer]
+    eo_label: NDArray[np.integer]
+    has_adsb: NDArray[np.bool_]
+    has_remote_id: NDArray[np.bool_]
+
+    @classmethod
+    def none(cls, n: int) -> Evidence:
+        """No evidence of any kind for n tracks (fill the fields you have with ``replace``)."""
+        nan = np.full(n, np.nan)
+        neg = np.full(n, -1, dtype=np.int16)
+        no = np.zeros(n, dtype=bool)
+        return cls(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy(),
+                   neg, neg.copy(), neg.copy(), no, no.copy())
+
+
+def initial(n: int, config: ClassifierConfig = DEFAULT_CONFIG) -> F64:
+    """Log prior for n new tracks, (n, C) normalised log-probabilities."""
+    return np.broadcast_to(config.table("log_prior"), (n, N_CLASSES)).copy()
+
+
+def _logsumexp(a: F64) -> F64:
+    """logsumexp over the last axis, (N, C) -> (N, 1)."""
+    m = np.max(a, axis=-1, keepdims=True)
+    return m + np.log(np.sum(np.exp(a - m), axis=-1, keepdims=True))
+
+
+def probabilities(log_post: F64) -> F64:
+    """Normalised class probabilities (N, C) from a (possibly unnormalised) log-posterior."""
+    return np.exp(log_post - _logsumexp(log_post))
+
+
+def map_class(log_post: F64) -> NDArray[np.int64]:
+    """Maximum a-posteriori class per track, (N,) ``PlatformClass`` codes."""
+    return np.argmax(log_post, axis=-1)
+
+
+def _lognormal(x: F64, median: F64, logsd: F64, floor: float) -> F64:
+    """log pdf of log-normal, x (N,) -> (N, C); NaN rows stay NaN."""
+    lx = np.log(np.maximum(x, floor))[:, None]
+    z = (lx - np.log(median)) / logsd
+    return -0.5 * z * z - np.log(logsd) - _HALF_LOG_2PI - lx
+
+
+def _gauss(x: F64, mean: F64, sd: F64) -> F64:
+    z = (x[:, None] - mean) / sd
+    return -0.5 * z * z - np.log(sd) - _HALF_LOG_2PI
+
+
+def _categorical(code: NDArray[np.integer], table: F64) -> tuple[F64, NDArray[np.bool_]]:
+    """Rows log table[:, code] (N, C) and the valid mask; invalid codes give zeros."""
+    code = np.asarray(code).astype(np.int64)
+    ok = (code >= 0) & (code < table.shape[1])
+    ll = np.log(table[:, np.where(ok, code, 0)]).T
+    return np.where(ok[:, None], ll, 0.0), ok
+
+
+def update(log_post: F64, evidence: Evidence,
+           config: ClassifierConfig = DEFAULT_CONFIG) -> tuple[F64, F64]:
+    """One recursive Bayes step for N tracks.
+
+    log_post: (N, C) log-posterior (normalised or not). Returns the new normalised (N, C)
+    log-posterior and ``contrib`` (N, C, E): the weighted, clipped log-likelihood each evidence
+    kind added this step (0 where absent). Sum ``contrib`` over steps for :func:`explain`.
+    """
+    lp = np.asarray(log_post, dtype=np.float64)
+    n = lp.shape[0]
+    t = config.table
+    dt = np.asarray(evidence.dt_s, dtype=np.float64)
+    dt_ok = np.isfinite(dt) & (dt >= 0)
+    w_kin = np.where(dt_ok, np.minimum(np.where(dt_ok, dt, 0.0) / config.kinematic_tau_s, 1.0), 0.0)
+
+    contrib = np.zeros((n, N_CLASSES, N_EVIDENCE))
+    cont: list[tuple[str, F64, F64]] = [  # (kind, value, (N, C) log-lik)
+        ("speed", evidence.speed_mps,
+         _lognormal(evidence.speed_mps, t("speed_median_mps"), t("speed_logsd"), SPEED_FLOOR_MPS)),
+        ("altitude", evidence.alt_m,
+         _lognormal(evidence.alt_m, t("alt_median_m"), t("alt_logsd"), ALT_FLOOR_M)),
+        ("climb", evidence.climb_mps, _gauss(evidence.climb_mps, 0.0, t("climb_sd_mps"))),
+        ("turn_rate", evidence.turn_dps,
+         _gauss(np.abs(evidence.turn_dps), 0.0, t("turn_sd_dps")) + math.log(2.0)),
+        ("rcs", evidence.rcs_dbsm, _gauss(evidence.rcs_dbsm, t("rcs_mean_dbsm"), t("rcs_sd_db"))),
+    ]
+    for kind, x, ll in cont:
+        ok = np.isfinite(np.asarray(x, dtype=np.float64))
+        w = np.full(n, config.rcs_weight) if kind == "rcs" else w_kin
+        contrib[:, :, _E[kind]] = np.where(ok[:, None], ll, 0.0) * w[:, None]
+
+    for kind, code, table, wt in (
+        ("acoustic", evidence.acoustic_class, t("acoustic_lik"), config.acoustic_weight),
+        ("rf_protocol", evidence.rf_protocol, t("rf_lik"), config.rf_weight),
+        ("eo_label", evidence.eo_label, t("eo"), config.eo_weight),
+    ):
+        ll, _ = _categorical(code, table)
+        contrib[:, :, _E[kind]] = wt * ll
+    for kind, flag, lik in (("adsb", evidence.has_adsb, t("adsb_lik")),
+                            ("remote_id", evidence.has_remote_id, t("remote_id_lik"))):
+        f = np.asarray(flag, dtype=bool)
+        contrib[:, :, _E[kind]] = np.where(f[:, None], config.coop_weight * np.log(lik), 0.0)
+
+    # Outlier guard: no class may fall more than (weight * cap) below the best in one report.
+    # Equivalent to clipping before weighting since the weight is class-independent.
+    top = contrib.max(axis=1, keepdims=True)
+    wmat = np.empty((n, 1, N_EVIDENCE))
+    wmat[:, 0, :] = 1.0
+    wmat[:, 0, :4] = w_kin[:, None]  # speed, altitude, climb, turn_rate
+    wmat[:, 0, _E["rcs"]] = config.rcs_weight
+    wmat[:, 0, _E["acoustic"]] = config.acoustic_weight
+    wmat[:, 0, _E["rf_protocol"]] = config.rf_weight
+    wmat[:, 0, _E["eo_label"]] = config.eo_weight
+    wmat[:, 0, _E["adsb"]:] = config.coop_weight
+    contrib = np.maximum(contrib, top - wmat * config.llr_cap_nats)
+
+    lam = np.where(dt_ok, np.exp(-np.where(dt_ok, dt, 0.0) / config.forget_tau_s), 1.0)[:, None]
+    prior_part = np.where(lam < 1.0, (1.0 - lam) * t("log_prior"), 0.0)
+    new = lam * lp + prior_part + contrib.sum(axis=2)
+    return new - _logsumexp(new), contrib
+
+
+def explain(contrib_accum: F64, cls: NDArray[np.integer], top_k: int = 2) -> list[list[str]]:
+    """Main evidence behind class ``cls[n]`` of each track.
+
+    contrib_accum: (N, C, E) summed ``contrib`` of :func:`update`; cls: (N,) class codes
+    (usually :func:`map_class`). Support of kind e = contrib[n, cls, e] - max over the other
+    classes of contrib[n, j, e] (how much e favours cls over its strongest rival under e).
+    Returns per track up to ``top_k`` kind names with positive support, strongest first.
+    """
+    acc = np.asarray(contrib_accum, dtype=np.float64)
+    n = acc.shape[0]
+    c = np.asarray(cls, dtype=np.int64)
+    rows = np.arange(n)
+    own = acc[rows, c, :]                                     # (N, E)
+    others = acc.copy()
+    others[rows, c, :] = -np.inf
+    support = own - others.max(axis=1)                        # (N, E)
+    order = np.argsort(-support, axis=1, kind="stable")[:, :top_k]
+    top_support = np.take_along_axis(support, order, axis=1)
+    return [[EVIDENCE_KINDS[e] for e, s in zip(o, sv, strict=True) if s > 0]
+            for o, sv in zip(order.tolist(), top_support.tolist(), strict=True)]
