@@ -63,6 +63,9 @@ def test_filters_and_bad_input(tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl").write_text('{"event": "entry"}\nnot json\n')
     with pytest.raises(DataFormatError, match=r"bad.jsonl, line 2"):
         incident_report(tmp_path / "bad.jsonl", tr, tmp_path / "b.html")
+    (tmp_path / "notgeo.json").write_text('{"sigma": 1}')
+    with pytest.raises(DataFormatError, match="FeatureCollection"):
+        incident_report(ev, tr, tmp_path / "g.html", zones=[tmp_path / "notgeo.json"])
     (tmp_path / "t2.csv").write_text("a,b\n1,2\n")
     with pytest.raises(DataFormatError, match="expected columns"):
         incident_report(ev, tmp_path / "t2.csv", tmp_path / "c.html")

@@ -117,6 +117,13 @@ def test_cli_bad_scenario_exits_2_without_traceback(tmp_path: Path, content, exp
     assert r.returncode == 2 and "Traceback" not in r.stderr and expect in r.stderr
 
 
+def test_cli_bad_seed_exits_2(tmp_path: Path) -> None:
+    p = tmp_path / "s.yaml"
+    p.write_text(BASE)
+    r = _cli("simulate", str(p), "--seed", "-1", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "--seed: got -1" in r.stderr and "internal error" not in r.stderr
+
+
 def test_cli_help_is_fast() -> None:
     import time
 
@@ -138,3 +145,6 @@ def test_zone_file_must_exist_and_be_geojson(tmp_path: Path) -> None:
         load_scenario(p)
     (tmp_path / "zones" / "borders.geojson").write_text('{"type": "FeatureCollection", "features": []}')
     assert load_scenario(p).zones[0].file == "zones/borders.geojson"
+    (tmp_path / "afile").write_text("x")
+    r = _cli("simulate", str(p), "--out", str(tmp_path / "afile"))
+    assert r.returncode == 2 and "cannot create the output directory" in r.stderr

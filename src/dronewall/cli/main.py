@@ -42,6 +42,8 @@ def simulate(
 
     if fmt not in ("csv", "parquet"):
         _fail(f"--format: got {fmt!r}; allowed: csv, parquet")
+    if seed is not None and not 0 <= seed < 2**63:
+        _fail(f"--seed: got {seed}; expected an integer 0 <= seed < 2**63")
     result = run_simulation(scenario, out, seed=seed, fmt=fmt, track=track)
     print_summary(result)
 
@@ -54,6 +56,8 @@ def demo(
     """Run the built-in flagship scenario end to end and explain what happened."""
     from dronewall.pipeline.demo import run_demo
 
+    if not 0 <= seed < 2**63:
+        _fail(f"--seed: got {seed}; expected an integer 0 <= seed < 2**63")
     run_demo(out, seed=seed)
 
 

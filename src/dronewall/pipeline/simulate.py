@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from dronewall.catalog import PlatformClass
 from dronewall.detections import DetectionBatch, SensorKind
+from dronewall.errors import InputError
 from dronewall.geo import Frame
 from dronewall.io import TableWriter, detection_columns
 from dronewall.scenario import Scenario, load_scenario
@@ -107,7 +108,11 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     seed = sc.seed if seed is None else seed
     rng_truth, rng_sens, _, _ = _rngs(seed)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot create the output directory ({e.strerror}); "
+                         "expected a writable directory path") from None
 
     sim = TruthSimulator(sc, rng_truth)
     suite = SensorSuite.from_scenario(sc, rng_sens)

@@ -134,7 +134,9 @@ def load_zone_shapes(paths: list[Path]) -> dict[str, shapely.Geometry]:
             gj = json.loads(Path(p).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
             raise DataFormatError(f"{p}: cannot read zones GeoJSON: {e}") from None
-        feats = gj.get("features", [gj]) if isinstance(gj, dict) else []
+        if not isinstance(gj, dict) or gj.get("type") not in ("FeatureCollection", "Feature"):
+            raise DataFormatError(f"{p}: expected a GeoJSON FeatureCollection or Feature")
+        feats = gj.get("features", [gj])
         for f in feats:
             props = f.get("properties") or {}
             g = f.get("geometry") or {}
