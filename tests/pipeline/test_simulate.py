@@ -84,6 +84,9 @@ def test_outputs_and_summary(small_run) -> None:
     ids = tk.column("identity").to_pylist()
     assert all("adsb" in s_ for s_, i in zip(seen, ids) if i)
     assert set(i for i in ids if i) == set(icao)
+    # radar RCS estimates reach the tracks (classification input)
+    rcs = [x for x in tk.column("last_rcs_dbsm").to_pylist() if x is not None and x == x]
+    assert rcs and all(-40 < x < 40 for x in rcs)
 
 
 def test_same_seed_byte_identical_and_other_seed_differs(small_run, tmp_path: Path) -> None:

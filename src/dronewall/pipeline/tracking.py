@@ -27,7 +27,7 @@ from dronewall.io import TableWriter
 from dronewall.metrics import ScanData, tracking_metrics
 from dronewall.scenario import Scenario
 from dronewall.sim.state import PlatformTable, TruthState
-from dronewall.tracking import Engine, TrackerConfig
+from dronewall.tracking import ATTR_NAMES, Engine, TrackerConfig
 
 #: A truth platform is scored while some sensor truly detected it within this window, s.
 DETECTABLE_WINDOW_S = 10.0
@@ -129,6 +129,8 @@ class TrackRecorder:
                 "pos_sd_m": psd, "hits": snap.hits, "last_update_t_s": snap.t_update,
                 "identity": snap.identity.astype(str).tolist(),
                 "seen_by": seen_by,
+                # last sensor attributes from associated detections (NaN none): classification input
+                **{f"last_{name}": snap.attr[:, k] for k, name in enumerate(ATTR_NAMES)},
             })
         # scoring data: detectable truth vs confirmed tracks, horizontal (x, y)
         vis = st.active & (st.t - self.last_true_det <= DETECTABLE_WINDOW_S)

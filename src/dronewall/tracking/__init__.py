@@ -3,6 +3,6 @@
 ``Engine(config, frame, sensors).step(t, detections) -> StepResult``; see ``docs/tracking.md``.
 """
 
-from dronewall.tracking.engine import Engine, StepResult, TrackerConfig, TrackSnapshot
+from dronewall.tracking.engine import ATTR_NAMES, Engine, StepResult, TrackerConfig, TrackSnapshot
 
-__all__ = ["Engine", "StepResult", "TrackSnapshot", "TrackerConfig"]
+__all__ = ["ATTR_NAMES", "Engine", "StepResult", "TrackSnapshot", "TrackerConfig"]

@@ -321,7 +321,10 @@ class TrackSnapshot:
     ids (N,), status (N,) 1 tentative / 2 confirmed, x (N, n), P (N, n, n) in the engine frame,
     t_state (N,) time of x, t_update (N,) last update, t_created (N,), hits (N,),
     identity (N,) cooperative id ("" none), last_seen (N, n_sensor_kinds) last update time by
-    SensorKind (NaN never), model_prob (N, r) IMM model probabilities (r = 1 without IMM).
+    SensorKind (NaN never), model_prob (N, r) IMM model probabilities (r = 1 without IMM),
+    attr (N, N_ATTR) last sensor attribute values from associated detections (``ATTR_NAMES``:
+    RCS dBsm, acoustic class, RF protocol, EO/IR label; NaN none) and attr_t (N, N_ATTR) their
+    times.
     """
 
     t: float
@@ -336,6 +339,8 @@ class TrackSnapshot:
     identity: NDArray[np.object_]
     last_seen: F64
     model_prob: F64
+    attr: F64
+    attr_t: F64
 
     def records(self) -> list[dict[str, Any]]:
         """One plain dict per track (for reports / JSON)."""
@@ -359,7 +364,7 @@ class _Table:
 
     COLS = ("x", "P", "xm", "Pm", "mu", "ids", "status", "hits", "opps", "t_state", "t_update",
             "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count", "revisit",
-            "t_strong", "dup_of", "dup_n")
+            "t_strong", "dup_of", "dup_n", "attr", "attr_t")
 
     def __init__(self, cap: int, ns: int, r: int, hist: int) -> None:
         self.n = 0
@@ -386,6 +391,8 @@ class _Table:
         self.t_strong = np.zeros(cap)                  # last strong update (coast clock), s
         self.dup_of = np.full(cap, -1, np.int64)       # duplicate-candidate partner id
         self.dup_n = np.zeros(cap, np.int32)           # consecutive indistinguishable steps
+        self.attr = np.full((cap, N_ATTR), np.nan)     # last sensor attribute values
+        self.attr_t = np.full((cap, N_ATTR), np.nan)   # ... and their times, s
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -399,7 +406,7 @@ class _Table:
             b = np.zeros((cap,) + a.shape[1:], dtype=a.dtype)
             if a.dtype == object:
                 b[:] = ""
-            elif name in ("last_seen", "revisit"):
+            elif name in ("last_seen", "revisit", "attr", "attr_t"):
                 b[:] = np.nan
             elif name == "dup_of":
                 b[:] = -1
@@ -418,6 +425,24 @@ class _Table:
         self.n = k
 
 
+#: Sensor attributes a track carries from its associated detections (for classification):
+#: radar RCS estimate (dBsm), acoustic signature class (AcousticClass code), RF protocol
+#: (RFProtocol code), EO/IR class label (PlatformClass code). Last value and its time.
+ATTR_NAMES = ("rcs_dbsm", "acoustic_class", "rf_protocol", "eo_label")
+N_ATTR = len(ATTR_NAMES)
+
+
+def detection_attributes(b: DetectionBatch, skind: NDArray[np.int8]) -> F64:
+    """(k, N_ATTR) attribute matrix of detections ``b`` whose sensors have kinds ``skind``."""
+    a = np.full((len(b), N_ATTR), np.nan)
+    a[:, 0] = b.rcs_dbsm
+    lab = np.where(b.class_label >= 0, b.class_label, np.nan).astype(np.float64)
+    a[:, 1] = np.where(skind == SensorKind.ACOUSTIC, lab, np.nan)
+    a[:, 2] = np.where(b.rf_protocol >= 0, b.rf_protocol, np.nan)
+    a[:, 3] = np.where(skind == SensorKind.EOIR, lab, np.nan)
+    return a
+
+
 @dataclass
 class _GroupMeas:
     """Measurements of one time group in model-ready form (k rows)."""
@@ -433,6 +458,7 @@ class _GroupMeas:
     hrot: F64 | None = None    # (k, 2, 3) frame -> local (east, north) at a SUB_HPOS fix
     mem_ptr: I64 | None = None  # fixes: sensors of fix i are mem_sens[mem_ptr[i]:mem_ptr[i+1]]
     mem_sens: I64 | None = None
+    attr: F64 | None = None     # (k, N_ATTR) sensor attributes (see ATTR_NAMES), NaN = none
 
 
 _SUB_DIM_2D = {SUB_XY: 2, SUB_POS: 2, SUB_RADAR3: 3, SUB_RADAR4: 4, SUB_BEARING: 1, SUB_AZEL: 2,
@@ -602,7 +628,8 @@ class Engine:
             t=float(self._t_processed), ids=ro(self.T.ids), status=ro(self.T.status),
             x=ro(self.T.x), P=ro(self.T.P), t_state=ro(self.T.t_state),
             t_update=ro(self.T.t_update), t_created=ro(self.T.t_created), hits=ro(self.T.hits),
-            identity=ro(self.T.identity), last_seen=ro(self.T.last_seen), model_prob=ro(self.T.mu))
+            identity=ro(self.T.identity), last_seen=ro(self.T.last_seen), model_prob=ro(self.T.mu),
+            attr=ro(self.T.attr), attr_t=ro(self.T.attr_t))
 
     def history(self, track_id: int) -> tuple[F64, F64]:
         """Ring-buffer history of one live track: (t (k,), x (k, n)), oldest first, k <= K."""
@@ -821,7 +848,8 @@ class Engine:
             gpos[radar] = p[:, :d]
             gcov[radar] = C[:, :d, :d]
         return _GroupMeas(sub, z, R, b.sensor.astype(np.int32), self._skind[b.sensor],
-                          b.identity, gpos, gcov)
+                          b.identity, gpos, gcov,
+                          attr=detection_attributes(b, self._skind[b.sensor]))
 
     def _process_group(self, tg: float, b: DetectionBatch, acc: _StepAcc,
                        tim: dict[str, float], diag: dict[str, int]) -> None:
@@ -1103,6 +1131,12 @@ class Engine:
                 T.x[r_], T.P[r_] = K.imm_combine(T.xm[r_], T.Pm[r_], T.mu[r_])
             self._mark_updated(r_, tg, M.sensor[mi], mi)
             T.last_seen[r_, M.skind[mi]] = tg
+            if M.attr is not None:
+                av = M.attr[mi]
+                has_a = np.isfinite(av)
+                ri, ci = np.nonzero(has_a)
+                T.attr[r_[ri], ci] = av[ri, ci]
+                T.attr_t[r_[ri], ci] = tg
             ident = M.identity[mi]
             has = ident != ""
             if has.any():
@@ -1587,6 +1621,8 @@ class Engine:
         T.t_strong[rows] = tg
         T.dup_of[rows] = -1
         T.dup_n[rows] = 0
+        T.attr[rows] = np.nan
+        T.attr_t[rows] = np.nan
         T.n += k
         acc.new.extend(ids.tolist())
 
