@@ -84,6 +84,17 @@ def test_outputs_and_summary(small_run) -> None:
     ids = tk.column("identity").to_pylist()
     assert all("adsb" in s_ for s_, i in zip(seen, ids) if i)
     assert set(i for i in ids if i) == set(icao)
+    # classification runs on every confirmed track and is scored against truth
+    cl = tr["classification"]
+    counts = np.array(cl["confusion_matrix"]["counts"])
+    names = cl["confusion_matrix"]["rows_truth_cols_predicted"]
+    assert counts.sum() == cl["scored_tracks"] > 0
+    m = names.index("manned_aircraft")
+    assert counts[m, m] >= 1 and counts[m].sum() == counts[m, m]  # the ADS-B airliner
+    cls_col = tk.column("class").to_pylist()
+    assert all(c == "manned_aircraft" for c, i in zip(cls_col, ids) if i)
+    p = np.array(tk.column("p_class").to_pylist())
+    assert ((p > 1 / 7) & (p <= 1.0)).all()
     # radar RCS estimates reach the tracks (classification input)
     rcs = [x for x in tk.column("last_rcs_dbsm").to_pylist() if x is not None and x == x]
     assert rcs and all(-40 < x < 40 for x in rcs)

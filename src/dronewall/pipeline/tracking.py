@@ -91,6 +91,11 @@ class TrackRecorder:
         self.max_tracks = 0
         self.confirmed_ids: set[int] = set()
         self.kind_names = [k.name.lower() for k in SensorKind]
+        from dronewall.catalog import PlatformClass
+        from dronewall.pipeline.classification import ClassificationStage
+
+        self.classifier = ClassificationStage(frame, plat.cls)
+        self.class_names = np.array([c.name.lower() for c in PlatformClass], dtype=object)
 
     def step(self, st: TruthState, det: DetectionBatch
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -119,6 +124,7 @@ class TrackRecorder:
             self.confirmed_ids.update(snap.ids.tolist())
             lat, lon, alt = self.frame.local_to_geodetic(pos)
             psd = np.sqrt(np.clip(snap.P[:, 0, 0] + snap.P[:, 1, 1], 0, None))
+            probs = self.classifier.step(st.t, st, snap, pos, vel)
             recent = (st.t - snap.last_seen) <= self.cfg.coast_time_s  # NaN -> False
             seen_by = [";".join(self.kind_names[k] for k in np.flatnonzero(r)) for r in recent]
             self.writer.append({
@@ -129,6 +135,8 @@ class TrackRecorder:
                 "pos_sd_m": psd, "hits": snap.hits, "last_update_t_s": snap.t_update,
                 "identity": snap.identity.astype(str).tolist(),
                 "seen_by": seen_by,
+                "class": self.class_names[np.argmax(probs, axis=1)].astype(str).tolist(),
+                "p_class": probs.max(axis=1),
                 # last sensor attributes from associated detections (NaN none): classification input
                 **{f"last_{name}": snap.attr[:, k] for k, name in enumerate(ATTR_NAMES)},
             })
@@ -154,5 +162,6 @@ class TrackRecorder:
         metrics["platforms_ever_detectable"] = len(fd)
         metrics["max_live_tracks"] = self.max_tracks
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
+        metrics["classification"] = self.classifier.summary()
         files = {"tracks": str(path)} if path else {}
         return {"metrics": metrics, "files": files, "wall_s": self.wall}
