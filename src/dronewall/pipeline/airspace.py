@@ -3,20 +3,18 @@ alert latency and warning lead time against truth.
 
 Two monitors run side by side: one on the confirmed tracks (what an operator would be told) and
 one on the true platform positions (what really happened, σ = ``TRUTH_SIGMA_M``). A track event
-is matched to a truth event through the platform the track followed most of its life (nearest
-truth within ``ASSOC_RADIUS_M`` at each step).
+is matched to a truth event through the platform the track followed most of its life
+(``pipeline.follow``).
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.errors import DataFormatError, ScenarioError
@@ -25,8 +23,6 @@ from dronewall.scenario import Scenario
 
 #: 1-sigma position error given to true positions (exact, but p_inside needs sigma > 0), m.
 TRUTH_SIGMA_M = 1.0
-#: A track "follows" the nearest true platform within this horizontal radius, m.
-ASSOC_RADIUS_M = 1_000.0
 
 
 def scenario_zones(sc: Scenario, base_dir: Path | None) -> tuple[ZoneSet, set[str]] | None:
@@ -84,7 +80,6 @@ class AirspaceStage:
         self.out = out
         self.ev_tracks: list[dict[str, Any]] = []
         self.ev_truth: list[dict[str, Any]] = []
-        self.follow: Counter[tuple[int, int]] = Counter()
         self.t_last = 0.0
 
     def step(self, t: float, st: Any, track_ids: np.ndarray, pos_local: np.ndarray,
@@ -108,14 +103,10 @@ class AirspaceStage:
             lat = lon = alt = np.zeros(0)
             vel_enu = np.zeros((0, 3))
         self.ev_tracks += self.mon_tracks.step(t, track_ids, lat, lon, alt, sigma_h, vel_enu)
-        if n and act.size:
-            tpos = self.frame.to_local(st.ecef[act])
-            d, j = cKDTree(tpos[:, :2]).query(pos_local[:, :2])
-            ok = d <= ASSOC_RADIUS_M
-            for tk, pl in zip(track_ids[ok].tolist(), act[j[ok]].tolist()):
-                self.follow[(tk, pl)] += 1
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self, followed: dict[int, int] | None = None) -> dict[str, Any]:
+        """Close episodes, write the event files; ``followed`` (track id -> platform index, from
+        ``pipeline.follow``) matches track events to truth events."""
         self.ev_truth += self.mon_truth.finish(self.t_last)
         self.ev_tracks += self.mon_tracks.finish(self.t_last)
         self.ev_truth = [e for e in self.ev_truth if e["zone_id"] not in self.reference]
@@ -131,7 +122,7 @@ class AirspaceStage:
                 for e in evs:
                     f.write(json.dumps(e, sort_keys=True) + "\n")
         self._write_zones(self.out / "zones.geojson")
-        return {"summary": self._summary(),
+        return {"summary": self._summary(followed or {}),
                 "files": {"events": str(self.out / "events.jsonl"),
                           "truth_events": str(self.out / "truth_events.jsonl"),
                           "zones": str(self.out / "zones.geojson")}}
@@ -152,13 +143,8 @@ class AirspaceStage:
             feats.append({"type": "Feature", "properties": props, "geometry": mapping(z.geometry)})
         path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
 
-    def _summary(self) -> dict[str, Any]:
-        # majority platform followed by each track
-        best: dict[int, tuple[int, int]] = {}
-        for (tk, pl), c in self.follow.items():
-            if tk not in best or c > best[tk][1] or (c == best[tk][1] and pl < best[tk][0]):
-                best[tk] = (pl, c)
-        track_platform = {tk: str(self.pid[pl]) for tk, (pl, _) in best.items()}
+    def _summary(self, followed: dict[int, int]) -> dict[str, Any]:
+        track_platform = {tk: str(self.pid[pl]) for tk, pl in followed.items()}
         tv = [e for e in self.ev_tracks if e["event"] == "violation"]
         gv = [e for e in self.ev_truth if e["event"] == "violation"]
         warn: dict[tuple[Any, str], float] = {}

@@ -3,17 +3,15 @@ the recursive Bayesian classifier (``dronewall.classify.bayes``) every step, and
 
 Per-track state lives in arrays keyed by track id (sorted ids + ``searchsorted``), never one
 object per track. Scoring: a track's truth class is the class of the platform it followed most
-(nearest true platform within ``ASSOC_RADIUS_M`` at each step); its predicted class is the MAP
+(``pipeline.follow``); its predicted class is the MAP
 class ``SCORE_AFTER_S`` after confirmation (issue 5's "30 s after confirmation").
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from dronewall.catalog import PlatformClass
 from dronewall.classify import CLASS_NAMES, Evidence, bayes
@@ -23,8 +21,6 @@ from dronewall.tracking import ATTR_NAMES
 
 #: Class is scored this long after the track was first seen confirmed, s.
 SCORE_AFTER_S = 30.0
-#: A track follows the nearest true platform within this horizontal radius, m.
-ASSOC_RADIUS_M = 1_000.0
 
 _A = {n: i for i, n in enumerate(ATTR_NAMES)}
 
@@ -39,7 +35,6 @@ class ClassificationStage:
         self.heading = np.zeros(0)
         self.t_first = np.zeros(0)
         self.scored: dict[int, int] = {}          # track id -> MAP class at SCORE_AFTER_S
-        self.follow: Counter[tuple[int, int]] = Counter()
 
     def _rows(self, ids: np.ndarray) -> np.ndarray:
         """Rows of ``ids`` in the state arrays, adding new tracks (prior, NaN history)."""
@@ -55,7 +50,7 @@ class ClassificationStage:
             self.t_first = np.concatenate([self.t_first, np.full(n, np.nan)])[order]
         return np.searchsorted(self.ids, ids)
 
-    def step(self, t: float, st: Any, snap: Any, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
+    def step(self, t: float, snap: Any, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
         """Update confirmed tracks ``snap`` (positions/velocities (N, 3) in the engine frame at t);
         return (N, C) class probabilities."""
         n = snap.ids.size
@@ -91,25 +86,15 @@ class ClassificationStage:
             cls = bayes.map_class(self.logp[rows[due]])
             for tk, c in zip(snap.ids[due].tolist(), cls.tolist()):
                 self.scored.setdefault(int(tk), int(c))
-        act = np.flatnonzero(st.active)
-        if act.size:
-            tpos = self.frame.to_local(st.ecef[act])
-            d, j = cKDTree(tpos[:, :2]).query(pos[:, :2])
-            ok = d <= ASSOC_RADIUS_M
-            for tk, pl in zip(snap.ids[ok].tolist(), act[j[ok]].tolist()):
-                self.follow[(tk, pl)] += 1
         return bayes.probabilities(self.logp[rows])
 
-    def summary(self) -> dict[str, Any]:
-        best: dict[int, tuple[int, int]] = {}
-        for (tk, pl), c in self.follow.items():
-            if tk not in best or c > best[tk][1] or (c == best[tk][1] and pl < best[tk][0]):
-                best[tk] = (pl, c)
+    def summary(self, followed: dict[int, int]) -> dict[str, Any]:
+        """``followed``: track id -> index of the true platform it followed most."""
         names = [c.name.lower() for c in PlatformClass]
         conf = np.zeros((len(names), len(names)), dtype=np.int64)
         for tk, pred in self.scored.items():
-            if tk in best:
-                conf[int(self.platform_cls[best[tk][0]]), pred] += 1
+            if tk in followed:
+                conf[int(self.platform_cls[followed[tk]]), pred] += 1
         total = int(conf.sum())
         return {
             "scored_tracks": total,

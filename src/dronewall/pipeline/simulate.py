@@ -193,7 +193,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         files.update(tr["files"])
         timing["tracking_s"] = round(tr["wall_s"], 3)
     if air is not None:
-        ar = air.finish()
+        ar = air.finish(tracker.follower.majority() if tracker is not None else None)
         summary["airspace"] = ar["summary"]
         files.update(ar["files"])
         timing["airspace_s"] = round(t_air, 3)

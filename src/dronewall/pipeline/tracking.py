@@ -91,10 +91,16 @@ class TrackRecorder:
         self.max_tracks = 0
         self.confirmed_ids: set[int] = set()
         self.kind_names = [k.name.lower() for k in SensorKind]
+        # "radar;acoustic"-style label for every subset of sensor kinds (bit k = SensorKind k)
+        self._seen_names = np.array(
+            [";".join(n for k, n in enumerate(self.kind_names) if m >> k & 1)
+             for m in range(1 << len(self.kind_names))], dtype=object).astype(str)
         from dronewall.catalog import PlatformClass
         from dronewall.pipeline.classification import ClassificationStage
+        from dronewall.pipeline.follow import TruthFollower
 
         self.classifier = ClassificationStage(frame, plat.cls)
+        self.follower = TruthFollower(frame, len(plat))
         self.class_names = np.array([c.name.lower() for c in PlatformClass], dtype=object)
 
     def step(self, st: TruthState, det: DetectionBatch
@@ -124,9 +130,11 @@ class TrackRecorder:
             self.confirmed_ids.update(snap.ids.tolist())
             lat, lon, alt = self.frame.local_to_geodetic(pos)
             psd = np.sqrt(np.clip(snap.P[:, 0, 0] + snap.P[:, 1, 1], 0, None))
-            probs = self.classifier.step(st.t, st, snap, pos, vel)
+            probs = self.classifier.step(st.t, snap, pos, vel)
+            self.follower.observe(st.active, st.ecef, snap.ids, pos)
             recent = (st.t - snap.last_seen) <= self.cfg.coast_time_s  # NaN -> False
-            seen_by = [";".join(self.kind_names[k] for k in np.flatnonzero(r)) for r in recent]
+            bits = recent.astype(np.int64) @ (1 << np.arange(recent.shape[1], dtype=np.int64))
+            seen_by = self._seen_names[bits].tolist()
             self.writer.append({
                 "t_s": np.full(n, st.t), "track_id": snap.ids,
                 "lat_deg": lat, "lon_deg": lon, "alt_m": alt,
@@ -162,6 +170,6 @@ class TrackRecorder:
         metrics["platforms_ever_detectable"] = len(fd)
         metrics["max_live_tracks"] = self.max_tracks
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
-        metrics["classification"] = self.classifier.summary()
+        metrics["classification"] = self.classifier.summary(self.follower.majority())
         files = {"tracks": str(path)} if path else {}
         return {"metrics": metrics, "files": files, "wall_s": self.wall}
