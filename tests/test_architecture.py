@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "dronewall"
-CORE = ["geo", "detections", "catalog", "tracking", "metrics", "airspace", "classify", "errors.py"]
+CORE = ["geo", "detections", "catalog", "tracking", "metrics", "airspace", "classify", "engagement",
+        "errors.py"]
 OUTER = ["dronewall.sim", "dronewall.sensors", "dronewall.cli", "dronewall.pipeline",
          "dronewall.io", "dronewall.scenario", "dronewall.report", "dronewall.server"]
 

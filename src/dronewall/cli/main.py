@@ -133,6 +133,22 @@ def adsb_check(
 
 
 @app.command()
+def wta(
+    instance: Annotated[Path, typer.Argument(help="WTA instance: neutral .json or Toffolo .txt (see docs/wta.md)")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
+    exact: Annotated[bool, typer.Option("--exact", help="HiGHS outer-approximation MILP (proves optimality)")] = False,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="json or toffolo (default: from the suffix)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write the JSON result here instead of stdout")] = None,
+) -> None:
+    """Weapon-target assignment: solve an instance, print plan, bound, gap as JSON."""
+    from dronewall.cli.wta import wta_command
+
+    if fmt is not None and fmt not in ("json", "toffolo"):
+        _fail(f"--format: got {fmt!r}; allowed: json, toffolo")
+    wta_command(instance, time_limit_s=time_limit, exact=exact, fmt=fmt, out=out)
+
+
+@app.command()
 def validate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
 ) -> None:
