@@ -80,8 +80,9 @@ def simulate(classes: np.ndarray, seed: int, cfg: ClassifierConfig = DEFAULT_CON
     return out
 
 
-def run(stream: list[Evidence], n: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    lp = initial(n)
+def run(stream: list[Evidence], n: int, lp0: np.ndarray | None = None
+        ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    lp = initial(n) if lp0 is None else lp0
     acc = np.zeros((n, N_CLASSES, len(EVIDENCE_KINDS)))
     maps = []
     for ev in stream:
@@ -202,13 +203,20 @@ def test_probabilities_normalised_and_prior() -> None:
 
 
 def test_tempering_bounds_saturation() -> None:
-    # 600 identical kinematic samples of a Shahed-speed track must not push the decoy below
-    # ~1e-6: correlated 1 Hz samples are worth dt/tau each, and forgetting bounds the total.
+    # 600 identical kinematic samples of a Shahed-speed track (speed known to 1.5 m/s) must not
+    # push the decoy below ~1e-6: correlated 1 Hz samples are worth dt/tau each, and forgetting
+    # bounds the total.
     n = 1
-    stream = [replace(Evidence.none(n), speed_mps=np.full(n, 44.4), dt_s=np.ones(n))] * 600
+    stream = [replace(Evidence.none(n), speed_mps=np.full(n, 44.4), dt_s=np.ones(n),
+                      speed_sd_mps=np.full(n, 1.5))] * 600
     lp, _, _ = run(stream, n)
     p = probabilities(lp)[0]
-    assert p[PC.ATTACK_DRONE] > p[PC.DECOY] > 1e-6
+    assert p[PC.ATTACK_DRONE] > p[PC.DECOY] > 1e-7
+    # ... so the posterior stays revisable: a few decoy-level engine sounds (92 dB source
+    # level, Gerbera-class) overturn ten minutes of Shahed-like speed.
+    loud = [replace(Evidence.none(n), acoustic_sl_db=np.full(n, 92.0))] * 8
+    lp2, _, _ = run(loud, n, lp)
+    assert map_class(lp2)[0] == PC.DECOY
     # Untempered (tau = dt) would drive the decoy far lower.
     cfg = replace(DEFAULT_CONFIG, kinematic_tau_s=1.0)
     lp2 = initial(1, cfg)

@@ -36,7 +36,8 @@ ZONE_KINDS = ("sovereign", "airport", "infrastructure", "no_fire", "engagement",
 COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
 #: Properties a feature may carry; others are kept out of the zone but not rejected (real
 #: files carry many extra attributes).
-KNOWN_PROPERTIES = ("id", "kind", "country", "name", "floor_m", "ceiling_m", "radius_m")
+KNOWN_PROPERTIES = ("id", "kind", "country", "name", "floor_m", "ceiling_m", "radius_m",
+                    "value_eur")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class Zone:
     floor_m: float | None = None
     ceiling_m: float | None = None
     source: str = ""
+    #: What the defended asset is worth to the defender (EUR, threat evaluation and engagement
+    #: planning weight); 0: not a defended asset.
+    value_eur: float = 0.0
 
 
 class ZoneSet:
@@ -96,6 +100,8 @@ class ZoneSet:
         self.country_code = np.array([cidx.get(z.country, -1) for z in self.zones],
                                      dtype=np.int64)
         self.sovereign = np.array([z.kind == "sovereign" for z in self.zones], dtype=bool)
+        #: (Z,) defended-asset value in EUR (0: not a defended asset)
+        self.value_eur = np.array([z.value_eur for z in self.zones], dtype=np.float64)
         big = np.flatnonzero(self.planes.max_radius_m > MAX_ACCURATE_PART_RADIUS_M)
         if len(big):
             self.repairs += tuple(
@@ -271,6 +277,12 @@ def _zone_from_feature(geom: Any, props: Mapping[str, Any] | None, where: str, r
     ceiling_m = _opt_float(props, "ceiling_m", where)
     if floor_m is not None and ceiling_m is not None and floor_m >= ceiling_m:
         raise _fail(where, "ceiling_m", ceiling_m, f"a ceiling above floor_m = {floor_m}")
+    value_eur = props.get("value_eur")
+    if value_eur is None:
+        value_eur = 0.0
+    elif (isinstance(value_eur, bool) or not isinstance(value_eur, (int, float))
+          or not math.isfinite(value_eur) or value_eur < 0):
+        raise _fail(where, "value_eur", value_eur, "a finite, non-negative number of euros")
 
     if not isinstance(geom, Mapping):
         raise _fail(where, "geometry", geom, "a Polygon, MultiPolygon or Point geometry")
@@ -320,7 +332,7 @@ def _zone_from_feature(geom: Any, props: Mapping[str, Any] | None, where: str, r
         repairs.append(f"{where}: ring winding normalised (exterior counter-clockwise)")
     g = oriented
     return Zone(id=zid, kind=str(kind), geometry=g, country=country, name=name,
-                floor_m=floor_m, ceiling_m=ceiling_m, source=where)
+                floor_m=floor_m, ceiling_m=ceiling_m, source=where, value_eur=float(value_eur))
 
 
 # --------------------------------------------------------------------------- file loaders

@@ -52,6 +52,22 @@ class AcousticClass(IntEnum):
     BIRD = 3
 
 
+class MicroDoppler(IntEnum):
+    """Micro-Doppler signature class a radar with micro-Doppler classification reports (-1: none).
+
+    The modulation of the echo by moving parts reveals the propulsion: rotating rotor blades
+    (multirotors), a single propeller (piston fixed-wing), turbine blades (jets), flapping wings
+    (birds). The codes equal the :class:`AcousticClass` codes of the same propulsion, so a
+    platform's micro-Doppler class is its acoustic class.
+    """
+
+    NONE = -1
+    PROPELLER = 0
+    ROTOR = 1
+    JET = 2
+    WINGBEAT = 3
+
+
 class RFProtocol(IntEnum):
     """RF emission tag an RF detector reports (-1: not emitting)."""
 

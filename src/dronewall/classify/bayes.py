@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.catalog.platforms import AcousticClass, PlatformClass, RFProtocol
+from dronewall.catalog.platforms import AcousticClass, MicroDoppler, PlatformClass, RFProtocol
 
 F64 = NDArray[np.float64]
 
@@ -42,7 +42,7 @@ CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in PlatformClass)
 #: Evidence kinds, in the order of the last axis of ``contrib``.
 EVIDENCE_KINDS: tuple[str, ...] = (
     "speed", "altitude", "climb", "turn_rate", "rcs", "acoustic", "rf_protocol", "eo_label",
-    "adsb", "remote_id",
+    "adsb", "remote_id", "micro_doppler", "acoustic_level",
 )
 N_EVIDENCE = len(EVIDENCE_KINDS)
 _E = {k: i for i, k in enumerate(EVIDENCE_KINDS)}
@@ -51,6 +51,8 @@ _E = {k: i for i, k in enumerate(EVIDENCE_KINDS)}
 N_ACOUSTIC = len(AcousticClass) - 1  # NONE (-1) is "no evidence"
 #: RF labels scored (columns of ``rf_lik``), in RFProtocol code order 0..3.
 N_RF = len(RFProtocol) - 1
+#: Micro-Doppler labels scored (columns of ``micro_doppler_lik``), MicroDoppler codes 0..3.
+N_MD = len(MicroDoppler) - 1
 
 #: Speeds below this are floored before the log-normal (hovering multirotors, 0 m/s estimates).
 SPEED_FLOOR_MPS = 0.5
@@ -77,9 +79,11 @@ class ClassifierConfig:
     #: MiG-31 transit 250 -> 150 with wide spread. Shahed cruise 160 km/h [P]; Gerbera 140 km/h
     #: [E] (max 160 [P]); Orlan-10 110 km/h; DJI 12 m/s / FPV 25 m/s; bird 12 m/s.
     speed_median_mps: tuple[float, ...] = (150.0, 44.4, 38.9, 30.6, 12.0, 12.0, 30.0)
-    #: Log-sd of speed. Shahed 150-170 km/h -> ~0.12; recon 90-150 km/h -> 0.2; multirotor
-    #: hover .. FPV 55 m/s -> 0.7; manned 55-260 m/s -> 0.7; UNKNOWN very broad.
-    speed_logsd: tuple[float, ...] = (0.7, 0.12, 0.12, 0.2, 0.7, 0.4, 1.5)
+    #: Log-sd of the true speed of a class (the track's own speed uncertainty is added in
+    #: quadrature per update). Shahed cruise 150-170 km/h [P] -> 0.07; Gerbera 120-160 km/h
+    #: [E] -> 0.08; recon 90-150 km/h -> 0.2; multirotor hover .. FPV 55 m/s -> 0.7; manned
+    #: 55-260 m/s -> 0.7; UNKNOWN very broad.
+    speed_logsd: tuple[float, ...] = (0.7, 0.07, 0.08, 0.2, 0.7, 0.4, 1.5)
 
     #: Height above ground, log-normal (broad): median m. Catalogue cruise altitudes: manned
     #: 1,000 (light) .. 10,500 (airliner); Shahed 150 (50-2,000); Gerbera 300 (100-2,000);
@@ -113,6 +117,27 @@ class ClassifierConfig:
         (0.90, 0.03, 0.04, 0.03),  # RECON
         (0.05, 0.85, 0.05, 0.05),  # MULTIROTOR
         (0.10, 0.10, 0.05, 0.75),  # BIRD
+        (0.25, 0.25, 0.25, 0.25),  # UNKNOWN
+    )
+
+    #: Acoustic source level (dB re 20 uPa @ 1 m), Gaussian per class: the received level of a
+    #: node corrected by the propagation loss over the track's range to the node
+    #: (``detections.acoustics``). Means from the catalogue [E]: manned 120 (light) .. 150
+    #: (fighter); Shahed-class 50 hp two-stroke 105; Gerbera-class small engine 92; Orlan 95;
+    #: multirotors 78-82; birds ~50. Sd: type-to-type spread + ~1 dB level estimate + range error.
+    sl_mean_db: tuple[float, ...] = (135.0, 105.0, 92.0, 95.0, 80.0, 50.0, 95.0)
+    sl_sd_db: tuple[float, ...] = (12.0, 3.5, 3.5, 4.0, 4.0, 8.0, 25.0)
+
+    #: P(micro-Doppler label | class), cols PROPELLER, ROTOR, JET, WINGBEAT: the propulsion of
+    #: the class's platforms (light aircraft are propeller, airliners and fighters jet), the
+    #: rest is the radar classifier's confusion (the sensor model uses 0.1) [E].
+    micro_doppler_lik: tuple[tuple[float, ...], ...] = (
+        (0.30, 0.03, 0.64, 0.03),  # MANNED
+        (0.90, 0.03, 0.04, 0.03),  # ATTACK
+        (0.90, 0.03, 0.04, 0.03),  # DECOY
+        (0.90, 0.03, 0.04, 0.03),  # RECON
+        (0.04, 0.90, 0.03, 0.03),  # MULTIROTOR
+        (0.04, 0.03, 0.03, 0.90),  # BIRD
         (0.25, 0.25, 0.25, 0.25),  # UNKNOWN
     )
 
@@ -150,6 +175,8 @@ class ClassifierConfig:
     acoustic_weight: float = 0.5
     rf_weight: float = 0.5
     eo_weight: float = 0.5
+    micro_doppler_weight: float = 0.5
+    acoustic_level_weight: float = 0.5
     #: Cooperative identity is one persistent fact repeated each report: small weight.
     coop_weight: float = 0.2
     #: Forgetting time constant s: lam = exp(-dt / tau) pulls the log-posterior toward the
@@ -165,16 +192,17 @@ class ClassifierConfig:
     def __post_init__(self) -> None:
         per_class = ("prior", "speed_median_mps", "speed_logsd", "alt_median_m", "alt_logsd",
                      "climb_sd_mps", "turn_sd_dps", "rcs_mean_dbsm", "rcs_sd_db", "adsb_lik",
-                     "remote_id_lik")
+                     "remote_id_lik", "sl_mean_db", "sl_sd_db")
         for name in per_class:
             v = np.asarray(getattr(self, name), dtype=np.float64)
             if v.shape != (N_CLASSES,):
                 raise ValueError(f"ClassifierConfig.{name}: need {N_CLASSES} values, got {v.shape}")
-            if name != "rcs_mean_dbsm" and not np.all(v > 0):
+            if name not in ("rcs_mean_dbsm", "sl_mean_db") and not np.all(v > 0):
                 raise ValueError(f"ClassifierConfig.{name}: values must be > 0")
             self._tables[name] = v
         self._tables["log_prior"] = np.log(self._tables["prior"] / self._tables["prior"].sum())
-        for name, ncol in (("acoustic_lik", N_ACOUSTIC), ("rf_lik", N_RF)):
+        for name, ncol in (("acoustic_lik", N_ACOUSTIC), ("rf_lik", N_RF),
+                           ("micro_doppler_lik", N_MD)):
             m = np.asarray(getattr(self, name), dtype=np.float64)
             if m.shape != (N_CLASSES, ncol) or not np.all((m > 0) & (m <= 1)):
                 raise ValueError(f"ClassifierConfig.{name}: need ({N_CLASSES}, {ncol}) in (0, 1]")
@@ -194,7 +222,8 @@ class ClassifierConfig:
         for name in ("kinematic_tau_s", "forget_tau_s", "llr_cap_nats"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
-        for name in ("rcs_weight", "acoustic_weight", "rf_weight", "eo_weight", "coop_weight"):
+        for name in ("rcs_weight", "acoustic_weight", "rf_weight", "eo_weight", "coop_weight",
+                     "micro_doppler_weight", "acoustic_level_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"ClassifierConfig.{name} must be in [0, 1]")
 
@@ -210,7 +239,8 @@ DEFAULT_CONFIG = ClassifierConfig()
 class Evidence:
     """One step of evidence for N tracks; each field (N,). Sentinels mean "none this step".
 
-    speed_mps, alt_m (above ground), climb_mps, turn_dps (deg/s, sign ignored), rcs_dbsm: NaN.
+    speed_mps, alt_m (above ground), climb_mps, turn_dps (deg/s, sign ignored), rcs_dbsm,
+    acoustic_sl_db (source level dB re 20 uPa @ 1 m): NaN. micro_doppler (MicroDoppler code): -1.
     dt_s: time since the previous update of that track, s; NaN -> kinematics ignored and no
     forgetting. acoustic_class (AcousticClass code), rf_protocol (RFProtocol code), eo_label
     (PlatformClass code): -1 (out-of-range codes are also ignored). has_adsb / has_remote_id:
@@ -228,6 +258,11 @@ class Evidence:
     eo_label: NDArray[np.integer]
     has_adsb: NDArray[np.bool_]
     has_remote_id: NDArray[np.bool_]
+    micro_doppler: NDArray[np.integer] | None = None
+    acoustic_sl_db: F64 | None = None
+    #: 1-sigma uncertainty of the speed estimate, m/s (from the track covariance): widens the
+    #: class speed distributions so a young track's noisy speed is not over-trusted.
+    speed_sd_mps: F64 | None = None
 
     @classmethod
     def none(cls, n: int) -> Evidence:
@@ -236,7 +271,8 @@ class Evidence:
         neg = np.full(n, -1, dtype=np.int16)
         no = np.zeros(n, dtype=bool)
         return cls(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy(),
-                   neg, neg.copy(), neg.copy(), no, no.copy())
+                   neg, neg.copy(), neg.copy(), no, no.copy(), neg.copy(), nan.copy(),
+                   nan.copy())
 
 
 def initial(n: int, config: ClassifierConfig = DEFAULT_CONFIG) -> F64:
@@ -260,9 +296,13 @@ def map_class(log_post: F64) -> NDArray[np.int64]:
     return np.argmax(log_post, axis=-1)
 
 
-def _lognormal(x: F64, median: F64, logsd: F64, floor: float) -> F64:
-    """log pdf of log-normal, x (N,) -> (N, C); NaN rows stay NaN."""
+def _lognormal(x: F64, median: F64, logsd: F64, floor: float,
+               rel_sd: F64 | None = None) -> F64:
+    """log pdf of log-normal, x (N,) -> (N, C); NaN rows stay NaN. ``rel_sd`` (N,) relative
+    measurement uncertainty of x (sd / x), added in quadrature to the class log-sd."""
     lx = np.log(np.maximum(x, floor))[:, None]
+    if rel_sd is not None:
+        logsd = np.sqrt(logsd[None, :] ** 2 + np.nan_to_num(rel_sd, nan=0.0)[:, None] ** 2)
     z = (lx - np.log(median)) / logsd
     return -0.5 * z * z - np.log(logsd) - _HALF_LOG_2PI - lx
 
@@ -298,7 +338,11 @@ def update(log_post: F64, evidence: Evidence,
     contrib = np.zeros((n, N_CLASSES, N_EVIDENCE))
     cont: list[tuple[str, F64, F64]] = [  # (kind, value, (N, C) log-lik)
         ("speed", evidence.speed_mps,
-         _lognormal(evidence.speed_mps, t("speed_median_mps"), t("speed_logsd"), SPEED_FLOOR_MPS)),
+         _lognormal(evidence.speed_mps, t("speed_median_mps"), t("speed_logsd"), SPEED_FLOOR_MPS,
+                    None if evidence.speed_sd_mps is None else
+                    np.asarray(evidence.speed_sd_mps, dtype=np.float64)
+                    / np.maximum(np.asarray(evidence.speed_mps, dtype=np.float64),
+                                 SPEED_FLOOR_MPS))),
         ("altitude", evidence.alt_m,
          _lognormal(evidence.alt_m, t("alt_median_m"), t("alt_logsd"), ALT_FLOOR_M)),
         ("climb", evidence.climb_mps, _gauss(evidence.climb_mps, 0.0, t("climb_sd_mps"))),
@@ -306,16 +350,25 @@ def update(log_post: F64, evidence: Evidence,
          _gauss(np.abs(evidence.turn_dps), 0.0, t("turn_sd_dps")) + math.log(2.0)),
         ("rcs", evidence.rcs_dbsm, _gauss(evidence.rcs_dbsm, t("rcs_mean_dbsm"), t("rcs_sd_db"))),
     ]
+    sl = evidence.acoustic_sl_db
+    if sl is not None:
+        cont.append(("acoustic_level", sl, _gauss(np.asarray(sl, dtype=np.float64),
+                                                  t("sl_mean_db"), t("sl_sd_db"))))
+    fixed_w = {"rcs": config.rcs_weight, "acoustic_level": config.acoustic_level_weight}
     for kind, x, ll in cont:
         ok = np.isfinite(np.asarray(x, dtype=np.float64))
-        w = np.full(n, config.rcs_weight) if kind == "rcs" else w_kin
+        w = np.full(n, fixed_w[kind]) if kind in fixed_w else w_kin
         contrib[:, :, _E[kind]] = np.where(ok[:, None], ll, 0.0) * w[:, None]
 
     for kind, code, table, wt in (
         ("acoustic", evidence.acoustic_class, t("acoustic_lik"), config.acoustic_weight),
         ("rf_protocol", evidence.rf_protocol, t("rf_lik"), config.rf_weight),
         ("eo_label", evidence.eo_label, t("eo"), config.eo_weight),
+        ("micro_doppler", evidence.micro_doppler, t("micro_doppler_lik"),
+         config.micro_doppler_weight),
     ):
+        if code is None:
+            continue
         ll, _ = _categorical(code, table)
         contrib[:, :, _E[kind]] = wt * ll
     for kind, flag, lik in (("adsb", evidence.has_adsb, t("adsb_lik")),
@@ -333,7 +386,10 @@ def update(log_post: F64, evidence: Evidence,
     wmat[:, 0, _E["acoustic"]] = config.acoustic_weight
     wmat[:, 0, _E["rf_protocol"]] = config.rf_weight
     wmat[:, 0, _E["eo_label"]] = config.eo_weight
-    wmat[:, 0, _E["adsb"]:] = config.coop_weight
+    wmat[:, 0, _E["adsb"]] = config.coop_weight
+    wmat[:, 0, _E["remote_id"]] = config.coop_weight
+    wmat[:, 0, _E["micro_doppler"]] = config.micro_doppler_weight
+    wmat[:, 0, _E["acoustic_level"]] = config.acoustic_level_weight
     contrib = np.maximum(contrib, top - wmat * config.llr_cap_nats)
 
     lam = np.where(dt_ok, np.exp(-np.where(dt_ok, dt, 0.0) / config.forget_tau_s), 1.0)[:, None]

@@ -83,8 +83,9 @@ class AirspaceStage:
         self.t_last = 0.0
 
     def step(self, t: float, st: Any, track_ids: np.ndarray, pos_local: np.ndarray,
-             vel_local: np.ndarray, sigma_h: np.ndarray, identity: np.ndarray) -> None:
-        """``pos_local``/``vel_local`` (N, 3) confirmed tracks in the engine frame at time t;
+             vel_local: np.ndarray, sigma_h: np.ndarray, identity: np.ndarray
+             ) -> list[dict[str, Any]]:
+        """Returns this step's new track events. ``pos_local``/``vel_local`` (N, 3) confirmed tracks in the engine frame at time t;
         ``sigma_h`` (N,) 1-sigma horizontal error per axis, m; ``identity`` (N,) ICAO/serial."""
         self.t_last = t
         for tk, ident in zip(track_ids.tolist(), identity.tolist()):
@@ -102,7 +103,9 @@ class AirspaceStage:
         else:
             lat = lon = alt = np.zeros(0)
             vel_enu = np.zeros((0, 3))
-        self.ev_tracks += self.mon_tracks.step(t, track_ids, lat, lon, alt, sigma_h, vel_enu)
+        new = self.mon_tracks.step(t, track_ids, lat, lon, alt, sigma_h, vel_enu)
+        self.ev_tracks += new
+        return new
 
     def finish(self, followed: dict[int, int] | None = None) -> dict[str, Any]:
         """Close episodes, write the event files; ``followed`` (track id -> platform index, from
@@ -140,6 +143,8 @@ class AirspaceStage:
                 props["floor_m"] = z.floor_m
             if z.ceiling_m is not None:
                 props["ceiling_m"] = z.ceiling_m
+            if z.value_eur:
+                props["value_eur"] = z.value_eur
             feats.append({"type": "Feature", "properties": props, "geometry": mapping(z.geometry)})
         path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
 

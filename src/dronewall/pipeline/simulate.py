@@ -131,7 +131,13 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     if track:
         from dronewall.pipeline.tracking import TrackRecorder
 
-        tracker = TrackRecorder(sc, frame, suite.table, plat, out, fmt)
+        tracker = TrackRecorder(sc, frame, suite.table, plat, out, fmt,
+                                coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al))
+    threat = None
+    if track:
+        from dronewall.pipeline.threat import ThreatStage
+
+        threat = ThreatStage(zoning[0] if zoning is not None else None, frame, out, fmt)
 
     w_truth = TableWriter(out / "truth", fmt)
     w_det = TableWriter(out / "detections", fmt)
@@ -139,7 +145,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     active_steps = np.zeros(len(plat), dtype=np.int64)
     launch_t = np.full(len(plat), np.nan)
     pid = plat.ids.astype(str)
-    t_sim = t_sens = t_air = 0.0
+    t_sim = t_sens = t_air = t_threat = 0.0
     n_steps = 0
     it = sim.states()
     while True:
@@ -175,10 +181,15 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         stats.add(det, suite.table.kind)
         stats.count_seen(st.t, act)
         picture = tracker.step(st, det) if tracker is not None else no_tracks
+        new_events: list[dict[str, Any]] = []
         if air is not None:
             t3 = time.perf_counter()
-            air.step(st.t, st, *picture)
+            new_events = air.step(st.t, st, *picture)
             t_air += time.perf_counter() - t3
+        if threat is not None and tracker is not None:
+            t4 = time.perf_counter()
+            threat.step(st.t, *picture, tracker.last_class, tracker.last_trust, new_events)
+            t_threat += time.perf_counter() - t4
     files = {"truth": str(w_truth.close(_EMPTY_TRUTH)), "detections": str(w_det.close(None) if
                                                                          w_det.total_rows else
                                                                          _empty_det(out, fmt))}
@@ -192,6 +203,11 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         summary["tracking"] = tr["metrics"]
         files.update(tr["files"])
         timing["tracking_s"] = round(tr["wall_s"], 3)
+    if threat is not None and tracker is not None:
+        th = threat.finish(tracker.follower.majority(), plat.cls)
+        summary["threat"] = th["summary"]
+        files.update(th["files"])
+        timing["threat_s"] = round(t_threat, 3)
     if air is not None:
         ar = air.finish(tracker.follower.majority() if tracker is not None else None)
         summary["airspace"] = ar["summary"]

@@ -15,12 +15,14 @@ Scoring rules (documented in docs/tracking.md, "Metrics in simulate"):
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_TRUSTED
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
 from dronewall.geo import Frame
 from dronewall.io import TableWriter
@@ -33,6 +35,41 @@ from dronewall.tracking import ATTR_NAMES, Engine, TrackerConfig
 DETECTABLE_WINDOW_S = 10.0
 #: GOSPA cut-off for simulated multi-sensor scenarios, m.
 GOSPA_C_M = 500.0
+_TRUST = np.array(TRUST_NAMES, dtype=object)
+
+
+def spoofed_identities(sc: Scenario, plat: PlatformTable) -> dict[str, str]:
+    """Identities the scenario spoofs -> spoofing kind (ghost: the ghost's identity; offset /
+    jump: the victim's broadcast identity)."""
+    from dronewall.sensors.cooperative import ghost_identity
+
+    out: dict[str, str] = {}
+    index = {str(p): i for i, p in enumerate(plat.ids.tolist())}
+    for sp in sc.spoofing:
+        if sp.kind == "ghost":
+            out[ghost_identity(sp)] = "ghost"
+        elif sp.platform_id in index:
+            ident = str(plat.icao24[index[sp.platform_id]])
+            if ident:
+                out[ident] = sp.kind
+    return out
+
+
+def coop_summary(records: list[dict[str, Any]], spoofed: dict[str, str]) -> dict[str, Any]:
+    """Cooperative-trust scoring: which spoofed identities were flagged, which genuine ones were
+    flagged wrongly (``records`` from :meth:`CoopTrustMonitor.report`)."""
+    flagged = {r["identity"] for r in records if r["spoofing_suspected"]}
+    seen = {r["identity"] for r in records}
+    return {
+        "identities_seen": len(seen),
+        "identities_flagged": sorted(flagged),
+        "spoofed_in_scenario": dict(sorted(spoofed.items())),
+        "spoofed_flagged": sorted(flagged & set(spoofed)),
+        "spoofed_missed": sorted((set(spoofed) & seen) - flagged),
+        "spoofed_never_tracked": sorted(set(spoofed) - seen),
+        "genuine_flagged": sorted(flagged - set(spoofed)),
+        "genuine_trusted_or_unverified": len(seen - set(spoofed) - flagged),
+    }
 
 
 def tracker_config_for(sc: Scenario) -> TrackerConfig:
@@ -77,7 +114,9 @@ class TrackRecorder:
     """Feeds each step's detections to the engine, writes tracks, collects scoring data."""
 
     def __init__(self, sc: Scenario, frame: Frame, sensors: SensorTable, plat: PlatformTable,
-                 out: Path, fmt: str) -> None:
+                 out: Path, fmt: str, coverage: Any = None) -> None:
+        """``coverage(ecef, lat, lon, alt) -> (N,) bool``: where independent sensors should see
+        an aircraft (judges cooperative claims); None: nowhere (claims stay unverified)."""
         self.cfg = tracker_config_for(sc)
         self.engine = Engine(self.cfg, frame, sensors)
         self.frame = frame
@@ -99,7 +138,15 @@ class TrackRecorder:
         from dronewall.pipeline.classification import ClassificationStage
         from dronewall.pipeline.follow import TruthFollower
 
+        from dronewall.classify.coop_tracks import CoopTrustMonitor
+
         self.classifier = ClassificationStage(frame, plat.cls)
+        self.coop = CoopTrustMonitor()
+        self.coverage = coverage
+        self.out = out
+        self.last_class: Any = None
+        self.last_trust = np.zeros(0, np.int8)
+        self.spoofed = spoofed_identities(sc, plat)
         self.follower = TruthFollower(frame, len(plat))
         self.class_names = np.array([c.name.lower() for c in PlatformClass], dtype=object)
 
@@ -130,7 +177,15 @@ class TrackRecorder:
             self.confirmed_ids.update(snap.ids.tolist())
             lat, lon, alt = self.frame.local_to_geodetic(pos)
             psd = np.sqrt(np.clip(snap.P[:, 0, 0] + snap.P[:, 1, 1], 0, None))
-            probs = self.classifier.step(st.t, snap, pos, vel)
+            if self.coverage is not None:
+                covered = self.coverage(self.frame.from_local(pos), lat, lon, alt)
+            else:
+                covered = np.zeros(n, dtype=bool)
+            trust = self.coop.step(st.t, snap.identity, snap.last_seen, pos, vel, covered)
+            cls = self.classifier.step(st.t, snap, pos, vel,
+                                       coop_trusted=trust == TRUST_TRUSTED)
+            self.last_class, self.last_trust = cls, trust
+            probs = cls.prob
             self.follower.observe(st.active, st.ecef, snap.ids, pos)
             recent = (st.t - snap.last_seen) <= self.cfg.coast_time_s  # NaN -> False
             bits = recent.astype(np.int64) @ (1 << np.arange(recent.shape[1], dtype=np.int64))
@@ -142,9 +197,11 @@ class TrackRecorder:
                 "vx_mps": vel[:, 0], "vy_mps": vel[:, 1], "vz_mps": vel[:, 2],
                 "pos_sd_m": psd, "hits": snap.hits, "last_update_t_s": snap.t_update,
                 "identity": snap.identity.astype(str).tolist(),
+                "coop_trust": _TRUST[trust].tolist(),
                 "seen_by": seen_by,
                 "class": self.class_names[np.argmax(probs, axis=1)].astype(str).tolist(),
                 "p_class": probs.max(axis=1),
+                "class_evidence": cls.evidence.astype(str).tolist(),
                 # last sensor attributes from associated detections (NaN none): classification input
                 **{f"last_{name}": snap.attr[:, k] for k, name in enumerate(ATTR_NAMES)},
             })
@@ -152,6 +209,8 @@ class TrackRecorder:
         vis = st.active & (st.t - self.last_true_det <= DETECTABLE_WINDOW_S)
         tpos = self.frame.to_local(st.ecef[vis])
         self.scans.append(ScanData(st.t, np.flatnonzero(vis), tpos[:, :2], snap.ids, pos[:, :2]))
+        if n == 0:
+            self.last_class, self.last_trust = None, np.zeros(0, np.int8)
         sigma_axis = (np.sqrt(np.clip((snap.P[:, 0, 0] + snap.P[:, 1, 1]) / 2, 0, None))
                       if n else np.zeros(0))
         return snap.ids, pos, vel, sigma_axis, snap.identity
@@ -170,6 +229,12 @@ class TrackRecorder:
         metrics["platforms_ever_detectable"] = len(fd)
         metrics["max_live_tracks"] = self.max_tracks
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
-        metrics["classification"] = self.classifier.summary(self.follower.majority())
         files = {"tracks": str(path)} if path else {}
+        metrics["classification"] = self.classifier.summary(self.follower.majority())
+        coop = self.coop.report()
+        with open(self.out / "coop_trust.jsonl", "w", encoding="utf-8") as f:
+            for rec in coop:
+                f.write(json.dumps(rec, sort_keys=True) + "\n")
+        metrics["cooperative_trust"] = coop_summary(coop, self.spoofed)
+        files["coop_trust"] = str(self.out / "coop_trust.jsonl")
         return {"metrics": metrics, "files": files, "wall_s": self.wall}

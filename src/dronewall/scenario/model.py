@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dronewall.catalog import PLATFORMS, MotionModel
+from dronewall.catalog import EFFECTORS, PLATFORMS, MotionModel, PlatformClass
 
 
 class Strict(BaseModel):
@@ -128,13 +128,16 @@ class ZoneSpec(Strict):
     area: Area | None = None
     floor_m: float | None = None
     ceiling_m: float | None = None
+    value_eur: float | None = Field(default=None, ge=0, description=(
+        "worth of the defended asset in EUR (threat evaluation, engagement planning)"))
 
     @model_validator(mode="after")
     def _form(self) -> ZoneSpec:
         if self.file is not None and self.builtin is not None:
             raise ValueError("give either file or builtin, not both")
         if self.file is not None or self.builtin is not None:
-            extra = [k for k in ("id", "kind", "country", "name", "area") if getattr(self, k)]
+            extra = [k for k in ("id", "kind", "country", "name", "area", "value_eur")
+                     if getattr(self, k)]
             if extra:
                 what = "file" if self.file is not None else "builtin"
                 raise ValueError(f"a zone with '{what}' takes no inline fields ({', '.join(extra)})")
@@ -183,6 +186,14 @@ class RadarSpec(_SensorBase):
     sigma_el_deg: float = Field(default=1.0, gt=0)
     sigma_range_rate_mps: float | None = Field(default=1.0, gt=0, description="None: no Doppler")
     false_alarms_per_scan: float = Field(default=2.0, ge=0, description="Poisson mean in the covered volume")
+    micro_doppler: bool = Field(default=False, description=(
+        "classifies echoes by micro-Doppler (rotor / propeller / jet / wing-beat), as C-UAS "
+        "radars do; reported in class_label"))
+    micro_doppler_snr_db: float = Field(default=15.0, description=(
+        "single-look SNR needed for a micro-Doppler class [E]: the modulation lines lie well "
+        "below the body echo"))
+    micro_doppler_error_p: float = Field(default=0.1, ge=0, lt=1, description=(
+        "probability the reported micro-Doppler class is another one (uniform) [E]"))
 
 
 class AcousticParams(Strict):
@@ -248,17 +259,93 @@ SensorSpec = Annotated[
 
 
 class EffectorSpec(Strict):
-    """Placeholder until the engagement issue: where an effector stands and what it is."""
+    """An effector site: a catalogue ``type`` (``docs/effectors.md``) at ``position`` with
+    ``count`` shots stocked there (missiles, interceptors, gun bursts, jamming engagements;
+    default: the catalogue magazine x fire units). Optional overrides replace catalogue
+    figures for this site only."""
 
     id: str = Field(min_length=1)
-    type: str = Field(min_length=1, description="effector catalogue key (engagement issue)")
+    type: str = Field(min_length=1, description="effector catalogue key (docs/effectors.md)")
     position: LatLon
-    count: int = Field(default=1, ge=1)
+    count: int | None = Field(default=None, ge=0, description=(
+        "shots stocked at the site; default catalogue magazine x fire_units"))
+    fire_units: int | None = Field(default=None, ge=1, le=1000, description=(
+        "fire units (launchers, guns, crews, aircraft) at the site; default from the catalogue"))
+    height_m: float = Field(default=0.0, ge=0, le=20_000, description="height above ground")
+    max_range_m: float | None = Field(default=None, gt=0)
+    min_range_m: float | None = Field(default=None, ge=0)
+    max_alt_m: float | None = Field(default=None, gt=0)
+    min_alt_m: float | None = Field(default=None, ge=0)
+    reaction_time_s: float | None = Field(default=None, ge=0)
+    cost_per_shot_eur: float | None = Field(default=None, ge=0)
+    pk: dict[str, float] | None = Field(default=None, description=(
+        "single-shot Pk override by class name (ATTACK_DRONE, DECOY, ...), each in [0, 1]"))
 
     @field_validator("position")
     @classmethod
     def _pos(cls, v: list[float]) -> list[float]:
         return _check_latlon(v, 2)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        if v not in EFFECTORS:
+            raise ValueError(f"unknown effector type {v!r}; allowed: {', '.join(sorted(EFFECTORS))}")
+        return v
+
+    @field_validator("pk")
+    @classmethod
+    def _pk(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        return None if v is None else _class_map(v, "pk")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> EffectorSpec:
+        et = EFFECTORS[self.type]
+        lo = et.min_range_m if self.min_range_m is None else self.min_range_m
+        hi = et.max_range_m if self.max_range_m is None else self.max_range_m
+        if lo >= hi:
+            raise ValueError(f"min_range_m {lo} must be below max_range_m {hi}")
+        lo = et.min_alt_m if self.min_alt_m is None else self.min_alt_m
+        hi = et.max_alt_m if self.max_alt_m is None else self.max_alt_m
+        if lo >= hi:
+            raise ValueError(f"min_alt_m {lo} must be below max_alt_m {hi}")
+        return self
+
+
+_CLASS_NAMES = tuple(c.name for c in PlatformClass)
+
+
+def _class_map(v: dict[str, float], what: str) -> dict[str, float]:
+    for k, p in v.items():
+        if k not in _CLASS_NAMES:
+            raise ValueError(f"{what}: unknown class {k!r}; allowed: {', '.join(_CLASS_NAMES)}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{what}: {k} = {p} is not a probability in [0, 1]")
+    return v
+
+
+class RoeSpec(Strict):
+    """Rules of engagement (``docs/engagement.md``). Defaults are the cautious setting:
+    weapons tight, human approval, only tracks that violated own airspace."""
+
+    weapons: Literal["free", "tight"] = Field(default="tight", description=(
+        "tight: only tracks classified as an allowed class with enough confidence; free: also "
+        "anything not assessed as manned aircraft or bird (p >= 0.5)"))
+    approval: Literal["human", "auto"] = Field(default="human", description=(
+        "auto: recommendations are approved automatically (only meaningful in simulation)"))
+    engage_classes: dict[str, float] = Field(
+        default={"ATTACK_DRONE": 0.6, "DECOY": 0.6, "RECON_UAV": 0.7, "MULTIROTOR": 0.8},
+        description="class name -> minimum classification probability")
+    require_violation: bool = Field(default=True, description=(
+        "only tracks that violated own sovereign airspace or are inside an engagement zone"))
+    engagement_zones_only: bool = False
+    no_kinetic_kinds: list[ZoneKind] = Field(default=["no_fire", "airport"], description=(
+        "zone kinds over which no kinetic intercept is planned"))
+
+    @field_validator("engage_classes")
+    @classmethod
+    def _classes(cls, v: dict[str, float]) -> dict[str, float]:
+        return _class_map(v, "engage_classes")
 
 
 # --------------------------------------------------------------------------- traffic
@@ -456,6 +543,7 @@ class Scenario(Strict):
     zones: list[ZoneSpec] = []
     sensors: list[SensorSpec] = []
     effectors: list[EffectorSpec] = []
+    roe: RoeSpec = RoeSpec()
     traffic: TrafficSpec = TrafficSpec()
     jamming: list[JammingSpec] = []
     spoofing: list[SpoofSpec] = []

@@ -24,6 +24,7 @@ from shapely.geometry import Polygon
 
 from dronewall.catalog import AcousticClass
 from dronewall.detections import DetectionBatch, MeasKind
+from dronewall.detections.acoustics import ABSORPTION_DB_PER_M, transmission_loss_db
 from dronewall.errors import ConfigurationError
 from dronewall.geo import Frame
 from dronewall.scenario.model import AcousticGridSpec, AcousticNodeSpec, AcousticParams
@@ -37,10 +38,6 @@ from dronewall.sim.state import PlatformTable, TruthState
 
 F64 = NDArray[np.float64]
 
-#: Atmospheric absorption (dB/m) [P-d]: ISO 9613-1 pure-tone coefficients at 10 degC, 70 % RH
-#: are ~0.4 dB/km at 125 Hz, ~1.0 at 250 Hz, ~1.9 at 500 Hz, ~3.7 at 1 kHz; the engine
-#: harmonics a classifier uses lie around 100 Hz-1 kHz, so 2 dB/km is taken [E].
-ABSORPTION_DB_PER_M = 0.002
 #: Ambient noise level (dB re 20 uPa, broadband) per environment [E]: quiet rural night
 #: 30-40 dB, urban 55-65 dB (DHS C-UAS guide: acoustic performance drops in urban noise).
 AMBIENT_NOISE_DB: dict[str, float] = {"rural": 35.0, "urban": 58.0}
@@ -90,9 +87,7 @@ def acoustic_pd(snr_db: F64, detection_snr_db: F64 | float) -> F64:
 
 def acoustic_snr_db(source_level_db: F64, range_m: F64, noise_db: F64) -> F64:
     """SNR (dB) at a node: SL - 20 log10(R) - alpha R - NL + G_p."""
-    r = np.maximum(range_m, 1.0)
-    return (source_level_db - 20.0 * np.log10(r) - ABSORPTION_DB_PER_M * r - noise_db
-            + PROCESSING_GAIN_DB)
+    return source_level_db - transmission_loss_db(range_m) - noise_db + PROCESSING_GAIN_DB
 
 
 @dataclass(frozen=True)
@@ -248,10 +243,18 @@ class AcousticModel:
         e = rng.standard_normal((m, 2))
         bearing = wrap_pi(np.arctan2(east, north) + self.sig_b[node] * e[:, 0])
         label = _confuse(rng, platforms.acoustic_class[ti].astype(np.int64))
+        snr_rep = snr + SNR_REPORT_SIGMA_DB * e[:, 1]
         return DetectionBatch.create(
             t=np.full(m, state.t), sensor=self.rows[node], meas_kind=MeasKind.BEARING,
             z=bearing[:, None], R=(self.sig_b[node] ** 2).reshape(m, 1, 1), class_label=label,
-            snr_db=snr + SNR_REPORT_SIGMA_DB * e[:, 1], truth_id=ti)
+            snr_db=snr_rep, aux=self._received_level(node, snr_rep), truth_id=ti)
+
+    def _received_level(self, node: NDArray[np.int64], snr_db: F64) -> F64:
+        """aux (m, 3): column 0 = received level dB re 20 uPa implied by the reported SNR
+        (RL = SNR + NL - G_p; a calibrated node reports it), columns 1-2 NaN."""
+        aux = np.full((node.size, 3), np.nan)
+        aux[:, 0] = snr_db + self.noise_db[node] - PROCESSING_GAIN_DB
+        return aux
 
     def _false_alarms(self, due: NDArray[np.bool_], t: float, rng: np.random.Generator
                       ) -> DetectionBatch:
@@ -269,7 +272,8 @@ class AcousticModel:
         return DetectionBatch.create(
             t=np.full(n, t), sensor=self.rows[node], meas_kind=MeasKind.BEARING,
             z=bearing[:, None], R=(self.sig_b[node] ** 2).reshape(n, 1, 1), class_label=label,
-            snr_db=snr, truth_id=np.full(n, TRUTH_FALSE_ALARM))
+            snr_db=snr, aux=self._received_level(node, snr),
+            truth_id=np.full(n, TRUTH_FALSE_ALARM))
 
 
 def _confuse(rng: np.random.Generator, true_class: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, stats
 
+from dronewall.catalog import MicroDoppler
 from dronewall.detections import DetectionBatch, MeasKind
 from dronewall.errors import ConfigurationError
 from dronewall.geo import radar_horizon_m
@@ -132,6 +133,9 @@ class RadarModel:
         self.has_rr = np.array([s.sigma_range_rate_mps is not None for s in self.specs])
         self.sig_rr = np.array([s.sigma_range_rate_mps or np.nan for s in self.specs])
         self.fa_mean = g("false_alarms_per_scan")
+        self.md = np.array([s.micro_doppler for s in self.specs], dtype=bool)
+        self.md_snr_db = g("micro_doppler_snr_db")
+        self.md_err_p = g("micro_doppler_error_p")
         self.schedule = Schedule([s.id for s in self.specs], g("scan_period_s"))
 
     def __len__(self) -> int:
@@ -139,6 +143,30 @@ class RadarModel:
 
     def reset(self) -> None:
         self.schedule.reset()
+
+    def covers(self, ecef: F64, lat_deg: F64, lon_deg: F64, alt_m: F64, rcs_m2: float = 1.0,
+               pd_min: float = 0.5) -> NDArray[np.bool_]:
+        """(N,) whether any radar detects a target of mean RCS ``rcs_m2`` at these positions
+        with single-scan Pd >= ``pd_min`` (horizon, range limits, elevation, sector and the
+        radar equation; no random draws). Used to judge cooperative claims: inside coverage an
+        aircraft (RCS >= 1 m2) should be seen."""
+        n = ecef.shape[0]
+        if n == 0 or len(self) == 0:
+            return np.zeros(n, dtype=bool)
+        allr = np.arange(len(self))
+        _, rng_m, az, el = local_geometry(self.ecef, self.rot, ecef)
+        ground = ground_distance_m(self.lat_deg[:, None], self.lon_deg[:, None],
+                                   lat_deg[None, :], lon_deg[None, :])
+        horizon = radar_horizon_m(self.height_m[:, None], alt_m[None, :])
+        geom = ((ground <= horizon)
+                & (rng_m >= self.min_range_m[:, None]) & (rng_m <= self.max_range_m[:, None])
+                & (el <= self.max_el_rad[:, None])
+                & in_sector(az, self.sector_start[:, None], self.sector_end[:, None]))
+        snr = self.mean_snr(allr[:, None], np.full((1, n), rcs_m2), np.maximum(rng_m, 1.0))
+        pd = np.zeros_like(snr)
+        for k, s in enumerate(self.specs):  # one vectorised row per radar (few radars)
+            pd[k] = pd_swerling(snr[k], s.pfa, s.swerling)
+        return np.any(geom & (pd >= pd_min), axis=0)
 
     def mean_snr(self, i: NDArray[np.int64], rcs_m2: F64, range_m: F64) -> F64:
         """Mean SNR (linear) of radar(s) ``i`` on targets of mean RCS ``rcs_m2`` at ``range_m``."""
@@ -194,10 +222,29 @@ class RadarModel:
         z[:, 2] = el[si, pj] + self.sig_el[ri] * e[:, 2]
         z[:, 3] = np.where(self.has_rr[ri], rr + np.nan_to_num(self.sig_rr[ri]) * e[:, 3], np.nan)
         est_db = RCS_ESTIMATE_SIGMA_DB * e[:, 4]
+        snr_db = 10.0 * np.log10(snr_inst[k])
         return DetectionBatch.create(
             t=np.full(m, state.t), sensor=self.rows[ri], meas_kind=MeasKind.RADAR, z=z,
             R=self._cov(ri), rcs_dbsm=10.0 * np.log10(rcs_mean[k] * fluct[k]) + est_db,
-            snr_db=10.0 * np.log10(snr_inst[k]) + est_db, truth_id=ti)
+            snr_db=snr_db + est_db, class_label=self._micro_doppler(ri, ti, snr_db, platforms, rng),
+            truth_id=ti)
+
+    def _micro_doppler(self, ri: NDArray[np.int64], ti: NDArray[np.int64], snr_db: F64,
+                       platforms: PlatformTable, rng: np.random.Generator) -> NDArray[np.int64]:
+        """Micro-Doppler class per detection (``MicroDoppler`` code, -1 none): radars with
+        ``micro_doppler`` report the platform's propulsion class when the single-look SNR reaches
+        ``micro_doppler_snr_db``, another class with ``micro_doppler_error_p``. No random draws
+        unless such a radar detected something (other scenarios keep their random streams)."""
+        out = np.full(ri.size, -1, dtype=np.int64)
+        ok = np.flatnonzero(self.md[ri] & (snr_db >= self.md_snr_db[ri]))
+        if ok.size == 0:
+            return out
+        u = rng.random((ok.size, 2))
+        true = platforms.acoustic_class[ti[ok]].astype(np.int64)  # same codes as MicroDoppler
+        n_cls = len(MicroDoppler) - 1
+        other = (true + 1 + (u[:, 1] * (n_cls - 1)).astype(np.int64)) % n_cls
+        out[ok] = np.where(u[:, 0] < self.md_err_p[ri[ok]], other, true)
+        return out
 
     def _cov(self, ri: NDArray[np.int64]) -> F64:
         cov = np.zeros((ri.size, 4, 4))

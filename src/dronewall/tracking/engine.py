@@ -51,6 +51,7 @@ from dronewall.detections.batch import (
     SensorKind,
     SensorTable,
 )
+from dronewall.detections.acoustics import transmission_loss_db
 from dronewall.errors import ConfigurationError
 from dronewall.geo.frames import Frame
 from dronewall.tracking import association as assoc
@@ -428,7 +429,14 @@ class _Table:
 #: Sensor attributes a track carries from its associated detections (for classification):
 #: radar RCS estimate (dBsm), acoustic signature class (AcousticClass code), RF protocol
 #: (RFProtocol code), EO/IR class label (PlatformClass code). Last value and its time.
-ATTR_NAMES = ("rcs_dbsm", "acoustic_class", "rf_protocol", "eo_label")
+ATTR_NAMES = ("rcs_dbsm", "acoustic_class", "rf_protocol", "eo_label", "micro_doppler",
+              "acoustic_sl_db")
+#: A bearing's attributes go to its track only if every other gated track is worse by at least
+#: this much normalised distance squared (likelihood ratio e^(9/2) = 90) [E].
+BEARING_ATTR_MARGIN_D2 = 9.0
+#: Column of the acoustic source level: detections carry the received level (aux[:, 0]),
+#: converted to the source level with the updated track's range to the node.
+_ATTR_SL = ATTR_NAMES.index("acoustic_sl_db")
 N_ATTR = len(ATTR_NAMES)
 
 
@@ -440,6 +448,8 @@ def detection_attributes(b: DetectionBatch, skind: NDArray[np.int8]) -> F64:
     a[:, 1] = np.where(skind == SensorKind.ACOUSTIC, lab, np.nan)
     a[:, 2] = np.where(b.rf_protocol >= 0, b.rf_protocol, np.nan)
     a[:, 3] = np.where(skind == SensorKind.EOIR, lab, np.nan)
+    a[:, 4] = np.where(skind == SensorKind.RADAR, lab, np.nan)
+    a[:, 5] = np.where(skind == SensorKind.ACOUSTIC, b.aux[:, 0], np.nan)  # received level
     return a
 
 
@@ -1132,7 +1142,14 @@ class Engine:
             self._mark_updated(r_, tg, M.sensor[mi], mi)
             T.last_seen[r_, M.skind[mi]] = tg
             if M.attr is not None:
-                av = M.attr[mi]
+                av = M.attr[mi].copy()
+                rl = np.isfinite(av[:, _ATTR_SL])
+                if rl.any() and self.dims == 3:  # received -> source level at the track's range
+                    rng_m = np.linalg.norm(T.x[r_[rl], :3] - self._spos[M.sensor[mi[rl]]],
+                                           axis=1)
+                    av[rl, _ATTR_SL] += transmission_loss_db(rng_m)
+                elif rl.any():
+                    av[rl, _ATTR_SL] = np.nan
                 has_a = np.isfinite(av)
                 ri, ci = np.nonzero(has_a)
                 T.attr[r_[ri], ci] = av[ri, ci]
@@ -1413,6 +1430,22 @@ class Engine:
             return
         ar, am = self._node_assign(prow, pm, d2, M)
         used[am] = True
+        if M.attr is not None:
+            # A bearing that gates several tracks says little about which one it heard: keep
+            # its position update (GNN chose) but not its attributes (class, source level),
+            # which would otherwise label e.g. a bird track with a passing drone's engine.
+            # Ambiguous: a second track fits within BEARING_ATTR_MARGIN_D2 of the best one.
+            o = np.lexsort((d2, pm))
+            pm_s, d2_s = pm[o], d2[o]
+            first = np.r_[True, pm_s[1:] != pm_s[:-1]]
+            second = np.r_[False, ~first[1:]] & np.r_[False, first[:-1]]
+            gap = np.full(M.sub.size, np.inf)
+            gap[pm_s[second]] = d2_s[second] - d2_s[np.flatnonzero(second) - 1]
+            amb = am[gap[am] < BEARING_ATTR_MARGIN_D2]
+            if amb.size:
+                M.attr[amb] = np.nan
+                diag["bearing_attributes_ambiguous"] = (
+                    diag.get("bearing_attributes_ambiguous", 0) + int(amb.size))
         # assigned pairs beyond bearing_max_range_m only explain their bearing
         near = np.hypot(*(T.x[ar, :2] - self._spos[M.sensor[am], :2]).T) <= cfg.bearing_max_range_m
         if (~near).any():

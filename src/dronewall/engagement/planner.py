@@ -1,0 +1,504 @@
+r"""Cost-aware engagement planner: windows + ROE + weapon-target assignment, explained.
+
+Each cycle (``plan``; shoot-look-shoot: re-plan every cycle with what is left) the planner
+
+1. applies the rules of engagement (:func:`dronewall.engagement.roe.engageable`);
+2. computes engagement windows for every site x engageable track
+   (:func:`dronewall.engagement.windows.engagement_windows`);
+3. builds a static WTA (:mod:`dronewall.engagement.wta`) whose *weapons* are the free fire units
+   (not engaged, not reloading, with a loaded shot): each may make **one engagement per
+   cycle** of one shot (a missile, an interceptor, a gun burst), so ``counts = 1``; a site never
+   offers more rows than it has loaded shots, so magazines hold by construction. *Targets* are
+   the engageable tracks, with the caller's value ``V_j`` in EUR (threat evaluation is not the
+   planner's job). ``p_ij = sum_c P(c | track j) pk_i(c) * pk_geom_ij``; pairs without a window
+   or with ``p_ij = 0`` are masked; ``c_i`` is the cost per shot; ``lambda`` is
+   ``config.cost_weight`` (EUR of expected value per EUR spent, default 1). The objective is
+
+       sum_j V_j prod_i (1 - p_ij)^x_ij  +  lambda sum_ij c_i x_ij
+
+4. turns the solution into :class:`Recommendation` s with expected kill probability, cost,
+   intercept time and point, side effects, and ``why_not_cheaper``: for every cheaper effector
+   type deployed, why it was not used (no window and the reason, busy, empty, used on other
+   targets, or not worth it in the objective).
+
+Nothing fires without approval: with ``roe.approval == "human"`` recommendations are
+``proposed`` and :meth:`EngagementPlanner.approve` commits the chosen ones (ammunition is
+consumed, the fire unit is busy for the engagement and any reload). With ``"auto"`` (simulation)
+``plan`` approves everything it recommends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dronewall.airspace.zones import ZoneSet
+from dronewall.catalog.effectors import EffectorType, get_effector
+from dronewall.engagement.roe import REASON_TEXT, Reason, Roe, engageable
+from dronewall.engagement.windows import (
+    DT_S,
+    HORIZON_S,
+    PROCESS_NOISE_Q,
+    EffectorArrays,
+    TrackArrays,
+    Weather,
+    Windows,
+    engagement_windows,
+)
+from dronewall.engagement.wta import WTAProblem, solve
+from dronewall.errors import InputError
+from dronewall.geo.frames import Frame
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Pairs with a combined kill probability below this are not offered to the solver [E]: a
+#: 1 % shot is never worth its crew's attention and only slows the search.
+MIN_PK = 0.01
+#: Catalogue figures a site may override (scenario ``effectors`` entries).
+OVERRIDE_FIELDS = ("min_range_m", "max_range_m", "min_alt_m", "max_alt_m", "reaction_time_s",
+                   "cost_per_shot_eur", "pk")
+
+
+@dataclass(frozen=True)
+class EffectorSite:
+    """One deployed effector site: catalogue ``type_key`` at a WGS84 position.
+
+    ``stock``: shots at the site (default: magazine x fire units); ``fire_units`` (default
+    from the catalogue); ``overrides``: per-site figures (``min_range_m``, ``max_range_m``,
+    ``min_alt_m``, ``max_alt_m``, ``reaction_time_s``, ``cost_per_shot_eur``, ``pk`` by class
+    name), as in the scenario's ``effectors`` section.
+    """
+
+    id: str
+    type_key: str
+    lat_deg: float
+    lon_deg: float
+    stock: int | None = None
+    fire_units: int | None = None
+    height_m: float = 0.0
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def type(self) -> EffectorType:
+        return get_effector(self.type_key)
+
+    @classmethod
+    def from_values(cls, id: str, type: str, position: Sequence[float],
+                    count: int | None = None, fire_units: int | None = None,
+                    height_m: float = 0.0, **overrides: Any) -> EffectorSite:
+        """From the plain values of a scenario ``effectors`` entry
+        (``EffectorSite.from_values(**spec.model_dump())``); ``None`` overrides are dropped."""
+        unknown = set(overrides) - set(OVERRIDE_FIELDS)
+        if unknown:
+            raise InputError(f"effector {id!r}: unknown field(s) {sorted(unknown)}; expected "
+                             f"overrides among {', '.join(OVERRIDE_FIELDS)}")
+        return cls(id=id, type_key=type, lat_deg=float(position[0]),
+                   lon_deg=float(position[1]), stock=count, fire_units=fire_units,
+                   height_m=height_m,
+                   overrides={k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    """Planner settings. ``cost_weight`` lambda: EUR of expected saved value per EUR spent."""
+
+    cost_weight: float = 1.0
+    horizon_s: float = HORIZON_S
+    dt_s: float = DT_S
+    process_noise: float = PROCESS_NOISE_Q
+    time_limit_s: float = 1.0
+    weather: Weather | None = None
+    min_pk: float = MIN_PK
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.cost_weight) and self.cost_weight >= 0):
+            raise InputError(f"cost_weight: got {self.cost_weight}; expected a number >= 0")
+        if not self.time_limit_s > 0:
+            raise InputError(f"time_limit_s: got {self.time_limit_s}; expected > 0")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Why a cheaper effector type was not used for a target. ``reason`` is a
+    :class:`Reason` name or ``USED_ELSEWHERE`` / ``NOT_WORTH`` / ``ALSO_ASSIGNED``."""
+
+    effector_type: str
+    effector_id: str
+    cost_eur: float
+    reason: str
+    detail: str
+
+
+@dataclass
+class Recommendation:
+    """One engagement: fire unit ``fire_unit`` of site ``effector_id`` fires ``shots`` at
+    ``track_id``, launching at ``t_launch_s`` to intercept at ``t_intercept_s`` over the point
+    (``lat_deg``, ``lon_deg``, ``alt_m``). ``pk`` is this engagement's kill probability,
+    ``p_kill_target`` the target's combined kill probability over all engagements of the plan.
+    """
+
+    rec_id: str
+    effector_id: str
+    effector_type: str
+    fire_unit: int
+    track_id: Any
+    shots: int
+    t_launch_s: float
+    t_intercept_s: float
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    range_m: float
+    miss_sigma_m: float
+    pk: float
+    p_kill_target: float
+    cost_eur: float
+    value_eur: float
+    debris_over_no_fire: bool
+    civil_jamming_radius_m: float
+    status: str
+    why_not_cheaper: list[Alternative] = field(default_factory=list)
+
+    def explain(self) -> str:
+        """One paragraph for an operator."""
+        s = (f"{self.effector_type} {self.effector_id} (unit {self.fire_unit}) -> track "
+             f"{self.track_id}: {self.shots} shot(s), launch t={self.t_launch_s:.0f} s, "
+             f"intercept t={self.t_intercept_s:.0f} s at {self.lat_deg:.4f}, "
+             f"{self.lon_deg:.4f}, {self.alt_m:.0f} m; Pk {self.pk:.2f} (target "
+             f"{self.p_kill_target:.2f}), cost EUR {self.cost_eur:,.0f} for value EUR "
+             f"{self.value_eur:,.0f}.")
+        for a in self.why_not_cheaper:
+            s += f" Not {a.effector_type} ({a.effector_id}, EUR {a.cost_eur:,.0f}): {a.detail}."
+        return s
+
+
+@dataclass
+class Plan:
+    """One planning cycle's result. ``objective`` = expected surviving value + lambda x spend
+    (EUR); ``lower_bound`` a valid bound on the best achievable objective (NaN for doctrines);
+    ``gap`` relative; ``status`` of the solver (``optimal`` / ``feasible`` / ``empty`` /
+    ``doctrine``). ``unengaged`` maps the id of every track without a recommendation to why
+    (a :class:`Reason` name or ``NOT_WORTH`` / ``NO_FREE_UNIT``)."""
+
+    t_s: float
+    recommendations: list[Recommendation]
+    objective: float
+    lower_bound: float
+    gap: float
+    status: str
+    solver: str
+    solve_time_s: float
+    unengaged: dict[Any, str] = field(default_factory=dict)
+    windows: Windows | None = None
+
+    @property
+    def total_cost_eur(self) -> float:
+        return float(sum(r.cost_eur for r in self.recommendations))
+
+
+@dataclass
+class _Context:
+    """Everything one cycle computed before the assignment (shared with the doctrines)."""
+
+    t_s: float
+    tracks: TrackArrays
+    sub: I64  # engageable track indices into the caller's arrays
+    win: Windows  # (E, len(sub))
+    pk: F64  # (E, len(sub)) combined kill probability (0 where infeasible)
+    reason: NDArray[np.int8]  # (E, len(sub)) final reason incl. site gates and NO_PK
+    geo_ok: NDArray[np.bool_]  # (E, len(sub)) window exists (ignoring site state)
+    value: F64  # (len(sub),)
+    row_unit: I64  # (W,) free fire units offered this cycle
+    row_site: I64  # (W,)
+    track_reason: NDArray[np.int8]  # (N,) ROE reasons of all tracks
+
+
+class EngagementPlanner:
+    """Plans engagements for a fixed set of effector sites (see the module docstring).
+
+    State owned by the planner: ``stock`` (E,) shots left per site, ``loaded`` (F,) shots in
+    each fire unit's magazine, ``busy_until`` (F,) s. ``unit_site`` (F,) maps fire units to
+    sites. Only :meth:`approve` (or auto approval) changes the state.
+    """
+
+    def __init__(self, sites: Sequence[EffectorSite], roe: Roe | None, zones: ZoneSet | None,
+                 frame: Frame, config: PlannerConfig | None = None) -> None:
+        if not sites:
+            raise InputError("effectors: expected at least one effector site")
+        ids = [s.id for s in sites]
+        if len(set(ids)) != len(ids):
+            raise InputError(f"effectors: duplicate site ids in {ids}")
+        self.sites = tuple(sites)
+        self.types = tuple(get_effector(s.type_key) for s in sites)
+        self.roe = roe or Roe()
+        self.zones = zones
+        self.frame = frame
+        self.config = config or PlannerConfig()
+        self.eff = EffectorArrays.from_types(
+            ids, self.types, [s.lat_deg for s in sites], [s.lon_deg for s in sites],
+            [s.height_m for s in sites], frame, [dict(s.overrides) for s in sites])
+        units = np.array([s.fire_units if s.fire_units is not None else t.fire_units
+                          for s, t in zip(sites, self.types, strict=True)], dtype=np.int64)
+        if np.any(units < 1):
+            raise InputError("effectors: fire_units must be >= 1")
+        self.unit_site: I64 = np.repeat(np.arange(len(sites)), units)
+        self.magazine: I64 = np.array([t.magazine for t in self.types], dtype=np.int64)
+        self.reload_s: F64 = np.array([t.reload_s for t in self.types], dtype=np.float64)
+        self.stock: I64 = np.array(
+            [s.stock if s.stock is not None else t.magazine * u
+             for s, t, u in zip(sites, self.types, units, strict=True)], dtype=np.int64)
+        if np.any(self.stock < 0):
+            raise InputError("effectors: stock (count) must be >= 0")
+        self.loaded: I64 = np.zeros(len(self.unit_site), dtype=np.int64)
+        for e in range(len(sites)):  # initial load: fill magazines in unit order
+            left = int(self.stock[e])
+            for f in np.flatnonzero(self.unit_site == e):
+                self.loaded[f] = min(int(self.magazine[e]), left)
+                left -= int(self.loaded[f])
+        self.busy_until: F64 = np.full(len(self.unit_site), -np.inf)
+        self.fired: I64 = np.zeros(len(sites), dtype=np.int64)
+        self.spent_eur: F64 = np.zeros(len(sites))
+        self._last: dict[str, Recommendation] = {}
+        self._cycle = 0
+        self._plan_t = -np.inf
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def n_fire_units(self) -> int:
+        return len(self.unit_site)
+
+    def plan(self, t: float, tracks: TrackArrays, target_value: ArrayLike, class_prob: ArrayLike,
+             cooperative_trusted: ArrayLike, violated: ArrayLike,
+             in_engagement_zone: ArrayLike, busy_until: ArrayLike | None = None,
+             time_limit_s: float | None = None, exact: bool = False) -> Plan:
+        """Recommend engagements at time ``t`` (see the module docstring).
+
+        ``target_value`` (N,) EUR; ``class_prob`` (N, 7); ``cooperative_trusted``,
+        ``violated``, ``in_engagement_zone`` (N,) bool; ``busy_until`` (F,) optional extra
+        busy times of the fire units (the later of it and the planner's own is used).
+        """
+        ctx = self._prepare(t, tracks, target_value, class_prob, cooperative_trusted, violated,
+                            in_engagement_zone, busy_until)
+        w, tn = len(ctx.row_unit), len(ctx.sub)
+        if w == 0 or tn == 0 or not np.any(ctx.pk[ctx.row_site] > 0):
+            x = np.zeros((w, tn), dtype=np.int64)
+            obj = float(ctx.value.sum())
+            plan = self._finish(ctx, x, obj, obj, 0.0, "empty", "none", 0.0)
+        else:
+            prob = WTAProblem(
+                values=ctx.value, pk=ctx.pk[ctx.row_site], counts=np.ones(w, dtype=np.int64),
+                costs=self.eff.cost_per_shot_eur[ctx.row_site],
+                cost_weight=self.config.cost_weight, feasible=ctx.pk[ctx.row_site] > 0)
+            sol = solve(prob, time_limit_s=time_limit_s or self.config.time_limit_s,
+                        exact=exact)
+            plan = self._finish(ctx, np.asarray(sol.x), sol.objective, sol.lower_bound, sol.gap,
+                                sol.status, sol.solver, sol.solve_time_s)
+        return plan
+
+    def approve(self, rec_ids: Sequence[str]) -> list[Recommendation]:
+        """Approve recommendations of the latest plan (human in the loop): consumes the shots,
+        makes the fire unit busy for the engagement (plus a reload when its magazine runs
+        dry). Unknown or stale ids, or a unit that can no longer fire, raise InputError."""
+        out = []
+        for rid in rec_ids:
+            rec = self._last.get(rid)
+            if rec is None:
+                raise InputError(f"approve: unknown or stale recommendation id {rid!r}; "
+                                 f"expected one of the latest plan: {', '.join(self._last)}")
+            if rec.status == "approved":
+                continue
+            f = rec.fire_unit
+            e = int(self.unit_site[f])
+            if self.loaded[f] < rec.shots or self.stock[e] < rec.shots:
+                raise InputError(f"approve: {rid}: fire unit {f} of {rec.effector_id} has "
+                                 f"{int(self.loaded[f])} shot(s) loaded; needs {rec.shots}")
+            self.loaded[f] -= rec.shots
+            self.stock[e] -= rec.shots
+            self.fired[e] += rec.shots
+            self.spent_eur[e] += rec.cost_eur
+            # committed from now until the intercept, and at least time_per_engagement
+            busy = max(self._plan_t + float(self.eff.time_per_engagement_s[e]),
+                       rec.t_intercept_s)
+            if self.loaded[f] == 0:
+                reserve = int(self.stock[e] - self.loaded[self.unit_site == e].sum())
+                if reserve > 0:
+                    self.loaded[f] = min(int(self.magazine[e]), reserve)
+                    busy += float(self.reload_s[e])
+            self.busy_until[f] = max(self.busy_until[f], busy)
+            rec.status = "approved"
+            out.append(rec)
+        return out
+
+    # ------------------------------------------------------------------ internals
+
+    def _prepare(self, t: float, tracks: TrackArrays, target_value: ArrayLike,
+                 class_prob: ArrayLike, cooperative_trusted: ArrayLike, violated: ArrayLike,
+                 in_engagement_zone: ArrayLike, busy_until: ArrayLike | None) -> _Context:
+        n = len(tracks)
+        v = np.asarray(target_value, dtype=np.float64)
+        if v.shape != (n,) or not np.all(np.isfinite(v)) or np.any(v < 0):
+            raise InputError(f"target_value: expected ({n},) finite values >= 0 EUR, got "
+                             f"shape {v.shape}")
+        cp = np.asarray(class_prob, dtype=np.float64)
+        ok, treason = engageable(self.roe, cp, cooperative_trusted, violated, in_engagement_zone)
+        busy = self.busy_until.copy()
+        if busy_until is not None:
+            b = np.asarray(busy_until, dtype=np.float64)
+            if b.shape != busy.shape:
+                raise InputError(f"busy_until: got shape {b.shape}; expected "
+                                 f"({self.n_fire_units},) fire units")
+            busy = np.maximum(busy, b)
+        free = (busy <= t) & (self.loaded > 0)
+        e_n = len(self.sites)
+        n_free = np.bincount(self.unit_site[free], minlength=e_n)
+        gate = np.zeros(e_n, dtype=np.int8)
+        gate[n_free == 0] = Reason.BUSY
+        gate[self.stock <= 0] = Reason.MAGAZINE_EMPTY
+
+        sub = np.flatnonzero(ok)
+        trs = tracks.subset(sub)
+        win = engagement_windows(self.eff, trs, self.zones, self.frame, self.config.horizon_s,
+                                 self.config.dt_s, self.roe, t_s=t,
+                                 weather=self.config.weather,
+                                 process_noise=self.config.process_noise)
+        pk_class = self.eff.pk @ cp[sub].T  # (E, N')
+        geo_ok = win.feasible.copy()
+        reason = win.reason.copy()
+        nopk = geo_ok & (pk_class * win.pk_geom < self.config.min_pk)
+        reason[nopk] = Reason.NO_PK
+        geo_ok &= ~nopk
+        gated = geo_ok & (gate[:, None] != 0)  # a window exists, but the site cannot fire
+        reason = np.where(gated, gate[:, None], reason).astype(np.int8)
+        feas = reason == Reason.OK
+        pk = np.where(feas, pk_class * win.pk_geom, 0.0)
+        rows = np.flatnonzero(free)
+        return _Context(t_s=t, tracks=tracks, sub=sub, win=win, pk=pk, reason=reason,
+                        geo_ok=geo_ok, value=v[sub], row_unit=rows,
+                        row_site=self.unit_site[rows], track_reason=treason)
+
+    def _finish(self, ctx: _Context, x: NDArray[np.int64], objective: float, lower_bound: float,
+                gap: float, status: str, solver: str, solve_time_s: float) -> Plan:
+        """Recommendations, explanations and unengaged reasons from an assignment x (W, T)."""
+        self._cycle += 1
+        self._plan_t = ctx.t_s
+        eff, win = self.eff, ctx.win
+        x = np.asarray(x, dtype=np.int64).reshape(len(ctx.row_unit), len(ctx.sub))
+        rows, cols = np.nonzero(x > 0)
+        # combined kill probability per target
+        surv = np.ones(len(ctx.sub))
+        for r, c in zip(rows, cols, strict=True):
+            surv[c] *= (1.0 - ctx.pk[ctx.row_site[r], c]) ** x[r, c]
+        used_rows_site = ctx.row_site[rows]
+        recs: list[Recommendation] = []
+        status_txt = "proposed"  # auto approval below goes through approve() as well
+        cost = eff.cost_per_shot_eur
+        for k, (r, c) in enumerate(zip(rows, cols, strict=True)):
+            e = int(ctx.row_site[r])
+            n = int(ctx.sub[c])
+            shots = int(x[r, c])
+            rec = Recommendation(
+                rec_id=f"c{self._cycle}-{k}", effector_id=eff.ids[e],
+                effector_type=eff.type_keys[e], fire_unit=int(ctx.row_unit[r]),
+                track_id=_py(ctx.tracks.track_id[n]), shots=shots,
+                t_launch_s=float(win.t_launch_s[e, c]), t_intercept_s=float(win.t_intercept_s[e, c]),
+                lat_deg=float(win.lat_deg[e, c]), lon_deg=float(win.lon_deg[e, c]),
+                alt_m=float(win.alt_m[e, c]), range_m=float(win.range_m[e, c]),
+                miss_sigma_m=float(win.miss_sigma_m[e, c]), pk=float(ctx.pk[e, c]),
+                p_kill_target=float(1.0 - surv[c]), cost_eur=float(cost[e] * shots),
+                value_eur=float(ctx.value[c]), debris_over_no_fire=bool(win.debris[e, c]),
+                civil_jamming_radius_m=float(self.types[e].side_effects.civil_jamming_radius_m),
+                status=status_txt)
+            rec.why_not_cheaper = self._why_not_cheaper(ctx, x, rows, cols, used_rows_site, e, c)
+            recs.append(rec)
+        unengaged: dict[Any, str] = {}
+        for n in np.flatnonzero(ctx.track_reason != Reason.OK):
+            unengaged[_py(ctx.tracks.track_id[n])] = Reason(int(ctx.track_reason[n])).name
+        engaged = set(cols.tolist())
+        for c in range(len(ctx.sub)):
+            if c in engaged:
+                continue
+            tid = _py(ctx.tracks.track_id[ctx.sub[c]])
+            ok_sites = np.flatnonzero(ctx.reason[:, c] == Reason.OK)
+            if len(ok_sites):
+                left = np.isin(ctx.row_site, ok_sites) & ~np.isin(np.arange(len(ctx.row_unit)),
+                                                                  rows)
+                unengaged[tid] = "NOT_WORTH" if left.any() else "NO_FREE_UNIT"
+            else:
+                unengaged[tid] = self._best_reason(ctx, c)
+        self._last = {r.rec_id: r for r in recs}
+        plan = Plan(t_s=ctx.t_s, recommendations=recs, objective=float(objective),
+                    lower_bound=float(lower_bound), gap=float(gap), status=status,
+                    solver=solver, solve_time_s=float(solve_time_s), unengaged=unengaged,
+                    windows=win)
+        if self.roe.auto_approve and recs:
+            self.approve([r.rec_id for r in recs])
+        return plan
+
+    def _best_reason(self, ctx: _Context, c: int) -> str:
+        """The reason of the site that came closest to a window: the largest reason stage
+        reached (e.g. TOO_LATE beats OUT_OF_RANGE); ties go to the nearest site."""
+        rs = ctx.reason[:, c].astype(np.int64)
+        order = np.lexsort((ctx.win.distance_now_m[:, c], -rs))
+        return Reason(int(rs[order[0]])).name
+
+    def _why_not_cheaper(self, ctx: _Context, x: NDArray[np.int64], rows: I64, cols: I64,
+                         used_rows_site: I64, e_star: int, c: int) -> list[Alternative]:
+        eff = self.eff
+        cost = eff.cost_per_shot_eur
+        out: list[Alternative] = []
+        cheaper_types = sorted({eff.type_keys[e] for e in range(len(eff))
+                                if cost[e] < cost[e_star]},
+                               key=lambda k: float(min(cost[e] for e in range(len(eff))
+                                                       if eff.type_keys[e] == k)))
+        on_target = set(ctx.row_site[rows[cols == c]].tolist())
+        for key in cheaper_types:
+            sites = [e for e in range(len(eff)) if eff.type_keys[e] == key and cost[e] < cost[e_star]]
+            if any(e in on_target for e in sites):
+                e = next(e for e in sites if e in on_target)
+                out.append(Alternative(key, eff.ids[e], float(cost[e]), "ALSO_ASSIGNED",
+                                       "also engages this target in the plan"))
+                continue
+            ok_sites = [e for e in sites if ctx.reason[e, c] == Reason.OK]
+            if ok_sites:
+                e = max(ok_sites, key=lambda s: ctx.pk[s, c])
+                others = [_py(ctx.tracks.track_id[ctx.sub[cc]])
+                          for r, cc in zip(rows, cols, strict=True)
+                          if ctx.row_site[r] == e and cc != c]
+                n_free = int(np.sum(ctx.row_site == e))
+                if others and len(others) >= n_free:
+                    out.append(Alternative(key, eff.ids[e], float(cost[e]), "USED_ELSEWHERE",
+                                           f"all {n_free} free fire unit(s) assigned to other "
+                                           f"tracks ({', '.join(map(str, others[:5]))})"))
+                else:
+                    v = float(ctx.value[c])
+                    mine = ctx.pk[e_star, c] * v / max(cost[e_star], 1e-9)
+                    alt = ctx.pk[e, c] * v / max(cost[e], 1e-9)
+                    out.append(Alternative(
+                        key, eff.ids[e], float(cost[e]), "NOT_WORTH",
+                        f"window at t={ctx.win.t_intercept_s[e, c]:.0f} s with Pk "
+                        f"{ctx.pk[e, c]:.2f} (chosen {ctx.pk[e_star, c]:.2f}); expected value "
+                        f"saved per EUR {alt:.2f} vs {mine:.2f}, but the assignment that "
+                        f"minimises expected loss + {self.config.cost_weight:g} x spend "
+                        f"prefers the chosen effector"))
+                continue
+            rs = ctx.reason[sites, c].astype(np.int64)
+            d = ctx.win.distance_now_m[sites, c]
+            best = sites[int(np.lexsort((d, -rs))[0])]
+            code = Reason(int(ctx.reason[best, c]))
+            detail = REASON_TEXT[code]
+            if code in (Reason.BUSY, Reason.MAGAZINE_EMPTY):
+                detail += f" (window at t={ctx.win.t_intercept_s[best, c]:.0f} s)"
+            out.append(Alternative(key, eff.ids[best], float(cost[best]), code.name, detail))
+        return out
+
+
+def _py(v: Any) -> Any:
+    """numpy scalar -> Python scalar (JSON-ready ids)."""
+    return v.item() if isinstance(v, np.generic) else v

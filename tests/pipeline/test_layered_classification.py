@@ -1,0 +1,88 @@
+"""Issue-5 acceptance on the shipped layered point-defence scenario (Rzeszow-Jasionka).
+
+Mixed traffic (Shahed-class drones, Gerbera decoys, a reconnaissance UAV, multirotors, bird
+flocks, airliners) through a layered acoustic / C-UAS radar (micro-Doppler) / RF / EO / ADS-B
+net, with an ADS-B ghost and a position-offset spoof of a real airliner:
+
+- >= 90 % of the confirmed tracks are classified correctly 30 s after confirmation;
+- both spoofed identities are flagged, no genuine one is;
+- no track following a bird is ever ranked above a track following an inbound attack drone;
+- the outputs carry class probabilities, evidence, cooperative trust and the ranked threat list.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dronewall.pipeline.simulate import run_simulation
+
+SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "rzeszow-layered-defence.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("rz")
+    res = run_simulation(SCEN, out)
+    return out, res.summary
+
+
+def test_classification_accuracy(run: tuple[Path, dict]) -> None:
+    _, s = run
+    cl = s["tracking"]["classification"]
+    conf = np.array(cl["confusion_matrix"]["counts"])
+    names = cl["confusion_matrix"]["rows_truth_cols_predicted"]
+    assert cl["scored_tracks"] >= 30
+    assert cl["accuracy_30s_after_confirmation"] >= 0.90, conf
+    # every class of the mix is present and scored
+    for c in ("manned_aircraft", "attack_drone", "decoy", "recon_uav", "multirotor", "bird"):
+        assert conf[names.index(c)].sum() >= 1, c
+    # the two look-alikes are separated (the engine's source level does it)
+    a, d = names.index("attack_drone"), names.index("decoy")
+    assert conf[a, d] + conf[d, a] <= 0.1 * (conf[a].sum() + conf[d].sum())
+
+
+def test_spoofed_identities_flagged(run: tuple[Path, dict]) -> None:
+    out, s = run
+    ct = s["tracking"]["cooperative_trust"]
+    spoofed = set(ct["spoofed_in_scenario"])
+    assert set(ct["spoofed_in_scenario"].values()) == {"ghost", "offset"}
+    assert set(ct["spoofed_flagged"]) == spoofed
+    assert ct["genuine_flagged"] == []
+    recs = [json.loads(x) for x in (out / "coop_trust.jsonl").read_text().splitlines()]
+    for r in recs:
+        if r["identity"] in spoofed:
+            assert r["spoofing_suspected"] and r["reasons"] and r["suspect_spans_s"]
+    offset = [r for r in recs if ct["spoofed_in_scenario"].get(r["identity"]) == "offset"]
+    assert any("offset" in reason for reason in offset[0]["reasons"])
+
+
+def test_bird_never_ranked_above_inbound_attack_drone(run: tuple[Path, dict]) -> None:
+    out, s = run
+    th = s["threat"]
+    assert th["steps_with_birds_and_inbound_attack_drones"] > 100
+    assert th["steps_bird_ranked_above_inbound_attack_drone"] == 0
+    with open(out / "threats.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows
+    top = [r for r in rows if r["rank"] == "1" and r["class"] == "attack_drone"]
+    assert top and all(r["asset_id"] in ("EPRZ", "eprz-hub") for r in top)
+    assert all(r["reasons"].startswith("attack_drone p=") for r in top)
+
+
+def test_track_outputs_carry_class_and_trust(run: tuple[Path, dict]) -> None:
+    out, s = run
+    with open(out / "tracks.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {"class", "p_class", "class_evidence", "coop_trust"} <= set(rows[0])
+    ghost = [k for k, v in s["tracking"]["cooperative_trust"]["spoofed_in_scenario"].items()
+             if v == "ghost"][0]
+    g = [r for r in rows if r["identity"] == ghost]
+    assert g and g[-1]["coop_trust"] == "suspect"
+    # an untrusted claim is never evidence: the ghost is called manned only from the kinematics
+    # it reports (220 m/s at 9 km), never because of its ADS-B identity
+    assert all("adsb" not in r["class_evidence"] for r in g if r["coop_trust"] != "trusted")
