@@ -148,7 +148,7 @@ def evaluate(ids: I64, pos: F64, vel: F64, pos_sd_m: F64, class_prob: F64, asset
     airspace (None: 0). ``coop_trusted`` (N,) trusted cooperative identity (None: none)."""
     ids = np.asarray(ids, dtype=np.int64)
     n, a = ids.size, len(assets)
-    cp = np.asarray(class_prob, dtype=np.float64).reshape(n, -1)
+    cp = np.asarray(class_prob, dtype=np.float64).reshape(n, len(PlatformClass))
     leth = cp @ np.asarray(config.lethality)
     vp = np.zeros(n) if violation_p is None else np.nan_to_num(np.asarray(violation_p, float))
     trusted = np.zeros(n, bool) if coop_trusted is None else np.asarray(coop_trusted, bool)
