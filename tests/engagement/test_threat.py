@@ -68,8 +68,19 @@ def test_hand_computed_tgo_and_miss() -> None:
     assert ta.p_reach[0] == pytest.approx(1.0)
     cfg = ThreatConfig()
     urg = 1.0 / (1.0 + 180.0 / cfg.urgency_tau_s)
-    assert ta.score[0] == pytest.approx(1e8 * urg)
-    assert ta.value_at_risk_eur[0] == pytest.approx(1e8)
+    # expected damage: an attack drone can do at most max_damage_eur to the EUR 100 M asset
+    dmg = min(1e8, cfg.max_damage_eur[PlatformClass.ATTACK_DRONE])
+    assert ta.score[0] == pytest.approx(dmg * urg)
+    assert ta.value_at_risk_eur[0] == pytest.approx(dmg)
+
+
+def test_cheap_drone_near_precious_asset_is_worth_its_damage_cap() -> None:
+    # a multirotor inside the asset threatens at most lethality x its damage cap, not the asset
+    ta = ev([[0, 0, 100]], [[0, 0, 0]], onehot(PlatformClass.MULTIROTOR))
+    cfg = ThreatConfig()
+    cap = cfg.lethality[PlatformClass.MULTIROTOR] * cfg.max_damage_eur[PlatformClass.MULTIROTOR]
+    assert ta.value_at_risk_eur[0] == pytest.approx(cap)
+    assert cap < 1e6
 
 
 def test_abeam_miss_and_p_reach() -> None:

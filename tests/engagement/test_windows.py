@@ -12,7 +12,7 @@ from dronewall.airspace.zones import ZoneSet
 from dronewall.catalog import EFFECTORS
 from dronewall.engagement.roe import Reason, Roe
 from dronewall.engagement.windows import (
-    PK_GEOM_TOL,
+    PK_GEOM_FRACTION,
     PROCESS_NOISE_Q,
     EffectorArrays,
     TrackArrays,
@@ -174,7 +174,7 @@ def test_gates_weather_roe_and_site_state() -> None:
 def _reference(eff: EffectorArrays, tr: TrackArrays, horizon: float, dt: float
                ) -> tuple[np.ndarray, np.ndarray]:
     """Slow per-pair, per-sample loop of the same rules (no zones): the earliest feasible
-    sample whose acquisition factor is within PK_GEOM_TOL of the window's best."""
+    sample whose acquisition factor reaches PK_GEOM_FRACTION of the window's best."""
     e_n, n_n = len(eff), len(tr)
     feas = np.zeros((e_n, n_n), bool)
     t_int = np.full((e_n, n_n), np.nan)
@@ -198,7 +198,7 @@ def _reference(eff: EffectorArrays, tr: TrackArrays, horizon: float, dt: float
             if ok:
                 best = max(g for _, g in ok)
                 feas[e, n] = True
-                t_int[e, n] = next(tau for tau, g in ok if g >= best - PK_GEOM_TOL)
+                t_int[e, n] = next(tau for tau, g in ok if g >= PK_GEOM_FRACTION * best)
     return feas, t_int
 
 

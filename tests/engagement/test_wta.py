@@ -101,6 +101,70 @@ def test_heuristic_hits_oracle_on_most() -> None:
     assert hits >= 36
 
 
+def _multi_unit_problem(seed: int, W: int = 4, T: int = 6, cost: bool = False) -> WTAProblem:
+    rng = np.random.default_rng(seed)
+    return WTAProblem(values=rng.integers(1, 100, T).astype(float),
+                      pk=rng.uniform(0.05, 0.95, (W, T)), counts=rng.integers(1, 4, W),
+                      costs=rng.uniform(0, 10, W) if cost else None,
+                      cost_weight=1.0 if cost else 0.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_heuristic_multi_unit_near_optimal(seed: int) -> None:
+    # several units per type: LP rounding + type re-optimisation + ILS; exact gives the optimum
+    p = _multi_unit_problem(seed, cost=bool(seed % 2))
+    ex = solve_exact(p, time_limit_s=20)
+    assert ex.status == "optimal"
+    he = solve_heuristic(p, time_limit_s=2.0)
+    assert not p.violations(he.x)
+    assert he.objective >= ex.objective * (1 - REL) - 1e-9
+    assert he.objective <= ex.objective * 1.02 + 1e-9
+    assert he.lower_bound <= ex.objective * (1 + REL) + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_type_pass_is_exact_for_one_type(seed: int) -> None:
+    # re-optimising all units of one type, the other types fixed, equals brute force over it
+    from dronewall.engagement.wta import _pass_types, _Units
+
+    p = _multi_unit_problem(10 + seed, W=3, T=4, cost=True)
+    rng = np.random.default_rng(seed)
+    s = _Units(p)
+    x = np.zeros(p.pk.shape, np.int64)
+    for i in range(3):
+        for _ in range(int(rng.integers(0, p.counts[i] + 1))):
+            x[i, int(rng.integers(0, 4))] += 1
+    s.set_x(x)
+    _pass_types(s, -np.inf, np.array([0]))
+    got = p.objective(s.x())
+    assert not p.violations(s.x())
+    best = min(p.objective(np.vstack([row, x[1:]]))
+               for row in _distributions(int(p.counts[0]), list(range(4)), 4))
+    assert got == pytest.approx(best, rel=1e-12)
+
+
+def test_heuristic_iteration_limit_is_deterministic() -> None:
+    for p in (_multi_unit_problem(3, W=8, T=14), random_problem(np.random.default_rng(5), True,
+                                                                 False)):
+        a = solve_heuristic(p, time_limit_s=60.0, max_iters=15, seed=4)
+        b = solve_heuristic(p, time_limit_s=60.0, max_iters=15, seed=4)
+        assert np.array_equal(a.x, b.x) and a.objective == b.objective
+        assert a.solve_time_s < 30.0
+
+
+def test_lp_relaxation_bound_valid() -> None:
+    from dronewall.engagement.wta import _lp_relaxation
+
+    for seed in range(4):
+        p = _multi_unit_problem(20 + seed, cost=bool(seed % 2))
+        opt = solve_exact(p, time_limit_s=20).objective
+        res = _lp_relaxation(p, time.perf_counter() + 10)
+        assert res is not None
+        xf, lb = res
+        assert lb <= opt * (1 + REL) + 1e-9
+        assert np.all(xf.sum(axis=1) <= p.counts + 1e-6)
+
+
 def test_expensive_weapon_not_used() -> None:
     # weapon 1 costs 1000 with λ = 1; total target value is 30, so it can never pay off
     p = WTAProblem(values=np.array([10.0, 20.0]), pk=np.array([[0.5, 0.5], [0.99, 0.99]]),

@@ -79,8 +79,8 @@ def test_track_outputs_carry_class_and_trust(run: tuple[Path, dict]) -> None:
     with open(out / "tracks.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {"class", "p_class", "class_evidence", "coop_trust"} <= set(rows[0])
-    ghost = [k for k, v in s["tracking"]["cooperative_trust"]["spoofed_in_scenario"].items()
-             if v == "ghost"][0]
+    ghost = next(k for k, v in s["tracking"]["cooperative_trust"]["spoofed_in_scenario"].items()
+                 if v == "ghost")
     g = [r for r in rows if r["identity"] == ghost]
     assert g and g[-1]["coop_trust"] == "suspect"
     # an untrusted claim is never evidence: the ghost is called manned only from the kinematics

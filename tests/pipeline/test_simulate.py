@@ -133,21 +133,23 @@ def test_cli_simulate_and_demo_smoke(tmp_path: Path) -> None:
     assert r.returncode == 2 and "allowed: csv, parquet" in r.stderr
 
 
-def test_demo_writes_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo (shortened here) writes an offline incident report next to its outputs."""
+def test_demo_writes_report(tmp_path: Path) -> None:
+    """The demo (shortened here: 1 run of 30 min) writes the study report and run 0's offline
+    incident report."""
     import dronewall.pipeline.demo as demo
 
-    real = demo.run_simulation
-    monkeypatch.setattr(demo, "run_simulation",
-                        lambda *a, **k: real(*a, **{**k, "duration_s": 1800.0}))
-    res = demo.run_demo(tmp_path / "d", seed=1)
-    html = (tmp_path / "d" / "report.html").read_text()
+    res = demo.run_demo(tmp_path / "d", seed=1, runs=1, duration_s=1800.0, workers=1)
+    study = (tmp_path / "d" / "report.html").read_text()
+    assert "<svg" in study and "http://" not in study and "https://" not in study
+    assert json.loads((tmp_path / "d" / "summary.json").read_text())["runs_ok"] == 1
+    run0 = tmp_path / "d" / "runs" / "run-0000"
+    html = (run0 / "report.html").read_text()
     assert res.files["report"].endswith("report.html") and "<svg" in html
-    assert json.loads((tmp_path / "d" / "zones.geojson").read_text())["features"]
+    assert json.loads((run0 / "zones.geojson").read_text())["features"]
     s = res.summary["airspace"]
     assert s["crossings_truth_non_cooperative"] > 0
-    ev = [json.loads(x) for x in (tmp_path / "d" / "events.jsonl").read_text().splitlines()]
+    ev = [json.loads(x) for x in (run0 / "events.jsonl").read_text().splitlines()]
     crossings = [e for e in ev if e["event"] == "violation" and not e["identity"]
                  and e["entry_interpolated"]]
     assert crossings
-    assert json.loads((tmp_path / "d" / "report.json").read_text())["violations"] == len(crossings)
+    assert json.loads((run0 / "report.json").read_text())["violations"] == len(crossings)

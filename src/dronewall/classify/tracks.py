@@ -202,7 +202,7 @@ class TrackClassifier:
             par = self._add(t, ids[new_mask], pos[new_mask], vel[new_mask])
             inherited[new_mask] = par
         rows = np.searchsorted(self.ids, ids)
-        lat, lon, alt = self.frame.local_to_geodetic(pos)
+        _, _, alt = self.frame.local_to_geodetic(pos)
         v = np.einsum("nij,nj->ni", self.frame.local_enu_rotation(pos), vel)
         hdg = np.degrees(np.arctan2(v[:, 0], v[:, 1]))
         dt = t - self.t_last[rows]

@@ -35,16 +35,54 @@ def simulate(
     seed: Annotated[Optional[int], typer.Option(help="random seed (default: the scenario's)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table format: csv or parquet")] = "csv",
     track: Annotated[bool, typer.Option("--track/--no-track", help="run the tracking engine")] = True,
+    compare_doctrines: Annotated[Optional[bool], typer.Option(
+        "--compare-doctrines/--no-compare-doctrines",
+        help="also run the naive doctrines missile_first and nearest_capable on the same seed "
+             "(parallel worker processes) and compare; default: on for scenarios with effectors")] = None,
+    runs: Annotated[Optional[int], typer.Option(
+        "--runs", help="Monte-Carlo study: N independent seeded runs, aggregated with "
+                       "confidence intervals, plus DIR/report.html (docs/montecarlo.md)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", help="study: local worker processes (default: CPU count)")] = None,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", help="study: Dask scheduler address tcp://host:port, or 'local' to start a "
+                       "local cluster (needs the dask extra)")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="study sweep: path.to.param=v1,v2,... (repeatable; cartesian product)")] = None,
+    duration: Annotated[Optional[float], typer.Option(
+        "--duration", help="cut the scenario to this many seconds")] = None,
 ) -> None:
-    """Simulate a scenario: truth, sensor detections, tracks and summary.json in OUT."""
-    from dronewall.pipeline.simulate import run_simulation
+    """Simulate a scenario: truth, sensor detections, tracks and summary.json in OUT; with
+    --runs, a Monte-Carlo study with aggregates and an offline HTML report."""
     from dronewall.pipeline.summary import print_summary
 
     if fmt not in ("csv", "parquet"):
         _fail(f"--format: got {fmt!r}; allowed: csv, parquet")
     if seed is not None and not 0 <= seed < 2**63:
         _fail(f"--seed: got {seed}; expected an integer 0 <= seed < 2**63")
-    result = run_simulation(scenario, out, seed=seed, fmt=fmt, track=track)
+    if duration is not None and not duration > 0:
+        _fail(f"--duration: got {duration}; expected a positive number of seconds")
+    study_opts = workers is not None or dask is not None or set_
+    if runs is None and study_opts:
+        _fail("--workers, --dask and --set need --runs N (a Monte-Carlo study)")
+    if runs is not None:
+        if runs < 1:
+            _fail(f"--runs: got {runs}; expected at least 1")
+        if workers is not None and workers < 1:
+            _fail(f"--workers: got {workers}; expected at least 1")
+        from dronewall.pipeline.montecarlo import print_study, run_study
+        from dronewall.report.study import write_study_report
+
+        res = run_study(scenario, out, runs, workers=workers, dask_address=dask,
+                        sweep=list(set_ or []), base_seed=seed, duration_s=duration,
+                        progress=True)
+        report = write_study_report(out)
+        print_study(res, report)
+        return
+    from dronewall.pipeline.simulate import run_simulation
+
+    result = run_simulation(scenario, out, seed=seed, fmt=fmt, track=track,
+                            duration_s=duration, compare_doctrines=compare_doctrines)
     print_summary(result)
 
 
@@ -119,6 +157,21 @@ def report_incident(
                           title=title, non_cooperative=non_cooperative,
                           crossings_only=crossings_only)
     typer.echo(f"{rep['violations']} violation(s) -> {out} and {out.with_suffix('.json')}")
+
+
+@report_app.command("study")
+def report_study(
+    study_dir: Annotated[Path, typer.Argument(help="output directory of simulate --runs")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="report .html (default DIR/report.html)")] = None,
+) -> None:
+    """Offline HTML report of a Monte-Carlo study (map, plots, key numbers)."""
+    from dronewall.report.study import write_study_report
+
+    if not (study_dir / "summary.json").is_file():
+        _fail(f"{study_dir}: no summary.json; expected the output directory of "
+              "'dronewall simulate SCENARIO --runs N --out DIR'")
+    path = write_study_report(study_dir, out)
+    typer.echo(f"study report -> {path}")
 
 
 @app.command("adsb-check")

@@ -16,6 +16,11 @@ Each cycle (``plan``; shoot-look-shoot: re-plan every cycle with what is left) t
 
        sum_j V_j prod_i (1 - p_ij)^x_ij  +  lambda sum_ij c_i x_ij
 
+   Timing: every window is planned and shown with its launch time; callers approve a
+   recommendation when its launch is due. With ``config.launch_lead_s`` set, only pairs due
+   within it are offered (``LATER`` otherwise), and a target that a *cheaper* effector type
+   can engage later is not offered to dearer effectors now: it waits for the cheap shot, and
+   shoot-look-shoot brings the dearer one back if that shot misses.
 4. turns the solution into :class:`Recommendation` s with expected kill probability, cost,
    intercept time and point, side effects, and ``why_not_cheaper``: for every cheaper effector
    type deployed, why it was not used (no window and the reason, busy, empty, used on other
@@ -115,6 +120,19 @@ class PlannerConfig:
     time_limit_s: float = 1.0
     weather: Weather | None = None
     min_pk: float = MIN_PK
+    #: When set, a pair is planned only when its decision is due within this many seconds; later
+    #: windows wait for a later cycle (``LATER``). None (default): every window is planned and
+    #: shown with its launch time; the caller approves a recommendation when its launch is due
+    #: (what the simulation's stand-in operator does), so no fire unit is committed minutes
+    #: ahead on a straight-line prediction.
+    launch_lead_s: float | None = None
+    #: Automatic approval (ROE ``approval: auto``) commits only recommendations whose decision
+    #: is due (``t_decide_s``) within this many seconds; later ones stay ``proposed`` and are
+    #: re-planned. None: all.
+    auto_approve_lead_s: float | None = 10.0
+    #: Iteration cap of the heuristic: with it, the same inputs give the same plan whatever the
+    #: machine load (the time limit stays a safety valve). None: time limit only.
+    max_iters: int | None = 200
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.cost_weight) and self.cost_weight >= 0):
@@ -141,6 +159,8 @@ class Recommendation:
     ``track_id``, launching at ``t_launch_s`` to intercept at ``t_intercept_s`` over the point
     (``lat_deg``, ``lon_deg``, ``alt_m``). ``pk`` is this engagement's kill probability,
     ``p_kill_target`` the target's combined kill probability over all engagements of the plan.
+    ``t_decide_s`` = launch time minus the effector's reaction time: the latest approval that
+    still makes this window (approve when it is due).
     """
 
     rec_id: str
@@ -151,6 +171,7 @@ class Recommendation:
     shots: int
     t_launch_s: float
     t_intercept_s: float
+    t_decide_s: float
     lat_deg: float
     lon_deg: float
     alt_m: float
@@ -286,6 +307,15 @@ class EngagementPlanner:
         """
         ctx = self._prepare(t, tracks, target_value, class_prob, cooperative_trusted, violated,
                             in_engagement_zone, busy_until)
+        # A target that a cheaper effector can engage later waits for it: no dearer shot now
+        # (the naive doctrines, which share _prepare, do not wait).
+        cost = self.eff.cost_per_shot_eur[:, None]
+        cheap_later = np.where(ctx.reason == Reason.LATER, cost, np.inf).min(axis=0,
+                                                                               initial=np.inf)
+        defer = (ctx.reason == Reason.OK) & (cost > cheap_later[None, :])
+        if defer.any():
+            ctx.reason[defer] = Reason.LATER
+            ctx.pk[defer] = 0.0
         w, tn = len(ctx.row_unit), len(ctx.sub)
         if w == 0 or tn == 0 or not np.any(ctx.pk[ctx.row_site] > 0):
             x = np.zeros((w, tn), dtype=np.int64)
@@ -297,7 +327,7 @@ class EngagementPlanner:
                 costs=self.eff.cost_per_shot_eur[ctx.row_site],
                 cost_weight=self.config.cost_weight, feasible=ctx.pk[ctx.row_site] > 0)
             sol = solve(prob, time_limit_s=time_limit_s or self.config.time_limit_s,
-                        exact=exact)
+                        exact=exact, max_iters=self.config.max_iters)
             plan = self._finish(ctx, np.asarray(sol.x), sol.objective, sol.lower_bound, sol.gap,
                                 sol.status, sol.solver, sol.solve_time_s)
         return plan
@@ -376,6 +406,10 @@ class EngagementPlanner:
         geo_ok &= ~nopk
         gated = geo_ok & (gate[:, None] != 0)  # a window exists, but the site cannot fire
         reason = np.where(gated, gate[:, None], reason).astype(np.int8)
+        if self.config.launch_lead_s is not None:
+            later = ((reason == Reason.OK) & (win.t_launch_s - self.eff.reaction_s[:, None]
+                                              > t + self.config.launch_lead_s))
+            reason[later] = Reason.LATER
         feas = reason == Reason.OK
         pk = np.where(feas, pk_class * win.pk_geom, 0.0)
         rows = np.flatnonzero(free)
@@ -408,6 +442,7 @@ class EngagementPlanner:
                 effector_type=eff.type_keys[e], fire_unit=int(ctx.row_unit[r]),
                 track_id=_py(ctx.tracks.track_id[n]), shots=shots,
                 t_launch_s=float(win.t_launch_s[e, c]), t_intercept_s=float(win.t_intercept_s[e, c]),
+                t_decide_s=float(win.t_launch_s[e, c] - self.eff.reaction_s[e]),
                 lat_deg=float(win.lat_deg[e, c]), lon_deg=float(win.lon_deg[e, c]),
                 alt_m=float(win.alt_m[e, c]), range_m=float(win.range_m[e, c]),
                 miss_sigma_m=float(win.miss_sigma_m[e, c]), pk=float(ctx.pk[e, c]),
@@ -438,7 +473,9 @@ class EngagementPlanner:
                     solver=solver, solve_time_s=float(solve_time_s), unengaged=unengaged,
                     windows=win)
         if self.roe.auto_approve and recs:
-            self.approve([r.rec_id for r in recs])
+            lead = self.config.auto_approve_lead_s
+            self.approve([r.rec_id for r in recs
+                          if lead is None or r.t_decide_s <= ctx.t_s + lead])
         return plan
 
     def _best_reason(self, ctx: _Context, c: int) -> str:

@@ -71,6 +71,7 @@ class Reason(IntEnum):
     NOT_VIOLATED = 11  # ROE require a violation of own airspace (or an engagement zone)
     OUTSIDE_ENGAGEMENT_ZONE = 12  # ROE allow engagements only inside engagement zones
     NO_PK = 13  # the effector cannot kill this class (pk = 0, e.g. a jammer vs a bird)
+    LATER = 14  # a window exists, but launch is not due yet (re-planned every cycle)
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -85,6 +86,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.MAGAZINE_EMPTY: "magazine empty",
     Reason.BUSY: "all fire units busy",
     Reason.WEATHER: "outside weather limits",
+    Reason.LATER: "window opens later (launch not due this cycle)",
     Reason.NOT_VIOLATED: "ROE: no violation of own airspace",
     Reason.OUTSIDE_ENGAGEMENT_ZONE: "ROE: outside engagement zones",
     Reason.NO_PK: "cannot kill this class (pk 0)",

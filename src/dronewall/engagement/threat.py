@@ -13,15 +13,17 @@ For N tracks and A defended assets (zones with a value, :func:`assets_from_zones
    (|v| t_cpa tan(heading_sd))^2 + sigma_floor^2: the track's position uncertainty grown by
    the heading changes a drone can still make before it arrives (Shaheds dog-leg on the way).
 4. **Urgency** U_na = 1 / (1 + t_go / urgency_tau_s).
-5. **Score** (EUR-equivalent value at risk, urgency-weighted)::
+5. **Score** (EUR-equivalent expected damage, urgency-weighted)::
 
-       score_n = L_n * max_a(V_a P_na U_na) + V_sov * p_violation_n * (1 - P(bird)_n)
+       D_na    = sum_c P(c | track) lethality_c min(V_a, max_damage_c)
+       score_n = max_a(D_na P_na U_na) + V_sov * p_violation_n * (1 - P(bird)_n)
 
    where the second term gives weight to an unresolved violation of own airspace (gray-zone
    incursions: a fighter without transponder inside the border is a threat to sovereignty even
    when it threatens no asset). Trusted cooperative tracks get no violation term.
-   ``value_at_risk_eur`` = L_n * sum_a V_a P_na (no urgency) is what engagement planning uses
-   as the target value.
+   ``value_at_risk_eur`` = sum_a D_na P_na (no urgency) is what engagement planning uses as
+   the target value. The per-class damage cap keeps a cheap drone near a precious asset from
+   being worth a missile.
 6. **Rank** 1 = highest score (ties: earlier ``t_go`` first, then track id).
 
 Every figure in :class:`ThreatConfig` is an engineering estimate [E]; see
@@ -54,6 +56,13 @@ class ThreatConfig:
     """
 
     lethality: tuple[float, ...] = (0.02, 1.0, 0.15, 0.4, 0.3, 0.0, 0.5)
+    #: Most damage one platform of the class can do to an asset, EUR [E]: what a ~50 kg
+    #: warhead destroys at a plant or airfield (a transformer, a hangar, aircraft on the ground)
+    #: 50 M; a decoy's small charge, if any, 1 M; a reconnaissance UAV's cueing of a strike 5 M;
+    #: a multirotor's dropped grenade or small charge 0.1 M; manned 50 M; bird 0; unknown 5 M.
+    #: Expected damage = lethality x min(asset value, this): a EUR 2k quadcopter near a EUR 500 M
+    #: hub does not justify a EUR 400 k missile.
+    max_damage_eur: tuple[float, ...] = (5.0e7, 5.0e7, 1.0e6, 5.0e6, 1.0e5, 0.0, 5.0e6)
     horizon_s: float = 1800.0
     heading_sd_deg: float = 10.0
     sigma_floor_m: float = 200.0
@@ -64,8 +73,9 @@ class ThreatConfig:
     min_speed_mps: float = 1.0
 
     def __post_init__(self) -> None:
-        if len(self.lethality) != len(PlatformClass):
-            raise ValueError(f"ThreatConfig.lethality needs {len(PlatformClass)} values")
+        for name in ("lethality", "max_damage_eur"):
+            if len(getattr(self, name)) != len(PlatformClass):
+                raise ValueError(f"ThreatConfig.{name} needs {len(PlatformClass)} values")
 
 
 @dataclass(frozen=True)
@@ -182,14 +192,17 @@ def evaluate(ids: I64, pos: F64, vel: F64, pos_sd_m: F64, class_prob: F64, asset
                 + config.sigma_floor_m ** 2)
         p = np.where(inside, 1.0, np.exp(-0.5 * miss ** 2 / sig2))
         urg = 1.0 / (1.0 + tg / config.urgency_tau_s)
-        val = assets.value_eur[None, :]
-        crit = val * p * urg                                                 # (N, A)
+        # expected damage if it arrives, (N, A): sum_c P(c) lethality_c min(V_a, D_c)
+        dmg = np.minimum(assets.value_eur[None, :],
+                         np.asarray(config.max_damage_eur)[:, None])           # (C, A)
+        exp_dmg = cp @ (np.asarray(config.lethality)[:, None] * dmg)         # (N, A)
+        crit = exp_dmg * p * urg                                             # (N, A)
         asset = np.argmax(crit, axis=1)
         rows = np.arange(n)
         t_go, cpa, p_best = tg[rows, asset], miss[rows, asset], p[rows, asset]
         inbound = (t_cpa[rows, asset] > 0) | inside[rows, asset]
-        var = leth * np.sum(val * p, axis=1)
-        score = leth * crit[rows, asset]
+        var = np.sum(exp_dmg * p, axis=1)
+        score = crit[rows, asset]
         none = crit[rows, asset] <= 0
         asset[none] = -1
     else:

@@ -32,7 +32,7 @@ The geometric factor of a sample is::
 the probability that a target with circular Gaussian position error lies within the
 effector's acquisition basket ``b`` around the cued point [E]. The window of a pair is
 ``[earliest, latest]`` feasible sample; the intercept is planned at the earliest sample whose
-``pk_geom`` is within ``PK_GEOM_TOL`` of the best in the window (shoot early, look, shoot
+``pk_geom`` reaches ``PK_GEOM_FRACTION`` of the best in the window (shoot early, look, shoot
 again -- but not at the rim of a long-range interceptor's reach, where its long flight on an
 old cue makes a miss likely). Reported with it: the point (ENU and WGS84), the range, the
 launch time, the predicted 1-sigma miss ``sigma`` and ``pk_geom``. A kinetic effector's pair is
@@ -44,6 +44,8 @@ override it.
 """
 
 from __future__ import annotations
+
+import weakref
 
 import math
 from collections.abc import Mapping, Sequence
@@ -73,10 +75,11 @@ PROCESS_NOISE_Q = 0.05
 #: ~900 s); 2 s is finer than a gun's reaction time and a drone's 100 m of flight.
 HORIZON_S = 900.0
 DT_S = 2.0
-#: The intercept is planned at the earliest sample whose pk_geom is within this of the best
-#: sample of the window: earlier shots leave time to look and shoot again; 0.02 gives up at
-#: most 2 points of kill probability for that.
-PK_GEOM_TOL = 0.02
+#: The intercept is planned at the earliest sample whose pk_geom reaches this fraction of the
+#: best sample of the window: earlier shots leave time to look and shoot again (and a plan
+#: whose launch keeps sliding later, as the best point recedes with an approaching target,
+#: would never be due) [E].
+PK_GEOM_FRACTION = 0.8
 #: Largest (E_block x N x K) array built at once (bounds memory to ~10 arrays of 32 MB).
 BLOCK_ELEMENTS = 4_000_000
 
@@ -268,8 +271,10 @@ class Windows:
     distance_now_m: F64
 
 
-def zone_kind_membership(zones: ZoneSet | None, lat_deg: F64, lon_deg: F64) -> B:
-    """(len(ZONE_KINDS), M) whether each ground point (M,) lies inside a zone of each kind.
+def zone_kind_membership(zones: ZoneSet | None, lat_deg: F64, lon_deg: F64,
+                         include_sovereign: bool = False) -> B:
+    """(len(ZONE_KINDS), M) whether each ground point (M,) lies inside a zone of each kind;
+    the ``sovereign`` row only with ``include_sovereign`` (costly: country-sized polygons).
 
     One STRtree query over all points (``predicate='intersects'`` against the prepared parts,
     so points on a border count as inside: conservative for no-fire zones)."""
@@ -277,12 +282,36 @@ def zone_kind_membership(zones: ZoneSet | None, lat_deg: F64, lon_deg: F64) -> B
     out = np.zeros((len(ZONE_KINDS), m), dtype=bool)
     if zones is None or len(zones) == 0 or m == 0:
         return out
-    pts = shapely.points(lon_deg, lat_deg)
-    pi, part = zones.tree.query(pts, predicate="intersects")
-    if len(pi):
-        kinds = np.array([_KIND_INDEX[z.kind] for z in zones.zones], dtype=np.int64)
-        out[kinds[zones.part_zone[part]], pi] = True
+    tree, part_kind, sov = _kind_index(zones)
+    if tree is not None:
+        pi, part = tree.query(shapely.points(lon_deg, lat_deg), predicate="intersects")
+        if len(pi):
+            out[part_kind[part], pi] = True
+    # Sovereign zones are country-sized polygons with 10^4-10^5 vertices: a point query against
+    # them dominated planning time, so they are tested only when some effector must avoid them.
+    if include_sovereign and sov:
+        si = np.flatnonzero(zones.sovereign[zones.part_zone])
+        pi, part = shapely.STRtree(zones.parts[si]).query(shapely.points(lon_deg, lat_deg),
+                                                          predicate="intersects")
+        out[_KIND_INDEX["sovereign"], pi] = True
     return out
+
+
+#: Per ZoneSet: an STRtree over the parts of its non-sovereign zones and their kind indices.
+_KIND_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, NDArray[np.int64], bool]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _kind_index(zones: ZoneSet) -> tuple[Any, NDArray[np.int64], bool]:
+    hit = _KIND_CACHE.get(zones)
+    if hit is not None:
+        return hit
+    kinds = np.array([_KIND_INDEX[z.kind] for z in zones.zones], dtype=np.int64)
+    keep = np.flatnonzero(~zones.sovereign[zones.part_zone])
+    tree = shapely.STRtree(zones.parts[keep]) if keep.size else None
+    res = (tree, kinds[zones.part_zone[keep]], bool(zones.sovereign.any()))
+    _KIND_CACHE[zones] = res
+    return res
 
 
 def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet | None,
@@ -313,8 +342,6 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
     flat = pts.reshape(-1, 3)
     lat, lon, alt = (a.reshape(n_n, k_n) for a in frame.local_to_geodetic(flat)) \
         if n_n else (np.zeros((0, k_n)),) * 3
-    member = zone_kind_membership(zones, lat.ravel(), lon.ravel()).reshape(
-        len(ZONE_KINDS), n_n, k_n)
     # (E, kinds): what each site must avoid
     avoid = eff.restricted_kinds.copy()
     kin_kinds = np.zeros(len(ZONE_KINDS), dtype=bool)
@@ -324,6 +351,10 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
                              f"{', '.join(ZONE_KINDS)}")
         kin_kinds[_KIND_INDEX[k]] = True
     avoid[eff.kinetic] = kin_kinds
+    member = zone_kind_membership(
+        zones, lat.ravel(), lon.ravel(),
+        include_sovereign=bool(avoid[:, _KIND_INDEX["sovereign"]].any()),
+    ).reshape(len(ZONE_KINDS), n_n, k_n)
     nofire = member[_KIND_INDEX["no_fire"]]  # (N,K)
     airport = member[_KIND_INDEX["airport"]]
     other_kinds = [i for i, k in enumerate(ZONE_KINDS) if k not in ("no_fire", "airport")]
@@ -377,7 +408,7 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
                                / (2.0 * np.maximum(var, 1e-18)))
         pkg = np.where(m_ez, pkg, -1.0)
         best = pkg.max(axis=2, initial=-1.0)  # (b,N)
-        first = np.argmax(pkg >= best[..., None] - PK_GEOM_TOL, axis=2)  # (b,N)
+        first = np.argmax(pkg >= PK_GEOM_FRACTION * best[..., None], axis=2)  # (b,N)
         del t_f_all, var
         last = k_n - 1 - np.argmax(m_ez[:, :, ::-1], axis=2)
         bi, ni = np.indices(first.shape)

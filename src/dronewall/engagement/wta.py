@@ -41,9 +41,20 @@ to "unused"; (2) swap two units of different types between two targets (or with 
 and re-insert them optimally with at most one of them per target, which is a linear assignment
 problem (``scipy.optimize.linear_sum_assignment``) because with one inserted unit per target the
 change of each target's term is exact. It contains all cyclic and path ejection chains between
-distinct targets (the Ahuja et al. 2007 VLSN idea). The current solution is always feasible in
-each neighbourhood, so no step gets worse. When no neighbourhood improves, an iterated local
-search perturbs the best solution (random re-assignment of a few units) until the time limit.
+distinct targets (the Ahuja et al. 2007 VLSN idea). With several units per type, (4) all units
+of one weapon type are re-optimised at a time with the other types fixed: each target's term is
+then convex and decreasing in x_ij, so taking the ``count_i`` largest positive marginal returns
+is exact for the block; and the re-insertion assignment of large instances is solved sparsely
+(each unit's 16 cheapest targets, each target's 16 cheapest units, the current target and a
+private "unused" column). The current solution is always feasible in each neighbourhood, so no
+step gets worse. When no neighbourhood improves, an iterated local search perturbs the best
+solution until the time limit: one unit per type, random re-assignment of a few units, stopping
+after 300 perturbations without improvement; several units per type, forced type moves (forbid
+one engaged pair of 1-3 random types and re-optimise those types), stopping early only when in
+addition a quarter of the time limit passed without improvement. With several units per type
+the search starts from the continuous relaxation (LP of the cut model below, Kelley cutting
+planes with HiGHS, y_j as its own column) rounded down, much better than greedy here; the LP
+value is also a valid lower bound.
 
 Lower bound used by the heuristic (Lagrangian, always valid)
 -----------------------------------------------------------
@@ -88,6 +99,17 @@ _IMPROVE_EPS = 1e-12
 #: iterated local search stops after this many perturbations in a row without improvement
 #: (or at the time limit, whichever comes first).
 _ILS_MAX_STALL = 300
+#: with several units per type the search stops early only when, in addition, this share of
+#: the time limit has passed without improvement.
+_MULTI_STALL_SHARE = 0.25
+#: assignment-LNS attempts per local search inside the iterated local search with several
+#: units per type (each is a sparse matching; more iterations beat more attempts)
+_ILS_LNS_TRIES_MULTI = 1
+#: with several units per type, re-insertion assignments with more than _SPARSE_MIN_CELLS
+#: cells use the sparse variant (each unit's _SPARSE_K cheapest targets and each target's
+#: _SPARSE_K cheapest units; 0 disables it).
+_SPARSE_K = 16
+_SPARSE_MIN_CELLS = 40_000
 #: survival levels at which the exact solver places its initial tangent cuts.
 _INITIAL_SURVIVALS = (1.0, 0.85, 0.7, 0.55, 0.42, 0.3, 0.2, 0.13, 0.08, 0.05, 0.03, 0.018,
                       0.01, 0.005, 0.0025, 1e-3, 4e-4, 1.5e-4, 5e-5, 1e-5)
@@ -320,6 +342,9 @@ class _Units:
         self.U = len(self.unit_w)
         self.cu = problem.cost_weight * problem.costs[self.unit_w]
         self.unit_t = np.full(self.U, T, np.int64)
+        self.count = problem.counts.copy()
+        self.first = np.concatenate([[0], np.cumsum(problem.counts)[:-1]]).astype(np.int64)
+        self.cw = problem.cost_weight * problem.costs
         self.refresh()
 
     def refresh(self) -> None:
@@ -408,6 +433,56 @@ def _pass_moves(s: _Units, eps: float) -> bool:
     return _apply_best(s, D, eps, kind="move")
 
 
+def _pass_types(s: _Units, eps: float, order: np.ndarray) -> bool:
+    """Re-optimise all units of one weapon type at a time, the other types fixed (block
+    coordinate descent). Given the other types' survival products each target's term is convex
+    and decreasing in x_ij, so taking the ``count_i`` largest positive marginal returns
+    ``E_j p_ij q_ij^k - λ c_i`` (k = 0, 1, ... per target, within the caps) is exact for the
+    block. Vectorised over targets and unit ranks; one Python step per type."""
+    T = s.T
+    changed = False
+    for i in order:
+        i = int(i)
+        m = int(s.count[i])
+        if m == 0:
+            continue
+        Li = s.Lp[i, :T]
+        xo = s.xc[i, :T]
+        R = s.Y[:T] - Li * xo
+        E = s.Vp[:T] * np.exp(R)
+        room = np.minimum(s.capp[i, :T], s.tcap[:T] - (s.load[:T] - xo))
+        kmax = min(m, int(room.max(initial=0)))
+        if kmax <= 0:
+            continue
+        k = np.arange(kmax)[:, None]
+        G = -(E * np.expm1(Li))[None, :] * np.exp(k * Li[None, :]) - s.cw[i]
+        G[k >= room[None, :]] = -np.inf
+        flat = G.ravel()
+        if flat.size > m:
+            top = np.argpartition(-flat, m - 1)[:m]
+        else:
+            top = np.arange(flat.size)
+        top = top[flat[top] > 0]
+        xn = np.bincount(top % T, minlength=T)
+        if np.array_equal(xn, xo):
+            continue
+        delta = float(E @ (np.exp(Li * xn) - np.exp(Li * xo))) + s.cw[i] * (
+            int(xn.sum()) - int(xo.sum()))
+        if not delta < -eps:
+            continue
+        lo = s.first[i]
+        t = np.full(m, T, np.int64)
+        t[: int(xn.sum())] = np.repeat(np.arange(T), xn)
+        s.unit_t[lo: lo + m] = t
+        s.Y[:T] += Li * (xn - xo)
+        s.load[:T] += xn - xo
+        s.load[T] += int(xo.sum()) - int(xn.sum())
+        s.xc[i, :T] = xn
+        s.xc[i, T] = m - int(xn.sum())
+        changed = True
+    return changed
+
+
 def _pass_swaps(s: _Units, eps: float) -> bool:
     """Apply non-conflicting improving swaps of two units of different types between targets."""
     T = s.T
@@ -494,14 +569,19 @@ def _pass_assignment(s: _Units, rng: np.random.Generator, eps: float) -> bool:
     bad = (xcR[wS, :T] >= s.capp[wS, :T]) | (loadR[None, :T] >= s.tcap[None, :T])
     scale = 1.0 + float(np.abs(C[~bad]).max()) if np.any(~bad) else 1.0
     C[bad] = 1e6 * scale * (S.size + 1)
-    full = np.zeros((S.size, T + S.size))
-    full[:, :T] = C
-    rows, cols = linear_sum_assignment(full)
+    n = S.size
+    if (_SPARSE_K and T > 2 * _SPARSE_K and n * T > _SPARSE_MIN_CELLS
+            and s.count.max(initial=0) > 1):
+        rows, cols, new_cost = _sparse_assignment(C, bad, aS, T)
+    else:
+        full = np.zeros((n, T + n))
+        full[:, :T] = C
+        rows, cols = linear_sum_assignment(full)
+        new_cost = float(full[rows, cols].sum())
     new_t = np.where(cols < T, cols, T)
     if np.any(cols < T) and np.any(bad[rows[cols < T], cols[cols < T]]):
         return False  # cannot happen (dummies always available); be safe
     cur_cost = float(np.where(aS < T, C[np.arange(S.size), np.minimum(aS, T - 1)], 0.0).sum())
-    new_cost = float(full[rows, cols].sum())
     if not new_cost < cur_cost - eps:
         return False
     s.unit_t[S[rows]] = new_t
@@ -509,10 +589,54 @@ def _pass_assignment(s: _Units, rng: np.random.Generator, eps: float) -> bool:
     return True
 
 
+def _sparse_assignment(C: np.ndarray, bad: np.ndarray, aS: np.ndarray,
+                       T: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """The re-insertion assignment restricted to each row's ``_SPARSE_K`` cheapest targets, its
+    current target and a private "unused" column (so the current solution stays feasible and
+    the step never gets worse); solved as a sparse min-weight full bipartite matching, which is
+    much faster than the dense problem on large instances."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n = C.shape[0]
+    Cm = np.where(bad, np.inf, C)
+    K = _SPARSE_K
+    top = np.argpartition(Cm, K - 1, axis=1)[:, :K]
+    cur = np.where(aS < T, aS, T + np.arange(n))  # unused rows: their own dummy column
+    own_dummy = T + np.arange(n)
+    cols = np.concatenate([top, cur[:, None], own_dummy[:, None]], axis=1)
+    vals = np.empty(cols.shape)
+    vals[:, :K] = np.take_along_axis(Cm, top, axis=1)
+    vals[:, K] = np.where(aS < T, Cm[np.arange(n), np.minimum(aS, T - 1)], 0.0)
+    vals[:, K + 1] = 0.0
+    # plus, for every target, the K rows for which it is cheapest (all units tend to prefer
+    # the same few high-value targets, so row-wise candidates alone are too narrow)
+    Kc = min(K, n)
+    topr = np.argpartition(Cm, Kc - 1, axis=0)[:Kc, :]  # (Kc, T)
+    r = np.concatenate([np.repeat(np.arange(n), K + 2), topr.ravel()])
+    c = np.concatenate([cols.ravel(), np.tile(np.arange(T), Kc)])
+    v = np.concatenate([vals.ravel(), np.take_along_axis(Cm, topr, axis=0).ravel()])
+    ok = np.isfinite(v)
+    r, c, v = r[ok], c[ok], v[ok]
+    # drop duplicate (row, column) entries (current target may also be in the top K)
+    key = r.astype(np.int64) * (T + n) + c
+    _, first = np.unique(key, return_index=True)
+    r, c, v = r[first], c[first], v[first]
+    shift = 1.0 - float(v.min()) if v.size else 0.0  # weights must be > 0; same shift per row
+    G = csr_matrix((v + shift, (r, c)), shape=(n, T + n))
+    match = min_weight_full_bipartite_matching(G)[1]
+    rows = np.arange(n)
+    cost = float(np.asarray(G[rows, match]).ravel().sum()) - shift * n
+    return rows, match, cost
+
+
 def _local_search(s: _Units, rng: np.random.Generator, deadline: float, lns_tries: int) -> None:
+    multi = bool(s.count.max(initial=0) > 1)
     while time.perf_counter() < deadline:
         eps = _IMPROVE_EPS * max(1.0, abs(s.value()))
         if _pass_moves(s, eps):
+            continue
+        if multi and _pass_types(s, eps, rng.permutation(s.W)):
             continue
         if _pass_swaps(s, eps):
             continue
@@ -536,6 +660,125 @@ def _perturb(s: _Units, rng: np.random.Generator, k: int) -> None:
             s.move(int(u), int(rng.choice(ok)))
 
 
+def _perturb_types(s: _Units, rng: np.random.Generator, k: int) -> None:
+    """Forced moves: for k random weapon types, forbid one more unit on a target the type
+    currently engages (one random engaged pair) and re-optimise that type exactly."""
+    T = s.T
+    used_types = np.flatnonzero(s.xc[:, :T].sum(axis=1) > 0)
+    if used_types.size == 0:
+        return
+    for i in rng.choice(used_types, size=min(k, used_types.size), replace=False):
+        tg = np.flatnonzero(s.xc[i, :T] > 0)
+        a = int(rng.choice(tg))
+        old = int(s.capp[i, a])
+        s.capp[i, a] = s.xc[i, a] - 1
+        _pass_types(s, -math.inf, np.array([i]))
+        s.capp[i, a] = old
+
+
+def _lp_relaxation(problem: WTAProblem, deadline: float,
+                   max_rounds: int = 8) -> tuple[np.ndarray, float] | None:
+    """Fractional x (W, T) of the continuous relaxation of the cut model (module docstring),
+    solved by Kelley's cutting planes with HiGHS (tangents added at the LP's y until the
+    tangents are tight), and a valid lower bound (the best LP value). None when HiGHS is
+    unavailable, fails or time runs out first."""
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return None
+    W, T = problem.pk.shape
+    L = problem.log_q()
+    V = problem.values
+    lam_c = problem.cost_weight * problem.costs
+    ub = problem.pair_upper()
+    keep = (ub > 0) & (L < 0) & (V[None, :] > 0) & (lam_c[:, None] < V[None, :] * problem.pk)
+    pi, pj = np.nonzero(keep)
+    n_x = len(pi)
+    if n_x == 0:
+        return None
+    tg = np.flatnonzero(V > 0)
+    s_col = np.full(T, -1)
+    s_col[tg] = n_x + np.arange(len(tg))
+    inf = highspy.kHighsInf
+    h = _new_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    n_col = n_x + len(tg)
+    h.addVars(n_col, np.zeros(n_col), np.concatenate([ub[pi, pj].astype(float),
+                                                      np.ones(len(tg))]))
+    h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), np.concatenate([lam_c[pi], V[tg]]))
+    _add_group_rows(h, pi, np.arange(n_x), W, np.full(W, -inf), problem.counts.astype(float))
+    if problem.max_units_per_target is not None:
+        _add_group_rows(h, pj, np.arange(n_x), T, np.full(T, -inf),
+                        problem.max_units_per_target.astype(float))
+    # y_j = Σ_i L_ij x_ij as a column of its own (one row per target), so that each tangent
+    # cut has two nonzeros: s_j - e^a y_j >= e^a (1 - a)
+    nt = len(tg)
+    y_col = n_col + np.arange(nt)
+    y_lo = np.zeros(T)
+    np.add.at(y_lo, pj, L[pi, pj] * ub[pi, pj])
+    h.addVars(nt, y_lo[tg], np.zeros(nt))
+    pos_t = np.full(T, -1)
+    pos_t[tg] = np.arange(nt)
+    in_tg = pos_t[pj] >= 0
+    r_of = pos_t[pj[in_tg]]
+    order = np.argsort(r_of, kind="stable")
+    xs = np.flatnonzero(in_tg)[order]
+    cnt = np.bincount(r_of, minlength=nt)
+    starts = np.concatenate([[0], np.cumsum(cnt + 1)[:-1]])
+    idx = np.empty(len(xs) + nt, np.int64)
+    val = np.empty(len(xs) + nt)
+    rows_x = np.repeat(np.arange(nt), cnt)
+    slot = starts[rows_x] + (np.arange(len(xs)) - np.concatenate([[0], np.cumsum(cnt)[:-1]])[rows_x])
+    idx[slot] = xs
+    val[slot] = -L[pi[xs], pj[xs]]
+    idx[starts + cnt] = y_col
+    val[starts + cnt] = 1.0
+    h.addRows(nt, np.zeros(nt), np.zeros(nt), len(idx), starts.astype(np.int32),
+              idx.astype(np.int32), val)
+
+    def add_cuts(js: np.ndarray, a: np.ndarray) -> None:
+        # one row per (target js[k], tangent point a[k]): s_j - e^a y_j >= e^a (1 - a)
+        n = len(js)
+        ea = np.exp(a)
+        idx = np.stack([s_col[js], y_col[pos_t[js]]], axis=1).ravel()
+        val = np.stack([np.ones(n), -ea], axis=1).ravel()
+        h.addRows(n, ea * (1.0 - a), np.full(n, inf), 2 * n,
+                  (2 * np.arange(n)).astype(np.int32), idx.astype(np.int32), val)
+
+    grid = np.log(np.array(_INITIAL_SURVIVALS))
+    add_cuts(np.repeat(tg, len(grid)), np.tile(grid, len(tg)))
+    xf, bound = None, -math.inf
+    safety = problem.lb_safety()
+    for _ in range(max_rounds):
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05:
+            break
+        h.setOptionValue("time_limit", float(remaining))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        obj = float(h.getInfo().objective_function_value)
+        # the cut LP relaxes the continuous relaxation: its value is a valid lower bound
+        # (lowered by 1e-7 relative for HiGHS's default LP tolerances)
+        bound = max(bound, obj - 1e-7 * abs(obj) - safety)
+        col = np.asarray(h.getSolution().col_value)
+        xf = np.zeros((W, T))
+        xf[pi, pj] = np.clip(col[:n_x], 0.0, None)
+        y = (L * xf).sum(axis=0)[tg]
+        viol = np.exp(y) - col[n_x: n_x + len(tg)]
+        new = viol > 1e-9 * np.maximum(1.0, np.exp(y))
+        if not np.any(new):
+            break
+        add_cuts(tg[new], y[new])
+    return None if xf is None else (xf, bound)
+
+
+def _round_lp(problem: WTAProblem, xf: np.ndarray) -> np.ndarray:
+    """Integer x from a fractional LP solution: rounded down (feasible: magazines and caps are
+    linear constraints of the LP); the local search then places the remaining units."""
+    return np.minimum(np.floor(xf + 1e-7).astype(np.int64), problem.pair_upper())
+
+
 def lagrangian_bound(problem: WTAProblem, upper: float | None = None, iters: int = 300,
                      time_limit_s: float = 1.0, u0: np.ndarray | None = None) -> float:
     """Valid lower bound from the Lagrangian dual of the continuous relaxation (module doc)."""
@@ -550,7 +793,6 @@ def lagrangian_bound(problem: WTAProblem, upper: float | None = None, iters: int
     safety = problem.lb_safety()
 
     capz = np.where(useful, problem.pair_upper() * negL, 0.0)  # (W, T) room in z = -y
-    cols = np.arange(len(V))
 
     def dual(u: np.ndarray) -> tuple[float, np.ndarray]:
         # per target: min_z V e^-z + piecewise-linear cost of z (slopes = sorted ratios)
@@ -617,34 +859,67 @@ def _shadow_prices(s: _Units) -> np.ndarray:
 
 
 def solve_heuristic(problem: WTAProblem, time_limit_s: float = 10.0, seed: int = 0,
-                    bound: bool = True) -> WTAPlan:
-    """Greedy maximum marginal return + local search (moves, swaps, assignment LNS) + iterated
-    local search until ``time_limit_s``; reports a valid Lagrangian lower bound."""
+                    bound: bool = True, max_iters: int | None = None) -> WTAPlan:
+    """Anytime heuristic (module docstring) until ``time_limit_s``; reports a valid lower
+    bound (Lagrangian, or the LP value when better). One unit per type: greedy maximum marginal
+    return + local search (moves, swaps, assignment LNS) + iterated local search (stops after
+    ``_ILS_MAX_STALL`` perturbations without improvement). Several units of some type: the
+    continuous relaxation (HiGHS LP, tangent cuts) rounded down is the start (greedy if that
+    is better), the local search also re-optimises whole weapon types, and the iterated local
+    search uses forced type moves and runs until the time limit unless it has stalled for
+    ``_ILS_MAX_STALL`` perturbations and a quarter of the time limit.
+
+    The RNG is seeded by ``seed``. ``max_iters`` caps the number of perturbations; with a
+    time limit that is not reached the result is then deterministic."""
     t0 = time.perf_counter()
     deadline = t0 + max(0.0, float(time_limit_s)) * (0.9 if bound else 1.0)
     rng = np.random.default_rng(seed)
+    iters_left = math.inf if max_iters is None else max(0, int(max_iters))
     s = _Units(problem)
     if s.U == 0 or problem.n_targets == 0:
         lb = lagrangian_bound(problem, time_limit_s=0.1) if bound else 0.0
         return _make_plan(problem, np.zeros(problem.pk.shape, np.int64), lb, t0, "heuristic")
+    multi = bool(s.count.max() > 1)
     s.set_x(_greedy(problem))
-    _local_search(s, rng, deadline, lns_tries=4)
+    best_x, best_v = s.x(), problem.objective(s.x())
+    lp = _lp_relaxation(problem, t0 + 0.4 * (deadline - t0)) if multi else None
+    if lp is None:
+        _local_search(s, rng, deadline, lns_tries=4)
+    else:
+        # start from the LP solution rounded down: quick descent without the assignment
+        # neighbourhood, then the full local search; keep the better of it and greedy
+        s.set_x(_round_lp(problem, lp[0]))
+        _local_search(s, rng, deadline, lns_tries=0)
+        _local_search(s, rng, deadline, lns_tries=4)
+        if problem.objective(s.x()) > best_v:
+            s.set_x(best_x)
+            _local_search(s, rng, deadline, lns_tries=4)
     best_x, best_v = s.x(), problem.objective(s.x())
     lb = -math.inf
     if bound:
         lb = lagrangian_bound(problem, upper=best_v, u0=_shadow_prices(s),
-                              time_limit_s=max(0.05, 0.1 * time_limit_s))
+                              time_limit_s=max(0.05, (0.02 if lp else 0.1) * time_limit_s))
+        if lp is not None:
+            lb = max(lb, lp[1])
     k = max(2, s.U // 20)
-    stall = 0
-    while (time.perf_counter() < deadline and stall < _ILS_MAX_STALL
+    # several units per type: also require a quarter of the time limit without improvement
+    # before stopping early (the stall count alone stopped 50x100x3 far too early)
+    stall_time = _MULTI_STALL_SHARE * float(time_limit_s) if multi else 0.0
+    stall, t_best = 0, time.perf_counter()
+    while (time.perf_counter() < deadline and iters_left > 0
+           and not (stall >= _ILS_MAX_STALL and time.perf_counter() - t_best >= stall_time)
            and (best_v - lb) > OPTIMAL_REL_GAP * abs(best_v)):
         s.set_x(best_x)
-        _perturb(s, rng, int(rng.integers(2, k + 1)))
-        _local_search(s, rng, deadline, lns_tries=3)
+        if multi:
+            _perturb_types(s, rng, int(rng.integers(1, 4)))
+        else:
+            _perturb(s, rng, int(rng.integers(2, k + 1)))
+        _local_search(s, rng, deadline, lns_tries=_ILS_LNS_TRIES_MULTI if multi else 3)
         v = problem.objective(s.x())
         stall += 1
+        iters_left -= 1
         if v < best_v - _IMPROVE_EPS * abs(best_v):
-            best_x, best_v, stall = s.x(), v, 0
+            best_x, best_v, stall, t_best = s.x(), v, 0, time.perf_counter()
     if not bound:
         lb = 0.0
     return _make_plan(problem, best_x, lb, t0, "heuristic")
@@ -809,13 +1084,14 @@ def _add_group_rows(h: Any, group: np.ndarray, cols: np.ndarray, n_groups: int,
 
 
 def solve(problem: WTAProblem, time_limit_s: float = 10.0, exact: bool = False,
-          seed: int = 0) -> WTAPlan:
-    """Dispatch: the exact MILP when ``exact`` else the heuristic; both within ``time_limit_s``."""
+          seed: int = 0, max_iters: int | None = None) -> WTAPlan:
+    """Dispatch: the exact MILP when ``exact`` else the heuristic; both within ``time_limit_s``.
+    ``max_iters`` caps the heuristic's perturbations (repeatable plans under any load)."""
     if not time_limit_s > 0:
         raise WTAError(f"time limit must be > 0 s, got {time_limit_s}")
     if exact:
         return solve_exact(problem, time_limit_s=time_limit_s, seed=seed)
-    return solve_heuristic(problem, time_limit_s=time_limit_s, seed=seed)
+    return solve_heuristic(problem, time_limit_s=time_limit_s, seed=seed, max_iters=max_iters)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dronewall.pipeline.simulate import SimulationResult, run_simulation
+from dronewall.pipeline.simulate import SimulationResult
 from dronewall.pipeline.summary import print_summary
 
 #: Built-in flagship scenario shipped inside the package (a copy of scenarios/eastern-poland-raid.yaml).
@@ -18,24 +18,51 @@ def flagship_path() -> Path:
     return Path(str(resources.files("dronewall.data.scenarios").joinpath(FLAGSHIP)))
 
 
-def run_demo(out: Path, seed: int = 7, console: Console | None = None) -> SimulationResult:
+#: Demo study: a handful of seeded runs of the flagship, cut to the part of the night where the
+#: raid crosses (the last launches are at 20 min; crossings are over by ~40 min).
+DEMO_RUNS = 4
+DEMO_DURATION_S = 2400.0
+
+
+def run_demo(out: Path, seed: int = 7, console: Console | None = None, runs: int = DEMO_RUNS,
+             duration_s: float | None = DEMO_DURATION_S,
+             workers: int | None = None) -> SimulationResult:
+    """The flagship as a small Monte-Carlo study (``runs`` seeded runs, study report), then run
+    0 told in plain words with its incident report."""
+    import json
+
+    from dronewall.pipeline.montecarlo import print_study, run_study
+    from dronewall.report.study import write_study_report
+    from dronewall.scenario import load_scenario
+
     c = console or Console()
     path = flagship_path()
-    c.print(f"[bold]dronewall demo[/bold]: simulating the flagship scenario {path.name} "
-            f"(seed {seed}) ...")
-    res = run_simulation(path, out, seed=seed, fmt="csv", track=True)
-    if "events" in res.files:
+    c.print(f"[bold]dronewall demo[/bold]: {runs} seeded runs of the flagship scenario "
+            f"{path.name} (base seed {seed}"
+            + (f", first {duration_s / 60:.0f} min" if duration_s else "") + ") ...")
+    study = run_study(path, out, runs, workers=workers, base_seed=seed, duration_s=duration_s,
+                      keep_full_runs=1, progress=True)
+    report = write_study_report(out)
+    run0 = out / "runs" / "run-0000"
+    summary = json.loads((run0 / "summary.json").read_text())
+    files = {k: str(run0 / v) for k, v in summary.get("files", {}).items()}
+    res = SimulationResult(load_scenario(path), run0, summary, files)
+    if "events" in res.files and "tracks" in res.files:
         from dronewall.report.incident import incident_report
 
-        report = out / "report.html"
-        incident_report(Path(res.files["events"]), Path(res.files["tracks"]), report,
+        inc = run0 / "report.html"
+        incident_report(Path(res.files["events"]), Path(res.files["tracks"]), inc,
                         zones=[Path(res.files["zones"])], non_cooperative=True,
                         crossings_only=True,
                         title=f"{res.summary['scenario']}: non-cooperative violations (simulated)")
-        res.files["report"] = str(report)
+        res.files["report"] = str(inc)
+    c.print()
+    c.print(f"[bold]Run 0[/bold] (seed {summary.get('seed')}):")
     print_summary(res, c)
     c.print()
     c.print(_narrative(res))
+    c.print()
+    print_study(study, report, c)
     return res
 
 

@@ -27,8 +27,9 @@ from dronewall.scenario import Scenario, load_scenario
 #: (the same window the tracking score uses for detectable truth).
 SEEN_WINDOW_S = 10.0
 
-#: Independent random streams derived from the seed (adding a sensor never changes truth).
-STREAM_TRUTH, STREAM_SENSORS = 0, 1
+#: Independent random streams derived from the seed (adding a sensor never changes truth; the
+#: engagement stream is drawn only when a scenario has effectors, so it changes nothing else).
+STREAM_TRUTH, STREAM_SENSORS, STREAM_ENGAGEMENT = 0, 1, 2
 
 
 @dataclass
@@ -86,11 +87,21 @@ class _DetectionStats:
 def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | None = None,
                    fmt: str = "csv", track: bool = True,
                    duration_s: float | None = None,
-                   base_dir: Path | None = None) -> SimulationResult:
+                   base_dir: Path | None = None, doctrine: str = "planner",
+                   engage: bool = True,
+                   compare_doctrines: bool | None = None) -> SimulationResult:
     """Run one seeded simulation and write its outputs to ``out``.
 
     ``duration_s`` optionally cuts the scenario short (demo, tests). ``base_dir`` resolves zone
     files of a Scenario object (default: the scenario file's folder).
+
+    Simulated engagements (scenarios with ``effectors``, tracking on, ``engage`` true): the
+    engagement stage (:mod:`dronewall.pipeline.engagement`) assigns effectors with
+    ``doctrine`` -- ``planner`` (the cost-aware planner), ``missile_first`` or
+    ``nearest_capable`` -- and killed platforms leave the truth. ``compare_doctrines``
+    re-runs the same scenario and seed with the two naive doctrines (in worker processes, in
+    parallel with this run) and adds their metrics to ``summary.json``; ``None`` (default):
+    on when this run engages with the planner.
     """
     t_wall0 = time.perf_counter()
     if isinstance(scenario_path, Scenario):
@@ -106,7 +117,14 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         sc = sc.model_copy(update={"time": sc.time.model_copy(
             update={"duration_s": min(duration_s, sc.time.duration_s)})})
     seed = sc.seed if seed is None else seed
-    rng_truth, rng_sens, _, _ = _rngs(seed)
+    rng_truth, rng_sens, rng_eng, _ = _rngs(seed)
+    engaging = bool(engage and track and sc.effectors)
+    if doctrine not in ("planner", "missile_first", "nearest_capable"):
+        raise InputError(f"doctrine: got {doctrine!r}; expected planner, missile_first or "
+                         "nearest_capable")
+    if compare_doctrines is None:
+        compare_doctrines = engaging and doctrine == "planner"
+    compare_doctrines = bool(compare_doctrines and engaging)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -138,6 +156,16 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         from dronewall.pipeline.threat import ThreatStage
 
         threat = ThreatStage(zoning[0] if zoning is not None else None, frame, out, fmt)
+    engager = None
+    if engaging:
+        from dronewall.pipeline.engagement import EngagementStage
+
+        engager = EngagementStage(sc, zoning[0] if zoning is not None else None, frame, plat,
+                                  out, fmt, rng_eng, doctrine=doctrine)
+    pool = (_start_doctrine_runs(sc, seed, fmt, base_dir if base_dir is not None else
+                                 (Path(scenario_path).parent if not isinstance(
+                                     scenario_path, Scenario) else None))
+            if compare_doctrines else None)
 
     w_truth = TableWriter(out / "truth", fmt)
     w_det = TableWriter(out / "detections", fmt)
@@ -145,7 +173,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     active_steps = np.zeros(len(plat), dtype=np.int64)
     launch_t = np.full(len(plat), np.nan)
     pid = plat.ids.astype(str)
-    t_sim = t_sens = t_air = t_threat = 0.0
+    t_sim = t_sens = t_air = t_threat = t_eng = 0.0
     n_steps = 0
     it = sim.states()
     while True:
@@ -190,6 +218,14 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
             t4 = time.perf_counter()
             threat.step(st.t, *picture, tracker.last_class, tracker.last_trust, new_events)
             t_threat += time.perf_counter() - t4
+        if engager is not None and tracker is not None and threat is not None:
+            t5 = time.perf_counter()
+            ids, pos, vel, sig, _ = picture
+            killed = engager.step(st.t, st, ids, pos, vel, sig, tracker.last_class,
+                                  tracker.last_trust, threat.last)
+            if killed.size:
+                sim.kill(killed, st.t)  # inactive from the next step on
+            t_eng += time.perf_counter() - t5
     files = {"truth": str(w_truth.close(_EMPTY_TRUTH)), "detections": str(w_det.close(None) if
                                                                          w_det.total_rows else
                                                                          _empty_det(out, fmt))}
@@ -208,6 +244,21 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         summary["threat"] = th["summary"]
         files.update(th["files"])
         timing["threat_s"] = round(t_threat, 3)
+    if engager is not None:
+        en = engager.finish()
+        summary["engagement"] = en["summary"]
+        files.update(en["files"])
+        timing["engagement_s"] = round(t_eng, 3)
+        if pool is not None:
+            from dronewall.pipeline.engagement import comparison
+
+            runs = _finish_doctrine_runs(pool, out, fmt)
+            summary["engagement"]["doctrines"] = {k: v["summary"] for k, v in runs.items()}
+            summary["engagement"]["comparison"] = comparison(
+                {doctrine: en["summary"], **{k: v["summary"] for k, v in runs.items()}})
+            for k, v in runs.items():
+                files[f"engagements_{k}"] = v["file"]
+                timing[f"doctrine_{k}_wall_s"] = v["wall_s"]
     if air is not None:
         ar = air.finish(tracker.follower.majority() if tracker is not None else None)
         summary["airspace"] = ar["summary"]
@@ -221,6 +272,61 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     (out / "summary.json").write_text(json.dumps(_det_json(summary), indent=2, sort_keys=True))
     files["summary"] = str(out / "summary.json")
     return SimulationResult(sc, out, summary, files)
+
+
+#: The naive doctrines every planner run is compared with (``compare_doctrines``).
+COMPARED_DOCTRINES = ("missile_first", "nearest_capable")
+
+
+def _doctrine_run(sc: Scenario, seed: int, fmt: str, base_dir: Path | None,
+                  doctrine: str) -> dict[str, Any]:
+    """One comparison run (worker process): the same scenario and seed with ``doctrine``;
+    returns its engagement metrics and its engagements table (bytes)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=f"dronewall-{doctrine}-") as tmp:
+        res = run_simulation(sc, Path(tmp), seed=seed, fmt=fmt, track=True, base_dir=base_dir,
+                             doctrine=doctrine, compare_doctrines=False)
+        data = Path(res.files["engagements"]).read_bytes()
+        return {"summary": res.summary["engagement"], "data": data,
+                "wall_s": res.summary["timing"]["total_wall_s"]}
+
+
+def _start_doctrine_runs(sc: Scenario, seed: int, fmt: str, base_dir: Path | None) -> Any:
+    """Start the comparison runs in worker processes (they run while this run does); None
+    when no process pool can be started (they then run one after the other at the end)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    args = (sc, seed, fmt, base_dir)
+    try:
+        ex = ProcessPoolExecutor(max_workers=len(COMPARED_DOCTRINES),
+                                 mp_context=multiprocessing.get_context("spawn"))
+        return ex, args, {d: ex.submit(_doctrine_run, *args, d) for d in COMPARED_DOCTRINES}
+    except (OSError, ValueError, RuntimeError):
+        return None, args, {}
+
+
+def _finish_doctrine_runs(pool: Any, out: Path, fmt: str) -> dict[str, dict[str, Any]]:
+    """Collect the comparison runs; write each one's table as ``engagements_<doctrine>``."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    ex, args, futs = pool
+    runs: dict[str, dict[str, Any]] = {}
+    try:
+        for d in COMPARED_DOCTRINES:
+            try:
+                runs[d] = futs[d].result() if d in futs else _doctrine_run(*args, d)
+            except BrokenProcessPool:
+                runs[d] = _doctrine_run(*args, d)
+    finally:
+        if ex is not None:
+            ex.shutdown(wait=True, cancel_futures=True)
+    for d, r in runs.items():
+        path = out / f"engagements_{d}.{fmt}"
+        path.write_bytes(r.pop("data"))
+        r["file"] = str(path)
+    return runs
 
 
 def _det_json(summary: dict[str, Any]) -> dict[str, Any]:

@@ -38,9 +38,11 @@ def print_summary(result: Any, console: Console | None = None) -> None:
     """Print the key numbers of a simulation run."""
     c = console or Console()
     s = result.summary
+    tm = s.get("timing")  # absent from summary.json files (kept deterministic)
     c.print(f"\n[bold]{s['scenario']}[/bold]: {s['duration_s'] / 60:.0f} min simulated "
-            f"(seed {s['seed']}) in {s['timing']['total_wall_s']:.1f} s "
-            f"({s['timing']['faster_than_real_time']:g}x real time)")
+            f"(seed {s['seed']})"
+            + (f" in {tm['total_wall_s']:.1f} s ({tm['faster_than_real_time']:g}x real time)"
+               if tm else ""))
     tbl = Table(title="Who was seen (detected by at least one sensor)")
     for col in ("class", "platforms", "detected", "median first detection after launch",
                 "seen % of flight time", "by sensor kind"):

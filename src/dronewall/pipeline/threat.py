@@ -35,7 +35,8 @@ TOP_K = 20
 
 class ThreatStage:
     def __init__(self, zones: ZoneSet | None, frame: Frame, out: Path, fmt: str,
-                 config: ThreatConfig = ThreatConfig()) -> None:
+                 config: ThreatConfig | None = None) -> None:
+        config = config or ThreatConfig()
         self.assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
         self.config = config
         self.writer = TableWriter(out / "threats", fmt)

@@ -135,10 +135,9 @@ class TrackRecorder:
             [";".join(n for k, n in enumerate(self.kind_names) if m >> k & 1)
              for m in range(1 << len(self.kind_names))], dtype=object).astype(str)
         from dronewall.catalog import PlatformClass
+        from dronewall.classify.coop_tracks import CoopTrustMonitor
         from dronewall.pipeline.classification import ClassificationStage
         from dronewall.pipeline.follow import TruthFollower
-
-        from dronewall.classify.coop_tracks import CoopTrustMonitor
 
         self.classifier = ClassificationStage(frame, plat.cls)
         self.coop = CoopTrustMonitor()

@@ -95,6 +95,8 @@ class TruthSimulator:
         op = ex.operator_ecef.copy()
         op.flags.writeable = False  # shared by every TruthState: constant over the run
         self._operator_ecef = op
+        #: time each platform was killed (inf: never); see :meth:`kill`
+        self.kill_t: F64 = np.full(len(self.platforms), np.inf)
 
     def __len__(self) -> int:
         return len(self.platforms)
@@ -104,6 +106,21 @@ class TruthSimulator:
     def states(self) -> Iterator[TruthState]:
         """Generator of one :class:`TruthState` per time of :attr:`times` (memory O(P))."""
         return self._run()
+
+    def kill(self, platform_index: int | Sequence[int] | NDArray[np.integer], t: float) -> None:
+        """Mark platform(s) destroyed at time ``t`` (simulated engagements): from the first step
+        after ``t`` on they are inactive (``TruthState.active`` False), so no sensor sees them
+        and they leave the truth. The state yielded at ``t`` itself is unchanged.
+
+        Deterministic and cheap: one vectorised mask per step. The killed platform's motion is
+        still integrated (invisibly), so the random draws of every other platform -- and hence
+        their trajectories -- are exactly those of a run without the kill. An earlier kill time
+        wins. Kills persist on this simulator: a later :meth:`states` call replays them.
+        """
+        idx = np.atleast_1d(np.asarray(platform_index, dtype=np.int64))
+        if idx.size and (idx.min() < 0 or idx.max() >= len(self.platforms)):
+            raise IndexError(f"kill: platform index out of range 0..{len(self.platforms) - 1}")
+        np.minimum.at(self.kill_t, idx, float(t))
 
     def run_arrays(self, fields: Sequence[str] = DEFAULT_FIELDS) -> dict[str, NDArray]:
         """Run the whole scenario and stack ``fields`` of every state: ``(T, P, ...)`` arrays,
@@ -242,7 +259,7 @@ class TruthSimulator:
                     if math.isfinite(decay):
                         free = mv[jam_idx[mv] < 0]
                         st.nav_err_en_m[free] *= np.exp(-dt[free] / decay)[:, None]
-            active = (launch <= t) & ~st.finished & (t <= end)
+            active = (launch <= t) & ~st.finished & (t <= end) & (self.kill_t >= t)
             if self._jammers:
                 jam_idx = self._jam_assignment(st, active, t)
                 st.jammed = jam_idx >= 0

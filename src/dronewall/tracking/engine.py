@@ -44,6 +44,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
+from dronewall.detections.acoustics import transmission_loss_db
 from dronewall.detections.batch import (
     SENSOR_MEAS,
     DetectionBatch,
@@ -51,7 +52,6 @@ from dronewall.detections.batch import (
     SensorKind,
     SensorTable,
 )
-from dronewall.detections.acoustics import transmission_loss_db
 from dronewall.errors import ConfigurationError
 from dronewall.geo.frames import Frame
 from dronewall.tracking import association as assoc
