@@ -27,7 +27,9 @@ SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "rzeszow-layered-defe
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("rz")
-    res = run_simulation(SCEN, out)
+    # the air picture alone: engagements (tested in test_engagement_sim.py) would remove
+    # targets while they are being classified
+    res = run_simulation(SCEN, out, engage=False)
     return out, res.summary
 
 

@@ -165,7 +165,15 @@ def engageable(roe: Roe, class_prob: ArrayLike, cooperative_trusted: ArrayLike,
     viol = _bool(violated, n, "violated")
     inz = _bool(in_engagement_zone, n, "in_engagement_zone")
 
-    class_ok = np.any(p >= roe.thresholds[None, :], axis=1)
+    # An allowed class c passes when the probability of the allowed classes whose threshold is
+    # no stricter than c's reaches c's threshold: "Shahed 0.45 / Gerbera 0.45" is a hostile
+    # one-way drone at 0.9 even though the classifier cannot yet say which (they are built to
+    # look alike); each class still needs the mass at its own confidence level.
+    thr = roe.thresholds                                      # (C,) inf = not allowed
+    allowed = np.isfinite(thr) & (thr <= 1.0)
+    looser = allowed[None, :] & (thr[None, :] <= thr[:, None])  # (C, C): c' counts for c
+    mass = p @ looser.T.astype(np.float64)                    # (N, C)
+    class_ok = np.any(allowed[None, :] & (mass >= thr[None, :]), axis=1)
     if roe.weapons == "free":
         protected = (p[:, PlatformClass.MANNED_AIRCRAFT] + p[:, PlatformClass.BIRD]
                      >= FREE_PROTECTED_P)

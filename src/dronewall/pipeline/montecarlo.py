@@ -863,7 +863,7 @@ def print_study(res: StudyResult, report: Path | None = None, console: Any = Non
         a = res.aggregates.get(key)
         if not a or a.get("mean") is None or not a.get("n"):
             continue
-        lo, hi = a.get("ci95_lo"), a.get("ci95_hi")
+        lo, hi = a.get("ci95_low"), a.get("ci95_high")
         ci = (f" (95 % CI {fmt.format(lo)} .. {fmt.format(hi)})"
               if lo is not None and hi is not None else "")
         c.print(f"  {label}: {fmt.format(a['mean'])}{ci}, n={a['n']}")

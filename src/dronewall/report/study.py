@@ -364,11 +364,29 @@ def load_study(study_dir: Path) -> Study:
     sensors = _read_json(d / "sensors.json")
     columns, runs = _load_runs(d / "runs.csv")
     summary = summary if isinstance(summary, dict) else {}
+    _normalise_ci_keys(summary)
     scenario = scenario if isinstance(scenario, dict) else {}
     if not isinstance(sensors, list):
         sensors = _sensors_from_scenario(scenario)
     return Study(d, summary, scenario, [s for s in sensors if isinstance(s, dict)], columns, runs,
                  d / "runs" / "run-0000")
+
+
+def _normalise_ci_keys(summary: dict[str, Any]) -> None:
+    """The runner writes ``ci95_low``/``ci95_high``; this module reads ``ci95_lo``/``ci95_hi``."""
+    blocks = [summary.get("aggregates")]
+    sw = summary.get("sweep")
+    if isinstance(sw, dict):
+        blocks += [p.get("aggregates") for p in sw.get("points") or [] if isinstance(p, dict)]
+    for agg in blocks:
+        if not isinstance(agg, dict):
+            continue
+        for a in agg.values():
+            if isinstance(a, dict):
+                if "ci95_low" in a and "ci95_lo" not in a:
+                    a["ci95_lo"] = a["ci95_low"]
+                if "ci95_high" in a and "ci95_hi" not in a:
+                    a["ci95_hi"] = a["ci95_high"]
 
 
 def _sensors_from_scenario(sc: dict[str, Any]) -> list[dict[str, Any]]:
