@@ -71,6 +71,9 @@ DOCTRINES = ("planner", "missile_first", "nearest_capable")
 REPLAN_S = 2.0
 #: Harm of a lethality-1 threat that reaches no listed asset, EUR [E] (see module docstring).
 BACKGROUND_VALUE_EUR = 1.0e6
+#: Largest horizontal 1-sigma position error (m) of a track that is handed to an effector [E]:
+#: beyond it the cue is worse than an interceptor's or a gun's acquisition basket is forgiving.
+MAX_CUE_SIGMA_M = 400.0
 #: Kill attribution gate: nearest true platform within this + 3 sigma of the track, m.
 GATE_M = 500.0
 #: Classes that count as leakers when they reach a defended asset zone.
@@ -198,6 +201,9 @@ class EngagementStage:
         inz = zone_kind_membership(self.zones, np.asarray(lat, float),
                                    np.asarray(lon, float))[_ENGAGEMENT]
         keep = np.ones(ids.size, dtype=bool) if self.doctrine == "planner" else ~inflight
+        # cue quality, for every doctrine: no shot at a track whose position is too uncertain
+        # to hand to an effector (coasting tracks, bearing-only fixes far from the nodes)
+        keep &= np.asarray(sig_h, dtype=np.float64) <= MAX_CUE_SIGMA_M
         if not keep.any():
             return
         k = np.flatnonzero(keep)
