@@ -291,6 +291,11 @@ class RunTask:
     out_dir: str
     duration_s: float | None
     keep_full: bool
+    doctrine: str = "planner"  # who assigns effectors (sweep parameter ``doctrine``)
+
+
+#: The sweep parameter that is not a scenario path: who assigns the effectors.
+DOCTRINE_PARAM = "doctrine"
 
 
 def _num(x: Any) -> float:
@@ -416,9 +421,11 @@ def run_task(task: RunTask) -> dict[str, Any]:
     try:
         from dronewall.pipeline.simulate import run_simulation
 
+        kw = _simulate_kwargs()
+        if task.doctrine != "planner":
+            kw["doctrine"] = task.doctrine
         res = run_simulation(task.scenario, out, seed=task.seed, duration_s=task.duration_s,
-                             base_dir=Path(task.base_dir) if task.base_dir else None,
-                             **_simulate_kwargs())
+                             base_dir=Path(task.base_dir) if task.base_dir else None, **kw)
         rec["metrics"] = run_metrics(res.summary, out)
         if "engagement" in res.summary:  # effector types that did not fire spent nothing
             for t in sorted({e.type for e in task.scenario.effectors}):
@@ -730,11 +737,20 @@ def run_study(scenario_path: str | Path, out_dir: str | Path, runs: int, *,
     if params:
         from ruamel.yaml import YAML
 
+        from dronewall.pipeline.engagement import DOCTRINES
+
         doc = YAML(typ="safe", pure=True).load(scenario_path.read_text(encoding="utf-8"))
+        sc_params = [p for p in params if p.path != DOCTRINE_PARAM]
         for combo in itertools.product(*(p.values for p in params)):
             pv = {p.path: v for p, v in zip(params, combo)}
-            d = apply_params(doc, params, combo)  # a bad path stops the study (InputError)
+            sc_combo = [v for p, v in zip(params, combo) if p.path != DOCTRINE_PARAM]
+            d = apply_params(doc, sc_params, sc_combo)  # a bad path stops the study
             where = ", ".join(f"{k}={v!r}" for k, v in pv.items())
+            doctrine = str(pv.get(DOCTRINE_PARAM, "planner"))
+            if doctrine not in DOCTRINES:
+                points.append((pv, None, f"--set doctrine={doctrine}: expected one of "
+                                         f"{', '.join(DOCTRINES)}"))
+                continue
             try:
                 points.append((pv, validate_scenario_dict(d, f"{scenario_path} with {where}"), ""))
             except DronewallError as e:
@@ -754,7 +770,7 @@ def run_study(scenario_path: str | Path, out_dir: str | Path, runs: int, *,
                                 "status": "failed", "error": err, "metrics": {}, "wall_s": 0.0}
                 continue
             tasks.append(RunTask(run, k, i, seeds[i], sc, base_dir, str(rdir), duration_s,
-                                 i < keep_full_runs))
+                                 i < keep_full_runs, str(pv.get(DOCTRINE_PARAM, "planner"))))
 
     total = len(points) * runs
     backend = make_backend(len(tasks), workers, dask_address) if tasks else InProcessBackend()
