@@ -167,3 +167,20 @@ def test_bad_doctrine(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="doctrine"):
         run_simulation(parse_scenario(RAID), tmp_path, duration_s=5, doctrine="yolo")
+
+
+def test_cli_no_engage(tmp_path: Path) -> None:
+    """--no-engage: the air picture only, no engagement stage, no engagements table."""
+    import subprocess
+    import sys
+
+    scen = tmp_path / "raid.yaml"
+    scen.write_text(RAID)
+    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "simulate", str(scen),
+                        "--no-engage", "--duration", "60", "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert "engagement" not in s and s["duration_s"] == 60
+    assert not (tmp_path / "o" / "engagements.csv").exists()
+

@@ -39,6 +39,10 @@ def simulate(
         "--compare-doctrines/--no-compare-doctrines",
         help="also run the naive doctrines missile_first and nearest_capable on the same seed "
              "(parallel worker processes) and compare; default: on for scenarios with effectors")] = None,
+    engage: Annotated[bool, typer.Option(
+        "--engage/--no-engage",
+        help="simulate engagements when the scenario has effectors (--no-engage: the air "
+             "picture only, e.g. to measure classification without kills)")] = True,
     runs: Annotated[Optional[int], typer.Option(
         "--runs", help="Monte-Carlo study: N independent seeded runs, aggregated with "
                        "confidence intervals, plus DIR/report.html (docs/montecarlo.md)")] = None,
@@ -82,7 +86,8 @@ def simulate(
     from dronewall.pipeline.simulate import run_simulation
 
     result = run_simulation(scenario, out, seed=seed, fmt=fmt, track=track,
-                            duration_s=duration, compare_doctrines=compare_doctrines)
+                            duration_s=duration, engage=engage,
+                            compare_doctrines=compare_doctrines)
     print_summary(result)
 
 
