@@ -277,11 +277,18 @@ def test_cli_good(tmp_path: Path) -> None:
     assert r.returncode == 0 and json.loads(o.read_text())["status"] in ("optimal", "feasible")
 
 
-@pytest.mark.parametrize("case", ["missing", "shape", "pk15", "garbage"])
+@pytest.mark.parametrize("case", ["missing", "shape", "pk15", "garbage", "unknown_key",
+                                  "not_object", "no_id"])
 def test_cli_bad(tmp_path: Path, case: str) -> None:
     bad = json.loads(json.dumps(GOOD))
     if case == "missing":
         del bad["targets"]
+    elif case == "unknown_key":
+        bad["weapons"][0]["colour"] = "red"
+    elif case == "not_object":
+        bad["weapons"][0] = 5
+    elif case == "no_id":
+        del bad["targets"][0]["id"]
     elif case == "shape":
         bad["pk"][0] = [0.1]
     elif case == "pk15":

@@ -1117,6 +1117,20 @@ def _num(v: Any, where: str, *, integer: bool = False, lo: float | None = None,
     return int(v) if integer else float(v)
 
 
+def _check_record(rec: Any, where: str, allowed: frozenset[str] | set[str],
+                  required: tuple[str, ...], shape: str) -> None:
+    """An instance record must be an object with only ``allowed`` keys and all ``required``."""
+    if not isinstance(rec, dict):
+        raise DataFormatError(f"{where}: expected an object with {shape}")
+    bad = sorted(set(rec) - set(allowed))
+    if bad:
+        raise DataFormatError(f"{where}: unknown key(s) {', '.join(bad)}; allowed: "
+                              f"{', '.join(sorted(allowed))}")
+    for req in required:
+        if req not in rec:
+            raise DataFormatError(f"{where}: missing required key '{req}'")
+
+
 def read_json_instance(path: str | Path) -> WTAProblem:
     """Neutral JSON format (docs/wta.md): weapons [{id, count, cost?}], targets [{id, value,
     max_units?}], pk W x T, cost_weight?, feasible? (W x T booleans), max_units_per_pair?."""
@@ -1148,30 +1162,14 @@ def read_json_instance(path: str | Path) -> WTAProblem:
     w_ids, counts, costs = [], [], []
     for k, w in enumerate(weapons):
         where = f"{name}: weapons[{k}]"
-        if not isinstance(w, dict):
-            raise DataFormatError(f"{where}: expected an object with id, count[, cost]")
-        bad = sorted(set(w) - _WEAPON_KEYS)
-        if bad:
-            raise DataFormatError(f"{where}: unknown key(s) {', '.join(bad)}; allowed: "
-                                  f"{', '.join(sorted(_WEAPON_KEYS))}")
-        for req in ("id", "count"):
-            if req not in w:
-                raise DataFormatError(f"{where}: missing required key '{req}'")
+        _check_record(w, where, _WEAPON_KEYS, ("id", "count"), "id, count[, cost]")
         w_ids.append(w["id"])
         counts.append(_num(w["count"], f"{where}.count", integer=True, lo=0))
         costs.append(_num(w.get("cost", 0.0), f"{where}.cost", lo=0))
     t_ids, values, tcaps = [], [], []
     for k, t in enumerate(targets):
         where = f"{name}: targets[{k}]"
-        if not isinstance(t, dict):
-            raise DataFormatError(f"{where}: expected an object with id, value[, max_units]")
-        bad = sorted(set(t) - _TARGET_KEYS)
-        if bad:
-            raise DataFormatError(f"{where}: unknown key(s) {', '.join(bad)}; allowed: "
-                                  f"{', '.join(sorted(_TARGET_KEYS))}")
-        for req in ("id", "value"):
-            if req not in t:
-                raise DataFormatError(f"{where}: missing required key '{req}'")
+        _check_record(t, where, _TARGET_KEYS, ("id", "value"), "id, value[, max_units]")
         t_ids.append(t["id"])
         values.append(_num(t["value"], f"{where}.value", lo=0))
         tcaps.append(_num(t["max_units"], f"{where}.max_units", integer=True, lo=0)
