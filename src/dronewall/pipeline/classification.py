@@ -25,18 +25,33 @@ class ClassificationStage:
     def __init__(self, frame: Frame, platform_cls: np.ndarray) -> None:
         self.classifier = TrackClassifier(frame)
         self.platform_cls = platform_cls
-        self.first_seen: dict[int, float] = {}
-        self.scored: dict[int, int] = {}          # track id -> MAP class at SCORE_AFTER_S
+        # per track id (sorted): first time seen confirmed, MAP class when scored (-1: not yet)
+        self.ids = np.zeros(0, np.int64)
+        self.t_first = np.zeros(0)
+        self.cls_at = np.zeros(0, np.int64)
+
+    @property
+    def scored(self) -> dict[int, int]:
+        """Track id -> MAP class ``SCORE_AFTER_S`` after it was first seen confirmed."""
+        k = self.cls_at >= 0
+        return dict(zip(self.ids[k].tolist(), self.cls_at[k].tolist(), strict=True))
 
     def step(self, t: float, snap: Any, pos: np.ndarray, vel: np.ndarray,
              coop_trusted: np.ndarray | None = None) -> ClassStep:
         """Classify the confirmed tracks ``snap`` (positions/velocities (N, 3) in the engine
         frame at t); return the step's class probabilities, MAP classes and evidence."""
         res = self.classifier.step(t, snap, pos, vel, coop_trusted)
-        for tk, c in zip(res.ids.tolist(), res.map_class.tolist(), strict=True):
-            t0 = self.first_seen.setdefault(tk, t)
-            if t - t0 >= SCORE_AFTER_S and tk not in self.scored:
-                self.scored[tk] = c
+        ids = res.ids
+        new = np.setdiff1d(ids, self.ids)
+        if new.size:
+            allid = np.concatenate([self.ids, new])
+            order = np.argsort(allid, kind="stable")
+            self.ids = allid[order]
+            self.t_first = np.concatenate([self.t_first, np.full(new.size, t)])[order]
+            self.cls_at = np.concatenate([self.cls_at, np.full(new.size, -1)])[order]
+        rows = np.searchsorted(self.ids, ids)
+        due = (self.cls_at[rows] < 0) & (t - self.t_first[rows] >= SCORE_AFTER_S)
+        self.cls_at[rows[due]] = res.map_class[due]
         return res
 
     def summary(self, followed: dict[int, int]) -> dict[str, Any]:
