@@ -676,6 +676,21 @@ def _perturb_types(s: _Units, rng: np.random.Generator, k: int) -> None:
         s.capp[i, a] = old
 
 
+def _payoff_pairs(problem: WTAProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray, np.ndarray, np.ndarray]:
+    """What the MILP and its LP relaxation share: log survival ``L`` (W, T), values ``V``,
+    ``lambda c`` (W,), pair upper bounds ``ub`` (W, T) and the pairs (pi, pj) that can ever
+    pay off (a unit on a pair with ``lambda c_i >= V_j p_ij`` never improves the objective:
+    dropping those pairs is safe, see the module doc)."""
+    L = problem.log_q()
+    V = problem.values
+    lam_c = problem.cost_weight * problem.costs
+    ub = problem.pair_upper()
+    keep = (ub > 0) & (L < 0) & (V[None, :] > 0) & (lam_c[:, None] < V[None, :] * problem.pk)
+    pi, pj = np.nonzero(keep)
+    return L, V, lam_c, ub, pi, pj
+
+
 def _lp_relaxation(problem: WTAProblem, deadline: float,
                    max_rounds: int = 8) -> tuple[np.ndarray, float] | None:
     """Fractional x (W, T) of the continuous relaxation of the cut model (module docstring),
@@ -687,12 +702,7 @@ def _lp_relaxation(problem: WTAProblem, deadline: float,
     except ImportError:  # pragma: no cover - highspy is a dependency
         return None
     W, T = problem.pk.shape
-    L = problem.log_q()
-    V = problem.values
-    lam_c = problem.cost_weight * problem.costs
-    ub = problem.pair_upper()
-    keep = (ub > 0) & (L < 0) & (V[None, :] > 0) & (lam_c[:, None] < V[None, :] * problem.pk)
-    pi, pj = np.nonzero(keep)
+    L, V, lam_c, ub, pi, pj = _payoff_pairs(problem)
     n_x = len(pi)
     if n_x == 0:
         return None
@@ -941,12 +951,7 @@ def solve_exact(problem: WTAProblem, time_limit_s: float = 60.0, seed: int = 0) 
     if heur.status == "optimal":
         return _make_plan(problem, best_x, lb, t0, "exact-oa-highs")
     W, T = problem.pk.shape
-    L = problem.log_q()
-    V = problem.values
-    lam_c = problem.cost_weight * problem.costs
-    ub = problem.pair_upper()
-    keep = (ub > 0) & (L < 0) & (V[None, :] > 0) & (lam_c[:, None] < V[None, :] * problem.pk)
-    pi, pj = np.nonzero(keep)
+    L, V, lam_c, ub, pi, pj = _payoff_pairs(problem)
     n_x = len(pi)
     if n_x == 0:  # no unit can ever pay off (see module doc): x = 0 is optimal
         x0 = np.zeros((W, T), np.int64)
