@@ -13,7 +13,8 @@ import re
 import time
 from pathlib import Path
 
-from dronewall.engagement.wta import read_toffolo, solve_exact, solve_heuristic
+from dronewall.engagement.wta import solve_exact, solve_heuristic
+from dronewall.io.wta_files import read_toffolo
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wta"
 

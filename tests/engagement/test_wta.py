@@ -15,13 +15,12 @@ import pytest
 from dronewall.engagement.wta import (
     WTAError,
     WTAProblem,
-    read_json_instance,
-    read_toffolo,
     solve,
     solve_exact,
     solve_heuristic,
 )
 from dronewall.errors import DataFormatError
+from dronewall.io.wta_files import read_json_instance, read_toffolo
 
 WTA_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "wta"
 REL = 1e-7  # solver tolerances: bounds and optima are compared with this relative slack
@@ -66,7 +65,8 @@ def random_problem(rng: np.random.Generator, cost: bool, mask: bool) -> WTAProbl
                       feasible=feas)
 
 
-CASES = [(seed, cost, mask) for seed in range(12) for cost in (False, True) for mask in (False, True)]
+CASES = [(seed, cost, mask) for seed in range(12) for cost in (False, True)
+         for mask in (False, True)]
 
 
 @pytest.mark.parametrize(("seed", "cost", "mask"), CASES)
@@ -125,7 +125,7 @@ def test_heuristic_multi_unit_near_optimal(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_type_pass_is_exact_for_one_type(seed: int) -> None:
     # re-optimising all units of one type, the other types fixed, equals brute force over it
-    from dronewall.engagement.wta import _pass_types, _Units
+    from dronewall.engagement.wta.heuristic import _pass_types, _Units
 
     p = _multi_unit_problem(10 + seed, W=3, T=4, cost=True)
     rng = np.random.default_rng(seed)
@@ -153,12 +153,12 @@ def test_heuristic_iteration_limit_is_deterministic() -> None:
 
 
 def test_lp_relaxation_bound_valid() -> None:
-    from dronewall.engagement.wta import _lp_relaxation
+    from dronewall.engagement.wta.bounds import lp_relaxation
 
     for seed in range(4):
         p = _multi_unit_problem(20 + seed, cost=bool(seed % 2))
         opt = solve_exact(p, time_limit_s=20).objective
-        res = _lp_relaxation(p, time.perf_counter() + 10)
+        res = lp_relaxation(p, time.perf_counter() + 10)
         assert res is not None
         xf, lb = res
         assert lb <= opt * (1 + REL) + 1e-9

@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dronewall.engagement.wta import WTAPlan, WTAProblem, read_json_instance, read_toffolo, solve
+from dronewall.engagement.wta import WTAPlan, WTAProblem, solve
 from dronewall.errors import DataFormatError, InputError
+from dronewall.io.wta_files import read_json_instance, read_toffolo
 
 FORMATS = ("json", "toffolo")
 

@@ -1,0 +1,211 @@
+"""WTA instance files: the neutral JSON format and the Andersen-Pavlikov-Toffolo text format.
+
+Both readers return a validated :class:`~dronewall.engagement.wta.WTAProblem`. Bad input raises
+:class:`~dronewall.errors.DataFormatError` (exit 2 on the CLI) naming the file, the field or line
+and what was expected. Formats are documented in ``docs/wta.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dronewall.engagement.wta.problem import WTAError, WTAProblem
+from dronewall.errors import DataFormatError
+
+_TOP_KEYS = {"weapons", "targets", "pk", "cost_weight", "feasible", "max_units_per_pair"}
+_WEAPON_KEYS = {"id", "count", "cost"}
+_TARGET_KEYS = {"id", "value", "max_units"}
+
+
+def _num(v: Any, where: str, *, integer: bool = False, lo: float | None = None,
+         hi: float | None = None) -> float:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if ok and integer and not (isinstance(v, int) or float(v).is_integer()):
+        ok = False
+    if not ok or not math.isfinite(float(v)):
+        kind = "an integer" if integer else "a number"
+        raise DataFormatError(f"{where}: expected {kind}, got {v!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise DataFormatError(f"{where} = {v} is outside {rng}")
+    return int(v) if integer else float(v)
+
+
+def _check_record(rec: Any, where: str, allowed: frozenset[str] | set[str],
+                  required: tuple[str, ...], shape: str) -> None:
+    """An instance record must be an object with only ``allowed`` keys and all ``required``."""
+    if not isinstance(rec, dict):
+        raise DataFormatError(f"{where}: expected an object with {shape}")
+    bad = sorted(set(rec) - set(allowed))
+    if bad:
+        raise DataFormatError(f"{where}: unknown key(s) {', '.join(bad)}; allowed: "
+                              f"{', '.join(sorted(allowed))}")
+    for req in required:
+        if req not in rec:
+            raise DataFormatError(f"{where}: missing required key '{req}'")
+
+
+def read_json_instance(path: str | Path) -> WTAProblem:
+    """Neutral JSON format (docs/wta.md): weapons [{id, count, cost?}], targets [{id, value,
+    max_units?}], pk W x T, cost_weight?, feasible? (W x T booleans), max_units_per_pair?."""
+    path = Path(path)
+    name = path.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise DataFormatError(f"{path}: cannot read file ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{name}: not UTF-8 text; expected a JSON WTA instance") from None
+    except json.JSONDecodeError as e:
+        raise DataFormatError(f"{name}: invalid JSON at line {e.lineno} column {e.colno}: "
+                              f"{e.msg}") from None
+    if not isinstance(data, dict):
+        raise DataFormatError(f"{name}: expected a JSON object with keys weapons, targets, pk")
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise DataFormatError(f"{name}: unknown key(s) {', '.join(unknown)}; allowed: "
+                              f"{', '.join(sorted(_TOP_KEYS))}")
+    for key in ("weapons", "targets", "pk"):
+        if key not in data:
+            raise DataFormatError(f"{name}: missing required key '{key}'")
+        if not isinstance(data[key], list):
+            raise DataFormatError(f"{name}: '{key}' must be a list")
+    weapons, targets = data["weapons"], data["targets"]
+    if not weapons or not targets:
+        raise DataFormatError(f"{name}: 'weapons' and 'targets' must not be empty")
+    w_ids, counts, costs = [], [], []
+    for k, w in enumerate(weapons):
+        where = f"{name}: weapons[{k}]"
+        _check_record(w, where, _WEAPON_KEYS, ("id", "count"), "id, count[, cost]")
+        w_ids.append(w["id"])
+        counts.append(_num(w["count"], f"{where}.count", integer=True, lo=0))
+        costs.append(_num(w.get("cost", 0.0), f"{where}.cost", lo=0))
+    t_ids, values, tcaps = [], [], []
+    for k, t in enumerate(targets):
+        where = f"{name}: targets[{k}]"
+        _check_record(t, where, _TARGET_KEYS, ("id", "value"), "id, value[, max_units]")
+        t_ids.append(t["id"])
+        values.append(_num(t["value"], f"{where}.value", lo=0))
+        tcaps.append(_num(t["max_units"], f"{where}.max_units", integer=True, lo=0)
+                     if "max_units" in t else None)
+    for label, ids in (("weapon", w_ids), ("target", t_ids)):
+        for v in ids:
+            if not isinstance(v, (str, int)) or isinstance(v, bool):
+                raise DataFormatError(f"{name}: {label} id {v!r} must be a string or integer")
+        if len(set(ids)) != len(ids):
+            dup = next(v for v in ids if ids.count(v) > 1)
+            raise DataFormatError(f"{name}: duplicate {label} id {dup!r}")
+    W, T = len(weapons), len(targets)
+    pk = _read_matrix(data["pk"], name, "pk", W, T, lambda v, wh: _num(v, wh, lo=0.0, hi=1.0))
+    feas = None
+    if "feasible" in data:
+        def as_bool(v: Any, wh: str) -> bool:
+            if not isinstance(v, bool):
+                raise DataFormatError(f"{wh}: expected true or false, got {v!r}")
+            return v
+        feas = _read_matrix(data["feasible"], name, "feasible", W, T, as_bool)
+    lam = _num(data.get("cost_weight", 0.0), f"{name}: cost_weight", lo=0)
+    pair_cap = None
+    if "max_units_per_pair" in data:
+        pair_cap = _num(data["max_units_per_pair"], f"{name}: max_units_per_pair",
+                        integer=True, lo=0)
+    tcap = None
+    if any(c is not None for c in tcaps):
+        big = max(counts) if counts else 0
+        tcap = [big * W if c is None else c for c in tcaps]
+    try:
+        return WTAProblem(values=np.array(values), pk=np.array(pk), counts=np.array(counts),
+                          costs=np.array(costs), cost_weight=lam,
+                          feasible=None if feas is None else np.array(feas, bool),
+                          max_units_per_pair=pair_cap,
+                          max_units_per_target=None if tcap is None else np.array(tcap),
+                          weapon_ids=tuple(w_ids), target_ids=tuple(t_ids))
+    except WTAError as e:
+        raise DataFormatError(f"{name}: {e}") from None
+
+
+def _read_matrix(rows: Any, name: str, key: str, W: int, T: int, conv: Any) -> list[list[Any]]:
+    if not isinstance(rows, list):
+        raise DataFormatError(f"{name}: '{key}' must be a list of {W} rows (weapons)")
+    if len(rows) != W:
+        raise DataFormatError(f"{name}: {key} has {len(rows)} rows, expected {W} "
+                              f"(number of weapons)")
+    out = []
+    for r, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise DataFormatError(f"{name}: {key} row {r} must be a list of {T} entries")
+        if len(row) != T:
+            raise DataFormatError(f"{name}: {key} row {r} has {len(row)} entries, expected {T} "
+                                  f"(number of targets)")
+        out.append([conv(v, f"{name}: {key}[{r}][{c}]") for c, v in enumerate(row)])
+    return out
+
+
+def read_toffolo(path: str | Path) -> WTAProblem:
+    """Andersen-Pavlikov-Toffolo text format: ``W T mu``; T values; W*T lines ``i j p_ij``."""
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise DataFormatError(f"{path}: cannot read file ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{name}: not UTF-8 text; expected a WTA instance") from None
+    lines = [(n + 1, ln.split()) for n, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not lines:
+        raise DataFormatError(f"{name}: empty file; expected 'W T mu' on line 1")
+    n0, head = lines[0]
+    if len(head) != 3:
+        raise DataFormatError(f"{name}: line {n0}: expected 'W T mu' (3 integers), got "
+                              f"{len(head)} field(s)")
+    try:
+        W, T, mu = (int(v) for v in head)
+    except ValueError:
+        raise DataFormatError(f"{name}: line {n0}: expected 'W T mu' as integers, got "
+                              f"{' '.join(head)!r}") from None
+    if W <= 0 or T <= 0 or mu < 0:
+        raise DataFormatError(f"{name}: line {n0}: need W > 0, T > 0, mu >= 0")
+    need = 1 + T + W * T
+    if len(lines) != need:
+        raise DataFormatError(f"{name}: {len(lines)} non-empty lines, expected {need} "
+                              f"(1 header + {T} values + {W}x{T} kill probabilities)")
+    values = np.empty(T)
+    for k in range(T):
+        n, f = lines[1 + k]
+        if len(f) != 1:
+            raise DataFormatError(f"{name}: line {n}: expected one target value, got {len(f)} "
+                                  "fields")
+        values[k] = _parse_float(f[0], name, n, "target value", lo=0.0)
+    pk = np.full((W, T), np.nan)
+    for n, f in lines[1 + T:]:
+        if len(f) != 3:
+            raise DataFormatError(f"{name}: line {n}: expected 'i j p' (3 fields), got {len(f)}")
+        try:
+            i, j = int(f[0]), int(f[1])
+        except ValueError:
+            raise DataFormatError(f"{name}: line {n}: weapon and target indices must be "
+                                  f"integers, got {f[0]!r} {f[1]!r}") from None
+        if not (0 <= i < W and 0 <= j < T):
+            raise DataFormatError(f"{name}: line {n}: index ({i}, {j}) outside 0..{W - 1} x "
+                                  f"0..{T - 1}")
+        if not np.isnan(pk[i, j]):
+            raise DataFormatError(f"{name}: line {n}: duplicate pair ({i}, {j})")
+        pk[i, j] = _parse_float(f[2], name, n, "kill probability", lo=0.0, hi=1.0)
+    return WTAProblem(values=values, pk=pk, counts=np.full(W, mu, np.int64))
+
+
+def _parse_float(s: str, name: str, line: int, what: str, lo: float | None = None,
+                 hi: float | None = None) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise DataFormatError(f"{name}: line {line}: {what} {s!r} is not a number") from None
+    if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise DataFormatError(f"{name}: line {line}: {what} {s} is outside {rng}")
+    return v
