@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dronewall.errors import InputError
-from dronewall.pipeline.montecarlo import (
+from dronewall.pipeline.study import (
     aggregate,
     apply_params,
     parse_sweep,
@@ -121,13 +121,19 @@ def test_aggregates(serial) -> None:
 
 
 def test_aggregate_reference() -> None:
-    a = aggregate([1.0, 2.0, 3.0, 4.0, float("nan")])
+    a = aggregate([1.0, 2.0, 3.0, 4.0, float("nan")], "leakers")
     assert a["n"] == 4 and a["mean"] == 2.5 and a["median"] == 2.5
-    # t(0.975, 3) = 3.182446; std = 1.290994
-    assert a["ci95_high"] - a["mean"] == pytest.approx(3.182446 * 1.290994 / 2, rel=1e-5)
-    one = aggregate([5.0])
+    assert a["std"] == pytest.approx(1.290994, rel=1e-6)
+    assert a["method"] == "bootstrap_percentile" and 1.0 <= a["ci95_low"] < 2.5 < a["ci95_high"]
+    one = aggregate([5.0], "leakers")
     assert one["mean"] == 5.0 and one["std"] is None and one["ci95_low"] is None
-    assert aggregate([])["n"] == 0
+    assert one["method"] == "none"
+    assert aggregate([], "leakers")["n"] == 0
+    # a proportion with its counts: pooled Wilson, mean = pooled share
+    acc = aggregate([0.5, 1.0], "classification_accuracy", [1, 10], [2, 10])
+    assert acc["method"] == "wilson_pooled" and acc["mean"] == pytest.approx(11 / 12)
+    with pytest.raises(KeyError, match="not a per-run metric"):
+        aggregate([1.0], "alert_latency_s_median")
 
 
 def test_sweep_bad_value_fails_its_runs_only(scenario: Path, tmp_path: Path) -> None:

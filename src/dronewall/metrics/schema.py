@@ -1,0 +1,267 @@
+"""The per-run metric schema of Monte-Carlo studies: the one list of metric names.
+
+Every per-run metric a study records is declared here once: its name (a ``runs.csv`` column and a
+key of ``summary.json`` ``aggregates``), what it means, its unit, its kind (which decides the
+confidence interval, see :mod:`dronewall.metrics.intervals`), its domain, and where it comes from
+in a run's ``summary.json`` (``docs/outputs.md``). The runner extracts the metrics with it
+(``run_metrics``), orders ``runs.csv`` with it, aggregates with it; the console summary and the
+study report label, format and choose their headline numbers with it. Nothing else lists metric
+names.
+
+Per-effector-type spend is a family of dynamic columns, ``spend_eur_<type>`` (one per effector type
+of the scenario), described by :data:`SPEND_BY_TYPE`; they follow ``spend_eur`` in column order.
+
+Units: ``s``, ``m``, ``EUR``, ``count`` (events or items per run) and ``1`` (dimensionless:
+proportions in [0, 1] and ratios).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["proportion", "count", "duration", "distance", "money", "ratio"]
+KINDS: tuple[Kind, ...] = ("proportion", "count", "duration", "distance", "money", "ratio")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One per-run metric.
+
+    ``path``: the keys of the value in a run's ``summary.json`` when it is read directly (None:
+    derived by the runner from several fields, described in ``source``). ``numerator`` /
+    ``denominator``: for a proportion, the count metrics it is the ratio of (so intervals can
+    use the pooled counts). ``lower`` / ``upper``: the domain of a per-run value (None:
+    unbounded), which no interval may leave. ``headline``: shown as a headline number (console
+    study summary, report tiles), in schema order.
+    """
+
+    name: str
+    label: str
+    meaning: str
+    unit: str
+    kind: Kind
+    source: str
+    path: tuple[str, ...] | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    lower: float | None = 0.0
+    upper: float | None = None
+    headline: bool = False
+
+    def in_domain(self, v: float, tol: float = 1e-9) -> bool:
+        """True when ``v`` is finite and inside [lower, upper]."""
+        if not math.isfinite(v):
+            return False
+        return ((self.lower is None or v >= self.lower - tol)
+                and (self.upper is None or v <= self.upper + tol))
+
+
+def _p(name: str, label: str, meaning: str, source: str, num: str, den: str, *,
+       headline: bool = False) -> Metric:
+    return Metric(name, label, meaning, "1", "proportion", source, None, num, den, 0.0, 1.0,
+                  headline)
+
+
+def _c(name: str, label: str, meaning: str, source: str, path: tuple[str, ...] | None = None,
+       *, headline: bool = False) -> Metric:
+    return Metric(name, label, meaning, "count", "count", source, path, headline=headline)
+
+
+def _path(source: str) -> tuple[str, ...]:
+    return tuple(source.split("."))
+
+
+#: Uncrewed platform classes the detection metrics are about (not birds, not crewed aircraft).
+DETECTION_CLASSES = ("attack_drone", "decoy", "recon_uav", "multirotor")
+
+#: All fixed per-run metrics in runs.csv column order.
+METRICS: tuple[Metric, ...] = (
+    _p("detected_ratio", "Uncrewed platforms detected",
+       "share of flown uncrewed platforms (attack drones, decoys, recon UAVs, multirotors) "
+       "detected at least once by any sensor",
+       "platforms.by_class.<class>.detected_by_any_sensor / .platforms",
+       "uncrewed_detected", "uncrewed_flown", headline=True),
+    _c("uncrewed_flown", "Uncrewed platforms flown",
+       "uncrewed platforms (attack drones, decoys, recon UAVs, multirotors) flown",
+       "sum of platforms.by_class.<class>.platforms"),
+    _c("uncrewed_detected", "Uncrewed platforms detected (count)",
+       "uncrewed platforms detected at least once by any sensor",
+       "sum of platforms.by_class.<class>.detected_by_any_sensor"),
+    Metric("detection_latency_s", "Detection latency",
+           "first detection after launch: the per-class medians weighted by the detected counts "
+           "(same classes)", "s", "duration",
+           "platforms.by_class.<class>.median_first_detection_after_launch_s"),
+    Metric("track_confirm_latency_s", "Track confirmation latency",
+           "first true detection -> first confirmed track on that platform, mean", "s",
+           "duration", "tracking.confirm_latency_mean_s",
+           _path("tracking.confirm_latency_mean_s")),
+    Metric("alert_latency_s", "Alert latency",
+           "true zone entry -> the track's entry event declared, mean over matched violations "
+           "(negative when the track is declared inside before the platform really is)", "s",
+           "duration", "airspace.alert_latency_s.mean_s", _path("airspace.alert_latency_s.mean_s"),
+           lower=None, headline=True),
+    Metric("warning_lead_time_s", "Warning lead time",
+           "first warning of the track -> true zone entry, mean over matched violations with a "
+           "warning", "s", "duration", "airspace.warning_lead_time_s.mean_s",
+           _path("airspace.warning_lead_time_s.mean_s"), headline=True),
+    _c("track_breaks", "Track breaks", "track continuity: breaks in the tracks of platforms",
+       "tracking.track_breaks", _path("tracking.track_breaks")),
+    _c("id_switches", "Track identity switches", "track continuity: track id switches",
+       "tracking.id_switches", _path("tracking.id_switches")),
+    _c("never_tracked", "Platforms never tracked", "detectable platforms never tracked",
+       "tracking.never_tracked", _path("tracking.never_tracked")),
+    Metric("gospa_mean_m", "GOSPA, mean", "mean GOSPA per scan (500 m cut-off, p = 1, alpha = 2)",
+           "m", "distance", "tracking.gospa_mean", _path("tracking.gospa_mean")),
+    _p("classification_accuracy", "Classification accuracy",
+       "MAP class 30 s after confirmation = true class, share of scored tracks",
+       "tracking.classification.accuracy_30s_after_confirmation (= correct / scored)",
+       "classification_correct", "classification_scored", headline=True),
+    _c("classification_scored", "Tracks scored for classification",
+       "tracks whose class was scored 30 s after confirmation",
+       "tracking.classification.scored_tracks",
+       _path("tracking.classification.scored_tracks")),
+    _c("classification_correct", "Tracks classified correctly",
+       "scored tracks whose MAP class was the true class",
+       "trace of tracking.classification.confusion_matrix.counts"),
+    _c("violations_truth", "Zone violations (truth)", "zone violations by true platforms",
+       "airspace.violations_truth", _path("airspace.violations_truth")),
+    _c("violations_tracked", "Zone violations (tracks)", "zone violations by confirmed tracks",
+       "airspace.violations_tracks", _path("airspace.violations_tracks")),
+    _c("violations_missed", "Violations missed", "true violations no track violation matched",
+       "airspace.violations_missed", _path("airspace.violations_missed")),
+    _c("violations_false", "False violations", "track violations matching no true one",
+       "airspace.violations_unmatched_tracks", _path("airspace.violations_unmatched_tracks")),
+    Metric("violation_duration_abs_err_s", "Violation duration error",
+           "|tracked - true| violation duration, mean over tracked violations matched to a true "
+           "one (same zone, overlapping in time, nearest entry)", "s", "duration",
+           "airspace.violation_duration_abs_err_s if present, else events.jsonl vs "
+           "truth_events.jsonl"),
+    _c("threats_flown", "Threats flown", "threat platforms flown", "engagement.threats_flown",
+       _path("engagement.threats_flown")),
+    _c("neutralised", "Threats neutralised", "threats neutralised",
+       "engagement.neutralised.total", _path("engagement.neutralised.total"), headline=True),
+    _c("leakers", "Leakers", "threats that reached their target", "engagement.leakers.total",
+       _path("engagement.leakers.total"), headline=True),
+    _p("leak_rate", "Leak rate", "share of the threats flown that reached their target",
+       "engagement.leakers.total / engagement.threats_flown", "leakers", "threats_flown",
+       headline=True),
+    Metric("value_lost_eur", "Value lost", "asset value lost to leakers", "EUR", "money",
+           "engagement.value_lost_eur", _path("engagement.value_lost_eur"), headline=True),
+    Metric("spend_eur", "Defender spend", "effector spend, all types", "EUR", "money",
+           "engagement.spend_eur", _path("engagement.spend_eur"), headline=True),
+    Metric("cost_exchange_ratio", "Cost-exchange ratio",
+           "defender spend / cost of the attackers destroyed (empty with no kill)", "1", "ratio",
+           "engagement.cost_exchange_ratio", _path("engagement.cost_exchange_ratio"),
+           headline=True),
+    _c("shots", "Shots fired", "shots fired", "engagement.shots", _path("engagement.shots")),
+    _c("ammunition_used", "Rounds used", "rounds used: sum over sites of stocked - remaining",
+       "engagement.ammunition_stocked - engagement.ammunition_remaining"),
+)
+
+
+@dataclass(frozen=True)
+class MetricPattern:
+    """A family of dynamic metrics ``<prefix><key>`` (one per key found in the runs), placed in
+    column order after the metric ``after``."""
+
+    prefix: str
+    label: str
+    meaning: str
+    unit: str
+    kind: Kind
+    source: str
+    after: str
+
+    def matches(self, name: str) -> bool:
+        return name.startswith(self.prefix) and len(name) > len(self.prefix)
+
+    def metric(self, name: str) -> Metric:
+        key = name[len(self.prefix):]
+        return Metric(name, self.label.replace("<type>", key.replace("_", " ")),
+                      self.meaning.replace("<type>", key), self.unit, self.kind,
+                      self.source.replace("<type>", key),
+                      tuple(self.source.replace("<type>", key).split(".")))
+
+
+#: Per-effector-type spend: ``spend_eur_<type>`` (0 for a type of the scenario that did not fire).
+SPEND_BY_TYPE = MetricPattern("spend_eur_", "Spend: <type>", "effector spend of type <type>",
+                              "EUR", "money", "engagement.spend_by_type_eur.<type>", "spend_eur")
+PATTERNS: tuple[MetricPattern, ...] = (SPEND_BY_TYPE,)
+
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
+def metric(name: str) -> Metric:
+    """The schema entry of a metric name, fixed or dynamic; KeyError if the schema has none."""
+    if name in BY_NAME:
+        return BY_NAME[name]
+    for p in PATTERNS:
+        if p.matches(name):
+            return p.metric(name)
+    raise KeyError(f"{name!r} is not a per-run metric of the schema (dronewall.metrics.schema)")
+
+
+def is_metric(name: str) -> bool:
+    try:
+        metric(name)
+    except KeyError:
+        return False
+    return True
+
+
+def column_order(names: Iterable[str]) -> list[str]:
+    """All fixed metrics, then the dynamic ones found in ``names`` after their anchor (sorted);
+    names the schema does not know are dropped (they are not metrics)."""
+    names = set(names)
+    out = [m.name for m in METRICS]
+    for p in PATTERNS:
+        dyn = sorted(n for n in names if p.matches(n) and n not in BY_NAME)
+        at = out.index(p.after) + 1
+        out[at:at] = dyn
+    return out
+
+
+def headline_metrics() -> list[Metric]:
+    """The headline metrics, in schema order."""
+    return [m for m in METRICS if m.headline]
+
+
+def definitions(names: Iterable[str]) -> dict[str, dict[str, object]]:
+    """``summary.json`` ``metric_definitions``: meaning, unit, kind, source (and the counts of a
+    proportion, the domain) of each metric name."""
+    out: dict[str, dict[str, object]] = {}
+    for n in names:
+        m = metric(n)
+        d: dict[str, object] = {"label": m.label, "meaning": m.meaning, "unit": m.unit,
+                                "kind": m.kind, "source": m.source,
+                                "domain": [m.lower, m.upper]}
+        if m.kind == "proportion":
+            d.update(numerator=m.numerator, denominator=m.denominator)
+        out[n] = d
+    return out
+
+
+def format_value(m: Metric, v: float | None) -> str:
+    """A value of metric ``m`` with its unit, for people (console, report): ``93.2 %``,
+    ``11.6 s``, ``262 m``, ``EUR 161.4 k``, ``29.6x``, ``1.25``; an en dash when undefined."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    if m.kind == "proportion":
+        return f"{100 * v:.1f} %"
+    if m.unit == "EUR":
+        a = abs(v)
+        for scale, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+            if a >= scale:
+                q = v / scale
+                return f"€{q:.1f}{suffix}" if abs(q) < 100 else f"€{q:.0f}{suffix}"
+        return f"€{v:.0f}"
+    if m.kind == "ratio":
+        return f"{v:.1f}×" if abs(v) < 100 else f"{v:.0f}×"
+    if m.unit == "s":
+        return f"{v:.1f} s" if abs(v) < 100 else f"{v:.0f} s"
+    if m.unit == "m":
+        return f"{v:.0f} m"
+    return f"{v:.2f}" if abs(v) < 10 else (f"{v:.1f}" if abs(v) < 1000 else f"{v:,.0f}")

@@ -1,0 +1,85 @@
+"""The run-metric schema is complete and consistent, and the runner extracts every metric from
+a run's summary.json with it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dronewall.metrics import schema
+from dronewall.pipeline.study.runmetrics import DERIVED, run_metrics
+
+UNITS = {"s", "m", "EUR", "count", "1"}
+
+
+def test_every_metric_is_described_and_extracted() -> None:
+    names = [m.name for m in schema.METRICS]
+    assert len(names) == len(set(names))
+    for m in schema.METRICS:
+        assert m.kind in schema.KINDS and m.unit in UNITS and m.meaning and m.label, m
+        # read from a path, or derived by the runner: never both, never neither
+        assert (m.path is None) == (m.name in DERIVED), m.name
+        if m.kind == "proportion":
+            assert (m.lower, m.upper, m.unit) == (0.0, 1.0, "1")
+            for c in (m.numerator, m.denominator):
+                assert schema.BY_NAME[c].kind == "count", (m.name, c)
+        else:
+            assert m.numerator is None and m.denominator is None
+    assert set(DERIVED) <= set(names)
+    assert [m.name for m in schema.headline_metrics()][:3] == [
+        "detected_ratio", "alert_latency_s", "warning_lead_time_s"]
+
+
+def test_dynamic_spend_columns() -> None:
+    m = schema.metric("spend_eur_gun_35mm")
+    assert (m.unit, m.kind, m.path) == ("EUR", "money", ("engagement", "spend_by_type_eur",
+                                                         "gun_35mm"))
+    order = schema.column_order(["spend_eur_sam", "spend_eur_gun", "leakers", "bogus"])
+    i = order.index("spend_eur")
+    assert order[i + 1:i + 3] == ["spend_eur_gun", "spend_eur_sam"] and "bogus" not in order
+    for bad in ("spend_eur.gun", "alert_latency_s_median", "gospa_mean", "ammo_used"):
+        assert not schema.is_metric(bad)
+        with pytest.raises(KeyError):
+            schema.metric(bad)
+
+
+SUMMARY = {
+    "platforms": {"by_class": {
+        "attack_drone": {"platforms": 4, "detected_by_any_sensor": 3,
+                         "median_first_detection_after_launch_s": 100.0},
+        "multirotor": {"platforms": 2, "detected_by_any_sensor": 1,
+                       "median_first_detection_after_launch_s": 20.0},
+        "bird": {"platforms": 10, "detected_by_any_sensor": 10,
+                 "median_first_detection_after_launch_s": 1.0}}},
+    "tracking": {"confirm_latency_mean_s": 1.5, "track_breaks": 2, "id_switches": 1,
+                 "never_tracked": 0, "gospa_mean": 250.0,
+                 "classification": {"scored_tracks": 4, "accuracy_30s_after_confirmation": 0.75,
+                                    "confusion_matrix": {"counts": [[1, 0], [1, 2]]}}},
+    "airspace": {"alert_latency_s": {"mean_s": -1.5}, "warning_lead_time_s": None,
+                 "violations_truth": 5, "violations_tracks": 4, "violations_missed": 1,
+                 "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0},
+    "engagement": {"threats_flown": 8, "neutralised": {"total": 5}, "leakers": {"total": 2},
+                   "value_lost_eur": 1e6, "spend_eur": 5000.0, "cost_exchange_ratio": 2.5,
+                   "shots": 7, "ammunition_stocked": {"a": 10, "b": 4},
+                   "ammunition_remaining": {"a": 6, "b": 1},
+                   "spend_by_type_eur": {"gun_35mm": 5000.0}},
+}
+
+
+def test_run_metrics_reads_every_schema_field() -> None:
+    m = run_metrics(SUMMARY, None, ["gun_35mm", "sam_short"])
+    assert m["uncrewed_flown"] == 6 and m["uncrewed_detected"] == 4
+    assert m["detected_ratio"] == pytest.approx(4 / 6)
+    assert m["detection_latency_s"] == pytest.approx((3 * 100 + 20) / 4)
+    assert m["classification_scored"] == 4 and m["classification_correct"] == 3
+    assert m["classification_accuracy"] == 0.75
+    assert m["alert_latency_s"] == -1.5 and math.isnan(m["warning_lead_time_s"])
+    assert m["leak_rate"] == pytest.approx(2 / 8) and m["ammunition_used"] == 7
+    assert m["spend_eur_gun_35mm"] == 5000 and m["spend_eur_sam_short"] == 0.0
+    assert m["violations_false"] == 0 and m["violation_duration_abs_err_s"] == 3.0
+    assert set(schema.BY_NAME) <= set(m)
+    # every metric but the one the summary lacks has a value
+    assert [k for k, v in m.items() if math.isnan(v)] == ["warning_lead_time_s"]
+    empty = run_metrics({}, None, ["gun_35mm"])
+    assert all(math.isnan(empty[k]) for k in schema.BY_NAME) and "spend_eur_gun_35mm" not in empty
