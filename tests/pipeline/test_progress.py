@@ -39,11 +39,12 @@ def test_line_counts_failures_and_estimate() -> None:
     assert out.getvalue().splitlines()[-1] == ("study: 3/8 runs done, 1 failed, 2 min 10 s "
                                                "elapsed, ~3 min 37 s left")
     clock.t += 70
-    p.update(8, failed=1)
+    p.update(8, failed=1)  # all done: no estimate line, the final line follows at close
+    assert len(out.getvalue().splitlines()) == 3
     p.close()
     assert out.getvalue().splitlines()[-1] == "study: 8/8 runs done, 1 failed, 3 min 20 s elapsed"
     p.close()  # idempotent
-    assert len(out.getvalue().splitlines()) == 5
+    assert len(out.getvalue().splitlines()) == 4
 
 
 def test_heartbeat_writes_lines_without_progress() -> None:

@@ -207,7 +207,8 @@ class Progress:
             extra = ", ".join(x for x in (f"{failed} failed" if failed else "", note) if x)
             self._bar.update(self._task, completed=done, note=extra)
             return
-        self._emit(force=False)
+        if self.done < self.total:  # the final line says when all is done
+            self._emit(force=False)
 
     def _emit(self, force: bool, final: bool = False) -> None:
         now = self.clock()
