@@ -5,12 +5,9 @@
   ``warning`` / ``entry`` / ``exit`` / ``violation`` events (schema in ``docs/airspace.md``).
 """
 
-from dronewall.airspace.monitor import (
-    AirspaceConfig,
-    AirspaceMonitor,
-    confidence_label,
-    sort_events,
-)
+from dronewall.airspace.config import AirspaceConfig, confidence_label
+from dronewall.airspace.event_builder import sort_events
+from dronewall.airspace.monitor import AirspaceMonitor
 from dronewall.airspace.zones import ZONE_KINDS, Zone, ZoneSet, load_geojson, load_kml
 
 __all__ = [
