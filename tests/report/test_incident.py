@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dronewall.errors import DataFormatError
@@ -44,9 +47,14 @@ def test_report_html_is_offline_and_complete(tmp_path: Path) -> None:
     rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z], title="Estonia test")
     html = (tmp_path / "r.html").read_text()
     assert not re.search(r"(src|href)=[\"']?https?://", html)  # no network resources
-    assert html.count("<svg") >= 3  # map + altitude + speed
-    assert "6.7 min" in html and "11.00 km" in html and "confirmed" in html and "RUS" in html
-    assert "<polygon" in html  # the zone is drawn
+    assert html.count('class="map"') == 2 and html.count('class="plot"') == 3  # alt, speed, depth
+    # overview row: 400 s = 6.7 min, 11 km deep; UTC clock times from the events' ISO times
+    assert '<td class="num duration">6.7</td>' in html
+    assert '<td class="num depth">11.00</td>' in html
+    assert "06:58:00" in html and "07:04:40" in html and "t+" not in html
+    assert "confirmed" in html and "RUS" in html
+    assert 'class="zone"' in html  # the zone is drawn
+    assert "How we know" not in html  # no evidence fields in these events: no block
     data = json.loads((tmp_path / "r.json").read_text())
     assert data == json.loads(json.dumps(rep, default=str))
     item = data["items"][0]
@@ -80,6 +88,161 @@ def test_speed_profile_uses_tracker_velocity(tmp_path: Path) -> None:
     lines = tr.read_text().splitlines()
     rows = [lines[0] + ",vx_mps,vy_mps"] + [r + ",-60,80" for r in lines[1:]]
     tr.write_text("\n".join(rows) + "\n")
+    from dronewall.report.incident import load_tracks, speed_mps
+
+    assert np.allclose(speed_mps(load_tracks(tr)["7"]), 100.0)  # |(-60, 80)| = 100 m/s exactly
     incident_report(ev, tr, tmp_path / "v.html", zones=[z])
-    # |(-60, 80)| = 100 m/s exactly (a constant profile is drawn over [99, 101])
-    assert "ground speed m/s: 99–101" in (tmp_path / "v.html").read_text()
+    html = (tmp_path / "v.html").read_text()
+    plot = re.search(r"id=\"plot-speed-v1\".*?</figure>", html, re.DOTALL).group(0)
+    assert "ground speed (m/s)" in plot and "time (UTC, 2025-09-19)" in plot
+    # the constant line sits at the 100 tick: same pixel row as the tick label
+    tick = re.search(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>100(?:\.0)?</text>', plot)
+    tick_y = float(tick.group(1)) - 4  # labels sit 4 px below their grid line
+    line = re.search(r'class="series" d="M[\d.]+,([\d.]+)', plot).group(1)
+    assert abs(float(line) - tick_y) < 0.2
+
+
+def test_evidence_block_and_hostile_text(tmp_path: Path) -> None:
+    ev, tr, z = _inputs(tmp_path)
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    v = evs[-1]
+    v.update(evidence="observed crossing", entry_window_utc=["2025-09-19T06:57:55Z",
+                                                             "2025-09-19T06:58:05Z"],
+             cooperative=False, episode_id="EST-7-1", zone_name="<script>alert(1)</script>")
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z], title="<b>x</b>")
+    html = (tmp_path / "e.html").read_text()
+    block = re.search(r'<div class="evidence">.*?</div>', html, re.DOTALL).group(0)
+    for text in ("How we know", "observed crossing", "EST-7-1",
+                 "2025-09-19T06:57:55Z – 2025-09-19T06:58:05Z",
+                 "cooperative (broadcast identity)</th><td>no"):
+        assert text in block, text
+    assert "authorised" not in block  # absent field: no row, no invented value
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<th scope=\"col\">evidence</th>" in html  # overview column when any episode has it
+
+
+# ----------------------------------------------------------------------------- a real run
+
+SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "estonia-2025-09-19.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def estonia(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped Estonia scenario without the airliner flow and the fighters (the three
+    MiG-31s and the radar only), cut after the MiGs have left: ~1 min instead of ~5."""
+    from dronewall.pipeline.simulate import run_simulation
+    from dronewall.scenario import load_scenario
+
+    out = tmp_path_factory.mktemp("est")
+    sc = load_scenario(SCEN)
+    sc = sc.model_copy(update={"traffic": sc.traffic.model_copy(update={"flows": []}),
+                               "effectors": []})
+    run_simulation(sc, out, duration_s=1500.0, engage=False, base_dir=SCEN.parent)
+    incident_report(out / "events.jsonl", out / "tracks.csv", out / "report.html",
+                    zones=[out / "zones.geojson"], title="Estonia 19 Sep 2025")
+    return out
+
+
+def test_estonia_overview_lists_the_episodes(estonia: Path) -> None:
+    html = (estonia / "report.html").read_text(encoding="utf-8")
+    viol = sorted((json.loads(x) for x in (estonia / "events.jsonl").read_text().splitlines()
+                   if '"violation"' in x), key=lambda e: e["entry_t_s"])
+    assert len(viol) == 3 and all(not v["identity"] for v in viol)
+    table = re.search(r'<table id="episodes">.*?</table>', html, re.DOTALL).group(0)
+    rows = re.findall(r"<tr data-n=.*?</tr>", table, re.DOTALL)
+    assert len(rows) == 3
+    for row, v in zip(rows, viol, strict=True):
+        assert 10 * 60 <= v["duration_s"] <= 13 * 60 and v["max_depth_m"] < 10_000
+        assert f'<td class="num duration">{v["duration_s"] / 60:.1f}</td>' in row
+        assert f'<td class="num depth">{v["max_depth_m"] / 1000:.2f}</td>' in row
+        assert f'data-duration="{v["duration_s"]}"' in row
+        assert f'data-depth="{v["max_depth_m"]}"' in row
+        assert f"<td>{v['entry_time'][11:19]}</td>" in row  # UTC clock time of the entry
+        assert "RUS" in row and "none (non-cooperative)" in row
+    # each episode: map with basemap, track arrows and UTC ticks; plots on a UTC axis
+    assert html.count('class="episode"') == 3
+    for n in (1, 2, 3):
+        m = re.search(rf'<svg[^>]*id="map-v{n}".*?</figure>', html, re.DOTALL).group(0)
+        for cls in ("land land-subject", "coastline", "tsea-limit", "zone", "track-arrows",
+                    "track-ticks", "track-inside", "scale-bar", "north-arrow", "graticule"):
+            assert f'class="{cls}"' in m, (n, cls)
+        assert re.search(r'class="track-time"[^>]*>0[67]:\d\d</text>', m)
+    assert html.count("time (UTC, 2025-09-19)") == 9 and "t+" not in html
+    assert "FINLAND" in html and "ESTONIA" in html  # neighbouring land named on the maps
+    assert 'id="overview-map"' in html and len(html) < 3_000_000
+
+
+#: Hosts Chromium itself calls even for about:blank (component updater, network time, sign-in),
+#: measured with the recorder below; anything else comes from the page.
+BROWSER_OWN_HOSTS = {"update.googleapis.com", "clients2.google.com", "accounts.google.com"}
+
+
+def _host(request_line: str) -> str:
+    target = request_line.split(" ")[1] if " " in request_line else request_line
+    return re.sub(r"^[a-z]+://", "", target).split("/")[0].split(":")[0]
+
+
+class _Recorder(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        super().__init__(("127.0.0.1", 0), _RecordHandler)
+
+
+class _RecordHandler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        line = self.rfile.readline(4096).decode("latin-1").strip()
+        if line and _host(line) not in BROWSER_OWN_HOSTS:
+            self.server.requests.append(line)  # type: ignore[attr-defined]
+        self.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+
+
+def _chromium_via_proxy(url: str, *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run headless Chromium with every http(s) request sent to a local recording proxy."""
+    srv = _Recorder()
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    try:
+        port = srv.server_address[1]
+        r = subprocess.run([str(CHROMIUM), *CHROMIUM_ARGS, f"--proxy-server=127.0.0.1:{port}",
+                            "--proxy-bypass-list=<-loopback>", *args, url],
+                           capture_output=True, text=True, timeout=120)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    return r, srv.requests
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+def test_estonia_report_in_headless_chromium(estonia: Path, tmp_path: Path) -> None:
+    from test_study_report import _png_pixels  # same folder: Pillow or the tiny PNG decoder
+
+    # the recorder works: a page with a remote image is caught
+    ctl = tmp_path / "control.html"
+    ctl.write_text('<html><body><img src="http://example.invalid/x.png"></body></html>')
+    _, seen = _chromium_via_proxy(ctl.as_uri(), "--dump-dom")
+    assert any("example.invalid" in s for s in seen), seen
+    png = tmp_path / "shot.png"
+    url = (estonia / "report.html").resolve().as_uri()
+    r, seen = _chromium_via_proxy(url, f"--screenshot={png}", "--window-size=1000,1400",
+                                  "--hide-scrollbars")
+    assert png.exists(), r.stderr[-2000:]
+    assert seen == []  # no http(s) request leaves the page
+    w, h, px = _png_pixels(png)
+    assert (w, h) == (1000, 1400)
+    # the overview map is drawn: sea, land and the red zone outline cover much of the top
+    top = px[150:700, 20:920].reshape(-1, 3)
+    sea = np.all(np.abs(top - [212, 228, 239]) <= 3, axis=1).mean()
+    land = np.all(np.abs(top - [239, 235, 226]) <= 6, axis=1).mean()
+    red = ((top[:, 0] > 150) & (top[:, 1] < 90) & (top[:, 2] < 80)).mean()
+    assert sea > 0.05 and land + sea > 0.3 and red > 0.001, (sea, land, red)
+    dom, _ = _chromium_via_proxy(url, "--dump-dom")
+    assert dom.stdout.count('class="track-arrows"') >= 3 and 'id="episodes"' in dom.stdout

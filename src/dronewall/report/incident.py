@@ -3,19 +3,22 @@
 Inputs are the files the engine writes: violation/entry/exit/warning events (JSON lines, schema
 in docs/airspace.md), a tracks table (``tracks.csv`` of ``dronewall simulate`` or the neutral
 ``time,track_id,lat,lon,alt_m[,sigma_m]`` format) and optionally the zone GeoJSON files for the
-map. The HTML has no network resources: maps and profiles are inline SVG, styles inline.
+map. The HTML has no network resources: maps and profiles are inline SVG (``report.svg``), styles
+and the few lines of table-sorting script inline. This module loads the inputs and builds the JSON
+form; ``incident_view`` prepares the page data and figures; ``templates/incident*.html.j2``
+(autoescape on) lay the page out.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import numpy as np
 import pyarrow.csv as pacsv
 import shapely
@@ -23,22 +26,9 @@ import shapely.geometry
 
 from dronewall.errors import DataFormatError
 
-#: Map margin around the incident (fraction of the extent) and minimum map half-size, m.
-MAP_MARGIN = 0.25
-MAP_MIN_HALF_M = 3_000.0
-SVG_W, SVG_H = 640, 420
 #: Zone outlines are simplified for drawing only (~100 m): invisible at map scale, keeps the
 #: HTML small when a country polygon with 10^4-10^5 vertices is drawn per violation.
 DRAW_SIMPLIFY_DEG = 0.001
-#: Polylines (track on the map, profiles) are thinned to at most this many points for drawing.
-DRAW_MAX_POINTS = 600
-
-
-def _thin(n: int) -> np.ndarray:
-    """Indices of at most DRAW_MAX_POINTS evenly spaced samples of n, keeping the last."""
-    if n <= DRAW_MAX_POINTS:
-        return np.arange(n)
-    return np.unique(np.r_[np.linspace(0, n - 1, DRAW_MAX_POINTS).astype(np.int64), n - 1])
 M_PER_DEG_LAT = 111_320.0
 
 
@@ -98,7 +88,8 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
         try:
             t = [datetime.fromisoformat(x.replace("Z", "+00:00")).timestamp() for x in t]
         except ValueError as e:
-            raise DataFormatError(f"{path}: column {tcol}: expected seconds or ISO-8601: {e}") from None
+            raise DataFormatError(f"{path}: column {tcol}: expected seconds or ISO-8601: "
+                                  f"{e}") from None
     t_a = np.asarray(t, dtype=np.float64)
     ids = np.asarray([str(x) for x in tbl.column("track_id").to_pylist()])
     lat = np.asarray(tbl.column(la).to_pylist(), dtype=np.float64)
@@ -118,7 +109,7 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
     order = np.lexsort((t_a, ids))
     ids_s = ids[order]
     bounds = np.flatnonzero(np.r_[True, ids_s[1:] != ids_s[:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sel = order[a:b]
         out[str(ids_s[a])] = TrackSeries(t_a[sel], lat[sel], lon[sel], alt[sel], sigma[sel],
                                          [seen[i] or "" for i in sel],
@@ -150,115 +141,7 @@ def load_zone_shapes(paths: list[Path]) -> dict[str, shapely.Geometry]:
     return shapes
 
 
-def _fmt_time(t_s: float | None, iso: str | None = None) -> str:
-    if iso:
-        return iso.replace("+00:00", "Z")
-    if t_s is None or not np.isfinite(t_s):
-        return "-"
-    return f"t+{t_s:.0f} s"
-
-
-def _svg_map(v: dict[str, Any], tr: TrackSeries | None, zone: shapely.Geometry | None) -> str:
-    pts = [v.get("entry_point"), v.get("exit_point"), v.get("max_depth_point")]
-    lat_c = np.nanmean([p[0] for p in pts if p] or [0.0])
-    lon_c = np.nanmean([p[1] for p in pts if p] or [0.0])
-    kx = M_PER_DEG_LAT * math.cos(math.radians(lat_c))
-
-    def xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (np.asarray(lon) - lon_c) * kx, (np.asarray(lat) - lat_c) * M_PER_DEG_LAT
-
-    xs, ys = [], []
-    if tr is not None:
-        x, y = xy(tr.lat, tr.lon)
-        xs.append(x)
-        ys.append(y)
-    for p in pts:
-        if p:
-            x, y = xy(np.array([p[0]]), np.array([p[1]]))
-            xs.append(x)
-            ys.append(y)
-    ax, ay = np.concatenate(xs), np.concatenate(ys)
-    half = max(MAP_MIN_HALF_M, (1 + MAP_MARGIN) * max(np.ptp(ax), np.ptp(ay) * SVG_W / SVG_H) / 2)
-    cx, cy = (ax.max() + ax.min()) / 2, (ay.max() + ay.min()) / 2
-    s = SVG_W / (2 * half)
-
-    def to_px(x: np.ndarray, y: np.ndarray) -> str:
-        px = SVG_W / 2 + (x - cx) * s
-        py = SVG_H / 2 - (y - cy) * s
-        return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py))
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_W}" height="{SVG_H}" '
-             f'viewBox="0 0 {SVG_W} {SVG_H}" class="map"><rect width="100%" height="100%" fill="#f4f6f8"/>']
-    rings: list[np.ndarray] = []
-    if zone is not None:
-        # clip to the view (plus a margin) so a country polygon costs only what is visible
-        lon0 = lon_c + (cx - 1.2 * half) / kx
-        lon1 = lon_c + (cx + 1.2 * half) / kx
-        lat0 = lat_c + (cy - 1.2 * half) / M_PER_DEG_LAT
-        lat1 = lat_c + (cy + 1.2 * half) / M_PER_DEG_LAT
-        clipped = shapely.clip_by_rect(zone, lon0, lat0, lon1, lat1)
-        for poly in shapely.get_parts(clipped):
-            if isinstance(poly, shapely.Polygon) and not poly.is_empty:
-                rings.append(np.asarray(poly.exterior.coords))
-    for ring in rings:
-        lo, la = ring[:, 0], ring[:, 1]
-        x, y = xy(la, lo)
-        parts.append(f'<polygon points="{to_px(x, y)}" fill="#d62728" fill-opacity="0.12" '
-                     f'stroke="#d62728" stroke-width="1.5"/>')
-    if tr is not None and tr.t_s.size:
-        k = _thin(tr.t_s.size)
-        x, y = xy(tr.lat[k], tr.lon[k])
-        parts.append(f'<polyline points="{to_px(x, y)}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
-        tk = tr.t_s[k]
-        inside = (tk >= v.get("entry_t_s", np.inf)) & (tk <= v.get("exit_t_s", -np.inf))
-        if inside.any():
-            parts.append(f'<polyline points="{to_px(x[inside], y[inside])}" fill="none" '
-                         f'stroke="#d62728" stroke-width="3"/>')
-    for key, color, label in (("entry_point", "#2ca02c", "entry"), ("exit_point", "#9467bd", "exit"),
-                              ("max_depth_point", "#000", "max depth")):
-        p = v.get(key)
-        if p:
-            x, y = xy(np.array([p[0]]), np.array([p[1]]))
-            px, py = to_px(x, y).split(",")
-            parts.append(f'<circle cx="{px}" cy="{py}" r="5" fill="{color}"/>'
-                         f'<text x="{float(px) + 7:.1f}" y="{float(py) - 6:.1f}" font-size="12">{label}</text>')
-    bar_m = 10 ** math.floor(math.log10(half))
-    parts.append(f'<line x1="20" y1="{SVG_H - 20}" x2="{20 + bar_m * s:.1f}" y2="{SVG_H - 20}" '
-                 f'stroke="#000" stroke-width="2"/><text x="20" y="{SVG_H - 26}" font-size="11">'
-                 f'{bar_m / 1000:g} km</text><text x="{SVG_W - 20}" y="20" font-size="12" '
-                 f'text-anchor="end">N ↑</text></svg>')
-    return "".join(parts)
-
-
-def _svg_profile(t: np.ndarray, y: np.ndarray, t0: float, t1: float, label: str) -> str:
-    w, h, pad = 640, 150, 40
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return f"<p>No {label} data.</p>"
-    t, y = t[ok], y[ok]
-    k = _thin(t.size)
-    t, y = t[k], y[k]
-    tmin, tmax = float(t.min()), float(t.max())
-    ymin, ymax = float(y.min()), float(y.max())
-    if ymax - ymin < 1e-9:
-        ymin, ymax = ymin - 1, ymax + 1
-    sx = (w - 2 * pad) / max(tmax - tmin, 1e-9)
-    sy = (h - 2 * pad) / (ymax - ymin)
-    pts = " ".join(f"{pad + (a - tmin) * sx:.1f},{h - pad - (b - ymin) * sy:.1f}" for a, b in zip(t, y))
-    shade = ""
-    if np.isfinite(t0) and np.isfinite(t1):
-        a, b = max(t0, tmin), min(t1, tmax)
-        if b > a:
-            shade = (f'<rect x="{pad + (a - tmin) * sx:.1f}" y="{pad}" width="{(b - a) * sx:.1f}" '
-                     f'height="{h - 2 * pad}" fill="#d62728" fill-opacity="0.12"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
-            f'{shade}<polyline points="{pts}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>'
-            f'<text x="{pad}" y="{pad - 8}" font-size="12">{html.escape(label)}: '
-            f'{ymin:.0f}–{ymax:.0f}</text><text x="{pad}" y="{h - 8}" font-size="11">'
-            f't {tmin:.0f}–{tmax:.0f} s (shaded: inside the zone)</text></svg>')
-
-
-def _speed(tr: TrackSeries) -> np.ndarray:
+def speed_mps(tr: TrackSeries) -> np.ndarray:
     """Ground speed, m/s: the tracker's filtered velocity when the file has it, else finite
     differences of positions (noisy: position error / scan interval)."""
     if tr.speed is not None:
@@ -285,7 +168,7 @@ def build_incident(violations: list[dict[str, Any]], events: list[dict[str, Any]
         sensors: dict[str, int] = {}
         if tr is not None:
             inside = (tr.t_s >= v.get("entry_t_s", np.inf)) & (tr.t_s <= v.get("exit_t_s", -np.inf))
-            for sb, ins in zip(tr.seen_by, inside):
+            for sb, ins in zip(tr.seen_by, inside, strict=True):
                 if ins:
                     for k in filter(None, sb.split(";")):
                         sensors[k] = sensors.get(k, 0) + 1
@@ -293,75 +176,25 @@ def build_incident(violations: list[dict[str, Any]], events: list[dict[str, Any]
                       "sensors_inside": sensors,
                       "track_points": 0 if tr is None else int(tr.t_s.size)})
     countries = sorted({str(v.get("country", "")) for v in violations})
-    return {"generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    return {"generated_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "violations": len(violations), "countries": countries, "items": items}
 
 
-_CSS = """body{font-family:system-ui,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1000px}
-h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}
-.conf-confirmed{color:#b00;font-weight:bold}.conf-probable{color:#c60;font-weight:bold}.conf-uncertain{color:#666;font-weight:bold}
-.note{color:#555;font-size:12px}"""
-
-
 def render_html(report: dict[str, Any], tracks: dict[str, TrackSeries],
-                zone_shapes: dict[str, shapely.Geometry], title: str) -> str:
-    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-           f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
-    out.append(f"<p>{report['violations']} violation(s); zone countries: "
-               f"{html.escape(', '.join(c or '-' for c in report['countries']))}. "
-               f"Generated {report['generated_utc']}.</p>")
-    out.append("<table><tr><th>#</th><th>track</th><th>identity</th><th>zone</th><th>from</th><th>entry</th>"
-               "<th>exit</th><th>duration</th><th>max depth</th><th>p inside</th></tr>")
-    for i, it in enumerate(report["items"], 1):
-        v = it["violation"]
-        out.append(
-            f"<tr><td><a href='#v{i}'>{i}</a></td><td>{html.escape(str(v.get('track_id')))}</td>"
-            f"<td>{html.escape(str(v.get('identity') or 'none (non-cooperative)'))}</td>"
-            f"<td>{html.escape(str(v.get('zone_id')))} ({html.escape(str(v.get('zone_kind', '')))}, "
-            f"{html.escape(str(v.get('country', '')))})</td><td>{html.escape(str(v.get('from_country') or '-'))}</td>"
-            f"<td>{_fmt_time(v.get('entry_t_s'), v.get('entry_time'))}</td>"
-            f"<td>{_fmt_time(v.get('exit_t_s'), v.get('exit_time'))}{' (ongoing)' if v.get('ongoing') else ''}</td>"
-            f"<td>{v.get('duration_s', float('nan')) / 60:.1f} min</td>"
-            f"<td>{v.get('max_depth_m', float('nan')) / 1000:.2f} km</td>"
-            f"<td class='conf-{html.escape(str(v.get('confidence', '')))}'>{v.get('p_inside', float('nan')):.2f} "
-            f"({html.escape(str(v.get('confidence', '')))})</td></tr>")
-    out.append("</table>")
-    for i, it in enumerate(report["items"], 1):
-        v = it["violation"]
-        tr = tracks.get(str(v.get("track_id")))
-        out.append(f"<h2 id='v{i}'>{i}. Track {html.escape(str(v.get('track_id')))} in "
-                   f"{html.escape(str(v.get('zone_name') or v.get('zone_id')))}</h2>")
-        out.append(_svg_map(v, tr, zone_shapes.get(str(v.get("zone_id")))))
-        rows = [("entry", f"{_fmt_time(v.get('entry_t_s'), v.get('entry_time'))} at {v.get('entry_point')}"),
-                ("exit", f"{_fmt_time(v.get('exit_t_s'), v.get('exit_time'))} at {v.get('exit_point')}"
-                 + (" — still inside at the end of the record" if v.get("ongoing") else "")),
-                ("duration", f"{v.get('duration_s', float('nan')):.0f} s"),
-                ("maximum depth", f"{v.get('max_depth_m', float('nan')):.0f} m at {v.get('max_depth_point')}"),
-                ("path inside", f"{v.get('path_length_m', float('nan')) / 1000:.1f} km"),
-                ("altitude", f"{v.get('min_alt_m', float('nan')):.0f}–{v.get('max_alt_m', float('nan')):.0f} m"),
-                ("came from", str(v.get("from_country") or "unknown / international")),
-                ("confidence", f"P(really inside) = {v.get('p_inside', float('nan')):.3f} → {v.get('confidence')}"),
-                ("sensors while inside", ", ".join(f"{k} ({n} steps)" for k, n in sorted(it["sensors_inside"].items()))
-                 or "not recorded")]
-        out.append("<table>" + "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>"
-                                        for a, b in rows) + "</table>")
-        if tr is not None:
-            t0, t1 = v.get("entry_t_s", np.nan), v.get("exit_t_s", np.nan)
-            out.append(_svg_profile(tr.t_s, tr.alt, t0, t1, "altitude m"))
-            out.append(_svg_profile(tr.t_s, _speed(tr), t0, t1, "ground speed m/s"))
-        if it["timeline"]:
-            out.append("<table><tr><th>time</th><th>event</th><th>detail</th></tr>")
-            for e in it["timeline"]:
-                det = (f"crossing predicted in {e.get('time_to_crossing_s', 0):.0f} s"
-                       if e.get("event") == "warning" else f"p_inside {e.get('p_inside', float('nan')):.2f}")
-                out.append(f"<tr><td>{_fmt_time(e.get('t_s'), e.get('time'))}</td>"
-                           f"<td>{html.escape(str(e.get('event')))}</td><td>{html.escape(det)}</td></tr>")
-            out.append("</table>")
-    out.append("<p class='note'>Confidence = probability that the track was really inside at its "
-               "deepest point, from the track's 1-σ horizontal position error (docs/airspace.md). "
-               "Border data accuracy limits apply (docs/region-data.md).</p></body></html>")
-    return "".join(out)
+                zone_shapes: dict[str, shapely.Geometry], title: str,
+                events: list[dict[str, Any]] | None = None) -> str:
+    """The HTML page: ``templates/incident.html.j2`` fed by ``incident_view.page_context``."""
+    from dronewall.report.incident_view import page_context
+
+    ctx = page_context(report, tracks, zone_shapes, events or [], title)
+    return _environment().get_template("incident.html.j2").render(**ctx)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("dronewall.report", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def incident_report(events_path: Path, tracks_path: Path, out: Path,
@@ -380,13 +213,14 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
         violations = [v for v in violations if not v.get("identity")]
     if crossings_only:  # the entry was seen (track outside before), not first seen inside
         violations = [v for v in violations if v.get("entry_interpolated", True)]
-    violations.sort(key=lambda v: (v.get("entry_t_s", 0), str(v.get("track_id")), str(v.get("zone_id"))))
+    violations.sort(key=lambda v: (v.get("entry_t_s", 0), str(v.get("track_id")),
+                                   str(v.get("zone_id"))))
     tracks = load_tracks(tracks_path)
     shapes = load_zone_shapes(zones or [])
     rep = build_incident(violations, events, tracks)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(rep, tracks, shapes, title or "Airspace violation report"),
+    out.write_text(render_html(rep, tracks, shapes, title or "Airspace violation report", events),
                    encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps(rep, indent=2, default=str), encoding="utf-8")
     return rep

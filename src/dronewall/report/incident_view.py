@@ -1,0 +1,329 @@
+"""Incident report, view layer: plain data and SVG figures for the jinja2 templates.
+
+``page_context`` turns the JSON form of the report (``incident.build_incident``), the tracks and
+the zone shapes into one dict that ``templates/incident.html.j2`` renders; figures are Markup
+from ``report.svg`` (escaped inside), every other value is plain text or numbers that the
+template escapes. All times shown are UTC clock times when the events carry ISO times (the
+record's time origin is then known); otherwise everything - tables and plot axes alike - is in
+seconds from the start of the record.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from markupsafe import Markup
+
+from dronewall.report import svg
+from dronewall.report.basemap import draw_basemap, load_basemap
+from dronewall.report.incident import M_PER_DEG_LAT, TrackSeries, speed_mps
+
+#: Plots and the episode map show the episode plus this much before entry / after exit:
+#: max(PAD_MIN_S, PAD_FRAC x duration).
+PAD_MIN_S, PAD_FRAC = 120.0, 0.5
+MAP_W, MAP_H = 760, 470
+OVERVIEW_W, OVERVIEW_H = 900, 560
+PLOT_W, PLOT_H = 760, 200
+#: Overview map: at most this many episode tracks drawn (longest first); all entry points are.
+OVERVIEW_MAX_TRACKS = 150
+ZONE_RED, TRACK_BLUE = "#c0392b", "#1f4e79"
+#: Optional "how we know" fields of a violation event, in display order (docs/airspace.md).
+EVIDENCE_FIELDS = (("episode_id", "episode"), ("evidence", "evidence of the entry"),
+                   ("entry_window_utc", "entry happened between"),
+                   ("cooperative", "cooperative (broadcast identity)"),
+                   ("authorised", "authorised flight"))
+
+
+def time_origin(events: list[dict[str, Any]]) -> float | None:
+    """Unix time of t_s = 0, from events carrying both ``t_s`` and an ISO ``time``."""
+    vals = []
+    for e in events:
+        for ts, iso in (("t_s", "time"), ("entry_t_s", "entry_time"), ("exit_t_s", "exit_time")):
+            if isinstance(e.get(ts), int | float) and isinstance(e.get(iso), str):
+                try:
+                    vals.append(datetime.fromisoformat(e[iso].replace("Z", "+00:00")).timestamp()
+                                - float(e[ts]))
+                except ValueError:
+                    pass
+    return float(np.median(vals)) if vals else None
+
+
+class Clock:
+    """Formats record times (t_s) as UTC, or as seconds from the start when no origin is known."""
+
+    def __init__(self, origin: float | None, t_min: float, t_max: float) -> None:
+        self.origin = origin
+        self.one_day = origin is not None and (svg.fmt_utc(origin + t_min, date=True)[:10]
+                                               == svg.fmt_utc(origin + t_max, date=True)[:10])
+        self.date = svg.fmt_utc(origin + t_min, date=True)[:10] if origin is not None else ""
+
+    def epoch(self, t: np.ndarray | float) -> np.ndarray | float:
+        return t + (self.origin or 0.0)
+
+    def fmt(self, t: float | None) -> str:
+        if t is None or not np.isfinite(t):
+            return "–"
+        if self.origin is None:
+            return f"t+{t:.0f} s"
+        return svg.fmt_utc(self.origin + t, date=not self.one_day)
+
+    def axis(self) -> svg.Axis:
+        if self.origin is None:
+            return svg.Axis("time since start of record", "s")
+        return svg.Axis.utc()
+
+    @property
+    def note(self) -> str:
+        if self.origin is None:
+            return "times are seconds from the start of the record (the events carry no UTC time)"
+        return f"all times UTC{', ' + self.date if self.one_day else ''}"
+
+
+def _f(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _window(v: dict[str, Any]) -> tuple[float, float]:
+    t0, t1 = _f(v.get("entry_t_s")), _f(v.get("exit_t_s"))
+    pad = max(PAD_MIN_S, PAD_FRAC * (t1 - t0)) if np.isfinite(t1 - t0) else PAD_MIN_S
+    return t0 - pad, t1 + pad
+
+
+def _depth_series(tr: TrackSeries, zone: shapely.Geometry, k: np.ndarray) -> np.ndarray:
+    """Signed horizontal distance to the zone boundary, m (+ inside, - outside), at samples k."""
+    lat0 = float(np.nanmean(tr.lat[k]))
+    kx = M_PER_DEG_LAT * math.cos(math.radians(lat0))
+    sc = np.array([kx, M_PER_DEG_LAT])
+    lo0, la0 = float(np.nanmin(tr.lon[k])) - 2, float(np.nanmin(tr.lat[k])) - 1
+    z = shapely.clip_by_rect(zone, lo0, la0, lo0 + 4 + np.ptp(tr.lon[k]),
+                             la0 + 2 + np.ptp(tr.lat[k]))
+    zm = shapely.transform(z, lambda c: (c - [lo0, la0]) * sc)
+    pts = shapely.points((tr.lon[k] - lo0) * kx, (tr.lat[k] - la0) * M_PER_DEG_LAT)
+    d = shapely.distance(pts, zm.boundary)
+    return np.where(shapely.contains_xy(zm, shapely.get_x(pts), shapely.get_y(pts)), d, -d)
+
+
+def _num(v: Any, scale: float = 1.0, nd: int = 1) -> str:
+    x = _f(v)
+    return "–" if not np.isfinite(x) else f"{x * scale:,.{nd}f}".replace(",", "\u202f")
+
+
+def episode_rows(report: dict[str, Any], clock: Clock) -> list[dict[str, Any]]:
+    """One row per episode for the overview table: display text plus sort keys."""
+    rows = []
+    for i, it in enumerate(report["items"], 1):
+        v = it["violation"]
+        p = _f(v.get("p_inside"))
+        rows.append({
+            "n": i, "anchor": f"v{i}", "track": str(v.get("track_id")),
+            "identity": str(v.get("identity") or "none (non-cooperative)"),
+            "zone": f"{v.get('zone_name') or v.get('zone_id')}",
+            "zone_detail": f"{v.get('zone_id')}, {v.get('zone_kind', '')}, {v.get('country', '')}",
+            "from": str(v.get("from_country") or "–"),
+            "entry": clock.fmt(_f(v.get("entry_t_s"))), "exit": clock.fmt(_f(v.get("exit_t_s"))),
+            "ongoing": bool(v.get("ongoing")),
+            "duration_min": _num(v.get("duration_s"), 1 / 60), "max_depth_km": _num(
+                v.get("max_depth_m"), 1e-3, 2),
+            "p_inside": "–" if not np.isfinite(p) else f"{p:.2f}",
+            "confidence": str(v.get("confidence") or ""),
+            "evidence": str(v.get("evidence") or ""),
+            "sort": {"n": i, "time": _f(v.get("entry_t_s")), "duration": _f(v.get("duration_s")),
+                     "depth": _f(v.get("max_depth_m")), "confidence": p},
+        })
+    return rows
+
+
+def _fmt_point(p: Any) -> str:
+    if not p or len(p) < 2:
+        return "–"
+    return f"{_f(p[0]):.4f}° N, {_f(p[1]):.4f}° E"
+
+
+def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
+    out = []
+    for key, label in EVIDENCE_FIELDS:
+        if key not in v or v[key] is None:
+            continue
+        val = v[key]
+        if isinstance(val, bool):
+            txt = "yes" if val else "no"
+        elif isinstance(val, list | tuple):
+            txt = " – ".join(str(x).replace("+00:00", "Z") for x in val)
+        else:
+            txt = str(val)
+        out.append((label, txt))
+    return out
+
+
+def _episode_map(v: dict[str, Any], tr: TrackSeries | None, zone: shapely.Geometry | None,
+                 clock: Clock, n: int) -> Markup:
+    w0, w1 = _window(v)
+    lat, lon = [], []
+    for key in ("entry_point", "exit_point", "max_depth_point"):
+        p = v.get(key)
+        if p and len(p) >= 2:
+            lat.append(_f(p[0]))
+            lon.append(_f(p[1]))
+    if tr is not None and tr.t_s.size:
+        m = (tr.t_s >= w0) & (tr.t_s <= w1)
+        lat += list(tr.lat[m])
+        lon += list(tr.lon[m])
+    if not lat:
+        return Markup("<p class='note'>No position to map.</p>")
+    proj = svg.Projection.fit(lat, lon, MAP_W, MAP_H, margin=0.1, min_span_m=8_000.0)
+    mp = svg.Map(proj, ident=f"map-v{n}", title=f"episode {n} map", background="#d4e4ef")
+    draw_basemap(mp, load_basemap(proj), subject_country=str(v.get("country") or "") or None)
+    if zone is not None:
+        mp.polygons([zone], fill=ZONE_RED, fill_opacity=0.07, stroke=ZONE_RED, stroke_width=1.8,
+                    css_class="zone", legend=f"zone {v.get('zone_name') or v.get('zone_id')}")
+    if tr is not None and tr.t_s.size:
+        mp.track(tr.lat, tr.lon, clock.epoch(tr.t_s) if clock.origin is not None else None,
+                 colour=TRACK_BLUE, label=f"track {v.get('track_id')}",
+                 highlight=(clock.epoch(_f(v.get("entry_t_s"))),
+                            clock.epoch(_f(v.get("exit_t_s")))) if clock.origin is not None
+                 else None, legend="track (arrows: direction; ticks: UTC)",
+                 highlight_colour=ZONE_RED, highlight_legend="inside the zone")
+    for key, shape, col, lab in (("entry_point", "circle", "#1e8449", "entry"),
+                                 ("exit_point", "diamond", "#6c3483", "exit"),
+                                 ("max_depth_point", "triangle", "#000000", "max depth")):
+        p = v.get(key)
+        if p and len(p) >= 2:
+            mp.points([_f(p[0])], [_f(p[1])], labels=[lab], shape=shape, size=5.0, fill=col,
+                      css_class=f"event event-{key.split('_')[0]}", priority=0.0,
+                      label_weight="700", label_colour=col, legend=lab)
+    return mp.render()
+
+
+def _episode_plots(v: dict[str, Any], tr: TrackSeries, zone: shapely.Geometry | None,
+                   clock: Clock, n: int) -> list[Markup]:
+    w0, w1 = _window(v)
+    m = (tr.t_s >= w0) & (tr.t_s <= w1)
+    if m.sum() < 2:
+        m = np.ones(tr.t_s.size, bool)
+    k = np.flatnonzero(m)
+    t = clock.epoch(tr.t_s[k])
+    e0, e1 = clock.epoch(_f(v.get("entry_t_s"))), clock.epoch(_f(v.get("exit_t_s")))
+    out = []
+    series = [("alt", "altitude", "m", tr.alt[k], True),
+              ("speed", "ground speed", "m/s", speed_mps(tr)[k], True)]
+    if zone is not None:
+        series.append(("depth", "distance inside the zone boundary (− outside)", "km",
+                       _depth_series(tr, zone, k) / 1000.0, False))
+    for key, label, unit, y, nonneg in series:
+        if np.isfinite(y).sum() < 2:
+            continue
+        p = svg.Plot(clock.axis(), svg.Axis.quantity(label, unit, non_negative=nonneg),
+                     width=PLOT_W, height=PLOT_H, ident=f"plot-{key}-v{n}")
+        if np.isfinite(e0) and np.isfinite(e1):
+            p.band(e0, e1, colour=ZONE_RED, label="inside the zone")
+        p.line(t, y, colour=TRACK_BLUE, label=f"track {v.get('track_id')}")
+        if key == "depth":
+            p.hline(0.0, colour=ZONE_RED, text="zone boundary")
+        out.append(p.render())
+    return out
+
+
+def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
+                 zone_shapes: dict[str, shapely.Geometry], clock: Clock) -> dict[str, Any]:
+    v = it["violation"]
+    tr = tracks.get(str(v.get("track_id")))
+    zone = zone_shapes.get(str(v.get("zone_id")))
+    facts = [
+        ("entry", f"{clock.fmt(_f(v.get('entry_t_s')))} at {_fmt_point(v.get('entry_point'))}"),
+        ("exit", f"{clock.fmt(_f(v.get('exit_t_s')))} at {_fmt_point(v.get('exit_point'))}"
+         + (" — still inside at the end of the record" if v.get("ongoing") else "")),
+        ("duration", f"{_num(v.get('duration_s'), 1, 0)} s "
+                     f"({_num(v.get('duration_s'), 1 / 60)} min)"),
+        ("maximum depth", f"{_num(v.get('max_depth_m'), 1, 0)} m at "
+                          f"{_fmt_point(v.get('max_depth_point'))}"),
+        ("path inside", f"{_num(v.get('path_length_m'), 1e-3)} km"),
+        ("altitude inside", f"{_num(v.get('min_alt_m'), 1, 0)}–{_num(v.get('max_alt_m'), 1, 0)} m"),
+        ("came from", str(v.get("from_country") or "unknown / international")),
+        ("identity", str(v.get("identity") or "none (non-cooperative)")),
+        ("confidence", f"P(really inside) = {_num(v.get('p_inside'), 1, 3)} → "
+                       f"{v.get('confidence') or '–'}"),
+        ("sensors while inside", ", ".join(f"{k} ({c} steps)" for k, c in
+                                           sorted(it["sensors_inside"].items())) or "not recorded"),
+    ]
+    timeline = []
+    for e in it["timeline"]:
+        det = (f"crossing predicted in {_f(e.get('time_to_crossing_s')):.0f} s"
+               if e.get("event") == "warning" else f"p_inside {_f(e.get('p_inside')):.2f}")
+        timeline.append((clock.fmt(_f(e.get("t_s"))), str(e.get("event")), det))
+    return {"n": i, "anchor": f"v{i}", "track": str(v.get("track_id")),
+            "zone": str(v.get("zone_name") or v.get("zone_id")),
+            "confidence": str(v.get("confidence") or ""), "facts": facts,
+            "evidence": _evidence(v, clock), "timeline": timeline,
+            "map": _episode_map(v, tr, zone, clock, i),
+            "plots": _episode_plots(v, tr, zone, clock, i) if tr is not None and tr.t_s.size
+            else []}
+
+
+def overview_map(report: dict[str, Any], tracks: dict[str, TrackSeries],
+                 zone_shapes: dict[str, shapely.Geometry], clock: Clock) -> Markup | None:
+    items = [it["violation"] for it in report["items"]]
+    lat, lon = [], []
+    for v in items:
+        for key in ("entry_point", "exit_point", "max_depth_point"):
+            p = v.get(key)
+            if p and len(p) >= 2:
+                lat.append(_f(p[0]))
+                lon.append(_f(p[1]))
+    if not lat:
+        return None
+    proj = svg.Projection.fit(lat, lon, OVERVIEW_W, OVERVIEW_H, margin=0.12, min_span_m=20_000.0)
+    mp = svg.Map(proj, ident="overview-map", title="all episodes", background="#d4e4ef")
+    countries = sorted({str(v.get("country") or "") for v in items})
+    draw_basemap(mp, load_basemap(proj), subject_country=countries[0] if len(countries) == 1
+                 else None, airports=False)
+    zids = sorted({str(v.get("zone_id")) for v in items if str(v.get("zone_id")) in zone_shapes})
+    if zids:
+        mp.polygons([zone_shapes[z] for z in zids], fill=ZONE_RED, fill_opacity=0.06,
+                    stroke=ZONE_RED, stroke_width=1.6, css_class="zone", legend="violated zone")
+    order = sorted(range(len(items)), key=lambda i: -_f(items[i].get("duration_s"))
+                   if np.isfinite(_f(items[i].get("duration_s"))) else 0)
+    for i in sorted(order[:OVERVIEW_MAX_TRACKS]):
+        v = items[i]
+        tr = tracks.get(str(v.get("track_id")))
+        if tr is None or not tr.t_s.size:
+            continue
+        w0, w1 = _window(v)
+        m = (tr.t_s >= w0) & (tr.t_s <= w1)
+        if m.sum() < 2:
+            continue
+        mp.track(tr.lat[m], tr.lon[m], None, colour=TRACK_BLUE, width=1.4, time_ticks=False,
+                 arrow_spacing_px=120.0, legend="episode track (arrows: direction)")
+    ev = [(i, v["entry_point"]) for i, v in enumerate(items, 1)
+          if v.get("entry_point") and len(v["entry_point"]) >= 2]
+    if ev:
+        mp.points([_f(p[0]) for _, p in ev], [_f(p[1]) for _, p in ev],
+                  labels=[str(i) for i, _ in ev],
+                  titles=[f"episode {i}: track {items[i - 1].get('track_id')}" for i, _ in ev],
+                  shape="circle", size=4.5, fill="#1e8449", css_class="event event-entry",
+                  priority=[1.0 + i * 1e-6 for i, _ in ev], label_weight="700",
+                  label_colour="#1e8449", legend="entry point (episode number)")
+    return mp.render()
+
+
+def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
+                 zone_shapes: dict[str, shapely.Geometry], events: list[dict[str, Any]],
+                 title: str) -> dict[str, Any]:
+    origin = time_origin(events)
+    ts = [_f(it["violation"].get(k)) for it in report["items"] for k in ("entry_t_s", "exit_t_s")]
+    ts = [t for t in ts if np.isfinite(t)] or [0.0]
+    clock = Clock(origin, min(ts), max(ts))
+    return {
+        "title": title, "generated_utc": report["generated_utc"],
+        "n": report["violations"], "countries": ", ".join(c or "–" for c in report["countries"]),
+        "time_note": clock.note, "rows": episode_rows(report, clock),
+        "overview_map": overview_map(report, tracks, zone_shapes, clock),
+        "episodes": [episode_view(i, it, tracks, zone_shapes, clock)
+                     for i, it in enumerate(report["items"], 1)],
+    }
