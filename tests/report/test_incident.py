@@ -163,7 +163,7 @@ def test_estonia_overview_lists_the_episodes(estonia: Path) -> None:
         assert f'data-duration="{v["duration_s"]}"' in row
         assert f'data-depth="{v["max_depth_m"]}"' in row
         assert f"<td>{v['entry_time'][11:19]}</td>" in row  # UTC clock time of the entry
-        assert "RUS" in row and "none (non-cooperative)" in row
+        assert "<td>RUS</td>" in row and "<td>none</td>" in row  # from Russia, no identity
     # each episode: map with basemap, track arrows and UTC ticks; plots on a UTC axis
     assert html.count('class="episode"') == 3
     for n in (1, 2, 3):

@@ -123,7 +123,7 @@ def episode_rows(report: dict[str, Any], clock: Clock) -> list[dict[str, Any]]:
         p = _f(v.get("p_inside"))
         rows.append({
             "n": i, "anchor": f"v{i}", "track": str(v.get("track_id")),
-            "identity": str(v.get("identity") or "none (non-cooperative)"),
+            "identity": str(v.get("identity") or "none"),
             "zone": f"{v.get('zone_name') or v.get('zone_id')}",
             "zone_detail": f"{v.get('zone_id')}, {v.get('zone_kind', '')}, {v.get('country', '')}",
             "from": str(v.get("from_country") or "–"),

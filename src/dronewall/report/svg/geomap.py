@@ -237,11 +237,13 @@ class Map:
                  name_priority: float = 5.0, legend: str | None = None) -> Map:
         """Filled (multi)polygons in lon/lat. ``names`` label each polygon at a point inside
         its visible part (e.g. country names)."""
+        drawn = False
         for i, g in enumerate(geoms):
             gp = _geom_px(self.proj, g)
             d = _poly_d(gp)
             if not d:
                 continue
+            drawn = True
             tip = el("title", titles[i]) if titles and i < len(titles) else None
             self.body.append(el("path", tip, class_=css_class, d=d, fill=fill,
                                 fill_opacity=fill_opacity, fill_rule="evenodd", stroke=stroke,
@@ -254,7 +256,9 @@ class Map:
                     c = big.representative_point()
                     self.labels.append(_Label(c.x, c.y, names[i], name_priority, name_size,
                                               name_colour, "600", ("c",), css_class + "-name", 0))
-        self._legend("fill", legend, fill=fill, stroke=stroke, fill_opacity=fill_opacity, dash=dash)
+        if drawn:  # the legend lists only what the view shows
+            self._legend("fill", legend, fill=fill, stroke=stroke, fill_opacity=fill_opacity,
+                         dash=dash)
         return self
 
     def lines(self, geoms: list[shapely.Geometry], *, stroke: str = INK, width: float = 1.0,
@@ -266,7 +270,7 @@ class Map:
             self.body.append(el("path", class_=css_class, d=d, fill="none", stroke=stroke,
                                 stroke_width=width, stroke_dasharray=dash, stroke_opacity=opacity,
                                 stroke_linejoin="round"))
-        self._legend("line", legend, stroke=stroke, width=width, dash=dash)
+            self._legend("line", legend, stroke=stroke, width=width, dash=dash)
         return self
 
     def points(self, lat: object, lon: object, *, labels: list[str] | None = None,
@@ -296,7 +300,8 @@ class Map:
                                           label_colour, label_weight, ("e", "w", "n", "s"),
                                           css_class + "-label", size + 3))
         self.body.append(join(out))
-        self._legend("marker", legend, shape=shape, fill=fill, stroke=stroke, size=size)
+        if out:
+            self._legend("marker", legend, shape=shape, fill=fill, stroke=stroke, size=size)
         return self
 
     def track(self, lat: object, lon: object, t_epoch: object = None, *, colour: str = PALETTE[0],
