@@ -26,34 +26,7 @@ from dronewall.sensors.radar import pd_swerling, snr_for_pd
 
 # A small defended plant: Shaheds and decoys launched ~11 km east, a radar, an acoustic node,
 # interceptor drones and a gun; a 150 s cut gives violations, engagements and leakers in ~2 s.
-SMALL = """\
-name: mc-small
-seed: 3
-time: {start: "2026-01-01T00:00:00Z", duration_s: 300, step_s: 1}
-origin: {lat_deg: 51.5, lon_deg: 23.0}
-zones:
-  - {id: plant, kind: infrastructure, name: Plant, value_eur: 5000000,
-     area: {center: [51.50, 23.00], radius_m: 2000}}
-  - {id: town, kind: no_fire, name: Town, area: {center: [51.50, 23.06], radius_m: 1500}}
-sensors:
-  - {type: radar, id: r1, position: [51.50, 23.05], height_m: 30, scan_period_s: 1,
-     micro_doppler: true}
-  - {type: acoustic, id: mic1, position: [51.50, 23.10]}
-  - {type: adsb, id: a1, position: [51.5, 23.0]}
-effectors:
-  - {id: icpt, type: interceptor_drone, position: [51.52, 23.08], count: 8, fire_units: 4,
-     reaction_time_s: 20}
-  - {id: gun, type: gun_35mm, position: [51.51, 23.03], count: 6}
-roe: {weapons: free, require_violation: false}
-traffic:
-  raids:
-    - {id: s, platform: shahed136, count: 3, window_s: [0, 30], spacing_s: 10,
-       launch: {center: [51.51, 23.13], radius_m: 1000},
-       target: {center: [51.50, 23.00], radius_m: 500}}
-    - {id: d, platform: gerbera, count: 2, window_s: [0, 30], spacing_s: 10,
-       launch: {center: [51.49, 23.13], radius_m: 1000},
-       target: {center: [51.50, 23.00], radius_m: 1500}}
-"""
+SMALL = (Path(__file__).resolve().parents[1] / "data" / "mc-small.yaml").read_text()
 RUNS = 4
 CUT_S = 150.0
 
