@@ -154,8 +154,11 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
         val = v[key]
         if isinstance(val, bool):
             txt = "yes" if val else "no"
-        elif isinstance(val, list | tuple):
-            txt = " – ".join(str(x).replace("+00:00", "Z") for x in val)
+        elif isinstance(val, list | tuple):  # ISO strings as given, or record times t_s
+            txt = " – ".join(clock.fmt(float(x)) if isinstance(x, int | float)
+                             else str(x).replace("+00:00", "Z") for x in val)
+        elif isinstance(val, dict):
+            txt = ", ".join(f"{k}: {x}" for k, x in val.items())
         else:
             txt = str(val)
         out.append((label, txt))
