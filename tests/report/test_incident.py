@@ -47,7 +47,8 @@ def test_report_html_is_offline_and_complete(tmp_path: Path) -> None:
     rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z], title="Estonia test")
     html = (tmp_path / "r.html").read_text()
     assert not re.search(r"(src|href)=[\"']?https?://", html)  # no network resources
-    assert html.count('class="map"') == 2 and html.count('class="plot"') == 3  # alt, speed, depth
+    assert len(re.findall(r'<svg[^>]*class="map"', html)) == 2  # overview + episode
+    assert len(re.findall(r'<svg[^>]*class="plot"', html)) == 3  # altitude, speed, depth
     # overview row: 400 s = 6.7 min, 11 km deep; UTC clock times from the events' ISO times
     assert '<td class="num duration">6.7</td>' in html
     assert '<td class="num depth">11.00</td>' in html
