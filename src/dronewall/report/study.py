@@ -22,6 +22,7 @@ import numpy as np
 from dronewall.metrics import schema
 from dronewall.metrics.intervals import METHODS
 from dronewall.report.study_figures import (
+    WIDE_AFTER,
     Group,
     plot_across_runs,
     plot_air_picture,
@@ -224,7 +225,8 @@ def _figures(st: Study, gs: list[Group], names: list[str]) -> dict[str, Any]:
         s = plot_sweep(m, gs, params, f"plot-sweep-{i}")
         if s is not None:
             sweep.append({"metric": m.name, "svg": s})
-    return {"across": across, "spend": plot_spend(spend_types, gs), "sweep": sweep,
+    return {"across": across, "across_wide": len(gs) > WIDE_AFTER,
+            "spend": plot_spend(spend_types, gs), "sweep": sweep,
             "sweep_x": params[0] if params else "", "sweep_others": params[1:]}
 
 

@@ -57,7 +57,8 @@ def axis_for(m: Metric, values: np.ndarray | None = None) -> svg.Axis:
     lo = float(v.min()) if v.size else np.nan
     hi = top + HEADROOM * (top - min(lo, 0.0)) if v.size and top > 0 else None
     non_negative = m.lower is not None
-    return svg.Axis(m.label, "" if m.unit in ("1", "count") else m.unit, hi=hi,
+    low = lo - HEADROOM * (top - lo) if v.size and not non_negative and top > lo else None
+    return svg.Axis(m.label, "" if m.unit in ("1", "count") else m.unit, lo=low, hi=hi,
                     domain=(0.0, None) if non_negative else (None, None),
                     include_zero=non_negative)
 
@@ -66,16 +67,31 @@ def _agg(a: dict[str, Any] | None, key: str) -> float:
     return to_float((a or {}).get(key))
 
 
+#: More sweep points than this: the across-runs plots take the full page width.
+WIDE_AFTER = 3
+
+
+def _categories(groups: list[Group]) -> tuple[str, list[str]]:
+    """(axis title, one short label per group): the sweep values only ("8 · planner"), the
+    axis title naming the parameters; "all runs" without a sweep."""
+    if len(groups) == 1 and not groups[0].params:
+        return "", [groups[0].label]
+    names = [str(k).rsplit(".", 1)[-1] for k in groups[0].params]
+    return " · ".join(names), [" · ".join(str(v) for v in g.params.values()) or g.label
+                               for g in groups]
+
+
 def plot_across_runs(m: Metric, groups: list[Group]) -> Markup:
     """Per-run values (dots) of each group, and the group's mean with its interval (black
     marker and bar), from the aggregates."""
-    names = [g.label for g in groups]
+    title, names = _categories(groups)
     runs = [np.array([to_float(r.get(m.name)) for r in g.rows]) for g in groups]
     mean = np.array([_agg(g.aggregates.get(m.name), "mean") for g in groups])
     lo = np.array([_agg(g.aggregates.get(m.name), "ci95_low") for g in groups])
     hi = np.array([_agg(g.aggregates.get(m.name), "ci95_high") for g in groups])
-    p = svg.Plot(svg.Axis.category("sweep point" if len(groups) > 1 else "", names),
-                 axis_for(m, np.concatenate([*runs, mean, lo, hi])), width=HALF_W, height=250,
+    p = svg.Plot(svg.Axis.category(title, names),
+                 axis_for(m, np.concatenate([*runs, mean, lo, hi])),
+                 width=FIG_W if len(groups) > WIDE_AFTER else HALF_W, height=250,
                  ident=f"plot-{m.name}", css_class="plot across-runs")
     for i, v in enumerate(runs):
         p.strip(v, x=i - 0.12, spread=0.16, colour=svg.PALETTE[0], seed=i,
@@ -122,8 +138,12 @@ def plot_sweep(m: Metric, groups: list[Group], params: list[str], ident: str) ->
     xs_raw = [g.params.get(xp) for g in groups]
     numeric = all(np.isfinite(to_float(x)) and not isinstance(x, bool) for x in xs_raw)
     cats = list(dict.fromkeys(str(x) for x in xs_raw))
-    xa = (svg.Axis(xp, n_ticks=min(len(cats) + 1, 6)) if numeric
-          else svg.Axis.category(xp, cats))
+    if numeric:  # a margin on both sides, so the end points and their bars are not on the frame
+        xv = [to_float(x) for x in xs_raw]
+        pad = 0.06 * max(max(xv) - min(xv), 1.0)
+        xa = svg.Axis(xp, lo=min(xv) - pad, hi=max(xv) + pad, n_ticks=min(len(cats) + 1, 6))
+    else:
+        xa = svg.Axis.category(xp, cats)
 
     def xval(x: Any) -> float:
         return to_float(x) if numeric else float(cats.index(str(x)))

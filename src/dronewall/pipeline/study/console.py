@@ -29,20 +29,22 @@ def _headlines(c: Any, aggs: dict[str, Any], indent: str) -> set[str]:
 def print_study(res: StudyResult, report: Path | None = None, console: Any = None) -> None:
     """Console summary of a study: runs, failures, headline means with 95 % CIs, files."""
     from rich.console import Console
+    from rich.markup import escape
 
     c = console or Console()
     s = res.summary
-    c.print(f"[bold]study[/bold] {s.get('scenario', '')}: {s.get('runs_ok', 0)} of "
+    c.print(f"[bold]study[/bold] {escape(str(s.get('scenario', '')))}: {s.get('runs_ok', 0)} of "
             f"{s.get('runs_requested', 0)} runs ok, backend {s.get('backend')} "
             f"x{s.get('workers')}")
     for f in res.failures[:10]:
-        c.print(f"  [red]run {f.get('run')} failed[/red] ({f.get('params') or ''}): "
-                f"{f.get('error')}", highlight=False)
+        c.print(f"  [red]run {f.get('run')} failed[/red] "
+                f"({escape(str(f.get('params') or ''))}): {escape(str(f.get('error')))}",
+                highlight=False)
     methods: set[str] = set()
     if res.sweep:
         for p in res.sweep.get("points", []):
             where = ", ".join(f"{k}={v}" for k, v in p["params"].items())
-            c.print(f"  [bold]{where}[/bold]: {p['runs_ok']} runs ok", highlight=False)
+            c.print(f"  [bold]{escape(where)}[/bold]: {p['runs_ok']} runs ok", highlight=False)
             methods |= _headlines(c, p.get("aggregates") or {}, "    ")
     else:
         methods |= _headlines(c, res.aggregates, "  ")
