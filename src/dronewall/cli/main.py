@@ -83,11 +83,13 @@ def simulate(
         report = write_study_report(out)
         print_study(res, report)
         return
-    from dronewall.pipeline.simulate import run_simulation
+    from dronewall.pipeline.simulate import announce, run_simulation
 
+    announce(scenario, track=track, engage=engage, compare_doctrines=compare_doctrines,
+             duration_s=duration)
     result = run_simulation(scenario, out, seed=seed, fmt=fmt, track=track,
                             duration_s=duration, engage=engage,
-                            compare_doctrines=compare_doctrines)
+                            compare_doctrines=compare_doctrines, progress=True)
     print_summary(result)
 
 

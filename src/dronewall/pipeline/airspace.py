@@ -1,10 +1,10 @@
-"""Airspace analytics inside ``simulate``: zones from the scenario, events for tracks and truth,
-alert latency and warning lead time against truth.
+"""Airspace analytics inside ``simulate``: zones from the scenario, event files for tracks and
+truth, alert latency and warning lead time against truth.
 
-Two monitors run side by side: one on the confirmed tracks (what an operator would be told) and
-one on the true platform positions (what really happened, σ = ``TRUTH_SIGMA_M``). A track event
-is matched to a truth event through the platform the track followed most of its life
-(``pipeline.follow``).
+The chain's airspace stage monitors the confirmed tracks (what an operator would be told); the
+:class:`AirspaceRecorder` runs a second monitor on the true platform positions (what really
+happened, σ = ``TRUTH_SIGMA_M``). A track event is matched to a truth event through the platform
+the track followed most of its life (``pipeline.follow``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
+from dronewall.airspace.events import AirspaceEvent, Entry, Violation, event_from_dict
+from dronewall.airspace.events import Warning as ZoneWarning
+from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
-from dronewall.geo import Frame
 from dronewall.scenario import Scenario
 
 #: 1-sigma position error given to true positions (exact, but p_inside needs sigma > 0), m.
@@ -62,68 +64,62 @@ def scenario_zones(sc: Scenario, base_dir: Path | None) -> tuple[ZoneSet, set[st
         raise ScenarioError(f"zones: {e}") from None
 
 
-class AirspaceStage:
-    """Runs the two monitors step by step and writes ``events.jsonl`` / ``truth_events.jsonl``."""
+def airspace_config(sc: Scenario) -> AirspaceConfig:
+    """Monitor settings of a scenario (times relative to its start)."""
+    return AirspaceConfig(epoch=sc.time.start)
 
-    def __init__(self, sc: Scenario, zones: ZoneSet, frame: Frame, platform_ids: np.ndarray,
+
+class AirspaceRecorder:
+    """Collects the tracks' events from the chain, runs the truth monitor, writes
+    ``events.jsonl`` / ``truth_events.jsonl`` / ``zones.geojson`` and scores the tracks' events
+    against truth."""
+
+    def __init__(self, sc: Scenario, zones: ZoneSet, platform_ids: np.ndarray,
                  platform_icao: np.ndarray, out: Path, reference: set[str] | None = None) -> None:
         self.reference = reference or set()
         self.zones = zones
-        cfg = AirspaceConfig(epoch=sc.time.start)
-        self.mon_tracks = AirspaceMonitor(zones, cfg)
-        self.mon_truth = AirspaceMonitor(zones, cfg)
-        self.frame = frame
+        self.mon_truth = AirspaceMonitor(zones, airspace_config(sc))
         self.pid = platform_ids
         # cooperative identity per platform (ADS-B broadcast) and per track (as tracked)
-        self.truth_identity = {str(p): str(i) for p, i in zip(platform_ids, platform_icao)}
+        self.truth_identity = {str(p): str(i) for p, i in zip(platform_ids, platform_icao,
+                                                                  strict=True)}
         self.track_identity: dict[int, str] = {}
         self.out = out
-        self.ev_tracks: list[dict[str, Any]] = []
-        self.ev_truth: list[dict[str, Any]] = []
+        self.ev_tracks: list[AirspaceEvent] = []
+        self.ev_truth: list[AirspaceEvent] = []
         self.t_last = 0.0
 
-    def step(self, t: float, st: Any, track_ids: np.ndarray, pos_local: np.ndarray,
-             vel_local: np.ndarray, sigma_h: np.ndarray, identity: np.ndarray
-             ) -> list[dict[str, Any]]:
-        """Returns this step's new track events. ``pos_local``/``vel_local`` (N, 3) confirmed tracks in the engine frame at time t;
-        ``sigma_h`` (N,) 1-sigma horizontal error per axis, m; ``identity`` (N,) ICAO/serial."""
+    def observe(self, st: Any, rec: StepRecord) -> None:
+        t = rec.t
         self.t_last = t
-        for tk, ident in zip(track_ids.tolist(), identity.tolist()):
-            if ident:
-                self.track_identity[int(tk)] = str(ident)
+        pic = rec.picture
+        if pic is not None:
+            for tk, ident in zip(pic.ids.tolist(), pic.identity.tolist(), strict=True):
+                if ident:
+                    self.track_identity[int(tk)] = str(ident)
         act = np.flatnonzero(st.active)
-        self.ev_truth += self.mon_truth.step(
+        self.ev_truth += [event_from_dict(e) for e in self.mon_truth.step(
             t, self.pid[act], st.lat_deg[act], st.lon_deg[act], st.alt_m[act],
-            np.full(act.size, TRUTH_SIGMA_M), st.vel_enu[act])
-        n = track_ids.size
-        if n:
-            lat, lon, alt = self.frame.local_to_geodetic(pos_local)
-            rot = self.frame.local_enu_rotation(pos_local)
-            vel_enu = np.einsum("nij,nj->ni", rot, vel_local)
-        else:
-            lat = lon = alt = np.zeros(0)
-            vel_enu = np.zeros((0, 3))
-        new = self.mon_tracks.step(t, track_ids, lat, lon, alt, sigma_h, vel_enu)
-        self.ev_tracks += new
-        return new
+            np.full(act.size, TRUTH_SIGMA_M), st.vel_enu[act])]
+        self.ev_tracks += rec.events
 
-    def finish(self, followed: dict[int, int] | None = None) -> dict[str, Any]:
-        """Close episodes, write the event files; ``followed`` (track id -> platform index, from
-        ``pipeline.follow``) matches track events to truth events."""
-        self.ev_truth += self.mon_truth.finish(self.t_last)
-        self.ev_tracks += self.mon_tracks.finish(self.t_last)
-        self.ev_truth = [e for e in self.ev_truth if e["zone_id"] not in self.reference]
-        self.ev_tracks = [e for e in self.ev_tracks if e["zone_id"] not in self.reference]
+    def finish(self, closing: list[AirspaceEvent],
+               followed: dict[int, int] | None = None) -> dict[str, Any]:
+        """Close episodes (``closing``: the chain's airspace stage's final events), write the
+        event files; ``followed`` (track id -> platform index, from ``pipeline.follow``) matches
+        track events to truth events."""
+        self.ev_truth += [event_from_dict(e) for e in self.mon_truth.finish(self.t_last)]
+        self.ev_tracks += closing
         # cooperative identity on every event ("" = non-cooperative: no ADS-B / Remote ID);
         # whether a claimed identity is trustworthy is judged by the classification layer.
-        for e in self.ev_tracks:
-            e["identity"] = self.track_identity.get(int(e["track_id"]), "")
-        for e in self.ev_truth:
-            e["identity"] = self.truth_identity.get(str(e["track_id"]), "")
+        self.ev_tracks = [e.with_identity(self.track_identity.get(int(e.track_id), ""))
+                          for e in self.ev_tracks if e.zone_id not in self.reference]
+        self.ev_truth = [e.with_identity(self.truth_identity.get(str(e.track_id), ""))
+                         for e in self.ev_truth if e.zone_id not in self.reference]
         for name, evs in (("events.jsonl", self.ev_tracks), ("truth_events.jsonl", self.ev_truth)):
             with open(self.out / name, "w", encoding="utf-8") as f:
                 for e in evs:
-                    f.write(json.dumps(e, sort_keys=True) + "\n")
+                    f.write(json.dumps(e.to_dict(), sort_keys=True) + "\n")
         self._write_zones(self.out / "zones.geojson")
         return {"summary": self._summary(followed or {}),
                 "files": {"events": str(self.out / "events.jsonl"),
@@ -150,62 +146,73 @@ class AirspaceStage:
 
     def _summary(self, followed: dict[int, int]) -> dict[str, Any]:
         track_platform = {tk: str(self.pid[pl]) for tk, pl in followed.items()}
-        tv = [e for e in self.ev_tracks if e["event"] == "violation"]
-        gv = [e for e in self.ev_truth if e["event"] == "violation"]
+        tv = [e for e in self.ev_tracks if isinstance(e, Violation)]
+        gv = [e for e in self.ev_truth if isinstance(e, Violation)]
         warn: dict[tuple[Any, str], float] = {}
         declared: dict[tuple[Any, str], list[float]] = {}
         for e in self.ev_tracks:
-            if e["event"] == "warning":
-                warn.setdefault((e["track_id"], e["zone_id"]), e["t_s"])
-            elif e["event"] == "entry":  # when the operator was told (not the interpolated time)
-                declared.setdefault((e["track_id"], e["zone_id"]), []).append(
-                    float(e.get("declared_t_s", e["t_s"])))
-        latencies, leads, matched, false_v = [], [], 0, 0
+            if isinstance(e, ZoneWarning):
+                warn.setdefault((e.track_id, e.zone_id), e.t_s)
+            elif isinstance(e, Entry):  # when the operator was told (not the interpolated time)
+                declared.setdefault((e.track_id, e.zone_id), []).append(
+                    float(e.declared_t_s if e.declared_t_s is not None else e.t_s))
+        latencies, leads, dur_err, matched, false_v = [], [], [], 0, 0
         used: set[int] = set()
         for v in tv:
-            plat = track_platform.get(int(v["track_id"]))
-            cands = [k for k, g in enumerate(gv) if k not in used and g["track_id"] == plat
-                     and g["zone_id"] == v["zone_id"]
-                     and g["entry_t_s"] <= v["exit_t_s"] and v["entry_t_s"] <= g["exit_t_s"]]
+            plat = track_platform.get(int(v.track_id))
+            cands = [k for k, g in enumerate(gv) if k not in used and g.track_id == plat
+                     and g.zone_id == v.zone_id
+                     and g.entry_t_s <= v.exit_t_s and v.entry_t_s <= g.exit_t_s]
             if not cands:
                 false_v += 1
                 continue
-            k = min(cands, key=lambda k: abs(gv[k]["entry_t_s"] - v["entry_t_s"]))
+            k = min(cands, key=lambda k: abs(gv[k].entry_t_s - v.entry_t_s))
             used.add(k)
             matched += 1
-            told = [d for d in declared.get((v["track_id"], v["zone_id"]), [])
-                    if d >= v["entry_t_s"] - 1e-6]
-            latencies.append((min(told) if told else v["entry_t_s"]) - gv[k]["entry_t_s"])
-            w = warn.get((v["track_id"], v["zone_id"]))
-            if w is not None and w <= gv[k]["entry_t_s"]:
-                leads.append(gv[k]["entry_t_s"] - w)
+            if v.duration_s is not None and gv[k].duration_s is not None:
+                dur_err.append(abs(v.duration_s - gv[k].duration_s))
+            told = [d for d in declared.get((v.track_id, v.zone_id), [])
+                    if d >= v.entry_t_s - 1e-6]
+            latencies.append((min(told) if told else v.entry_t_s) - gv[k].entry_t_s)
+            w = warn.get((v.track_id, v.zone_id))
+            if w is not None and w <= gv[k].entry_t_s:
+                leads.append(gv[k].entry_t_s - w)
 
         def stats(a: list[float]) -> dict[str, float] | None:
             if not a:
                 return None
             x = np.asarray(a)
             return {"n": int(x.size), "mean_s": round(float(x.mean()), 1),
-                    "median_s": round(float(np.median(x)), 1), "p90_s": round(float(np.percentile(x, 90)), 1)}
+                    "median_s": round(float(np.median(x)), 1),
+                    "p90_s": round(float(np.percentile(x, 90)), 1)}
 
         by_kind: dict[str, dict[str, int]] = {}
         for lab, evs in (("truth", gv), ("tracks", tv)):
             for e in evs:
-                by_kind.setdefault(e["zone_kind"], {"truth": 0, "tracks": 0})[lab] += 1
-        def observed(e: dict[str, Any]) -> bool:
+                by_kind.setdefault(e.zone_kind, {"truth": 0, "tracks": 0})[lab] += 1
+
+        def observed(e: Violation) -> bool:
             # an entry was seen (the track was outside before): a crossing / incursion, as
             # opposed to a track that was first seen (or a platform that took off) inside
-            return bool(e.get("entry_interpolated"))
+            return bool(e.entry_interpolated)
 
         return {
-            "crossings_truth_non_cooperative": sum(1 for e in gv if observed(e) and not e["identity"]),
-            "crossings_tracks_non_cooperative": sum(1 for e in tv if observed(e) and not e["identity"]),
+            "crossings_truth_non_cooperative": sum(1 for e in gv if observed(e)
+                                                   and not e.identity),
+            "crossings_tracks_non_cooperative": sum(1 for e in tv if observed(e)
+                                                    and not e.identity),
             "first_seen_inside_tracks": sum(1 for e in tv if not observed(e)),
             "violations_truth": len(gv), "violations_tracks": len(tv),
-            "violations_truth_non_cooperative": sum(1 for e in gv if not e["identity"]),
-            "violations_tracks_non_cooperative": sum(1 for e in tv if not e["identity"]),
+            "violations_truth_non_cooperative": sum(1 for e in gv if not e.identity),
+            "violations_tracks_non_cooperative": sum(1 for e in tv if not e.identity),
             "violations_matched": matched, "violations_missed": len(gv) - len(used),
             "violations_unmatched_tracks": false_v,
             "by_zone_kind": dict(sorted(by_kind.items())),
             "alert_latency_s": stats(latencies),
             "warning_lead_time_s": stats(leads),
+            # |tracked - true| duration of the matched violations, s
+            "violation_duration_abs_err_s": (round(float(np.mean(dur_err)), 1) if dur_err
+                                             else None),
+            "violation_duration_abs_err_median_s": (round(float(np.median(dur_err)), 1)
+                                                    if dur_err else None),
         }

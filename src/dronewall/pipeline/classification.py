@@ -1,5 +1,4 @@
-"""Classification inside ``simulate``: runs the core :class:`TrackClassifier` on the confirmed
-tracks every step and scores it against truth.
+"""Classification scoring inside ``simulate``: the chain's class probabilities against truth.
 
 Scoring: a track's truth class is the class of the platform it followed most
 (``pipeline.follow``); its predicted class is the MAP class ``SCORE_AFTER_S`` after the track was
@@ -14,21 +13,20 @@ from typing import Any
 import numpy as np
 
 from dronewall.catalog import PlatformClass
-from dronewall.classify.tracks import ClassStep, TrackClassifier
-from dronewall.geo import Frame
+from dronewall.chain import StepRecord
 
 #: Class is scored this long after the track was first seen confirmed, s.
 SCORE_AFTER_S = 30.0
 
 
-class ClassificationStage:
-    def __init__(self, frame: Frame, platform_cls: np.ndarray) -> None:
-        self.classifier = TrackClassifier(frame)
+class ClassificationScorer:
+    def __init__(self, platform_cls: np.ndarray) -> None:
         self.platform_cls = platform_cls
         # per track id (sorted): first time seen confirmed, MAP class when scored (-1: not yet)
         self.ids = np.zeros(0, np.int64)
         self.t_first = np.zeros(0)
         self.cls_at = np.zeros(0, np.int64)
+        self.inherited: set[int] = set()
 
     @property
     def scored(self) -> dict[int, int]:
@@ -36,12 +34,13 @@ class ClassificationStage:
         k = self.cls_at >= 0
         return dict(zip(self.ids[k].tolist(), self.cls_at[k].tolist(), strict=True))
 
-    def step(self, t: float, snap: Any, pos: np.ndarray, vel: np.ndarray,
-             coop_trusted: np.ndarray | None = None) -> ClassStep:
-        """Classify the confirmed tracks ``snap`` (positions/velocities (N, 3) in the engine
-        frame at t); return the step's class probabilities, MAP classes and evidence."""
-        res = self.classifier.step(t, snap, pos, vel, coop_trusted)
+    def observe(self, rec: StepRecord) -> None:
+        cl = rec.classified
+        if cl is None or cl.classes.ids.size == 0:
+            return
+        t, res = rec.t, cl.classes
         ids = res.ids
+        self.inherited.update(ids[res.inherited >= 0].tolist())
         new = np.setdiff1d(ids, self.ids)
         if new.size:
             allid = np.concatenate([self.ids, new])
@@ -52,7 +51,6 @@ class ClassificationStage:
         rows = np.searchsorted(self.ids, ids)
         due = (self.cls_at[rows] < 0) & (t - self.t_first[rows] >= SCORE_AFTER_S)
         self.cls_at[rows[due]] = res.map_class[due]
-        return res
 
     def summary(self, followed: dict[int, int]) -> dict[str, Any]:
         """``followed``: track id -> index of the true platform it followed most."""
@@ -70,5 +68,5 @@ class ClassificationStage:
                                                 if total else None),
             "recall_by_class": per_class,
             "confusion_matrix": {"rows_truth_cols_predicted": names, "counts": conf.tolist()},
-            "tracks_inheriting_class_from_a_fragment": len(self.classifier.lineage),
+            "tracks_inheriting_class_from_a_fragment": len(self.inherited),
         }

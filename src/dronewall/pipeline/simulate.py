@@ -21,6 +21,8 @@ from dronewall.detections import DetectionBatch, SensorKind
 from dronewall.errors import InputError
 from dronewall.geo import Frame
 from dronewall.io import TableWriter, detection_columns
+from dronewall.pipeline.engagement import DOCTRINES
+from dronewall.pipeline.wiring import ChainRun
 from dronewall.scenario import Scenario, load_scenario
 
 #: A platform counts as "seen" at a step if some sensor truly detected it within this window, s
@@ -89,19 +91,25 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
                    duration_s: float | None = None,
                    base_dir: Path | None = None, doctrine: str = "planner",
                    engage: bool = True,
-                   compare_doctrines: bool | None = None) -> SimulationResult:
+                   compare_doctrines: bool | None = None,
+                   progress: bool = False) -> SimulationResult:
     """Run one seeded simulation and write its outputs to ``out``.
+
+    Sources (truth simulator -> simulated sensors) feed the stage chain
+    (:mod:`dronewall.chain`: tracking -> classification & trust -> airspace -> threat ->
+    engagement), whose step records go to the sinks (tables, event files) and to the scorers
+    that compare them with the truth.
 
     ``duration_s`` optionally cuts the scenario short (demo, tests). ``base_dir`` resolves zone
     files of a Scenario object (default: the scenario file's folder).
 
     Simulated engagements (scenarios with ``effectors``, tracking on, ``engage`` true): the
-    engagement stage (:mod:`dronewall.pipeline.engagement`) assigns effectors with
-    ``doctrine`` -- ``planner`` (the cost-aware planner), ``missile_first`` or
-    ``nearest_capable`` -- and killed platforms leave the truth. ``compare_doctrines``
-    re-runs the same scenario and seed with the two naive doctrines (in worker processes, in
-    parallel with this run) and adds their metrics to ``summary.json``; ``None`` (default):
-    on when this run engages with the planner.
+    engagement stage assigns effectors with ``doctrine`` -- ``planner`` (the cost-aware
+    planner), ``missile_first`` or ``nearest_capable`` -- and killed platforms leave the truth.
+    ``compare_doctrines`` re-runs the same scenario and seed with the two naive doctrines (in
+    worker processes, in parallel with this run) and adds their metrics to ``summary.json``;
+    ``None`` (default): on when this run engages with the planner. ``progress``: report
+    progress on stderr (a bar on a terminal, a line at least every 10 s otherwise).
     """
     t_wall0 = time.perf_counter()
     if isinstance(scenario_path, Scenario):
@@ -118,10 +126,9 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
             update={"duration_s": min(duration_s, sc.time.duration_s)})})
     seed = sc.seed if seed is None else seed
     rng_truth, rng_sens, rng_eng, _ = _rngs(seed)
-    engaging = bool(engage and track and sc.effectors)
-    if doctrine not in ("planner", "missile_first", "nearest_capable"):
-        raise InputError(f"doctrine: got {doctrine!r}; expected planner, missile_first or "
-                         "nearest_capable")
+    engaging = will_engage(sc, track=track, engage=engage)
+    if doctrine not in DOCTRINES:
+        raise InputError(f"doctrine: got {doctrine!r}; expected {', '.join(DOCTRINES)}")
     if compare_doctrines is None:
         compare_doctrines = engaging and doctrine == "planner"
     compare_doctrines = bool(compare_doctrines and engaging)
@@ -137,35 +144,18 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     plat = sim.platforms
     frame = Frame(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
 
-    from dronewall.pipeline.airspace import AirspaceStage, scenario_zones
+    from dronewall.pipeline.airspace import scenario_zones
 
     zoning = scenario_zones(sc, base_dir)
-    air = (AirspaceStage(sc, zoning[0], frame, plat.ids, plat.icao24, out, zoning[1])
-           if zoning is not None else None)
-    no_tracks = (np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0),
-                 np.zeros(0, dtype=object))
-
-    tracker = None
-    if track:
-        from dronewall.pipeline.tracking import TrackRecorder
-
-        tracker = TrackRecorder(sc, frame, suite.table, plat, out, fmt,
-                                coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al))
-    threat = None
-    if track:
-        from dronewall.pipeline.threat import ThreatStage
-
-        threat = ThreatStage(zoning[0] if zoning is not None else None, frame, out, fmt)
-    engager = None
-    if engaging:
-        from dronewall.pipeline.engagement import EngagementStage
-
-        engager = EngagementStage(sc, zoning[0] if zoning is not None else None, frame, plat,
-                                  out, fmt, rng_eng, doctrine=doctrine)
+    zones = zoning[0] if zoning is not None else None
+    run = ChainRun(sc, seed, out, fmt, frame, suite, plat, zones, zoning, rng_eng, track=track,
+               engaging=engaging, doctrine=doctrine)
     pool = (_start_doctrine_runs(sc, seed, fmt, base_dir if base_dir is not None else
                                  (Path(scenario_path).parent if not isinstance(
                                      scenario_path, Scenario) else None))
             if compare_doctrines else None)
+
+    from dronewall.pipeline.progress import Progress
 
     w_truth = TableWriter(out / "truth", fmt)
     w_det = TableWriter(out / "detections", fmt)
@@ -173,59 +163,49 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     active_steps = np.zeros(len(plat), dtype=np.int64)
     launch_t = np.full(len(plat), np.nan)
     pid = plat.ids.astype(str)
-    t_sim = t_sens = t_air = t_threat = t_eng = 0.0
+    t_sim = t_sens = 0.0
     n_steps = 0
     it = sim.states()
-    while True:
-        t0 = time.perf_counter()
-        try:
-            st = next(it)
-        except StopIteration:
-            break
-        t1 = time.perf_counter()
-        det = suite.observe(st, plat)
-        t2 = time.perf_counter()
-        t_sim += t1 - t0
-        t_sens += t2 - t1
-        n_steps += 1
-        act = st.active
-        active_steps += act
-        newly = act & np.isnan(launch_t)
-        launch_t[newly] = st.t
-        if act.any():
-            w_truth.append({
-                "t_s": np.full(int(act.sum()), st.t),
-                "platform_id": pid[act].tolist(),
-                "lat_deg": st.lat_deg[act], "lon_deg": st.lon_deg[act], "alt_m": st.alt_m[act],
-                "ve_mps": st.vel_enu[act, 0], "vn_mps": st.vel_enu[act, 1],
-                "vu_mps": st.vel_enu[act, 2], "gnss_jammed": st.jammed[act],
-            })
-        if len(det):
-            cols = detection_columns(det, suite.table)
-            cols["truth_platform"] = np.where(
-                det.truth_id >= 0, pid[np.maximum(det.truth_id, 0)],
-                np.where(det.truth_id == -2, "<spoofed>", "")).tolist()
-            w_det.append(cols)
-        stats.add(det, suite.table.kind)
-        stats.count_seen(st.t, act)
-        picture = tracker.step(st, det) if tracker is not None else no_tracks
-        new_events: list[dict[str, Any]] = []
-        if air is not None:
-            t3 = time.perf_counter()
-            new_events = air.step(st.t, st, *picture)
-            t_air += time.perf_counter() - t3
-        if threat is not None and tracker is not None:
-            t4 = time.perf_counter()
-            threat.step(st.t, *picture, tracker.last_class, tracker.last_trust, new_events)
-            t_threat += time.perf_counter() - t4
-        if engager is not None and tracker is not None and threat is not None:
-            t5 = time.perf_counter()
-            ids, pos, vel, sig, _ = picture
-            killed = engager.step(st.t, st, ids, pos, vel, sig, tracker.last_class,
-                                  tracker.last_trust, threat.last)
+    with Progress(sc.time.duration_s, "simulate", "s simulated", enabled=progress,
+                  min_gap_s=10.0) as prog:
+        while True:
+            t0 = time.perf_counter()
+            try:
+                st = next(it)
+            except StopIteration:
+                break
+            t1 = time.perf_counter()
+            det = suite.observe(st, plat)
+            t2 = time.perf_counter()
+            t_sim += t1 - t0
+            t_sens += t2 - t1
+            n_steps += 1
+            act = st.active
+            active_steps += act
+            newly = act & np.isnan(launch_t)
+            launch_t[newly] = st.t
+            if act.any():
+                w_truth.append({
+                    "t_s": np.full(int(act.sum()), st.t),
+                    "platform_id": pid[act].tolist(),
+                    "lat_deg": st.lat_deg[act], "lon_deg": st.lon_deg[act],
+                    "alt_m": st.alt_m[act], "ve_mps": st.vel_enu[act, 0],
+                    "vn_mps": st.vel_enu[act, 1], "vu_mps": st.vel_enu[act, 2],
+                    "gnss_jammed": st.jammed[act],
+                })
+            if len(det):
+                cols = detection_columns(det, suite.table)
+                cols["truth_platform"] = np.where(
+                    det.truth_id >= 0, pid[np.maximum(det.truth_id, 0)],
+                    np.where(det.truth_id == -2, "<spoofed>", "")).tolist()
+                w_det.append(cols)
+            stats.add(det, suite.table.kind)
+            stats.count_seen(st.t, act)
+            killed = run.step(st, det)
             if killed.size:
                 sim.kill(killed, st.t)  # inactive from the next step on
-            t_eng += time.perf_counter() - t5
+            prog.update(st.t)
+        prog.note("writing outputs")
     files = {"truth": str(w_truth.close(_EMPTY_TRUTH)), "detections": str(w_det.close(None) if
                                                                          w_det.total_rows else
                                                                          _empty_det(out, fmt))}
@@ -234,36 +214,17 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
 
     summary = _summary(sc, seed, plat, suite.table, stats, active_steps, launch_t, n_steps)
     timing = {"truth_s": round(t_sim, 3), "sensors_s": round(t_sens, 3)}
-    if tracker is not None:
-        tr = tracker.finish()
-        summary["tracking"] = tr["metrics"]
-        files.update(tr["files"])
-        timing["tracking_s"] = round(tr["wall_s"], 3)
-    if threat is not None and tracker is not None:
-        th = threat.finish(tracker.follower.majority(), plat.cls)
-        summary["threat"] = th["summary"]
-        files.update(th["files"])
-        timing["threat_s"] = round(t_threat, 3)
-    if engager is not None:
-        en = engager.finish()
-        summary["engagement"] = en["summary"]
-        files.update(en["files"])
-        timing["engagement_s"] = round(t_eng, 3)
-        if pool is not None:
-            from dronewall.pipeline.engagement import comparison
+    run.finish(summary, files, timing)
+    if pool is not None:
+        from dronewall.pipeline.engagement import comparison
 
-            runs = _finish_doctrine_runs(pool, out, fmt)
-            summary["engagement"]["doctrines"] = {k: v["summary"] for k, v in runs.items()}
-            summary["engagement"]["comparison"] = comparison(
-                {doctrine: en["summary"], **{k: v["summary"] for k, v in runs.items()}})
-            for k, v in runs.items():
-                files[f"engagements_{k}"] = v["file"]
-                timing[f"doctrine_{k}_wall_s"] = v["wall_s"]
-    if air is not None:
-        ar = air.finish(tracker.follower.majority() if tracker is not None else None)
-        summary["airspace"] = ar["summary"]
-        files.update(ar["files"])
-        timing["airspace_s"] = round(t_air, 3)
+        runs = _finish_doctrine_runs(pool, out, fmt)
+        summary["engagement"]["doctrines"] = {k: v["summary"] for k, v in runs.items()}
+        summary["engagement"]["comparison"] = comparison(
+            {doctrine: summary["engagement"], **{k: v["summary"] for k, v in runs.items()}})
+        for k, v in runs.items():
+            files[f"engagements_{k}"] = v["file"]
+            timing[f"doctrine_{k}_wall_s"] = v["wall_s"]
     wall = time.perf_counter() - t_wall0
     timing["total_wall_s"] = round(wall, 3)
     timing["faster_than_real_time"] = round(sc.time.duration_s / wall, 1) if wall > 0 else None
@@ -272,6 +233,31 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     (out / "summary.json").write_text(json.dumps(_det_json(summary), indent=2, sort_keys=True))
     files["summary"] = str(out / "summary.json")
     return SimulationResult(sc, out, summary, files)
+
+
+def announce(scenario_path: Path, *, track: bool, engage: bool,
+             compare_doctrines: bool | None, duration_s: float | None) -> None:
+    """Tell the user up front what a ``simulate`` run will do and how long it covers, in
+    particular when it also runs the comparison doctrines (and how to switch that off)."""
+    import sys
+
+    sc = load_scenario(scenario_path)
+    dur = min(duration_s, sc.time.duration_s) if duration_s else sc.time.duration_s
+    msg = (f"simulate: {sc.name}, {dur / 60:.0f} min of scenario time"
+           + (", tracking" if track else ", truth and sensors only (--no-track)"))
+    engaging = will_engage(sc, track=track, engage=engage)
+    if engaging:
+        msg += f", engagements with {len(sc.effectors)} effector sites"
+        if compare_doctrines is None or compare_doctrines:
+            msg += (".\nsimulate: also running the naive doctrines "
+                    f"{' and '.join(COMPARED_DOCTRINES)} on the same seed in 2 worker processes "
+                    "for comparison (--no-compare-doctrines switches this off)")
+    sys.stderr.write(msg + ".\n")
+
+
+def will_engage(sc: Scenario, *, track: bool = True, engage: bool = True) -> bool:
+    """Whether a run of ``sc`` simulates engagements (tracking on, engagements on, effectors)."""
+    return bool(engage and track and sc.effectors)
 
 
 #: The naive doctrines every planner run is compared with (``compare_doctrines``).

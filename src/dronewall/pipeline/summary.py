@@ -34,8 +34,79 @@ def describe_scenario(sc: Scenario, path: Path, console: Console | None = None) 
             f"{len(sc.jamming)}, spoofers: {len(sc.spoofing)}")
 
 
+def _fmt(v: Any, unit: str = "", nd: int = 1) -> str:
+    """A figure with its unit; "-" when the run has no value for it."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "-"
+    if isinstance(v, float):
+        txt = f"{v:,.{nd}f}"
+    else:
+        txt = f"{v:,}"
+    return f"{txt} {unit}".strip()
+
+
+def _eur(v: Any) -> str:
+    if v is None:
+        return "-"
+    v = float(v)
+    if abs(v) >= 1e6:
+        return f"EUR {v / 1e6:,.2f} M"
+    if abs(v) >= 1e3:
+        return f"EUR {v / 1e3:,.1f} k"
+    return f"EUR {v:,.0f}"
+
+
+def headline_lines(s: dict[str, Any]) -> list[str]:
+    """What an operator or analyst wants first, each figure with its unit: violations (true vs
+    reported), then leakers, neutralised, spend and cost-exchange, then the picture quality."""
+    out: list[str] = []
+    air = s.get("airspace")
+    if air:
+        lat = air.get("alert_latency_s") or {}
+        out.append(
+            f"Violations: {air['violations_truth']} true episodes "
+            f"({air['violations_truth_non_cooperative']} non-cooperative, "
+            f"{air['crossings_truth_non_cooperative']} observed crossings); reported from the "
+            f"tracks {air['violations_tracks']} ({air['violations_matched']} matched, "
+            f"{air['violations_missed']} missed, {air['violations_unmatched_tracks']} unmatched)"
+            + (f"; alert latency median {_fmt(lat.get('median_s'), 's')}, "
+               f"p90 {_fmt(lat.get('p90_s'), 's')}" if lat else ""))
+    en = s.get("engagement")
+    if en:
+        out.append(
+            f"Engagements ({en['doctrine']}): {en['neutralised']['total']} threats neutralised "
+            f"of {en['threats_flown']} flown, {en['leakers']['total']} leakers, "
+            f"spend {_eur(en['spend_eur'])} on {en['shots']} shots, cost-exchange "
+            + (f"{en['cost_exchange_ratio']:.2f} (EUR spent per EUR of attackers destroyed)"
+               if en.get("cost_exchange_ratio") is not None else "- (nothing destroyed)")
+            + f", value lost {_eur(en['value_lost_eur'])}")
+        for name, row in (en.get("comparison") or {}).items():
+            if name == en["doctrine"]:
+                continue
+            out.append(
+                f"  same seed, {name}: {row['neutralised']} neutralised, {row['leakers']} "
+                f"leakers, spend {_eur(row['spend_eur'])}, cost-exchange "
+                + (f"{row['cost_exchange_ratio']:.2f}"
+                   if row.get("cost_exchange_ratio") is not None else "-"))
+    tr = s.get("tracking")
+    if tr:
+        cl = tr.get("classification") or {}
+        acc = cl.get("accuracy_30s_after_confirmation")
+        out.append(
+            f"Tracking: mean GOSPA {_fmt(tr.get('gospa_mean'), 'm')} (cut-off "
+            f"{_fmt(tr.get('gospa_cutoff_m'), 'm', 0)}), mean paired error "
+            f"{_fmt(tr.get('mean_paired_error'), 'm')}, {tr.get('confirmed_tracks', 0)} "
+            f"confirmed track ids for {tr.get('platforms_ever_detectable', 0)} detectable "
+            f"platforms, {tr.get('id_switches', 0)} id switches, {tr.get('track_breaks', 0)} "
+            f"breaks, confirmation latency mean {_fmt(tr.get('confirm_latency_mean_s'), 's')}"
+            + (f"; classification {100 * acc:.1f} % of {cl.get('scored_tracks')} tracks "
+               "30 s after confirmation" if acc is not None else ""))
+    return out
+
+
 def print_summary(result: Any, console: Console | None = None) -> None:
-    """Print the key numbers of a simulation run."""
+    """Print the key numbers of a simulation run: the headline first (violations, leakers,
+    neutralised, spend, cost-exchange), then who was seen and the detections."""
     c = console or Console()
     s = result.summary
     tm = s.get("timing")  # absent from summary.json files (kept deterministic)
@@ -43,6 +114,8 @@ def print_summary(result: Any, console: Console | None = None) -> None:
             f"(seed {s['seed']})"
             + (f" in {tm['total_wall_s']:.1f} s ({tm['faster_than_real_time']:g}x real time)"
                if tm else ""))
+    for line in headline_lines(s):
+        c.print(line, highlight=False)
     tbl = Table(title="Who was seen (detected by at least one sensor)")
     for col in ("class", "platforms", "detected", "median first detection after launch",
                 "seen % of flight time", "by sensor kind"):
@@ -53,7 +126,8 @@ def print_summary(result: Any, console: Console | None = None) -> None:
                     f"{e['detected_by_any_sensor']} ({100 * e['detected_ratio']:.0f}%)",
                     "-" if med is None else f"{med:.0f} s",
                     f"{100 * e['seen_fraction_of_flight_time']:.0f}%",
-                    ", ".join(f"{k} {100 * v:.0f}%" for k, v in e["detected_ratio_by_sensor_kind"].items()))
+                    ", ".join(f"{k} {100 * v:.0f}%"
+                              for k, v in e["detected_ratio_by_sensor_kind"].items()))
     c.print(tbl)
     d = s["detections"]
     tbl = Table(title=f"Detections: {d['total']:,} from {s['sensors']['total']:,} sensors")
@@ -63,11 +137,6 @@ def print_summary(result: Any, console: Console | None = None) -> None:
         tbl.add_row(k, str(s["sensors"]["by_kind"].get(k, "")), f"{v['detections']:,}",
                     f"{v['true']:,}", f"{v['false_alarms']:,}", f"{v['spoofed']:,}")
     c.print(tbl)
-    tr = s.get("tracking")
-    if tr:
-        c.print("[bold]Tracking[/bold]: " + ", ".join(
-            f"{k.replace('_', ' ')} {v:.4g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
-            for k, v in tr.items() if not isinstance(v, (dict, list))))
     c.print("Outputs:")
     for k, v in result.files.items():
         c.print(f"  {k:<11} {v}", soft_wrap=True, highlight=False)

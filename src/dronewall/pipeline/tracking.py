@@ -1,4 +1,5 @@
-"""Runs the tracking engine inside ``simulate`` and scores it against truth.
+"""Tracking inside ``simulate``: engine settings for a scenario, the ``tracks`` table, and the
+score of the tracked picture against truth.
 
 Scoring rules (documented in docs/tracking.md, "Metrics in simulate"):
 
@@ -15,21 +16,22 @@ Scoring rules (documented in docs/tracking.md, "Metrics in simulate"):
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_TRUSTED
-from dronewall.detections import DetectionBatch, SensorKind, SensorTable
+from dronewall.catalog import PlatformClass
+from dronewall.chain import StepRecord
+from dronewall.classify.coop_tracks import TRUST_NAMES
+from dronewall.detections import DetectionBatch, SensorKind
 from dronewall.geo import Frame
 from dronewall.io import TableWriter
 from dronewall.metrics import ScanData, tracking_metrics
+from dronewall.pipeline.follow import TruthFollower
 from dronewall.scenario import Scenario
 from dronewall.sim.state import PlatformTable, TruthState
-from dronewall.tracking import ATTR_NAMES, Engine, TrackerConfig
+from dronewall.tracking import ATTR_NAMES, TrackerConfig
 
 #: A truth platform is scored while some sensor truly detected it within this window, s.
 DETECTABLE_WINDOW_S = 10.0
@@ -110,115 +112,86 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          latency_window_s=0.0)
 
 
-class TrackRecorder:
-    """Feeds each step's detections to the engine, writes tracks, collects scoring data."""
+_CLASS_NAMES = np.array([c.name.lower() for c in PlatformClass], dtype=object)
 
-    def __init__(self, sc: Scenario, frame: Frame, sensors: SensorTable, plat: PlatformTable,
-                 out: Path, fmt: str, coverage: Any = None) -> None:
-        """``coverage(ecef, lat, lon, alt) -> (N,) bool``: where independent sensors should see
-        an aircraft (judges cooperative claims); None: nowhere (claims stay unverified)."""
-        self.cfg = tracker_config_for(sc)
-        self.engine = Engine(self.cfg, frame, sensors)
-        self.frame = frame
-        self.plat = plat
+
+class TrackWriter:
+    """Sink: one ``tracks`` row per confirmed track per step (``docs/outputs.md``)."""
+
+    def __init__(self, out: Path, fmt: str, coast_time_s: float) -> None:
         self.writer = TableWriter(out / "tracks", fmt)
-        self.last_true_det = np.full(len(plat), -np.inf)
-        self.first_det = np.full(len(plat), np.nan)
+        self.coast_time_s = coast_time_s
+        kind_names = [k.name.lower() for k in SensorKind]
+        # "radar;acoustic"-style label for every subset of sensor kinds (bit k = SensorKind k)
+        self._seen_names = np.array(
+            [";".join(n for k, n in enumerate(kind_names) if m >> k & 1)
+             for m in range(1 << len(kind_names))], dtype=object).astype(str)
+
+    def write(self, rec: StepRecord) -> None:
+        pic, cl = rec.picture, rec.classified
+        if pic is None or cl is None or len(pic) == 0:
+            return
+        snap, n = pic.tracks, len(pic)
+        recent = (rec.t - snap.last_seen) <= self.coast_time_s  # NaN -> False
+        bits = recent.astype(np.int64) @ (1 << np.arange(recent.shape[1], dtype=np.int64))
+        probs = cl.classes.prob
+        pos, vel = pic.pos, pic.vel
+        self.writer.append({
+            "t_s": np.full(n, rec.t), "track_id": snap.ids,
+            "lat_deg": pic.lat_deg, "lon_deg": pic.lon_deg, "alt_m": pic.alt_m,
+            "x_m": pos[:, 0], "y_m": pos[:, 1], "z_m": pos[:, 2],
+            "vx_mps": vel[:, 0], "vy_mps": vel[:, 1], "vz_mps": vel[:, 2],
+            "pos_sd_m": pic.sigma_radial_m, "hits": snap.hits, "last_update_t_s": snap.t_update,
+            "identity": snap.identity.astype(str).tolist(),
+            "coop_trust": _TRUST[cl.trust].tolist(),
+            "seen_by": self._seen_names[bits].tolist(),
+            "class": _CLASS_NAMES[np.argmax(probs, axis=1)].astype(str).tolist(),
+            "p_class": probs.max(axis=1),
+            "class_evidence": cl.classes.evidence.astype(str).tolist(),
+            # last sensor attributes from associated detections (NaN none): classification input
+            **{f"last_{name}": snap.attr[:, k] for k, name in enumerate(ATTR_NAMES)},
+        })
+
+    def close(self) -> dict[str, str]:
+        path = self.writer.close(None) if self.writer.total_rows else None
+        return {"tracks": str(path)} if path else {}
+
+
+class TrackingScorer:
+    """Scores the confirmed tracks against truth: GOSPA, breaks, switches, latency (see the
+    module docstring), and which platform each track followed (``follower``)."""
+
+    def __init__(self, frame: Frame, n_platforms: int) -> None:
+        self.frame = frame
+        self.last_true_det = np.full(n_platforms, -np.inf)
+        self.first_det = np.full(n_platforms, np.nan)
         self.scans: list[ScanData] = []
-        self.wall = 0.0
         self.quarantined: dict[str, int] = {}
         self.max_tracks = 0
         self.confirmed_ids: set[int] = set()
-        self.kind_names = [k.name.lower() for k in SensorKind]
-        # "radar;acoustic"-style label for every subset of sensor kinds (bit k = SensorKind k)
-        self._seen_names = np.array(
-            [";".join(n for k, n in enumerate(self.kind_names) if m >> k & 1)
-             for m in range(1 << len(self.kind_names))], dtype=object).astype(str)
-        from dronewall.catalog import PlatformClass
-        from dronewall.classify.coop_tracks import CoopTrustMonitor
-        from dronewall.pipeline.classification import ClassificationStage
-        from dronewall.pipeline.follow import TruthFollower
+        self.follower = TruthFollower(frame, n_platforms)
 
-        self.classifier = ClassificationStage(frame, plat.cls)
-        self.coop = CoopTrustMonitor()
-        self.coverage = coverage
-        self.out = out
-        self.last_class: Any = None
-        self.last_trust = np.zeros(0, np.int8)
-        self.spoofed = spoofed_identities(sc, plat)
-        self.follower = TruthFollower(frame, len(plat))
-        self.class_names = np.array([c.name.lower() for c in PlatformClass], dtype=object)
-
-    def step(self, st: TruthState, det: DetectionBatch
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Process one step; return the confirmed tracks at ``st.t``: ids (N,), positions and
-        velocities (N, 3) in the engine frame, 1-sigma horizontal position error per axis (N,),
-        cooperative identity (N,) ("" none)."""
-        t0 = time.perf_counter()
-        res = self.engine.step(st.t, det)
-        snap = self.engine.snapshot(confirmed_only=True)
-        self.wall += time.perf_counter() - t0
-        for k, v in res.quarantined.items():
-            self.quarantined[k] = self.quarantined.get(k, 0) + v
-        self.max_tracks = max(self.max_tracks, res.n_tracks)
+    def observe(self, st: TruthState, det: DetectionBatch, rec: StepRecord) -> None:
+        pic = rec.picture
+        assert pic is not None
+        if pic.engine is not None:
+            for k, v in pic.engine.quarantined.items():
+                self.quarantined[k] = self.quarantined.get(k, 0) + v
+            self.max_tracks = max(self.max_tracks, pic.engine.n_tracks)
         ok = det.truth_id >= 0
         if ok.any():
             np.maximum.at(self.last_true_det, det.truth_id[ok], det.t[ok])
             np.fmin.at(self.first_det, det.truth_id[ok], det.t[ok])
-        d = self.engine.dims
-        n = snap.ids.size
-        pos = np.zeros((n, 3))
-        vel = np.zeros((n, 3))
-        if n:
-            dt = (st.t - snap.t_state)[:, None]
-            pos[:, :d] = snap.x[:, :d] + snap.x[:, d:] * dt
-            vel[:, :d] = snap.x[:, d:]
-            self.confirmed_ids.update(snap.ids.tolist())
-            lat, lon, alt = self.frame.local_to_geodetic(pos)
-            psd = np.sqrt(np.clip(snap.P[:, 0, 0] + snap.P[:, 1, 1], 0, None))
-            if self.coverage is not None:
-                covered = self.coverage(self.frame.from_local(pos), lat, lon, alt)
-            else:
-                covered = np.zeros(n, dtype=bool)
-            trust = self.coop.step(st.t, snap.identity, snap.last_seen, pos, vel, covered)
-            cls = self.classifier.step(st.t, snap, pos, vel,
-                                       coop_trusted=trust == TRUST_TRUSTED)
-            self.last_class, self.last_trust = cls, trust
-            probs = cls.prob
-            self.follower.observe(st.active, st.ecef, snap.ids, pos)
-            recent = (st.t - snap.last_seen) <= self.cfg.coast_time_s  # NaN -> False
-            bits = recent.astype(np.int64) @ (1 << np.arange(recent.shape[1], dtype=np.int64))
-            seen_by = self._seen_names[bits].tolist()
-            self.writer.append({
-                "t_s": np.full(n, st.t), "track_id": snap.ids,
-                "lat_deg": lat, "lon_deg": lon, "alt_m": alt,
-                "x_m": pos[:, 0], "y_m": pos[:, 1], "z_m": pos[:, 2],
-                "vx_mps": vel[:, 0], "vy_mps": vel[:, 1], "vz_mps": vel[:, 2],
-                "pos_sd_m": psd, "hits": snap.hits, "last_update_t_s": snap.t_update,
-                "identity": snap.identity.astype(str).tolist(),
-                "coop_trust": _TRUST[trust].tolist(),
-                "seen_by": seen_by,
-                "class": self.class_names[np.argmax(probs, axis=1)].astype(str).tolist(),
-                "p_class": probs.max(axis=1),
-                "class_evidence": cls.evidence.astype(str).tolist(),
-                # last sensor attributes from associated detections (NaN none): classification input
-                **{f"last_{name}": snap.attr[:, k] for k, name in enumerate(ATTR_NAMES)},
-            })
+        if len(pic):
+            self.confirmed_ids.update(pic.ids.tolist())
+            self.follower.observe(st.active, st.ecef, pic.ids, pic.pos)
         # scoring data: detectable truth vs confirmed tracks, horizontal (x, y)
         vis = st.active & (st.t - self.last_true_det <= DETECTABLE_WINDOW_S)
         tpos = self.frame.to_local(st.ecef[vis])
-        self.scans.append(ScanData(st.t, np.flatnonzero(vis), tpos[:, :2], snap.ids, pos[:, :2]))
-        if n == 0:
-            self.last_class, self.last_trust = None, np.zeros(0, np.int8)
-        sigma_axis = (np.sqrt(np.clip((snap.P[:, 0, 0] + snap.P[:, 1, 1]) / 2, 0, None))
-                      if n else np.zeros(0))
-        return snap.ids, pos, vel, sigma_axis, snap.identity
+        self.scans.append(ScanData(st.t, np.flatnonzero(vis), tpos[:, :2], pic.ids,
+                                   pic.pos[:, :2]))
 
-    def finish(self) -> dict[str, Any]:
-        t0 = time.perf_counter()
-        self.engine.flush()
-        self.wall += time.perf_counter() - t0
-        path = self.writer.close(None) if self.writer.total_rows else None
+    def metrics(self) -> dict[str, Any]:
         fd = {int(i): float(v) for i, v in enumerate(self.first_det) if np.isfinite(v)}
         m = tracking_metrics(self.scans, c=GOSPA_C_M, p=1.0, first_detection_time=fd)
         metrics: dict[str, Any] = {k: (round(v, 3) if isinstance(v, float) else v)
@@ -228,12 +201,4 @@ class TrackRecorder:
         metrics["platforms_ever_detectable"] = len(fd)
         metrics["max_live_tracks"] = self.max_tracks
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
-        files = {"tracks": str(path)} if path else {}
-        metrics["classification"] = self.classifier.summary(self.follower.majority())
-        coop = self.coop.report()
-        with open(self.out / "coop_trust.jsonl", "w", encoding="utf-8") as f:
-            for rec in coop:
-                f.write(json.dumps(rec, sort_keys=True) + "\n")
-        metrics["cooperative_trust"] = coop_summary(coop, self.spoofed)
-        files["coop_trust"] = str(self.out / "coop_trust.jsonl")
-        return {"metrics": metrics, "files": files, "wall_s": self.wall}
+        return metrics

@@ -1,0 +1,136 @@
+"""Typed airspace events: what the monitor says about a track (or platform) and a zone.
+
+Four kinds, each a frozen record with exactly the fields of its JSON form (``docs/airspace.md``):
+:class:`Warning` (predicted to enter), :class:`Entry`, :class:`Exit` (declared with hysteresis,
+interpolated between scans where possible) and :class:`Violation` (one closed or ongoing
+episode inside a zone, with depth, duration and confidence). Stages exchange these records;
+only writers turn them into dicts (:meth:`AirspaceEvent.to_dict`).
+
+Times: ``t_s`` seconds since the monitor's epoch, ``time`` the same instant as ISO 8601 UTC.
+Positions WGS84 degrees, altitudes metres above the ellipsoid, distances metres. Values the
+monitor could not determine are None (JSON null).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, ClassVar
+
+#: A track id (int, tracks) or a platform id (str, the truth monitor).
+Subject = int | str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AirspaceEvent:
+    """Fields every event has. ``identity``: the subject's cooperative identity, set by the
+    writer at the end of a run ("" non-cooperative; None not yet known)."""
+
+    kind: ClassVar[str] = ""
+    track_id: Subject
+    zone_id: str
+    zone_kind: str
+    zone_name: str | None
+    country: str | None
+    time: str
+    t_s: float | None
+    identity: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict (``event`` = kind; ``identity`` only when known)."""
+        d = asdict(self)
+        if d["identity"] is None:
+            del d["identity"]
+        d["event"] = self.kind
+        return d
+
+    def with_identity(self, identity: str) -> AirspaceEvent:
+        return replace(self, identity=identity)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Warning(AirspaceEvent):  # noqa: A001 - the event's name in the JSON schema
+    """Predicted to enter the zone within the look-ahead horizon (straight-line prediction)."""
+
+    kind: ClassVar[str] = "warning"
+    predicted_crossing_time: str
+    predicted_crossing_t_s: float | None
+    time_to_crossing_s: float | None
+    predicted_lat: float | None
+    predicted_lon: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry(AirspaceEvent):
+    """Declared inside (after the hysteresis); ``t_s``/``lat``/``lon`` the (interpolated)
+    crossing, ``declared_t_s`` when it was declared, ``from_country`` where it came from."""
+
+    kind: ClassVar[str] = "entry"
+    lat: float | None
+    lon: float | None
+    alt_m: float | None
+    p_inside: float | None
+    declared_t_s: float | None
+    interpolated: bool
+    from_country: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exit(AirspaceEvent):
+    """Declared outside again; fields as :class:`Entry`."""
+
+    kind: ClassVar[str] = "exit"
+    lat: float | None
+    lon: float | None
+    alt_m: float | None
+    p_inside: float | None
+    declared_t_s: float | None
+    interpolated: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Violation(AirspaceEvent):
+    """One episode inside the zone: entry/exit times and points, duration (s), maximum depth
+    (m) and its 1-sigma, path length (m), altitude band (m), top speed (m/s), ``p_inside`` at the
+    deepest point, ``p_episode`` and its ``confidence`` label, ``ongoing`` at the end of the
+    data, ``end_reason``, ``n_scans``."""
+
+    kind: ClassVar[str] = "violation"
+    from_country: str
+    entry_time: str
+    exit_time: str
+    entry_t_s: float | None
+    exit_t_s: float | None
+    entry_point: list[float | None]
+    exit_point: list[float | None]
+    entry_interpolated: bool
+    exit_interpolated: bool
+    duration_s: float | None
+    max_depth_m: float | None
+    max_depth_point: list[float | None]
+    sigma_at_max_depth_m: float | None
+    path_length_m: float | None
+    min_alt_m: float | None
+    max_alt_m: float | None
+    max_speed_mps: float | None
+    p_inside: float | None
+    p_episode: float | None
+    confidence: str
+    ongoing: bool
+    end_reason: str
+    n_scans: int
+
+
+EVENT_TYPES: dict[str, type[AirspaceEvent]] = {
+    c.kind: c for c in (Warning, Entry, Exit, Violation)}
+
+
+def event_from_dict(d: dict[str, Any]) -> AirspaceEvent:
+    """The typed event of a JSON dict (``event`` names the kind; unknown keys are an error)."""
+    cls = EVENT_TYPES.get(str(d.get("event")))
+    if cls is None:
+        raise ValueError(f"event: got {d.get('event')!r}; expected one of {sorted(EVENT_TYPES)}")
+    names = {f.name for f in fields(cls)}
+    extra = set(d) - names - {"event"}
+    if extra:
+        raise ValueError(f"{cls.kind} event: unexpected fields {sorted(extra)}")
+    return cls(**{k: v for k, v in d.items() if k != "event"})

@@ -1,0 +1,205 @@
+"""The stages of the chain: tracking -> classification & trust -> airspace -> threat.
+
+Every stage has the same small protocol (:class:`Stage`): ``step(record) -> record`` reads the
+typed fields of the :class:`~dronewall.chain.records.StepRecord` it needs and returns a copy
+with its own result added; ``finish()`` returns what the stage holds back until the end (events
+of episodes still open, per-identity trust records). Stages hold no reference to each other.
+The engagement stage lives in :mod:`dronewall.chain.engagement`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit, event_from_dict
+from dronewall.chain.records import Classified, Picture, StepRecord
+from dronewall.classify.coop_tracks import TRUST_TRUSTED, CoopTrustMonitor
+from dronewall.classify.tracks import ClassStep, TrackClassifier
+from dronewall.detections import SensorTable
+from dronewall.engagement.threat import AssetTable, ThreatConfig, evaluate
+from dronewall.geo import Frame
+from dronewall.tracking import Engine, StepResult, TrackerConfig
+
+F64 = NDArray[np.float64]
+
+#: ``coverage(ecef (N, 3), lat (N,), lon (N,), alt (N,)) -> (N,) bool``: where independent
+#: sensors should see an aircraft (judges cooperative identity claims).
+Coverage = Callable[[F64, F64, F64, F64], NDArray[np.bool_]]
+
+
+class Stage(Protocol):
+    """One stage of the chain."""
+
+    name: str
+
+    def step(self, rec: StepRecord) -> StepRecord:
+        """Add this stage's result for ``rec.t`` to the record."""
+        ...
+
+    def finish(self) -> Any:
+        """Close the run; return what the stage held back (stage-specific, typed)."""
+        ...
+
+
+class TrackingStage:
+    """The tracking engine; builds the step's :class:`Picture` of confirmed tracks."""
+
+    name = "tracking"
+
+    def __init__(self, config: TrackerConfig, frame: Frame, sensors: SensorTable) -> None:
+        self.engine = Engine(config, frame, sensors)
+        self.frame = frame
+        self.config = config
+
+    def step(self, rec: StepRecord) -> StepRecord:
+        res = self.engine.step(rec.t, rec.detections)
+        snap = self.engine.snapshot(confirmed_only=True)
+        d = self.engine.dims
+        n = snap.ids.size
+        pos = np.zeros((n, 3))
+        vel = np.zeros((n, 3))
+        if n:
+            dt = (rec.t - snap.t_state)[:, None]
+            pos[:, :d] = snap.x[:, :d] + snap.x[:, d:] * dt
+            vel[:, :d] = snap.x[:, d:]
+            lat, lon, alt = self.frame.local_to_geodetic(pos)
+        else:
+            lat = lon = alt = np.zeros(0)
+        pic = Picture(t=rec.t, tracks=snap, pos=pos, vel=vel, lat_deg=lat, lon_deg=lon,
+                      alt_m=alt, cov_h=snap.P[:, :2, :2], engine=res)
+        return rec.with_(picture=pic)
+
+    def finish(self) -> StepResult:
+        """Process what the engine still buffers (out-of-order window)."""
+        return self.engine.flush()
+
+
+@dataclass(frozen=True)
+class ClassificationFinal:
+    """``lineage``: new track id -> ended track id it inherited its class from; ``coop``: one
+    record per cooperative identity seen (``CoopTrustMonitor.report``)."""
+
+    lineage: dict[int, int]
+    coop: list[dict[str, Any]]
+
+
+class ClassificationStage:
+    """Cooperative-identity trust against independent sensors, then Bayesian classification
+    (trusted identities only count as evidence)."""
+
+    name = "classification"
+
+    def __init__(self, frame: Frame, coverage: Coverage | None = None) -> None:
+        self.frame = frame
+        self.coverage = coverage
+        self.classifier = TrackClassifier(frame)
+        self.coop = CoopTrustMonitor()
+
+    def step(self, rec: StepRecord) -> StepRecord:
+        pic = rec.picture
+        assert pic is not None, "classification needs the tracking stage's picture"
+        n = len(pic)
+        if n == 0:  # nothing to assess: the monitors' clocks do not advance
+            return rec.with_(classified=Classified(_empty_classes(), np.zeros(0, np.int8)))
+        if self.coverage is not None:
+            covered = self.coverage(self.frame.from_local(pic.pos), pic.lat_deg, pic.lon_deg,
+                                    pic.alt_m)
+        else:
+            covered = np.zeros(n, dtype=bool)
+        snap = pic.tracks
+        trust = self.coop.step(rec.t, snap.identity, snap.last_seen, pic.pos, pic.vel, covered)
+        cls = self.classifier.step(rec.t, snap, pic.pos, pic.vel,
+                                   coop_trusted=trust == TRUST_TRUSTED)
+        return rec.with_(classified=Classified(cls, trust))
+
+    def finish(self) -> ClassificationFinal:
+        return ClassificationFinal(dict(self.classifier.lineage), self.coop.report())
+
+
+def _empty_classes() -> ClassStep:
+    from dronewall.classify.bayes import N_CLASSES
+
+    return ClassStep(np.zeros(0, np.int64), np.zeros((0, N_CLASSES)), np.zeros(0, np.int64),
+                     np.zeros(0, dtype=object), np.zeros(0, np.int64))
+
+
+class AirspaceStage:
+    """Violation analytics on the confirmed tracks: the step's new typed events."""
+
+    name = "airspace"
+
+    def __init__(self, zones: ZoneSet, config: AirspaceConfig, frame: Frame) -> None:
+        self.monitor = AirspaceMonitor(zones, config)
+        self.frame = frame
+        self.t_last = 0.0
+
+    def step(self, rec: StepRecord) -> StepRecord:
+        pic = rec.picture
+        assert pic is not None, "airspace needs the tracking stage's picture"
+        self.t_last = rec.t
+        if len(pic):
+            rot = self.frame.local_enu_rotation(pic.pos)
+            vel_enu = np.einsum("nij,nj->ni", rot, pic.vel)
+        else:
+            vel_enu = np.zeros((0, 3))
+        new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
+                                pic.sigma_h_m, vel_enu)
+        return rec.with_(events=tuple(event_from_dict(e) for e in new))
+
+    def finish(self) -> list[AirspaceEvent]:
+        """Close the episodes still open (``ongoing`` violations)."""
+        return [event_from_dict(e) for e in self.monitor.finish(self.t_last)]
+
+
+class ThreatStage:
+    """Threat evaluation and ranking of the classified picture against the defended assets;
+    the violation state of each track comes from the airspace events of reported sovereign
+    zones (latest entry: its p_inside; exit: 0)."""
+
+    name = "threat"
+
+    def __init__(self, assets: AssetTable, config: ThreatConfig | None = None) -> None:
+        self.assets = assets
+        self.config = config or ThreatConfig()
+        self.viol_ids = np.zeros(0, np.int64)     # sorted track ids with an entry/exit seen
+        self.viol_p = np.zeros(0)
+
+    def _violations(self, events: tuple[AirspaceEvent, ...]) -> None:
+        for e in events:
+            if e.zone_kind != "sovereign" or not isinstance(e, Entry | Exit):
+                continue
+            tk = int(e.track_id)
+            p = float(e.p_inside or 0.0) if isinstance(e, Entry) else 0.0
+            k = np.searchsorted(self.viol_ids, tk)
+            if k < self.viol_ids.size and self.viol_ids[k] == tk:
+                self.viol_p[k] = p
+            else:
+                self.viol_ids = np.insert(self.viol_ids, k, tk)
+                self.viol_p = np.insert(self.viol_p, k, p)
+
+    def violation_p(self, ids: NDArray[np.int64]) -> F64:
+        """(N,) p_inside of the latest sovereign entry of each track (0: none or exited)."""
+        if self.viol_ids.size == 0:
+            return np.zeros(ids.size)
+        k = np.minimum(np.searchsorted(self.viol_ids, ids), self.viol_ids.size - 1)
+        return np.where(self.viol_ids[k] == ids, self.viol_p[k], 0.0)
+
+    def step(self, rec: StepRecord) -> StepRecord:
+        self._violations(rec.events)
+        pic, cl = rec.picture, rec.classified
+        assert pic is not None and cl is not None, "threat needs the classified picture"
+        if len(pic) == 0:
+            return rec.with_(threats=None)
+        ta = evaluate(pic.ids, pic.pos, pic.vel, pic.sigma_radial_m, cl.classes.prob,
+                      self.assets, violation_p=self.violation_p(pic.ids),
+                      coop_trusted=cl.trusted, config=self.config)
+        return rec.with_(threats=ta)
+
+    def finish(self) -> None:
+        return None

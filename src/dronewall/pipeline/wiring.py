@@ -1,0 +1,155 @@
+"""A simulated run's chain, sinks and scorers, built from a scenario.
+
+:class:`ChainRun` builds the stage chain (:mod:`dronewall.chain`) for a scenario -- the same
+stages the live server runs -- and connects each step record to
+
+* sinks: the ``tracks`` and ``threats`` tables, the event files (at the end);
+* scorers, which compare the record with the truth: tracking (GOSPA, continuity), classification,
+  threat ranking, airspace events (a second monitor on the true positions), and the simulated
+  effects of engagements (kills leave the truth).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.airspace import ZoneSet
+from dronewall.chain import (
+    AirspaceStage,
+    Chain,
+    ClassificationStage,
+    EngagementStage,
+    StepRecord,
+    ThreatStage,
+    TrackingStage,
+)
+from dronewall.chain.stages import ClassificationFinal
+from dronewall.detections import DetectionBatch
+from dronewall.engagement.planner import EffectorSite
+from dronewall.engagement.roe import Roe
+from dronewall.engagement.threat import AssetTable, assets_from_zones
+from dronewall.geo import Frame
+from dronewall.scenario import Scenario
+from dronewall.sim.state import TruthState
+
+
+class ChainRun:
+    """One simulated run's chain and what consumes its records (see the module docstring)."""
+
+    def __init__(self, sc: Scenario, seed: int, out: Path, fmt: str, frame: Frame, suite: Any,
+                 plat: Any, zones: ZoneSet | None,
+                 zoning: tuple[ZoneSet, set[str]] | None, rng_eng: np.random.Generator, *,
+                 track: bool, engaging: bool, doctrine: str) -> None:
+        from dronewall.pipeline.airspace import AirspaceRecorder, airspace_config
+
+        self.sc, self.out, self.fmt, self.plat = sc, out, fmt, plat
+        self.track = track
+        stages: list[Any] = []
+        self.air_rec = None
+        self.tracks = self.tscore = self.cscore = self.threats = self.thscore = None
+        self.effects = None
+        if track:
+            from dronewall.pipeline.classification import ClassificationScorer
+            from dronewall.pipeline.threat import ThreatScorer, ThreatWriter
+            from dronewall.pipeline.tracking import (
+                TrackingScorer,
+                TrackWriter,
+                spoofed_identities,
+                tracker_config_for,
+            )
+
+            cfg = tracker_config_for(sc)
+            stages.append(TrackingStage(cfg, frame, suite.table))
+            stages.append(ClassificationStage(
+                frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al)))
+            self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
+            self.tscore = TrackingScorer(frame, len(plat))
+            self.cscore = ClassificationScorer(plat.cls)
+            self.spoofed = spoofed_identities(sc, plat)
+        if zoning is not None:
+            self.air_rec = AirspaceRecorder(sc, zoning[0], plat.ids, plat.icao24, out,
+                                            zoning[1])
+            if track:
+                stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame))
+        if track:
+            assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
+            stages.append(ThreatStage(assets))
+            self.threats = ThreatWriter(assets, out, fmt)
+            self.thscore = ThreatScorer(assets)
+        if engaging:
+            from dronewall.pipeline.engagement import SimulatedEffects
+
+            sites = [EffectorSite.from_values(**e.model_dump()) for e in sc.effectors]
+            stage = EngagementStage(sites, Roe.from_values(**sc.roe.model_dump()), zones, frame,
+                                    doctrine=doctrine)
+            stages.append(stage)
+            self.effects = SimulatedEffects(stage, zones, frame, plat, out, fmt, rng_eng)
+        self.chain = Chain(stages) if track else None
+        self.t_air = 0.0
+
+    def step(self, st: TruthState, det: DetectionBatch) -> NDArray[np.int64]:
+        """Run the chain on one step's detections; feed sinks and scorers. Returns the platforms
+        killed at this step (they leave the truth from the next step on)."""
+        if self.chain is None:
+            rec = StepRecord(t=st.t, detections=det)
+        else:
+            rec = self.chain.step(st.t, det)
+        if self.tracks is not None:
+            assert self.tscore is not None and self.cscore is not None
+            self.tscore.observe(st, det, rec)
+            self.tracks.write(rec)
+            self.cscore.observe(rec)
+        if self.air_rec is not None:
+            import time
+
+            t0 = time.perf_counter()
+            self.air_rec.observe(st, rec)
+            self.t_air += time.perf_counter() - t0
+        if self.threats is not None:
+            assert self.thscore is not None
+            self.threats.write(rec)
+            self.thscore.observe(rec)
+        if self.effects is not None:
+            return self.effects.observe(st, rec)
+        return np.zeros(0, dtype=np.int64)
+
+    def finish(self, summary: dict[str, Any], files: dict[str, str],
+               timing: dict[str, float]) -> None:
+        """Close the chain, sinks and scorers; add their parts to ``summary``/``files``."""
+        finals = self.chain.finish() if self.chain is not None else {}
+        followed = None
+        if self.chain is not None:
+            assert self.tscore is not None and self.cscore is not None
+            assert self.tracks is not None and self.threats is not None
+            assert self.thscore is not None
+            from dronewall.pipeline.tracking import coop_summary
+
+            followed = self.tscore.follower.majority()
+            metrics = self.tscore.metrics()
+            files.update(self.tracks.close())
+            metrics["classification"] = self.cscore.summary(followed)
+            cf: ClassificationFinal = finals["classification"]
+            with open(self.out / "coop_trust.jsonl", "w", encoding="utf-8") as f:
+                for r in cf.coop:
+                    f.write(json.dumps(r, sort_keys=True) + "\n")
+            metrics["cooperative_trust"] = coop_summary(cf.coop, self.spoofed)
+            files["coop_trust"] = str(self.out / "coop_trust.jsonl")
+            summary["tracking"] = metrics
+            summary["threat"] = self.thscore.summary(followed, self.plat.cls)
+            files.update(self.threats.close())
+            for name, sec in self.chain.timings_s.items():
+                timing[f"{name}_s"] = round(sec, 3)
+        if self.effects is not None:
+            en = self.effects.finish(finals["engagement"])
+            summary["engagement"] = en["summary"]
+            files.update(en["files"])
+        if self.air_rec is not None:
+            ar = self.air_rec.finish(finals.get("airspace", []), followed)
+            summary["airspace"] = ar["summary"]
+            files.update(ar["files"])
+            timing["airspace_scoring_s"] = round(self.t_air, 3)
