@@ -1,0 +1,184 @@
+"""``TrackerConfig``: every threshold of the tracking engine, with units, validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from dronewall.errors import ConfigurationError
+from dronewall.tracking.bearings import TriangulationParams
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Every threshold of the engine, with units. Validated at construction.
+
+    Defaults are for small/medium UAS (Shahed-class to quadcopters) seen by surveillance
+    radars, acoustic/RF nodes and cooperative reports; the 2-D benchmark CLI overrides a few.
+    """
+
+    dims: Literal[2, 3] = 3
+    """Spatial dimensions of the state: 2 -> [x, y, vx, vy], 3 -> [x, y, z, vx, vy, vz]."""
+    q_horizontal_m2ps3: float = 3.0
+    """Horizontal white-noise-acceleration spectral density, m^2/s^3 (3 suits 30-60 m/s
+    targets with occasional 1-3 deg/s turns; Stone Soup baseline tuning)."""
+    q_vertical_m2ps3: float = 0.5
+    """Vertical spectral density, m^2/s^3, applied along the *local* vertical at each track."""
+    gate_mahalanobis: float = 4.0
+    """Gate on the Mahalanobis distance sqrt(y^T S^-1 y) (4 sigma: Stone Soup's
+    missed_distance; also the cost of leaving a track unassigned, squared)."""
+    confirm_m: int = 2
+    """M of M-of-N confirmation: hits (the initiating detection counts as one)."""
+    confirm_n: int = 3
+    """N of M-of-N: update opportunities (groups with a candidate detection in the track's
+    gating region, or an update) within which M hits must be reached."""
+    coast_time_s: float = 5.0
+    """A confirmed track with no strong update for longer than this is deleted, s (see
+    coast_revisit_factor)."""
+    tentative_coast_time_s: float = 2.0
+    """A tentative track with no strong update for longer than this is deleted, s."""
+    max_position_sd_m: float = 20_000.0
+    """A track whose largest horizontal position sd exceeds this is deleted (lost), m."""
+    init_velocity_sd_mps: float = 50.0
+    """Prior sd of each horizontal velocity component of a new track, m/s."""
+    init_vertical_velocity_sd_mps: float = 10.0
+    """Prior sd of the vertical velocity of a new 3-D track, m/s."""
+    history_len: int = 32
+    """States kept per track in the ring buffer (the last K steps)."""
+    latency_window_s: float = 0.0
+    """Reorder window: detections are processed once t_step - latency_window_s has passed
+    their time; later arrivals inside the window are processed in order. s."""
+    time_group_tolerance_s: float = 0.0
+    """Detections whose times differ by at most this are processed as one group at the group's
+    latest time (position error <= speed * tolerance). s."""
+    max_future_s: float = 60.0
+    """Detections stamped more than this after the step time are quarantined, s."""
+    association: Literal["gnn", "jpda"] = "gnn"
+    """'gnn': global nearest neighbour per cluster; 'jpda': exact JPDA per cluster for XY and
+    POSITION detections (GNN fallback for large clusters; RADAR/angles always GNN)."""
+    pd: float = 0.9
+    """Detection probability (JPDA, IMM-PDA), 0..1."""
+    clutter_density: float = 1e-9
+    """False alarms per unit measurement volume (per m^2 for XY, per m^3 for POSITION)."""
+    jpda_max_tracks: int = 6
+    """Clusters with more tracks than this fall back to GNN (enumeration is exponential)."""
+    jpda_max_hypotheses: int = 50_000
+    """Enumeration stops and falls back to GNN beyond this many joint events per cluster."""
+    imm: bool = False
+    """Interacting multiple model on/off. Models: CV(q) and CV(imm_q_high); with
+    imm_turn_rate_dps > 0 also coordinated turns at +-that rate."""
+    imm_q_high_m2ps3: float = 40.0
+    """Horizontal spectral density of the manoeuvre CV model, m^2/s^3."""
+    imm_turn_rate_dps: float = 0.0
+    """If > 0, add CT models with this known turn rate (+ and -), deg/s."""
+    imm_sojourn_s: tuple[float, ...] = (30.0, 8.0)
+    """Mean time spent in each model before switching, s (one per model; the CT models use the
+    last value)."""
+    imm_initial_quiet_prob: float = 0.9
+    """Initial probability of the quiet CV model for a new track (the rest is shared equally
+    by the manoeuvre models)."""
+    joseph: bool = True
+    """Joseph-form covariance update (else the symmetric short form P - K S K^T)."""
+    identity_match_bonus: float = 9.0
+    """Subtracted from the association cost (Mahalanobis^2) when a POSITION report carries the
+    same cooperative identity as the track."""
+    identity_mismatch_penalty: float = 25.0
+    """Added to the cost when both carry identities and they differ (still allowed)."""
+    bearing_max_range_m: float = 5_000.0
+    """A bearing / az-el updates only tracks within this horizontal distance of its sensor, m
+    (beyond it a 5 deg bearing is a > 400 m wide wedge: weak information, easy to misuse)."""
+    bearing_explain_range_m: float = 20_000.0
+    """Tracks within this horizontal distance of a bearing sensor compete for its bearings; one
+    beyond ``bearing_max_range_m`` that wins a bearing consumes it without being updated
+    (a loud far target, e.g. an airliner heard 15 km away, explains its own bearings instead
+    of letting them pull a quiet track near the node), m. Values below bearing_max_range_m
+    mean bearing_max_range_m."""
+    triangulation: TriangulationParams = field(default_factory=TriangulationParams)
+    """Bearing triangulation thresholds (min bearings, gate, crossing angle, ...)."""
+    bearing_height_agl_m: float = 100.0
+    """Assumed height above the bearing sensors of a triangulated target with no elevation
+    information, m."""
+    bearing_height_sd_m: float = 300.0
+    """Sd of that assumed height (unknown altitude -> large vertical variance), m."""
+    max_meas_position_sd_m: float = 1.0e5
+    """Measurement position / range sd above this is absurd, m."""
+    max_meas_angle_sd_rad: float = 0.5
+    """Angle sd above this (29 deg) is absurd, rad."""
+    max_meas_range_rate_sd_mps: float = 1.0e3
+    """Range-rate sd above this is absurd, m/s."""
+    initial_capacity: int = 64
+    """Initial rows of the track table (grown by doubling)."""
+    init_exclusion_mahalanobis: float = 8.0
+    """Initiation exclusion: a leftover detection or triangulated fix whose Mahalanobis
+    distance (same normalised scale as the gate) to a *confirmed* track that other sensors
+    updated in the same group is below this does not start a new track -- it is an outlier of
+    that target (sensor bias, unmodelled height, bad fix), not a new target -- unless one of
+    its own sensors updated that track in the group with another detection (then it is a
+    second target). Twice the default gate. 0 disables. Must be >= gate_mahalanobis."""
+    merge_gate_prob: float = 0.99
+    """Duplicate-track merging: two confirmed tracks are statistically indistinguishable when
+    the Mahalanobis distance of their horizontal position/velocity difference with P1 + P2 is
+    below the chi-square(4) quantile at this probability (and their heights agree within the
+    gate). 0 disables merging."""
+    merge_steps: int = 3
+    """Consecutive steps a pair must stay indistinguishable, with no sensor updating both in
+    the same group, before the younger track (higher id) is merged into the older one."""
+    coast_revisit_factor: float = 0.0
+    """A confirmed track is deleted when it has had no strong update (a position-type
+    detection, a fix, or bearings from >= triangulation.min_bearings sensors) for longer than
+    clip(coast_revisit_factor x its mean interval between strong updates, coast_time_s,
+    max_coast_time_s): tracks of targets that sensors revisit rarely (long radar range, low
+    Pd) coast longer. 0 (default) disables: fixed coast_time_s."""
+    max_coast_time_s: float = 30.0
+    """Upper bound of the revisit-scaled coast time, s (never below coast_time_s)."""
+
+    def __post_init__(self) -> None:
+        def bad(msg: str) -> None:
+            raise ConfigurationError(f"TrackerConfig: {msg}")
+
+        if self.dims not in (2, 3):
+            bad(f"dims must be 2 or 3, got {self.dims}")
+        for name in ("q_horizontal_m2ps3", "q_vertical_m2ps3", "gate_mahalanobis",
+                     "coast_time_s", "tentative_coast_time_s", "max_position_sd_m",
+                     "init_velocity_sd_mps", "init_vertical_velocity_sd_mps",
+                     "imm_q_high_m2ps3", "bearing_max_range_m", "bearing_explain_range_m",
+                     "bearing_height_sd_m",
+                     "max_meas_position_sd_m", "max_meas_angle_sd_rad",
+                     "max_meas_range_rate_sd_mps", "clutter_density"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v > 0):
+                bad(f"{name} must be finite and > 0, got {v}")
+        for name in ("latency_window_s", "time_group_tolerance_s", "max_future_s",
+                     "imm_turn_rate_dps"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= 0):
+                bad(f"{name} must be finite and >= 0, got {v}")
+        if not (1 <= self.confirm_m <= self.confirm_n):
+            bad(f"need 1 <= confirm_m <= confirm_n, got {self.confirm_m}, {self.confirm_n}")
+        if not (0.0 < self.imm_initial_quiet_prob < 1.0):
+            bad(f"imm_initial_quiet_prob must be in (0, 1), got {self.imm_initial_quiet_prob}")
+        if not (0.0 < self.pd <= 1.0):
+            bad(f"pd must be in (0, 1], got {self.pd}")
+        if self.association not in ("gnn", "jpda"):
+            bad(f"association must be 'gnn' or 'jpda', got {self.association!r}")
+        if self.history_len < 1 or self.initial_capacity < 1:
+            bad("history_len and initial_capacity must be >= 1")
+        if self.imm and (len(self.imm_sojourn_s) < 2 or min(self.imm_sojourn_s) <= 0):
+            bad("imm_sojourn_s needs >= 2 positive values")
+        for name in ("init_exclusion_mahalanobis", "coast_revisit_factor", "max_coast_time_s"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= 0):
+                bad(f"{name} must be finite and >= 0, got {v}")
+        if 0 < self.init_exclusion_mahalanobis < self.gate_mahalanobis:
+            bad("init_exclusion_mahalanobis must be 0 (off) or >= gate_mahalanobis, got "
+                f"{self.init_exclusion_mahalanobis}")
+        if not (0.0 <= self.merge_gate_prob < 1.0):
+            bad(f"merge_gate_prob must be in [0, 1), got {self.merge_gate_prob}")
+        if self.merge_steps < 1:
+            bad(f"merge_steps must be >= 1, got {self.merge_steps}")
+
+    @property
+    def n_state(self) -> int:
+        return 2 * self.dims

@@ -1,0 +1,357 @@
+"""Track initiation: which leftover measurements of a group start tentative tracks, and how.
+
+Leftover bearings are triangulated into fixes, which first update existing tracks as
+horizontal-only measurements; leftover fixes and leftover position-type measurements start new
+tracks unless they lie next to a confirmed track that other sensors hold (initiation
+exclusion); leftovers of different sensors that gate together are fused into one new track.
+Mixin of ``Engine`` (see ``state.py``); it derives from the update mixin because fixes update
+existing tracks before initiating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from dronewall.tracking import association as assoc
+from dronewall.tracking import kernels as K
+from dronewall.tracking.bearings import triangulate
+from dronewall.tracking.measurements import (
+    SUB_AZEL,
+    SUB_HPOS,
+    SUB_RADAR3,
+    SUB_RADAR4,
+    SUB_XY,
+    _GroupMeas,
+)
+from dronewall.tracking.table import CONFIRMED, TENTATIVE, _ranges, _StepAcc
+from dronewall.tracking.update import _GroupUpdate
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+#: New-track candidates: position (k, d) m, covariance (k, d, d) m^2, cooperative identity
+#: (k,) ("" none), SensorKind (k,) of the (first) sensor.
+Candidates = tuple[F64, F64, NDArray[np.object_], NDArray[np.int8]]
+
+
+class _TrackInitiation(_GroupUpdate):
+    """Initiation exclusion, triangulation, leftover fusion and new tracks for ``Engine``."""
+
+    def _fix_candidates(self, left_ang: I64, M: _GroupMeas, tg: float, hit: NDArray[np.bool_],
+                        opp: NDArray[np.bool_], n0: int, tim: dict[str, float],
+                        diag: dict[str, int]) -> Candidates | None:
+        """Triangulate leftover bearings ``left_ang`` of M; the fixes first update existing
+        tracks (horizontal-only measurements), the leftover fixes away from confirmed tracks
+        are returned as new-track candidates (None: none)."""
+        tri = self._triangulate(left_ang, M)
+        if tri is None:
+            return None
+        Fm, fpos, fcov = tri
+        k = fpos.shape[0]
+        diag["triangulated"] = diag.get("triangulated", 0) + k
+        # a fix is first a horizontal-only measurement of existing tracks ...
+        fused = np.zeros(k, dtype=bool)
+        self._associate_by_status(np.arange(k), Fm, tg, fused, hit, opp, tim, diag)
+        if fused.any():
+            diag["fix_updates"] = diag.get("fix_updates", 0) + int(fused.sum())
+        # ... and only a leftover fix away from confirmed tracks starts a new track,
+        # with the assumed height and its large variance
+        lf = np.flatnonzero(~fused)
+        lf = lf[self._init_exclusion(lf, Fm, n0, diag)]
+        if lf.size:
+            return fpos[lf], fcov[lf], Fm.identity[lf], Fm.skind[lf]
+        return None
+
+    def _position_candidates(self, left_pos: I64, M: _GroupMeas, n0: int,
+                             diag: dict[str, int]) -> Candidates | None:
+        """New-track candidates from leftover position-type rows ``left_pos`` of M: those not
+        excluded, fused across sensors (None: none)."""
+        left_pos = left_pos[self._init_exclusion(left_pos, M, n0, diag)]
+        if left_pos.size:
+            return self._merge_leftovers(left_pos, M)
+        return None
+
+    def _initiate_candidates(self, tg: float, cands: list[Candidates], acc: _StepAcc) -> None:
+        """Start tentative tracks at ``tg`` from the candidate lists, in order."""
+        self._initiate(tg, np.concatenate([c[0] for c in cands]),
+                       np.concatenate([c[1] for c in cands]),
+                       np.concatenate([c[2] for c in cands]),
+                       np.concatenate([c[3] for c in cands]), acc)
+
+    def _init_exclusion(self, cand: I64, M: _GroupMeas, n0: int,
+                        diag: dict[str, int]) -> NDArray[np.bool_]:
+        """Keep-mask over leftover measurement rows ``cand`` of M: False where the row lies
+        within ``init_exclusion_mahalanobis`` (normalised Mahalanobis, measurement space) of a
+        confirmed track that other sensors updated in this group and none of the row's sensors
+        did.
+
+        Such a row is an outlier of a target that other data hold right now (outside the gate
+        because of a sensor bias, an unmodelled height or a bad fix), not a new target;
+        initiating from it creates the duplicate tracks that followed targets seen by several
+        sensor kinds. Not excluded: (a) a row whose sensor updated the track in this group with
+        another detection -- the sensor sees two objects there; (b) a row near a track that
+        nothing updated in this group -- the track may be losing its target (a manoeuvre with a
+        single sensor) and a new track must be able to start; a duplicate that survives is left
+        to ``management._merge_duplicates``.
+        """
+        keep = np.ones(cand.size, dtype=bool)
+        g_ex = self.cfg.init_exclusion_mahalanobis
+        if g_ex <= 0 or cand.size == 0:
+            return keep
+        T = self.T
+        # updates in this group: (track id, sensor); the virtual sensor S = triangulated fixes
+        ev_ids, ev_code, _ = self._acc.events()
+        ns1 = len(self.sensors) + 1
+        cur = ev_code // ns1 == self._gseq
+        ev_ids, ev_sens = ev_ids[cur], ev_code[cur] % ns1
+        if ev_ids.size == 0:
+            return keep                      # no track was updated in this group
+        c_sens = (M.sensor[cand] if M.mem_sens is None else M.mem_sens).astype(np.int64)
+        if np.unique(np.concatenate([ev_sens, c_sens])).size == 1:
+            return keep                      # one sensor only: every near pair has evidence
+        crow = np.flatnonzero((T.status[:n0] == CONFIRMED) & (T.t_update[:n0] == self._t_group))
+        if crow.size == 0:
+            return keep
+        gc = M.gcov[cand, :2, :2]
+        mtr = float(np.trace(np.where(np.isfinite(gc), gc, 0.0), axis1=1, axis2=2).max())
+        trp = np.trace(T.P[crow, :2, :2], axis1=1, axis2=2)
+        radius = g_ex * np.sqrt(trp + mtr) + self._tilt_margin(T.x[crow, : self.dims])
+        ti, mj = assoc.gate_pairs(T.x[crow, :2], radius, M.gpos[cand, :2])
+        if ti.size == 0:
+            return keep
+        prow, pm = crow[ti], cand[mj]
+        # position only: a radar plot on top of a held track is its outlier even when its
+        # range rate disagrees (a turn between scans); a second target there shows itself by
+        # its sensor updating the track with another plot (evidence, below)
+        Mp = replace(M, sub=np.where(M.sub == SUB_RADAR4, SUB_RADAR3, M.sub).astype(np.int8))
+        d2, _ = self._pair_stats(prow, pm, Mp)
+        near = d2 <= g_ex ** 2
+        if not near.any():
+            return keep
+        prow, pm, mj = prow[near], pm[near], mj[near]
+        # evidence of a second target: a sensor of the row updated the track in this group
+        ev_key = ev_ids * ns1 + ev_sens
+        if M.mem_ptr is None or M.mem_sens is None:
+            pair = np.arange(pm.size)
+            sens = M.sensor[pm].astype(np.int64)
+        else:
+            cnt = M.mem_ptr[pm + 1] - M.mem_ptr[pm]
+            pair = np.repeat(np.arange(pm.size), cnt)
+            sens = M.mem_sens[_ranges(M.mem_ptr[pm], cnt)]
+        evid = np.zeros(pm.size, dtype=bool)
+        if ev_key.size:
+            shared = np.isin(T.ids[prow[pair]] * ns1 + sens, ev_key)
+            evid[pair[shared]] = True
+        excl = np.unique(mj[~evid])
+        keep[excl] = False
+        diag["init_excluded"] = diag.get("init_excluded", 0) + int(excl.size)
+        return keep
+
+    def _triangulate(self, ang: I64, M: _GroupMeas) -> tuple[_GroupMeas, F64, F64] | None:
+        """Triangulate leftover bearings ang of M.
+
+        Returns None if no point is accepted, else (fixes, init_pos (k, d), init_cov (k, d, d)):
+        ``fixes`` holds the points as measurements of existing tracks -- in 3-D a horizontal-only
+        SUB_HPOS measurement z = A_h p (east/north in the tangent plane at the fix, A_h the first
+        two rows of the local ENU rotation there), R = A_h C_h A_h^T with C_h the horizontal
+        Cramér-Rao covariance; in 2-D plain XY. ``init_pos``/``init_cov`` add the height for
+        initiating a new track: from EO/IR elevations when the fix has some, otherwise the
+        assumed ``bearing_height_agl_m`` above the nodes with sd ``bearing_height_sd_m``.
+        """
+        d = self.dims
+        s = M.sensor[ang]
+        sp = self._spos[s]
+        if d == 3:
+            c = sp.mean(axis=0)
+            Ac = self.frame.local_enu_rotation(c)
+        else:
+            c = np.zeros(3)
+            Ac = np.eye(3)
+        q3 = (sp - c) @ Ac.T
+        az = M.z[ang, 0]
+        u = np.stack([np.sin(az), np.cos(az), np.zeros_like(az)], axis=1)
+        # sensor ENU -> frame -> plane ENU
+        uf = np.einsum("nji,nj->ni", self._sA[s], u)
+        up = uf @ Ac.T
+        az_p = np.arctan2(up[:, 0], up[:, 1])
+        sig = np.sqrt(M.R[ang, 0, 0])
+        res = triangulate(q3[:, :2], az_p, sig, s.astype(np.int64), self.cfg.triangulation)
+        k = res.pos.shape[0]
+        if k == 0:
+            return None
+        cnt = np.array([m_.size for m_ in res.members], dtype=np.int64)
+        mem = np.concatenate(res.members).astype(np.int64)          # rows into ang
+        fix_of = np.repeat(np.arange(k), cnt)
+        mem_ptr = np.r_[0, np.cumsum(cnt)].astype(np.int64)
+        mem_sens = s[mem].astype(np.int64)
+        kinds = M.skind[ang[mem_ptr[:-1]]]
+        ident = np.full(k, "", dtype=object)
+        virt = np.full(k, len(self.sensors), dtype=np.int32)       # "triangulation" sensor
+        z = np.full((k, 4), np.nan)
+        R = np.zeros((k, 4, 4))
+        if d == 2:
+            z[:, :2] = res.pos
+            R[:, :2, :2] = res.cov
+            F = _GroupMeas(np.full(k, SUB_XY, np.int8), z, R, virt, kinds, ident,
+                           res.pos.copy(), res.cov.copy(), None, mem_ptr, mem_sens)
+            return F, res.pos, res.cov
+        # height: from elevations, h = h_s + rho tan(el), var ~ (rho sigma_el / cos^2 el)^2
+        # (inverse-variance weighted over the fix's AZEL members), else the assumed height
+        gi = ang[mem]
+        azel = M.sub[gi] == SUB_AZEL
+        h = q3[mem, 2].astype(np.float64)
+        w = np.zeros(mem.size)
+        hs = np.zeros(mem.size)
+        if azel.any():
+            ia = np.flatnonzero(azel)
+            rho = np.hypot(res.pos[fix_of[ia], 0] - q3[mem[ia], 0],
+                           res.pos[fix_of[ia], 1] - q3[mem[ia], 1])
+            el = M.z[gi[ia], 1]
+            hs[ia] = q3[mem[ia], 2] + rho * np.tan(el)
+            w[ia] = 1.0 / (rho * np.sqrt(M.R[gi[ia], 1, 1]) / np.cos(el) ** 2) ** 2
+        wsum = np.bincount(fix_of, w, minlength=k)
+        has_el = wsum > 0
+        node_h = np.bincount(fix_of, h, minlength=k) / cnt
+        hgt = np.where(has_el, np.bincount(fix_of, w * hs, minlength=k) / np.where(has_el, wsum,
+                                                                                  1.0),
+                       node_h + self.cfg.bearing_height_agl_m)
+        hv = np.where(has_el, 1.0 / np.where(has_el, wsum, 1.0), self.cfg.bearing_height_sd_m ** 2)
+        pp = np.column_stack([res.pos, hgt])
+        C = np.zeros((k, 3, 3))
+        C[:, :2, :2] = res.cov
+        pos = c + pp @ Ac
+        cov_h = K.symmetrize(Ac.T @ C @ Ac)            # horizontal only (rank 2), frame axes
+        C[:, 2, 2] = hv
+        cov = K.symmetrize(Ac.T @ C @ Ac)
+        hrot = self.frame.local_enu_rotation(pos)[:, :2, :]
+        z[:, :2] = np.einsum("kij,kj->ki", hrot, pos)
+        R[:, :2, :2] = K.symmetrize(hrot @ cov_h @ np.swapaxes(hrot, 1, 2))
+        gcov = cov_h.copy()
+        gcov[:, 2, 2] = np.inf                          # says nothing about height
+        F = _GroupMeas(np.full(k, SUB_HPOS, np.int8), z, R, virt, kinds, ident, pos.copy(),
+                       gcov, hrot, mem_ptr, mem_sens)
+        return F, pos, cov
+
+    def _merge_leftovers(self, left: I64, M: _GroupMeas) -> tuple[F64, F64, NDArray[np.object_],
+                                                                  NDArray[np.int8]]:
+        """Fuse leftover position measurements of *different* sensors that gate together."""
+        d = self.dims
+        p = M.gpos[left]
+        C = M.gcov[left]
+        Cf = np.where(np.isfinite(C), C, 0.0)
+        if d == 3:
+            Cf = Cf.copy()
+            inf_h = ~np.isfinite(C[:, 2, 2])
+            Cf[inf_h, 2, 2] = self.cfg.bearing_height_sd_m ** 2
+            p = p.copy()
+            p[inf_h, 2] = self._spos[M.sensor[left[inf_h]], 2] + self.cfg.bearing_height_agl_m
+        ident = M.identity[left]
+        kinds = M.skind[left]
+        sens = M.sensor[left]
+        if left.size < 2 or np.unique(sens).size < 2:
+            return p, Cf, ident, kinds
+        rad = self.cfg.gate_mahalanobis * np.sqrt(2.0 * np.trace(Cf, axis1=1, axis2=2))
+        tree = cKDTree(p)
+        pairs = tree.query_pairs(float(rad.max()), output_type="ndarray")
+        if pairs.size == 0:
+            return p, Cf, ident, kinds
+        a, b = pairs[:, 0], pairs[:, 1]
+        keep = sens[a] != sens[b]
+        a, b = a[keep], b[keep]
+        if a.size:
+            y = p[a] - p[b]
+            d2, _, _ = K.mahalanobis_sq(y, Cf[a] + Cf[b])
+            g = d2 <= self._chi2_gate
+            a, b = a[g], b[g]
+        if a.size == 0:
+            return p, Cf, ident, kinds
+        gm = coo_matrix((np.ones(a.size), (a, b)), shape=(left.size, left.size))
+        nc, lab = connected_components(gm, directed=False)
+        out_p, out_c, out_i, out_k = [], [], [], []
+        for c_ in range(nc):
+            mem = np.flatnonzero(lab == c_)
+            if mem.size > 1 and np.unique(sens[mem]).size == mem.size:
+                Lc, ok = K.cholesky_batched(Cf[mem])
+                if ok.all():
+                    info = K.chol_solve(Lc, np.broadcast_to(np.eye(d), (mem.size, d, d)).copy())
+                    Itot = info.sum(axis=0)
+                    iv = np.einsum("nij,nj->ni", info, p[mem]).sum(axis=0)
+                    L1, ok1 = K.cholesky_batched(Itot[None])
+                    if ok1[0]:
+                        cov = K.chol_solve(L1, np.eye(d)[None])[0]
+                        out_p.append(cov @ iv)
+                        out_c.append(K.symmetrize(cov))
+                        ids = [str(v) for v in ident[mem] if v != ""]
+                        out_i.append(ids[0] if ids else "")
+                        out_k.append(kinds[mem[0]])
+                        continue
+            for i in mem:
+                out_p.append(p[i])
+                out_c.append(Cf[i])
+                out_i.append(ident[i])
+                out_k.append(kinds[i])
+        return (np.array(out_p), np.array(out_c), np.array(out_i, dtype=object),
+                np.array(out_k, dtype=np.int8))
+
+    def _initiate(self, tg: float, pos: F64, cov: F64, ident: NDArray[np.object_],
+                  kinds: NDArray[np.int8], acc: _StepAcc) -> None:
+        """Start tentative tracks at tg (s) at positions pos (k, d) m with covariances cov
+        (k, d, d) m^2 and the velocity prior of the config; rows with non-finite input are
+        skipped."""
+        T = self.T
+        k = pos.shape[0]
+        d = self.dims
+        ok = np.isfinite(pos).all(axis=1) & np.isfinite(cov).all(axis=(1, 2))
+        pos, cov, ident, kinds = pos[ok], cov[ok], ident[ok], kinds[ok]
+        k = pos.shape[0]
+        if k == 0:
+            return
+        T.reserve(k)
+        rows = np.arange(T.n, T.n + k)
+        x = np.zeros((k, self.ns))
+        x[:, :d] = pos
+        P = np.zeros((k, self.ns, self.ns))
+        P[:, :d, :d] = cov
+        vsd = self.cfg.init_velocity_sd_mps
+        for j in range(d):
+            P[:, d + j, d + j] = vsd ** 2
+        if d == 3:
+            # horizontal/vertical velocity prior along the local vertical
+            up = self.frame.local_up(pos)
+            Qv = K.accel_density_matrix(vsd ** 2, self.cfg.init_vertical_velocity_sd_mps ** 2,
+                                        3, up, k)
+            P[:, 3:, 3:] = Qv
+        T.x[rows] = x
+        T.P[rows] = P
+        if self.r > 1:
+            T.xm[rows] = x[:, None, :]
+            T.Pm[rows] = P[:, None, :, :]
+            T.mu[rows] = self._mu0
+        else:
+            T.mu[rows] = 1.0
+        ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
+        self._next_id += k
+        T.ids[rows] = ids
+        T.status[rows] = TENTATIVE
+        T.hits[rows] = 1
+        T.opps[rows] = 1
+        T.t_state[rows] = tg
+        T.t_update[rows] = tg
+        T.t_created[rows] = tg
+        T.identity[rows] = ident
+        T.last_seen[rows] = np.nan
+        T.last_seen[rows, kinds] = tg
+        T.hist_count[rows] = 0
+        T.revisit[rows] = np.nan
+        T.t_strong[rows] = tg
+        T.dup_of[rows] = -1
+        T.dup_n[rows] = 0
+        T.attr[rows] = np.nan
+        T.attr_t[rows] = np.nan
+        T.n += k
+        acc.new.extend(ids.tolist())

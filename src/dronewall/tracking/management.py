@@ -1,0 +1,265 @@
+"""Track management: confirmation, coasting and deletion, duplicate merging, history.
+
+M-of-N confirmation and the coast clock count only *strong* updates (position-type
+detections, fixes, bearings from >= ``triangulation.min_bearings`` sensors in a group); the
+coast time may scale with the track's mean revisit; confirmed tracks that stay statistically
+indistinguishable, with no sensor resolving them, are merged into the older id. Mixin of
+``Engine`` (see ``state.py`` for the mechanism).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.detections.batch import SensorKind
+from dronewall.tracking import association as assoc
+from dronewall.tracking import kernels as K
+from dronewall.tracking.state import EngineState
+from dronewall.tracking.table import CONFIRMED, TENTATIVE, _ranges, _StepAcc
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Weight of the newest interval in the per-track mean interval between strong updates (EMA,
+#: bias-corrected: the plain mean of the first 1/w intervals): ~5 intervals of memory, so a
+#: track adapts within a few revisits when it moves from a 1 Hz acoustic belt to a 2 s radar,
+#: or out to long radar range where single scans are missed.
+REVISIT_EMA_WEIGHT = 0.2
+#: Sensor kinds whose measurements observe height (radar elevation, cooperative altitude,
+#: EO/IR elevation); acoustic/RF bearings do not.
+_VERTICAL_KINDS = np.array([int(SensorKind.RADAR), int(SensorKind.ADSB),
+                            int(SensorKind.REMOTE_ID), int(SensorKind.EOIR)])
+
+
+class _TrackManagement(EngineState):
+    """Confirmation, coasting/deletion, duplicate merging and history of ``Engine``."""
+
+    def _count_strong_updates(self, tg: float, hit: NDArray[np.bool_], opp: NDArray[np.bool_],
+                              angcnt: NDArray[np.int64]) -> None:
+        """Bookkeeping of one group at ``tg`` for the tracks that existed at its start (rows
+        ``[0, hit.size)``): ``hit`` position-type or fix updates, ``opp`` update
+        opportunities, ``angcnt`` bearing updates (distinct sensors).
+
+        A *strong* update -- a position-type detection, a fix, or bearings from >=
+        min_bearings distinct sensors in this group (enough to triangulate) -- is a
+        confirmation hit and resets the coast clock. Fewer bearings update the state but are
+        only an opportunity: a stray bearing of another target passes near any uncertain
+        track, and must neither confirm a tentative track nor keep a lost one alive.
+        """
+        T = self.T
+        n0 = hit.size
+        strong = hit | (angcnt >= self.cfg.triangulation.min_bearings)
+        T.hits[:n0] += strong.astype(np.int32)
+        T.opps[:n0] += (strong | opp).astype(np.int32)
+        sr = np.flatnonzero(strong)
+        if sr.size:
+            dts = tg - T.t_strong[sr]
+            pos_dt = dts > 0.0
+            rr, dd = sr[pos_dt], dts[pos_dt]
+            # bias-corrected EMA: the plain mean of the first 1/w intervals, then the EMA
+            w = np.maximum(REVISIT_EMA_WEIGHT, 1.0 / np.maximum(T.hits[rr] - 1, 1))
+            m = T.revisit[rr]
+            T.revisit[rr] = np.where(np.isnan(m), dd, m + w * (dd - m))
+            T.t_strong[sr] = tg
+
+    def _confirm(self, acc: _StepAcc) -> None:
+        """M-of-N: a tentative track with >= confirm_m hits within <= confirm_n opportunities
+        becomes confirmed."""
+        T = self.T
+        n = T.n
+        c = (T.status[:n] == TENTATIVE) & (T.hits[:n] >= self.cfg.confirm_m) & \
+            (T.opps[:n] <= self.cfg.confirm_n)
+        if c.any():
+            T.status[:n][c] = CONFIRMED
+            acc.confirmed.extend(T.ids[:n][c].tolist())
+
+    def _maintain(self, t_ref: float, acc: _StepAcc) -> None:
+        """Delete, at t_ref (s), confirmed tracks without a strong update for longer than the
+        (revisit-scaled) coast time, tentative tracks past tentative_coast_time_s or their
+        M-of-N window, and tracks that are lost (horizontal sd > max_position_sd_m) or not
+        finite."""
+        T = self.T
+        n = T.n
+        if n == 0:
+            return
+        cfg = self.cfg
+        st = T.status[:n]
+        age = t_ref - T.t_strong[:n]          # coast clock: time since the last strong update
+        coast: float | F64 = cfg.coast_time_s
+        if cfg.coast_revisit_factor > 0:
+            # revisit-scaled coast time: clip(f x mean update interval, coast, max_coast)
+            rv = T.revisit[:n]
+            hi = max(cfg.max_coast_time_s, cfg.coast_time_s)
+            coast = np.where(np.isnan(rv), cfg.coast_time_s,
+                             np.clip(cfg.coast_revisit_factor * np.nan_to_num(rv),
+                                     cfg.coast_time_s, hi))
+        dead = (st == CONFIRMED) & (age > coast)
+        tent = st == TENTATIVE
+        dead |= tent & (age > cfg.tentative_coast_time_s)
+        dead |= tent & ((T.opps[:n] - T.hits[:n]) > (cfg.confirm_n - cfg.confirm_m))
+        dead |= tent & (T.opps[:n] >= cfg.confirm_n) & (T.hits[:n] < cfg.confirm_m)
+        h = min(self.dims, 2)
+        var_h = np.diagonal(T.P[:n, :h, :h], axis1=1, axis2=2).max(axis=1)
+        dead |= ~(var_h <= cfg.max_position_sd_m ** 2)          # also catches NaN
+        dead |= ~np.isfinite(T.x[:n]).all(axis=1)
+        if dead.any():
+            acc.deleted.extend(T.ids[:n][dead].tolist())
+            T.keep(~dead)
+
+    # ---- duplicate-track merging ------------------------------------------------------------
+
+    def _merge_duplicates(self, acc: _StepAcc, diag: dict[str, int]) -> None:
+        """Merge confirmed tracks that stay statistically indistinguishable.
+
+        Pair test (all vectorised; candidates from a k-d tree on horizontal positions): with
+        u = [x, y, vx, vy] (horizontal position and velocity) and Pu the matching block of P,
+        d^2 = (u_a - u_b)^T (Pu_a + Pu_b)^-1 (u_a - u_b) <= chi2_4(merge_gate_prob), the heights
+        agree within the 1-D gate (3-D, where both heights were measured), the cooperative
+        identities do not differ, and no sensor updated both tracks in the same group of this
+        step with different detections (a sensor that sees two objects proves two targets).
+        Each younger track keeps its best (smallest d^2) older partner and a counter of
+        consecutive steps with the same partner; at ``merge_steps`` it is merged into the older
+        track (lower id, kept).
+        """
+        T = self.T
+        n = T.n
+        if n == 0 or self._merge_d2 <= 0:
+            return
+        d = self.dims
+        partner = np.full(n, -1, np.int64)          # row of the older partner
+        conf = np.flatnonzero(T.status[:n] == CONFIRMED)
+        if conf.size >= 2:
+            hi = np.array([0, 1, d, d + 1])
+            trp = np.trace(T.P[conf, :2, :2], axis1=1, axis2=2)
+            # |dp|^2 <= d^2 * lambda_max(Pp_a + Pp_b) <= thr * 2 max(tr Pp_a, tr Pp_b): querying
+            # each track with sqrt(2 thr tr Pp) finds every pair that can pass
+            radius = np.sqrt(2.0 * self._merge_d2 * trp)
+            pi, pj = assoc.self_pairs(T.x[conf, :2], radius)
+            a, b = conf[pi], conf[pj]
+            if a.size:
+                if d == 2:
+                    du = T.x[a] - T.x[b]
+                    Su = T.P[a] + T.P[b]
+                else:
+                    du = T.x[a][:, hi] - T.x[b][:, hi]
+                    Su = T.P[a][:, hi][:, :, hi] + T.P[b][:, hi][:, :, hi]
+                d2, _, ok = K.mahalanobis_sq(du, Su)
+                good = ok & (d2 <= self._merge_d2) & (T.t_state[a] == T.t_state[b])
+                if d == 3:
+                    # heights must agree within the 1-D gate -- where both were observed: a
+                    # track never updated by a height-measuring kind carries an assumed height
+                    dz2 = (T.x[a, 2] - T.x[b, 2]) ** 2 / (T.P[a, 2, 2] + T.P[b, 2, 2])
+                    vert = np.isfinite(T.last_seen[:, _VERTICAL_KINDS])
+                    both = vert[a].any(axis=1) & vert[b].any(axis=1)
+                    good &= ~both | (dz2 <= self._gate_d2[1])
+                ia, ib = T.identity[a], T.identity[b]
+                good &= ~((ia != "") & (ib != "") & (ia != ib))
+                a, b, d2 = a[good], b[good], d2[good]
+            if a.size:
+                good = ~self._distinct_evidence(T.ids[a], T.ids[b])
+                a, b, d2 = a[good], b[good], d2[good]
+            if a.size:
+                young = np.where(T.ids[a] > T.ids[b], a, b)
+                old = np.where(T.ids[a] > T.ids[b], b, a)
+                order = np.lexsort((T.ids[old], d2, young))
+                young, old = young[order], old[order]
+                first = np.r_[True, young[1:] != young[:-1]]
+                partner[young[first]] = old[first]
+        pid = np.where(partner >= 0, T.ids[np.maximum(partner, 0)], -1)
+        same = (pid >= 0) & (pid == T.dup_of[:n])
+        T.dup_n[:n] = np.where(same, T.dup_n[:n] + 1, (pid >= 0).astype(np.int32))
+        T.dup_of[:n] = pid
+        ready = np.flatnonzero(T.dup_n[:n] >= self.cfg.merge_steps)
+        if ready.size:
+            self._merge_rows(ready, partner, acc, diag)
+
+    def _distinct_evidence(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
+        """(P,) True where tracks ida[i] and idb[i] were updated by the same sensor in the same
+        group of this step with different detections."""
+        out = np.zeros(ida.size, dtype=bool)
+        ev_ids, ev_code, ev_meas = self._acc.events()
+        real = ev_code % (len(self.sensors) + 1) != len(self.sensors)    # not a fix update
+        ev_ids, ev_code, ev_meas = ev_ids[real], ev_code[real], ev_meas[real]
+        if ev_ids.size == 0:
+            return out
+        order = np.lexsort((ev_code, ev_ids))
+        eid, ecode, emeas = ev_ids[order], ev_code[order], ev_meas[order]
+        cmax = int(ecode.max()) + 1
+        key = eid * cmax + ecode                       # sorted
+        lo = np.searchsorted(eid, idb, "left")
+        cnt = np.searchsorted(eid, idb, "right") - lo
+        pair = np.repeat(np.arange(ida.size), cnt)
+        eb = _ranges(lo, cnt)
+        q = ida[pair] * cmax + ecode[eb]
+        pos = np.minimum(np.searchsorted(key, q), key.size - 1)
+        diff = (key[pos] == q) & (emeas[pos] != emeas[eb])
+        out[pair[diff]] = True
+        return out
+
+    def _merge_rows(self, drop: I64, partner: I64, acc: _StepAcc, diag: dict[str, int]) -> None:
+        """Merge rows ``drop`` into their older partners (chains resolved to the oldest).
+
+        Fusion: the kept id (the oldest, lowest id) takes the state (x, P and IMM model states)
+        of the group's best-updated member -- smallest horizontal position variance trace.
+        Duplicates were fed by overlapping data, so their errors are correlated and a
+        Kalman-style fusion would be overconfident; keeping the best estimate is the
+        conservative choice (covariance intersection would be at most marginally better here
+        because one member is usually far better: radar/ADS-B vs triangulated acoustics).
+        Bookkeeping: latest update time, per-kind last_seen and hits are the maxima over the
+        group, t_created the minimum; the identity is kept, or taken from a member.
+        """
+        T = self.T
+        n = T.n
+        par = np.arange(n)
+        par[drop] = partner[drop]
+        for _ in range(64):                              # pointer jumping: depth halves
+            nxt = par[par]
+            if np.array_equal(nxt, par):
+                break
+            par = nxt
+        root = par[drop]
+        mem = np.concatenate([np.unique(root), drop])
+        grp = np.concatenate([np.unique(root), root])
+        tr = np.trace(T.P[mem, :2, :2], axis1=1, axis2=2)
+        order = np.lexsort((T.ids[mem], tr, grp))
+        g_s, m_s = grp[order], mem[order]
+        first = np.r_[True, g_s[1:] != g_s[:-1]]
+        keep_r, best = g_s[first], m_s[first]
+        mv = best != keep_r
+        if mv.any():
+            kr, br = keep_r[mv], best[mv]
+            T.x[kr], T.P[kr] = T.x[br], T.P[br]
+            T.xm[kr], T.Pm[kr], T.mu[kr] = T.xm[br], T.Pm[br], T.mu[br]
+            T.revisit[kr] = T.revisit[br]
+        np.maximum.at(T.t_strong, root, T.t_strong[drop])
+        np.maximum.at(T.t_update, root, T.t_update[drop])
+        np.maximum.at(T.hits, root, T.hits[drop])
+        np.minimum.at(T.t_created, root, T.t_created[drop])
+        np.fmax.at(T.last_seen, root, T.last_seen[drop])
+        take_id = (T.identity[root] == "") & (T.identity[drop] != "")
+        T.identity[root[take_id]] = T.identity[drop[take_id]]
+        T.dup_of[keep_r] = -1
+        T.dup_n[keep_r] = 0
+        acc.merged.append(np.column_stack([T.ids[root], T.ids[drop]]).reshape(-1))
+        acc.deleted.extend(T.ids[drop].tolist())
+        diag["merged"] = diag.get("merged", 0) + int(drop.size)
+        mask = np.ones(n, dtype=bool)
+        mask[drop] = False
+        T.keep(mask)
+
+    # ---- history -----------------------------------------------------------------------------
+
+    def _append_history(self, acc: _StepAcc) -> None:
+        """Write every live track's state and state time into its ring buffer (one slot per
+        step)."""
+        T = self.T
+        n = T.n
+        if n == 0:
+            return
+        Kh = self.cfg.history_len
+        slot = T.hist_count[:n] % Kh
+        rows = np.arange(n)
+        T.hist_x[rows, slot] = T.x[:n]
+        T.hist_t[rows, slot] = T.t_state[:n]
+        T.hist_count[:n] += 1
