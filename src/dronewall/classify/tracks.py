@@ -17,9 +17,15 @@ therefore inherits the posterior of a track that ended at most ``lineage_window_
 - their horizontal velocities differ by at most ``lineage_max_dv_mps``,
 
 paired one-to-one by least total distance (each ended track passes its history on once). The
-inheritance is
-only a prior: forgetting over the gap is applied and new evidence revises it. ``lineage`` maps
-new id -> ended id, so a report can show it.
+inheritance is only a prior: it decays toward the class prior with the time since the ended
+track was last seen (``forget_tau_s``) and with how far the new track is from where the ended
+one was predicted to be (``LineageConfig.distance_scale_m``), and new evidence revises it.
+``lineage`` maps new id -> ended id, so a report can show it. While the inherited part
+outweighs the track's own evidence for its class, its evidence label says so
+(``inherited:<kinds>``), so a confident class is never presented as observed when it was not.
+
+A track id that comes back (the tracker re-acquired a lost track under its own id) simply
+resumes its own state, decayed over the gap.
 """
 
 from __future__ import annotations
@@ -67,6 +73,10 @@ class LineageConfig:
     gate_m: float = 1500.0
     gate_growth_mps: float = 15.0
     max_dv_mps: float = 15.0
+    #: The inherited posterior is weighted by exp(-d / distance_scale_m), d the distance
+    #: between the new track and the ended track's prediction, m [E]: a new track on the
+    #: predicted path inherits almost all, one at the edge of the gate about half.
+    distance_scale_m: float = 2000.0
     enabled: bool = True
 
 
@@ -98,6 +108,7 @@ class TrackClassifier:
         self.ids = np.zeros(0, np.int64)          # sorted ids of live state
         self.logp = np.zeros((0, N_CLASSES))
         self.contrib = np.zeros((0, N_CLASSES, N_EVIDENCE))
+        self.inh = np.zeros((0, N_CLASSES, N_EVIDENCE))   # the inherited part of contrib
         self.t_last = np.zeros(0)
         self.heading = np.zeros(0)
         self.t_first = np.zeros(0)
@@ -110,6 +121,8 @@ class TrackClassifier:
         self._end_vel = np.zeros((0, 3))
         self._end_logp = np.zeros((0, N_CLASSES))
         self._end_contrib = np.zeros((0, N_CLASSES, N_EVIDENCE))
+        self._end_inh = np.zeros((0, N_CLASSES, N_EVIDENCE))
+        self._end_first = np.zeros(0)
         self.lineage: dict[int, int] = {}
 
     # ------------------------------------------------------------------ state bookkeeping
@@ -124,15 +137,19 @@ class TrackClassifier:
             self._end_vel = np.concatenate([self._end_vel, self.vel[gone]])
             self._end_logp = np.concatenate([self._end_logp, self.logp[gone]])
             self._end_contrib = np.concatenate([self._end_contrib, self.contrib[gone]])
+            self._end_inh = np.concatenate([self._end_inh, self.inh[gone]])
+            self._end_first = np.concatenate([self._end_first, self.t_first[gone]])
             keep = ~gone
-            for name in ("ids", "logp", "contrib", "t_last", "heading", "t_first", "pos", "vel"):
+            for name in ("ids", "logp", "contrib", "inh", "t_last", "heading", "t_first", "pos",
+                         "vel"):
                 setattr(self, name, getattr(self, name)[keep])
         fresh = t - self._end_t <= self.lineage_cfg.window_s
         if not fresh.all():
             self._drop_ended(fresh)
 
     def _drop_ended(self, keep: NDArray[np.bool_]) -> None:
-        for name in ("_end_ids", "_end_t", "_end_pos", "_end_vel", "_end_logp", "_end_contrib"):
+        for name in ("_end_ids", "_end_t", "_end_pos", "_end_vel", "_end_logp", "_end_contrib",
+                     "_end_inh", "_end_first"):
             setattr(self, name, getattr(self, name)[keep])
 
     def _add(self, t: float, new: I64, pos: F64, vel: F64) -> I64:
@@ -140,41 +157,67 @@ class TrackClassifier:
         k = new.size
         logp = bayes.initial(k, self.config)
         contrib = np.zeros((k, N_CLASSES, N_EVIDENCE))
+        inh = np.zeros((k, N_CLASSES, N_EVIDENCE))
+        t_first = np.full(k, t)
         parent = np.full(k, -1, np.int64)
+        resumed = np.zeros(k, dtype=bool)
+        lp0 = self.config.table("log_prior")
+        # 1. an id that comes back resumes its own state (decayed over the gap)
+        if self._end_ids.size:
+            back = np.isin(new, self._end_ids)
+            if back.any():
+                order = np.argsort(self._end_ids, kind="stable")
+                j = order[np.searchsorted(self._end_ids, new[back], sorter=order)]
+                lam = np.exp(-np.maximum(t - self._end_t[j], 0.0) / self.config.forget_tau_s)
+                lp = lam[:, None] * self._end_logp[j] + (1.0 - lam[:, None]) * lp0
+                logp[back] = lp - bayes._logsumexp(lp)
+                contrib[back] = lam[:, None, None] * self._end_contrib[j]
+                inh[back] = lam[:, None, None] * self._end_inh[j]
+                t_first[back] = self._end_first[j]
+                resumed[back] = True
+                taken = np.zeros(self._end_ids.size, dtype=bool)
+                taken[j] = True
+                self._drop_ended(~taken)
+        # 2. other new ids may inherit from an ended track they continue
         lc = self.lineage_cfg
-        if lc.enabled and self._end_ids.size:
+        fresh = np.flatnonzero(~resumed)
+        if lc.enabled and self._end_ids.size and fresh.size:
             dt = t - self._end_t                                          # (m,)
             pred = self._end_pos[None, :, :2] + self._end_vel[None, :, :2] * dt[None, :, None]
-            d = np.linalg.norm(pos[:, None, :2] - pred, axis=2)           # (k, m)
-            dv = np.linalg.norm(vel[:, None, :2] - self._end_vel[None, :, :2], axis=2)
+            d = np.linalg.norm(pos[fresh, None, :2] - pred, axis=2)       # (k', m)
+            dv = np.linalg.norm(vel[fresh, None, :2] - self._end_vel[None, :, :2], axis=2)
             ok = (d <= lc.gate_m + lc.gate_growth_mps * dt[None, :]) & (dv <= lc.max_dv_mps)
             # nearest-first one-to-one pairing (each ended track passes its history on once)
             big = 1e12
             ri, cj = linear_sum_assignment(np.where(ok, d, big))
             good = ok[ri, cj]
-            parent[ri[good]] = cj[good]
-            taken = np.zeros(self._end_ids.size, dtype=bool)
-            taken[cj[good]] = True
-            got = parent >= 0
-            if got.any():
-                j = parent[got]
-                lam = np.exp(-np.maximum(t - self._end_t[j], 0.0) / self.config.forget_tau_s)
-                lp0 = self.config.table("log_prior")
+            got_rows = fresh[ri[good]]
+            j = cj[good]
+            if j.size:
+                taken = np.zeros(self._end_ids.size, dtype=bool)
+                taken[j] = True
+                lam = (np.exp(-np.maximum(t - self._end_t[j], 0.0) / self.config.forget_tau_s)
+                       * np.exp(-d[ri[good], j] / lc.distance_scale_m))
                 lp = lam[:, None] * self._end_logp[j] + (1.0 - lam[:, None]) * lp0
-                logp[got] = lp - bayes._logsumexp(lp)
-                contrib[got] = lam[:, None, None] * self._end_contrib[j]
-                for a, b in zip(new[got].tolist(), self._end_ids[j].tolist(), strict=True):
+                logp[got_rows] = lp - bayes._logsumexp(lp)
+                # all of it is inherited: the new track has not observed anything yet
+                contrib[got_rows] = lam[:, None, None] * self._end_contrib[j]
+                inh[got_rows] = contrib[got_rows]
+                for a, b in zip(new[got_rows].tolist(), self._end_ids[j].tolist(),
+                                strict=True):
                     self.lineage[int(a)] = int(b)
-                parent[got] = self._end_ids[j]
+                parent[got_rows] = self._end_ids[j]
                 self._drop_ended(~taken)
         allid = np.concatenate([self.ids, new])
         order = np.argsort(allid, kind="stable")
         self.ids = allid[order]
         self.logp = np.concatenate([self.logp, logp])[order]
         self.contrib = np.concatenate([self.contrib, contrib])[order]
+        self.inh = np.concatenate([self.inh, inh])[order]
+        # the first kinematics after (re)appearing count as one 1 s sample, no turn rate
         self.t_last = np.concatenate([self.t_last, np.full(k, np.nan)])[order]
         self.heading = np.concatenate([self.heading, np.full(k, np.nan)])[order]
-        self.t_first = np.concatenate([self.t_first, np.full(k, t)])[order]
+        self.t_first = np.concatenate([self.t_first, t_first])[order]
         self.pos = np.concatenate([self.pos, pos])[order]
         self.vel = np.concatenate([self.vel, vel])[order]
         return parent
@@ -242,6 +285,7 @@ class TrackClassifier:
                               / self.config.forget_tau_s), 1.0)
         self.logp[rows] = lp
         self.contrib[rows] = lam[:, None, None] * self.contrib[rows] + contrib
+        self.inh[rows] = lam[:, None, None] * self.inh[rows]
         self.t_last[rows] = t
         self.heading[rows] = hdg
         self.pos[rows] = pos
@@ -263,4 +307,16 @@ class TrackClassifier:
         top = np.argsort(-support, axis=1, kind="stable")[:, :2]
         s = np.take_along_axis(support, top, axis=1)
         top = np.where(s > 1e-9, top, N_EVIDENCE)
-        return _PAIR_NAMES[top[:, 0] * (N_EVIDENCE + 1) + top[:, 1]]
+        labels = _PAIR_NAMES[top[:, 0] * (N_EVIDENCE + 1) + top[:, 1]]
+        # inherited from an ended fragment: does the inherited part carry the class?
+        inh = self.inh[rows]
+        inh_own = inh[r, cls, :]
+        inh_oth = inh.copy()
+        inh_oth[r, cls, :] = -np.inf
+        inh_support = np.clip(inh_own - inh_oth.max(axis=1), 0.0, None).sum(axis=1)
+        total = np.clip(support, 0.0, None).sum(axis=1)
+        by_inh = (inh_support > 1e-9) & (inh_support >= 0.5 * total)
+        if by_inh.any():
+            labels = labels.copy()
+            labels[by_inh] = np.char.add("inherited:", labels[by_inh].astype(str)).astype(object)
+        return labels

@@ -126,6 +126,13 @@ class AirspaceRecorder:
                           "truth_events": str(self.out / "truth_events.jsonl"),
                           "zones": str(self.out / "zones.geojson")}}
 
+    def truth_sovereign_entries(self) -> set[int]:
+        """Platform indices that truly entered a reported sovereign zone (so far)."""
+        index = {str(p): i for i, p in enumerate(self.pid.tolist())}
+        return {index[str(e.track_id)] for e in self.ev_truth
+                if isinstance(e, Entry) and e.zone_kind == "sovereign"
+                and e.zone_id not in self.reference and str(e.track_id) in index}
+
     def _write_zones(self, path: Path) -> None:
         """The monitored zones of this run as GeoJSON (for maps and reports)."""
         from shapely.geometry import mapping

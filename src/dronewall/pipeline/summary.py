@@ -91,16 +91,27 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
     tr = s.get("tracking")
     if tr:
         cl = tr.get("classification") or {}
+        co = tr.get("continuity") or {}
         acc = cl.get("accuracy_30s_after_confirmation")
+        ent = cl.get("one_way_uas_at_sovereign_entry") or {}
         out.append(
-            f"Tracking: mean GOSPA {_fmt(tr.get('gospa_mean'), 'm')} (cut-off "
-            f"{_fmt(tr.get('gospa_cutoff_m'), 'm', 0)}), mean paired error "
-            f"{_fmt(tr.get('mean_paired_error'), 'm')}, {tr.get('confirmed_tracks', 0)} "
-            f"confirmed track ids for {tr.get('platforms_ever_detectable', 0)} detectable "
-            f"platforms, {tr.get('id_switches', 0)} id switches, {tr.get('track_breaks', 0)} "
-            f"breaks, confirmation latency mean {_fmt(tr.get('confirm_latency_mean_s'), 's')}"
-            + (f"; classification {100 * acc:.1f} % of {cl.get('scored_tracks')} tracks "
-               "30 s after confirmation" if acc is not None else ""))
+            f"Tracking: {tr.get('unique_track_ids', 0)} confirmed track ids for "
+            f"{tr.get('platforms_ever_detectable', 0)} detectable platforms, "
+            f"{co.get('identity_switches', 0)} identity switches, {co.get('handovers', 0)} "
+            f"handovers, {co.get('reacquisitions', 0)} re-acquisitions, completeness "
+            + (f"{100 * co['completeness']:.1f} %" if co.get("completeness") is not None
+               else "-")
+            + f", confirmation latency median {_fmt(co.get('confirm_latency_median_s'), 's')}"
+            f" (p90 {_fmt(co.get('confirm_latency_p90_s'), 's')}), mean GOSPA "
+            f"{_fmt(tr.get('gospa_mean'), 'm')} (cut-off {_fmt(tr.get('gospa_cutoff_m'), 'm', 0)}),"
+            f" false tracks {_fmt(co.get('false_track_steps_per_scan'), 'per scan', 2)}")
+        if acc is not None:
+            out.append(
+                f"Classification: {100 * acc:.1f} % of {cl.get('scored_platforms')} platforms "
+                "labelled right 30 s after confirmation"
+                + (f"; hostile one-way UAS vs the rest at sovereign entry "
+                   f"{100 * ent['accuracy']:.1f} % of {ent['platforms_scored']} platforms"
+                   if ent.get("accuracy") is not None else ""))
     return out
 
 

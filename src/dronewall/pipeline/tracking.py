@@ -24,10 +24,11 @@ import numpy as np
 from dronewall.catalog import PlatformClass
 from dronewall.chain import StepRecord
 from dronewall.classify.coop_tracks import TRUST_NAMES
-from dronewall.detections import DetectionBatch, SensorKind
+from dronewall.detections import DetectionBatch, MeasKind, SensorKind
 from dronewall.geo import Frame
 from dronewall.io import TableWriter
 from dronewall.metrics import ScanData, tracking_metrics
+from dronewall.metrics.continuity import ContinuityScorer
 from dronewall.pipeline.follow import TruthFollower
 from dronewall.scenario import Scenario
 from dronewall.sim.state import PlatformTable, TruthState
@@ -83,15 +84,17 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     coordinated turns at +-3 deg/s) for turning aircraft and drones; no reorder window (the
     simulator delivers each step in order).
     """
-    # A confirmed track coasts for up to this many of its own mean strong-update intervals
-    # (bounded below by coast_time_s, above by max_coast_s). Long-range radar plots of small
-    # targets arrive every 5-15 s with gaps of 10-30 s (Pd per scan ~0.3-0.5); 4 intervals
-    # keep those tracks across such gaps while tracks fed every 1-2 s still end after
-    # coast_time_s. Eastern-poland raid, distinct track ids / ID switches / GOSPA: off
-    # 913 / 796 / 3333, 3 x (30 s cap) 700 / 593 / 3358, 4 x (40 s cap) 466 / 375 / 3441. The
-    # GOSPA cost is mostly the scoring window: a coasting track on a target that no sensor saw
-    # in the last DETECTABLE_WINDOW_S counts as false (docs/tracking.md).
-    coast_revisit_factor = 4.0
+    # A confirmed track is reported while coasting for up to this many of its revisit
+    # envelope (the long gaps its sensors leave: quick to rise, slow to fall; bounded below by
+    # coast_time_s, above by max_coast_s). Long-range radar plots of small targets arrive every
+    # 5-15 s with gaps of 15-60 s (Pd per scan ~0.3-0.5).
+    coast_revisit_factor = 2.5
+    # After that it is kept, unreported, as *lost* for re-acquisition under its own id for up
+    # to lost_window_s after its last strong update (97 % of the gaps between plots of radar
+    # tracks 40-80 km out were <= 60 s on the flagship raid), while its horizontal sd stays
+    # under lost_max_sd_m.
+    lost_window_s = 120.0
+    lost_max_sd_m = 3000.0
     # Upper bound of that coast, s: a 40 s coast of a 40 m/s target at IMM manoeuvre noise
     # grows the position sd to ~1 km; beyond that re-association is a guess.
     max_coast_s = 40.0
@@ -108,6 +111,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          tentative_coast_time_s=max(3.0, 1.5 * longest),
                          coast_revisit_factor=coast_revisit_factor,
                          max_coast_time_s=max_coast_s,
+                         lost_window_s=lost_window_s, lost_max_sd_m=lost_max_sd_m,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
                          latency_window_s=0.0)
 
@@ -161,8 +165,14 @@ class TrackingScorer:
     """Scores the confirmed tracks against truth: GOSPA, breaks, switches, latency (see the
     module docstring), and which platform each track followed (``follower``)."""
 
-    def __init__(self, frame: Frame, n_platforms: int) -> None:
+    def __init__(self, frame: Frame, n_platforms: int, min_bearings: int = 3) -> None:
         self.frame = frame
+        self.min_bearings = min_bearings
+        self.continuity = ContinuityScorer(n_platforms)
+        self.fixable_t = np.full(n_platforms, np.nan)
+        #: this step's matches (platform indices, track ids), for other scorers
+        self.matches: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64),
+                                                       np.zeros(0, np.int64))
         self.last_true_det = np.full(n_platforms, -np.inf)
         self.first_det = np.full(n_platforms, np.nan)
         self.scans: list[ScanData] = []
@@ -182,6 +192,7 @@ class TrackingScorer:
         if ok.any():
             np.maximum.at(self.last_true_det, det.truth_id[ok], det.t[ok])
             np.fmin.at(self.first_det, det.truth_id[ok], det.t[ok])
+            self._fixable(st.t, det, ok)
         if len(pic):
             self.confirmed_ids.update(pic.ids.tolist())
             self.follower.observe(st.active, st.ecef, pic.ids, pic.pos)
@@ -190,6 +201,27 @@ class TrackingScorer:
         tpos = self.frame.to_local(st.ecef[vis])
         self.scans.append(ScanData(st.t, np.flatnonzero(vis), tpos[:, :2], pic.ids,
                                    pic.pos[:, :2]))
+        other = st.active & ~vis
+        opos = self.frame.to_local(st.ecef[other])[:, :2] if other.any() else np.zeros((0, 2))
+        self.matches = self.continuity.scan(st.t, np.flatnonzero(vis), tpos[:, :2], pic.ids,
+                                            pic.pos[:, :2], opos)
+
+    def _fixable(self, t: float, det: DetectionBatch, ok: np.ndarray) -> None:
+        """Platforms the sensors could fix this step: a true position-type detection (radar
+        plot, cooperative or EO/IR position), or angle-only detections from at least
+        ``min_bearings`` distinct sensors (enough to triangulate)."""
+        tid = det.truth_id[ok].astype(np.int64)
+        mk = det.meas_kind[ok]
+        pos_kind = np.isin(mk, [int(MeasKind.RADAR), int(MeasKind.POSITION), int(MeasKind.XY)])
+        fix = np.unique(tid[pos_kind])
+        ang = ~pos_kind
+        if ang.any():
+            pairs = np.unique(tid[ang] * (1 << 32) + det.sensor[ok][ang].astype(np.int64))
+            p, c = np.unique(pairs >> 32, return_counts=True)
+            fix = np.union1d(fix, p[c >= self.min_bearings])
+        if fix.size:
+            new = np.isnan(self.fixable_t[fix])
+            self.fixable_t[fix[new]] = t
 
     def metrics(self) -> dict[str, Any]:
         fd = {int(i): float(v) for i, v in enumerate(self.first_det) if np.isfinite(v)}
@@ -201,4 +233,8 @@ class TrackingScorer:
         metrics["platforms_ever_detectable"] = len(fd)
         metrics["max_live_tracks"] = self.max_tracks
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
+        # CLEAR-MOT continuity with failure kinds apart (docs/tracking.md, "Metrics")
+        metrics["continuity"] = self.continuity.summary(self.fixable_t)
+        metrics["unique_track_ids_per_platform"] = (
+            round(metrics["unique_track_ids"] / len(fd), 3) if fd else None)
         return metrics

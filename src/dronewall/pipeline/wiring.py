@@ -69,7 +69,7 @@ class ChainRun:
                 frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al)))
             self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
             self.tscore = TrackingScorer(frame, len(plat))
-            self.cscore = ClassificationScorer(plat.cls)
+            self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
             self.spoofed = spoofed_identities(sc, plat)
         if zoning is not None:
             self.air_rec = AirspaceRecorder(sc, zoning[0], plat.ids, plat.icao24, out,
@@ -103,7 +103,7 @@ class ChainRun:
             assert self.tscore is not None and self.cscore is not None
             self.tscore.observe(st, det, rec)
             self.tracks.write(rec)
-            self.cscore.observe(rec)
+            self.cscore.observe(rec, self.tscore.matches)
         if self.air_rec is not None:
             import time
 
@@ -132,7 +132,9 @@ class ChainRun:
             followed = self.tscore.follower.majority()
             metrics = self.tscore.metrics()
             files.update(self.tracks.close())
-            metrics["classification"] = self.cscore.summary(followed)
+            entered = (self.air_rec.truth_sovereign_entries() if self.air_rec is not None
+                       else None)
+            metrics["classification"] = self.cscore.summary(followed, entered)
             cf: ClassificationFinal = finals["classification"]
             with open(self.out / "coop_trust.jsonl", "w", encoding="utf-8") as f:
                 for r in cf.coop:

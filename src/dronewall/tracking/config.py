@@ -133,6 +133,26 @@ class TrackerConfig:
     Pd) coast longer. 0 (default) disables: fixed coast_time_s."""
     max_coast_time_s: float = 30.0
     """Upper bound of the revisit-scaled coast time, s (never below coast_time_s)."""
+    lost_window_s: float = 0.0
+    """Memory for re-acquisition, s since the last strong update: a confirmed track whose coast
+    time ran out is no longer reported but kept as *lost* until then -- predicted on, gated
+    with its grown covariance (after confirmed, before tentative tracks), and reported again
+    under its own id at its next strong update. A newly confirmed track that is kinematically
+    consistent with a lost one is stitched into it (the older id is kept). 0 (default):
+    tracks are deleted when their coast time runs out."""
+    lost_max_sd_m: float = 3_000.0
+    """A lost track is deleted once its horizontal 1-sigma position error exceeds this, m: a
+    prediction that vague is no longer evidence of where the target went."""
+    stitch_gate_prob: float = 0.999
+    """Stitching a newly confirmed track into a lost one: the chi-square(4) quantile at this
+    probability bounds the Mahalanobis distance of their horizontal position/velocity
+    difference (P1 + P2)."""
+    revisit_rise_weight: float = 0.5
+    """The per-track revisit estimate is an upper envelope of the intervals between strong
+    updates: a longer interval moves it up with this weight, a shorter one down with
+    ``revisit_fall_weight`` -- so a burst of quick plots just before a long gap does not
+    shrink the coast time (long memory of the gaps a target's sensors leave)."""
+    revisit_fall_weight: float = 0.05
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -167,7 +187,8 @@ class TrackerConfig:
             bad("history_len and initial_capacity must be >= 1")
         if self.imm and (len(self.imm_sojourn_s) < 2 or min(self.imm_sojourn_s) <= 0):
             bad("imm_sojourn_s needs >= 2 positive values")
-        for name in ("init_exclusion_mahalanobis", "coast_revisit_factor", "max_coast_time_s"):
+        for name in ("init_exclusion_mahalanobis", "coast_revisit_factor", "max_coast_time_s",
+                     "lost_window_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):
                 bad(f"{name} must be finite and >= 0, got {v}")
@@ -176,6 +197,14 @@ class TrackerConfig:
                 f"{self.init_exclusion_mahalanobis}")
         if not (0.0 <= self.merge_gate_prob < 1.0):
             bad(f"merge_gate_prob must be in [0, 1), got {self.merge_gate_prob}")
+        if not (np.isfinite(self.lost_max_sd_m) and self.lost_max_sd_m > 0):
+            bad(f"lost_max_sd_m must be finite and > 0, got {self.lost_max_sd_m}")
+        if not (0.0 < self.stitch_gate_prob < 1.0):
+            bad(f"stitch_gate_prob must be in (0, 1), got {self.stitch_gate_prob}")
+        for name in ("revisit_rise_weight", "revisit_fall_weight"):
+            v = getattr(self, name)
+            if not (0.0 < v <= 1.0):
+                bad(f"{name} must be in (0, 1], got {v}")
         if self.merge_steps < 1:
             bad(f"merge_steps must be >= 1, got {self.merge_steps}")
 

@@ -144,6 +144,8 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         # duplicate merging: chi-square(4) gate on the horizontal position/velocity difference
         self._merge_d2 = (float(chi2.ppf(config.merge_gate_prob, 4))
                           if config.merge_gate_prob > 0 else 0.0)
+        # stitching a newly confirmed track into a lost one: chi-square(4) gate
+        self._stitch_d2 = float(chi2.ppf(config.stitch_gate_prob, 4))
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -200,7 +202,8 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
             quarantined=counts, quarantined_rows=qr, quarantined_reasons=qreas,
             n_input=len(det), n_accepted=int(accepted.size), n_processed=n_processed,
             n_pending=len(self._pending), n_tracks=n, n_confirmed=int((st == CONFIRMED).sum()),
-            timings_s=tim, diagnostics=diag, merged=acc.merged_pairs())
+            timings_s=tim, diagnostics=diag, merged=acc.merged_pairs(),
+            lost=np.asarray(acc.lost, np.int64), reacquired=np.asarray(acc.reacquired, np.int64))
 
     def flush(self) -> StepResult:
         """Process everything still pending (end of a replay), without advancing the clock."""

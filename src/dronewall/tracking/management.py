@@ -1,10 +1,14 @@
-"""Track management: confirmation, coasting and deletion, duplicate merging, history.
+"""Track management: confirmation, coasting, loss and re-acquisition, deletion, duplicate
+merging, history.
 
 M-of-N confirmation and the coast clock count only *strong* updates (position-type
 detections, fixes, bearings from >= ``triangulation.min_bearings`` sensors in a group); the
-coast time may scale with the track's mean revisit; confirmed tracks that stay statistically
-indistinguishable, with no sensor resolving them, are merged into the older id. Mixin of
-``Engine`` (see ``state.py`` for the mechanism).
+coast time may scale with the track's revisit envelope (the gaps its sensors leave); a
+confirmed track whose coast time runs out is kept as *lost* for re-acquisition
+(``lost_window_s``): a strong update reports it again under its own id, and a newly confirmed
+track that is kinematically consistent with it is stitched into it (older id kept). Confirmed
+tracks that stay statistically indistinguishable, with no sensor resolving them, are merged
+into the older id. Mixin of ``Engine`` (see ``state.py`` for the mechanism).
 """
 
 from __future__ import annotations
@@ -16,16 +20,11 @@ from dronewall.detections.batch import SensorKind
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
 from dronewall.tracking.state import EngineState
-from dronewall.tracking.table import CONFIRMED, TENTATIVE, _ranges, _StepAcc
+from dronewall.tracking.table import CONFIRMED, LOST, TENTATIVE, _ranges, _StepAcc
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-#: Weight of the newest interval in the per-track mean interval between strong updates (EMA,
-#: bias-corrected: the plain mean of the first 1/w intervals): ~5 intervals of memory, so a
-#: track adapts within a few revisits when it moves from a 1 Hz acoustic belt to a 2 s radar,
-#: or out to long radar range where single scans are missed.
-REVISIT_EMA_WEIGHT = 0.2
 #: Sensor kinds whose measurements observe height (radar elevation, cooperative altitude,
 #: EO/IR elevation); acoustic/RF bearings do not.
 _VERTICAL_KINDS = np.array([int(SensorKind.RADAR), int(SensorKind.ADSB),
@@ -57,22 +56,86 @@ class _TrackManagement(EngineState):
             dts = tg - T.t_strong[sr]
             pos_dt = dts > 0.0
             rr, dd = sr[pos_dt], dts[pos_dt]
-            # bias-corrected EMA: the plain mean of the first 1/w intervals, then the EMA
-            w = np.maximum(REVISIT_EMA_WEIGHT, 1.0 / np.maximum(T.hits[rr] - 1, 1))
+            # upper envelope of the intervals: quick to rise, slow to fall (bias-corrected:
+            # the plain mean of the first intervals until 1/(hits - 1) drops below the weight)
             m = T.revisit[rr]
+            w = np.where(dd > m, self.cfg.revisit_rise_weight, self.cfg.revisit_fall_weight)
+            w = np.maximum(w, 1.0 / np.maximum(T.hits[rr] - 1, 1))
             T.revisit[rr] = np.where(np.isnan(m), dd, m + w * (dd - m))
             T.t_strong[sr] = tg
+            # a lost track that a sensor fixes again is re-acquired under its own id
+            back = sr[T.status[sr] == LOST]
+            if back.size:
+                T.status[back] = CONFIRMED
+                self._acc.reacquired.extend(T.ids[back].tolist())
 
     def _confirm(self, acc: _StepAcc) -> None:
         """M-of-N: a tentative track with >= confirm_m hits within <= confirm_n opportunities
-        becomes confirmed."""
+        becomes confirmed -- or, when it continues a lost track, is stitched into it."""
         T = self.T
         n = T.n
         c = (T.status[:n] == TENTATIVE) & (T.hits[:n] >= self.cfg.confirm_m) & \
             (T.opps[:n] <= self.cfg.confirm_n)
         if c.any():
             T.status[:n][c] = CONFIRMED
-            acc.confirmed.extend(T.ids[:n][c].tolist())
+            new = np.flatnonzero(c)
+            kept = self._stitch(new, acc) if self.cfg.lost_window_s > 0 else new
+            acc.confirmed.extend(T.ids[kept].tolist())
+
+    def _stitch(self, new: I64, acc: _StepAcc) -> I64:
+        """Stitch newly confirmed rows ``new`` into lost tracks they continue; return the rows
+        that stay new tracks (row indices after any merge).
+
+        Test: chi-square(4) gate (``stitch_gate_prob``) on the horizontal position/velocity
+        difference with P_new + P_lost (the lost track predicted to now, its covariance grown
+        over the gap), cooperative identities not different; one-to-one, smallest distance
+        first. The lost track keeps its id and takes the new track's state
+        (:meth:`_merge_rows` keeps the better estimate)."""
+        T = self.T
+        n = T.n
+        lost = np.flatnonzero(T.status[:n] == LOST)
+        if lost.size == 0 or new.size == 0:
+            return new
+        d = self.dims
+        hi = np.array([0, 1, d, d + 1])
+        rad_new = np.sqrt(np.trace(T.P[new, :2, :2], axis1=1, axis2=2))
+        rad_lost = np.sqrt(np.trace(T.P[lost, :2, :2], axis1=1, axis2=2))
+        thr = self._stitch_d2
+        # candidate pairs: |dp| can pass the gate only within sqrt(thr) (sd_new + sd_lost)
+        dp = T.x[new, None, :2] - T.x[None, lost, :2]
+        reach = np.sqrt(thr) * (rad_new[:, None] + rad_lost[None, :])
+        ci, cj = np.nonzero(np.hypot(dp[..., 0], dp[..., 1]) <= reach)
+        if ci.size == 0:
+            return new
+        a, b = new[ci], lost[cj]
+        du = T.x[a][:, hi] - T.x[b][:, hi]
+        Su = T.P[a][:, hi][:, :, hi] + T.P[b][:, hi][:, :, hi]
+        d2, _, ok = K.mahalanobis_sq(du, Su)
+        ia, ib = T.identity[a], T.identity[b]
+        ok &= (d2 <= thr) & ~((ia != "") & (ib != "") & (ia != ib))
+        a, b, d2 = a[ok], b[ok], d2[ok]
+        if a.size == 0:
+            return new
+        order = np.argsort(d2, kind="stable")
+        used_a: set[int] = set()
+        used_b: set[int] = set()
+        drop, part = [], []
+        for k in order.tolist():                     # greedy one-to-one, best pairs first
+            ra, rb = int(a[k]), int(b[k])
+            if ra in used_a or rb in used_b:
+                continue
+            used_a.add(ra)
+            used_b.add(rb)
+            drop.append(ra)
+            part.append(rb)
+        partner = np.full(n, -1, np.int64)
+        partner[drop] = part
+        keep_ids = T.ids[np.setdiff1d(new, drop)]
+        T.status[part] = CONFIRMED
+        acc.reacquired.extend(T.ids[part].tolist())
+        self._merge_rows(np.asarray(drop, np.int64), partner, acc, {})
+        rows = np.flatnonzero(np.isin(T.ids[: T.n], keep_ids))
+        return rows
 
     def _maintain(self, t_ref: float, acc: _StepAcc) -> None:
         """Delete, at t_ref (s), confirmed tracks without a strong update for longer than the
@@ -94,7 +157,19 @@ class _TrackManagement(EngineState):
             coast = np.where(np.isnan(rv), cfg.coast_time_s,
                              np.clip(cfg.coast_revisit_factor * np.nan_to_num(rv),
                                      cfg.coast_time_s, hi))
-        dead = (st == CONFIRMED) & (age > coast)
+        expired = (st == CONFIRMED) & (age > coast)
+        if cfg.lost_window_s > 0:
+            # not reported any more, kept for re-acquisition until the window closes or the
+            # prediction is too vague to re-associate
+            if expired.any():
+                T.status[:n][expired] = LOST
+                acc.lost.extend(T.ids[:n][expired].tolist())
+            h2 = min(self.dims, 2)
+            var_l = np.diagonal(T.P[:n, :h2, :h2], axis1=1, axis2=2).max(axis=1)
+            dead = (T.status[:n] == LOST) & ((age > cfg.lost_window_s)
+                                              | ~(var_l <= cfg.lost_max_sd_m ** 2))
+        else:
+            dead = expired
         tent = st == TENTATIVE
         dead |= tent & (age > cfg.tentative_coast_time_s)
         dead |= tent & ((T.opps[:n] - T.hits[:n]) > (cfg.confirm_n - cfg.confirm_m))
@@ -231,7 +306,7 @@ class _TrackManagement(EngineState):
             kr, br = keep_r[mv], best[mv]
             T.x[kr], T.P[kr] = T.x[br], T.P[br]
             T.xm[kr], T.Pm[kr], T.mu[kr] = T.xm[br], T.Pm[br], T.mu[br]
-            T.revisit[kr] = T.revisit[br]
+            T.revisit[kr] = np.fmax(T.revisit[kr], T.revisit[br])
         np.maximum.at(T.t_strong, root, T.t_strong[drop])
         np.maximum.at(T.t_update, root, T.t_update[drop])
         np.maximum.at(T.hits, root, T.hits[drop])

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.tracking.table import CONFIRMED
+from dronewall.tracking.table import CONFIRMED, LOST
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -24,6 +24,9 @@ class StepResult:
     ``quarantined_rows``/``quarantined_reasons`` say which rows of this call's batch.
     ``timings_s`` are wall seconds per stage. ``merged`` (k, 2) int64 rows ``[kept, dropped]``:
     duplicate tracks merged in this step (the dropped id is also listed in ``deleted``).
+    ``lost``: confirmed tracks whose coast time ran out in this step (no longer reported, kept
+    for re-acquisition); ``reacquired``: lost tracks reported again under their own id (a
+    strong update, or a new track stitched into them).
     """
 
     t: float
@@ -45,6 +48,8 @@ class StepResult:
     timings_s: dict[str, float]
     diagnostics: dict[str, int]
     merged: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    lost: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    reacquired: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,8 @@ class TrackSnapshot:
         for i in range(self.ids.size):
             out.append({
                 "id": int(self.ids[i]),
-                "status": "confirmed" if self.status[i] == CONFIRMED else "tentative",
+                "status": ("confirmed" if self.status[i] == CONFIRMED else
+                           "lost" if self.status[i] == LOST else "tentative"),
                 "x": self.x[i].tolist(),
                 "pos_sd_m": np.sqrt(np.clip(np.diagonal(self.P[i])[: self.x.shape[1] // 2],
                                             0, None)).tolist(),

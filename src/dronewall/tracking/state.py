@@ -66,3 +66,4 @@ class EngineState:
     _gseq: int                          # index of the group being processed within the step
     _t_group: float                     # time of the group being processed, s
     _merge_d2: float                    # chi-square(4) duplicate-merge gate (0: off)
+    _stitch_d2: float                   # chi-square(4) gate for stitching into a lost track

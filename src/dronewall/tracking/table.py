@@ -17,9 +17,11 @@ from dronewall.detections.batch import SensorKind
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-# track status codes (int8 column)
+# track status codes (int8 column). LOST: a confirmed track that has not been reported since
+# its coast time ran out, kept (unreported) for re-acquisition within TrackerConfig.lost_window_s
 TENTATIVE = 1
 CONFIRMED = 2
+LOST = 3
 N_SENSOR_KINDS = len(SensorKind)
 
 #: Sensor attributes a track carries from its associated detections (for classification):
@@ -114,6 +116,8 @@ class _StepAcc:
         self.new: list[int] = []
         self.deleted: list[int] = []
         self.confirmed: list[int] = []
+        self.lost: list[int] = []          # confirmed -> lost (no longer reported)
+        self.reacquired: list[int] = []    # lost -> confirmed again (same id)
         self._touched: list[I64] = []
         self.merged: list[I64] = []
         self._ev_ids: list[I64] = []

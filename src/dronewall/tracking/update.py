@@ -26,7 +26,14 @@ from dronewall.tracking.measurements import (
     _GroupMeas,
     _MeasurementModels,
 )
-from dronewall.tracking.table import ATTR_NAMES, CONFIRMED, EVENT_MEAS_STRIDE, TENTATIVE, _ranges
+from dronewall.tracking.table import (
+    ATTR_NAMES,
+    CONFIRMED,
+    EVENT_MEAS_STRIDE,
+    LOST,
+    TENTATIVE,
+    _ranges,
+)
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -139,11 +146,12 @@ class _GroupUpdate(_MeasurementModels):
     def _associate_by_status(self, idx: I64, M: _GroupMeas, tg: float, used: NDArray[np.bool_],
                              hit: NDArray[np.bool_], opp: NDArray[np.bool_],
                              tim: dict[str, float], diag: dict[str, int]) -> None:
-        """Position-type measurements idx of M: confirmed tracks first, then tentative ones
-        with the leftovers (tracks that existed at the start of the group only)."""
+        """Position-type measurements idx of M: confirmed tracks first, then lost ones
+        (re-acquisition, ``TrackerConfig.lost_window_s``), then tentative ones with the
+        leftovers (tracks that existed at the start of the group only)."""
         n0 = hit.size
         st = self.T.status[:n0]
-        for status in (CONFIRMED, TENTATIVE):
+        for status in (CONFIRMED, LOST, TENTATIVE):
             rows = np.flatnonzero(st == status)
             avail = idx[~used[idx]]
             if rows.size and avail.size:

@@ -1,0 +1,70 @@
+"""ContinuityScorer: switches vs handovers vs re-acquisitions, memory, false tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dronewall.metrics.continuity import ContinuityScorer
+
+
+def _run(scans: list[tuple[float, list[int], list[float], list[int], list[float]]],
+         n: int = 2, other: dict[float, list[float]] | None = None) -> ContinuityScorer:
+    s = ContinuityScorer(n)
+    for t, ti, tx, ki, kx in scans:
+        o = (other or {}).get(t)
+        s.scan(t, ti, np.c_[tx, np.zeros(len(tx))], ki, np.c_[kx, np.zeros(len(kx))],
+               None if o is None else np.c_[o, np.zeros(len(o))])
+    return s
+
+
+def test_steady_track_has_no_change_and_full_completeness() -> None:
+    s = _run([(float(t), [0], [10.0 * t], [7], [10.0 * t + 50]) for t in range(20)], n=1)
+    r = s.summary()
+    assert (r["identity_switches"], r["handovers"], r["reacquisitions"]) == (0, 0, 0)
+    assert r["completeness"] == 1.0
+    assert r["fragments_per_truth_mean"] == 1.0
+    assert r["confirm_latency_median_s"] == 0.0
+
+
+def test_memory_keeps_the_old_track_when_a_closer_one_appears() -> None:
+    # track 1 follows truth 0 at 300 m; from t=5 a second track sits 10 m from the truth:
+    # CLEAR-MOT keeps the existing correspondence (no switch); the newcomer is a duplicate
+    scans = [(float(t), [0], [0.0], [1], [300.0]) for t in range(5)]
+    scans += [(float(t), [0], [0.0], [1, 2], [300.0, 10.0]) for t in range(5, 10)]
+    r = _run(scans, n=1).summary()
+    assert r["identity_switches"] == 0
+    assert r["duplicate_track_steps_per_scan"] == 0.5
+
+
+def test_swap_while_old_track_alive_is_a_switch() -> None:
+    # track 1 drifts away (still reported, 5 km off); track 2 takes over the truth
+    scans = [(0.0, [0], [0.0], [1], [0.0]), (1.0, [0], [0.0], [1, 2], [5000.0, 5.0])]
+    r = _run(scans, n=1).summary()
+    assert r["identity_switches"] == 1 and r["handovers"] == 0
+
+
+def test_restart_after_short_gap_is_a_handover_long_gap_a_reacquisition() -> None:
+    scans = [(0.0, [0, 1], [0.0, 1e5], [1, 3], [0.0, 1e5]),
+             (10.0, [0, 1], [0.0, 1e5], [], []),                 # both lost
+             (20.0, [0], [0.0], [2], [0.0]),                      # truth 0: 20 s gap
+             (100.0, [1], [1e5], [4], [1e5])]                     # truth 1: 100 s gap
+    r = _run(scans).summary()
+    assert (r["identity_switches"], r["handovers"], r["reacquisitions"]) == (0, 1, 1)
+    assert r["fragments_per_truth_mean"] == 2.0
+
+
+def test_false_tracks_only_far_from_every_platform() -> None:
+    # track 9 is 300 m from a platform that is not scored now (unscored), track 8 is far
+    scans = [(0.0, [0], [0.0], [1, 8, 9], [0.0, 50_000.0, 20_300.0])]
+    r = _run(scans, n=2, other={0.0: [20_000.0]}).summary()
+    assert r["false_track_steps_per_scan"] == 1.0
+    assert r["unscored_track_steps_per_scan"] == 1.0
+    assert r["duplicate_track_steps_per_scan"] == 0.0
+
+
+def test_latency_from_fixable_time() -> None:
+    scans = [(float(t), [0], [0.0], [1] if t >= 7 else [], [0.0] if t >= 7 else [])
+             for t in range(10)]
+    s = _run(scans, n=1)
+    assert s.summary()["confirm_latency_median_s"] == 7.0
+    assert s.summary(fixable_time=np.array([4.0]))["confirm_latency_median_s"] == 3.0
