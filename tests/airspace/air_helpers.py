@@ -30,19 +30,22 @@ def square_spec(zid: str = "SQ", kind: str = "custom", country: str | None = Non
 def run(zs: ZoneSet, times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: Any = 100.0,
         sigma: Any = 50.0, track_id: Any = 1, cfg: AirspaceConfig | None = None
         ) -> list[dict[str, Any]]:
-    """Run one track through a monitor (velocities estimated), then finish."""
+    """Run one track through a monitor (velocities estimated), then finish; the events in
+    their JSON form (``to_dict``)."""
     mon = AirspaceMonitor(zs, cfg or AirspaceConfig())
     alt = np.broadcast_to(np.asarray(alt, float), times.shape)
     sigma = np.broadcast_to(np.asarray(sigma, float), times.shape)
-    ev: list[dict[str, Any]] = []
+    ev = []
     for k, t in enumerate(times):
         ev += mon.step(float(t), [track_id], [lat[k]], [lon[k]], [alt[k]], [sigma[k]])
     ev += mon.finish(float(times[-1]))
-    return ev
+    return [e.to_dict() for e in ev]
 
 
-def of(events: list[dict[str, Any]], kind: str, zone: str | None = None) -> list[dict[str, Any]]:
-    return [e for e in events if e["event"] == kind and (zone is None or e["zone_id"] == zone)]
+def of(events: list[Any], kind: str, zone: str | None = None) -> list[dict[str, Any]]:
+    """Events of one kind (and zone), in their JSON form; typed events are converted."""
+    ev = [e if isinstance(e, dict) else e.to_dict() for e in events]
+    return [e for e in ev if e["event"] == kind and (zone is None or e["zone_id"] == zone)]
 
 
 def dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -19,8 +19,8 @@ by at least ``b`` horizontally or ``alt_band_m`` vertically. Jitter of a track a
 (amplitude < b) therefore never closes an episode and re-opens it. Entry and exit points/times are
 the interpolated boundary crossings of the scan-to-scan segment, not the declaration scans.
 
-Events are JSON-ready dicts (schema in ``docs/airspace.md``), sorted by (t_s, track, zone,
-event rank) within each call.
+Events are typed records (:mod:`dronewall.airspace.events`; JSON schema in
+``docs/airspace.md``), sorted by (t_s, track, zone, event rank) within each call.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dronewall.airspace.config import AirspaceConfig, confidence_label
 from dronewall.airspace.event_builder import EventBuilder, sort_events
+from dronewall.airspace.events import AirspaceEvent
 from dronewall.airspace.hysteresis import accumulate, apply_decisions, decide, record_crossings
 from dronewall.airspace.lookahead import approaches, update_warnings
 from dronewall.airspace.scan import (
@@ -79,7 +80,7 @@ class AirspaceMonitor:
 
     def step(self, t_s: float, track_ids: ArrayLike, lat_deg: ArrayLike, lon_deg: ArrayLike,
              alt_m: ArrayLike, sigma_m: ArrayLike, vel_enu: ArrayLike | None = None
-             ) -> list[dict[str, Any]]:
+             ) -> list[AirspaceEvent]:
         """Process one scan of the track picture; return the events it causes (sorted).
 
         ``sigma_m``: 1-sigma horizontal position error, m. ``vel_enu``: local East-North-Up
@@ -110,7 +111,7 @@ class AirspaceMonitor:
             raise ValueError("duplicate track ids in one step")
         self._t_last = t
         self.stats["steps"] += 1
-        events: list[dict[str, Any]] = []
+        events: list[AirspaceEvent] = []
 
         tr = self._tr
         rows = tr.known_rows(ids)
@@ -126,7 +127,7 @@ class AirspaceMonitor:
         self.stats["events"] += len(events)
         return sort_events(events)
 
-    def finish(self, t_s: float) -> list[dict[str, Any]]:
+    def finish(self, t_s: float) -> list[AirspaceEvent]:
         """Close every open episode as a ``violation`` with ``ongoing: true`` (exit = the
         track's last observation, or its unconfirmed exit crossing if it was last seen outside).
         The monitor is empty afterwards."""
@@ -152,7 +153,7 @@ class AirspaceMonitor:
     # ------------------------------------------------------------------ the scan
 
     def _scan(self, t: float, rows: I64, lat: F64, lon: F64, alt: F64, sig: F64,
-              vel: F64 | None) -> list[dict[str, Any]]:
+              vel: F64 | None) -> list[AirspaceEvent]:
         zs, cfg, tr, Z = self.zones, self.config, self._tr, self._Z
         n = len(rows)
         if n == 0 or len(zs) == 0:
@@ -189,11 +190,11 @@ class AirspaceMonitor:
         return events
 
     def _transition_events(self, idx: I64, p_scan: F64, enter: NDArray[np.bool_],
-                           leave: NDArray[np.bool_], t: float) -> list[dict[str, Any]]:
+                           leave: NDArray[np.bool_], t: float) -> list[AirspaceEvent]:
         """Entry events, then exit + violation events, of the pairs ``idx`` (M,) declared this
         scan (built before the state update resets the episodes that ended)."""
         T, ids, ev = self._pt, self._tr.ids, self._events
-        events: list[dict[str, Any]] = []
+        events: list[AirspaceEvent] = []
         for k in np.flatnonzero(enter):
             events.append(ev.entry(T, ids, int(idx[k]), float(p_scan[k]), t))
         for k in np.flatnonzero(leave):
@@ -204,11 +205,11 @@ class AirspaceMonitor:
 
     # ------------------------------------------------------------------ closing
 
-    def _close_rows(self, rows: I64, reason: str, ongoing: bool) -> list[dict[str, Any]]:
+    def _close_rows(self, rows: I64, reason: str, ongoing: bool) -> list[AirspaceEvent]:
         """Close the open episodes of ``rows`` and forget their pairs (and free the rows when
         the tracks are lost)."""
         T, Z, tr = self._pt, self._Z, self._tr
-        events: list[dict[str, Any]] = []
+        events: list[AirspaceEvent] = []
         if len(T["key"]):
             mine = np.isin(T["key"] // Z, rows)
             for j in np.flatnonzero(mine & (T["state"] == 1)):

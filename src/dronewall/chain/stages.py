@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
-from dronewall.airspace.events import AirspaceEvent, Entry, Exit, event_from_dict
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit
 from dronewall.chain.records import Classified, Picture, StepRecord
 from dronewall.classify.coop_tracks import TRUST_TRUSTED, CoopTrustMonitor
 from dronewall.classify.tracks import ClassStep, TrackClassifier
@@ -150,11 +150,11 @@ class AirspaceStage:
             vel_enu = np.zeros((0, 3))
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
                                 pic.sigma_h_m, vel_enu)
-        return rec.with_(events=tuple(event_from_dict(e) for e in new))
+        return rec.with_(events=tuple(new))
 
     def finish(self) -> list[AirspaceEvent]:
         """Close the episodes still open (``ongoing`` violations)."""
-        return [event_from_dict(e) for e in self.monitor.finish(self.t_last)]
+        return self.monitor.finish(self.t_last)
 
 
 class ThreatStage:

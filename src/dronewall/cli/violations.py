@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet, sort_events
+from dronewall.airspace.events import AirspaceEvent
 from dronewall.errors import DataFormatError
 
 REQUIRED_COLUMNS = ("time", "track_id", "lat", "lon", "alt_m")
@@ -182,7 +183,7 @@ def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
                                   f"{data['times'][k]!s} (first at line {seen[key]}); expected "
                                   f"one row per track and time")
         seen[key] = data["lines"][k]
-    events: list[dict[str, Any]] = []
+    events: list[AirspaceEvent] = []
     ts = t[order]
     bounds = np.flatnonzero(np.diff(ts)) + 1 if n else np.zeros(0, np.int64)
     groups = np.split(order, bounds) if n else []
@@ -198,10 +199,10 @@ def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8") as f:
             for e in events:
-                f.write(json.dumps(e, separators=(",", ":")) + "\n")
+                f.write(json.dumps(e.to_dict(), separators=(",", ":")) + "\n")
     except OSError as e:
         raise DataFormatError(f"{out}: cannot write events ({e.strerror})") from e
-    counts = Counter(e["event"] for e in events)
+    counts = Counter(e.kind for e in events)
     return {"zones": len(zs), "zone_repairs": list(zs.repairs), "rows": n,
             "tracks": len(set(data["ids"])), "scans": len(groups),
             "events": {k: counts.get(k, 0) for k in ("warning", "entry", "exit", "violation")},

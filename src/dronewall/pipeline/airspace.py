@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
-from dronewall.airspace.events import AirspaceEvent, Entry, Violation, event_from_dict
+from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.events import Warning as ZoneWarning
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
@@ -98,9 +98,9 @@ class AirspaceRecorder:
                 if ident:
                     self.track_identity[int(tk)] = str(ident)
         act = np.flatnonzero(st.active)
-        self.ev_truth += [event_from_dict(e) for e in self.mon_truth.step(
+        self.ev_truth += self.mon_truth.step(
             t, self.pid[act], st.lat_deg[act], st.lon_deg[act], st.alt_m[act],
-            np.full(act.size, TRUTH_SIGMA_M), st.vel_enu[act])]
+            np.full(act.size, TRUTH_SIGMA_M), st.vel_enu[act])
         self.ev_tracks += rec.events
 
     def finish(self, closing: list[AirspaceEvent],
@@ -108,7 +108,7 @@ class AirspaceRecorder:
         """Close episodes (``closing``: the chain's airspace stage's final events), write the
         event files; ``followed`` (track id -> platform index, from ``pipeline.follow``) matches
         track events to truth events."""
-        self.ev_truth += [event_from_dict(e) for e in self.mon_truth.finish(self.t_last)]
+        self.ev_truth += self.mon_truth.finish(self.t_last)
         self.ev_tracks += closing
         # cooperative identity on every event ("" = non-cooperative: no ADS-B / Remote ID);
         # whether a claimed identity is trustworthy is judged by the classification layer.
