@@ -264,3 +264,31 @@ def test_state_sorted_and_sized_after_churn() -> None:
     # empty snapshot empties the state
     r = clf.step(100.0, snap([], 100.0), np.zeros((0, 3)), np.zeros((0, 3)))
     assert r.ids.size == 0 and clf.ids.size == 0 and clf.logp.shape[0] == 0
+
+
+# ------------------------------------------------------------------------ (f) honest inheritance
+
+def test_inherited_class_is_labelled_and_decays_with_distance() -> None:
+    a = PlatformClass.ATTACK_DRONE
+    _, near, ref = _lineage_case()
+    _, far, _ = _lineage_case(new_pos_offset=(1200.0, 0.0))
+    assert near.evidence[0].startswith("inherited:")
+    assert near.inherited.tolist() == far.inherited.tolist() == [1]
+    # the farther from where the ended track was predicted, the less it inherits
+    assert near.prob[0, a] > far.prob[0, a] > ref.prob[0, a]
+
+
+def test_returning_id_resumes_its_own_state_without_lineage() -> None:
+    a = PlatformClass.ATTACK_DRONE
+    clf = TrackClassifier(FRAME)
+    v = np.array([44.0, 0.0, 0.0])
+    fly(clf, [1], [0, 0, 150], v, 0, 30, SHAHED)
+    clf.step(31.0, snap([], 31.0), np.zeros((0, 3)), np.zeros((0, 3)))   # lost for 20 s
+    # back under its own id 30 km away (the tracker re-acquired it): no distance test applies
+    pos = np.array([[30_000.0, 0.0, 150.0]])
+    r = clf.step(51.0, snap([1], 51.0), pos, v[None])
+    ref = TrackClassifier(FRAME).step(51.0, snap([9], 51.0), pos, v[None])
+    assert clf.lineage == {}
+    assert r.inherited.tolist() == [-1]
+    assert r.prob[0, a] > ref.prob[0, a] + 0.2
+    assert not r.evidence[0].startswith("inherited:")

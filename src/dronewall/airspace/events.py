@@ -118,6 +118,30 @@ class Violation(AirspaceEvent):
     ongoing: bool
     end_reason: str
     n_scans: int
+    # evidence semantics (:mod:`dronewall.airspace.evidence`; absent on the truth monitor's
+    # records and on raw monitor output): how the episode is known
+    evidence: str | None = None
+    entry_window_t_s: list[float | None] | None = None
+    entry_window_utc: list[str | None] | None = None
+    covered_before_s: float | None = None
+    cooperative: str | None = None
+    authorised: bool | None = None
+    track_quality: str | None = None
+    episode_id: str | None = None
+    confidence_reasons: list[str] | None = None
+    fragments: list[Subject] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        for k in _EVIDENCE_FIELDS:
+            if d.get(k) is None:
+                d.pop(k, None)
+        return d
+
+
+_EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "covered_before_s",
+                    "cooperative", "authorised", "track_quality", "episode_id",
+                    "confidence_reasons", "fragments")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

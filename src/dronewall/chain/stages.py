@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
-from dronewall.airspace.events import AirspaceEvent, Entry, Exit
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.chain.records import Classified, Picture, StepRecord
 from dronewall.classify.coop_tracks import TRUST_TRUSTED, CoopTrustMonitor
 from dronewall.classify.tracks import ClassStep, TrackClassifier
@@ -130,13 +130,19 @@ def _empty_classes() -> ClassStep:
 
 
 class AirspaceStage:
-    """Violation analytics on the confirmed tracks: the step's new typed events."""
+    """Violation analytics on the confirmed tracks: the step's new typed events, violations
+    completed with how they are known (:mod:`dronewall.airspace.evidence`)."""
 
     name = "airspace"
 
-    def __init__(self, zones: ZoneSet, config: AirspaceConfig, frame: Frame) -> None:
+    def __init__(self, zones: ZoneSet, config: AirspaceConfig, frame: Frame,
+                 coverage: Coverage | None = None, recent_s: float = 10.0) -> None:
+        from dronewall.airspace.evidence import EvidenceAnnotator
+
         self.monitor = AirspaceMonitor(zones, config)
         self.frame = frame
+        self.evidence = EvidenceAnnotator(zones, config.epoch, frame, coverage)
+        self.recent_s = recent_s
         self.t_last = 0.0
 
     def step(self, rec: StepRecord) -> StepRecord:
@@ -150,11 +156,25 @@ class AirspaceStage:
             vel_enu = np.zeros((0, 3))
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
                                 pic.sigma_h_m, vel_enu)
-        return rec.with_(events=tuple(new))
+        cl = rec.classified
+        snap = pic.tracks
+        recent = (rec.t - snap.last_seen) <= self.recent_s      # NaN -> False
+        kinds = recent.astype(np.int64) @ (1 << np.arange(recent.shape[1], dtype=np.int64))
+        from dronewall.catalog import PlatformClass
+
+        self.evidence.observe(
+            rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m, vel_enu, pic.sigma_h_m,
+            pic.identity, cl.trust if cl is not None else None,
+            cl.classes.prob[:, int(PlatformClass.BIRD)] if cl is not None and len(pic) else None,
+            kinds, snap.hits.astype(np.int64), new)
+        return rec.with_(events=tuple(self._complete(new)))
+
+    def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:
+        return [self.evidence.complete(e) if isinstance(e, Violation) else e for e in events]
 
     def finish(self) -> list[AirspaceEvent]:
         """Close the episodes still open (``ongoing`` violations)."""
-        return self.monitor.finish(self.t_last)
+        return self._complete(self.monitor.finish(self.t_last))
 
 
 class ThreatStage:

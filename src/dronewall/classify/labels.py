@@ -4,7 +4,9 @@ Shahed-class attack drones and Gerbera-class decoys are built to look alike: at 
 long-range radar sees the same size, speed and height band. A classifier forced to pick one
 reports a coin toss as a class. Instead the reported label is hierarchical:
 
-* the MAP class when its probability reaches ``DECIDE_P``;
+* the MAP class when its probability reaches ``DECIDE_P`` -- and, for a member of the
+  look-alike group, when it also holds at least ``GROUP_SPLIT_P`` of the group's probability
+  (4:1 odds over its look-alike: kinematics at long range rarely give more);
 * otherwise ``one_way_uas`` (the pooled "one-way attack UAS" group: attack drone or decoy)
   when the group's summed probability reaches ``DECIDE_P`` -- the operator learns "Shahed or
   Gerbera, not yet which", which is what the sensors support;
@@ -25,6 +27,9 @@ F64 = NDArray[np.float64]
 
 #: Probability a label needs to be reported as decided [E]: more likely than not.
 DECIDE_P = 0.5
+#: Share of the group's probability a group member needs before it is reported on its own
+#: (Shahed vs Gerbera), [E]: 4:1 odds.
+GROUP_SPLIT_P = 0.8
 #: The pooled group of look-alike hostile one-way UAS (``PlatformClass`` codes).
 ONE_WAY_UAS = (int(PlatformClass.ATTACK_DRONE), int(PlatformClass.DECOY))
 #: Label code of the group (after the ``PlatformClass`` codes).
@@ -37,7 +42,7 @@ def one_way_uas_p(prob: F64) -> F64:
     return np.asarray(prob, dtype=np.float64)[:, list(ONE_WAY_UAS)].sum(axis=1)
 
 
-def reported_labels(prob: F64, decide_p: float = DECIDE_P
+def reported_labels(prob: F64, decide_p: float = DECIDE_P, split_p: float = GROUP_SPLIT_P
                     ) -> tuple[NDArray[np.int64], F64, NDArray[np.bool_]]:
     """Labels for class probabilities ``prob`` (N, C): label codes (N,) (``PlatformClass``
     codes or ``GROUP_ONE_WAY_UAS``), their probabilities (N,), and whether they are decided."""
@@ -45,7 +50,8 @@ def reported_labels(prob: F64, decide_p: float = DECIDE_P
     mapc = np.argmax(p, axis=1)
     pmap = p[np.arange(p.shape[0]), mapc]
     pg = one_way_uas_p(p)
-    fine = pmap >= decide_p
+    in_group = np.isin(mapc, ONE_WAY_UAS)
+    fine = (pmap >= decide_p) & (~in_group | (pmap >= split_p * pg))
     group = ~fine & (pg >= decide_p)
     label = np.where(group, GROUP_ONE_WAY_UAS, mapc).astype(np.int64)
     return label, np.where(group, pg, pmap), fine | group

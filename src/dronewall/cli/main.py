@@ -156,14 +156,21 @@ def report_incident(
     title: Annotated[Optional[str], typer.Option(help="report title")] = None,
     non_cooperative: Annotated[bool, typer.Option("--non-cooperative", help="only tracks without ADS-B / Remote ID identity")] = False,
     crossings_only: Annotated[bool, typer.Option("--crossings-only", help="only episodes whose entry was observed (not tracks first seen inside)")] = False,
+    scope: Annotated[str, typer.Option("--scope", help="violations (default: non-cooperative, untrusted and unverified episodes on adequate tracks, ranked by depth x duration) or all (also authorised cooperative traffic and low-quality tracks)")] = "violations",
 ) -> None:
     """Incident report for one violation (--track/--zone) or a whole night."""
     from dronewall.report.incident import incident_report
 
+    if scope not in ("violations", "all"):
+        _fail(f"--scope: got {scope!r}; allowed: violations, all")
     rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
                           title=title, non_cooperative=non_cooperative,
-                          crossings_only=crossings_only)
-    typer.echo(f"{rep['violations']} violation(s) -> {out} and {out.with_suffix('.json')}")
+                          crossings_only=crossings_only, scope=scope)
+    nl = rep.get("not_listed") or {}
+    extra = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in nl.items() if v)
+    typer.echo(f"{rep['violations']} violation episode(s) -> {out} and "
+               f"{out.with_suffix('.json')}" + (f" (not listed: {extra}; --scope all lists "
+                                               "them)" if extra else ""))
 
 
 @report_app.command("study")

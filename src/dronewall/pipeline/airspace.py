@@ -18,6 +18,7 @@ import numpy as np
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
+from dronewall.airspace.evidence import consolidate
 from dronewall.airspace.events import Warning as ZoneWarning
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
@@ -75,9 +76,11 @@ class AirspaceRecorder:
     against truth."""
 
     def __init__(self, sc: Scenario, zones: ZoneSet, platform_ids: np.ndarray,
-                 platform_icao: np.ndarray, out: Path, reference: set[str] | None = None) -> None:
+                 platform_icao: np.ndarray, out: Path, reference: set[str] | None = None,
+                 platform_cls: np.ndarray | None = None) -> None:
         self.reference = reference or set()
         self.zones = zones
+        self.platform_cls = platform_cls
         self.mon_truth = AirspaceMonitor(zones, airspace_config(sc))
         self.pid = platform_ids
         # cooperative identity per platform (ADS-B broadcast) and per track (as tracked)
@@ -104,10 +107,13 @@ class AirspaceRecorder:
         self.ev_tracks += rec.events
 
     def finish(self, closing: list[AirspaceEvent],
-               followed: dict[int, int] | None = None) -> dict[str, Any]:
+               followed: dict[int, int] | None = None,
+               first_matched_t: np.ndarray | None = None) -> dict[str, Any]:
         """Close episodes (``closing``: the chain's airspace stage's final events), write the
         event files; ``followed`` (track id -> platform index, from ``pipeline.follow``) matches
-        track events to truth events."""
+        track events to truth events; ``first_matched_t`` (per platform, s; NaN never): when a
+        confirmed track first held the platform (alert latency is scored for platforms tracked
+        before they crossed)."""
         self.ev_truth += self.mon_truth.finish(self.t_last)
         self.ev_tracks += closing
         # cooperative identity on every event ("" = non-cooperative: no ADS-B / Remote ID);
@@ -116,15 +122,109 @@ class AirspaceRecorder:
                           for e in self.ev_tracks if e.zone_id not in self.reference]
         self.ev_truth = [e.with_identity(self.truth_identity.get(str(e.track_id), ""))
                          for e in self.ev_truth if e.zone_id not in self.reference]
-        for name, evs in (("events.jsonl", self.ev_tracks), ("truth_events.jsonl", self.ev_truth)):
+        episodes = consolidate([e for e in self.ev_tracks if isinstance(e, Violation)])
+        for name, evs in (("events.jsonl", self.ev_tracks), ("truth_events.jsonl", self.ev_truth),
+                          ("episodes.jsonl", episodes)):
             with open(self.out / name, "w", encoding="utf-8") as f:
                 for e in evs:
                     f.write(json.dumps(e.to_dict(), sort_keys=True) + "\n")
         self._write_zones(self.out / "zones.geojson")
-        return {"summary": self._summary(followed or {}),
+        summary = self._summary(followed or {})
+        summary["episodes"] = self._episode_summary(episodes, followed or {}, first_matched_t)
+        return {"summary": summary,
                 "files": {"events": str(self.out / "events.jsonl"),
+                          "episodes": str(self.out / "episodes.jsonl"),
                           "truth_events": str(self.out / "truth_events.jsonl"),
                           "zones": str(self.out / "zones.geojson")}}
+
+    def _episode_summary(self, episodes: list[Violation], followed: dict[int, int],
+                         first_matched_t: np.ndarray | None) -> dict[str, Any]:
+        """Reported episodes against true episodes (``docs/airspace.md``, "Scoring"):
+
+        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), birds
+          excluded (a bird crossing a border is no airspace violation);
+        * reported episodes: consolidated episodes (fragments of one platform merged) that are
+          listed as violations: not authorised cooperative traffic, not on a low-quality
+          track (those stay in ``episodes.jsonl`` as ``uncertain``);
+        * a reported episode matches a true one of the platform its tracks followed most, in
+          the same zone, overlapping in time; each true episode is matched once -- further
+          reported episodes on it count as unmatched (duplicates).
+        """
+        from dronewall.catalog import PlatformClass
+
+        index = {str(p): i for i, p in enumerate(self.pid.tolist())}
+        truth = [e for e in self.ev_truth if isinstance(e, Violation) and not e.identity]
+        truth = [e for e in truth
+                 if self.platform_cls is None
+                 or int(self.platform_cls[index[str(e.track_id)]]) != int(PlatformClass.BIRD)]
+        reported = [e for e in episodes if e.cooperative != "authorised"
+                    and e.track_quality != "low"]
+        used: set[int] = set()
+        lat_s, lat_tracked, dur_err = [], [], []
+        matched = unmatched = 0
+        for ep in reported:
+            plats = {followed.get(int(k)) for k in (ep.fragments or [ep.track_id])}
+            plats.discard(None)
+            names = {str(self.pid[p]) for p in plats}
+            cands = [k for k, g in enumerate(truth) if k not in used and g.track_id in names
+                     and g.zone_id == ep.zone_id and g.entry_t_s <= ep.exit_t_s
+                     and ep.entry_t_s <= g.exit_t_s]
+            if not cands:
+                unmatched += 1
+                continue
+            k = min(cands, key=lambda k: abs(truth[k].entry_t_s - ep.entry_t_s))
+            used.add(k)
+            matched += 1
+            g = truth[k]
+            dur_err.append(abs(float(ep.duration_s or 0.0) - float(g.duration_s or 0.0)))
+            told = self._declared_entry(ep)
+            if told is not None:
+                lat = told - float(g.entry_t_s)
+                lat_s.append(lat)
+                p = index[str(g.track_id)]
+                if (first_matched_t is not None and np.isfinite(first_matched_t[p])
+                        and first_matched_t[p] < float(g.entry_t_s)):
+                    lat_tracked.append(lat)
+
+        def stats(a: list[float]) -> dict[str, float] | None:
+            if not a:
+                return None
+            x = np.asarray(a)
+            return {"n": int(x.size), "median_s": round(float(np.median(x)), 1),
+                    "p90_s": round(float(np.percentile(x, 90)), 1),
+                    "mean_s": round(float(x.mean()), 1)}
+
+        n_true = len(truth)
+        by_conf: dict[str, int] = {}
+        for e in episodes:
+            by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
+        return {
+            "true_non_cooperative": n_true,
+            "reported": len(reported),
+            "matched": matched,
+            "missed": n_true - len(used),
+            "unmatched": unmatched,
+            "missed_share": round((n_true - len(used)) / n_true, 4) if n_true else None,
+            "unmatched_share": round(unmatched / len(reported), 4) if reported else None,
+            "authorised": sum(1 for e in episodes if e.cooperative == "authorised"),
+            "low_quality": sum(1 for e in episodes if e.track_quality == "low"
+                               and e.cooperative != "authorised"),
+            "by_confidence": dict(sorted(by_conf.items())),
+            "by_evidence": {k: sum(1 for e in reported if e.evidence == k)
+                            for k in ("observed_crossing", "first_detected_inside")},
+            "duration_abs_err_s": stats(dur_err),
+            "alert_latency_s": stats(lat_s),
+            "alert_latency_tracked_before_crossing_s": stats(lat_tracked),
+        }
+
+    def _declared_entry(self, ep: Violation) -> float | None:
+        """When the operator was told of the episode's entry: the earliest entry declaration
+        of its first fragment in its zone at or after the episode's entry."""
+        tid = (ep.fragments or [ep.track_id])[0]
+        told = [float(e.declared_t_s) for e in self.ev_tracks
+                if isinstance(e, Entry) and e.track_id == tid and e.zone_id == ep.zone_id
+                and e.declared_t_s is not None and float(e.declared_t_s) >= float(ep.entry_t_s) - 1e-6]
+        return min(told) if told else None
 
     def truth_sovereign_entries(self) -> set[int]:
         """Platform indices that truly entered a reported sovereign zone (so far)."""

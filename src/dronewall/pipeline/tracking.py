@@ -24,6 +24,7 @@ import numpy as np
 from dronewall.catalog import PlatformClass
 from dronewall.chain import StepRecord
 from dronewall.classify.coop_tracks import TRUST_NAMES
+from dronewall.classify.labels import LABEL_NAMES, reported_labels
 from dronewall.detections import DetectionBatch, MeasKind, SensorKind
 from dronewall.geo import Frame
 from dronewall.io import TableWriter
@@ -36,6 +37,9 @@ from dronewall.tracking import ATTR_NAMES, TrackerConfig
 
 #: A truth platform is scored while some sensor truly detected it within this window, s.
 DETECTABLE_WINDOW_S = 10.0
+#: Two true position-type detections of a platform within this window make it trackable (the
+#: start of the confirmation latency), s.
+FIX_PAIR_WINDOW_S = 30.0
 #: GOSPA cut-off for simulated multi-sensor scenarios, m.
 GOSPA_C_M = 500.0
 _TRUST = np.array(TRUST_NAMES, dtype=object)
@@ -94,7 +98,10 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # tracks 40-80 km out were <= 60 s on the flagship raid), while its horizontal sd stays
     # under lost_max_sd_m.
     lost_window_s = 120.0
-    lost_max_sd_m = 3000.0
+    lost_max_sd_m = 2000.0
+    # every confirmed track may be lost and re-acquired (re-acquisition needs two strong
+    # updates, so one clutter plot cannot bring a lost track back)
+    lost_min_hits = 2
     # Upper bound of that coast, s: a 40 s coast of a 40 m/s target at IMM manoeuvre noise
     # grows the position sd to ~1 km; beyond that re-association is a guess.
     max_coast_s = 40.0
@@ -112,11 +119,13 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          coast_revisit_factor=coast_revisit_factor,
                          max_coast_time_s=max_coast_s,
                          lost_window_s=lost_window_s, lost_max_sd_m=lost_max_sd_m,
+                         lost_min_hits=lost_min_hits,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
                          latency_window_s=0.0)
 
 
 _CLASS_NAMES = np.array([c.name.lower() for c in PlatformClass], dtype=object)
+_LABEL_NAMES = np.array(LABEL_NAMES, dtype=object)
 
 
 class TrackWriter:
@@ -139,6 +148,7 @@ class TrackWriter:
         recent = (rec.t - snap.last_seen) <= self.coast_time_s  # NaN -> False
         bits = recent.astype(np.int64) @ (1 << np.arange(recent.shape[1], dtype=np.int64))
         probs = cl.classes.prob
+        label, p_label, _ = reported_labels(probs)
         pos, vel = pic.pos, pic.vel
         self.writer.append({
             "t_s": np.full(n, rec.t), "track_id": snap.ids,
@@ -151,6 +161,8 @@ class TrackWriter:
             "seen_by": self._seen_names[bits].tolist(),
             "class": _CLASS_NAMES[np.argmax(probs, axis=1)].astype(str).tolist(),
             "p_class": probs.max(axis=1),
+            # the reported label: the class, or the Shahed/Gerbera group when only it is decided
+            "label": _LABEL_NAMES[label].astype(str).tolist(), "p_label": p_label,
             "class_evidence": cl.classes.evidence.astype(str).tolist(),
             # last sensor attributes from associated detections (NaN none): classification input
             **{f"last_{name}": snap.attr[:, k] for k, name in enumerate(ATTR_NAMES)},
@@ -170,6 +182,7 @@ class TrackingScorer:
         self.min_bearings = min_bearings
         self.continuity = ContinuityScorer(n_platforms)
         self.fixable_t = np.full(n_platforms, np.nan)
+        self.last_pos_det = np.full(n_platforms, -np.inf)
         #: this step's matches (platform indices, track ids), for other scorers
         self.matches: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64),
                                                        np.zeros(0, np.int64))
@@ -207,13 +220,17 @@ class TrackingScorer:
                                             pic.pos[:, :2], opos)
 
     def _fixable(self, t: float, det: DetectionBatch, ok: np.ndarray) -> None:
-        """Platforms the sensors could fix this step: a true position-type detection (radar
-        plot, cooperative or EO/IR position), or angle-only detections from at least
-        ``min_bearings`` distinct sensors (enough to triangulate)."""
+        """Platforms the sensors have made trackable by now (the start of the confirmation
+        latency): a second true position-type detection (radar plot, cooperative or EO/IR
+        position) within ``FIX_PAIR_WINDOW_S`` of an earlier one -- two fixes are the least
+        any tracker needs to tell a target from a false alarm -- or angle-only detections
+        from at least ``min_bearings`` distinct sensors in one step (enough to triangulate)."""
         tid = det.truth_id[ok].astype(np.int64)
         mk = det.meas_kind[ok]
         pos_kind = np.isin(mk, [int(MeasKind.RADAR), int(MeasKind.POSITION), int(MeasKind.XY)])
-        fix = np.unique(tid[pos_kind])
+        seen = np.unique(tid[pos_kind])
+        fix = seen[t - self.last_pos_det[seen] <= FIX_PAIR_WINDOW_S]
+        self.last_pos_det[seen] = t
         ang = ~pos_kind
         if ang.any():
             pairs = np.unique(tid[ang] * (1 << 32) + det.sensor[ok][ang].astype(np.int64))

@@ -197,30 +197,130 @@ def _environment() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+#: What ``report incident`` lists by default: episodes an investigator needs first.
+LISTED_DEFAULT = "violations"
+
+
+def select_episodes(events: list[dict[str, Any]], scope: str = LISTED_DEFAULT
+                    ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The episodes to list and the counts of the ones left out, by why.
+
+    Violation records that carry evidence (``episode_id`` ...; ``dronewall simulate`` writes
+    them) are first consolidated: the fragments of one platform form one episode. ``scope``:
+
+    * ``violations`` (default): non-cooperative, untrusted and unverified-cooperative episodes
+      on tracks of adequate quality -- what an investigator needs first;
+    * ``all``: every episode, including authorised cooperative traffic and low-quality tracks.
+
+    Episodes are ranked by depth x duration (largest first)."""
+    raw = [e for e in events if e.get("event") == "violation"]
+    episodes = _consolidate(raw)
+    left: dict[str, int] = {"authorised_cooperative": 0, "low_quality": 0}
+    if scope not in ("violations", "all"):
+        raise DataFormatError(f"--scope: got {scope!r}; expected violations or all")
+    if scope == "violations":
+        keep = []
+        for v in episodes:
+            if v.get("cooperative") == "authorised":
+                left["authorised_cooperative"] += 1
+            elif v.get("track_quality") == "low":
+                left["low_quality"] += 1
+            else:
+                keep.append(v)
+        episodes = keep
+    episodes.sort(key=lambda v: (-_f(v.get("max_depth_m")) * _f(v.get("duration_s")),
+                                 _f(v.get("entry_t_s")), str(v.get("track_id"))))
+    return episodes, left
+
+
+def _f(x: Any) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return 0.0
+    return v if np.isfinite(v) else 0.0
+
+
+def _consolidate(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge fragments of one episode (records with ``episode_id``); others pass through."""
+    if not any(v.get("episode_id") for v in raw):
+        return list(raw)
+    from dronewall.airspace.events import Violation, event_from_dict
+    from dronewall.airspace.evidence import consolidate
+
+    typed: list[Violation] = []
+    for v in raw:
+        try:
+            e = event_from_dict(v)
+        except (TypeError, ValueError) as err:
+            raise DataFormatError(f"violation of track {v.get('track_id')!r}: {err}") from None
+        if isinstance(e, Violation):
+            typed.append(e)
+    return [v.to_dict() for v in consolidate(typed)]
+
+
+def _join_fragments(tracks: dict[str, TrackSeries], episodes: list[dict[str, Any]]) -> None:
+    """Give every multi-fragment episode one track series (its fragments in time order),
+    under the episode's first track id."""
+    for v in episodes:
+        frags = [str(x) for x in (v.get("fragments") or [])]
+        parts = [tracks[f] for f in frags if f in tracks]
+        if len(parts) < 2:
+            continue
+        cat = {k: np.concatenate([getattr(p, k) for p in parts])
+               for k in ("t_s", "lat", "lon", "alt", "sigma")}
+        order = np.argsort(cat["t_s"], kind="stable")
+        seen = [x for p in parts for x in p.seen_by]
+        speed = (np.concatenate([p.speed for p in parts])[order]
+                 if all(p.speed is not None for p in parts) else None)
+        tracks[str(v.get("track_id"))] = TrackSeries(
+            cat["t_s"][order], cat["lat"][order], cat["lon"][order], cat["alt"][order],
+            cat["sigma"][order], [seen[i] for i in order], speed)
+
+
 def incident_report(events_path: Path, tracks_path: Path, out: Path,
                     zones: list[Path] | None = None, track_id: str | None = None,
                     zone_id: str | None = None, title: str | None = None,
-                    non_cooperative: bool = False, crossings_only: bool = False
-                    ) -> dict[str, Any]:
-    """Write ``out`` (.html) and the same content as JSON beside it; return the JSON form."""
+                    non_cooperative: bool = False, crossings_only: bool = False,
+                    scope: str = LISTED_DEFAULT) -> dict[str, Any]:
+    """Write ``out`` (.html) and the same content as JSON beside it; return the JSON form.
+
+    By default the report lists the episodes an investigator needs first (``scope``,
+    :func:`select_episodes`), ranked by depth x duration; ``non_cooperative`` /
+    ``crossings_only`` narrow it further."""
     events = load_events(events_path)
-    violations = [e for e in events if e.get("event") == "violation"]
+    violations, left_out = select_episodes(events, scope)
     if track_id is not None:
-        violations = [v for v in violations if str(v.get("track_id")) == str(track_id)]
+        violations = [v for v in violations if str(track_id) in
+                      [str(x) for x in (v.get("fragments") or [v.get("track_id")])]]
     if zone_id is not None:
         violations = [v for v in violations if str(v.get("zone_id")) == str(zone_id)]
     if non_cooperative:  # no ADS-B / Remote ID identity on the track
         violations = [v for v in violations if not v.get("identity")]
     if crossings_only:  # the entry was seen (track outside before), not first seen inside
         violations = [v for v in violations if v.get("entry_interpolated", True)]
-    violations.sort(key=lambda v: (v.get("entry_t_s", 0), str(v.get("track_id")),
-                                   str(v.get("zone_id"))))
     tracks = load_tracks(tracks_path)
+    _join_fragments(tracks, violations)
     shapes = load_zone_shapes(zones or [])
     rep = build_incident(violations, events, tracks)
+    rep["not_listed"] = left_out
+    rep["authorised_traffic"] = _authorised(events) if scope == "violations" else []
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(rep, tracks, shapes, title or "Airspace violation report", events),
                    encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps(rep, indent=2, default=str), encoding="utf-8")
     return rep
+
+
+def _authorised(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Authorised cooperative traffic (trusted identity): kept in the record, not listed as
+    violations -- one row per episode."""
+    rows = []
+    for v in _consolidate([e for e in events if e.get("event") == "violation"]):
+        if v.get("cooperative") != "authorised":
+            continue
+        rows.append({k: v.get(k) for k in ("identity", "track_id", "zone_id", "zone_name",
+                                           "entry_time", "exit_time", "duration_s",
+                                           "max_depth_m", "from_country")})
+    return sorted(rows, key=lambda r: str(r.get("entry_time")))

@@ -32,10 +32,15 @@ PLOT_W, PLOT_H = 760, 200
 OVERVIEW_MAX_TRACKS = 150
 ZONE_RED, TRACK_BLUE = "#c0392b", "#1f4e79"
 #: Optional "how we know" fields of a violation event, in display order (docs/airspace.md).
-EVIDENCE_FIELDS = (("episode_id", "episode"), ("evidence", "evidence of the entry"),
+EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
+                   ("evidence", "evidence of the entry"),
                    ("entry_window_utc", "entry happened between"),
+                   ("covered_before_s", "seconds the back-propagated path was inside radar "
+                                        "coverage before the first detection"),
                    ("cooperative", "cooperative (broadcast identity)"),
-                   ("authorised", "authorised flight"))
+                   ("authorised", "authorised flight"),
+                   ("track_quality", "track quality"),
+                   ("confidence_reasons", "why this confidence"))
 
 
 def time_origin(events: list[dict[str, Any]]) -> float | None:
@@ -154,8 +159,15 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
         val = v[key]
         if isinstance(val, bool):
             txt = "yes" if val else "no"
+        elif key == "fragments":
+            if len(val) < 2:
+                continue
+            txt = ", ".join(str(x) for x in val)
+        elif key == "confidence_reasons":
+            txt = "; ".join(str(x) for x in val)
         elif isinstance(val, list | tuple):  # ISO strings as given, or record times t_s
-            txt = " – ".join(clock.fmt(float(x)) if isinstance(x, int | float)
+            txt = " – ".join("open (launched inside?)" if x is None else
+                             clock.fmt(float(x)) if isinstance(x, int | float)
                              else str(x).replace("+00:00", "Z") for x in val)
         elif isinstance(val, dict):
             txt = ", ".join(f"{k}: {x}" for k, x in val.items())
@@ -329,4 +341,9 @@ def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
         "overview_map": overview_map(report, tracks, zone_shapes, clock),
         "episodes": [episode_view(i, it, tracks, zone_shapes, clock)
                      for i, it in enumerate(report["items"], 1)],
+        "not_listed": {k.replace("_", " "): v
+                       for k, v in (report.get("not_listed") or {}).items() if v},
+        "authorised": [{**r, "duration_min": (f"{_f(r.get('duration_s')) / 60:.1f}"
+                                              if r.get("duration_s") is not None else "–")}
+                       for r in report.get("authorised_traffic") or []],
     }

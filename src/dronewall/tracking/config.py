@@ -143,6 +143,13 @@ class TrackerConfig:
     lost_max_sd_m: float = 3_000.0
     """A lost track is deleted once its horizontal 1-sigma position error exceeds this, m: a
     prediction that vague is no longer evidence of where the target went."""
+    lost_min_hits: int = 4
+    """Only confirmed tracks with at least this many strong updates are kept as lost when their
+    coast time runs out (fewer: deleted -- a track barely past confirmation is as likely
+    clutter as a target, and keeping it would let clutter re-acquire it)."""
+    reacquire_hits: int = 2
+    """Strong updates (in different groups) a lost track needs before it is reported again: one
+    clutter plot inside a lost track's wide gate must not bring it back."""
     stitch_gate_prob: float = 0.999
     """Stitching a newly confirmed track into a lost one: the chi-square(4) quantile at this
     probability bounds the Mahalanobis distance of their horizontal position/velocity
@@ -205,6 +212,8 @@ class TrackerConfig:
             v = getattr(self, name)
             if not (0.0 < v <= 1.0):
                 bad(f"{name} must be in (0, 1], got {v}")
+        if self.lost_min_hits < 1 or self.reacquire_hits < 1:
+            bad("lost_min_hits and reacquire_hits must be >= 1")
         if self.merge_steps < 1:
             bad(f"merge_steps must be >= 1, got {self.merge_steps}")
 

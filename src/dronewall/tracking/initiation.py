@@ -349,6 +349,8 @@ class _TrackInitiation(_GroupUpdate):
         T.hist_count[rows] = 0
         T.revisit[rows] = np.nan
         T.t_strong[rows] = tg
+        T.t_good[rows] = tg
+        T.reacq_n[rows] = 0
         T.dup_of[rows] = -1
         T.dup_n[rows] = 0
         T.attr[rows] = np.nan

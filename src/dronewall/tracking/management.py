@@ -20,7 +20,7 @@ from dronewall.detections.batch import SensorKind
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
 from dronewall.tracking.state import EngineState
-from dronewall.tracking.table import CONFIRMED, LOST, TENTATIVE, _ranges, _StepAcc
+from dronewall.tracking.table import CONFIRMED, LOST, REACQ, TENTATIVE, _ranges, _StepAcc
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -63,10 +63,21 @@ class _TrackManagement(EngineState):
             w = np.maximum(w, 1.0 / np.maximum(T.hits[rr] - 1, 1))
             T.revisit[rr] = np.where(np.isnan(m), dd, m + w * (dd - m))
             T.t_strong[sr] = tg
-            # a lost track that a sensor fixes again is re-acquired under its own id
-            back = sr[T.status[sr] == LOST]
+            # a lost track that a sensor fixes again is re-acquired under its own id once it
+            # has reacquire_hits strong updates (in different groups) since it was lost
+            st = T.status[sr]
+            T.t_good[sr[st == CONFIRMED]] = tg
+            lost = sr[st == LOST]
+            if lost.size:
+                T.reacq_n[lost] = 1
+                T.status[lost] = REACQ
+            again = sr[st == REACQ]
+            if again.size:
+                T.reacq_n[again] += 1
+            back = sr[(T.status[sr] == REACQ) & (T.reacq_n[sr] >= self.cfg.reacquire_hits)]
             if back.size:
                 T.status[back] = CONFIRMED
+                T.t_good[back] = tg
                 self._acc.reacquired.extend(T.ids[back].tolist())
 
     def _confirm(self, acc: _StepAcc) -> None:
@@ -93,7 +104,7 @@ class _TrackManagement(EngineState):
         (:meth:`_merge_rows` keeps the better estimate)."""
         T = self.T
         n = T.n
-        lost = np.flatnonzero(T.status[:n] == LOST)
+        lost = np.flatnonzero(np.isin(T.status[:n], (LOST, REACQ)))
         if lost.size == 0 or new.size == 0:
             return new
         d = self.dims
@@ -159,15 +170,21 @@ class _TrackManagement(EngineState):
                                      cfg.coast_time_s, hi))
         expired = (st == CONFIRMED) & (age > coast)
         if cfg.lost_window_s > 0:
-            # not reported any more, kept for re-acquisition until the window closes or the
-            # prediction is too vague to re-associate
-            if expired.any():
-                T.status[:n][expired] = LOST
-                acc.lost.extend(T.ids[:n][expired].tolist())
+            # not reported any more, kept for re-acquisition (tracks with enough support only)
+            # until the window closes or the prediction is too vague to re-associate; a
+            # re-acquisition without its confirming update falls back to lost
+            keep_lost = expired & (T.hits[:n] >= cfg.lost_min_hits)
+            dead = expired & ~keep_lost
+            if keep_lost.any():
+                T.status[:n][keep_lost] = LOST
+                acc.lost.extend(T.ids[:n][keep_lost].tolist())
+            relapse = (st == REACQ) & (age > coast)
+            T.status[:n][relapse] = LOST
             h2 = min(self.dims, 2)
             var_l = np.diagonal(T.P[:n, :h2, :h2], axis1=1, axis2=2).max(axis=1)
-            dead = (T.status[:n] == LOST) & ((age > cfg.lost_window_s)
-                                              | ~(var_l <= cfg.lost_max_sd_m ** 2))
+            unrep = np.isin(T.status[:n], (LOST, REACQ))
+            dead |= unrep & ((t_ref - T.t_good[:n] > cfg.lost_window_s)
+                             | ~(var_l <= cfg.lost_max_sd_m ** 2))
         else:
             dead = expired
         tent = st == TENTATIVE
@@ -308,6 +325,7 @@ class _TrackManagement(EngineState):
             T.xm[kr], T.Pm[kr], T.mu[kr] = T.xm[br], T.Pm[br], T.mu[br]
             T.revisit[kr] = np.fmax(T.revisit[kr], T.revisit[br])
         np.maximum.at(T.t_strong, root, T.t_strong[drop])
+        np.maximum.at(T.t_good, root, T.t_good[drop])
         np.maximum.at(T.t_update, root, T.t_update[drop])
         np.maximum.at(T.hits, root, T.hits[drop])
         np.minimum.at(T.t_created, root, T.t_created[drop])

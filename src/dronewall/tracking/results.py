@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.tracking.table import CONFIRMED, LOST
+from dronewall.tracking.table import CONFIRMED, LOST, REACQ
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -87,7 +87,7 @@ class TrackSnapshot:
             out.append({
                 "id": int(self.ids[i]),
                 "status": ("confirmed" if self.status[i] == CONFIRMED else
-                           "lost" if self.status[i] == LOST else "tentative"),
+                           "lost" if self.status[i] in (LOST, REACQ) else "tentative"),
                 "x": self.x[i].tolist(),
                 "pos_sd_m": np.sqrt(np.clip(np.diagonal(self.P[i])[: self.x.shape[1] // 2],
                                             0, None)).tolist(),

@@ -22,6 +22,7 @@ I64 = NDArray[np.int64]
 TENTATIVE = 1
 CONFIRMED = 2
 LOST = 3
+REACQ = 4   # a lost track with one new strong update: reported again at its next one
 N_SENSOR_KINDS = len(SensorKind)
 
 #: Sensor attributes a track carries from its associated detections (for classification):
@@ -39,7 +40,7 @@ class _Table:
 
     COLS = ("x", "P", "xm", "Pm", "mu", "ids", "status", "hits", "opps", "t_state", "t_update",
             "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count", "revisit",
-            "t_strong", "dup_of", "dup_n", "attr", "attr_t")
+            "t_strong", "t_good", "reacq_n", "dup_of", "dup_n", "attr", "attr_t")
 
     def __init__(self, cap: int, ns: int, r: int, hist: int) -> None:
         self.n = 0
@@ -64,6 +65,8 @@ class _Table:
         self.hist_count = np.zeros(cap, np.int64)
         self.revisit = np.full(cap, np.nan)            # mean strong-update interval (EMA), s
         self.t_strong = np.zeros(cap)                  # last strong update (coast clock), s
+        self.t_good = np.zeros(cap)                    # last strong update while reported, s
+        self.reacq_n = np.zeros(cap, np.int32)         # strong updates since it was lost
         self.dup_of = np.full(cap, -1, np.int64)       # duplicate-candidate partner id
         self.dup_n = np.zeros(cap, np.int32)           # consecutive indistinguishable steps
         self.attr = np.full((cap, N_ATTR), np.nan)     # last sensor attribute values

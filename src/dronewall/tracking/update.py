@@ -31,6 +31,7 @@ from dronewall.tracking.table import (
     CONFIRMED,
     EVENT_MEAS_STRIDE,
     LOST,
+    REACQ,
     TENTATIVE,
     _ranges,
 )
@@ -151,8 +152,8 @@ class _GroupUpdate(_MeasurementModels):
         leftovers (tracks that existed at the start of the group only)."""
         n0 = hit.size
         st = self.T.status[:n0]
-        for status in (CONFIRMED, LOST, TENTATIVE):
-            rows = np.flatnonzero(st == status)
+        for status in ((CONFIRMED,), (REACQ, LOST), (TENTATIVE,)):
+            rows = np.flatnonzero(np.isin(st, status))
             avail = idx[~used[idx]]
             if rows.size and avail.size:
                 self._associate_positions(rows, avail, M, tg, used, hit, opp, tim, diag)

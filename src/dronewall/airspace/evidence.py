@@ -1,0 +1,311 @@
+"""How each violation is known: evidence semantics for the airspace stage.
+
+The monitor (:mod:`.monitor`) says *that* a track was inside a zone, for how long and how deep.
+An investigator also needs *how we know* -- and must never be told more than the sensors saw.
+:class:`EvidenceAnnotator` follows the picture every step (per track: first fix inside a
+zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`Violation`:
+
+* ``evidence``: ``observed_crossing`` (the track was outside at the scan before: the entry is
+  interpolated between two observed positions) or ``first_detected_inside`` (the track was
+  first seen inside). For the latter the entry window is estimated by back-propagating the
+  track's first velocity to the zone boundary (``entry_window_t_s``: [earliest, latest]; the
+  latest is the first detection), with the time that back-propagated path spent inside
+  independent sensor coverage (``covered_before_s``: the sensors should have seen it there --
+  a long covered stretch suggests a launch inside or a flight below coverage);
+* ``cooperative``: ``non_cooperative`` (no ADS-B / Remote ID), ``authorised`` (a cooperative
+  identity trusted by the independent sensors for most of the track's life: kept in the
+  record, not a violation), ``untrusted`` (identity suspected of spoofing), ``unverified``;
+* ``track_quality``: ``high`` / ``medium`` / ``low`` with reasons -- birds and clutter-like
+  tracks (bird-likely class, few hits) are ``low``;
+* ``episode_id``: fragments of one platform form one episode -- a first-detected-inside episode
+  that starts where an episode of another track in the same zone ended with the track lost
+  (within ``fragment_gate_m`` + ``fragment_speed_mps`` x gap, within ``fragment_window_s``)
+  continues that episode;
+* ``confidence`` / ``confidence_reasons``: from all of it, not only p_inside: ``confirmed``
+  needs an observed crossing, p_episode >= 0.95 and a good-quality non-authorised track;
+  ``probable`` a likely episode of a medium/high-quality track; anything on a low-quality
+  track, or with p_episode < 0.5, is at most ``uncertain``; authorised traffic is labelled
+  ``authorised``.
+
+:func:`consolidate` merges the fragments of an episode into one record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from dronewall.airspace.event_builder import iso_time, num
+from dronewall.airspace.events import AirspaceEvent, Entry, Violation
+from dronewall.airspace.zones import ZoneSet
+from dronewall.geo import geodetic_to_ecef
+
+F64 = NDArray[np.float64]
+
+#: A cooperative identity trusted for at least this share of the track's assessed steps makes
+#: its flight authorised (cooperative traffic), [E].
+AUTHORISED_TRUSTED_SHARE = 0.5
+#: Below this many strong updates a track is too thin to carry a confirmed violation, [E].
+MIN_HITS_QUALITY = 5
+#: Probability of the bird class above which a track is treated as a likely bird, [E].
+BIRD_P = 0.5
+#: Longest back-propagation for the entry window of a first-detected-inside episode, s.
+BACKPROP_MAX_S = 1800.0
+#: Samples along the back-propagated path to judge sensor coverage.
+BACKPROP_SAMPLES = 31
+
+
+@dataclass
+class _TrackInfo:
+    steps: int = 0
+    trusted: int = 0
+    suspect: int = 0
+    identity: str = ""
+    p_bird_sum: float = 0.0
+    kinds: int = 0
+    hits: int = 0
+
+
+class EvidenceAnnotator:
+    """Per-track evidence over the run and the completion of violation records."""
+
+    def __init__(self, zones: ZoneSet, epoch: datetime, frame: object | None = None,
+                 coverage: object | None = None, fragment_window_s: float = 180.0,
+                 fragment_gate_m: float = 3000.0, fragment_speed_mps: float = 60.0) -> None:
+        self.zones = zones
+        self.epoch = epoch
+        self.frame = frame
+        self.coverage = coverage
+        self.fragment_window_s = fragment_window_s
+        self.fragment_gate_m = fragment_gate_m
+        self.fragment_speed_mps = fragment_speed_mps
+        self.info: dict[int, _TrackInfo] = {}
+        # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time
+        self.first: dict[tuple[int, str], tuple[float, float, float, F64, float, float]] = {}
+        # episodes that ended with the track lost: (zone, end t, lat, lon, episode id)
+        self.ended: list[tuple[str, float, float, float, str]] = []
+        self.episode_of: dict[tuple[int, str], str] = {}
+        self._seq = 0
+        self._dt = 1.0
+        self._t_prev: float | None = None
+        self._zone_geom = {z.id: z.geometry for z in zones.zones}
+
+    # ------------------------------------------------------------------ per step
+
+    def observe(self, t: float, ids: NDArray[np.int64], lat: F64, lon: F64, alt: F64,
+                vel_enu: F64, sigma_h: F64, identity: NDArray[np.object_],
+                trust: NDArray[np.int8] | None, p_bird: F64 | None, kinds: NDArray[np.int64],
+                hits: NDArray[np.int64], events: list[AirspaceEvent]) -> None:
+        """One step of the picture (N tracks) and the monitor's new events for it."""
+        if self._t_prev is not None and t > self._t_prev:
+            self._dt = t - self._t_prev
+        self._t_prev = t
+        from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED
+
+        for k, tid in enumerate(ids.tolist()):
+            inf = self.info.get(tid)
+            if inf is None:
+                inf = self.info[tid] = _TrackInfo()
+            inf.steps += 1
+            if trust is not None and trust.size:
+                inf.trusted += int(trust[k] == TRUST_TRUSTED)
+                inf.suspect += int(trust[k] == TRUST_SUSPECT)
+            if identity[k]:
+                inf.identity = str(identity[k])
+            if p_bird is not None and p_bird.size:
+                inf.p_bird_sum += float(p_bird[k])
+            inf.kinds |= int(kinds[k])
+            inf.hits = max(inf.hits, int(hits[k]))
+        row = {tid: k for k, tid in enumerate(ids.tolist())}
+        for e in events:
+            if isinstance(e, Entry):
+                key = (int(e.track_id), e.zone_id)
+                k = row.get(int(e.track_id))
+                v = vel_enu[k] if k is not None else np.zeros(3)
+                sg = float(sigma_h[k]) if k is not None else float("nan")
+                self.first[key] = (float(e.lat or np.nan), float(e.lon or np.nan),
+                                   float(e.alt_m or 0.0), np.asarray(v, float),
+                                   float(e.t_s or t), sg)
+                self.episode_of[key] = self._episode_for(e)
+
+    def _episode_for(self, e: Entry) -> str:
+        """A new episode id, or the one of a lost fragment this entry continues."""
+        t = float(e.t_s or 0.0)
+        if not e.interpolated and e.lat is not None and e.lon is not None:
+            best, best_d = None, np.inf
+            for zone, t_end, la, lo, ep in self.ended:
+                gap = t - t_end
+                if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
+                    continue
+                d = _dist_m(la, lo, float(e.lat), float(e.lon))
+                if d <= self.fragment_gate_m + self.fragment_speed_mps * gap and d < best_d:
+                    best, best_d = ep, d
+            if best is not None:
+                self.ended = [x for x in self.ended if x[4] != best]
+                return best
+        self._seq += 1
+        return f"E{self._seq:04d}"
+
+    # ------------------------------------------------------------------ violations
+
+    def complete(self, v: Violation) -> Violation:
+        """The violation with its evidence fields (see the module docstring)."""
+        tid = int(v.track_id)
+        key = (tid, v.zone_id)
+        inf = self.info.get(tid, _TrackInfo())
+        ep = self.episode_of.get(key)
+        if ep is None:
+            self._seq += 1
+            ep = f"E{self._seq:04d}"
+        if v.end_reason == "track_lost" and v.exit_point[0] is not None:
+            self.ended.append((v.zone_id, float(v.exit_t_s or 0.0), float(v.exit_point[0]),
+                               float(v.exit_point[1] or 0.0), ep))
+        coop = _cooperative(inf)
+        quality, q_reasons = _quality(inf)
+        observed = bool(v.entry_interpolated)
+        window, covered = self._entry_window(v, key, observed)
+        conf, reasons = _confidence(v, observed, quality, q_reasons, coop)
+        return replace(
+            v, evidence="observed_crossing" if observed else "first_detected_inside",
+            entry_window_t_s=[num(window[0], 1), num(window[1], 1)],
+            entry_window_utc=[iso_time(self.epoch, window[0]) if np.isfinite(window[0])
+                              else None, iso_time(self.epoch, window[1])],
+            covered_before_s=None if covered is None else num(covered, 0),
+            cooperative=coop, authorised=coop == "authorised",
+            track_quality=quality, episode_id=ep, confidence=conf,
+            confidence_reasons=reasons)
+
+    def _entry_window(self, v: Violation, key: tuple[int, str], observed: bool
+                      ) -> tuple[tuple[float, float], float | None]:
+        t_in = float(v.entry_t_s or 0.0)
+        first = self.first.get(key)
+        sig = first[5] if first is not None else float("nan")
+        vel = first[3] if first is not None else np.zeros(3)
+        speed = float(np.hypot(vel[0], vel[1]))
+        if observed:
+            # interpolated between two scans: +- half a scan, plus the position error in time
+            half = 0.5 * self._dt + (sig / speed if speed > 1.0 and np.isfinite(sig) else 0.0)
+            return (t_in - half, t_in + half), None
+        if first is None or speed < 1.0:
+            return (float("-inf"), t_in), None
+        lat0, lon0, alt0 = first[0], first[1], first[2]
+        geom = self._zone_geom.get(v.zone_id)
+        if geom is None or not np.isfinite(lat0):
+            return (float("-inf"), t_in), None
+        # straight back along the first velocity (local ENU -> degrees)
+        ts = np.linspace(0.0, BACKPROP_MAX_S, BACKPROP_SAMPLES * 8)
+        m_per_deg_lat = 111_320.0
+        m_per_deg_lon = 111_320.0 * np.cos(np.radians(lat0))
+        la = lat0 - vel[1] * ts / m_per_deg_lat
+        lo = lon0 - vel[0] * ts / m_per_deg_lon
+        inside = shapely.contains_xy(geom, lo, la)
+        out = np.flatnonzero(~inside)
+        if out.size == 0:
+            return (float("-inf"), t_in), self._covered(la, lo, alt0, ts)
+        back_s = float(ts[out[0]])
+        covered = self._covered(la[: out[0] + 1], lo[: out[0] + 1], alt0, ts[: out[0] + 1])
+        return (t_in - back_s, t_in), covered
+
+    def _covered(self, la: F64, lo: F64, alt: float, ts: F64) -> float | None:
+        """Seconds of the back-propagated path inside independent sensor coverage."""
+        if self.coverage is None or ts.size < 2:
+            return None
+        k = np.unique(np.linspace(0, ts.size - 1, min(BACKPROP_SAMPLES, ts.size)).astype(int))
+        al = np.full(k.size, alt)
+        ecef = geodetic_to_ecef(la[k], lo[k], al)
+        cov = np.asarray(self.coverage(ecef, la[k], lo[k], al), dtype=bool)  # type: ignore[operator]
+        step = ts[-1] / max(k.size - 1, 1)
+        return float(cov[1:].sum() * step)
+
+
+def _cooperative(inf: _TrackInfo) -> str:
+    if not inf.identity:
+        return "non_cooperative"
+    if inf.suspect > 0:
+        return "untrusted"
+    if inf.steps and inf.trusted / inf.steps >= AUTHORISED_TRUSTED_SHARE:
+        return "authorised"
+    return "unverified"
+
+
+def _quality(inf: _TrackInfo) -> tuple[str, list[str]]:
+    reasons = []
+    p_bird = inf.p_bird_sum / inf.steps if inf.steps else 0.0
+    if p_bird > BIRD_P:
+        reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f})")
+    if inf.hits < MIN_HITS_QUALITY:
+        reasons.append(f"only {inf.hits} strong updates")
+    if reasons:
+        return "low", reasons
+    n_kinds = bin(inf.kinds).count("1")
+    if n_kinds <= 1:
+        return "medium", ["one sensor kind"]
+    return "high", [f"{n_kinds} sensor kinds"]
+
+
+def _confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
+                coop: str) -> tuple[str, list[str]]:
+    p = float(v.p_episode or 0.0)
+    reasons = [f"p_episode {p:.2f}", "observed crossing" if observed
+               else "first detected inside (entry inferred)"]
+    reasons += [f"track quality {quality}: " + "; ".join(q_reasons)]
+    if coop == "authorised":
+        return "authorised", reasons + ["trusted cooperative identity"]
+    if coop == "untrusted":
+        reasons.append("cooperative identity suspected of spoofing")
+    if quality == "low" or p < 0.5:
+        return "uncertain", reasons
+    if observed and p >= 0.95 and quality in ("high", "medium"):
+        return "confirmed", reasons
+    return "probable", reasons
+
+
+def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dy = (lat2 - lat1) * 111_320.0
+    dx = (lon2 - lon1) * 111_320.0 * np.cos(np.radians(0.5 * (lat1 + lat2)))
+    return float(np.hypot(dx, dy))
+
+
+def consolidate(violations: list[Violation]) -> list[Violation]:
+    """One record per episode: the fragments of an ``episode_id`` merged (entry of the first,
+    exit of the last, deepest point, summed path and scans, the strongest confidence among
+    ``confirmed`` > ``probable`` > ``uncertain``, fragments listed). Violations without an
+    episode id are returned as they are."""
+    rank = {"confirmed": 3, "probable": 2, "uncertain": 1, "authorised": 0}
+    groups: dict[str, list[Violation]] = {}
+    out: list[Violation] = []
+    for v in violations:
+        if v.episode_id is None:
+            out.append(v)
+        else:
+            groups.setdefault(v.episode_id, []).append(v)
+    for ep, vs in groups.items():
+        if len(vs) == 1:
+            out.append(replace(vs[0], fragments=[vs[0].track_id]))
+            continue
+        vs = sorted(vs, key=lambda x: float(x.entry_t_s or 0.0))
+        first, last = vs[0], max(vs, key=lambda x: float(x.exit_t_s or 0.0))
+        deep = max(vs, key=lambda x: float(x.max_depth_m or -np.inf))
+        best = max(vs, key=lambda x: rank.get(x.confidence, 0))
+        et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
+        out.append(replace(
+            first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
+            t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
+            duration_s=num(xt - et, 3), max_depth_m=deep.max_depth_m,
+            max_depth_point=deep.max_depth_point,
+            sigma_at_max_depth_m=deep.sigma_at_max_depth_m,
+            path_length_m=num(sum(float(x.path_length_m or 0.0) for x in vs), 1),
+            min_alt_m=min((x.min_alt_m for x in vs if x.min_alt_m is not None), default=None),
+            max_alt_m=max((x.max_alt_m for x in vs if x.max_alt_m is not None), default=None),
+            max_speed_mps=max((x.max_speed_mps for x in vs if x.max_speed_mps is not None),
+                              default=None),
+            p_episode=max(float(x.p_episode or 0.0) for x in vs),
+            p_inside=deep.p_inside, confidence=best.confidence,
+            confidence_reasons=best.confidence_reasons, ongoing=last.ongoing,
+            end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
+            fragments=[x.track_id for x in vs]))
+    return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

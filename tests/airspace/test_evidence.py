@@ -1,0 +1,117 @@
+"""Evidence semantics: how each violation is known (airspace.evidence)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from air_helpers import DLON_20KM, LAT0, LON0, square_spec
+from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
+from dronewall.airspace.events import Violation
+from dronewall.airspace.evidence import EvidenceAnnotator, consolidate
+from dronewall.classify.coop_tracks import TRUST_NONE, TRUST_SUSPECT, TRUST_TRUSTED
+
+EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
+M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
+
+
+def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None):
+    """Run monitor + annotator over tracks {id: {t0, t1, lon0, v (m/s east), ident, trust,
+    p_bird, hits}} at 1 s; return completed violations."""
+    cfg = AirspaceConfig(epoch=EPOCH)
+    mon = AirspaceMonitor(zs, cfg)
+    ann = EvidenceAnnotator(zs, EPOCH, coverage=coverage)
+    out: list[Violation] = []
+    for t in np.arange(0.0, t_end + 1.0):
+        live = [k for k, d in tracks.items() if d["t0"] <= t <= d["t1"]]
+        ids = np.array(live, np.int64)
+        lon = np.array([tracks[k]["lon0"] + tracks[k]["v"] * (t - tracks[k]["t0"])
+                        / M_PER_DEG_LON for k in live])
+        lat = np.full(ids.size, LAT0)
+        alt = np.full(ids.size, 150.0)
+        vel = np.array([[tracks[k]["v"], 0.0, 0.0] for k in live]).reshape(-1, 3)
+        sig = np.full(ids.size, 60.0)
+        ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
+        ann.observe(float(t), ids, lat, lon, alt, vel, sig,
+                    np.array([tracks[k].get("ident", "") for k in live], dtype=object),
+                    np.array([tracks[k].get("trust", TRUST_NONE) for k in live], np.int8),
+                    np.array([tracks[k].get("p_bird", 0.0) for k in live]),
+                    np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
+                    np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev)
+        out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
+    out += [ann.complete(e) for e in mon.finish(t_end) if isinstance(e, Violation)]
+    return out
+
+
+def test_observed_crossing_of_a_good_track_is_confirmed_with_a_tight_window() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    (v,) = _fly(zs, {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0}}, 400)
+    assert v.evidence == "observed_crossing" and v.cooperative == "non_cooperative"
+    assert v.confidence == "confirmed" and v.track_quality == "high"
+    lo, hi = v.entry_window_t_s
+    assert lo <= v.entry_t_s <= hi and hi - lo < 5.0
+
+
+def test_first_detected_inside_gets_a_back_propagated_entry_window() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    # first seen 5 km inside, flying east at 50 m/s: the border was crossed ~100 s earlier
+    lon0 = LON0 + 5000.0 / M_PER_DEG_LON
+    (v,) = _fly(zs, {1: {"t0": 200, "t1": 400, "lon0": lon0, "v": 50.0}}, 400)
+    assert v.evidence == "first_detected_inside"
+    lo, hi = v.entry_window_t_s
+    assert hi == v.entry_t_s == 200.0
+    assert 90.0 <= hi - lo <= 110.0
+    assert v.confidence != "confirmed"       # an inferred entry is never confirmed
+
+
+def test_coverage_along_the_back_propagated_path_is_reported() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    lon0 = LON0 + 5000.0 / M_PER_DEG_LON
+
+    def everywhere(ecef, la, lo, al):
+        return np.ones(la.shape, bool)
+
+    (v,) = _fly(zs, {1: {"t0": 200, "t1": 400, "lon0": lon0, "v": 50.0}}, 400, everywhere)
+    assert v.covered_before_s is not None and v.covered_before_s >= 80.0
+
+
+def test_trusted_cooperative_traffic_is_authorised_not_a_violation() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0, "ident": "4ca123",
+              "trust": TRUST_TRUSTED},
+          2: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0, "ident": "4ca999",
+              "trust": TRUST_SUSPECT}}
+    vs = {v.track_id: v for v in _fly(zs, tr, 400)}
+    assert vs[1].cooperative == "authorised" and vs[1].authorised
+    assert vs[1].confidence == "authorised"
+    assert vs[2].cooperative == "untrusted" and not vs[2].authorised
+    assert vs[2].confidence == "confirmed"
+
+
+def test_bird_like_and_thin_tracks_are_never_confirmed() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 15.0, "p_bird": 0.9},
+          2: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0, "hits": 3}}
+    for v in _fly(zs, tr, 400):
+        assert v.track_quality == "low" and v.confidence == "uncertain"
+
+
+def test_fragments_of_one_platform_form_one_episode() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    x_lost = LON0 + 6000.0 / M_PER_DEG_LON     # track 1 lost 6 km inside at t = 220
+    tr = {1: {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0},
+          # track 2 starts 30 s later where the target went (1.5 km further)
+          2: {"t0": 250, "t1": 400, "lon0": x_lost + 1500.0 / M_PER_DEG_LON, "v": 50.0},
+          # an unrelated track far away, first seen inside later
+          3: {"t0": 300, "t1": 400, "lon0": LON0 + 0.8 * DLON_20KM, "v": -50.0}}
+    vs = _fly(zs, tr, 400)
+    ep = {v.track_id: v.episode_id for v in vs}
+    assert ep[1] == ep[2] != ep[3]
+    merged = consolidate(vs)
+    assert len(merged) == 2
+    one = next(m for m in merged if m.episode_id == ep[1])
+    assert one.fragments == [1, 2]
+    assert one.entry_t_s == next(v for v in vs if v.track_id == 1).entry_t_s
+    assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
+    assert one.evidence == "observed_crossing"
