@@ -78,7 +78,8 @@ def test_cli_bad_input_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match=r"d\.csv: line 1: missing column 'y'"):
         track_command(det, sc, out)
     det = _write(tmp_path / "d2.csv", "scan,time,x,y\n0,0.0,1.0,2.0\n0,0.0,abc,2.0\n")
-    with pytest.raises(DataFormatError, match=r"d2\.csv: line 3, column 'x': expected a number"):
+    with pytest.raises(DataFormatError,
+                       match=r"d2\.csv: line 3, column 'x': got 'abc'; expected a number"):
         track_command(det, sc, out)
     det = _write(tmp_path / "d3.csv", "scan,time,x,y\n1,1.0,1.0,2.0\n0,0.0,1.0,2.0\n")
     with pytest.raises(DataFormatError, match="ascending"):

@@ -7,7 +7,6 @@ A zone is a polygonal area in WGS84 ``(lon, lat)`` with an optional altitude ban
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -28,6 +27,13 @@ from dronewall.airspace.geometry import (
     circle_polygon,
 )
 from dronewall.errors import DataFormatError
+from dronewall.inputs import excerpt, finite_number
+from dronewall.inputs.jsondoc import load_json
+from dronewall.inputs.limits import MAX_DOCUMENT_BYTES
+
+#: Largest |floor_m|, |ceiling_m| or radius_m written in a zone file, m (ten times the Karman
+#: line; larger values are typos or garbage).
+MAX_ZONE_METRES = 1.0e6
 
 #: Zone kinds of the issue; anything else is an error (typos must not pass silently).
 ZONE_KINDS = ("sovereign", "airport", "infrastructure", "no_fire", "engagement", "custom")
@@ -191,25 +197,15 @@ class ZoneSet:
 # --------------------------------------------------------------------------- feature parsing
 
 def _fail(where: str, field: str, value: Any, expected: str) -> DataFormatError:
-    v = repr(value)
-    if len(v) > 80:
-        v = v[:77] + "..."
-    return DataFormatError(f"{where}: field '{field}': got {v}; expected {expected}")
+    return DataFormatError(f"{where}: field '{field}': got {excerpt(value)}; expected {expected}")
 
 
 def _opt_float(props: Mapping[str, Any], key: str, where: str) -> float | None:
     v = props.get(key)
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        raise _fail(where, key, v, "a finite number of metres")
-    try:
-        f = float(v)
-    except ValueError:
-        raise _fail(where, key, v, "a finite number of metres") from None
-    if not math.isfinite(f):
-        raise _fail(where, key, v, "a finite number of metres")
-    return f
+    return finite_number(v, f"{where}: field '{key}'", lo=-MAX_ZONE_METRES,
+                         hi=MAX_ZONE_METRES, what="a finite number of metres")
 
 
 def _ring(coords: Any, where: str, field: str, repairs: list[str]) -> list[tuple[float, float]]:
@@ -280,9 +276,11 @@ def _zone_from_feature(geom: Any, props: Mapping[str, Any] | None, where: str, r
     value_eur = props.get("value_eur")
     if value_eur is None:
         value_eur = 0.0
-    elif (isinstance(value_eur, bool) or not isinstance(value_eur, (int, float))
-          or not math.isfinite(value_eur) or value_eur < 0):
+    elif isinstance(value_eur, str):
         raise _fail(where, "value_eur", value_eur, "a finite, non-negative number of euros")
+    else:
+        value_eur = finite_number(value_eur, f"{where}: field 'value_eur'", lo=0.0,
+                                  what="a finite, non-negative number of euros")
 
     if not isinstance(geom, Mapping):
         raise _fail(where, "geometry", geom, "a Polygon, MultiPolygon or Point geometry")
@@ -339,15 +337,7 @@ def _zone_from_feature(geom: Any, props: Mapping[str, Any] | None, where: str, r
 
 def load_geojson(path: Path, repair: bool = True) -> ZoneSet:
     """Load a GeoJSON FeatureCollection (or a single Feature) of zones."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DataFormatError(f"{path}: cannot read zone file ({e.strerror})") from e
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataFormatError(f"{path}: line {e.lineno}, column {e.colno}: invalid JSON "
-                              f"({e.msg})") from e
+    data = load_json(path, "zone file")
     if isinstance(data, Mapping) and data.get("type") == "Feature":
         feats: Any = [data]
     elif isinstance(data, Mapping) and data.get("type") == "FeatureCollection":
@@ -411,6 +401,10 @@ def load_kml(path: Path, repair: bool = True) -> ZoneSet:
     ``SimpleData`` elements named as the GeoJSON properties); ``<name>`` is used when no
     ``name`` property is given. Altitudes in coordinates are ignored (use floor_m/ceiling_m)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise DataFormatError(f"{path}: {size:,} bytes; a zone file may have at most "
+                                  f"{MAX_DOCUMENT_BYTES:,} bytes (docs/limits.md)")
         root = ET.parse(path).getroot()
     except OSError as e:
         raise DataFormatError(f"{path}: cannot read zone file ({e.strerror})") from e

@@ -12,9 +12,7 @@ Timing covers only ``Engine.step`` (``track_wall_s``); parsing and writing are t
 
 from __future__ import annotations
 
-import csv
 import json
-import math
 import resource
 import sys
 import time
@@ -25,6 +23,9 @@ from typing import Any
 import numpy as np
 
 from dronewall.errors import DataFormatError
+from dronewall.inputs import atomic_output, check_output_file, csv_rows, excerpt, finite_number
+from dronewall.inputs.jsondoc import load_json
+from dronewall.inputs.limits import MAX_ABS_TIME_S, MAX_ABS_XY_M, MAX_SCAN_INDEX
 
 #: Columns of detections.csv the tracker is allowed to read (the rest is analysis-only truth).
 REQUIRED_COLUMNS = ("scan", "time", "x", "y")
@@ -42,96 +43,90 @@ BENCH_COAST_SCANS = 4.5        #: confirmed track deleted after 5 missed scans (
 BENCH_TENTATIVE_COAST_SCANS = 1.5  #: tentative deleted after 2 missed scans (as the baseline)
 
 
+#: Bounds of scenario.json values, with the reason: sigma above the engine's absurd-measurement
+#: limit would quarantine every detection; dt and scans bound the run length.
+SCENARIO_BOUNDS = {"sigma": (0.0, 1.0e5), "pd": (0.0, 1.0), "clutter_density_per_m2": (0.0, 1.0),
+                   "dt": (0.0, 86_400.0), "scans": (0.0, float(MAX_SCAN_INDEX))}
+
+
 def _load_scenario(path: Path) -> dict[str, float]:
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise DataFormatError(f"{path}: cannot read scenario file ({e.strerror})") from e
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataFormatError(f"{path}: line {e.lineno}, column {e.colno}: invalid JSON "
-                              f"({e.msg})") from e
+    data = load_json(path, "scenario JSON file")
     if not isinstance(data, dict):
-        raise DataFormatError(f"{path}: expected a JSON object at the top level")
+        raise DataFormatError(f"{path}: expected a JSON object at the top level, got "
+                              f"{type(data).__name__}")
     out: dict[str, float] = {}
     for k in SCENARIO_KEYS + ("scans",):
         if k not in data:
             if k == "scans":
                 continue
             raise DataFormatError(f"{path}: missing key '{k}' (expected a number)")
-        v = data[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise DataFormatError(f"{path}: key '{k}' must be a finite number, got {v!r}")
-        out[k] = float(v)
-    for k in ("sigma", "dt", "clutter_density_per_m2"):
-        if out[k] <= 0:
-            raise DataFormatError(f"{path}: key '{k}' must be > 0, got {out[k]}")
-    if not 0 < out["pd"] <= 1:
-        raise DataFormatError(f"{path}: key 'pd' must be in (0, 1], got {out['pd']}")
+        lo, hi = SCENARIO_BOUNDS[k]
+        v = finite_number(data[k], f"{path}: key '{k}'", lo=lo, hi=hi)
+        if v <= lo and k != "scans":
+            raise DataFormatError(f"{path}: key '{k}': got {excerpt(data[k])}; expected a "
+                                  f"number > {lo:g}")
+        out[k] = v
     return out
 
 
 def _read_scans(path: Path) -> Iterator[tuple[int, float, np.ndarray]]:
     """Yield (scan, time, xy (k, 2)) per scan, in file order; validates every value."""
+    rows = csv_rows(path, "detections file")
     try:
-        f = path.open(newline="")
-    except OSError as e:
-        raise DataFormatError(f"{path}: cannot read detections file ({e.strerror})") from e
-    with f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataFormatError(f"{path}: line 1: empty file, expected a header with "
-                                  f"columns {', '.join(REQUIRED_COLUMNS)}") from None
-        header = [h.strip() for h in header]
-        idx = {}
-        for c in REQUIRED_COLUMNS:
-            if c not in header:
-                raise DataFormatError(f"{path}: line 1: missing column '{c}' (header has "
-                                      f"{', '.join(header)})")
-            idx[c] = header.index(c)
-        i_s, i_t, i_x, i_y = (idx[c] for c in REQUIRED_COLUMNS)
-        ncol = len(header)
-        cur_scan: int | None = None
-        cur_t = 0.0
-        xs: list[float] = []
-        ys: list[float] = []
-        for row in reader:
-            line = reader.line_num
-            if not row:
-                continue
-            if len(row) < ncol:
-                raise DataFormatError(f"{path}: line {line}: expected {ncol} columns, got "
-                                      f"{len(row)}")
-            try:
-                scan = int(row[i_s])
-            except ValueError:
-                raise DataFormatError(f"{path}: line {line}, column 'scan': expected an "
-                                      f"integer, got {row[i_s]!r}") from None
-            vals = []
-            for name, i in (("time", i_t), ("x", i_x), ("y", i_y)):
-                try:
-                    v = float(row[i])
-                except ValueError:
-                    raise DataFormatError(f"{path}: line {line}, column '{name}': expected a "
-                                          f"number, got {row[i]!r}") from None
-                if not math.isfinite(v):
-                    raise DataFormatError(f"{path}: line {line}, column '{name}': expected a "
-                                          f"finite number, got {row[i]!r}")
-                vals.append(v)
-            if cur_scan is not None and scan != cur_scan:
-                if scan < cur_scan:
-                    raise DataFormatError(f"{path}: line {line}, column 'scan': scans must be "
-                                          f"in ascending order ({scan} after {cur_scan})")
-                yield cur_scan, cur_t, np.column_stack([xs, ys]) if xs else np.zeros((0, 2))
-                xs, ys = [], []
-            cur_scan, cur_t = scan, vals[0]
-            xs.append(vals[1])
-            ys.append(vals[2])
-        if cur_scan is not None:
-            yield cur_scan, cur_t, np.column_stack([xs, ys])
+        _, header = next(rows)
+    except StopIteration:
+        raise DataFormatError(f"{path}: line 1: empty file, expected a header with "
+                              f"columns {', '.join(REQUIRED_COLUMNS)}") from None
+    header = [h.strip() for h in header]
+    idx = {}
+    for c in REQUIRED_COLUMNS:
+        if c not in header:
+            raise DataFormatError(f"{path}: line 1: missing column '{c}' (header has "
+                                  f"{excerpt(', '.join(header))})")
+        idx[c] = header.index(c)
+    i_s, i_t, i_x, i_y = (idx[c] for c in REQUIRED_COLUMNS)
+    ncol = len(header)
+    cur_scan: int | None = None
+    cur_t = 0.0
+    xs: list[float] = []
+    ys: list[float] = []
+    for line, row in rows:
+        if not row:
+            continue
+        if len(row) < ncol:
+            raise DataFormatError(f"{path}: line {line}: expected {ncol} columns, got "
+                                  f"{len(row)}")
+        scan = _scan_index(row[i_s], path, line)
+        vals = [finite_number(row[i], f"{path}: line {line}, column '{name}'", lo=-lim, hi=lim,
+                              what=what)
+                for name, i, lim, what in (
+                    ("time", i_t, MAX_ABS_TIME_S, "a number of seconds"),
+                    ("x", i_x, MAX_ABS_XY_M, "a number of metres"),
+                    ("y", i_y, MAX_ABS_XY_M, "a number of metres"))]
+        if cur_scan is not None and scan != cur_scan:
+            if scan < cur_scan:
+                raise DataFormatError(f"{path}: line {line}, column 'scan': scans must be "
+                                      f"in ascending order ({scan} after {cur_scan})")
+            yield cur_scan, cur_t, np.column_stack([xs, ys]) if xs else np.zeros((0, 2))
+            xs, ys = [], []
+        cur_scan, cur_t = scan, vals[0]
+        xs.append(vals[1])
+        ys.append(vals[2])
+    if cur_scan is not None:
+        yield cur_scan, cur_t, np.column_stack([xs, ys])
+
+
+def _scan_index(text: str, path: Path, line: int) -> int:
+    s = text.strip()
+    where = f"{path}: line {line}, column 'scan'"
+    if not (s.isascii() and s.lstrip("+").isdigit()) or len(s) > 12:
+        raise DataFormatError(f"{where}: got {excerpt(text)}; expected an integer in "
+                              f"[0, {MAX_SCAN_INDEX:,}]")
+    v = int(s)
+    if v > MAX_SCAN_INDEX:
+        raise DataFormatError(f"{where}: got {excerpt(text)}; expected an integer in "
+                              f"[0, {MAX_SCAN_INDEX:,}] (docs/limits.md)")
+    return v
 
 
 def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str = "gnn",
@@ -148,6 +143,7 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
     if assoc not in ("gnn", "jpda"):
         raise DataFormatError(f"assoc must be 'gnn' or 'jpda', got {assoc!r}")
     detections, scenario_json, out = Path(detections), Path(scenario_json), Path(out)
+    check_output_file(out)          # before any work: a bad --out fails in milliseconds
     sc = _load_scenario(scenario_json)
     dt = sc["dt"]
     cfg = TrackerConfig(
@@ -171,17 +167,22 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
     last_scan = -1
     last_t = 0.0
     quarantined: dict[str, int] = {}
-    out.parent.mkdir(parents=True, exist_ok=True)
+    skipped = 0
+    pending = 0     # detections the engine holds back (reorder buffer) after the last step
 
     def run_scan(scan: int, t: float, xy: np.ndarray, fo: Any) -> None:
-        nonlocal cpu, write_s, n_rows
+        nonlocal cpu, write_s, n_rows, skipped, pending
         k = xy.shape[0]
+        if k == 0 and eng.n_tracks == 0 and pending == 0:
+            skipped += 1    # nothing to predict, update or write: an empty scan is a no-op
+            return
         batch = DetectionBatch.empty() if k == 0 else DetectionBatch.create(
             t=np.full(k, t), sensor=np.zeros(k, np.int32),
             meas_kind=np.full(k, int(MeasKind.XY), np.int8), z=xy,
             R=np.broadcast_to(R1, (k, 2, 2)))
         w0, c0 = time.perf_counter(), time.process_time()
         res = eng.step(t, batch)
+        pending = res.n_pending
         step_wall.append(time.perf_counter() - w0)
         cpu += time.process_time() - c0
         for r, c in res.quarantined.items():
@@ -198,7 +199,7 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
             n_rows += conf.size
         write_s += time.perf_counter() - w1
 
-    with out.open("w", newline="") as fo:
+    with atomic_output(out) as fo:
         fo.write("scan,time,track_id,x,y\n")
         it = _read_scans(detections)
         while True:
@@ -226,7 +227,8 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "tracker": f"dronewall-{assoc}{'-imm' if imm else ''}",
-        "scans_processed": len(step_wall),
+        "scans_processed": len(step_wall) + skipped,
+        "empty_scans_skipped": skipped,
         "detections": n_det,
         "track_wall_s": float(sw.sum()),
         "track_cpu_s": cpu,

@@ -13,9 +13,7 @@ and must hold for the whole file. For ISO times, t = 0 is ``epoch`` or the earli
 
 from __future__ import annotations
 
-import csv
 import json
-import math
 import time as _time
 from collections import Counter
 from datetime import UTC, datetime
@@ -27,6 +25,15 @@ import numpy as np
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet, sort_events
 from dronewall.airspace.events import AirspaceEvent
 from dronewall.errors import DataFormatError
+from dronewall.inputs import (
+    atomic_output,
+    check_output_file,
+    csv_rows,
+    excerpt,
+    finite_number,
+    parse_iso_datetime,
+)
+from dronewall.inputs.limits import ALT_MAX_M, ALT_MIN_M, MAX_ABS_TIME_S
 
 REQUIRED_COLUMNS = ("time", "track_id", "lat", "lon", "alt_m")
 #: 1-sigma horizontal error assumed when the file has no ``sigma_m`` column: a typical fused
@@ -35,116 +42,73 @@ DEFAULT_SIGMA_M = 50.0
 #: A track absent for longer than this is deleted (its open episodes close at its last time).
 #: Files interleave tracks at different times, so absence from one time group means nothing.
 TRACK_TIMEOUT_S = 60.0
+#: Largest 1-sigma accepted, m (a track that vague says nothing about a zone).
+MAX_SIGMA_M = 1.0e6
 
 
 def _parse_epoch(epoch: str | None) -> datetime | None:
     if epoch is None:
         return None
-    try:
-        dt = datetime.fromisoformat(epoch)
-    except ValueError:
-        raise DataFormatError(f"--epoch: got {epoch!r}; expected ISO-8601 with a UTC offset, "
-                              f"e.g. 2025-09-10T00:00:00Z") from None
-    if dt.tzinfo is None:
-        raise DataFormatError(f"--epoch: got {epoch!r}; needs a time zone, e.g. a trailing Z")
-    return dt.astimezone(UTC)
-
-
-def _iso(text: str, path: Path, line: int) -> datetime:
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise DataFormatError(f"{path}: line {line}, column 'time': got {text!r}; expected "
-                              f"ISO-8601 UTC like the first row's (e.g. 2025-09-10T00:30:00Z)"
-                              ) from None
-    if dt.tzinfo is None:
-        raise DataFormatError(f"{path}: line {line}, column 'time': got {text!r}; ISO times "
-                              f"need a UTC offset (append Z)")
-    return dt.astimezone(UTC)
+    return parse_iso_datetime(epoch, "--epoch")
 
 
 def read_tracks(path: Path) -> dict[str, Any]:
     """Parse and validate a tracks CSV. Returns columns as arrays (file order) plus
     ``iso`` (bool), ``times`` (float seconds, or datetimes when iso) and ``lines``."""
+    rows = csv_rows(path, "tracks file")
     try:
-        f = path.open(newline="", encoding="utf-8")
-    except OSError as e:
-        raise DataFormatError(f"{path}: cannot read tracks file ({e.strerror})") from e
-    with f:
-        reader = csv.reader(f)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise DataFormatError(f"{path}: line 1: empty file; expected a header with columns "
-                                  f"{', '.join(REQUIRED_COLUMNS)}[, sigma_m]") from None
-        for c in REQUIRED_COLUMNS:
-            if c not in header:
-                raise DataFormatError(f"{path}: line 1: missing column '{c}' (header has "
-                                      f"{', '.join(header)}; expected "
-                                      f"{', '.join(REQUIRED_COLUMNS)}[, sigma_m])")
-        idx = {c: header.index(c) for c in REQUIRED_COLUMNS}
-        i_sig = header.index("sigma_m") if "sigma_m" in header else None
-        times: list[Any] = []
-        ids: list[str] = []
-        vals: list[tuple[float, float, float, float]] = []
-        lines: list[int] = []
-        iso: bool | None = None
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) < len(header):
-                raise DataFormatError(f"{path}: line {line}: expected {len(header)} columns, "
-                                      f"got {len(row)}")
-            tt = row[idx["time"]].strip()
-            if iso is None:
-                try:
-                    float(tt)
-                    iso = False
-                except ValueError:
-                    iso = True
-            if iso:
-                times.append(_iso(tt, path, line))
-            else:
-                try:
-                    tv = float(tt)
-                except ValueError:
-                    raise DataFormatError(f"{path}: line {line}, column 'time': got {tt!r}; "
-                                          f"expected seconds like the first row's") from None
-                if not math.isfinite(tv):
-                    raise DataFormatError(f"{path}: line {line}, column 'time': got {tt!r}; "
-                                          f"expected a finite number of seconds")
-                times.append(tv)
-            tid = row[idx["track_id"]].strip()
-            if not tid:
-                raise DataFormatError(f"{path}: line {line}, column 'track_id': empty; expected "
-                                      f"a track identifier")
-            nums = []
-            for c, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0),
-                              ("alt_m", -1e4, 1e6)):
-                txt = row[idx[c]].strip()
-                try:
-                    v = float(txt)
-                except ValueError:
-                    raise DataFormatError(f"{path}: line {line}, column '{c}': got {txt!r}; "
-                                          f"expected a number in [{lo:g}, {hi:g}]") from None
-                if not (math.isfinite(v) and lo <= v <= hi):
-                    raise DataFormatError(f"{path}: line {line}, column '{c}': got {txt!r}; "
-                                          f"expected a number in [{lo:g}, {hi:g}]")
-                nums.append(v)
-            sg = DEFAULT_SIGMA_M
-            if i_sig is not None and row[i_sig].strip():
-                txt = row[i_sig].strip()
-                try:
-                    sg = float(txt)
-                except ValueError:
-                    sg = float("nan")
-                if not (math.isfinite(sg) and sg > 0):
-                    raise DataFormatError(f"{path}: line {line}, column 'sigma_m': got {txt!r}; "
-                                          f"expected a positive number of metres (1-sigma)")
-            ids.append(tid)
-            vals.append((nums[0], nums[1], nums[2], sg))
-            lines.append(line)
+        _, header = next(rows)
+    except StopIteration:
+        raise DataFormatError(f"{path}: line 1: empty file; expected a header with columns "
+                              f"{', '.join(REQUIRED_COLUMNS)}[, sigma_m]") from None
+    header = [h.strip() for h in header]
+    for c in REQUIRED_COLUMNS:
+        if c not in header:
+            raise DataFormatError(f"{path}: line 1: missing column '{c}' (header has "
+                                  f"{excerpt(', '.join(header))}; expected "
+                                  f"{', '.join(REQUIRED_COLUMNS)}[, sigma_m])")
+    idx = {c: header.index(c) for c in REQUIRED_COLUMNS}
+    i_sig = header.index("sigma_m") if "sigma_m" in header else None
+    times: list[Any] = []
+    ids: list[str] = []
+    vals: list[tuple[float, float, float, float]] = []
+    lines: list[int] = []
+    iso: bool | None = None
+    for line, row in rows:
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) < len(header):
+            raise DataFormatError(f"{path}: line {line}: expected {len(header)} columns, "
+                                  f"got {len(row)}")
+        where = f"{path}: line {line}, column"
+        tt = row[idx["time"]].strip()
+        if iso is None:
+            try:
+                float(tt)
+                iso = False
+            except ValueError:
+                iso = True
+        if iso:
+            times.append(parse_iso_datetime(tt, f"{where} 'time'"))
+        else:
+            times.append(finite_number(tt, f"{where} 'time'", lo=-MAX_ABS_TIME_S,
+                                       hi=MAX_ABS_TIME_S, what="seconds like the first row's"))
+        tid = row[idx["track_id"]].strip()
+        if not tid:
+            raise DataFormatError(f"{where} 'track_id': empty; expected a track identifier")
+        nums = [finite_number(row[idx[c]], f"{where} '{c}'", lo=lo, hi=hi, what="a number")
+                for c, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0),
+                                  ("alt_m", ALT_MIN_M, ALT_MAX_M))]
+        sg = DEFAULT_SIGMA_M
+        if i_sig is not None and row[i_sig].strip():
+            sg = finite_number(row[i_sig], f"{where} 'sigma_m'", lo=0.0, hi=MAX_SIGMA_M,
+                               what="a positive number of metres (1-sigma)")
+            if sg <= 0:
+                raise DataFormatError(f"{where} 'sigma_m': got {excerpt(row[i_sig])}; expected "
+                                      "a positive number of metres (1-sigma)")
+        ids.append(tid)
+        vals.append((nums[0], nums[1], nums[2], sg))
+        lines.append(line)
     arr = np.array(vals, dtype=np.float64).reshape(-1, 4)
     return {"times": times, "iso": bool(iso), "ids": ids, "lat": arr[:, 0], "lon": arr[:, 1],
             "alt": arr[:, 2], "sigma": arr[:, 3], "lines": lines}
@@ -157,6 +121,7 @@ def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
     Raises :class:`DataFormatError` for a bad zone file, tracks file or epoch (exit 2).
     """
     ep = _parse_epoch(epoch)
+    check_output_file(out)          # before any work: a bad --out fails in milliseconds
     zone_files = [zones] if isinstance(zones, (str, Path)) else list(zones)
     zs = ZoneSet.concat([ZoneSet.from_file(z) for z in zone_files])
     data = read_tracks(tracks)
@@ -195,13 +160,9 @@ def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
         wall += _time.perf_counter() - a
     events += mon.finish(float(ts[-1]) if n else 0.0)
     events = sort_events(events)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as f:
-            for e in events:
-                f.write(json.dumps(e.to_dict(), separators=(",", ":")) + "\n")
-    except OSError as e:
-        raise DataFormatError(f"{out}: cannot write events ({e.strerror})") from e
+    with atomic_output(out) as f:
+        for e in events:
+            f.write(json.dumps(e.to_dict(), separators=(",", ":")) + "\n")
     counts = Counter(e.kind for e in events)
     return {"zones": len(zs), "zone_repairs": list(zs.repairs), "rows": n,
             "tracks": len(set(data["ids"])), "scans": len(groups),
