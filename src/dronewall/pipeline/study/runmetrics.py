@@ -68,13 +68,12 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _classification_correct(summary: dict[str, Any]) -> float:
-    cm = _get_obj(summary, ("tracking", "classification", "confusion_matrix", "counts"))
-    if not isinstance(cm, list) or not cm:
+    """Scored platforms whose reported label was right, summed over their true classes."""
+    by = _get_obj(summary, ("tracking", "classification", "by_true_class"))
+    if not isinstance(by, dict):
         return math.nan
-    try:
-        return float(np.trace(np.asarray(cm, dtype=np.int64)))
-    except (TypeError, ValueError):
-        return math.nan
+    vals = [_num(e.get("label_correct")) for e in by.values() if isinstance(e, dict)]
+    return float(sum(vals)) if vals and all(math.isfinite(v) for v in vals) else math.nan
 
 
 def _get_obj(d: Any, keys: Iterable[str]) -> Any:
