@@ -247,6 +247,11 @@ def catalog() -> None:
     Console().print(t)
 
 
+from dronewall.cli.serve import register as _register_server  # noqa: E402
+
+_register_server(app)
+
+
 def run() -> None:
     """Console entry point: maps dronewall errors to exit 2 with a one-paragraph message.
 
