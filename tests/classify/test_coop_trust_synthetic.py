@@ -89,7 +89,7 @@ def test_cli_missing_column(tmp_path: Path) -> None:
     p = _csv(tmp_path / "a.csv", ["0,abc,50,20"], header="time,icao24,lat,lon")
     with pytest.raises(DataFormatError, match=r"a\.csv.*alt_m"):
         adsb_check_command(p, None)
-    with pytest.raises(DataFormatError, match="cannot read"):
+    with pytest.raises(DataFormatError, match="nope.csv: reports file not found"):
         adsb_check_command(tmp_path / "nope.csv", None)
 
 

@@ -69,8 +69,9 @@ def test_filters_and_bad_input(tmp_path: Path) -> None:
     assert incident_report(ev, tr, tmp_path / "a.html", track_id="8")["violations"] == 0
     assert incident_report(ev, tr, tmp_path / "a.html", non_cooperative=True)["violations"] == 1
     assert "none (non-cooperative)" in (tmp_path / "a.html").read_text()
-    (tmp_path / "bad.jsonl").write_text('{"event": "entry"}\nnot json\n')
-    with pytest.raises(DataFormatError, match=r"bad.jsonl, line 2"):
+    (tmp_path / "bad.jsonl").write_text('{"event": "entry", "track_id": 1, "zone_id": "Z"}\n'
+                                        'not json\n')
+    with pytest.raises(DataFormatError, match=r"bad.jsonl: line 2"):
         incident_report(tmp_path / "bad.jsonl", tr, tmp_path / "b.html")
     (tmp_path / "notgeo.json").write_text('{"sigma": 1}')
     with pytest.raises(DataFormatError, match="FeatureCollection"):

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dronewall.errors import InputError
 from dronewall.metrics import schema
 from dronewall.pipeline.study.aggregate import aggregates
 from dronewall.pipeline.study.coverage import sensor_coverage
@@ -229,7 +230,8 @@ def test_report_is_offline_and_has_map_and_plots(study: Path) -> None:
                 'class="truth"', 'class="track track-', "scale-bar", "north-arrow",
                 'class="violation"', 'class="effector"', "graticule"):
         assert cls in svg, cls
-    assert "engagement engagement-" in html  # engagements.csv of run 0 is drawn
+    eg = (study / "runs" / "run-0000" / "engagements.csv").read_text().splitlines()
+    assert ("engagement engagement-" in html) == (len(eg) > 1)  # run 0's engagements drawn
     assert svg.count('class="track track-') >= 2
     # key numbers: units, interval and its method
     assert "Alert latency" in html and re.search(r'>\d+\.\d s</span></td>', html)
@@ -265,18 +267,25 @@ def test_missing_optional_inputs(study: Path, tmp_path: Path) -> None:
     # the tables read summary.json only: without aggregates there are no numbers to show
     assert "No aggregates in summary.json" in html and 'class="value"' not in html
 
-    # a bare directory: only a runs.csv with one column of numbers
+    # a bare study: a minimal summary.json and a runs.csv with one column of numbers
     bare = tmp_path / "bare"
     bare.mkdir()
     (bare / "runs.csv").write_text("run,seed,status,error,leakers\n0,1,ok,,3\n1,2,ok,,\n"
                                    "2,3,failed,boom,\n")
+    (bare / "summary.json").write_text(json.dumps(
+        {"runs_per_point": 3, "runs_requested": 3, "metrics": ["leakers"]}))
     html = write_study_report(bare).read_text(encoding="utf-8")
     _no_network_refs(html)
     assert "Nothing to map" in html and "boom" in html
-    # an empty directory still gives a page
+    # a folder that is not a study is refused (issue 14): empty, or a single run's summary.json
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "<html" in write_study_report(empty).read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="no summary.json"):
+        write_study_report(empty)
+    (empty / "summary.json").write_text(json.dumps({"scenario": "x", "steps": 10}))
+    with pytest.raises(InputError, match="not the summary of a study"):
+        write_study_report(empty)
+    assert not (empty / "report.html").exists()
 
 
 def test_run0_without_engagements(study: Path, tmp_path: Path) -> None:
@@ -289,6 +298,24 @@ def test_run0_without_engagements(study: Path, tmp_path: Path) -> None:
     html = write_study_report(d).read_text(encoding="utf-8")
     assert 'id="plot-threats"' in html and "engagement engagement-" not in html
     assert 'id="run0-engagements"' not in html and 'id="key-numbers"' in html
+
+
+def test_run0_engagements_are_drawn(study: Path, tmp_path: Path) -> None:
+    # two engagements written into run 0 (fixture rows): a kill and a miss near the airport
+    d = tmp_path / "s"
+    shutil.copytree(study, d)
+    cols = ["t_s", "t_resolved_s", "effector_id", "effector_type", "shots", "cost_eur", "result",
+            "lat_deg", "lon_deg", "kill_lat_deg", "kill_lon_deg"]
+    rows = [[100, 110, "gun-hub", "gun_35mm", 1, 22400, "kill", 50.11, 22.02, 50.111, 22.021],
+            [120, 130, "sam-hub", "sam_short", 1, 400000, "miss", 50.12, 22.03, "", ""]]
+    (d / "runs" / "run-0000" / "engagements.csv").write_text(
+        "\n".join(",".join(str(c) for c in r) for r in [cols, *rows]) + "\n")
+    html = write_study_report(d).read_text(encoding="utf-8")
+    assert html.count('class="engagement engagement-kill"') >= 1
+    assert html.count('class="engagement engagement-miss"') >= 1
+    tbl = re.search(r'<table id="run0-engagements".*?</table>', html, re.DOTALL).group(0)
+    assert "gun 35mm" in tbl and "sam short" in tbl and "€400 k" in tbl
+    assert 'class="kill"' in html  # the kill on the air-picture time axis
 
 
 def test_old_summary_without_methods_is_labelled(study: Path, tmp_path: Path) -> None:

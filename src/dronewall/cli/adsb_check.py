@@ -8,7 +8,6 @@ counted; unsorted input is sorted (counted). Writes one JSON object per aircraft
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections import Counter
@@ -20,6 +19,9 @@ import numpy as np
 
 from dronewall.classify.coop_trust import assess_reports
 from dronewall.errors import DataFormatError
+from dronewall.inputs import check_output_file, csv_rows, write_output_text
+from dronewall.inputs.limits import DATE_MAX, DATE_MIN, EPOCH_S_MAX, EPOCH_S_MIN, MAX_DOCUMENT_BYTES
+from dronewall.inputs.text import check_input_file
 
 REQUIRED_COLUMNS = ("time", "icao24", "lat", "lon", "alt_m")
 OPTIONAL_COLUMNS = ("callsign", "groundspeed_mps", "track_deg", "vertical_rate_mps")
@@ -27,17 +29,14 @@ OPTIONAL_COLUMNS = ("callsign", "groundspeed_mps", "track_deg", "vertical_rate_m
 
 def _read_table(path: Path) -> dict[str, list[Any]]:
     if path.suffix.lower() == ".parquet":
+        check_input_file(path, "parquet reports file", MAX_DOCUMENT_BYTES)
         try:
             import pyarrow.parquet as pq
             table = pq.read_table(path)
         except Exception as e:  # noqa: BLE001 - any reader failure is a format error
             raise DataFormatError(f"{path}: cannot read parquet file ({e})") from None
         return {c: table.column(c).to_pylist() for c in table.column_names}
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataFormatError(f"{path}: cannot read reports file ({e})") from None
+    rows = [r for _, r in csv_rows(path, "reports file", max_bytes=MAX_DOCUMENT_BYTES)]
     if not rows:
         raise DataFormatError(f"{path}: empty file; expected a header with columns "
                               f"{', '.join(REQUIRED_COLUMNS)}")
@@ -69,7 +68,10 @@ def _to_time(values: list[Any]) -> tuple[np.ndarray, bool]:
             continue
         if dt.tzinfo is None:
             continue
-        out[i] = dt.astimezone(UTC).timestamp()
+        try:
+            out[i] = dt.astimezone(UTC).timestamp()
+        except (OverflowError, ValueError):
+            continue    # year 1 or 9999 plus an offset: counted as outside the date window
     return out, True
 
 
@@ -84,6 +86,8 @@ def _is_number(s: str) -> bool:
 def adsb_check_command(reports: Path, out: Path | None) -> dict[str, Any]:
     """Run the trust analysis; write JSON lines to ``out`` (stdout when None).
     Returns stats: rows, used, skipped (by reason), unsorted, aircraft, flagged."""
+    if out is not None:
+        check_output_file(out)      # before any work: a bad --out fails in milliseconds
     cols = _read_table(reports)
     for c in REQUIRED_COLUMNS:
         if c not in cols:
@@ -98,6 +102,8 @@ def adsb_check_command(reports: Path, out: Path | None) -> dict[str, Any]:
     bad = np.zeros(n, dtype=bool)
     for reason, m in (
         ("time not a number / ISO-8601 UTC", ~np.isfinite(t)),
+        (f"time outside {DATE_MIN:%Y}-{DATE_MAX:%Y} (Unix seconds {EPOCH_S_MIN:.0f} to "
+         f"{EPOCH_S_MAX:.0f})", ~((t >= EPOCH_S_MIN) & (t < EPOCH_S_MAX))),
         ("empty icao24", icao == ""),
         ("lat missing, non-numeric or outside [-90, 90]", ~(np.abs(lat) <= 90)),
         ("lon missing, non-numeric or outside [-180, 180]", ~(np.abs(lon) <= 180)),
@@ -122,7 +128,7 @@ def adsb_check_command(reports: Path, out: Path | None) -> dict[str, Any]:
     if out is None:
         sys.stdout.write(lines)
     else:
-        out.write_text(lines, encoding="utf-8")
+        write_output_text(out, lines)
     stats = {"rows": n, "used": int(keep.sum()), "skipped": dict(skipped),
              "skipped_total": int(bad.sum()), "unsorted_time_steps": unsorted,
              "sorted": unsorted > 0, "iso_time": iso, "aircraft": len(result),

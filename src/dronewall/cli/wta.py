@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from dronewall.engagement.wta import WTAPlan, WTAProblem, solve
-from dronewall.errors import DataFormatError, InputError
+from dronewall.errors import InputError
+from dronewall.inputs import check_output_file, write_output_text
+from dronewall.inputs.limits import MAX_WTA_TIME_LIMIT_S
+from dronewall.inputs.text import check_input_file
 from dronewall.io.wta_files import read_json_instance, read_toffolo
 
 FORMATS = ("json", "toffolo")
@@ -49,10 +52,12 @@ def wta_command(instance: Path, time_limit_s: float = 10.0, exact: bool = False,
     fmt = fmt or guess_format(instance)
     if fmt not in FORMATS:
         raise InputError(f"--format: got {fmt!r}; allowed: {', '.join(FORMATS)}")
-    if not time_limit_s > 0:
-        raise InputError(f"--time-limit: got {time_limit_s}; expected seconds > 0")
-    if not instance.is_file():
-        raise DataFormatError(f"{instance}: no such file")
+    if not 0 < time_limit_s <= MAX_WTA_TIME_LIMIT_S:
+        raise InputError(f"--time-limit: got {time_limit_s}; expected seconds in (0, "
+                         f"{MAX_WTA_TIME_LIMIT_S:g}] (docs/limits.md)")
+    if out is not None:
+        check_output_file(out)      # before solving: a bad --out fails in milliseconds
+    check_input_file(instance, "WTA instance")
     problem = read_json_instance(instance) if fmt == "json" else read_toffolo(instance)
     plan = solve(problem, time_limit_s=time_limit_s, exact=exact)
     result = plan_to_dict(problem, plan)
@@ -62,8 +67,5 @@ def wta_command(instance: Path, time_limit_s: float = 10.0, exact: bool = False,
     if out is None:
         print(text)
     else:
-        try:
-            out.write_text(text + "\n", encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"{out}: cannot write ({e.strerror or e})") from None
+        write_output_text(out, text + "\n")
     return result

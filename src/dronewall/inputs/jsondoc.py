@@ -43,8 +43,24 @@ def nesting_depth(text: str) -> tuple[int, int]:
     return int(depth[k]), k
 
 
+class LongInteger(float):
+    """An integer literal of more than 18 digits, read as the nearest float (``inf`` past
+    ~10^308); its repr names the literal, so a message says what the file held."""
+
+    digits: str
+
+    def __new__(cls, text: str) -> LongInteger:
+        obj = super().__new__(cls, float(text))
+        obj.digits = text
+        return obj
+
+    def __repr__(self) -> str:
+        n = len(self.digits.lstrip("-"))
+        return f"{self.digits[:12]}... (an integer of {n} digits)"
+
+
 def _parse_int(s: str) -> int | float:
-    return int(s) if len(s.lstrip("-")) <= _MAX_INT_DIGITS else float(s)
+    return int(s) if len(s.lstrip("-")) <= _MAX_INT_DIGITS else LongInteger(s)
 
 
 def loads_json(text: str, source: str, line0: int = 1) -> Any:

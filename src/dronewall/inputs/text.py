@@ -23,6 +23,18 @@ from dronewall.inputs.limits import (
 )
 
 
+def check_input_file(path: str | Path, what: str, max_bytes: int | None = None) -> Path:
+    """``path`` if it is a readable regular file of at most ``max_bytes``; else
+    :class:`DataFormatError` (for readers that hand the path to a library, e.g. pyarrow)."""
+    p = Path(path)
+    with _open_binary(p, what) as f:
+        size = os.fstat(f.fileno()).st_size
+    if max_bytes is not None and size > max_bytes:
+        raise DataFormatError(f"{p}: {size:,} bytes; a {what} may have at most "
+                              f"{max_bytes:,} bytes (docs/limits.md)")
+    return p
+
+
 def _open_binary(path: Path, what: str) -> IO[bytes]:
     """Open ``path`` for reading; a regular file only (a FIFO or device would block or never
     end)."""
@@ -106,15 +118,20 @@ def text_lines(path: str | Path, what: str = "file", max_line: int = MAX_LINE_BY
             yield n, line.rstrip("\r\n")
 
 
-def csv_rows(path: str | Path, what: str = "CSV file", max_line: int = MAX_LINE_BYTES
-             ) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(path: str | Path, what: str = "CSV file", max_line: int = MAX_LINE_BYTES,
+             max_bytes: int | None = None) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) of each CSV record, streamed; the first record is the header.
 
     Errors (:class:`DataFormatError`) name the file and line: not UTF-8, a line longer than
     ``max_line`` bytes, a field longer than ``CSV_FIELD_LIMIT`` characters, more than
-    ``MAX_CSV_COLUMNS`` columns, a malformed quote."""
+    ``MAX_CSV_COLUMNS`` columns, a malformed quote; a file over ``max_bytes`` (callers that
+    keep every row in memory set it)."""
     p = Path(path)
     with _open_binary(p, what) as f:
+        size = os.fstat(f.fileno()).st_size
+        if max_bytes is not None and size > max_bytes:
+            raise DataFormatError(f"{p}: {size:,} bytes; a {what} may have at most "
+                                  f"{max_bytes:,} bytes (docs/limits.md)")
         reader = csv.reader(_text_lines(p, f, max_line), strict=False)
         while True:
             try:

@@ -7,7 +7,6 @@ and what was expected. Formats are documented in ``docs/wta.md``.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,8 @@ import numpy as np
 
 from dronewall.engagement.wta.problem import WTAError, WTAProblem
 from dronewall.errors import DataFormatError
+from dronewall.inputs import excerpt, finite_number, load_json, read_text
+from dronewall.inputs.limits import MAX_WTA_PAIRS, MAX_WTA_TARGETS, MAX_WTA_TYPES, MAX_WTA_UNITS
 
 _TOP_KEYS = {"weapons", "targets", "pk", "cost_weight", "feasible", "max_units_per_pair"}
 _WEAPON_KEYS = {"id", "count", "cost"}
@@ -24,16 +25,28 @@ _TARGET_KEYS = {"id", "value", "max_units"}
 
 def _num(v: Any, where: str, *, integer: bool = False, lo: float | None = None,
          hi: float | None = None) -> float:
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-    if ok and integer and not (isinstance(v, int) or float(v).is_integer()):
-        ok = False
-    if not ok or not math.isfinite(float(v)):
+    if isinstance(v, str) or not isinstance(v, (int, float)) or isinstance(v, bool):
         kind = "an integer" if integer else "a number"
-        raise DataFormatError(f"{where}: expected {kind}, got {v!r}")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise DataFormatError(f"{where} = {v} is outside {rng}")
-    return int(v) if integer else float(v)
+        raise DataFormatError(f"{where}: expected {kind}, got {excerpt(v)}")
+    f = finite_number(v, where, lo=lo, hi=hi, integer=integer,
+                      what="an integer" if integer else "a number")
+    return int(f) if integer else f
+
+
+def _check_size(name: str, W: int, T: int, units: float, where: str = "") -> None:
+    """The instance must fit the documented limits (docs/limits.md) before anything is
+    allocated for it."""
+    at = f"{name}{where}"
+    if W > MAX_WTA_TYPES or T > MAX_WTA_TARGETS:
+        raise DataFormatError(f"{at}: {W:,} weapon types x {T:,} targets; at most "
+                              f"{MAX_WTA_TYPES:,} types and {MAX_WTA_TARGETS:,} targets "
+                              "(docs/limits.md)")
+    if W * T > MAX_WTA_PAIRS:
+        raise DataFormatError(f"{at}: {W:,} x {T:,} = {W * T:,} weapon-target pairs; at most "
+                              f"{MAX_WTA_PAIRS:,} (docs/limits.md)")
+    if units > MAX_WTA_UNITS:
+        raise DataFormatError(f"{at}: {units:,.0f} weapon units in all; at most "
+                              f"{MAX_WTA_UNITS:,} (docs/limits.md: the solver works per unit)")
 
 
 def _check_record(rec: Any, where: str, allowed: frozenset[str] | set[str],
@@ -55,15 +68,7 @@ def read_json_instance(path: str | Path) -> WTAProblem:
     max_units?}], pk W x T, cost_weight?, feasible? (W x T booleans), max_units_per_pair?."""
     path = Path(path)
     name = path.name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise DataFormatError(f"{path}: cannot read file ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise DataFormatError(f"{name}: not UTF-8 text; expected a JSON WTA instance") from None
-    except json.JSONDecodeError as e:
-        raise DataFormatError(f"{name}: invalid JSON at line {e.lineno} column {e.colno}: "
-                              f"{e.msg}") from None
+    data = load_json(path, "JSON WTA instance")
     if not isinstance(data, dict):
         raise DataFormatError(f"{name}: expected a JSON object with keys weapons, targets, pk")
     unknown = sorted(set(data) - _TOP_KEYS)
@@ -78,6 +83,7 @@ def read_json_instance(path: str | Path) -> WTAProblem:
     weapons, targets = data["weapons"], data["targets"]
     if not weapons or not targets:
         raise DataFormatError(f"{name}: 'weapons' and 'targets' must not be empty")
+    _check_size(name, len(weapons), len(targets), 0)
     w_ids, counts, costs = [], [], []
     for k, w in enumerate(weapons):
         where = f"{name}: weapons[{k}]"
@@ -93,13 +99,17 @@ def read_json_instance(path: str | Path) -> WTAProblem:
         values.append(_num(t["value"], f"{where}.value", lo=0))
         tcaps.append(_num(t["max_units"], f"{where}.max_units", integer=True, lo=0)
                      if "max_units" in t else None)
+    _check_size(name, len(weapons), len(targets), sum(counts), ": weapons[].count")
     for label, ids in (("weapon", w_ids), ("target", t_ids)):
         for v in ids:
             if not isinstance(v, (str, int)) or isinstance(v, bool):
-                raise DataFormatError(f"{name}: {label} id {v!r} must be a string or integer")
-        if len(set(ids)) != len(ids):
-            dup = next(v for v in ids if ids.count(v) > 1)
-            raise DataFormatError(f"{name}: duplicate {label} id {dup!r}")
+                raise DataFormatError(f"{name}: {label} id {excerpt(v)} must be a string or "
+                                      "integer")
+        seen: set[Any] = set()
+        for v in ids:
+            if v in seen:
+                raise DataFormatError(f"{name}: duplicate {label} id {excerpt(v)}")
+            seen.add(v)
     W, T = len(weapons), len(targets)
     pk = _read_matrix(data["pk"], name, "pk", W, T, lambda v, wh: _num(v, wh, lo=0.0, hi=1.0))
     feas = None
@@ -150,12 +160,7 @@ def read_toffolo(path: str | Path) -> WTAProblem:
     """Andersen-Pavlikov-Toffolo text format: ``W T mu``; T values; W*T lines ``i j p_ij``."""
     path = Path(path)
     name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DataFormatError(f"{path}: cannot read file ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise DataFormatError(f"{name}: not UTF-8 text; expected a WTA instance") from None
+    text = read_text(path, "Toffolo WTA instance")
     lines = [(n + 1, ln.split()) for n, ln in enumerate(text.splitlines()) if ln.strip()]
     if not lines:
         raise DataFormatError(f"{name}: empty file; expected 'W T mu' on line 1")
@@ -163,13 +168,13 @@ def read_toffolo(path: str | Path) -> WTAProblem:
     if len(head) != 3:
         raise DataFormatError(f"{name}: line {n0}: expected 'W T mu' (3 integers), got "
                               f"{len(head)} field(s)")
-    try:
-        W, T, mu = (int(v) for v in head)
-    except ValueError:
+    if not all(v.lstrip("+-").isdigit() and len(v) <= 12 for v in head):
         raise DataFormatError(f"{name}: line {n0}: expected 'W T mu' as integers, got "
-                              f"{' '.join(head)!r}") from None
+                              f"{excerpt(' '.join(head))}")
+    W, T, mu = (int(v) for v in head)
     if W <= 0 or T <= 0 or mu < 0:
         raise DataFormatError(f"{name}: line {n0}: need W > 0, T > 0, mu >= 0")
+    _check_size(name, W, T, W * mu, f": line {n0} (W T mu = {W} {T} {mu})")
     need = 1 + T + W * T
     if len(lines) != need:
         raise DataFormatError(f"{name}: {len(lines)} non-empty lines, expected {need} "
@@ -185,11 +190,10 @@ def read_toffolo(path: str | Path) -> WTAProblem:
     for n, f in lines[1 + T:]:
         if len(f) != 3:
             raise DataFormatError(f"{name}: line {n}: expected 'i j p' (3 fields), got {len(f)}")
-        try:
-            i, j = int(f[0]), int(f[1])
-        except ValueError:
+        if not all(v.lstrip("+-").isdigit() and len(v) <= 12 for v in f[:2]):
             raise DataFormatError(f"{name}: line {n}: weapon and target indices must be "
-                                  f"integers, got {f[0]!r} {f[1]!r}") from None
+                                  f"integers, got {excerpt(f[0])} {excerpt(f[1])}")
+        i, j = int(f[0]), int(f[1])
         if not (0 <= i < W and 0 <= j < T):
             raise DataFormatError(f"{name}: line {n}: index ({i}, {j}) outside 0..{W - 1} x "
                                   f"0..{T - 1}")
@@ -204,8 +208,10 @@ def _parse_float(s: str, name: str, line: int, what: str, lo: float | None = Non
     try:
         v = float(s)
     except ValueError:
-        raise DataFormatError(f"{name}: line {line}: {what} {s!r} is not a number") from None
+        raise DataFormatError(f"{name}: line {line}: {what} {excerpt(s)} is not a "
+                              "number") from None
     if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise DataFormatError(f"{name}: line {line}: {what} {s} is outside {rng}")
+        raise DataFormatError(f"{name}: line {line}: {what} {excerpt(s)[1:-1]} is outside "
+                              f"{rng}")
     return v

@@ -12,7 +12,6 @@ form; ``incident_view`` prepares the page data and figures; ``templates/incident
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -20,11 +19,17 @@ from typing import Any
 
 import jinja2
 import numpy as np
-import pyarrow.csv as pacsv
 import shapely
 import shapely.geometry
 
 from dronewall.errors import DataFormatError
+from dronewall.inputs import check_output_file, write_output_text
+from dronewall.report.incident_inputs import (  # noqa: F401 - part of this module's API
+    TrackSeries,
+    load_events,
+    load_tracks,
+)
+from dronewall.report.incident_inputs import load_zone_shapes as _load_zone_shapes
 
 #: Zone outlines are simplified for drawing only (~100 m): invisible at map scale, keeps the
 #: HTML small when a country polygon with 10^4-10^5 vertices is drawn per violation.
@@ -32,113 +37,9 @@ DRAW_SIMPLIFY_DEG = 0.001
 M_PER_DEG_LAT = 111_320.0
 
 
-@dataclass
-class TrackSeries:
-    t_s: np.ndarray
-    lat: np.ndarray
-    lon: np.ndarray
-    alt: np.ndarray
-    sigma: np.ndarray
-    seen_by: list[str]
-    speed: np.ndarray | None = None  # m/s from the tracker's velocity estimate, when present
-
-
-def load_events(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: events file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataFormatError(f"{path}: cannot read events file: {e}") from None
-    out = []
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            ev = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataFormatError(f"{path}, line {i}: not a JSON object ({e.msg})") from None
-        if not isinstance(ev, dict) or "event" not in ev:
-            raise DataFormatError(f"{path}, line {i}: expected a JSON object with an 'event' field")
-        out.append(ev)
-    return out
-
-
-def load_tracks(path: Path) -> dict[str, TrackSeries]:
-    """Tracks from ``tracks.csv`` (t_s, lat_deg, ...) or the neutral format (time, lat, ...)."""
-    try:
-        tbl = pacsv.read_csv(str(path))
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: tracks file not found") from None
-    except Exception as e:  # pyarrow raises ArrowInvalid with the line in the message
-        raise DataFormatError(f"{path}: not a readable CSV table: {e}") from None
-    cols = set(tbl.column_names)
-    if {"t_s", "lat_deg", "lon_deg"} <= cols:
-        tcol, la, lo = "t_s", "lat_deg", "lon_deg"
-    elif {"time", "lat", "lon"} <= cols:
-        tcol, la, lo = "time", "lat", "lon"
-    else:
-        raise DataFormatError(f"{path}: expected columns t_s,track_id,lat_deg,lon_deg,alt_m "
-                              f"(dronewall tracks) or time,track_id,lat,lon,alt_m; got "
-                              f"{', '.join(tbl.column_names)}")
-    if "track_id" not in cols:
-        raise DataFormatError(f"{path}: missing column track_id")
-    t = tbl.column(tcol).to_pylist()
-    if t and isinstance(t[0], str):
-        try:
-            t = [datetime.fromisoformat(x.replace("Z", "+00:00")).timestamp() for x in t]
-        except ValueError as e:
-            raise DataFormatError(f"{path}: column {tcol}: expected seconds or ISO-8601: "
-                                  f"{e}") from None
-    t_a = np.asarray(t, dtype=np.float64)
-    ids = np.asarray([str(x) for x in tbl.column("track_id").to_pylist()])
-    lat = np.asarray(tbl.column(la).to_pylist(), dtype=np.float64)
-    lon = np.asarray(tbl.column(lo).to_pylist(), dtype=np.float64)
-    alt = (np.asarray(tbl.column("alt_m").to_pylist(), dtype=np.float64) if "alt_m" in cols
-           else np.full(t_a.size, np.nan))
-    sg = "pos_sd_m" if "pos_sd_m" in cols else ("sigma_m" if "sigma_m" in cols else None)
-    sigma = (np.asarray(tbl.column(sg).to_pylist(), dtype=np.float64) if sg
-             else np.full(t_a.size, np.nan))
-    seen = tbl.column("seen_by").to_pylist() if "seen_by" in cols else [""] * t_a.size
-    speed = None
-    if {"vx_mps", "vy_mps"} <= cols:
-        vx = np.asarray(tbl.column("vx_mps").to_pylist(), dtype=np.float64)
-        vy = np.asarray(tbl.column("vy_mps").to_pylist(), dtype=np.float64)
-        speed = np.hypot(vx, vy)  # engine-frame horizontal: within cos(tilt) of local ground speed
-    out: dict[str, TrackSeries] = {}
-    order = np.lexsort((t_a, ids))
-    ids_s = ids[order]
-    bounds = np.flatnonzero(np.r_[True, ids_s[1:] != ids_s[:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        sel = order[a:b]
-        out[str(ids_s[a])] = TrackSeries(t_a[sel], lat[sel], lon[sel], alt[sel], sigma[sel],
-                                         [seen[i] or "" for i in sel],
-                                         None if speed is None else speed[sel])
-    return out
-
-
 def load_zone_shapes(paths: list[Path]) -> dict[str, shapely.Geometry]:
     """zone id -> (multi)polygon in (lon, lat), simplified for drawing only."""
-    shapes: dict[str, shapely.Geometry] = {}
-    for p in paths:
-        try:
-            gj = json.loads(Path(p).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise DataFormatError(f"{p}: cannot read zones GeoJSON: {e}") from None
-        if not isinstance(gj, dict) or gj.get("type") not in ("FeatureCollection", "Feature"):
-            raise DataFormatError(f"{p}: expected a GeoJSON FeatureCollection or Feature")
-        feats = gj.get("features", [gj])
-        for f in feats:
-            props = f.get("properties") or {}
-            g = f.get("geometry") or {}
-            if g.get("type") not in ("Polygon", "MultiPolygon"):
-                continue
-            try:
-                geom = shapely.geometry.shape(g)
-            except (ValueError, TypeError, AttributeError) as e:
-                raise DataFormatError(f"{p}: zone {props.get('id')!r}: bad geometry: {e}") from None
-            shapes[str(props.get("id", ""))] = shapely.simplify(geom, DRAW_SIMPLIFY_DEG)
-    return shapes
+    return _load_zone_shapes(paths, DRAW_SIMPLIFY_DEG)
 
 
 def speed_mps(tr: TrackSeries) -> np.ndarray:
@@ -288,6 +189,9 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     By default the report lists the episodes an investigator needs first (``scope``,
     :func:`select_episodes`), ranked by depth x duration; ``non_cooperative`` /
     ``crossings_only`` narrow it further."""
+    out = Path(out)
+    check_output_file(out)              # before any work: a bad --out fails in milliseconds
+    check_output_file(out.with_suffix(".json"))
     events = load_events(events_path)
     violations, left_out = select_episodes(events, scope)
     if track_id is not None:
@@ -305,11 +209,9 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     rep = build_incident(violations, events, tracks)
     rep["not_listed"] = left_out
     rep["authorised_traffic"] = _authorised(events) if scope == "violations" else []
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(rep, tracks, shapes, title or "Airspace violation report", events),
-                   encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(rep, indent=2, default=str), encoding="utf-8")
+    write_output_text(out, render_html(rep, tracks, shapes, title or "Airspace violation report",
+                                       events))
+    write_output_text(out.with_suffix(".json"), json.dumps(rep, indent=2, default=str))
     return rep
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import jinja2
 import numpy as np
 
+from dronewall.errors import DataFormatError, InputError
+from dronewall.inputs import check_output_file, load_json, write_output_text
 from dronewall.metrics import schema
 from dronewall.metrics.intervals import METHODS
 from dronewall.report.study_figures import (
@@ -281,14 +283,60 @@ def render_study_html(st: Study) -> str:
     return _ENV.get_template("study.html.j2").render(**study_context(st))
 
 
+#: Keys every study summary.json has (``pipeline.study.runner``); a folder whose summary.json
+#: lacks them is not a study (e.g. the output of a single ``simulate`` run).
+STUDY_SUMMARY_KEYS = ("runs_per_point", "runs_requested", "metrics")
+#: How an existing study report is recognised before it is replaced (its <title> ends so).
+REPORT_TITLE_MARK = "Monte-Carlo study report</title>"
+
+
+def check_study_dir(study_dir: Path) -> None:
+    """InputError unless ``study_dir`` holds a finished study (its summary.json)."""
+    d = Path(study_dir)
+    hint = "expected the output folder of 'dronewall simulate SCENARIO --runs N --out DIR'"
+    if not d.is_dir():
+        raise InputError(f"{d}: not a folder; {hint}")
+    sj = d / "summary.json"
+    if not sj.is_file():
+        why = "no summary.json"
+        if (d / "partial-summary.json").is_file():
+            why += " (partial-summary.json: the study was interrupted before it finished)"
+        elif (d / ".dronewall-incomplete").exists():
+            why += " (the run in it is still going or was killed before it finished)"
+        raise InputError(f"{d}: {why}; {hint}")
+    try:
+        summary = load_json(sj, "study summary")
+    except DataFormatError as e:
+        raise InputError(f"{e}; {hint}") from None
+    if not isinstance(summary, dict) or not all(k in summary for k in STUDY_SUMMARY_KEYS):
+        raise InputError(f"{sj}: not the summary of a study (no "
+                         f"{', '.join(STUDY_SUMMARY_KEYS)}); {hint}")
+
+
+def _check_report_target(out: Path) -> None:
+    """Never overwrite a file that is not a study report written by dronewall."""
+    check_output_file(out)
+    if out.is_file():
+        try:
+            with out.open("rb") as f:
+                head = f.read(4096).decode("utf-8", "replace")
+        except OSError:
+            head = ""
+        if REPORT_TITLE_MARK not in head:
+            raise InputError(f"--out {out}: exists and is not a dronewall study report; refusing "
+                             "to overwrite it (remove it or choose another path)")
+
+
 def write_study_report(study_dir: Path, out: Path | None = None) -> Path:
     """Write the offline HTML report of a Monte-Carlo study directory; return its path.
 
-    ``out`` defaults to ``study_dir / "report.html"``. Missing inputs are left out of the page
-    with a note.
+    ``out`` defaults to ``study_dir / "report.html"``. The folder must hold a finished study
+    (InputError otherwise) and ``out`` is replaced only if it is an earlier study report.
+    Missing inputs are left out of the page with a note.
     """
-    st = load_study(Path(study_dir))
+    check_study_dir(Path(study_dir))
     out = Path(out) if out is not None else Path(study_dir) / "report.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_study_html(st), encoding="utf-8")
+    _check_report_target(out)
+    st = load_study(Path(study_dir))
+    write_output_text(out, render_study_html(st))
     return out

@@ -7,7 +7,6 @@ report can leave out what depends on it with a note.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,19 +18,25 @@ import pyarrow.csv as pacsv
 import shapely
 import shapely.geometry
 
+from dronewall.errors import DataFormatError
+from dronewall.inputs import load_json, loads_json, read_text
+
 
 def read_json(path: Path) -> Any:
+    """The decoded file (size, encoding and nesting checked); None when it is missing or not
+    valid JSON."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_json(path)
+    except DataFormatError:
         return None
 
 
 def to_float(x: Any) -> float:
-    """A number from a JSON value or CSV cell; NaN for anything else (empty, text, None)."""
+    """A number from a JSON value or CSV cell; NaN for anything else (empty, text, None, an
+    integer too large for a float)."""
     try:
         return float(x)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return math.nan
 
 
@@ -81,31 +86,36 @@ def read_zones(path: Path) -> list[tuple[dict[str, Any], shapely.Geometry]]:
     out: list[tuple[dict[str, Any], shapely.Geometry]] = []
     if not isinstance(gj, dict):
         return out
-    for f in gj.get("features", [gj] if gj.get("type") == "Feature" else []):
-        g = (f or {}).get("geometry") or {}
-        if g.get("type") not in ("Polygon", "MultiPolygon"):
+    feats = gj.get("features", [gj] if gj.get("type") == "Feature" else [])
+    for f in feats if isinstance(feats, list) else []:
+        g = f.get("geometry") if isinstance(f, dict) else None
+        props = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(g, dict) or g.get("type") not in ("Polygon", "MultiPolygon"):
             continue
         try:
-            out.append((f.get("properties") or {}, shapely.geometry.shape(g)))
-        except (ValueError, TypeError, AttributeError):
+            geom = shapely.geometry.shape(g)
+            xy = shapely.get_coordinates(geom)
+        except Exception:  # noqa: BLE001 - shapely / GEOS raise several kinds; skip the feature
             continue
+        if xy.size and np.isfinite(xy).all() and np.abs(xy).max() <= 180:
+            out.append((props if isinstance(props, dict) else {}, geom))
     return out
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSON-lines file (bad lines skipped)."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
+    """The JSON objects of a JSON-lines file (bad lines skipped; none if the file is
+    unreadable)."""
     out = []
-    for line in lines:
-        try:
-            e = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(e, dict):
-            out.append(e)
+    try:
+        for line in read_text(path, "events file").splitlines():
+            try:
+                e = loads_json(line, str(path))
+            except DataFormatError:
+                continue
+            if isinstance(e, dict):
+                out.append(e)
+    except DataFormatError:
+        return []
     return out
 
 

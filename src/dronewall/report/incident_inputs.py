@@ -1,0 +1,289 @@
+"""Inputs of the incident report, validated: events (JSON lines), a tracks table, zone GeoJSON.
+
+Every value the report reads is checked here, once, with the file and line (or data row) in the
+message: event fields have the types of the event schema (``docs/airspace.md``), times lie in
+the date window, numbers are finite, positions are on the globe. The view layer can then format
+whatever it is given. Unknown extra fields of an event are kept (newer writers may add some).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import shapely
+import shapely.geometry
+
+from dronewall.errors import DataFormatError
+from dronewall.inputs import check_datetime, excerpt, iter_json_lines, load_json
+from dronewall.inputs.limits import ALT_MAX_M, ALT_MIN_M, MAX_ABS_TIME_S, MAX_DOCUMENT_BYTES
+from dronewall.inputs.text import check_input_file
+
+
+@dataclass
+class TrackSeries:
+    t_s: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    alt: np.ndarray
+    sigma: np.ndarray
+    seen_by: list[str]
+    speed: np.ndarray | None = None  # m/s from the tracker's velocity estimate, when present
+
+
+#: Largest magnitude of a distance, speed or other metric field of an event (m, m/s, ...):
+#: beyond it the value is garbage (the Earth's circumference is 4e7 m).
+MAX_ABS_METRIC = 1.0e9
+
+# field kinds of the event schema (dronewall.airspace.events): what the report may read
+_TIME = "time"          # seconds since the epoch of the record, or null
+_NUM = "number"         # finite number, or null
+_PROB = "probability"   # number in [0, 1], or null
+_ISO = "iso"            # ISO-8601 UTC text in the date window, or null / ""
+_STR = "text"           # string, or null
+_STRBOOL = "text_bool"  # string, true / false (older writers), or null
+_BOOL = "bool"          # true / false, or null
+_POINT = "point"        # [lat, lon(, alt)] numbers (or nulls), or null
+_ID = "id"              # string or integer (required)
+_IDS = "ids"            # list of strings or integers, or null
+_TIMES = "times"        # list of seconds (or nulls), or null
+_ISOS = "isos"          # list of ISO texts (or nulls), or null
+_STRS = "texts"         # list of strings, or null
+_INT = "int"            # whole number >= 0, or null
+
+EVENT_FIELDS: dict[str, str] = {
+    "track_id": _ID, "zone_id": _ID, "zone_kind": _STR, "zone_name": _STR, "country": _STR,
+    "time": _ISO, "t_s": _TIME, "identity": _STR,
+    "predicted_crossing_time": _ISO, "predicted_crossing_t_s": _TIME,
+    "time_to_crossing_s": _NUM, "predicted_lat": _NUM, "predicted_lon": _NUM,
+    "lat": _NUM, "lon": _NUM, "alt_m": _NUM, "p_inside": _PROB, "declared_t_s": _TIME,
+    "interpolated": _BOOL, "from_country": _STR,
+    "entry_time": _ISO, "exit_time": _ISO, "entry_t_s": _TIME, "exit_t_s": _TIME,
+    "entry_point": _POINT, "exit_point": _POINT, "entry_interpolated": _BOOL,
+    "exit_interpolated": _BOOL, "duration_s": _NUM, "max_depth_m": _NUM,
+    "max_depth_point": _POINT, "sigma_at_max_depth_m": _NUM, "path_length_m": _NUM,
+    "min_alt_m": _NUM, "max_alt_m": _NUM, "max_speed_mps": _NUM, "p_episode": _PROB,
+    "confidence": _STR, "ongoing": _BOOL, "end_reason": _STR, "n_scans": _INT,
+    "evidence": _STR, "entry_window_t_s": _TIMES, "entry_window_utc": _ISOS,
+    "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
+    "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
+}
+EVENT_KINDS = ("warning", "entry", "exit", "violation")
+_REQUIRED = ("track_id", "zone_id")
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_value(kind: str, v: Any, where: str) -> None:
+    """Raise DataFormatError unless ``v`` fits ``kind`` (see EVENT_FIELDS)."""
+    if v is None:
+        if kind == _ID:
+            raise DataFormatError(f"{where}: got null; expected a string or integer id")
+        return
+    ok = True
+    if kind == _ID:
+        ok = (isinstance(v, str) and v != "") or (isinstance(v, int) and not isinstance(v, bool)
+                                                  and abs(v) < 2**63)
+        expected = "a non-empty string or an integer id"
+    elif kind in (_TIME, _NUM, _PROB, _INT):
+        lim = MAX_ABS_TIME_S if kind == _TIME else MAX_ABS_METRIC
+        ok = _is_num(v) and math.isfinite(float(v)) and abs(float(v)) <= lim
+        if kind == _PROB:
+            ok = ok and 0.0 <= float(v) <= 1.0
+        if kind == _INT:
+            ok = ok and float(v).is_integer() and float(v) >= 0
+        expected = {_TIME: f"seconds (a finite number, |t| <= {MAX_ABS_TIME_S:.3g}) or null",
+                    _NUM: "a finite number or null", _PROB: "a probability in [0, 1] or null",
+                    _INT: "a whole number >= 0 or null"}[kind]
+    elif kind == _ISO:
+        if isinstance(v, str) and v != "":
+            _iso(v, where)
+            return
+        ok, expected = isinstance(v, str), "ISO-8601 UTC text or null"
+    elif kind == _STR:
+        ok, expected = isinstance(v, str), "text or null"
+    elif kind == _STRBOOL:
+        ok, expected = isinstance(v, (str, bool)), "text, true, false or null"
+    elif kind == _BOOL:
+        ok, expected = isinstance(v, bool), "true, false or null"
+    elif kind == _POINT:
+        ok = (isinstance(v, list) and 2 <= len(v) <= 3
+              and all(x is None or (_is_num(x) and math.isfinite(float(x))) for x in v)
+              and (v[0] is None or -90 <= v[0] <= 90) and (v[1] is None or -180 <= v[1] <= 180))
+        expected = "[lat_deg, lon_deg(, alt_m)] on the globe, or null"
+    else:  # lists
+        item = {_IDS: _ID, _TIMES: _TIME, _ISOS: _ISO, _STRS: _STR}[kind]
+        if not isinstance(v, list) or len(v) > 100_000:
+            raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list")
+        for k, x in enumerate(v):
+            _check_value(item, x, f"{where}[{k}]")
+        return
+    if not ok:
+        raise DataFormatError(f"{where}: got {excerpt(v)}; expected {expected}")
+
+
+def _iso(text: str, where: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise DataFormatError(f"{where}: got {excerpt(text)}; expected ISO-8601 UTC text, e.g. "
+                              "2025-09-10T00:30:00Z") from None
+    return check_datetime(dt, where)
+
+
+def check_event(ev: Any, where: str) -> dict[str, Any]:
+    """``ev`` if it is an airspace event the report can use; else DataFormatError."""
+    if not isinstance(ev, dict):
+        raise DataFormatError(f"{where}: got {excerpt(ev)}; expected a JSON object (an event)")
+    kind = ev.get("event")
+    if kind not in EVENT_KINDS:
+        raise DataFormatError(f"{where}, field 'event': got {excerpt(kind)}; expected one of "
+                              f"{', '.join(EVENT_KINDS)}")
+    for f in _REQUIRED:
+        if f not in ev:
+            raise DataFormatError(f"{where}: {kind} event without field '{f}' (expected a "
+                                  "string or integer id)")
+    for f, v in ev.items():
+        k = EVENT_FIELDS.get(f)
+        if k is not None:
+            _check_value(k, v, f"{where}, field '{f}'")
+    return ev
+
+
+def load_events(path: Path) -> list[dict[str, Any]]:
+    """Events of a JSON-lines file, each checked against the event schema."""
+    return [check_event(ev, f"{path}: line {n}")
+            for n, ev in iter_json_lines(path, "events file")]
+
+
+def _column(tbl: pa.Table, name: str, path: Path, lo: float, hi: float,
+            what: str) -> np.ndarray:
+    """A numeric column as float64 (empty cells NaN); text or out-of-range values are errors
+    naming the first bad data row."""
+    col = tbl.column(name)
+    if pa.types.is_null(col.type):
+        return np.full(len(col), np.nan)
+    if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
+        bad = next((x for x in col.to_pylist() if x is not None), None)
+        raise DataFormatError(f"{path}: column '{name}': got {excerpt(bad)}; expected {what}")
+    a = np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    out = np.isfinite(a) & ((a < lo) | (a > hi)) | np.isinf(a)
+    if out.any():
+        k = int(np.argmax(out))
+        raise DataFormatError(f"{path}: column '{name}', data row {k + 1}: got {a[k]!r}; "
+                              f"expected {what} in [{lo:g}, {hi:g}]")
+    return a
+
+
+def _times(tbl: pa.Table, name: str, path: Path) -> np.ndarray:
+    """Seconds: numbers as they are, ISO-8601 text or timestamps as Unix seconds."""
+    col = tbl.column(name)
+    if pa.types.is_timestamp(col.type):
+        secs = pc.divide(pc.cast(pc.cast(col, pa.timestamp("us", "UTC")), pa.int64()), 1e6)
+        t = np.asarray(secs.to_numpy(zero_copy_only=False), dtype=np.float64)
+        lo, hi = -MAX_ABS_TIME_S, MAX_ABS_TIME_S
+    elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        vals = col.to_pylist()
+        t = np.full(len(vals), np.nan)
+        for k, x in enumerate(vals):
+            if x is not None and x.strip():
+                t[k] = _iso(x.strip(), f"{path}: column '{name}', data row {k + 1}").timestamp()
+        return t
+    else:
+        return _column(tbl, name, path, -MAX_ABS_TIME_S, MAX_ABS_TIME_S, "seconds")
+    if np.any(np.abs(t) > hi) or np.any(t < lo):
+        raise DataFormatError(f"{path}: column '{name}': times outside the date window")
+    return t
+
+
+def load_tracks(path: Path) -> dict[str, TrackSeries]:
+    """Tracks from ``tracks.csv`` (t_s, lat_deg, ...) or the neutral format (time, lat, ...)."""
+    check_input_file(path, "tracks file", MAX_DOCUMENT_BYTES)
+    try:
+        tbl = pacsv.read_csv(str(path))
+    except Exception as e:  # noqa: BLE001 - pyarrow raises ArrowInvalid with the line in it
+        raise DataFormatError(f"{path}: not a readable CSV table: {excerpt(str(e), 200)}"
+                              ) from None
+    cols = set(tbl.column_names)
+    if {"t_s", "lat_deg", "lon_deg"} <= cols:
+        tcol, la, lo = "t_s", "lat_deg", "lon_deg"
+    elif {"time", "lat", "lon"} <= cols:
+        tcol, la, lo = "time", "lat", "lon"
+    else:
+        raise DataFormatError(f"{path}: expected columns t_s,track_id,lat_deg,lon_deg,alt_m "
+                              f"(dronewall tracks) or time,track_id,lat,lon,alt_m; got "
+                              f"{excerpt(', '.join(tbl.column_names), 200)}")
+    if "track_id" not in cols:
+        raise DataFormatError(f"{path}: missing column track_id")
+    t_a = _times(tbl, tcol, path)
+    ids = np.asarray(["" if x is None else str(x) for x in tbl.column("track_id").to_pylist()])
+    lat = _column(tbl, la, path, -90.0, 90.0, "latitudes in degrees")
+    lon = _column(tbl, lo, path, -180.0, 180.0, "longitudes in degrees")
+    alt = (_column(tbl, "alt_m", path, ALT_MIN_M, ALT_MAX_M, "altitudes in metres")
+           if "alt_m" in cols else np.full(t_a.size, np.nan))
+    sg = "pos_sd_m" if "pos_sd_m" in cols else ("sigma_m" if "sigma_m" in cols else None)
+    sigma = (_column(tbl, sg, path, 0.0, MAX_ABS_METRIC, "1-sigma errors in metres") if sg
+             else np.full(t_a.size, np.nan))
+    seen = ([("" if x is None else str(x)) for x in tbl.column("seen_by").to_pylist()]
+            if "seen_by" in cols else [""] * t_a.size)
+    speed = None
+    if {"vx_mps", "vy_mps"} <= cols:
+        vx = _column(tbl, "vx_mps", path, -MAX_ABS_METRIC, MAX_ABS_METRIC, "speeds in m/s")
+        vy = _column(tbl, "vy_mps", path, -MAX_ABS_METRIC, MAX_ABS_METRIC, "speeds in m/s")
+        speed = np.hypot(vx, vy)  # engine-frame horizontal: within cos(tilt) of ground speed
+    out: dict[str, TrackSeries] = {}
+    if t_a.size == 0:
+        return out
+    order = np.lexsort((t_a, ids))
+    ids_s = ids[order]
+    bounds = np.flatnonzero(np.r_[True, ids_s[1:] != ids_s[:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sel = order[a:b]
+        out[str(ids_s[a])] = TrackSeries(t_a[sel], lat[sel], lon[sel], alt[sel], sigma[sel],
+                                         [seen[i] for i in sel],
+                                         None if speed is None else speed[sel])
+    return out
+
+
+def load_zone_shapes(paths: list[Path], simplify_deg: float) -> dict[str, shapely.Geometry]:
+    """zone id -> (multi)polygon in (lon, lat), simplified by ``simplify_deg`` for drawing."""
+    shapes: dict[str, shapely.Geometry] = {}
+    for p in paths:
+        gj = load_json(p, "zones GeoJSON file")
+        if not isinstance(gj, dict) or gj.get("type") not in ("FeatureCollection", "Feature"):
+            raise DataFormatError(f"{p}: expected a GeoJSON FeatureCollection or Feature")
+        feats = gj.get("features", [gj]) if gj.get("type") == "FeatureCollection" else [gj]
+        if not isinstance(feats, list):
+            raise DataFormatError(f"{p}: field 'features': got {excerpt(feats)}; expected a "
+                                  "list of features")
+        for i, f in enumerate(feats):
+            where = f"{p}: feature {i}"
+            if not isinstance(f, dict):
+                raise DataFormatError(f"{where}: got {excerpt(f)}; expected a GeoJSON Feature")
+            props = f.get("properties") or {}
+            g = f.get("geometry") or {}
+            if not isinstance(props, dict) or not isinstance(g, dict):
+                raise DataFormatError(f"{where}: 'properties' and 'geometry' must be objects")
+            if g.get("type") not in ("Polygon", "MultiPolygon"):
+                continue
+            try:
+                geom = shapely.geometry.shape(g)
+                xy = shapely.get_coordinates(geom)
+            except Exception as e:  # noqa: BLE001 - shapely/GEOS raise several kinds
+                raise DataFormatError(f"{where}: zone {excerpt(props.get('id'))}: bad geometry: "
+                                      f"{excerpt(str(e), 120)}") from None
+            if xy.size and not (np.isfinite(xy).all() and np.abs(xy[:, 0]).max() <= 180
+                                and np.abs(xy[:, 1]).max() <= 90):
+                raise DataFormatError(f"{where}: zone {excerpt(props.get('id'))}: coordinates "
+                                      "must be [lon, lat] in degrees on the globe")
+            shapes[str(props.get("id", ""))] = shapely.simplify(geom, simplify_deg)
+    return shapes
