@@ -62,15 +62,18 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
     out: list[str] = []
     air = s.get("airspace")
     if air:
-        lat = air.get("alert_latency_s") or {}
+        ep = air.get("episodes") or {}
+        lat = ep.get("alert_latency_s") or {}
+        dur = ep.get("duration_abs_err_s") or {}
         out.append(
-            f"Violations: {air['violations_truth']} true episodes "
-            f"({air['violations_truth_non_cooperative']} non-cooperative, "
-            f"{air['crossings_truth_non_cooperative']} observed crossings); reported from the "
-            f"tracks {air['violations_tracks']} ({air['violations_matched']} matched, "
-            f"{air['violations_missed']} missed, {air['violations_unmatched_tracks']} unmatched)"
+            f"Violations: {ep.get('true_non_cooperative', 0)} true non-cooperative episodes "
+            f"(birds aside); reported {ep.get('reported', 0)} ({ep.get('matched', 0)} matched, "
+            f"{ep.get('missed', 0)} missed, {ep.get('unmatched', 0)} unmatched)"
             + (f"; alert latency median {_fmt(lat.get('median_s'), 's')}, "
-               f"p90 {_fmt(lat.get('p90_s'), 's')}" if lat else ""))
+               f"p90 {_fmt(lat.get('p90_s'), 's')}" if lat else "")
+            + (f"; duration error median {_fmt(dur.get('median_s'), 's')}" if dur else "")
+            + f"; not listed: {ep.get('authorised', 0)} authorised cooperative, "
+              f"{ep.get('low_quality', 0)} low-quality")
     en = s.get("engagement")
     if en:
         out.append(

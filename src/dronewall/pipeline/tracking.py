@@ -98,7 +98,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # tracks 40-80 km out were <= 60 s on the flagship raid), while its horizontal sd stays
     # under lost_max_sd_m.
     lost_window_s = 120.0
-    lost_max_sd_m = 2000.0
+    lost_max_sd_m = 800.0
     # every confirmed track may be lost and re-acquired (re-acquisition needs two strong
     # updates, so one clutter plot cannot bring a lost track back)
     lost_min_hits = 2
