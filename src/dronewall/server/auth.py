@@ -61,11 +61,12 @@ class TokenAuth:
         row = self.store.user_row(int(parts[1]))
         if row is None or row["revoked"]:
             raise AuthError(401, "unknown or revoked token")
-        from argon2 import PasswordHasher
         from argon2.exceptions import VerificationError
 
+        from dronewall.store.store import token_hasher
+
         try:
-            PasswordHasher().verify(row["token_hash"], parts[2])
+            token_hasher().verify(row["token_hash"], parts[2])
         except VerificationError:
             raise AuthError(401, "invalid token") from None
         u = User(int(row["user_id"]), str(row["name"]), str(row["role"]))

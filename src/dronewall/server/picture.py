@@ -114,33 +114,43 @@ def proposal_dict(p: Proposal, status: str = "pending") -> dict[str, Any]:
             "deadline_s": p.deadline_s, "text": p.text, "status": status}
 
 
-def event_alert(e: AirspaceEvent, alert_id: str) -> dict[str, Any] | None:
-    """An operator alert for a new event (None: not alert-worthy). Severity: ``critical``
-    entry into own sovereign airspace, ``high`` entry into another zone or a warning of a
-    sovereign crossing, ``info`` closed violation episodes."""
+def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str = "",
+                p: float | None = None) -> dict[str, Any] | None:
+    """An operator alert for a new event (None: not alert-worthy). Severity follows what the
+    track is (``aff``, :func:`affiliation`) so birds and trusted airliners do not drown the
+    drones: entry into own sovereign airspace is ``critical`` for hostile or suspect tracks,
+    ``high`` for unknown ones; a warning of a sovereign crossing and entry into another zone
+    one step lower; anything by a neutral track and closed violation episodes ``info``."""
     d = e.to_dict()
+    threat = aff in ("hostile", "suspect")
+    what = f"track {e.track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
+    zone = e.zone_name or e.zone_id
     if isinstance(e, Warning):
-        sev = "high" if e.zone_kind == "sovereign" else "medium"
+        sev = ("high" if threat else "medium") if e.zone_kind == "sovereign" else \
+            ("medium" if threat else "info")
         tt = e.time_to_crossing_s
-        text = (f"track {e.track_id} predicted to enter {e.zone_name or e.zone_id}"
-                + (f" in {tt:.0f} s" if tt is not None else ""))
+        text = f"{what} predicted to enter {zone}" + (f" in {tt:.0f} s" if tt is not None else "")
     elif isinstance(e, Entry):
-        sev = "critical" if e.zone_kind == "sovereign" else "high"
-        text = (f"track {e.track_id} entered {e.zone_name or e.zone_id}"
-                + (f" from {e.from_country}" if e.from_country else "")
+        if e.zone_kind == "sovereign":
+            sev = "critical" if threat else "high"
+        else:
+            sev = "high" if threat else "medium"
+        text = (f"{what} entered {zone}" + (f" from {e.from_country}" if e.from_country else "")
                 + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else ""))
     elif isinstance(e, Violation):
         sev = "info"
-        text = (f"violation episode of track {e.track_id} in {e.zone_name or e.zone_id}: "
+        text = (f"violation episode of {what} in {zone}: "
                 + (f"{e.duration_s:.0f} s" if e.duration_s is not None else "duration ?")
                 + (f", {e.max_depth_m / 1000:.1f} km deep" if e.max_depth_m is not None
                    else "") + f", confidence {e.confidence}"
                 + (" (ongoing)" if e.ongoing else ""))
     else:
         return None
+    if aff == "neutral":
+        sev = "info"
     return {"id": alert_id, "kind": e.kind, "severity": sev, "t_s": e.t_s, "time": e.time,
             "track_id": e.track_id, "zone_id": e.zone_id, "zone_kind": e.zone_kind,
-            "text": text, "time_to_crossing_s": d.get("time_to_crossing_s"),
+            "affiliation": aff, "text": text, "time_to_crossing_s": d.get("time_to_crossing_s"),
             "predicted_crossing_t_s": d.get("predicted_crossing_t_s"), "acked_by": None,
             "event": d}
 
@@ -271,6 +281,7 @@ class StepView:
             self.last_threat_rec = t
             rows.threats = [{k: v for k, v in th.items() if k != "inbound"} for th in threats]
         alerts = []
+        row_of = {tid: k for k, tid in enumerate(ids)}
         for n, e in enumerate(rec.events):
             if e.zone_id in live.reference_zones:
                 continue  # neighbours' airspace: only says where a track came from
@@ -279,12 +290,14 @@ class StepView:
                                 "kind": e.kind, "track_id": int(e.track_id),
                                 "zone_id": e.zone_id, "zone_kind": e.zone_kind,
                                 "payload": _json(d)})
-            a = event_alert(e, f"{seq}-{n}")
+            k = row_of.get(int(e.track_id))
+            a = event_alert(e, f"{seq}-{n}", tr["aff"][k] if k is not None else "unknown",
+                            tr["cls"][k] if k is not None else "",
+                            tr["p"][k] if k is not None else None)
             if a is not None:
                 alerts.append(a)
         new_props, eng_rows = [], []
         es = rec.engagement
-        row_of = {tid: k for k, tid in enumerate(ids)}
         if es is not None:
             for p in es.proposals:
                 new_props.append(proposal_dict(p))

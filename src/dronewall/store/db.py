@@ -1,9 +1,13 @@
 """Opening a store: SQLite (WAL) by default, PostgreSQL + PostGIS for ``postgresql://`` URLs;
 the schema is brought to the latest Alembic revision on open.
 
-SQLite: ``journal_mode=WAL`` (readers never block the writer), ``synchronous=FULL`` (a
-committed transaction survives a crash of the process and of the machine), a 10 s busy
-timeout. PostgreSQL: psycopg 3; the PostGIS extension is created if missing (needs the right to
+SQLite: ``journal_mode=WAL`` (readers never block the writer), ``synchronous=NORMAL`` (a
+committed transaction survives a crash of the server process, e.g. ``kill -9``; an operating
+system crash or power loss can lose the last steps), a 10 s busy timeout. Operator decisions and
+audit entries are committed with ``synchronous=FULL`` (:func:`durable`): they, and every step
+before them, survive a power loss too.
+
+PostgreSQL: psycopg 3; the PostGIS extension is created if missing (needs the right to
 ``CREATE EXTENSION``) and the track history gets a generated ``geom`` point column with a GiST
 index (spatial queries on the track history).
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -58,7 +62,7 @@ def make_engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
 
@@ -67,6 +71,13 @@ def make_engine(url: str) -> Engine:
         return create_engine(u, pool_size=4, max_overflow=8, pool_pre_ping=True)
     raise InputError(f"--db {redact(url)}: unsupported database "
                      f"{parsed.get_backend_name()!r}; expected SQLite or PostgreSQL")
+
+
+def durable(conn: Connection) -> None:
+    """Make the next commit on ``conn`` reach the disk before it returns (SQLite: fsync the
+    write-ahead log; PostgreSQL commits are durable anyway)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA synchronous=FULL")
 
 
 def migrate(engine: Engine) -> None:

@@ -10,19 +10,20 @@ by one lock (one writer; the audit chain needs a total order).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from dronewall.errors import InputError
 from dronewall.store import schema as S
-from dronewall.store.db import make_engine, migrate, redact
+from dronewall.store.db import durable, make_engine, migrate, redact
 from dronewall.store.integrity import (
     AUDIT_GENESIS,
     audit_hash,
@@ -33,6 +34,15 @@ from dronewall.store.integrity import (
 )
 
 ROLES = ("viewer", "operator", "admin")
+
+
+def token_hasher() -> Any:
+    """argon2id with the OWASP minimum parameters (19 MiB, 2 passes, 1 lane): tokens are
+    192-bit random secrets, so the hash only has to make a stolen store useless, not to slow
+    down guessing of weak passwords; verification stays in the tens of milliseconds."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 
 def utc_now() -> str:
@@ -83,6 +93,16 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextlib.contextmanager
+    def durable_tx(self) -> Iterator[Connection]:
+        """A write transaction whose commit reaches the disk before it returns (decisions,
+        audit entries, users; see :func:`dronewall.store.db.durable`)."""
+        with self.lock, self.engine.connect() as c:
+            durable(c)
+            c.commit()
+            with c.begin():
+                yield c
 
     # ------------------------------------------------------------------ sessions
 
@@ -181,7 +201,7 @@ class Store:
     def audit(self, actor: str, role: str, action: str, obj: str,
               details: Mapping[str, Any]) -> int:
         """Append one entry to the audit chain (committed on return); returns its seq."""
-        with self.lock, self.engine.begin() as c:
+        with self.durable_tx() as c:
             return self._append_audit(c, actor, role, action, obj, details)
 
     # ------------------------------------------------------------------ decisions
@@ -191,7 +211,7 @@ class Store:
                         evidence: Mapping[str, Any]) -> dict[str, Any]:
         """Commit an operator decision with its audit entry; returns the stored decision.
         Raises ``ValueError`` when the recommendation was already decided."""
-        with self.lock, self.engine.begin() as c:
+        with self.durable_tx() as c:
             dup = c.execute(select(S.decisions.c.id).where(
                 S.decisions.c.session_id == session_id,
                 S.decisions.c.rec_id == rec_id)).first()
@@ -216,15 +236,13 @@ class Store:
     def create_user(self, name: str, role: str, actor: str = "system",
                     actor_role: str = "admin") -> str:
         """A new user with a fresh token (returned once; only its argon2 hash is stored)."""
-        from argon2 import PasswordHasher
-
         if role not in ROLES:
             raise InputError(f"role: got {role!r}; expected one of {', '.join(ROLES)}")
         if not name or len(name) > 64:
             raise InputError("name: expected 1-64 characters")
         secret = secrets.token_urlsafe(24)
-        h = PasswordHasher().hash(secret)
-        with self.lock, self.engine.begin() as c:
+        h = token_hasher().hash(secret)
+        with self.durable_tx() as c:
             if c.execute(select(S.users.c.user_id).where(S.users.c.name == name)).first():
                 raise InputError(f"user {name!r} exists already")
             uid = int(c.execute(insert(S.users).values(
@@ -235,7 +253,7 @@ class Store:
         return f"dw_{uid}_{secret}"
 
     def revoke_user(self, name: str, actor: str, actor_role: str) -> None:
-        with self.lock, self.engine.begin() as c:
+        with self.durable_tx() as c:
             n = c.execute(update(S.users).where(S.users.c.name == name)
                           .values(revoked=True)).rowcount
             if not n:
@@ -267,7 +285,7 @@ class Store:
         session's last deleted step is written to the audit log as that session's new chain
         anchor. Returns the number of steps deleted."""
         total = 0
-        with self.lock, self.engine.begin() as c:
+        with self.durable_tx() as c:
             sids = [r[0] for r in c.execute(select(S.steps.c.session_id).where(
                 S.steps.c.wall_utc < before_utc).distinct())]
             for sid in sids:

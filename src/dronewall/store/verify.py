@@ -55,14 +55,18 @@ class VerifyResult:
                 "first_problems": self.problems}
 
 
-def verify_store(store: Store) -> VerifyResult:
+def verify_store(store: Store, conn: Any = None) -> VerifyResult:
+    """Check the whole store (on ``conn`` when given, e.g. inside a transaction)."""
     res = VerifyResult()
-    with store.engine.connect() as c:
-        anchors = _verify_audit(c, res)
-        _verify_decisions(c, res)
-        for sess in c.execute(select(S.sessions).order_by(S.sessions.c.session_id)).mappings():
-            res.sessions += 1
-            _verify_session(c, dict(sess), anchors.get(sess["session_id"]), res)
+    if conn is None:
+        with store.engine.connect() as c:
+            return verify_store(store, c)
+    c = conn
+    anchors = _verify_audit(c, res)
+    _verify_decisions(c, res)
+    for sess in c.execute(select(S.sessions).order_by(S.sessions.c.session_id)).mappings():
+        res.sessions += 1
+        _verify_session(c, dict(sess), anchors.get(sess["session_id"]), res)
     return res
 
 
@@ -71,7 +75,15 @@ def _verify_audit(c: Any, res: VerifyResult) -> dict[str, tuple[int, str]]:
     prev, expect = AUDIT_GENESIS, 1
     anchors: dict[str, tuple[int, str]] = {}
     last = None
-    for e in c.execute(select(S.audit).order_by(S.audit.c.seq)).mappings():
+    # the head first: entries appended while we read (a running server) are not judged
+    head = c.execute(select(S.meta.c.value).where(S.meta.c.key == "audit_head")).scalar()
+    upto = int(head.split(":")[0]) if head else 0
+    tail = c.execute(select(S.audit.c.seq).order_by(S.audit.c.seq.desc()).limit(1)).scalar()
+    if tail is not None and (head is None or tail > upto):
+        upto = int(tail)
+        head = c.execute(select(S.meta.c.value).where(S.meta.c.key == "audit_head")).scalar()
+    for e in c.execute(select(S.audit).where(S.audit.c.seq <= upto)
+                       .order_by(S.audit.c.seq)).mappings():
         res.audit_entries += 1
         if e["seq"] != expect:
             res.fail(f"audit: entry {expect} missing (next is {e['seq']})")
@@ -86,7 +98,6 @@ def _verify_audit(c: Any, res: VerifyResult) -> dict[str, tuple[int, str]]:
             except (ValueError, KeyError, TypeError):
                 res.fail(f"audit {e['seq']}: unreadable retention details")
         prev, expect, last = e["hash"], e["seq"] + 1, e
-    head = c.execute(select(S.meta.c.value).where(S.meta.c.key == "audit_head")).scalar()
     if last is None and head is not None:
         res.fail(f"audit: log is empty but its head says {head}")
     elif last is not None and head != f"{last['seq']}:{last['hash']}":
@@ -123,7 +134,10 @@ def _verify_decisions(c: Any, res: VerifyResult) -> None:
 def _verify_session(c: Any, sess: dict[str, Any], anchor: tuple[int, str] | None,
                     res: VerifyResult) -> None:
     sid = sess["session_id"]
-    steps = list(c.execute(select(S.steps).where(S.steps.c.session_id == sid)
+    # up to the head read with the session row: steps committed while we read are not judged
+    upto = int(sess["last_seq"])
+    steps = list(c.execute(select(S.steps).where(S.steps.c.session_id == sid,
+                                                 S.steps.c.seq <= upto)
                            .order_by(S.steps.c.seq)).mappings())
     seqs = {s["seq"] for s in steps}
     if steps:
@@ -163,7 +177,13 @@ def _verify_session(c: Any, sess: dict[str, Any], anchor: tuple[int, str] | None
     lo = anchor[0] if anchor else 0
     for name in S.STEP_TABLES:
         t = S.metadata.tables[name]
-        for (q,) in c.execute(select(t.c.seq).where(t.c.session_id == sid).distinct()):
+        for (q,) in c.execute(select(t.c.seq).where(t.c.session_id == sid, t.c.seq <= upto)
+                              .distinct()):
             if q not in seqs and not (name == "recommendations" and q <= lo):
                 res.fail(f"session {sid}: {name} rows filed under step {q}, which does not "
                          "exist")
+        if sess["status"] != "running":  # nothing may follow the head of a stopped session
+            n = c.execute(select(t.c.seq).where(t.c.session_id == sid, t.c.seq > upto)
+                          .limit(1)).first()
+            if n is not None:
+                res.fail(f"session {sid}: {name} rows after its last step {upto}")

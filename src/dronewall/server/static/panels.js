@@ -28,8 +28,16 @@
   /* ---------------------------------------------------------------- alerts */
   function addAlerts(list, quiet) {
     for (const a of list) {
+      // one line per (kind, track, zone): a repeat replaces the older unacknowledged one
+      const key = `${a.kind}|${a.track_id}|${a.zone_id}`;
+      let n = 1;
+      for (const [id, b] of alerts) {
+        if (id !== a.id && !b.acked_by && `${b.kind}|${b.track_id}|${b.zone_id}` === key) {
+          n += b.count || 1; alerts.delete(id);
+        }
+      }
       if (!alerts.has(a.id) && !quiet && (a.severity === "critical" || a.severity === "high")) beep(a.severity);
-      alerts.set(a.id, Object.assign(alerts.get(a.id) || {}, a));
+      alerts.set(a.id, Object.assign(alerts.get(a.id) || {}, a, { count: n }));
     }
     while (alerts.size > 300) alerts.delete(alerts.keys().next().value);
   }
@@ -52,7 +60,7 @@
       const ack = a.acked_by ? `<span class="when">ack ${DW.esc(a.acked_by)}</span>` :
         (canDecide() ? `<button data-ack="${DW.esc(a.id)}">ack</button>` : "");
       return `<li class="alert ${a.severity}${a.acked_by ? " acked" : ""}" data-track="${a.track_id}">
-        <div><b>${DW.esc(a.severity.toUpperCase())}</b> ${DW.esc(a.text)} ${ttc}</div>
+        <div><b>${DW.esc(a.severity.toUpperCase())}</b> ${DW.esc(a.text)}${a.count > 1 ? ` <span class="when">×${a.count}</span>` : ""} ${ttc}</div>
         <div class="when">${DW.utc(a.t_s)} · ${DW.esc(a.zone_kind)} ${ack}</div></li>`;
     }).join("");
   }
@@ -133,7 +141,7 @@
       const tr = S.tracks.get(t.track_id);
       return `<tr data-track="${t.track_id}"><td>${t.rank}</td><td>${t.track_id}</td>
         <td>${DW.esc(tr ? DW.CLASS_CODE[tr.cls] || tr.cls : "")}</td><td>${DW.esc(t.asset || "—")}</td>
-        <td>${t.t_go_s === null ? "—" : DW.mmss(t.t_go_s)}</td><td>${t.p_reach === null ? "—" : t.p_reach.toFixed(2)}</td></tr>`;
+        <td>${!t.asset || t.t_go_s === null ? "—" : DW.mmss(t.t_go_s)}</td><td>${!t.asset || t.p_reach === null ? "—" : t.p_reach.toFixed(2)}</td></tr>`;
     }).join("") || '<tr><td colspan="6" class="muted">no tracks</td></tr>';
   }
   document.querySelector("#threats tbody").addEventListener("click", (ev) => {
