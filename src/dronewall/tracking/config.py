@@ -160,6 +160,28 @@ class TrackerConfig:
     ``revisit_fall_weight`` -- so a burst of quick plots just before a long gap does not
     shrink the coast time (long memory of the gaps a target's sensors leave)."""
     revisit_fall_weight: float = 0.05
+    # ---- overload protection (docs/limits.md): appended fields, see initiation.py / intake.py
+    surveillance_radius_m: float = 3.0e6
+    """Detections whose position (XY, POSITION) lies farther than this from the frame origin
+    are quarantined as ``out_of_volume``, m (radar ranges are bounded by MAX_RADAR_RANGE_M):
+    beyond it the tangent frame is meaningless and KD-trees overflow on absurd values."""
+    max_detection_age_s: float = 86_400.0
+    """Detections stamped more than this before the step time are quarantined as ``too_old``,
+    s (a day: older data is a replay mistake, and predicting across it means nothing)."""
+    init_cell_m: float = 5_000.0
+    """Clutter map cell for track initiation: leftover detections are binned into horizontal
+    cells of this size, m."""
+    init_cell_max_new: int = 16
+    """A cell with more leftover candidates than this in one group is *dense*: only this many
+    start tentative tracks there (cooperative identities first, then the best-localised); the
+    rest are shed (``init_shed_dense``). 16 per 25 km^2 per scan is ~10x the densest real
+    traffic and ~100x a surveillance radar's clutter."""
+    max_new_tracks_per_step: int = 500
+    """At most this many tentative tracks are started in one step; the rest of the candidates
+    are shed (``init_shed_budget``): a flood costs bounded time and memory."""
+    max_tentative_tracks: int = 2_000
+    """New tracks are started only while fewer tentative tracks than this are alive (a
+    sustained flood cannot grow the table; shed: ``init_shed_tentative_cap``)."""
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -216,6 +238,13 @@ class TrackerConfig:
             bad("lost_min_hits and reacquire_hits must be >= 1")
         if self.merge_steps < 1:
             bad(f"merge_steps must be >= 1, got {self.merge_steps}")
+        for name in ("surveillance_radius_m", "max_detection_age_s", "init_cell_m"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v > 0):
+                bad(f"{name} must be finite and > 0, got {v}")
+        for name in ("init_cell_max_new", "max_new_tracks_per_step", "max_tentative_tracks"):
+            if getattr(self, name) < 1:
+                bad(f"{name} must be >= 1, got {getattr(self, name)}")
 
     @property
     def n_state(self) -> int:
