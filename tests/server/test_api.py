@@ -219,7 +219,8 @@ def test_admin_users_and_configuration(srv: Srv) -> None:
     assert srv.c.get("/api/v1/me", headers=hdr).status_code == 401
     r = srv.c.patch("/api/v1/config", json={"speed": 2.0}, headers=srv.h("admin"))
     assert r.status_code == 200 and r.json()["speed"] == 2.0
-    au = srv.get("/audit", role="operator", params={"action": "config.change"}).json()["items"]
+    au = srv.get("/audit", role="operator",
+                 params={"action": "config.change"}).json()["items"]
     assert au[-1]["details"]["after"] == {"speed": 2.0} and au[-1]["actor"] == "admin"
     users = [x["action"] for x in srv.get("/audit", role="operator", params={"limit": 500}).json()["items"]]
     assert "user.create" in users and "user.revoke" in users

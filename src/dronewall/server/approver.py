@@ -57,6 +57,9 @@ class LiveApprover:
     def submit(self, t: float, proposals: Sequence[Proposal]) -> None:
         with self.lock:
             for p in proposals:
+                c = self.closed.get(p.rec_id)
+                if c is not None and c.status in ("approved", "rejected"):
+                    continue  # decided before a restart: replayed, not asked again
                 for rid, q in list(self.pending.items()):
                     if q.track_id == p.track_id:
                         del self.pending[rid]

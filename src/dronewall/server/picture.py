@@ -128,8 +128,7 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
     if isinstance(e, Warning):
         sev = ("high" if threat else "medium") if e.zone_kind == "sovereign" else \
             ("medium" if threat else "info")
-        tt = e.time_to_crossing_s
-        text = f"{what} predicted to enter {zone}" + (f" in {tt:.0f} s" if tt is not None else "")
+        text = f"{what} predicted to enter {zone}"  # the client counts down to the crossing
     elif isinstance(e, Entry):
         if e.zone_kind == "sovereign":
             sev = "critical" if threat else "high"

@@ -303,7 +303,7 @@ DW_.drawLabels = function () {
     const important = tr.aff === "hostile" || tr.aff === "suspect" || tr.id === s.selected;
     if (!important && z < 9) continue;
     const p = map.project([tr.lon, tr.lat]);
-    const lab = `${tr.id}` + (tr.coop ? ` ${tr.coop}` : "") + (z >= 9 ? ` ${Math.round(tr.alt)} m` : "");
+    const lab = `${tr.id}` + (tr.coop ? ` ${tr.coop}` : "") + (z >= 9 ? ` · ${Math.round(tr.alt)} m` : "");
     text(lab, p.x + 13, p.y + 4, "bold 11px 'DejaVu Sans', sans-serif",
          tr.id === s.selected ? "#ffffff" : (AFF_COL[tr.aff] || "#ddd"));
   }

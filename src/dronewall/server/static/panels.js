@@ -36,6 +36,11 @@
           n += b.count || 1; alerts.delete(id);
         }
       }
+      if (a.kind === "entry") {  // the predicted crossing happened: its warning is done
+        for (const [id, b] of alerts) {
+          if (b.kind === "warning" && b.track_id === a.track_id && b.zone_id === a.zone_id) alerts.delete(id);
+        }
+      }
       if (!alerts.has(a.id) && !quiet && (a.severity === "critical" || a.severity === "high")) beep(a.severity);
       alerts.set(a.id, Object.assign(alerts.get(a.id) || {}, a, { count: n }));
     }
@@ -78,6 +83,7 @@
   });
 
   /* ---------------------------------------------------------------- recommendations */
+  let lastRecSig = null;
   function renderRecs() {
     const ol = document.getElementById("recs");
     const now = DW.now();
@@ -90,6 +96,11 @@
       ol.innerHTML = `<li class="empty">${S.session && S.session.human_approval ? "no recommendation waiting" : "ROE approval is automatic: no human decisions"}</li>`;
       return;
     }
+    // rebuild the cards only when the set or a status changed: a rebuild under the
+    // operator's pointer could swallow a click; countdowns tick in place (renderRecsCountdown)
+    const sig = items.map((r) => `${r.rec_id}:${r.status}:${r.by || ""}:${!!S.tracks.get(r.track_id)}`).join("|");
+    if (sig === lastRecSig) { renderRecsCountdown(); return; }
+    lastRecSig = sig;
     // keep typed reasons across re-renders
     const reasons = {};
     ol.querySelectorAll("input[data-reason]").forEach((i) => { reasons[i.getAttribute("data-reason")] = i.value; });
@@ -105,7 +116,7 @@
                     : `<span>${DW.esc(r.status)}${r.by ? " by " + DW.esc(r.by) : ""}</span>`}</div>
         <div class="nums">${DW.esc(cls)} · ${DW.esc(r.effector_id)} · cost €${Math.round(r.cost_eur).toLocaleString("en")}
           · pk ${r.pk.toFixed(2)} · saves €${Math.round(r.value_saved_eur).toLocaleString("en")}
-          ${pending ? ` · decide ${decideIn > 0 ? "in " + DW.mmss(decideIn) : "now"}` : ""}</div>
+          ${pending ? ` · <span class="decide">decide ${decideIn > 0 ? "in " + DW.mmss(decideIn) : "now"}</span>` : ""}</div>
         <div class="text">${DW.esc(r.text)}</div>
         ${pending ? `<div class="actions">
           <button class="approve" data-act="approve" ${canDecide() ? "" : "disabled title='needs the operator role'"}>Approve</button>
@@ -275,8 +286,9 @@
       const r = recs.get(li.getAttribute("data-rec"));
       const el = li.querySelector(".countdown");
       if (r && el) { const left = r.deadline_s - now; el.textContent = DW.mmss(left); el.classList.toggle("urgent", left < 30); }
+      const dc = li.querySelector(".decide");
+      if (r && dc) { const d = r.t_decide_s - now; dc.textContent = "decide " + (d > 0 ? "in " + DW.mmss(d) : "now"); }
     });
-    document.querySelectorAll("#alerts .ttc").forEach(() => {});
   }
   setInterval(renderAlerts, 2000);
 

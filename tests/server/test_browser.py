@@ -1,0 +1,92 @@
+"""The web COP in a real browser (Playwright driving Debian's chromium): it loads with the
+operator's token, shows tracks moving over the offline map, opens a track's details, approves a
+recommendation, and the decision is in the audit log -- without a single request leaving
+loopback. Screenshots go to the test's output folder (``tmp_path``)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from serverkit import SCENARIO, ServerProcess, chromium_path
+
+pytestmark = pytest.mark.xdist_group("server-browser")
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def test_cop_in_chromium(tmp_path: Path) -> None:
+    exe = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    srv = ServerProcess(str(tmp_path / "store.db"), "--scenario", str(SCENARIO), "--speed",
+                        "1000", log=tmp_path / "server.log").start()
+    try:
+        with srv.client(srv.token) as c:
+            op = c.post("/api/v1/users", json={"name": "olga", "role": "operator"}).json()
+            srv.wait(lambda c: c.get("/api/v1/recommendations").json()["items"], timeout=240,
+                     token=srv.token)
+            c.patch("/api/v1/config", json={"speed": 2.0})
+        outside: list[str] = []
+        errors: list[str] = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 920})
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
+                (srv.url, "blob:", "data:")) else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{srv.url}/#token={op['token']}")
+            page.wait_for_function("DW.mapReady && DW.state.tracks.size > 0", timeout=60_000)
+            assert page.locator("#whoami").inner_text() == "olga (operator)"
+            before = page.evaluate("[...DW.state.tracks.values()].map(t => [t.id, t.lat, t.lon])")
+            seq0 = page.evaluate("DW.state.seq")
+            page.wait_for_function(f"DW.state.seq >= {seq0 + 3}", timeout=30_000)
+            after = {k: (a, b) for k, a, b in page.evaluate(
+                "[...DW.state.tracks.values()].map(t => [t.id, t.lat, t.lon])")}
+            moved = [k for k, a, b in before if k in after and after[k] != (a, b)]
+            assert moved, "no track moved on the map"
+            page.wait_for_timeout(600)
+            page.screenshot(path=str(tmp_path / "cop.png"))
+            # open a track by clicking its symbol on the map
+            tr = page.evaluate("""() => { const t = [...DW.state.tracks.values()]
+                .sort((a, b) => (b.aff === 'hostile') - (a.aff === 'hostile'))[0];
+                DW.map.jumpTo({center: [t.lon, t.lat]});
+                const r = document.getElementById('map').getBoundingClientRect();
+                const q = DW.map.project([t.lon, t.lat]);
+                return {id: t.id, x: r.left + q.x, y: r.top + q.y}; }""")
+            page.wait_for_timeout(400)
+            page.mouse.click(tr["x"], tr["y"])
+            det = page.locator("#details")
+            det.wait_for(state="visible", timeout=15_000)
+            page.wait_for_function(
+                f"document.getElementById('details').innerText.includes('track {tr['id']}')",
+                timeout=15_000)
+            assert "class" in det.inner_text() and "%" in det.inner_text()
+            page.screenshot(path=str(tmp_path / "track.png"))
+            # approve the first recommendation waiting for a decision
+            card = page.locator("#recs li[data-rec]").first
+            card.wait_for(timeout=30_000)
+            rid = card.get_attribute("data-rec")
+            card.locator("input[data-reason]").fill("confirmed hostile")
+            card.locator("button[data-act=approve]").click()
+            page.wait_for_function(
+                f"""[...document.querySelectorAll('#recs li[data-rec]')].some(li =>
+                    li.getAttribute('data-rec') === {rid!r}
+                    && li.innerText.includes('approved by olga'))""",
+                timeout=15_000)
+            page.screenshot(path=str(tmp_path / "approved.png"))
+            browser.close()
+        with srv.client(op["token"]) as c:
+            au = c.get("/api/v1/audit", params={"action": "approve"}).json()["items"]
+        assert [a["details"]["rec_id"] for a in au] == [rid]
+        assert au[0]["actor"] == "olga" and au[0]["details"]["reason"] == "confirmed hostile"
+        assert not errors, errors
+        assert outside == [], f"requests left loopback: {outside}"
+        for name in ("cop.png", "track.png", "approved.png"):
+            assert (tmp_path / name).stat().st_size > 20_000
+    finally:
+        srv.stop()
+    time.sleep(0.1)
