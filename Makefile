@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test demo test bench clean zones
+.PHONY: install install-test demo serve test bench bench-serve clean zones
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,11 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[parquet]'
+	$(PIP) install -q -e '.[parquet,server,postgres]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[parquet,test]'
+	$(PIP) install -q -e '.[parquet,server,postgres,test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -27,10 +27,17 @@ demo: install
 	$(VENV)/bin/dronewall demo --out out/demo
 
 test: install-test
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 bench: install
 	$(PY) bench/bench_sim.py
+
+# the live COP of the flagship raid on http://127.0.0.1:8000 (docs/serve.md)
+serve: install
+	$(VENV)/bin/dronewall serve
+
+bench-serve: install
+	$(PY) bench/bench_serve.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info

@@ -222,7 +222,8 @@ def test_admin_users_and_configuration(srv: Srv) -> None:
     au = srv.get("/audit", role="operator",
                  params={"action": "config.change"}).json()["items"]
     assert au[-1]["details"]["after"] == {"speed": 2.0} and au[-1]["actor"] == "admin"
-    users = [x["action"] for x in srv.get("/audit", role="operator", params={"limit": 500}).json()["items"]]
+    log = srv.get("/audit", role="operator", params={"limit": 500}).json()["items"]
+    users = [x["action"] for x in log]
     assert "user.create" in users and "user.revoke" in users
     srv.st.runner.set_speed(1.0)
 

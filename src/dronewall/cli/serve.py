@@ -19,6 +19,23 @@ EXIT_TAMPERED = 3
 DB_HELP = "store: SQLite file path (WAL) or postgresql://USER@HOST:PORT/DB"
 
 
+def _need_extra(db: str | None = None) -> None:
+    """A clear message instead of an ImportError when an optional extra is missing."""
+    import importlib.util
+
+    from dronewall.errors import ConfigurationError
+
+    mods = ["fastapi", "uvicorn", "sqlalchemy", "alembic", "argon2", "pydantic_settings"]
+    missing = [m for m in mods if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigurationError(f"the server needs the 'server' extra ({', '.join(missing)} "
+                                 "missing): pip install 'dronewall[server]' (make install "
+                                 "does it)")
+    if db and db.startswith("postgres") and importlib.util.find_spec("psycopg") is None:
+        raise ConfigurationError("--db postgresql://...: needs the 'postgres' extra: "
+                                 "pip install 'dronewall[postgres]'")
+
+
 def serve(
     scenario: Annotated[Path | None, typer.Option(
         "--scenario", help="scenario YAML (default: the built-in flagship raid)")] = None,
@@ -46,6 +63,7 @@ def serve(
 ) -> None:
     """Live operator picture: the stage chain on simulated or recorded sensors, a web COP on
     http://HOST:PORT, alerts, human approval, recording and audit (docs/serve.md)."""
+    _need_extra(db)
     import socket
 
     import uvicorn
@@ -102,6 +120,7 @@ def replay(
 ) -> None:
     """Reproduce a recorded picture: run the recorded detections and decisions of a session
     through a fresh chain and compare the tracks with the recorded ones."""
+    _need_extra(db)
     from dronewall.errors import InputError
     from dronewall.server.replay import reproduce
     from dronewall.store import Store
@@ -131,6 +150,7 @@ audit_app = typer.Typer(help="Audit log and store integrity.", no_args_is_help=T
 def audit_verify(db: Annotated[str, typer.Option("--db", help=DB_HELP)] = "out/serve/store.db"
                  ) -> None:
     """Recompute the hash chains of a store: exit 0 intact, 3 edited or deleted rows."""
+    _need_extra(db)
     from dronewall.store import Store
     from dronewall.store.verify import verify_store
 
