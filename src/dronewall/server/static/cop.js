@@ -92,7 +92,7 @@ const ZONE_COLOURS = {
 };
 
 function buildStyle(L) {
-  // no "glyphs" and no "sprite": nothing is fetched; symbols are canvas images, labels a canvas
+  // no glyphs and no sprite URL: nothing is fetched; symbols are canvas images, labels a canvas
   const zc = ["match", ["get", "kind"]];
   for (const [k, v] of Object.entries(ZONE_COLOURS)) zc.push(k, v);
   zc.push("#9aa5ad");
