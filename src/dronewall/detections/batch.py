@@ -183,11 +183,27 @@ class DetectionBatch:
             a = np.asarray(v, dtype=dtype)
             return np.broadcast_to(a, (m,)).copy() if a.ndim == 0 else a.reshape(m)
 
+        def index_col(v: Any) -> NDArray[np.int32]:
+            """Sensor index column: an index that does not fit int32 (a corrupt message, e.g.
+            2**40) becomes -1, which the engine quarantines as ``unknown_sensor``."""
+            if v is None:
+                return np.zeros(m, np.int32)
+            a = np.asarray(v)
+            if a.dtype.kind in "iu" and a.dtype.itemsize <= 4 and a.dtype != np.uint32:
+                return col(a, 0, np.int32)
+            a64 = np.asarray(v, dtype=np.float64) if a.dtype.kind not in "iu" else a
+            a64 = np.broadcast_to(a64, (m,)) if a64.ndim == 0 else a64.reshape(m)
+            with np.errstate(invalid="ignore"):
+                fits = (a64 >= -(2**31)) & (a64 < 2**31)
+            out = np.full(m, -1, np.int32)
+            out[fits] = a64[fits].astype(np.int64)
+            return out
+
         aux_a = (np.full((m, 3), np.nan) if aux is None or m == 0
                  else np.asarray(aux, np.float64).reshape(m, 3))
         return cls(
             t=t,
-            sensor=col(sensor, 0, np.int32),
+            sensor=index_col(sensor),
             meas_kind=col(meas_kind, 0, np.int8),
             z=z4, R=r4,
             class_label=col(class_label, -1, np.int16),

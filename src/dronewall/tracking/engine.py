@@ -156,6 +156,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         tim: dict[str, float] = {}
         t0 = time.perf_counter()
         det = detections if detections is not None else DetectionBatch.empty()
+        self._release_after_flood(len(det))
         diag: dict[str, int] = {}
         acc = _StepAcc(self.T.n)
         self._acc = acc
@@ -177,7 +178,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         n_processed = 0
         ready = self._pop_ready(horizon)
         if ready is not None:
-            batch, rkeys = ready
+            batch, rkeys = self._shed_dense_clutter(*ready, diag)
             n_processed = len(batch)
             self._process_batch(batch, rkeys, acc, tim, diag)
         t1 = time.perf_counter()
@@ -316,7 +317,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
                 new.append(plots)
         self._count_strong_updates(tg, hit, opp, angcnt)
         if new:
-            self._initiate_candidates(tg, new, acc)
+            self._initiate_candidates(tg, new, acc, diag)
         self._confirm(acc)
         self._maintain(tg, acc)
         tim["initiate"] = tim.get("initiate", 0.0) + time.perf_counter() - t4

@@ -63,6 +63,7 @@ class _TrackInitiation(_GroupUpdate):
         # with the assumed height and its large variance
         lf = np.flatnonzero(~fused)
         lf = lf[self._init_exclusion(lf, Fm, n0, diag)]
+        lf = lf[self._clutter_map_keep(fpos[lf], fcov[lf], Fm.identity[lf], diag)]
         if lf.size:
             return fpos[lf], fcov[lf], Fm.identity[lf], Fm.skind[lf]
         return None
@@ -72,16 +73,97 @@ class _TrackInitiation(_GroupUpdate):
         """New-track candidates from leftover position-type rows ``left_pos`` of M: those not
         excluded, fused across sensors (None: none)."""
         left_pos = left_pos[self._init_exclusion(left_pos, M, n0, diag)]
+        left_pos = left_pos[self._clutter_map_keep(M.gpos[left_pos], M.gcov[left_pos],
+                                                   M.identity[left_pos], diag)]
         if left_pos.size:
             return self._merge_leftovers(left_pos, M)
         return None
 
-    def _initiate_candidates(self, tg: float, cands: list[Candidates], acc: _StepAcc) -> None:
-        """Start tentative tracks at ``tg`` from the candidate lists, in order."""
-        self._initiate(tg, np.concatenate([c[0] for c in cands]),
-                       np.concatenate([c[1] for c in cands]),
-                       np.concatenate([c[2] for c in cands]),
-                       np.concatenate([c[3] for c in cands]), acc)
+    def _initiate_candidates(self, tg: float, cands: list[Candidates], acc: _StepAcc,
+                             diag: dict[str, int] | None = None) -> None:
+        """Start tentative tracks at ``tg`` from the candidate lists, in order, within the
+        step's initiation budget (:meth:`_budget_keep`)."""
+        pos = np.concatenate([c[0] for c in cands])
+        cov = np.concatenate([c[1] for c in cands])
+        ident = np.concatenate([c[2] for c in cands])
+        kinds = np.concatenate([c[3] for c in cands])
+        keep = self._budget_keep(pos, cov, ident, len(acc.new), diag if diag is not None else {})
+        if not keep.all():
+            pos, cov, ident, kinds = pos[keep], cov[keep], ident[keep], kinds[keep]
+        self._initiate(tg, pos, cov, ident, kinds, acc)
+
+    # ---------------------------------------------------------------- overload protection
+
+    @staticmethod
+    def _priority(cov: F64, ident: NDArray[np.object_]) -> I64:
+        """Initiation priority order of candidates (best first): a cooperative identity, then
+        the smallest horizontal position variance (trace), then arrival order."""
+        c = np.where(np.isfinite(cov[:, :2, :2]), cov[:, :2, :2], np.inf)
+        tr = np.trace(c, axis1=1, axis2=2)
+        no_id = np.asarray(ident == "", dtype=bool).reshape(-1)
+        return np.lexsort((np.arange(tr.size), tr, no_id)).astype(np.int64)
+
+    def _clutter_map_keep(self, pos: F64, cov: F64, ident: NDArray[np.object_],
+                          diag: dict[str, int]) -> NDArray[np.bool_]:
+        """Keep-mask over new-track candidates (positions ``pos`` (k, d) m in the engine frame):
+        the clutter map of this group.
+
+        Candidates are binned into horizontal cells of ``init_cell_m``; in a cell holding more
+        than ``init_cell_max_new`` of them (a density no real traffic reaches: clutter, jamming
+        or a flood) only that many are kept, by :meth:`_priority` -- the initiation threshold
+        is raised there, like a clutter map raises a radar's detection threshold -- and the
+        others are shed and counted in ``diag["init_shed_dense"]``. Sparse cells are untouched,
+        so normal data initiates exactly as without the map."""
+        k = pos.shape[0]
+        cap = self.cfg.init_cell_max_new
+        keep = np.ones(k, dtype=bool)
+        if k <= cap:
+            return keep
+        # integer cell key (x cell * 2^21 + y cell): positions are inside the surveillance
+        # volume, so |cell index| < 2^20 for any sensible cell size; clipping only merges
+        # far-off cells
+        c = np.clip(np.floor(np.nan_to_num(pos[:, :2]) / self.cfg.init_cell_m), -(2**20),
+                    2**20 - 1).astype(np.int64)
+        key = (c[:, 0] + 2**20) * 2**21 + (c[:, 1] + 2**20)
+        _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        inv = inv.reshape(-1)
+        dense = cnt[inv] > cap
+        if not dense.any():
+            return keep
+        rows = np.flatnonzero(dense)
+        pr = self._priority(cov[rows], ident[rows])
+        rank_in = np.empty(rows.size, np.int64)
+        rank_in[pr] = np.arange(rows.size)           # priority rank of each dense row
+        order = np.lexsort((rank_in, inv[rows]))      # by cell, then priority
+        c_sorted = inv[rows][order]
+        first = np.r_[0, np.flatnonzero(np.diff(c_sorted)) + 1]
+        pos_in_cell = np.arange(order.size) - np.repeat(first, np.diff(np.r_[first, order.size]))
+        shed = rows[order[pos_in_cell >= cap]]
+        keep[shed] = False
+        diag["init_shed_dense"] = diag.get("init_shed_dense", 0) + int(shed.size)
+        diag["init_dense_cells"] = diag.get("init_dense_cells", 0) + int((cnt > cap).sum())
+        return keep
+
+    def _budget_keep(self, pos: F64, cov: F64, ident: NDArray[np.object_], started: int,
+                     diag: dict[str, int]) -> NDArray[np.bool_]:
+        """Keep-mask over the candidates of one group: at most ``max_new_tracks_per_step``
+        new tracks per step (``started`` already this step) and none beyond
+        ``max_tentative_tracks`` live tentative tracks; the best by :meth:`_priority` are
+        kept, the rest shed (``init_shed_budget`` / ``init_shed_tentative_cap``)."""
+        k = pos.shape[0]
+        keep = np.ones(k, dtype=bool)
+        n = self.T.n
+        tentative = int(np.count_nonzero(self.T.status[:n] == TENTATIVE))
+        by_step = max(self.cfg.max_new_tracks_per_step - started, 0)
+        by_cap = max(self.cfg.max_tentative_tracks - tentative, 0)
+        room = min(by_step, by_cap)
+        if k <= room:
+            return keep
+        keep[:] = False
+        keep[self._priority(cov, ident)[:room]] = True
+        reason = "init_shed_budget" if by_step <= by_cap else "init_shed_tentative_cap"
+        diag[reason] = diag.get(reason, 0) + (k - room)
+        return keep
 
     def _init_exclusion(self, cand: I64, M: _GroupMeas, n0: int,
                         diag: dict[str, int]) -> NDArray[np.bool_]:
