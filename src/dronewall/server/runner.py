@@ -161,6 +161,7 @@ class Runner:
                 return
             wall_due = time.time()
             rec = self._step(t, batch)
+            wall_chain = time.time()        # the step record is ready
             seq += 1
             self.approver.expire(t)
             closed = [proposal_dict(c.proposal, c.status) | {"t_closed_s": c.t_s}
@@ -169,6 +170,7 @@ class Runner:
             self.store.write_step(sid, seq, t, rows)           # committed before publishing
             wall_rec = time.time()
             delta["wall_due"] = wall_due
+            delta["wall_rec"] = wall_chain
             delta["wall_pub"] = wall_rec
             delta["utc"] = self._utc(t)
             with self.alert_lock:
