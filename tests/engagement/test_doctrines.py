@@ -92,7 +92,9 @@ def test_exact_planner_never_worse_than_doctrines(seed: int) -> None:
     at most its objective (an oracle for both)."""
     tr, cp = tracks(6, seed)
     a = args(tr, cp)
-    pl = EngagementPlanner(sites(), Roe(), None, FRAME, CFG)
+    # the static problem of one cycle: no magazine reserve, no waiting for cheaper windows
+    static = PlannerConfig(time_limit_s=0.2, reserve=False, defer_to_cheaper=False)
+    pl = EngagementPlanner(sites(), Roe(), None, FRAME, static)
     best = pl.plan(0.0, *a, time_limit_s=20.0, exact=True)
     for doctrine in (missile_first, nearest_capable):
         d = doctrine(EngagementPlanner(sites(), Roe(), None, FRAME, CFG), 0.0, *a)

@@ -179,7 +179,8 @@ def test_explanation_when_cheaper_option_is_not_worth_it() -> None:
     # only if cheaper -- it is, so its entry must say it was not worth it
     sites = [EffectorSite("jam", "ew_jammer", LAT0, LON0),
              EffectorSite("int-a", "interceptor_drone", LAT0, LON0, stock=4, fire_units=1)]
-    pl = EngagementPlanner(sites, Roe(), None, FRAME, CFG)
+    static = PlannerConfig(time_limit_s=0.2, reserve=False, defer_to_cheaper=False)
+    pl = EngagementPlanner(sites, Roe(), None, FRAME, static)
     tr = TrackArrays(np.array([9]), np.array([[12_000.0, 0.0, 150.0]]),
                      np.array([[-45.0, 0.0, 0.0]]), np.array([30.0]))
     cp = np.array([[0, 0.95, 0.05, 0, 0, 0, 0]])

@@ -12,12 +12,16 @@ from dronewall.airspace.zones import ZoneSet
 from dronewall.catalog import EFFECTORS
 from dronewall.engagement.roe import Reason, Roe
 from dronewall.engagement.windows import (
+    COARSE_DT_S,
+    FINE_HORIZON_S,
     PK_GEOM_FRACTION,
     PROCESS_NOISE_Q,
+    TERMINAL_UPDATE_S,
     EffectorArrays,
     TrackArrays,
     Weather,
     engagement_windows,
+    tau_grid,
 )
 from dronewall.errors import InputError
 from dronewall.geo.frames import Frame
@@ -149,10 +153,64 @@ def test_miss_distance_and_pk_geom() -> None:
     assert bad.pk_geom[0, 0] < good.pk_geom[0, 0] <= 1.0
     s = bad.miss_sigma_m[0, 0]
     b = EFFECTORS["interceptor_drone"].acquisition_basket_m
-    assert bad.pk_geom[0, 0] == pytest.approx(1.0 - math.exp(-b * b / (2 * s * s)))
-    # the 1-sigma miss grows with the flight time of the interceptor
+    x = b / s  # Maxwell CDF: an isotropic 3-D Gaussian error within the basket
+    assert bad.pk_geom[0, 0] == pytest.approx(
+        math.erf(x / math.sqrt(2)) - math.sqrt(2 / math.pi) * x * math.exp(-x * x / 2))
+    # a terminally guided interceptor flies on the cue TERMINAL_UPDATE_S old ...
+    lead = TERMINAL_UPDATE_S
+    assert good.miss_sigma_m[0, 0] == pytest.approx(math.sqrt(20.0**2 + 0.05 * lead**3 / 3))
+    # ... the planned point itself is predicted over reaction + flight
     t_f = good.range_m[0, 0] / EFFECTORS["interceptor_drone"].speed_mps
-    assert good.miss_sigma_m[0, 0] == pytest.approx(math.sqrt(20.0**2 + 0.05 * t_f**3 / 3))
+    tau = EFFECTORS["interceptor_drone"].reaction_time_s + t_f
+    assert good.pred_sigma_m[0, 0] == pytest.approx(math.sqrt(20.0**2 + 0.05 * tau**3 / 3))
+    # a gun's burst is aimed at firing: its miss grows over the shells' flight
+    gun = engagement_windows(sites("gun_35mm"), inbound(x0=6_000.0, sigma=20.0), None, FRAME,
+                             300, 1.0)
+    t_f = gun.range_m[0, 0] / EFFECTORS["gun_35mm"].speed_mps
+    assert gun.miss_sigma_m[0, 0] == pytest.approx(math.sqrt(20.0**2 + 0.05 * t_f**3 / 3))
+
+
+def test_full_covariance_grows_the_miss() -> None:
+    """With a position-velocity covariance the per-axis variance grows as
+    tr(Ppp)/3 + 2 tau tr(Ppv)/3 + tau^2 tr(Pvv)/3 + q tau^3/3."""
+    cov = np.zeros((1, 6, 6))
+    cov[0, :3, :3] = np.diag([900.0, 900.0, 2500.0])
+    cov[0, 3:, 3:] = np.diag([4.0, 4.0, 1.0])
+    tr = inbound(x0=6_000.0, sigma=0.0)
+    tr = TrackArrays(tr.track_id, tr.pos_m, tr.vel_mps, tr.pos_sigma_m, cov_m=cov)
+    w = engagement_windows(sites("gun_35mm"), tr, None, FRAME, 300, 1.0)
+    t_f = w.range_m[0, 0] / EFFECTORS["gun_35mm"].speed_mps
+    var = 4300.0 / 3 + t_f**2 * 9.0 / 3 + 0.05 * t_f**3 / 3
+    assert w.miss_sigma_m[0, 0] == pytest.approx(math.sqrt(var))
+
+
+def test_tau_grid_is_fine_then_coarse() -> None:
+    g = tau_grid(2_000.0, 2.0)
+    assert g[0] == 0 and np.all(np.diff(g[g <= FINE_HORIZON_S]) == 2.0)
+    assert np.all(np.diff(g[g >= FINE_HORIZON_S]) == COARSE_DT_S)
+    assert g[-1] == pytest.approx(2_000.0)
+    np.testing.assert_allclose(tau_grid(300.0, 5.0), np.arange(61) * 5.0)
+
+
+def test_supplied_path_replaces_constant_velocity() -> None:
+    """A route-aware (or true) path: the window follows it, NaN samples are not flying."""
+    eff = sites("gun_35mm")
+    tr = inbound(x0=20_000.0)
+    grid = tau_grid(300.0, 1.0)
+    # the path turns onto the gun at t = 100 s (straight line would pass 20 km east at 300 s)
+    path = np.zeros((1, grid.size, 3))
+    path[0, :, 0] = np.where(grid < 100, 20_000.0, np.maximum(20_000.0 - 150.0 * (grid - 100),
+                                                              -5_000.0))
+    path[0, :, 2] = 150.0
+    w = engagement_windows(eff, TrackArrays(tr.track_id, tr.pos_m, np.zeros((1, 3)),
+                                            tr.pos_sigma_m, path_m=path), None, FRAME, 300, 1.0)
+    assert w.feasible[0, 0]
+    x_int = w.point_enu_m[0, 0, 0]
+    assert abs(x_int) <= EFFECTORS["gun_35mm"].max_range_m + 1
+    path[0, grid > 150, :] = np.nan  # it stops flying before it comes in range
+    w = engagement_windows(eff, TrackArrays(tr.track_id, tr.pos_m, np.zeros((1, 3)),
+                                            tr.pos_sigma_m, path_m=path), None, FRAME, 300, 1.0)
+    assert not w.feasible[0, 0] and w.reason[0, 0] == Reason.OUT_OF_RANGE
 
 
 def test_gates_weather_roe_and_site_state() -> None:
@@ -193,8 +251,11 @@ def _reference(eff: EffectorArrays, tr: TrackArrays, horizon: float, dt: float
                 t_f = r / eff.speed_mps[e]
                 if tau < eff.reaction_s[e] + t_f:
                     continue
-                var = tr.pos_sigma_m[n] ** 2 + PROCESS_NOISE_Q * t_f**3 / 3.0
-                ok.append((tau, 1.0 - math.exp(-eff.basket_m[e] ** 2 / (2.0 * var))))
+                lead = TERMINAL_UPDATE_S if eff.terminal[e] else t_f
+                var = tr.pos_sigma_m[n] ** 2 + PROCESS_NOISE_Q * lead**3 / 3.0
+                x = eff.basket_m[e] / math.sqrt(var)
+                ok.append((tau, math.erf(x / math.sqrt(2))
+                           - math.sqrt(2 / math.pi) * x * math.exp(-x * x / 2)))
             if ok:
                 best = max(g for _, g in ok)
                 feas[e, n] = True

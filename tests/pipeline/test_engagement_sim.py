@@ -1,6 +1,7 @@
-"""Simulated engagements in ``simulate``: ammunition, kills leave the truth, no debris over
-no-fire zones, cooperative aircraft never engaged, determinism, planner vs missile-first cost,
-and no change at all for scenarios without effectors."""
+"""Simulated engagements in ``simulate``: ammunition, kills leave the truth and only hit the
+platform a shot was aimed at, no kinetic intercept over no-fire zones, cooperative aircraft never
+engaged, human approval, determinism, the oracle in the same-seed comparison, planner vs
+missile-first cost, and no change at all for scenarios without effectors."""
 
 from __future__ import annotations
 
@@ -74,15 +75,25 @@ def test_engagements_happen_and_ammunition_holds(raid) -> None:
     for site, stocked in eng["ammunition_stocked"].items():
         fired = sum(r["shots"] for r in rows if r["effector_id"] == site)
         assert 0 <= eng["ammunition_remaining"][site] == stocked - fired
-    for name in ("missile_first", "nearest_capable"):
+    for name in ("missile_first", "nearest_capable", "oracle"):
         d = eng["doctrines"][name]
         for site, stocked in d["ammunition_stocked"].items():
             assert 0 <= d["ammunition_remaining"][site] <= stocked
         assert (out / f"engagements_{name}.csv").is_file()
-    # human approval is the default ROE: every engagement needed one
-    assert eng["approval"] == "human" and eng["human_approvals_required"] == len(rows)
+    # human approval is the default ROE: proposals went to the (simulated) operator, and every
+    # shot that left was covered by an approval given before it was committed
+    assert eng["approval"] == "human"
+    assert 0 < eng["human_approvals_required"] <= eng["proposals"]
+    assert all(r["approval"] == "human" for r in rows)
+    for r in rows:  # the operator took 15-30 s (ROE default), and no shot preceded approval
+        assert 15.0 <= r["t_approved_s"] - r["t_proposed_s"] <= 30.0 + 1e-9, r
+        assert r["t_plan_s"] >= r["t_approved_s"] and r["t_launch_s"] >= r["t_plan_s"], r
     s = json.loads((out / "summary.json").read_text())
-    assert set(s["engagement"]["comparison"]) == {"planner", "missile_first", "nearest_capable"}
+    assert set(s["engagement"]["comparison"]) == {"planner", "missile_first", "nearest_capable",
+                                                  "oracle"}
+    for name, row in s["engagement"]["comparison"].items():
+        assert row["one_way_flown"] == 10, name
+        assert 0 <= row["one_way_neutralised_before_valued_zone"] <= row["one_way_flown"]
 
 
 def test_killed_platforms_leave_the_truth(raid) -> None:
@@ -95,17 +106,23 @@ def test_killed_platforms_leave_the_truth(raid) -> None:
         last[p] = max(last.get(p, -1.0), t)
     for r in kills:
         assert last[r["true_platform"]] <= r["t_resolved_s"], r
-    # a platform is killed at most once
+    # a platform is killed at most once, and only by a shot aimed at it from within the basket
     assert len({r["true_platform"] for r in kills}) == len(kills)
+    from dronewall.catalog import EFFECTORS
+
+    for r in kills:
+        assert r["acquired"] and r["miss_m"] <= EFFECTORS[r["effector_type"]].acquisition_basket_m
 
 
-def test_no_kinetic_intercept_planned_over_the_no_fire_zone(raid) -> None:
+def test_no_kinetic_intercept_over_the_no_fire_zone(raid) -> None:
     res, out = raid
     rows = _rows(out / "engagements.csv")
     assert not any(r["debris_over_no_fire"] for r in rows if r["kinetic"])
-    assert res.summary["engagement"]["debris_over_populated"] == 0
-    for name in ("missile_first", "nearest_capable"):
-        assert res.summary["engagement"]["doctrines"][name]["debris_over_populated"] == 0
+    en = res.summary["engagement"]
+    assert en["debris_over_populated"] == 0 and en["kills_over_no_kinetic_zone"] == 0
+    for name in ("missile_first", "nearest_capable", "oracle"):
+        d = en["doctrines"][name]
+        assert d["debris_over_populated"] == 0 and d["kills_over_no_kinetic_zone"] == 0
 
 
 def test_trusted_cooperative_tracks_never_engaged(raid) -> None:
@@ -115,7 +132,7 @@ def test_trusted_cooperative_tracks_never_engaged(raid) -> None:
                                           tracks["coop_trust"], strict=True)}
     assert "trusted" in set(tracks["coop_trust"])  # the airliner was tracked and trusted
     names = ["engagements.csv", "engagements_missile_first.csv",
-             "engagements_nearest_capable.csv"]
+             "engagements_nearest_capable.csv", "engagements_oracle.csv"]
     for name in names:
         for r in _rows(out / name):
             if name == "engagements.csv":

@@ -45,7 +45,8 @@ EffectorCategory = Literal["interceptor", "gun", "ew", "directed_energy", "missi
 FLAGGED_FIELDS: tuple[str, ...] = (
     "cost_per_shot_eur", "magazine", "reload_s", "fire_units", "pk", "min_range_m",
     "max_range_m", "min_alt_m", "max_alt_m", "reaction_time_s", "time_per_engagement_s",
-    "speed_mps", "acquisition_basket_m", "weather", "side_effects",
+    "speed_mps", "acquisition_basket_m", "weather", "side_effects", "guidance",
+    "effect_radius_m",
 )
 FLAGS = ("[P]", "[P-d]", "[E]")
 
@@ -122,6 +123,17 @@ class EffectorType:
     sources: str
     flags: dict[str, str] = field(default_factory=dict)
     restricted_zone_kinds: tuple[str, ...] = ()
+    #: When the shot last receives the cue: ``launch`` -- the effector's own sensor (fire-control
+    #: radar, sight, IR seeker, beam director) locks on before firing and the shot flies on that
+    #: aim (guns, MANPADS, lasers, jammers); ``terminal`` -- the shot is steered on the track's
+    #: updates in flight (datalink, operator, ground control) until its seeker locks on near the
+    #: target (interceptor drones, SAMs with mid-course updates, fighters).
+    guidance: Literal["launch", "terminal"] = "launch"
+    #: Area effect: every platform within this distance of the aim point is affected (each with
+    #: its own kill draw); 0: only the platform the shot was aimed at (m).
+    effect_radius_m: float = 0.0
+    #: A shot in flight can be steered to another track (interceptor drones).
+    retaskable: bool = False
 
     @property
     def pk_by_class(self) -> NDArray[np.float64]:
@@ -166,6 +178,9 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=300.0,  # one crew flies one interceptor at a time [E]
             speed_mps=70.0,  # ~250 km/h mean; some >300 km/h [P]
             acquisition_basket_m=300.0,  # onboard camera / AI terminal guidance [E]
+            guidance="terminal",  # steered on the track's updates to the camera lock-on [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
+            retaskable=True,  # the operator can steer it to another track [E]
             weather=WeatherLimits(max_wind_mps=12.0, min_visibility_m=500.0, rain_ok=True,
                                   fog_ok=False),  # small airframe, thermal camera [E]
             side_effects=SideEffects(debris=True, notes="small warhead; the target's debris "
@@ -176,7 +191,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[E]",
                    "min_alt_m": "[E]", "max_alt_m": "[E]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[P]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[P]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="gun_35mm", name="35 mm anti-aircraft gun (Gepard / Skynex class)",
@@ -194,6 +210,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=10.0,  # burst + assessment [E]
             speed_mps=1_000.0,  # mean 35 mm projectile speed over 0-4 km [E]
             acquisition_basket_m=500.0,  # fire-control radar acquisition [E]
+            guidance="launch",  # fire-control radar locks before the burst; unguided shells [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=_ALL_WEATHER,  # radar-directed [E]
             side_effects=SideEffects(debris=True, notes="falling shells and fragments: not over "
                                      "dense urban areas [E]"),
@@ -203,7 +221,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[P]",
                    "min_alt_m": "[E]", "max_alt_m": "[P]", "reaction_time_s": "[P]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="hmg_fire_group", name="Heavy machine gun mobile fire group (12.7-14.5 mm)",
@@ -219,6 +238,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=20.0,  # [E]
             speed_mps=800.0,  # mean bullet speed over 0-1.5 km [E]
             acquisition_basket_m=200.0,  # searchlight / thermal sight [P] field of view [E]
+            guidance="launch",  # the crew aims on the sight; bullets fly unguided [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=WeatherLimits(max_wind_mps=15.0, min_visibility_m=1_000.0, rain_ok=True,
                                   fog_ok=False),  # clouds take away visual contact [P]
             side_effects=SideEffects(debris=True, notes="rounds travel ~6-7 km: unacceptable "
@@ -229,7 +250,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[E]",
                    "min_alt_m": "[E]", "max_alt_m": "[E]", "reaction_time_s": "[P]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[P]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[P]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="ew_jammer", name="EW jammer (RF link + GNSS)",
@@ -247,6 +269,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=60.0,  # jam until the drone lands, returns or drifts [E]
             speed_mps=_INF,
             acquisition_basket_m=2_000.0,  # sector antenna beam width at range [E]
+            guidance="launch",  # the beam is pointed at the cue [E]
+            effect_radius_m=2_000.0,  # every receiver in the beam footprint is jammed [E]
             weather=_ALL_WEATHER,
             side_effects=SideEffects(
                 debris=False, civil_jamming_radius_m=10_000.0,
@@ -259,7 +283,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[E]",
                    "min_alt_m": "[E]", "max_alt_m": "[E]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="laser", name="High-energy laser (DragonFire / Iron Beam class)",
@@ -275,6 +300,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=10.0,  # seconds of dwell [E]
             speed_mps=_INF,
             acquisition_basket_m=200.0,  # beam director's EO tracker field [E]
+            guidance="launch",  # the beam director tracks the target while dwelling [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=WeatherLimits(max_wind_mps=20.0, min_visibility_m=5_000.0, rain_ok=False,
                                   fog_ok=False),  # "lasers fail in heavy cloud and rain" [P]
             side_effects=SideEffects(debris=True, notes="the burnt-out target falls; beam "
@@ -285,7 +312,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[E]",
                    "min_alt_m": "[E]", "max_alt_m": "[E]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[P]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[P]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
             restricted_zone_kinds=("airport",),
         ),
         EffectorType(
@@ -303,6 +331,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=20.0,  # [E]
             speed_mps=600.0,  # mean over the flight [E]
             acquisition_basket_m=500.0,  # IR seeker lock-on before launch [E]
+            guidance="launch",  # IR lock-on before launch, fire and forget [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=WeatherLimits(max_wind_mps=20.0, min_visibility_m=2_000.0, rain_ok=True,
                                   fog_ok=False),  # [E]
             side_effects=SideEffects(debris=True),
@@ -312,7 +342,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[P]", "max_range_m": "[P]",
                    "min_alt_m": "[P]", "max_alt_m": "[P]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="sam_short", name="Short-range SAM (IRIS-T SLS class)",
@@ -328,6 +359,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=30.0,  # [E]
             speed_mps=700.0,  # mean over the flight [E]
             acquisition_basket_m=2_000.0,  # lock-on after launch with datalink updates [E]
+            guidance="terminal",  # datalink mid-course updates, IR seeker lock [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=_ALL_WEATHER,
             side_effects=SideEffects(debris=True),
             sources="costs-and-wta.md s.2 (IRIS-T SLS row, missile price from the SLM row: "
@@ -336,7 +369,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[E]",
                    "min_alt_m": "[E]", "max_alt_m": "[E]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="sam_medium", name="Medium-range SAM (NASAMS / IRIS-T SLM class)",
@@ -353,6 +387,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=60.0,  # [E]
             speed_mps=900.0,  # mean over the flight [E]
             acquisition_basket_m=3_000.0,  # [E]
+            guidance="terminal",  # datalink mid-course updates, seeker terminal lock [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=_ALL_WEATHER,
             side_effects=SideEffects(debris=True),
             sources="costs-and-wta.md s.2: agenzianova.com; devdiscourse (Reuters); "
@@ -361,7 +397,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[P]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[P]",
                    "min_alt_m": "[E]", "max_alt_m": "[P]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
         EffectorType(
             key="fighter_aam", name="Fighter with short-range AAM (F-16 / F-35 with AIM-9X)",
@@ -379,6 +416,8 @@ EFFECTORS: dict[str, EffectorType] = {
             time_per_engagement_s=120.0,  # [E]
             speed_mps=250.0,  # subsonic transit of the aircraft dominates flight time [E]
             acquisition_basket_m=10_000.0,  # fighter radar / IRST acquisition [E]
+            guidance="terminal",  # ground control vectors the aircraft on the track [E]
+            effect_radius_m=0.0,  # point effect: only the aimed platform [E]
             weather=_ALL_WEATHER,
             side_effects=SideEffects(debris=True, notes="sortie cost ~$30-40k per flight hour "
                                      "not included [E]"),
@@ -388,7 +427,8 @@ EFFECTORS: dict[str, EffectorType] = {
                    "fire_units": "[E]", "pk": "[E]", "min_range_m": "[E]", "max_range_m": "[E]",
                    "min_alt_m": "[E]", "max_alt_m": "[E]", "reaction_time_s": "[E]",
                    "time_per_engagement_s": "[E]", "speed_mps": "[E]",
-                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]"},
+                   "acquisition_basket_m": "[E]", "weather": "[E]", "side_effects": "[E]",
+                   "guidance": "[E]", "effect_radius_m": "[E]"},
         ),
     ]
 }

@@ -1,13 +1,19 @@
 """One typed stage chain for simulation, replay and live use (see :mod:`.chain`)."""
 
-from dronewall.chain.chain import Chain
-from dronewall.chain.engagement import (
+from dronewall.chain.approval import (
     ApproveAll,
     Approver,
+    Decision,
+    DelayedApprover,
+    Proposal,
+)
+from dronewall.chain.chain import Chain
+from dronewall.chain.engagement import (
     DueEngagement,
     Engagement,
     EngagementStage,
     EngagementStep,
+    Predictor,
     TargetFix,
 )
 from dronewall.chain.records import Classified, Picture, StepRecord
@@ -23,7 +29,7 @@ from dronewall.chain.stages import (
 
 __all__ = [
     "AirspaceStage", "ApproveAll", "Approver", "Chain", "ClassificationFinal",
-    "ClassificationStage", "Classified", "Coverage", "DueEngagement", "Engagement",
-    "EngagementStage", "EngagementStep", "Picture", "Stage", "StepRecord", "TargetFix",
-    "ThreatStage", "TrackingStage",
+    "ClassificationStage", "Classified", "Coverage", "Decision", "DelayedApprover",
+    "DueEngagement", "Engagement", "EngagementStage", "EngagementStep", "Picture", "Predictor",
+    "Proposal", "Stage", "StepRecord", "TargetFix", "ThreatStage", "TrackingStage",
 ]

@@ -1,10 +1,12 @@
 """Naive engagement doctrines, the baselines the planner is compared with.
 
 Both use the planner's cycle preparation (ROE, windows, no-fire and airport exclusions,
-cooperative tracks, magazines, busy fire units, pk), so they obey exactly the same hard
-constraints, and return the same :class:`~dronewall.engagement.planner.Plan`. They differ only in
-the choice: targets are taken in decreasing value (ties: track order) and each gets **one**
-engagement from
+cooperative tracks, magazines, busy fire units, pk, and the engagement stage's gates: track
+maturity, kill assessment, shoot-look-shoot, per-class confidence for expensive effectors), so
+they obey exactly the same hard constraints, and return the same
+:class:`~dronewall.engagement.planner.Plan`. They differ only in the choice -- no cost in
+the choice, no waiting for a cheaper window, no magazine reserve: targets are taken in
+decreasing value (ties: track order) and each gets **one** engagement from
 
 - :func:`missile_first`: the most capable site with a window and a free fire unit (highest
   expected kill probability; ties go to the more expensive, i.e. the missile) -- what happened
@@ -32,28 +34,37 @@ from dronewall.engagement.windows import TrackArrays
 def missile_first(planner: EngagementPlanner, t: float, tracks: TrackArrays,
                   target_value: ArrayLike, class_prob: ArrayLike, cooperative_trusted: ArrayLike,
                   violated: ArrayLike, in_engagement_zone: ArrayLike,
-                  busy_until: ArrayLike | None = None) -> Plan:
-    """Each engageable threat gets the most capable available effector (see module doc)."""
+                  busy_until: ArrayLike | None = None, *, track_gate: ArrayLike | None = None,
+                  expensive_ok: ArrayLike | None = None,
+                  look_until_s: ArrayLike | None = None) -> Plan:
+    """Each engageable threat gets the most capable available effector (see module doc).
+    ``track_gate``, ``expensive_ok``, ``look_until_s``: as for the planner."""
     return _doctrine(planner, "missile_first", t, tracks, target_value, class_prob,
-                     cooperative_trusted, violated, in_engagement_zone, busy_until)
+                     cooperative_trusted, violated, in_engagement_zone, busy_until,
+                     track_gate=track_gate, expensive_ok=expensive_ok, look_until_s=look_until_s)
 
 
 def nearest_capable(planner: EngagementPlanner, t: float, tracks: TrackArrays,
                     target_value: ArrayLike, class_prob: ArrayLike,
                     cooperative_trusted: ArrayLike, violated: ArrayLike,
-                    in_engagement_zone: ArrayLike, busy_until: ArrayLike | None = None) -> Plan:
+                    in_engagement_zone: ArrayLike, busy_until: ArrayLike | None = None, *,
+                    track_gate: ArrayLike | None = None, expensive_ok: ArrayLike | None = None,
+                    look_until_s: ArrayLike | None = None) -> Plan:
     """Each engageable threat gets the nearest available effector with pk > 0."""
     return _doctrine(planner, "nearest_capable", t, tracks, target_value, class_prob,
-                     cooperative_trusted, violated, in_engagement_zone, busy_until)
+                     cooperative_trusted, violated, in_engagement_zone, busy_until,
+                     track_gate=track_gate, expensive_ok=expensive_ok, look_until_s=look_until_s)
 
 
 def _doctrine(planner: EngagementPlanner, name: str, t: float, tracks: TrackArrays,
               target_value: ArrayLike, class_prob: ArrayLike, cooperative_trusted: ArrayLike,
               violated: ArrayLike, in_engagement_zone: ArrayLike,
-              busy_until: ArrayLike | None) -> Plan:
+              busy_until: ArrayLike | None, *, track_gate: ArrayLike | None,
+              expensive_ok: ArrayLike | None, look_until_s: ArrayLike | None) -> Plan:
     t0 = time.perf_counter()
     ctx = planner._prepare(t, tracks, target_value, class_prob, cooperative_trusted, violated,
-                           in_engagement_zone, busy_until)
+                           in_engagement_zone, busy_until, track_gate=track_gate,
+                           expensive_ok=expensive_ok, look_until_s=look_until_s)
     x = _choose(planner, ctx, name)
     obj = objective(planner, ctx, x)
     return planner._finish(ctx, x, obj, math.nan, math.nan, "doctrine", name,

@@ -56,6 +56,7 @@ from dronewall.engagement.windows import (
     engagement_windows,
 )
 from dronewall.engagement.wta import WTAProblem, solve
+from dronewall.engagement.wta.bounds import shadow_prices
 from dronewall.errors import InputError
 from dronewall.geo.frames import Frame
 
@@ -65,6 +66,19 @@ I64 = NDArray[np.int64]
 #: Pairs with a combined kill probability below this are not offered to the solver [E]: a
 #: 1 % shot is never worth its crew's attention and only slows the search.
 MIN_PK = 0.01
+#: Longest planning horizon, s: the longest reaction + flight of the sites, capped here (an
+#: hour covers a fighter scramble from a distant base; beyond it a straight-line prediction of
+#: a drone says nothing).
+MAX_HORIZON_S = 3_600.0
+#: Look period after an intercept before the same track may be shot at again, s [E]: a few
+#: revisits of a short-range radar (1-2 s) or of the acoustic grid's 1 Hz reports -- long enough
+#: to see whether the track still moves, short enough to leave a second window.
+LOOK_S = 8.0
+#: Longest wait for a cheaper layer's window, s [E] (``PlannerConfig.defer_max_s``).
+DEFER_MAX_S = 600.0
+#: Subgradient steps of the magazine shadow prices (deterministic; the multipliers of a
+#: problem of tens of targets and a handful of sites settle well within this).
+SHADOW_ITERS = 60
 #: Catalogue figures a site may override (scenario ``effectors`` entries).
 OVERRIDE_FIELDS = ("min_range_m", "max_range_m", "min_alt_m", "max_alt_m", "reaction_time_s",
                    "cost_per_shot_eur", "pk")
@@ -111,10 +125,26 @@ class EffectorSite:
 
 @dataclass(frozen=True)
 class PlannerConfig:
-    """Planner settings. ``cost_weight`` lambda: EUR of expected saved value per EUR spent."""
+    """Planner settings. ``cost_weight`` lambda: EUR of expected saved value per EUR spent;
+    ``horizon_s``: look-ahead of the windows (None: the longest reaction + flight time of the
+    sites, at least ``HORIZON_S``, at most ``MAX_HORIZON_S``); ``look_s``: look period after an
+    intercept; ``cycle_s``: the caller's re-planning period (a shot due within it is due now);
+    ``reserve``: price each site's rounds with the magazine shadow prices of the horizon problem
+    (module docstring); ``defer_to_cheaper``: wait for a cheaper effector's later window while a
+    dearer one can still follow it."""
 
     cost_weight: float = 1.0
-    horizon_s: float = HORIZON_S
+    horizon_s: float | None = None
+    look_s: float = LOOK_S
+    cycle_s: float = 2.0
+    #: Time from a recommendation to the decision to fire (the operator's approval), s: a
+    #: follow-up shot after a look needs it before its window's deadline.
+    decision_lag_s: float = 0.0
+    reserve: bool = True
+    defer_to_cheaper: bool = True
+    #: A cheaper layer further ahead than this is not waited for, s [E]: by then the picture,
+    #: and the plan, will have changed (and a raid still flying at the end meets no layer).
+    defer_max_s: float = DEFER_MAX_S
     dt_s: float = DT_S
     process_noise: float = PROCESS_NOISE_Q
     time_limit_s: float = 1.0
@@ -132,13 +162,16 @@ class PlannerConfig:
     auto_approve_lead_s: float | None = 10.0
     #: Iteration cap of the heuristic: with it, the same inputs give the same plan whatever the
     #: machine load (the time limit stays a safety valve). None: time limit only.
-    max_iters: int | None = 200
+    max_iters: int | None = 40
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.cost_weight) and self.cost_weight >= 0):
             raise InputError(f"cost_weight: got {self.cost_weight}; expected a number >= 0")
         if not self.time_limit_s > 0:
             raise InputError(f"time_limit_s: got {self.time_limit_s}; expected > 0")
+        if self.horizon_s is not None and not (math.isfinite(self.horizon_s)
+                                               and self.horizon_s > 0):
+            raise InputError(f"horizon_s: got {self.horizon_s}; expected > 0 s or None")
 
 
 @dataclass(frozen=True)
@@ -160,7 +193,11 @@ class Recommendation:
     (``lat_deg``, ``lon_deg``, ``alt_m``). ``pk`` is this engagement's kill probability,
     ``p_kill_target`` the target's combined kill probability over all engagements of the plan.
     ``t_decide_s`` = launch time minus the effector's reaction time: the latest approval that
-    still makes this window (approve when it is due).
+    still makes this intercept (approve when it is due); ``deadline_s`` the latest decision that
+    still makes the window at all (after it the recommendation expires).
+    ``value_saved_eur`` = value x pk, the expected damage this engagement averts;
+    ``shadow_cost_eur`` the magazine shadow price of the round (what keeping it for later
+    threats is worth, added to its cost in the plan's objective; not spent).
     """
 
     rec_id: str
@@ -185,6 +222,9 @@ class Recommendation:
     civil_jamming_radius_m: float
     status: str
     why_not_cheaper: list[Alternative] = field(default_factory=list)
+    deadline_s: float = math.nan
+    value_saved_eur: float = 0.0
+    shadow_cost_eur: float = 0.0
 
     def explain(self) -> str:
         """One paragraph for an operator."""
@@ -192,8 +232,9 @@ class Recommendation:
              f"{self.track_id}: {self.shots} shot(s), launch t={self.t_launch_s:.0f} s, "
              f"intercept t={self.t_intercept_s:.0f} s at {self.lat_deg:.4f}, "
              f"{self.lon_deg:.4f}, {self.alt_m:.0f} m; Pk {self.pk:.2f} (target "
-             f"{self.p_kill_target:.2f}), cost EUR {self.cost_eur:,.0f} for value EUR "
-             f"{self.value_eur:,.0f}.")
+             f"{self.p_kill_target:.2f}), cost EUR {self.cost_eur:,.0f} to save EUR "
+             f"{self.value_saved_eur:,.0f} of the EUR {self.value_eur:,.0f} at risk; decide "
+             f"by t={self.t_decide_s:.0f} s, expires t={self.deadline_s:.0f} s.")
         for a in self.why_not_cheaper:
             s += f" Not {a.effector_type} ({a.effector_id}, EUR {a.cost_eur:,.0f}): {a.detail}."
         return s
@@ -238,6 +279,9 @@ class _Context:
     row_unit: I64  # (W,) free fire units offered this cycle
     row_site: I64  # (W,)
     track_reason: NDArray[np.int8]  # (N,) ROE reasons of all tracks
+    pk_h: F64  # (E, len(sub)) kill probability over the horizon ignoring site state
+    shadow: F64  # (E,) magazine shadow price per round, EUR (0 without reserve)
+    busy: F64  # (F,) busy-until time of each fire unit this cycle, s
 
 
 class EngagementPlanner:
@@ -283,6 +327,12 @@ class EngagementPlanner:
                 self.loaded[f] = min(int(self.magazine[e]), left)
                 left -= int(self.loaded[f])
         self.busy_until: F64 = np.full(len(self.unit_site), -np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = self.eff.reaction_s + np.where(np.isfinite(self.eff.speed_mps),
+                                                   self.eff.max_range_m / self.eff.speed_mps, 0.0)
+        #: look-ahead of the windows, s: long enough for every site's reaction and flight
+        self.horizon_s = float(self.config.horizon_s if self.config.horizon_s is not None
+                               else min(MAX_HORIZON_S, max(HORIZON_S, float(reach.max()))))
         self.fired: I64 = np.zeros(len(sites), dtype=np.int64)
         self.spent_eur: F64 = np.zeros(len(sites))
         self._last: dict[str, Recommendation] = {}
@@ -298,24 +348,27 @@ class EngagementPlanner:
     def plan(self, t: float, tracks: TrackArrays, target_value: ArrayLike, class_prob: ArrayLike,
              cooperative_trusted: ArrayLike, violated: ArrayLike,
              in_engagement_zone: ArrayLike, busy_until: ArrayLike | None = None,
-             time_limit_s: float | None = None, exact: bool = False) -> Plan:
+             time_limit_s: float | None = None, exact: bool = False, *,
+             track_gate: ArrayLike | None = None, expensive_ok: ArrayLike | None = None,
+             look_until_s: ArrayLike | None = None) -> Plan:
         """Recommend engagements at time ``t`` (see the module docstring).
 
         ``target_value`` (N,) EUR; ``class_prob`` (N, 7); ``cooperative_trusted``,
         ``violated``, ``in_engagement_zone`` (N,) bool; ``busy_until`` (F,) optional extra
         busy times of the fire units (the later of it and the planner's own is used).
+        ``track_gate`` (N,) optional :class:`Reason` codes of the caller (maturity, cue, kill
+        assessment; 0 = OK); ``expensive_ok`` (N,) whether the track's class is confident
+        enough for effectors of at least ``roe.expensive_effector_eur`` per shot (None: all);
+        ``look_until_s`` (N,) no new shot may be decided before this time (a shot in flight
+        and its look period) unless no window is left after it (then a salvo is planned now).
         """
         ctx = self._prepare(t, tracks, target_value, class_prob, cooperative_trusted, violated,
-                            in_engagement_zone, busy_until)
-        # A target that a cheaper effector can engage later waits for it: no dearer shot now
-        # (the naive doctrines, which share _prepare, do not wait).
-        cost = self.eff.cost_per_shot_eur[:, None]
-        cheap_later = np.where(ctx.reason == Reason.LATER, cost, np.inf).min(axis=0,
-                                                                               initial=np.inf)
-        defer = (ctx.reason == Reason.OK) & (cost > cheap_later[None, :])
-        if defer.any():
-            ctx.reason[defer] = Reason.LATER
-            ctx.pk[defer] = 0.0
+                            in_engagement_zone, busy_until, track_gate=track_gate,
+                            expensive_ok=expensive_ok, look_until_s=look_until_s)
+        if self.config.defer_to_cheaper:
+            self._defer_to_cheaper(ctx)
+        if self.config.reserve:
+            ctx.shadow = self._shadow_prices(ctx)
         w, tn = len(ctx.row_unit), len(ctx.sub)
         if w == 0 or tn == 0 or not np.any(ctx.pk[ctx.row_site] > 0):
             x = np.zeros((w, tn), dtype=np.int64)
@@ -324,13 +377,125 @@ class EngagementPlanner:
         else:
             prob = WTAProblem(
                 values=ctx.value, pk=ctx.pk[ctx.row_site], counts=np.ones(w, dtype=np.int64),
-                costs=self.eff.cost_per_shot_eur[ctx.row_site],
-                cost_weight=self.config.cost_weight, feasible=ctx.pk[ctx.row_site] > 0)
+                costs=(self.eff.cost_per_shot_eur + ctx.shadow)[ctx.row_site],
+                cost_weight=self.config.cost_weight, feasible=ctx.pk[ctx.row_site] > 0,
+                max_units_per_target=self._salvo_cap(ctx))
             sol = solve(prob, time_limit_s=time_limit_s or self.config.time_limit_s,
                         exact=exact, max_iters=self.config.max_iters)
             plan = self._finish(ctx, np.asarray(sol.x), sol.objective, sol.lower_bound, sol.gap,
                                 sol.status, sol.solver, sol.solve_time_s)
         return plan
+
+    def _salvo_cap(self, ctx: _Context) -> I64:
+        """(T,) shots one cycle may aim at each target: one while a window remains after the
+        first intercept and its look period (shoot-look-shoot), else as many as pay (a salvo
+        sized by pk and value in the assignment)."""
+        win = ctx.win
+        with np.errstate(invalid="ignore"):
+            t_first = np.where(ctx.pk > 0, win.t_intercept_s, np.inf).min(axis=0,
+                                                                           initial=np.inf)
+            later = np.any((ctx.pk_h > 0) & (self.deadline_s(win) >= t_first[None, :]
+                                             + self.config.look_s
+                                             + self.config.decision_lag_s), axis=0)
+        return np.where(later, 1, max(1, len(ctx.row_unit))).astype(np.int64)
+
+    def deadline_s(self, win: Windows) -> F64:
+        """(E, N) latest decision time that still makes each window (NaN: none)."""
+        return win.t_latest_launch_s - self.eff.reaction_s[:, None]
+
+    def unit_free_s(self, t: float, busy_until: F64 | None = None) -> F64:
+        """(E,) earliest time a fire unit of each site can fire again (with a loaded round, or
+        after the reload from the site's stock); inf when the site has no round left.
+        ``busy_until`` (F,): the units' busy times (default the planner's own)."""
+        e_n = len(self.sites)
+        busy = self.busy_until if busy_until is None else busy_until
+        out = np.full(e_n, np.inf)
+        reload_at = np.maximum(busy, t) + self.reload_s[self.unit_site]
+        ready = np.where(self.loaded > 0, np.maximum(busy, t), reload_at)
+        np.minimum.at(out, self.unit_site, ready)
+        out[self.stock <= 0] = np.inf
+        return out
+
+    def _defer_to_cheaper(self, ctx: _Context) -> None:
+        """A target whose cheapest option per expected kill is a later window of a cheaper site
+        waits for it, as long as that site has a fire unit and a round for it then (the cheap
+        layer's queue: targets are scheduled on it in the order of their windows, each taking
+        a unit for its time per engagement or until its intercept) and the dearer site still
+        has a window after that shot and its look period (the fallback). Both orders give the
+        target both shots: dear first costs ``c + (1 - p) c'``, waiting costs
+        ``c' + (1 - p') c``, so waiting pays when ``c' / p' < c / p``. Deferred pairs get
+        ``LATER``."""
+        win, eff, t = ctx.win, self.eff, ctx.t_s
+        ok = ctx.reason == Reason.OK
+        if not ok.any():
+            return
+        cost = eff.cost_per_shot_eur
+        deadline = self.deadline_s(win)
+        d_win = win.t_launch_s - eff.reaction_s[:, None]  # earliest decision of each window
+        flight = win.t_intercept_s - win.t_launch_s
+        worth = (ctx.pk_h >= self.config.min_pk) & np.isfinite(deadline) \
+            & (ctx.value[None, :] * ctx.pk_h > cost[:, None])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_kill = np.where(worth, cost[:, None] / ctx.pk_h, np.inf)
+            now_per_kill = np.where(ctx.pk > 0, cost[:, None] / ctx.pk, np.inf)
+        has = np.isfinite(per_kill).any(axis=0)
+        if not has.any():
+            return
+        best = np.argmin(per_kill, axis=0)  # (T,) cheapest site per expected kill
+        cols = np.flatnonzero(has)
+        # fire units' ready times per site (a reload when the magazine is empty)
+        busy = np.maximum(ctx.busy, t)
+        ready_u = np.where(self.loaded > 0, busy, busy + self.reload_s[self.unit_site])
+        queue = {e: sorted(ready_u[self.unit_site == e].tolist()) for e in range(len(eff))}
+        rounds = self.stock.copy()
+        for c in cols[np.argsort(d_win[best[cols], cols], kind="stable")]:
+            e2 = int(best[c])
+            if rounds[e2] <= 0 or not queue[e2]:
+                continue
+            start = max(float(d_win[e2, c]), queue[e2][0])
+            if start > deadline[e2, c]:
+                continue
+            t_int2 = max(float(win.t_intercept_s[e2, c]),
+                         start + float(eff.reaction_s[e2] + flight[e2, c]))
+            queue[e2][0] = start + max(float(eff.time_per_engagement_s[e2]), t_int2 - start)
+            queue[e2].sort()
+            rounds[e2] -= 1
+            if start <= t + self.config.cycle_s or t_int2 > t + self.config.defer_max_s:
+                continue  # the cheap shot is due now (the assignment takes it), or too far off
+            follow = t_int2 + self.config.look_s + self.config.decision_lag_s
+            dear = ok[:, c] & (cost > cost[e2]) & (now_per_kill[:, c] > per_kill[e2, c]) \
+                & (deadline[:, c] >= follow)
+            ctx.reason[dear, c] = Reason.LATER
+            ctx.pk[dear, c] = 0.0
+
+    def _shadow_prices(self, ctx: _Context) -> F64:
+        """(E,) magazine shadow price per round (EUR): the Lagrange multipliers of the site
+        stocks in the horizon problem -- every engageable target against every site with a
+        window over the horizon, each site limited to its rounds left (module docstring)."""
+        e_n = len(self.sites)
+        lam = self.config.cost_weight
+        if len(ctx.sub) == 0 or lam <= 0 or not np.any(ctx.pk_h > 0):
+            return np.zeros(e_n)
+        prob = WTAProblem(values=ctx.value, pk=ctx.pk_h, counts=np.maximum(self.stock, 0),
+                          costs=self.eff.cost_per_shot_eur, cost_weight=lam,
+                          feasible=ctx.pk_h > 0)
+        u = shadow_prices(prob, iters=SHADOW_ITERS)
+        return np.asarray(u, dtype=np.float64) / lam
+
+    def cancel(self, rec: Recommendation, t: float) -> None:
+        """Hold fire on an approved engagement that has not launched (its target was destroyed
+        or lost): the round goes back to the unit's magazine and the site's stock, the spend is
+        undone and the unit is free from ``t``."""
+        if rec.status != "approved":
+            raise InputError(f"cancel: {rec.rec_id} is {rec.status}, not approved")
+        f = rec.fire_unit
+        e = int(self.unit_site[f])
+        self.stock[e] += rec.shots
+        self.fired[e] -= rec.shots
+        self.spent_eur[e] -= rec.cost_eur
+        self.loaded[f] = min(int(self.magazine[e]), int(self.loaded[f]) + rec.shots)
+        self.busy_until[f] = min(self.busy_until[f], t)
+        rec.status = "cancelled"
 
     def approve(self, rec_ids: Sequence[str]) -> list[Recommendation]:
         """Approve recommendations of the latest plan (human in the loop): consumes the shots,
@@ -370,7 +535,9 @@ class EngagementPlanner:
 
     def _prepare(self, t: float, tracks: TrackArrays, target_value: ArrayLike,
                  class_prob: ArrayLike, cooperative_trusted: ArrayLike, violated: ArrayLike,
-                 in_engagement_zone: ArrayLike, busy_until: ArrayLike | None) -> _Context:
+                 in_engagement_zone: ArrayLike, busy_until: ArrayLike | None, *,
+                 track_gate: ArrayLike | None = None, expensive_ok: ArrayLike | None = None,
+                 look_until_s: ArrayLike | None = None) -> _Context:
         n = len(tracks)
         v = np.asarray(target_value, dtype=np.float64)
         if v.shape != (n,) or not np.all(np.isfinite(v)) or np.any(v < 0):
@@ -378,6 +545,12 @@ class EngagementPlanner:
                              f"shape {v.shape}")
         cp = np.asarray(class_prob, dtype=np.float64)
         ok, treason = engageable(self.roe, cp, cooperative_trusted, violated, in_engagement_zone)
+        if track_gate is not None:
+            g = np.asarray(track_gate, dtype=np.int8)
+            if g.shape != (n,):
+                raise InputError(f"track_gate: got shape {g.shape}; expected ({n},)")
+            treason = np.where(treason == Reason.OK, g, treason).astype(np.int8)
+            ok = treason == Reason.OK
         busy = self.busy_until.copy()
         if busy_until is not None:
             b = np.asarray(busy_until, dtype=np.float64)
@@ -394,7 +567,7 @@ class EngagementPlanner:
 
         sub = np.flatnonzero(ok)
         trs = tracks.subset(sub)
-        win = engagement_windows(self.eff, trs, self.zones, self.frame, self.config.horizon_s,
+        win = engagement_windows(self.eff, trs, self.zones, self.frame, self.horizon_s,
                                  self.config.dt_s, self.roe, t_s=t,
                                  weather=self.config.weather,
                                  process_noise=self.config.process_noise)
@@ -404,6 +577,28 @@ class EngagementPlanner:
         nopk = geo_ok & (pk_class * win.pk_geom < self.config.min_pk)
         reason[nopk] = Reason.NO_PK
         geo_ok &= ~nopk
+        if expensive_ok is not None:  # per-class confidence for dear effectors
+            conf = np.asarray(expensive_ok, dtype=bool)
+            if conf.shape != (n,):
+                raise InputError(f"expensive_ok: got shape {conf.shape}; expected ({n},)")
+            dear = self.eff.cost_per_shot_eur >= self.roe.expensive_effector_eur
+            low = geo_ok & dear[:, None] & ~conf[sub][None, :]
+            reason[low] = Reason.CONFIDENCE
+            geo_ok &= ~low
+        pk_h = np.where(geo_ok & (self.stock[:, None] > 0), pk_class * win.pk_geom, 0.0)
+        if look_until_s is not None:  # shots in flight: look first, unless no window is left
+            lu = np.asarray(look_until_s, dtype=np.float64)
+            if lu.shape != (n,):
+                raise InputError(f"look_until_s: got shape {lu.shape}; expected ({n},)")
+            lu = lu[sub]
+            deadline = self.deadline_s(win)
+            decide = win.t_launch_s - self.eff.reaction_s[:, None]
+            after = np.any((pk_h > 0) & (deadline >= lu[None, :] + self.config.decision_lag_s),
+                           axis=0)  # (N',) a window is left after the look
+
+            wait = geo_ok & (decide < lu[None, :]) & after[None, :]
+            reason[wait] = Reason.IN_FLIGHT
+            geo_ok &= ~wait
         gated = geo_ok & (gate[:, None] != 0)  # a window exists, but the site cannot fire
         reason = np.where(gated, gate[:, None], reason).astype(np.int8)
         if self.config.launch_lead_s is not None:
@@ -415,7 +610,8 @@ class EngagementPlanner:
         rows = np.flatnonzero(free)
         return _Context(t_s=t, tracks=tracks, sub=sub, win=win, pk=pk, reason=reason,
                         geo_ok=geo_ok, value=v[sub], row_unit=rows,
-                        row_site=self.unit_site[rows], track_reason=treason)
+                        row_site=self.unit_site[rows], track_reason=treason, pk_h=pk_h,
+                        shadow=np.zeros(e_n), busy=busy)
 
     def _finish(self, ctx: _Context, x: NDArray[np.int64], objective: float, lower_bound: float,
                 gap: float, status: str, solver: str, solve_time_s: float) -> Plan:
@@ -433,6 +629,7 @@ class EngagementPlanner:
         recs: list[Recommendation] = []
         status_txt = "proposed"  # auto approval below goes through approve() as well
         cost = eff.cost_per_shot_eur
+        deadline = self.deadline_s(win)
         for k, (r, c) in enumerate(zip(rows, cols, strict=True)):
             e = int(ctx.row_site[r])
             n = int(ctx.sub[c])
@@ -441,7 +638,8 @@ class EngagementPlanner:
                 rec_id=f"c{self._cycle}-{k}", effector_id=eff.ids[e],
                 effector_type=eff.type_keys[e], fire_unit=int(ctx.row_unit[r]),
                 track_id=_py(ctx.tracks.track_id[n]), shots=shots,
-                t_launch_s=float(win.t_launch_s[e, c]), t_intercept_s=float(win.t_intercept_s[e, c]),
+                t_launch_s=float(win.t_launch_s[e, c]),
+                t_intercept_s=float(win.t_intercept_s[e, c]),
                 t_decide_s=float(win.t_launch_s[e, c] - self.eff.reaction_s[e]),
                 lat_deg=float(win.lat_deg[e, c]), lon_deg=float(win.lon_deg[e, c]),
                 alt_m=float(win.alt_m[e, c]), range_m=float(win.range_m[e, c]),
@@ -449,7 +647,9 @@ class EngagementPlanner:
                 p_kill_target=float(1.0 - surv[c]), cost_eur=float(cost[e] * shots),
                 value_eur=float(ctx.value[c]), debris_over_no_fire=bool(win.debris[e, c]),
                 civil_jamming_radius_m=float(self.types[e].side_effects.civil_jamming_radius_m),
-                status=status_txt)
+                status=status_txt, deadline_s=float(deadline[e, c]),
+                value_saved_eur=float(ctx.value[c] * ctx.pk[e, c]),
+                shadow_cost_eur=float(ctx.shadow[e] * shots))
             rec.why_not_cheaper = self._why_not_cheaper(ctx, x, rows, cols, used_rows_site, e, c)
             recs.append(rec)
         unengaged: dict[Any, str] = {}
@@ -496,7 +696,8 @@ class EngagementPlanner:
                                                        if eff.type_keys[e] == k)))
         on_target = set(ctx.row_site[rows[cols == c]].tolist())
         for key in cheaper_types:
-            sites = [e for e in range(len(eff)) if eff.type_keys[e] == key and cost[e] < cost[e_star]]
+            sites = [e for e in range(len(eff))
+                     if eff.type_keys[e] == key and cost[e] < cost[e_star]]
             if any(e in on_target for e in sites):
                 e = next(e for e in sites if e in on_target)
                 out.append(Alternative(key, eff.ids[e], float(cost[e]), "ALSO_ASSIGNED",

@@ -72,6 +72,11 @@ class Reason(IntEnum):
     OUTSIDE_ENGAGEMENT_ZONE = 12  # ROE allow engagements only inside engagement zones
     NO_PK = 13  # the effector cannot kill this class (pk = 0, e.g. a jammer vs a bird)
     LATER = 14  # a window exists, but launch is not due yet (re-planned every cycle)
+    IMMATURE = 15  # track too young, too few hits, stale, or its class still the prior
+    POOR_CUE = 16  # track position too uncertain to cue an effector
+    ASSESSED_DEAD = 17  # kill assessment: the track is probably destroyed
+    IN_FLIGHT = 18  # a shot is in flight at the track: look before shooting again
+    CONFIDENCE = 19  # no single allowed class confident enough for an expensive effector
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -90,14 +95,43 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NOT_VIOLATED: "ROE: no violation of own airspace",
     Reason.OUTSIDE_ENGAGEMENT_ZONE: "ROE: outside engagement zones",
     Reason.NO_PK: "cannot kill this class (pk 0)",
+    Reason.IMMATURE: "track not mature (hits, age, fresh update, class evidence)",
+    Reason.POOR_CUE: "track position too uncertain to cue an effector",
+    Reason.ASSESSED_DEAD: "kill assessment: probably destroyed",
+    Reason.IN_FLIGHT: "a shot is in flight: look before shooting again",
+    Reason.CONFIDENCE: "class confidence too low for an expensive effector",
 }
+
+
+#: Track maturity [E]: hits, age (s) and the longest time since its last update (s) before a
+#: track may be handed to an effector. Five hits and 10 s reject the one-scan false tracks and
+#: clutter pairs that made up most of the early shots in our raids; 15 s spans the revisit of
+#: a long-range radar track of a small drone (plots every 5-15 s).
+DEFAULT_MIN_TRACK_HITS = 5
+DEFAULT_MIN_TRACK_AGE_S = 10.0
+DEFAULT_MAX_TRACK_STALE_S = 15.0
+#: Effectors costing at least this per shot (EUR) need one allowed class to reach its own
+#: threshold -- not the summed mass of look-alike classes [E]: a EUR 400k missile is not fired
+#: at "Shahed or decoy, we cannot tell" (IRIS-T, AIM-9X, MANPADS; guns and interceptor drones
+#: are below it).
+DEFAULT_EXPENSIVE_EUR = 100_000.0
+#: Simulated operator decision time, uniform between these bounds, s [E]: a trained C-UAS
+#: operator confirming a recommendation on a console.
+DEFAULT_APPROVAL_DELAY_S: tuple[float, float] = (15.0, 30.0)
+VALUE_FLOORS = ("none", "threat_cost")
 
 
 @dataclass(frozen=True)
 class Roe:
     """Rules of engagement (see the module docstring). ``engage_classes``: class name ->
     minimum classification probability; ``approval``: ``human`` (default; nothing fires
-    without an explicit approval) or ``auto`` (simulation only)."""
+    without an explicit approval) or ``auto`` (simulation only); ``approval_delay_s``: the
+    simulated operator's decision time range (s); ``min_track_hits`` / ``min_track_age_s`` /
+    ``max_track_stale_s``: track maturity; ``expensive_effector_eur``: the cost per shot from
+    which per-class confidence is required; ``value_floor``: ``threat_cost`` values a hostile
+    track at least at its expected purchase cost (doctrine: every violating hostile drone is to
+    be destroyed), ``none`` at its expected damage only; ``require_crossing``: a track counts
+    as violating own airspace only after an observed or inferred border crossing."""
 
     weapons: str = "tight"
     approval: str = "human"
@@ -106,6 +140,13 @@ class Roe:
     require_violation: bool = True
     engagement_zones_only: bool = False
     no_kinetic_kinds: tuple[str, ...] = DEFAULT_NO_KINETIC_KINDS
+    approval_delay_s: tuple[float, float] = DEFAULT_APPROVAL_DELAY_S
+    min_track_hits: int = DEFAULT_MIN_TRACK_HITS
+    min_track_age_s: float = DEFAULT_MIN_TRACK_AGE_S
+    max_track_stale_s: float = DEFAULT_MAX_TRACK_STALE_S
+    expensive_effector_eur: float = DEFAULT_EXPENSIVE_EUR
+    value_floor: str = "none"
+    require_crossing: bool = True
 
     def __post_init__(self) -> None:
         if self.weapons not in ("free", "tight"):
@@ -121,19 +162,46 @@ class Roe:
                                  "in [0, 1]")
         object.__setattr__(self, "engage_classes", dict(self.engage_classes))
         object.__setattr__(self, "no_kinetic_kinds", tuple(self.no_kinetic_kinds))
+        lo, hi = (float(v) for v in self.approval_delay_s)
+        if not 0.0 <= lo <= hi:
+            raise InputError(f"roe.approval_delay_s: got {list(self.approval_delay_s)}; expected "
+                             "[low, high] seconds with 0 <= low <= high")
+        object.__setattr__(self, "approval_delay_s", (lo, hi))
+        if self.value_floor not in VALUE_FLOORS:
+            raise InputError(f"roe.value_floor: got {self.value_floor!r}; expected one of "
+                             f"{', '.join(VALUE_FLOORS)}")
+        for name in ("min_track_age_s", "max_track_stale_s", "expensive_effector_eur"):
+            if not float(getattr(self, name)) >= 0:
+                raise InputError(f"roe.{name}: got {getattr(self, name)}; expected >= 0")
+        if int(self.min_track_hits) < 1:
+            raise InputError(f"roe.min_track_hits: got {self.min_track_hits}; expected >= 1")
 
     @classmethod
     def from_values(cls, weapons: str = "tight", approval: str = "human",
                     engage_classes: Mapping[str, float] | None = None,
                     require_violation: bool = True, engagement_zones_only: bool = False,
-                    no_kinetic_kinds: Sequence[str] = DEFAULT_NO_KINETIC_KINDS) -> Roe:
+                    no_kinetic_kinds: Sequence[str] = DEFAULT_NO_KINETIC_KINDS,
+                    approval_delay_s: Sequence[float] = DEFAULT_APPROVAL_DELAY_S,
+                    min_track_hits: int = DEFAULT_MIN_TRACK_HITS,
+                    min_track_age_s: float = DEFAULT_MIN_TRACK_AGE_S,
+                    max_track_stale_s: float = DEFAULT_MAX_TRACK_STALE_S,
+                    expensive_effector_eur: float = DEFAULT_EXPENSIVE_EUR,
+                    value_floor: str = "none", require_crossing: bool = True) -> Roe:
         """Build from plain values (e.g. ``RoeSpec.model_dump()`` of a scenario)."""
+        if len(approval_delay_s) != 2:
+            raise InputError(f"roe.approval_delay_s: got {list(approval_delay_s)}; expected "
+                             "[low, high] seconds")
         return cls(weapons=weapons, approval=approval,
                    engage_classes=dict(DEFAULT_ENGAGE_CLASSES if engage_classes is None
                                        else engage_classes),
                    require_violation=require_violation,
                    engagement_zones_only=engagement_zones_only,
-                   no_kinetic_kinds=tuple(no_kinetic_kinds))
+                   no_kinetic_kinds=tuple(no_kinetic_kinds),
+                   approval_delay_s=(float(approval_delay_s[0]), float(approval_delay_s[1])),
+                   min_track_hits=int(min_track_hits), min_track_age_s=float(min_track_age_s),
+                   max_track_stale_s=float(max_track_stale_s),
+                   expensive_effector_eur=float(expensive_effector_eur),
+                   value_floor=value_floor, require_crossing=require_crossing)
 
     @property
     def thresholds(self) -> NDArray[np.float64]:
@@ -146,6 +214,14 @@ class Roe:
     @property
     def auto_approve(self) -> bool:
         return self.approval == "auto"
+
+    def single_class_confident(self, class_prob: ArrayLike) -> B:
+        """(N,) some allowed class reaches its own threshold on its own probability (no
+        summing of look-alike classes): the confidence expensive effectors need."""
+        p = np.asarray(class_prob, dtype=np.float64)
+        thr = self.thresholds
+        allowed = np.isfinite(thr) & (thr <= 1.0)
+        return np.any(allowed[None, :] & (p >= thr[None, :]), axis=1)
 
 
 def engageable(roe: Roe, class_prob: ArrayLike, cooperative_trusted: ArrayLike,

@@ -21,9 +21,11 @@ For N tracks and A defended assets (zones with a value, :func:`assets_from_zones
    where the second term gives weight to an unresolved violation of own airspace (gray-zone
    incursions: a fighter without transponder inside the border is a threat to sovereignty even
    when it threatens no asset). Trusted cooperative tracks get no violation term.
-   ``value_at_risk_eur`` = sum_a D_na P_na (no urgency) is what engagement planning uses as
-   the target value. The per-class damage cap keeps a cheap drone near a precious asset from
-   being worth a missile.
+   ``value_at_risk_eur`` = max_a D_na P_na (no urgency) is the expected damage the track can
+   still do, what engagement planning uses as the target value: one platform strikes one
+   place, so each asset is counted once and nested assets (a hub inside an airport) are not
+   added up; the per-class damage cap ``max_damage_c`` keeps a cheap drone near a precious
+   asset from being worth a missile.
 6. **Rank** 1 = highest score (ties: earlier ``t_go`` first, then track id).
 
 Every figure in :class:`ThreatConfig` is an engineering estimate [E]; see
@@ -97,6 +99,29 @@ class AssetTable:
         return cls((), (), np.zeros((0, 3)), np.zeros(0), np.zeros(0))
 
 
+#: The hostile uncrewed classes whose own purchase cost can floor a target's value.
+HOSTILE_CLASSES = (PlatformClass.ATTACK_DRONE, PlatformClass.DECOY, PlatformClass.RECON_UAV,
+                   PlatformClass.MULTIROTOR)
+
+
+def class_unit_cost_eur() -> F64:
+    """(C,) expected purchase cost of one platform of each class, EUR: the median catalogue
+    ``unit_cost_usd`` of the class's platform types (``docs/catalogue.md``; Shahed-class $35k,
+    Gerbera $6k, Orlan-10 $100k, multirotors $0.4-2k) at ``USD_PER_EUR``; 0 for classes that are
+    not hostile drones (manned aircraft, birds, unknown). The value floor of ROE
+    ``value_floor: threat_cost``."""
+    from dronewall.catalog.effectors import USD_PER_EUR
+    from dronewall.catalog.platforms import PLATFORMS
+
+    out = np.zeros(len(PlatformClass))
+    for c in HOSTILE_CLASSES:
+        v = [p.unit_cost_usd for p in PLATFORMS.values()
+             if p.platform_class == c and np.isfinite(p.unit_cost_usd)]
+        if v:
+            out[c] = float(np.median(v)) / USD_PER_EUR
+    return out
+
+
 def assets_from_zones(zones: object, frame: object) -> AssetTable:
     """Assets from the zones of a :class:`ZoneSet` that carry ``value_eur`` > 0: centre = the
     polygon's centroid, radius = the farthest boundary vertex from it (conservative)."""
@@ -127,7 +152,8 @@ class ThreatAssessment:
     """Per-track results, (N,) each, in the order of the input tracks.
 
     ``asset`` index of the most threatened asset (-1: none), ``t_go_s`` / ``cpa_m`` (miss distance
-    to its edge) / ``p_reach`` for that asset, ``lethality``, ``value_at_risk_eur``, ``score``,
+    to its edge) / ``p_reach`` for that asset, ``lethality``, ``value_at_risk_eur`` (expected
+    damage it can still do: max over assets of damage x P(reach)), ``score``,
     ``rank`` (1 = most urgent), ``inbound`` (closing on that asset).
     """
 
@@ -201,7 +227,7 @@ def evaluate(ids: I64, pos: F64, vel: F64, pos_sd_m: F64, class_prob: F64, asset
         rows = np.arange(n)
         t_go, cpa, p_best = tg[rows, asset], miss[rows, asset], p[rows, asset]
         inbound = (t_cpa[rows, asset] > 0) | inside[rows, asset]
-        var = np.sum(exp_dmg * p, axis=1)
+        var = np.max(exp_dmg * p, axis=1)  # one strike: the most threatened asset, once
         score = crit[rows, asset]
         none = crit[rows, asset] <= 0
         asset[none] = -1

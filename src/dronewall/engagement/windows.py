@@ -1,20 +1,31 @@
 r"""Engagement windows: when and where each effector can intercept each track.
 
-Vectorised over E effector sites x N tracks x K time samples ``tau_k = k dt`` (k = 0..K-1,
+Vectorised over E effector sites x N tracks x K time samples ``tau_k`` (:func:`tau_grid`,
 ``tau`` seconds after the planning time ``t_s``); no Python loop over tracks or effectors
 (effectors are processed in blocks only to bound memory). See ``docs/engagement.md``.
 
-Prediction (constant velocity in the scenario ENU frame)::
+Prediction. The predicted point ``P_nk`` is the track's constant-velocity extrapolation
+``p_n + v_n tau_k`` in the scenario ENU frame (the IMM's combined state), or a path the caller
+supplies (``TrackArrays.path_m``: a route-aware prediction, or the truth for the oracle).
+The samples are ``DT_S`` apart up to ``FINE_HORIZON_S`` and ``COARSE_DT_S`` apart beyond it
+(:func:`tau_grid`): a fighter's window 30 min ahead needs no 2 s resolution.
 
-    P_nk  = p_n + v_n tau_k                                          predicted point (N, K, 3)
-    sigma = sqrt(sigma_p^2 + sigma_v^2 t_f^2 + q t_f^3 / 3)          1-sigma miss at intercept
+Position error. Per axis, with the track's covariance (``TrackArrays.cov_m``, position and
+velocity blocks; else ``pos_sigma_m`` / ``vel_sigma_mps``) grown over ``tau`` by white-noise
+acceleration ``q`` (m^2/s^3)::
 
-(``q`` m^2/s^3: white-noise-acceleration process noise; ``q t^3 / 3`` is its position variance
-after ``t``). The miss is grown over the *flight time* ``t_f = R / speed`` only, not over the
-time from now: the planner re-plans every cycle, so the shot leaves with the track as it is
-at launch, and the prediction error that matters is the one accumulated while the interceptor
-flies on that cue (mid-course updates would only make it smaller: conservative). Altitude is the WGS84 height of ``P`` (the frame's up axis drifts
-from the local vertical by ~800 m at 100 km, so it is converted, not read from ``z``).
+    s^2(tau) = tr(Ppp)/3 + 2 tau tr(Ppv)/3 + tau^2 tr(Pvv)/3 + q tau^3 / 3
+
+Two lead times matter. The **aim** of a shot is the cue it last receives, predicted to the
+intercept: for ``launch`` guidance (the effector's own sensor locks on before firing: guns,
+MANPADS, lasers, jammers) the cue at launch, predicted over the flight time ``t_f``; for
+``terminal`` guidance (steered on the track's updates in flight: interceptor drones, SAMs,
+fighters) the cue ``TERMINAL_UPDATE_S`` before the intercept. The 1-sigma **miss**
+``miss_sigma_m = s(t_aim)`` is the error of that aim; ``pred_sigma_m = s(reaction + t_f)`` is
+the error of the planned intercept point itself, predicted over the whole reaction and flight
+(how far the target may be from where the window was planned; reported to the operator).
+Altitude is the WGS84 height of ``P`` (the frame's up axis drifts from the local vertical by
+~800 m at 100 km, so it is converted, not read from ``z``).
 
 Feasibility of (e, n, k): slant range ``R = |P_nk - S_e|`` in ``[min_range, max_range]``;
 altitude in ``[min_alt, max_alt]``; **timing** ``tau_k >= reaction_e + R / speed_e`` (the shot
@@ -25,29 +36,30 @@ airports); with ``roe.engagement_zones_only`` the point must lie in an ``engagem
 tests are on the ground projection of the point, ignoring zone altitude bands: what is hit
 falls on the ground below.
 
-The geometric factor of a sample is::
+The geometric factor of a sample is the probability that a target whose position error is an
+isotropic 3-D Gaussian with per-axis ``s = miss_sigma_m`` lies within the effector's
+acquisition basket ``b`` around the aim point (the Maxwell distribution; ``x = b / s``)::
 
-    pk_geom = 1 - exp(-b^2 / (2 sigma^2))
+    pk_geom = erf(x / sqrt(2)) - sqrt(2 / pi) x exp(-x^2 / 2)
 
-the probability that a target with circular Gaussian position error lies within the
-effector's acquisition basket ``b`` around the cued point [E]. The window of a pair is
-``[earliest, latest]`` feasible sample; the intercept is planned at the earliest sample whose
-``pk_geom`` reaches ``PK_GEOM_FRACTION`` of the best in the window (shoot early, look, shoot
-again -- but not at the rim of a long-range interceptor's reach, where its long flight on an
-old cue makes a miss likely). Reported with it: the point (ENU and WGS84), the range, the
-launch time, the predicted 1-sigma miss ``sigma`` and ``pk_geom``. A kinetic effector's pair is
-flagged ``debris`` when its intercept point lies over a ``no_fire`` (populated) zone (only
-possible when the ROE allow it). Infeasible pairs get the first failing :class:`Reason` in the
-order range -> altitude -> timing -> no-fire -> airport -> engagement zone; track-level
-(ROE, cooperative) and effector-level (magazine, busy, weather) gates given by the caller
-override it.
+the same cookie-cutter rule the simulated effects apply to the true 3-D miss [E]. The window of
+a pair is ``[earliest, latest]`` feasible sample; the intercept is planned at the earliest
+sample whose ``pk_geom`` reaches ``PK_GEOM_FRACTION`` of the best in the window (shoot early,
+look, shoot again -- but not at the rim of a long-range interceptor's reach, where its long
+flight on an old cue makes a miss likely). Reported with it: the point (ENU and WGS84), the
+range, the launch time, the miss and prediction 1-sigma and ``pk_geom``; ``t_latest_launch_s``
+is the launch time of the window's last sample (a later decision misses the window). A kinetic
+effector's pair is flagged ``debris`` when its intercept point lies over a ``no_fire``
+(populated) zone (only possible when the ROE allow it). Infeasible pairs get the first failing
+:class:`Reason` in the order range -> altitude -> timing -> no-fire -> airport -> engagement
+zone; track-level (ROE, cooperative) and effector-level (magazine, busy, weather) gates given
+by the caller override it.
 """
 
 from __future__ import annotations
 
-import weakref
-
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,10 +83,18 @@ I8 = NDArray[np.int8]
 #: error to ~300 m after 2 min and ~700 m after 5 min, typical of a Shahed-class drone that
 #: holds its course between waypoints (a hard manoeuvre breaks any prediction anyway).
 PROCESS_NOISE_Q = 0.05
-#: Default prediction horizon and time step, s: 15 min covers a fighter scramble (reaction
-#: ~900 s); 2 s is finer than a gun's reaction time and a drone's 100 m of flight.
+#: Default prediction horizon and time step, s: 15 min; planners extend the horizon to the
+#: longest reaction plus flight time of their sites (a fighter's scramble and transit). 2 s is
+#: finer than a gun's reaction time and a drone's 100 m of flight.
 HORIZON_S = 900.0
 DT_S = 2.0
+#: Beyond this much look-ahead the samples are COARSE_DT_S apart, s [E]: 10 s of a drone's
+#: flight (~500 m) is within a fighter's or long-range SAM's acquisition basket.
+FINE_HORIZON_S = 600.0
+COARSE_DT_S = 10.0
+#: Age of the last cue update a terminally guided shot (datalink, operator, ground control)
+#: flies on when its seeker locks on, s [E].
+TERMINAL_UPDATE_S = 2.0
 #: The intercept is planned at the earliest sample whose pk_geom reaches this fraction of the
 #: best sample of the window: earlier shots leave time to look and shoot again (and a plan
 #: whose launch keeps sliding later, as the best point recedes with an approaching target,
@@ -91,7 +111,13 @@ class TrackArrays:
     """Tracks to plan against, struct of arrays over N tracks (scenario ENU frame, SI).
 
     ``track_id`` (N,); ``pos_m`` (N, 3) and ``vel_mps`` (N, 3) ENU; ``pos_sigma_m`` (N,) 1-sigma
-    position error now; ``vel_sigma_mps`` (N,) 1-sigma velocity error (default 0).
+    position error now, per axis; ``vel_sigma_mps`` (N,) 1-sigma velocity error per axis
+    (default 0). ``cov_m`` (N, 6, 6) optional position-velocity covariance (m, m/s), which
+    replaces the two sigmas in the miss model. ``path_m`` (N, K, 3) optional predicted positions
+    on the window samples ``tau_grid(horizon_s, dt_s)`` (NaN: the platform is not flying then),
+    which replaces the constant-velocity prediction. ``until_s`` (N,) optional absolute time
+    after which an intercept is of no use (the track reaches the asset it threatens; inf: no
+    limit); later samples are ``TOO_LATE``.
     """
 
     track_id: NDArray[Any]
@@ -99,6 +125,9 @@ class TrackArrays:
     vel_mps: F64
     pos_sigma_m: F64
     vel_sigma_mps: F64 | None = None
+    cov_m: F64 | None = None
+    path_m: F64 | None = None
+    until_s: F64 | None = None
 
     def __post_init__(self) -> None:
         ids = np.asarray(self.track_id)
@@ -115,6 +144,30 @@ class TrackArrays:
         for k, v in (("track_id", ids), ("pos_m", pos), ("vel_mps", vel), ("pos_sigma_m", sig),
                      ("vel_sigma_mps", vs)):
             object.__setattr__(self, k, v)
+        if self.cov_m is not None:
+            object.__setattr__(self, "cov_m", _arr(self.cov_m, (n, 6, 6), "tracks.cov_m"))
+        if self.until_s is not None:
+            u = np.asarray(self.until_s, dtype=np.float64)
+            if u.shape != (n,) or np.any(np.isnan(u)):
+                raise InputError(f"tracks.until_s: got shape {u.shape}; expected ({n},) times")
+            object.__setattr__(self, "until_s", u)
+        if self.path_m is not None:
+            path = np.asarray(self.path_m, dtype=np.float64)
+            if path.ndim != 3 or path.shape[0] != n or path.shape[2] != 3:
+                raise InputError(f"tracks.path_m: got shape {path.shape}; expected ({n}, K, 3)")
+            object.__setattr__(self, "path_m", path)
+
+    def variance_terms(self) -> tuple[F64, F64, F64]:
+        """Per-axis position variance (m^2), position-velocity covariance (m^2/s) and velocity
+        variance (m^2/s^2), (N,) each: traces of the covariance blocks / 3, or the sigmas."""
+        if self.cov_m is not None:
+            c = self.cov_m
+            tr = np.trace
+            return (tr(c[:, :3, :3], axis1=1, axis2=2) / 3.0,
+                    tr(c[:, :3, 3:], axis1=1, axis2=2) / 3.0,
+                    tr(c[:, 3:, 3:], axis1=1, axis2=2) / 3.0)
+        vs = self.vel_sigma_mps if self.vel_sigma_mps is not None else np.zeros(len(self))
+        return self.pos_sigma_m ** 2, np.zeros(len(self)), vs ** 2
 
     def __len__(self) -> int:
         return int(self.pos_m.shape[0])
@@ -122,7 +175,10 @@ class TrackArrays:
     def subset(self, idx: NDArray[np.int64]) -> TrackArrays:
         return TrackArrays(self.track_id[idx], self.pos_m[idx], self.vel_mps[idx],
                            self.pos_sigma_m[idx], None if self.vel_sigma_mps is None
-                           else self.vel_sigma_mps[idx])
+                           else self.vel_sigma_mps[idx],
+                           None if self.cov_m is None else self.cov_m[idx],
+                           None if self.path_m is None else self.path_m[idx],
+                           None if self.until_s is None else self.until_s[idx])
 
 
 @dataclass(frozen=True)
@@ -159,6 +215,9 @@ class EffectorArrays:
     reaction_s: F64
     speed_mps: F64
     basket_m: F64
+    terminal: B  # (E,) terminal guidance (cue updates in flight), else aimed at launch
+    effect_radius_m: F64  # (E,) area effect radius (0: point effect)
+    retaskable: B  # (E,) a shot in flight can be steered to another track
     time_per_engagement_s: F64
     max_wind_mps: F64
     min_visibility_m: F64
@@ -218,6 +277,9 @@ class EffectorArrays:
             reaction_s=col("reaction_time_s"),
             speed_mps=np.array([t.speed_mps for t in types], dtype=np.float64),
             basket_m=np.array([t.acquisition_basket_m for t in types], dtype=np.float64),
+            terminal=np.array([t.guidance == "terminal" for t in types], dtype=bool),
+            effect_radius_m=np.array([t.effect_radius_m for t in types], dtype=np.float64),
+            retaskable=np.array([t.retaskable for t in types], dtype=bool),
             time_per_engagement_s=np.array([t.time_per_engagement_s for t in types]),
             max_wind_mps=np.array([t.weather.max_wind_mps for t in types]),
             min_visibility_m=np.array([t.weather.min_visibility_m for t in types]),
@@ -250,8 +312,10 @@ class Windows:
     earliest feasible intercept time and ``t_latest_s`` end of the window (absolute, NaN where
     infeasible); ``t_launch_s`` when the shot must leave; ``point_enu_m`` (E, N, 3),
     ``lat_deg``, ``lon_deg``, ``alt_m`` the intercept point; ``range_m`` slant range to it;
-    ``miss_sigma_m`` predicted 1-sigma position error at intercept; ``pk_geom`` acquisition
-    factor in [0, 1] (0 where infeasible); ``debris`` kinetic intercept over a no-fire zone;
+    ``miss_sigma_m`` per-axis 1-sigma error of the shot's aim at intercept; ``pred_sigma_m``
+    per-axis 1-sigma error of the planned point, predicted over reaction + flight;
+    ``pk_geom`` acquisition factor in [0, 1] (0 where infeasible); ``debris`` kinetic intercept
+    over a no-fire zone; ``t_latest_launch_s`` launch time of the window's last sample;
     ``distance_now_m`` current site-track distance.
     """
 
@@ -269,6 +333,8 @@ class Windows:
     pk_geom: F64
     debris: B
     distance_now_m: F64
+    pred_sigma_m: F64
+    t_latest_launch_s: F64
 
 
 def zone_kind_membership(zones: ZoneSet | None, lat_deg: F64, lon_deg: F64,
@@ -314,6 +380,42 @@ def _kind_index(zones: ZoneSet) -> tuple[Any, NDArray[np.int64], bool]:
     return res
 
 
+def tau_grid(horizon_s: float = HORIZON_S, dt_s: float = DT_S) -> F64:
+    """Look-ahead times of the window samples, s (K,): ``dt_s`` apart up to
+    ``FINE_HORIZON_S`` (or the horizon), then ``max(COARSE_DT_S, dt_s)`` apart to the horizon."""
+    if not (math.isfinite(horizon_s) and horizon_s > 0 and math.isfinite(dt_s) and dt_s > 0):
+        raise InputError(f"horizon_s and dt_s must be > 0; got {horizon_s}, {dt_s}")
+    fine_end = min(horizon_s, FINE_HORIZON_S)
+    fine = np.arange(math.floor(fine_end / dt_s + 1e-9) + 1, dtype=np.float64) * dt_s
+    if horizon_s <= FINE_HORIZON_S + 1e-9:
+        return fine
+    step = max(COARSE_DT_S, dt_s)
+    n = math.floor((horizon_s - fine[-1]) / step + 1e-9)
+    return np.concatenate([fine, fine[-1] + step * np.arange(1, n + 1)])
+
+
+def sigma_axis(var0: F64, cov_pv: F64, var_v: F64, tau: ArrayLike,
+               process_noise: float) -> F64:
+    """Per-axis 1-sigma position error (m) after predicting ``tau`` s ahead (broadcast):
+    ``sqrt(var0 + 2 tau cov_pv + tau^2 var_v + q tau^3 / 3)`` (module docstring)."""
+    t = np.asarray(tau, dtype=np.float64)
+    v = var0 + 2.0 * t * cov_pv + t * t * var_v + process_noise * t ** 3 / 3.0
+    return np.sqrt(np.maximum(v, 0.0))
+
+
+def p_within(radius_m: ArrayLike, sigma_m: ArrayLike) -> F64:
+    """Probability that an isotropic 3-D Gaussian error with per-axis ``sigma_m`` lies within
+    ``radius_m`` (the Maxwell distribution's CDF at ``x = radius / sigma``)."""
+    from scipy.special import erf
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.asarray(radius_m, dtype=np.float64) / np.maximum(
+            np.asarray(sigma_m, dtype=np.float64), 1e-9)
+    x = np.minimum(x, 50.0)
+    return np.clip(erf(x / math.sqrt(2.0)) - math.sqrt(2.0 / math.pi) * x * np.exp(-x * x / 2),
+                   0.0, 1.0)
+
+
 def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet | None,
                        frame: Frame, horizon_s: float = HORIZON_S, dt_s: float = DT_S,
                        roe: Roe | None = None, *, t_s: float = 0.0,
@@ -327,18 +429,26 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
     ``Roe()``). ``track_gate`` (N,) and ``effector_gate`` (E,) are optional :class:`Reason`
     codes (0 = OK) from the ROE check and the site state (magazine, busy); a non-OK gate makes
     every pair of that track / site infeasible with that reason. ``weather`` adds ``WEATHER``
-    for sites outside their limits.
+    for sites outside their limits. ``tracks.path_m``, when given, must be sampled on
+    ``tau_grid(horizon_s, dt_s)``.
     """
-    if not (math.isfinite(horizon_s) and horizon_s > 0 and math.isfinite(dt_s) and dt_s > 0):
-        raise InputError(f"horizon_s and dt_s must be > 0; got {horizon_s}, {dt_s}")
     roe = roe or Roe()
     e_n, n_n = len(eff), len(tracks)
-    k_n = math.floor(horizon_s / dt_s) + 1
-    tau = np.arange(k_n, dtype=np.float64) * dt_s  # (K,)
+    tau = tau_grid(horizon_s, dt_s)  # (K,)
+    k_n = tau.size
 
     # ---- track prediction, shared by all effectors
-    pts = tracks.pos_m[:, None, :] + tracks.vel_mps[:, None, :] * tau[None, :, None]  # (N,K,3)
-    vs = tracks.vel_sigma_mps if tracks.vel_sigma_mps is not None else np.zeros(n_n)
+    if tracks.path_m is not None:
+        if tracks.path_m.shape[1] != k_n:
+            raise InputError(f"tracks.path_m: {tracks.path_m.shape[1]} samples; the window "
+                             f"grid of horizon {horizon_s} s, step {dt_s} s has {k_n}")
+        pts = tracks.path_m
+        flying = np.all(np.isfinite(pts), axis=2)  # (N,K)
+        pts = np.where(flying[..., None], pts, 0.0)
+    else:
+        pts = tracks.pos_m[:, None, :] + tracks.vel_mps[:, None, :] * tau[None, :, None]
+        flying = np.ones((n_n, k_n), dtype=bool)
+    var0, cpv, var_v = tracks.variance_terms()
     flat = pts.reshape(-1, 3)
     lat, lon, alt = (a.reshape(n_n, k_n) for a in frame.local_to_geodetic(flat)) \
         if n_n else (np.zeros((0, k_n)),) * 3
@@ -360,12 +470,14 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
     other_kinds = [i for i, k in enumerate(ZONE_KINDS) if k not in ("no_fire", "airport")]
     engage_zone = member[_KIND_INDEX["engagement"]]
 
-    out = {k: np.empty((e_n, n_n)) for k in ("t_int", "t_last", "t_launch", "lat", "lon",
-                                              "alt", "rng", "sig")}
+    out = {k: np.full((e_n, n_n), np.nan) for k in ("t_int", "t_last", "t_launch", "lat",
+                                                     "lon", "alt", "rng", "sig", "pred",
+                                                     "t_last_launch")}
     feasible = np.zeros((e_n, n_n), dtype=bool)
     reason = np.zeros((e_n, n_n), dtype=np.int8)
     point = np.full((e_n, n_n, 3), np.nan)
     debris = np.zeros((e_n, n_n), dtype=bool)
+    pk_geom = np.zeros((e_n, n_n))
 
     block = max(1, BLOCK_ELEMENTS // max(1, n_n * k_n))
     p2 = np.einsum("nkj,nkj->nk", pts, pts)  # (N,K) |P|^2
@@ -376,12 +488,15 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
         r2 = p2[None] + np.einsum("bj,bj->b", s, s)[:, None, None] \
             - 2.0 * np.einsum("nkj,bj->bnk", pts, s)
         rng = np.sqrt(np.maximum(r2, 0.0))  # (b,N,K)
-        m_range = (rng >= eff.min_range_m[sl, None, None]) & (rng <= eff.max_range_m[sl, None, None])
+        m_range = (rng >= eff.min_range_m[sl, None, None]) \
+            & (rng <= eff.max_range_m[sl, None, None]) & flying[None]
         m_alt = m_range & (alt[None] >= eff.min_alt_m[sl, None, None]) \
             & (alt[None] <= eff.max_alt_m[sl, None, None])
         with np.errstate(invalid="ignore"):
-            flight = rng / eff.speed_mps[sl, None, None]  # inf speed -> 0
+            flight = rng / eff.speed_mps[sl, None, None]  # (b,N,K) flight time (0: light)
         m_time = m_alt & (tau[None, None, :] >= eff.reaction_s[sl, None, None] + flight)
+        if tracks.until_s is not None:  # no use intercepting after it reached its asset
+            m_time &= (t_s + tau[None, :] <= tracks.until_s[:, None])[None]
         av = avoid[sl]  # (b, kinds)
         m_nf = m_time & ~(av[:, _KIND_INDEX["no_fire"], None, None] & nofire[None])
         others = np.zeros_like(m_nf)
@@ -400,36 +515,37 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
             rsn[~m.any(axis=2)] = code
         ok = m_ez.any(axis=2)
         rsn[ok] = Reason.OK
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_f_all = rng / eff.speed_mps[sl, None, None]  # (b,N,K) flight time (0: light)
-            var = (tracks.pos_sigma_m[None, :, None] ** 2
-                   + (vs[None, :, None] * t_f_all) ** 2 + process_noise * t_f_all ** 3 / 3.0)
-            pkg = 1.0 - np.exp(-eff.basket_m[sl, None, None] ** 2
-                               / (2.0 * np.maximum(var, 1e-18)))
+        # aim lead: flight time (aimed at launch) or the terminal update age (guided in flight)
+        lead = np.where(eff.terminal[sl, None, None], TERMINAL_UPDATE_S, flight)
+        sig = sigma_axis(var0[None, :, None], cpv[None, :, None], var_v[None, :, None], lead,
+                         process_noise)
+        pkg = p_within(eff.basket_m[sl, None, None], sig)
         pkg = np.where(m_ez, pkg, -1.0)
         best = pkg.max(axis=2, initial=-1.0)  # (b,N)
         first = np.argmax(pkg >= PK_GEOM_FRACTION * best[..., None], axis=2)  # (b,N)
-        del t_f_all, var
         last = k_n - 1 - np.argmax(m_ez[:, :, ::-1], axis=2)
         bi, ni = np.indices(first.shape)
         r_at = rng[bi, ni, first]
-        t_int = np.where(ok, t_s + tau[first], np.nan)
-        out["t_int"][sl] = t_int
+        f_at = flight[bi, ni, first]
+        t_int = t_s + tau[first]
+        out["t_int"][sl] = np.where(ok, t_int, np.nan)
         out["t_last"][sl] = np.where(ok, t_s + tau[last], np.nan)
-        with np.errstate(invalid="ignore"):
-            out["t_launch"][sl] = np.where(ok, t_int - r_at / eff.speed_mps[sl, None], np.nan)
+        out["t_last_launch"][sl] = np.where(ok, t_s + tau[last] - flight[bi, ni, last], np.nan)
+        out["t_launch"][sl] = np.where(ok, t_int - f_at, np.nan)
         out["rng"][sl] = np.where(ok, r_at, np.nan)
         out["lat"][sl] = np.where(ok, lat[ni, first], np.nan)
         out["lon"][sl] = np.where(ok, lon[ni, first], np.nan)
         out["alt"][sl] = np.where(ok, alt[ni, first], np.nan)
-        with np.errstate(invalid="ignore"):
-            t_f = np.where(ok, r_at / eff.speed_mps[sl, None], np.nan)  # flight time
-        out["sig"][sl] = np.sqrt(tracks.pos_sigma_m[None, :] ** 2 + (vs[None, :] * t_f) ** 2
-                                 + process_noise * t_f ** 3 / 3.0)
+        out["sig"][sl] = np.where(ok, sig[bi, ni, first], np.nan)
+        out["pred"][sl] = np.where(ok, sigma_axis(var0[None, :], cpv[None, :], var_v[None, :],
+                                                  eff.reaction_s[sl, None] + f_at,
+                                                  process_noise), np.nan)
+        pk_geom[sl] = np.where(ok, pkg[bi, ni, first], 0.0)
         point[sl] = np.where(ok[..., None], pts[ni, first], np.nan)
         debris[sl] = ok & (eff.kinetic[sl, None] & eff.debris[sl, None]) & nofire[ni, first]
         feasible[sl] = ok
         reason[sl] = rsn
+        del rng, flight, sig, pkg
 
     # ---- gates: weather, site state, track ROE
     wx = eff.weather_ok(weather)
@@ -445,21 +561,19 @@ def engagement_windows(eff: EffectorArrays, tracks: TrackArrays, zones: ZoneSet 
             raise InputError(f"track_gate: got shape {g.shape}; expected ({n_n},)")
         reason[:, g != 0] = g[None, g != 0]
     feasible &= reason == Reason.OK
-    for k in ("t_int", "t_last", "t_launch", "lat", "lon", "alt", "rng", "sig"):
+    for k in out:
         out[k][~feasible] = np.nan
     point[~feasible] = np.nan
     debris &= feasible
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pk_geom = np.where(feasible, 1.0 - np.exp(-eff.basket_m[:, None] ** 2
-                                                  / (2.0 * np.maximum(out["sig"], 1e-9) ** 2)),
-                           0.0)
+    pk_geom[~feasible] = 0.0
     d_now = np.linalg.norm(tracks.pos_m[None, :, :] - eff.pos_m[:, None, :], axis=2) \
         if e_n and n_n else np.zeros((e_n, n_n))
     return Windows(feasible=feasible, reason=reason, t_intercept_s=out["t_int"],
                    t_latest_s=out["t_last"], t_launch_s=out["t_launch"], point_enu_m=point,
                    lat_deg=out["lat"], lon_deg=out["lon"], alt_m=out["alt"], range_m=out["rng"],
                    miss_sigma_m=out["sig"], pk_geom=pk_geom, debris=debris,
-                   distance_now_m=d_now)
+                   distance_now_m=d_now, pred_sigma_m=out["pred"],
+                   t_latest_launch_s=out["t_last_launch"])
 
 
 def _arr(a: ArrayLike, shape: tuple[int, ...], name: str) -> F64:

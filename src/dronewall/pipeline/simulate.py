@@ -105,11 +105,14 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
 
     Simulated engagements (scenarios with ``effectors``, tracking on, ``engage`` true): the
     engagement stage assigns effectors with ``doctrine`` -- ``planner`` (the cost-aware
-    planner), ``missile_first`` or ``nearest_capable`` -- and killed platforms leave the truth.
-    ``compare_doctrines`` re-runs the same scenario and seed with the two naive doctrines (in
-    worker processes, in parallel with this run) and adds their metrics to ``summary.json``;
-    ``None`` (default): on when this run engages with the planner. ``progress``: report
-    progress on stderr (a bar on a terminal, a line at least every 10 s otherwise).
+    planner), ``missile_first``, ``nearest_capable``, or ``oracle`` (the planner on perfect
+    information: true positions, classes and intents; no sensors, no tracking;
+    :mod:`dronewall.pipeline.oracle`) -- and killed platforms leave the truth.
+    ``compare_doctrines`` re-runs the same scenario and seed with the two naive doctrines and
+    the oracle (in worker processes, in parallel with this run) and adds their metrics to
+    ``summary.json``; ``None`` (default): on when this run engages with the planner.
+    ``progress``: report progress on stderr (a bar on a terminal, a line at least every 10 s
+    otherwise).
     """
     t_wall0 = time.perf_counter()
     if isinstance(scenario_path, Scenario):
@@ -125,7 +128,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         sc = sc.model_copy(update={"time": sc.time.model_copy(
             update={"duration_s": min(duration_s, sc.time.duration_s)})})
     seed = sc.seed if seed is None else seed
-    rng_truth, rng_sens, rng_eng, _ = _rngs(seed)
+    rng_truth, rng_sens, rng_eng, rng_ops = _rngs(seed)
     engaging = will_engage(sc, track=track, engage=engage)
     if doctrine not in DOCTRINES:
         raise InputError(f"doctrine: got {doctrine!r}; expected {', '.join(DOCTRINES)}")
@@ -148,8 +151,15 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
 
     zoning = scenario_zones(sc, base_dir)
     zones = zoning[0] if zoning is not None else None
+    oracle = engaging and doctrine == "oracle"
+    future = None
+    if oracle:  # perfect information: the truth's future, from a second simulator on the seed
+        from dronewall.pipeline.oracle import TruthFuture
+
+        future = TruthFuture(TruthSimulator(_extended(sc, ORACLE_LOOKAHEAD_S), _rngs(seed)[0]),
+                             frame)
     run = ChainRun(sc, seed, out, fmt, frame, suite, plat, zones, zoning, rng_eng, track=track,
-               engaging=engaging, doctrine=doctrine)
+                   engaging=engaging, doctrine=doctrine, rng_ops=rng_ops, truth_future=future)
     pool = (_start_doctrine_runs(sc, seed, fmt, base_dir if base_dir is not None else
                                  (Path(scenario_path).parent if not isinstance(
                                      scenario_path, Scenario) else None))
@@ -175,7 +185,8 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
             except StopIteration:
                 break
             t1 = time.perf_counter()
-            det = suite.observe(st, plat)
+            # the oracle sees the truth, not the sensors
+            det = DetectionBatch.empty() if oracle else suite.observe(st, plat)
             t2 = time.perf_counter()
             t_sim += t1 - t0
             t_sens += t2 - t1
@@ -235,6 +246,17 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     return SimulationResult(sc, out, summary, files)
 
 
+#: The oracle knows the truth this far beyond the end of the run, s: its threats' intents
+#: (the valued zone a drone is flying to) do not stop at the scenario's end.
+ORACLE_LOOKAHEAD_S = 3_600.0
+
+
+def _extended(sc: Scenario, extra_s: float) -> Scenario:
+    """The scenario run ``extra_s`` longer (same traffic, same truth up to its end)."""
+    return sc.model_copy(update={"time": sc.time.model_copy(
+        update={"duration_s": sc.time.duration_s + extra_s})})
+
+
 def announce(scenario_path: Path, *, track: bool, engage: bool,
              compare_doctrines: bool | None, duration_s: float | None) -> None:
     """Tell the user up front what a ``simulate`` run will do and how long it covers, in
@@ -249,9 +271,10 @@ def announce(scenario_path: Path, *, track: bool, engage: bool,
     if engaging:
         msg += f", engagements with {len(sc.effectors)} effector sites"
         if compare_doctrines is None or compare_doctrines:
-            msg += (".\nsimulate: also running the naive doctrines "
-                    f"{' and '.join(COMPARED_DOCTRINES)} on the same seed in 2 worker processes "
-                    "for comparison (--no-compare-doctrines switches this off)")
+            msg += (".\nsimulate: also running the naive doctrines missile_first and "
+                    "nearest_capable and the perfect-information oracle on the same seed in "
+                    f"{len(COMPARED_DOCTRINES)} worker processes for comparison "
+                    "(--no-compare-doctrines switches this off)")
     sys.stderr.write(msg + ".\n")
 
 
@@ -260,8 +283,9 @@ def will_engage(sc: Scenario, *, track: bool = True, engage: bool = True) -> boo
     return bool(engage and track and sc.effectors)
 
 
-#: The naive doctrines every planner run is compared with (``compare_doctrines``).
-COMPARED_DOCTRINES = ("missile_first", "nearest_capable")
+#: The naive doctrines and the perfect-information ceiling every planner run is compared with
+#: (``compare_doctrines``).
+COMPARED_DOCTRINES = ("missile_first", "nearest_capable", "oracle")
 
 
 def _doctrine_run(sc: Scenario, seed: int, fmt: str, base_dir: Path | None,

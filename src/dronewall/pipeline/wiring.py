@@ -23,15 +23,12 @@ from dronewall.chain import (
     AirspaceStage,
     Chain,
     ClassificationStage,
-    EngagementStage,
     StepRecord,
     ThreatStage,
     TrackingStage,
 )
 from dronewall.chain.stages import ClassificationFinal
 from dronewall.detections import DetectionBatch
-from dronewall.engagement.planner import EffectorSite
-from dronewall.engagement.roe import Roe
 from dronewall.engagement.threat import AssetTable, assets_from_zones
 from dronewall.geo import Frame
 from dronewall.scenario import Scenario
@@ -44,7 +41,8 @@ class ChainRun:
     def __init__(self, sc: Scenario, seed: int, out: Path, fmt: str, frame: Frame, suite: Any,
                  plat: Any, zones: ZoneSet | None,
                  zoning: tuple[ZoneSet, set[str]] | None, rng_eng: np.random.Generator, *,
-                 track: bool, engaging: bool, doctrine: str) -> None:
+                 track: bool, engaging: bool, doctrine: str,
+                 rng_ops: np.random.Generator | None = None, truth_future: Any = None) -> None:
         from dronewall.pipeline.airspace import AirspaceRecorder, airspace_config
 
         self.sc, self.out, self.fmt, self.plat = sc, out, fmt, plat
@@ -53,6 +51,16 @@ class ChainRun:
         self.air_rec = None
         self.tracks = self.tscore = self.cscore = self.threats = self.thscore = None
         self.effects = None
+        # the perfect-information oracle: a truth picture instead of tracking (pipeline.oracle)
+        self.oracle = None
+        if engaging and doctrine == "oracle":
+            from dronewall.pipeline.engagement import build_oracle_chain
+
+            oracle_stages, self.oracle, self.effects = build_oracle_chain(
+                sc, zones, zoning, frame, plat, out, fmt, rng_eng, rng_ops, truth_future)
+            self.chain: Chain | None = Chain(oracle_stages)
+            self.t_air = 0.0
+            return
         if track:
             from dronewall.pipeline.classification import ClassificationScorer
             from dronewall.pipeline.threat import ThreatScorer, ThreatWriter
@@ -82,19 +90,19 @@ class ChainRun:
             self.threats = ThreatWriter(assets, out, fmt)
             self.thscore = ThreatScorer(assets)
         if engaging:
-            from dronewall.pipeline.engagement import SimulatedEffects
+            from dronewall.pipeline.engagement import build_engagement
 
-            sites = [EffectorSite.from_values(**e.model_dump()) for e in sc.effectors]
-            stage = EngagementStage(sites, Roe.from_values(**sc.roe.model_dump()), zones, frame,
-                                    doctrine=doctrine)
+            stage, self.effects = build_engagement(sc, zones, zoning, frame, plat, out, fmt,
+                                                   rng_eng, rng_ops, doctrine)
             stages.append(stage)
-            self.effects = SimulatedEffects(stage, zones, frame, plat, out, fmt, rng_eng)
         self.chain = Chain(stages) if track else None
         self.t_air = 0.0
 
     def step(self, st: TruthState, det: DetectionBatch) -> NDArray[np.int64]:
         """Run the chain on one step's detections; feed sinks and scorers. Returns the platforms
         killed at this step (they leave the truth from the next step on)."""
+        if self.oracle is not None:
+            self.oracle.observe_truth(st)
         if self.chain is None:
             rec = StepRecord(t=st.t, detections=det)
         else:
@@ -123,7 +131,7 @@ class ChainRun:
         """Close the chain, sinks and scorers; add their parts to ``summary``/``files``."""
         finals = self.chain.finish() if self.chain is not None else {}
         followed = None
-        if self.chain is not None:
+        if self.chain is not None and self.oracle is None:
             assert self.tscore is not None and self.cscore is not None
             assert self.tracks is not None and self.threats is not None
             assert self.thscore is not None

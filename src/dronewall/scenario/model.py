@@ -341,6 +341,33 @@ class RoeSpec(Strict):
     engagement_zones_only: bool = False
     no_kinetic_kinds: list[ZoneKind] = Field(default=["no_fire", "airport"], description=(
         "zone kinds over which no kinetic intercept is planned"))
+    approval_delay_s: list[float] = Field(default=[15.0, 30.0], min_length=2, max_length=2,
+                                          description=(
+        "simulated operator: decision time per recommendation, uniform in [low, high] s; a "
+        "recommendation whose window closes first expires"))
+    min_track_hits: int = Field(default=5, ge=1, le=1000, description=(
+        "track maturity: detections associated before a track may be engaged"))
+    min_track_age_s: float = Field(default=10.0, ge=0, le=3600, description=(
+        "track maturity: seconds since the track was created"))
+    max_track_stale_s: float = Field(default=15.0, gt=0, le=3600, description=(
+        "track maturity: largest time since the track's last update, s"))
+    expensive_effector_eur: float = Field(default=100_000.0, ge=0, description=(
+        "effectors costing at least this per shot need one allowed class at its own "
+        "threshold (not the summed look-alike classes)"))
+    value_floor: Literal["none", "threat_cost"] = Field(default="none", description=(
+        "threat_cost: a hostile track is worth at least its expected purchase cost (doctrine: "
+        "destroy every violating hostile drone); none: its expected damage only"))
+    require_crossing: bool = Field(default=True, description=(
+        "a track violates own airspace only after an observed or inferred border crossing, "
+        "not because it was first detected inside"))
+
+    @field_validator("approval_delay_s")
+    @classmethod
+    def _delay(cls, v: list[float]) -> list[float]:
+        if not 0 <= v[0] <= v[1] <= 3600:
+            raise ValueError(f"approval_delay_s: got {v}; expected [low, high] with "
+                             "0 <= low <= high <= 3600 s")
+        return v
 
     @field_validator("engage_classes")
     @classmethod

@@ -133,6 +133,23 @@ def lp_relaxation(problem: WTAProblem, deadline: float,
 def lagrangian_bound(problem: WTAProblem, upper: float | None = None, iters: int = 300,
                      time_limit_s: float = 1.0, u0: np.ndarray | None = None) -> float:
     """Valid lower bound from the Lagrangian dual of the continuous relaxation (module doc)."""
+    return _lagrangian(problem, upper, iters, time_limit_s, u0)[0]
+
+
+def shadow_prices(problem: WTAProblem, iters: int = 200, upper: float | None = None
+                  ) -> np.ndarray:
+    """(W,) shadow price of one more unit of each weapon type, in objective units (EUR of
+    value): the multipliers ``u`` of the magazine constraints at the best Lagrangian bound
+    found (module doc). ``u_i = 0`` when type i's magazine does not bind: rounds are plentiful
+    for the targets it can reach; a large ``u_i`` says its rounds are worth keeping for the
+    targets only it can serve. Deterministic: the subgradient runs ``iters`` steps (no time
+    limit short of a 60 s safety valve)."""
+    return _lagrangian(problem, upper, iters, 60.0, None)[1]
+
+
+def _lagrangian(problem: WTAProblem, upper: float | None, iters: int, time_limit_s: float,
+                u0: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """(best lower bound, multipliers at it) of the projected subgradient (module doc)."""
     t_end = time.perf_counter() + time_limit_s
     V = problem.values
     negL = -problem.log_q()  # (W, T) >= 0
@@ -172,6 +189,7 @@ def lagrangian_bound(problem: WTAProblem, upper: float | None = None, iters: int
     starts = [(dual(u * f), u * f) for f in (1.0, 0.5, 0.25, 0.1, 0.03, 0.0)] if u0 is not None \
         else [(dual(u), u)]
     (best, sg), u = max(starts, key=lambda t: t[0][0])
+    u_best = u.copy()
     if upper is None or not math.isfinite(upper):
         upper = float(V.sum())
     theta = 1.0
@@ -187,7 +205,7 @@ def lagrangian_bound(problem: WTAProblem, upper: float | None = None, iters: int
         u = np.maximum(u + step * sg, 0.0)
         cur, sg = dual(u)
         if cur > best + 1e-12 * max(1.0, abs(best)):
-            best, stall = cur, 0
+            best, stall, u_best = cur, 0, u.copy()
         else:
             stall += 1
             if stall >= 10:
@@ -195,4 +213,4 @@ def lagrangian_bound(problem: WTAProblem, upper: float | None = None, iters: int
                 stall = 0
                 if theta < 1e-6:
                     break
-    return max(best, 0.0) - safety
+    return max(best, 0.0) - safety, u_best

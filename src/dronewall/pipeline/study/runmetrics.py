@@ -144,6 +144,8 @@ DERIVED: dict[str, Derivation] = {
     "violation_duration_abs_err_s": lambda s, o, m: _violation_duration(s, o),
     "leak_rate": lambda s, o, m: _ratio(m.get("leakers", math.nan),
                                         m.get("threats_flown", math.nan)),
+    "one_way_neutralised_rate": lambda s, o, m: _ratio(m.get("one_way_neutralised", math.nan),
+                                                       m.get("one_way_flown", math.nan)),
     "ammunition_used": lambda s, o, m: _ammunition_used(s),
 }
 
