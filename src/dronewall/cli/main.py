@@ -58,6 +58,19 @@ def simulate(
 ) -> None:
     """Simulate a scenario: truth, sensor detections, tracks and summary.json in OUT; with
     --runs, a Monte-Carlo study with aggregates and an offline HTML report."""
+    from dronewall.pipeline.outdir import hold_old_summary
+
+    # first thing: an earlier summary.json in OUT goes out of sight (back if this fails early),
+    # so a run killed at any moment never leaves it beside new files (docs/limits.md)
+    with hold_old_summary(out):
+        _simulate(scenario, out, seed, fmt, track, compare_doctrines, engage, runs, workers,
+                  dask, set_, duration)
+
+
+def _simulate(scenario: Path, out: Path, seed: Optional[int], fmt: str, track: bool,
+              compare_doctrines: Optional[bool], engage: bool, runs: Optional[int],
+              workers: Optional[int], dask: Optional[str], set_: Optional[list[str]],
+              duration: Optional[float]) -> None:
     from dronewall.pipeline.summary import print_summary
 
     if fmt not in ("csv", "parquet"):
@@ -70,10 +83,13 @@ def simulate(
     if runs is None and study_opts:
         _fail("--workers, --dask and --set need --runs N (a Monte-Carlo study)")
     if runs is not None:
-        if runs < 1:
-            _fail(f"--runs: got {runs}; expected at least 1")
-        if workers is not None and workers < 1:
-            _fail(f"--workers: got {workers}; expected at least 1")
+        from dronewall.inputs.limits import MAX_STUDY_RUNS, max_workers
+
+        if not 1 <= runs <= MAX_STUDY_RUNS:
+            _fail(f"--runs: got {runs}; expected 1 to {MAX_STUDY_RUNS:,} (docs/limits.md)")
+        if workers is not None and not 1 <= workers <= max_workers():
+            _fail(f"--workers: got {workers}; expected 1 to {max_workers()} on this machine "
+                  "(docs/limits.md)")
         from dronewall.pipeline.montecarlo import print_study, run_study
         from dronewall.report.study import write_study_report
 
@@ -181,9 +197,8 @@ def report_study(
     """Offline HTML report of a Monte-Carlo study (map, plots, key numbers)."""
     from dronewall.report.study import write_study_report
 
-    if not (study_dir / "summary.json").is_file():
-        _fail(f"{study_dir}: no summary.json; expected the output directory of "
-              "'dronewall simulate SCENARIO --runs N --out DIR'")
+    # refuses a folder that is not a finished study, and never overwrites a file that is not
+    # an earlier study report
     path = write_study_report(study_dir, out)
     typer.echo(f"study report -> {path}")
 
@@ -220,10 +235,12 @@ def validate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
 ) -> None:
     """Check a scenario file and print what it contains."""
+    from dronewall.pipeline.preflight import preflight
     from dronewall.pipeline.summary import describe_scenario
     from dronewall.scenario import load_scenario
 
     sc = load_scenario(scenario)
+    preflight(sc, scenario.parent)  # builds zones, sensors and traffic as simulate would
     describe_scenario(sc, scenario)
 
 
@@ -259,22 +276,75 @@ def run() -> None:
     """
     from dronewall.errors import DronewallError
 
+    old_term = _catch_sigterm()
     try:
         app()
     except DronewallError as e:
+        _end_children()
         sys.stderr.write(f"dronewall: error: {e}\n")
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("dronewall: interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt:   # Ctrl-C or SIGTERM outside typer's own handling
+        _interrupted()
+    except SystemExit as e:
+        if e.code == 130 or _TERM["seen"]:   # typer turns Ctrl-C / SIGTERM into Exit(130)
+            _interrupted()
+        raise
     except Exception as e:
+        _end_children()
         if os.environ.get("DRONEWALL_DEBUG"):
             raise
+        msg = str(e)
+        msg = msg if len(msg) <= 300 else msg[:297] + "..."
         sys.stderr.write(
-            f"dronewall: internal error: {type(e).__name__}: {e}\n"
+            f"dronewall: internal error: {type(e).__name__}: {msg}\n"
             "This is a bug; rerun with DRONEWALL_DEBUG=1 for the traceback and report it.\n"
         )
         sys.exit(1)
+    finally:
+        _restore_sigterm(old_term)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so runs stop the way Ctrl-C stops them (workers
+    terminated, a study's partial results summarised); exit status 143."""
+
+
+_TERM = {"seen": False}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _TERM["seen"] = True
+    raise _Terminated()
+
+
+def _interrupted() -> None:
+    """End worker processes and exit: 143 after SIGTERM, 130 after Ctrl-C."""
+    _end_children()
+    term = _TERM["seen"]
+    sys.stderr.write(f"dronewall: {'terminated' if term else 'interrupted'}\n")
+    sys.exit(143 if term else 130)
+
+
+def _catch_sigterm() -> object:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _restore_sigterm(old: object) -> None:
+    import signal
+
+    if old is not None:
+        signal.signal(signal.SIGTERM, old)  # type: ignore[arg-type]
+
+
+def _end_children() -> None:
+    """Terminate worker processes still running (doctrine runs, study pools): no orphans."""
+    if "dronewall.pipeline.lifetime" in sys.modules:
+        sys.modules["dronewall.pipeline.lifetime"].terminate_children()
 
 
 if __name__ == "__main__":

@@ -152,7 +152,8 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
         tentative_coast_time_s=BENCH_TENTATIVE_COAST_SCANS * dt, pd=sc["pd"],
         clutter_density=sc["clutter_density_per_m2"], association=assoc,  # type: ignore[arg-type]
         imm=imm, imm_q_high_m2ps3=BENCH_IMM_Q_HIGH_M2PS3,
-        imm_initial_quiet_prob=BENCH_IMM_QUIET_PROB, initial_capacity=1024)
+        imm_initial_quiet_prob=BENCH_IMM_QUIET_PROB, initial_capacity=1024,
+        surveillance_radius_m=2.0 * MAX_ABS_XY_M)
     frame = Frame(0.0, 0.0, 0.0)
     sensors = SensorTable.build(["xy"], [SensorKind.XY], [0.0], [0.0], [0.0])
     eng = Engine(cfg, frame, sensors)

@@ -33,7 +33,7 @@ from dronewall.inputs import (
     finite_number,
     parse_iso_datetime,
 )
-from dronewall.inputs.limits import ALT_MAX_M, ALT_MIN_M, MAX_ABS_TIME_S
+from dronewall.inputs.limits import ALT_MAX_M, ALT_MIN_M, MAX_ABS_TIME_S, MAX_DOCUMENT_BYTES
 
 REQUIRED_COLUMNS = ("time", "track_id", "lat", "lon", "alt_m")
 #: 1-sigma horizontal error assumed when the file has no ``sigma_m`` column: a typical fused
@@ -55,7 +55,7 @@ def _parse_epoch(epoch: str | None) -> datetime | None:
 def read_tracks(path: Path) -> dict[str, Any]:
     """Parse and validate a tracks CSV. Returns columns as arrays (file order) plus
     ``iso`` (bool), ``times`` (float seconds, or datetimes when iso) and ``lines``."""
-    rows = csv_rows(path, "tracks file")
+    rows = csv_rows(path, "tracks file", max_bytes=MAX_DOCUMENT_BYTES)
     try:
         _, header = next(rows)
     except StopIteration:

@@ -103,3 +103,16 @@ MAX_FALSE_ALARMS_PER_S = 10_000.0
 #: Most shots stocked at one effector site (count); the planner keeps per-site and per-fire-unit
 #: arrays and the horizon problem counts rounds.
 MAX_EFFECTOR_COUNT = 100_000
+
+# --------------------------------------------------------------------------- studies
+
+#: Most runs of one study (per sweep point times points): every run is a task object holding the
+#: scenario (~10-100 kB) and a row of runs.csv; 10^5 runs of the flagship take ~40 core-days.
+MAX_STUDY_RUNS = 100_000
+
+
+def max_workers() -> int:
+    """Most local worker processes of a study: 4 per core (each ~150-300 MB), at least 8."""
+    import os
+
+    return max(8, 4 * (os.cpu_count() or 1))

@@ -8,6 +8,7 @@ it through the same ``step(t, detections)`` a live feed would use, and writers a
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from dronewall.errors import InputError
 from dronewall.geo import Frame
 from dronewall.io import TableWriter, detection_columns
 from dronewall.pipeline.engagement import DOCTRINES
+from dronewall.pipeline.lifetime import track_pool, worker_init
+from dronewall.pipeline.outdir import prepare_output_dir
 from dronewall.pipeline.wiring import ChainRun
 from dronewall.scenario import Scenario, load_scenario
 
@@ -136,11 +139,7 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
         compare_doctrines = engaging and doctrine == "planner"
     compare_doctrines = bool(compare_doctrines and engaging)
     out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"--out {out}: cannot create the output directory ({e.strerror}); "
-                         "expected a writable directory path") from None
+    run_dir = prepare_output_dir(out, "simulate")  # refuses or cleans; summary.json last
 
     sim = TruthSimulator(sc, rng_truth)
     suite = SensorSuite.from_scenario(sc, rng_sens)
@@ -241,7 +240,8 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     timing["faster_than_real_time"] = round(sc.time.duration_s / wall, 1) if wall > 0 else None
     summary["timing"] = timing
     summary["files"] = {k: Path(v).name for k, v in files.items()}  # relative to out/
-    (out / "summary.json").write_text(json.dumps(_det_json(summary), indent=2, sort_keys=True))
+    run_dir.write_summary(json.dumps(_det_json(summary), indent=2, sort_keys=True))
+    run_dir.complete()
     files["summary"] = str(out / "summary.json")
     return SimulationResult(sc, out, summary, files)
 
@@ -310,8 +310,9 @@ def _start_doctrine_runs(sc: Scenario, seed: int, fmt: str, base_dir: Path | Non
 
     args = (sc, seed, fmt, base_dir)
     try:
-        ex = ProcessPoolExecutor(max_workers=len(COMPARED_DOCTRINES),
-                                 mp_context=multiprocessing.get_context("spawn"))
+        ex = track_pool(ProcessPoolExecutor(max_workers=len(COMPARED_DOCTRINES),
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=worker_init, initargs=(os.getpid(),)))
         return ex, args, {d: ex.submit(_doctrine_run, *args, d) for d in COMPARED_DOCTRINES}
     except (OSError, ValueError, RuntimeError):
         return None, args, {}

@@ -17,7 +17,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from dronewall.errors import ScenarioError
+from dronewall.errors import DataFormatError, ScenarioError
+from dronewall.inputs import excerpt, load_json, read_text
+from dronewall.inputs.limits import MAX_SCENARIO_BYTES
+from dronewall.scenario.budget import findings as budget_findings
+from dronewall.scenario.guard import check_document, check_events
 from dronewall.scenario.model import Scenario
 
 
@@ -70,7 +74,15 @@ def _short(v: Any) -> str:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Parse scenario YAML text; ``source`` names it in errors."""
+    """Parse scenario YAML text; ``source`` names it in errors.
+
+    Before validation: nesting depth, alias-expanded size, finite numbers and dates in the
+    window (:mod:`dronewall.scenario.guard`); after it: the resource budget
+    (:mod:`dronewall.scenario.budget`)."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{source}: {len(text):,} characters; a scenario may have at most "
+                            f"{MAX_SCENARIO_BYTES:,} (docs/limits.md)")
+    check_events(text, source)
     yaml = YAML(typ="rt")
     try:
         doc = yaml.load(text)
@@ -83,12 +95,17 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}{line}: not valid YAML: {e.problem or e.context}. "
                             "Check indentation, colons and brackets.") from None
     except YAMLError as e:
-        raise ScenarioError(f"{source}: not valid YAML: {e}") from None
+        raise ScenarioError(f"{source}: not valid YAML: {excerpt(str(e), 300)}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply to read") from None
+    except ValueError as e:  # a scalar the YAML constructor cannot convert (e.g. 5,000 digits)
+        raise ScenarioError(f"{source}: not valid YAML: {excerpt(str(e), 120)}") from None
     if not isinstance(doc, CommentedMap):
         raise ScenarioError(f"{source}: a scenario must be a YAML mapping (name:, time:, origin:, "
                             f"...), got {type(doc).__name__}")
+    check_document(doc, source)
     try:
-        return Scenario.model_validate(doc)
+        sc = Scenario.model_validate(doc)
     except ValidationError as exc:
         errs = exc.errors(include_url=False)
         parts = []
@@ -115,21 +132,26 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
             parts.append(msg)
         more = f" (and {len(errs) - 5} more errors)" if len(errs) > 5 else ""
         raise ScenarioError(f"{source}: invalid scenario: " + "; ".join(parts) + more + ".") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply to validate") from None
+    over = budget_findings(sc)
+    if over:
+        parts = []
+        for f in over[:5]:
+            line, _, _ = _loc_line(doc, f.loc)
+            where = f"line {line}" if line is not None else "top level"
+            parts.append(f"{where}, field {_fmt_loc(f.loc)}: got {_short(f.value)}; {f.rule}")
+        raise ScenarioError(f"{source}: scenario exceeds a limit: " + "; ".join(parts) + ".")
+    return sc
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario YAML file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{p}: scenario file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{p}: is a directory, expected a scenario YAML file") from None
-    except UnicodeDecodeError as e:
-        raise ScenarioError(f"{p}: not UTF-8 text (byte {e.start}); expected a YAML file") from None
-    except OSError as e:
-        raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
+        text = read_text(p, "scenario file", MAX_SCENARIO_BYTES)
+    except DataFormatError as e:
+        raise ScenarioError(str(e)) from None
     sc = parse_scenario(text, str(p))
     _check_zone_files(sc, p)
     return sc
@@ -137,8 +159,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def _check_zone_files(sc: Scenario, path: Path) -> None:
     """Zone files must exist and be GeoJSON; full zone semantics belong to the airspace layer."""
-    import json
-
     for i, z in enumerate(sc.zones):
         if z.file is None:
             continue
@@ -148,8 +168,8 @@ def _check_zone_files(sc: Scenario, path: Path) -> None:
             raise ScenarioError(f"{where}: zone file {z.file!r} not found (looked for {zp}); "
                                 "paths are relative to the scenario file")
         try:
-            gj = json.loads(zp.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ScenarioError(f"{where}: {zp} is not valid GeoJSON/JSON: {e}") from None
+            gj = load_json(zp, "zone file")
+        except DataFormatError as e:
+            raise ScenarioError(f"{where}: not valid GeoJSON: {e}") from None
         if not isinstance(gj, dict) or gj.get("type") not in ("FeatureCollection", "Feature"):
             raise ScenarioError(f"{where}: {zp} must be a GeoJSON FeatureCollection or Feature")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from dronewall.errors import ConfigurationError, InputError
+from dronewall.pipeline.lifetime import terminate_children, track_pool, worker_init
 from dronewall.pipeline.study.task import RunTask, failed_record
 
 #: Start method of the local pool: "forkserver" where available (a clean single-threaded server
@@ -41,6 +42,8 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
+    def abort(self) -> None: ...
+
 
 def _lost(task: RunTask, reason: str) -> dict[str, Any]:
     return failed_record(task.run, task.point, task.index, task.seed, reason, math.nan)
@@ -57,6 +60,9 @@ class InProcessBackend:
             done(fn(t))
 
     def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
         pass
 
 
@@ -76,7 +82,10 @@ class ProcessPoolBackend:
                 ctx.set_forkserver_preload(FORKSERVER_PRELOAD)  # no-op once the server runs
         else:
             ctx = multiprocessing.get_context("spawn")
-        self.ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        # workers end with this process, however it ends (pipeline.lifetime)
+        self.ex = track_pool(ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                                 initializer=worker_init,
+                                                 initargs=(os.getpid(),)))
 
     def run(self, fn: Callable[[RunTask], dict[str, Any]], tasks: Sequence[RunTask],
             done: Callable[[dict[str, Any]], None]) -> None:
@@ -91,6 +100,10 @@ class ProcessPoolBackend:
 
     def close(self) -> None:
         self.ex.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Stop now (Ctrl-C): cancel queued runs and terminate the running ones."""
+        terminate_children()
 
 
 class DaskBackend:
@@ -125,6 +138,13 @@ class DaskBackend:
                                  "expected tcp://host:port of a running dask scheduler") from None
         info = self.client.scheduler_info().get("workers", {})
         self.workers = sum(int(w.get("nthreads", 1)) for w in info.values()) or (workers or 0)
+        if self.cluster is not None:
+            # the local cluster's workers and nannies end with this process (pipeline.lifetime)
+            try:
+                self.client.run(worker_init, os.getpid())
+                self.client.run(worker_init, os.getpid(), nanny=True)
+            except Exception:  # noqa: BLE001 - best effort: the cluster still closes normally
+                pass
 
     def run(self, fn: Callable[[RunTask], dict[str, Any]], tasks: Sequence[RunTask],
             done: Callable[[dict[str, Any]], None]) -> None:
@@ -143,6 +163,13 @@ class DaskBackend:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+    def abort(self) -> None:
+        """Stop now (Ctrl-C): cancel the submitted runs and close the cluster."""
+        try:
+            self.client.cancel(list(self.client.futures), force=True)
+        except Exception:  # noqa: BLE001 - closing anyway
+            pass
 
 
 def make_backend(runs_total: int, workers: int | None, dask_address: str | None) -> Backend:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from dronewall.errors import InputError
+from dronewall.inputs.limits import MAX_STUDY_RUNS
 from dronewall.metrics import schema
 from dronewall.metrics.intervals import CI_LEVEL, METHODS
+from dronewall.pipeline.outdir import prepare_output_dir
 from dronewall.pipeline.progress import Progress
 from dronewall.pipeline.study.aggregate import aggregates, timing_aggregate
 from dronewall.pipeline.study.backends import InProcessBackend, make_backend
@@ -98,6 +101,9 @@ def _run_all(tasks: list[RunTask], records: dict[int, dict[str, Any]], total: in
                 bar.advance(1, failed=int(rec["status"] != "ok"))
 
             backend.run(run_task, tasks, done)
+    except KeyboardInterrupt:
+        backend.abort()     # terminate running workers now instead of waiting for them
+        raise
     finally:
         backend.close()
     return (backend.name if tasks else "none"), backend.workers
@@ -145,14 +151,13 @@ def run_study(scenario_path: str | Path, out_dir: str | Path, runs: int, *,
     if seed0 < 0:
         raise InputError(f"--seed: got {seed0}; expected a non-negative integer")
     out = Path(out_dir)
-    try:
-        (out / "runs").mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"--out {out}: cannot create the output directory "
-                         f"({e.strerror})") from None
-
     params = parse_sweep(sweep)
     points = sweep_points(scenario_path, base, params)  # a bad path stops the study here
+    if len(points) * runs > MAX_STUDY_RUNS:
+        raise InputError(f"--runs {runs} x {len(points)} sweep points = {len(points) * runs:,} "
+                         f"runs; at most {MAX_STUDY_RUNS:,} (docs/limits.md)")
+    run_dir = prepare_output_dir(out, "simulate --runs")  # refuses or cleans; summary.json last
+    (out / "runs").mkdir(exist_ok=True)
     seeds = [run_seed(seed0, i) for i in range(runs)]
     tasks: list[RunTask] = []
     records: dict[int, dict[str, Any]] = {}
@@ -166,7 +171,13 @@ def run_study(scenario_path: str | Path, out_dir: str | Path, runs: int, *,
                                  str(out / "runs" / f"run-{run:04d}"), duration_s,
                                  i < keep_full_runs, pt.doctrine))
     total = len(points) * runs
-    backend_name, n_workers = _run_all(tasks, records, total, (workers, dask_address), progress)
+    interrupted = False
+    try:
+        backend_name, n_workers = _run_all(tasks, records, total, (workers, dask_address),
+                                           progress)
+    except KeyboardInterrupt:   # Ctrl-C / SIGTERM: keep what finished, summarise it, stop
+        interrupted = True
+        backend_name, n_workers = "interrupted", workers or 0
 
     recs = [records[r] for r in sorted(records)]
     names = schema.column_order(k for r in recs for k in r["metrics"])
@@ -210,7 +221,15 @@ def run_study(scenario_path: str | Path, out_dir: str | Path, runs: int, *,
                                                   if r["status"] == "ok")},
     }
     summary = _json_safe(summary)
-    summary_json = out / "summary.json"
-    summary_json.write_text(json.dumps(summary, indent=2, allow_nan=False), encoding="utf-8")
+    if interrupted:
+        # partial results never go to summary.json: that file means "a finished study"
+        summary.update(status="interrupted", runs_done=len(recs))
+        part = run_dir.write_summary(json.dumps(summary, indent=2, allow_nan=False),
+                                     "partial-summary.json")
+        sys.stderr.write(f"study: interrupted after {len(recs)} of {total} runs; partial "
+                         f"results in {part} and {runs_csv}\n")
+        raise KeyboardInterrupt
+    summary_json = run_dir.write_summary(json.dumps(summary, indent=2, allow_nan=False))
+    run_dir.complete()
     return StudyResult(out, runs_csv, summary_json, sensors_json, out / "scenario.json", names,
                        summary["aggregates"] or {}, failures, recs, summary["sweep"], summary)
