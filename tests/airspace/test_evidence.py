@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-
 from air_helpers import DLON_20KM, LAT0, LON0, square_spec
+
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import Violation
 from dronewall.airspace.evidence import EvidenceAnnotator, consolidate
@@ -35,7 +35,10 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None):
         ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
         ann.observe(float(t), ids, lat, lon, alt, vel, sig,
                     np.array([tracks[k].get("ident", "") for k in live], dtype=object),
-                    np.array([tracks[k].get("trust", TRUST_NONE) for k in live], np.int8),
+                    np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_TRUSTED for k in live],
+                             bool),
+                    np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_SUSPECT for k in live],
+                             bool),
                     np.array([tracks[k].get("p_bird", 0.0) for k in live]),
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev)

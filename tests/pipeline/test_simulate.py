@@ -85,9 +85,10 @@ def test_outputs_and_summary(small_run) -> None:
     assert all("adsb" in s_ for s_, i in zip(seen, ids) if i)
     assert set(i for i in ids if i) == set(icao)
     # classification runs on every confirmed track and is scored against truth
-    cl = tr["classification"]
+    cl = tr["classification"]["per_track"]
     counts = np.array(cl["confusion_matrix"]["counts"])
     names = cl["confusion_matrix"]["rows_truth_cols_predicted"]
+    assert tr["classification"]["by_true_class"]["manned_aircraft"]["label_correct"] >= 1
     assert counts.sum() == cl["scored_tracks"] > 0
     m = names.index("manned_aircraft")
     assert counts[m, m] >= 1 and counts[m].sum() == counts[m, m]  # the ADS-B airliner

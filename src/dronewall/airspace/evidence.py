@@ -98,22 +98,25 @@ class EvidenceAnnotator:
 
     def observe(self, t: float, ids: NDArray[np.int64], lat: F64, lon: F64, alt: F64,
                 vel_enu: F64, sigma_h: F64, identity: NDArray[np.object_],
-                trust: NDArray[np.int8] | None, p_bird: F64 | None, kinds: NDArray[np.int64],
-                hits: NDArray[np.int64], events: list[AirspaceEvent]) -> None:
-        """One step of the picture (N tracks) and the monitor's new events for it."""
+                trusted: NDArray[np.bool_] | None, suspect: NDArray[np.bool_] | None,
+                p_bird: F64 | None, kinds: NDArray[np.int64], hits: NDArray[np.int64],
+                events: list[AirspaceEvent]) -> None:
+        """One step of the picture (N tracks) and the monitor's new events for it:
+        ``trusted``/``suspect`` (N,) the cooperative-identity verdicts of the trust monitor,
+        ``p_bird`` (N,) the bird-class probability, ``kinds`` (N,) bitmask of the sensor kinds
+        that updated each track lately, ``hits`` (N,) strong updates."""
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
         self._t_prev = t
-        from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED
-
         for k, tid in enumerate(ids.tolist()):
             inf = self.info.get(tid)
             if inf is None:
                 inf = self.info[tid] = _TrackInfo()
             inf.steps += 1
-            if trust is not None and trust.size:
-                inf.trusted += int(trust[k] == TRUST_TRUSTED)
-                inf.suspect += int(trust[k] == TRUST_SUSPECT)
+            if trusted is not None and trusted.size:
+                inf.trusted += int(trusted[k])
+            if suspect is not None and suspect.size:
+                inf.suspect += int(suspect[k])
             if identity[k]:
                 inf.identity = str(identity[k])
             if p_bird is not None and p_bird.size:

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.chain.records import Classified, Picture, StepRecord
-from dronewall.classify.coop_tracks import TRUST_TRUSTED, CoopTrustMonitor
+from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED, CoopTrustMonitor
 from dronewall.classify.tracks import ClassStep, TrackClassifier
 from dronewall.detections import SensorTable
 from dronewall.engagement.threat import AssetTable, ThreatConfig, evaluate
@@ -164,7 +164,8 @@ class AirspaceStage:
 
         self.evidence.observe(
             rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m, vel_enu, pic.sigma_h_m,
-            pic.identity, cl.trust if cl is not None else None,
+            pic.identity, cl.trusted if cl is not None else None,
+            cl.trust == TRUST_SUSPECT if cl is not None else None,
             cl.classes.prob[:, int(PlatformClass.BIRD)] if cl is not None and len(pic) else None,
             kinds, snap.hits.astype(np.int64), new)
         return rec.with_(events=tuple(self._complete(new)))
