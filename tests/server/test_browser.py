@@ -50,14 +50,18 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
             assert moved, "no track moved on the map"
             page.wait_for_timeout(600)
             page.screenshot(path=str(tmp_path / "cop.png"))
-            # open a track by clicking its symbol on the map
-            tr = page.evaluate("""() => { const t = [...DW.state.tracks.values()]
+            # open a track by clicking its symbol on the map (once the map has placed it)
+            tid = page.evaluate("""() => { const t = [...DW.state.tracks.values()]
                 .sort((a, b) => (b.aff === 'hostile') - (a.aff === 'hostile'))[0];
-                DW.map.jumpTo({center: [t.lon, t.lat]});
-                const r = document.getElementById('map').getBoundingClientRect();
+                DW.map.jumpTo({center: [t.lon, t.lat], zoom: 10}); return t.id; }""")
+            tr = page.wait_for_function("""(id) => { const t = DW.state.tracks.get(id);
+                if (!t) return null;
                 const q = DW.map.project([t.lon, t.lat]);
-                return {id: t.id, x: r.left + q.x, y: r.top + q.y}; }""")
-            page.wait_for_timeout(400)
+                const f = DW.map.queryRenderedFeatures([q.x, q.y], {layers: ['tracks']});
+                if (!f.length) return null;
+                const r = document.getElementById('map').getBoundingClientRect();
+                return {id: f[0].properties.id, x: r.left + q.x, y: r.top + q.y}; }""",
+                                        arg=tid, timeout=30_000).json_value()
             page.mouse.click(tr["x"], tr["y"])
             det = page.locator("#details")
             det.wait_for(state="visible", timeout=15_000)

@@ -20,7 +20,6 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from dronewall.errors import InputError
 
@@ -55,8 +54,9 @@ def make_engine(url: str) -> Engine:
             parent = Path(parsed.database).parent
             if not parent.is_dir():
                 raise InputError(f"--db {url}: folder {parent} does not exist")
-        eng = create_engine(u, poolclass=NullPool, connect_args={"check_same_thread": False,
-                                                                  "timeout": 10.0})
+        # pooled connections (the pragmas run once per connection, not per statement)
+        eng = create_engine(u, pool_size=4, max_overflow=8,
+                            connect_args={"check_same_thread": False, "timeout": 10.0})
 
         @event.listens_for(eng, "connect")
         def _pragmas(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
@@ -73,11 +73,11 @@ def make_engine(url: str) -> Engine:
                      f"{parsed.get_backend_name()!r}; expected SQLite or PostgreSQL")
 
 
-def durable(conn: Connection) -> None:
-    """Make the next commit on ``conn`` reach the disk before it returns (SQLite: fsync the
-    write-ahead log; PostgreSQL commits are durable anyway)."""
+def durable(conn: Connection, on: bool = True) -> None:
+    """Make the commits on ``conn`` reach the disk before they return (SQLite: fsync the
+    write-ahead log; PostgreSQL commits are durable anyway); ``on`` False: back to NORMAL."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA synchronous=FULL")
+        conn.exec_driver_sql(f"PRAGMA synchronous={'FULL' if on else 'NORMAL'}")
 
 
 def migrate(engine: Engine) -> None:

@@ -7,10 +7,11 @@
 * **Audit chain** (store-wide): ``audit.hash`` = sha256(prev_hash + ":" + canonical entry);
   ``meta['audit_head']`` = "seq:hash" of the last entry, written in the same transaction.
 
-A canonical line is the JSON array of the row's values in column order (the table's columns
-without its surrogate ``id``): floats as their shortest round-trip repr, NaN and NULL as null,
-bytes as hex, booleans as true/false. The same encoding is used when writing and when
-verifying, so any edited, inserted or deleted row changes a digest.
+A table's canonical form is one JSON array with one array per row, the row's values in column
+order (the table's columns without its surrogate ``id``), each converted by its column's type:
+floats as floats in their shortest round-trip repr, NaN and NULL as null, bytes as hex,
+booleans as true/false. The same encoding is used when writing and when verifying, so any
+edited, inserted or deleted row changes a digest.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import LargeBinary, Table
 
 #: prev_hash of the first audit entry.
 AUDIT_GENESIS = "0" * 64
@@ -40,12 +42,24 @@ def clean(v: Any) -> Any:
     return v
 
 
-def _canon(v: Any) -> Any:
-    if isinstance(v, bytes | bytearray | memoryview):
-        return bytes(v).hex()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
+def _float(v: Any) -> float | None:
+    return None if v is None or v != v else float(v)
+
+
+def _converter(col: Any) -> Any:
+    """Per column type: the canonical value (floats as floats, so an int written to a REAL
+    column digests like the float read back; NaN as None; bytes as hex)."""
+    py = getattr(col.type, "python_type", None) if not isinstance(col.type, LargeBinary) \
+        else bytes
+    if py is float:
+        return _float
+    if py is int:
+        return lambda v: None if v is None else int(v)
+    if py is bool:
+        return lambda v: None if v is None else bool(v)
+    if py is bytes:
+        return lambda v: None if v is None else bytes(v).hex()
+    return lambda v: v
 
 
 def columns_of(table: Table) -> list[str]:
@@ -53,20 +67,33 @@ def columns_of(table: Table) -> list[str]:
     return [c.name for c in table.columns if c.name != "id"]
 
 
-def row_line(cols: Sequence[str], row: Mapping[str, Any]) -> bytes:
-    return json.dumps([_canon(row.get(c)) for c in cols], separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False).encode() + b"\n"
+def column_values(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """The rows' values column by column (digested columns, in order)."""
+    return [list(map(itemgetter(name), rows)) for name in columns_of(table)]
+
+
+def _table_json(table: Table, values: list[list[Any]]) -> bytes:
+    """The canonical values of a table's rows (given column by column) as one JSON array of
+    row arrays."""
+    conv = [list(map(_converter(table.c[name]), col))
+            for name, col in zip(columns_of(table), values, strict=True)]
+    rows = list(zip(*conv, strict=True)) if conv and conv[0] else []
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def digest_columns(tables: Iterable[tuple[Table, list[list[Any]]]]) -> str:
+    """sha256 over each table's name and its rows' canonical JSON, table by table."""
+    h = hashlib.sha256()
+    for table, values in tables:
+        h.update(table.name.encode() + b"\n")
+        h.update(_table_json(table, values) + b"\n")
+    return h.hexdigest()
 
 
 def digest_rows(tables: Iterable[tuple[Table, Sequence[Mapping[str, Any]]]]) -> str:
-    """sha256 over the canonical lines of the rows, table by table (each table's name first)."""
-    h = hashlib.sha256()
-    for table, rows in tables:
-        cols = columns_of(table)
-        h.update(table.name.encode() + b"\n")
-        for r in rows:
-            h.update(row_line(cols, r))
-    return h.hexdigest()
+    """:func:`digest_columns` of rows given as mappings."""
+    return digest_columns((t, column_values(t, rows)) for t, rows in tables)
 
 
 def chain(prev_hash: str, digest: str) -> str:

@@ -29,7 +29,9 @@ from dronewall.store.integrity import (
     audit_hash,
     canonical_json,
     chain,
-    digest_rows,
+    column_values,
+    columns_of,
+    digest_columns,
     genesis,
 )
 
@@ -101,8 +103,12 @@ class Store:
         with self.lock, self.engine.connect() as c:
             durable(c)
             c.commit()
-            with c.begin():
-                yield c
+            try:
+                with c.begin():
+                    yield c
+            finally:  # pooled connection: back to the steps' setting
+                durable(c, False)
+                c.commit()
 
     # ------------------------------------------------------------------ sessions
 
@@ -158,7 +164,8 @@ class Store:
                 if name != "recommendations":
                     r.setdefault("t_s", t_s)
             per_table.append((S.metadata.tables[name], lst))
-        digest = digest_rows(per_table)
+        values = [(t, column_values(t, lst)) for t, lst in per_table]
+        digest = digest_columns(values)
         n_tracks = len({r["track_id"] for r in rows.track_states})
         with self.lock, self.engine.begin() as c:
             prev = c.execute(select(S.sessions.c.head_hash, S.sessions.c.last_seq).where(
@@ -169,9 +176,9 @@ class Store:
                 raise ValueError(f"step {seq} of session {session_id} already recorded "
                                  f"(last {prev.last_seq})")
             h = chain(prev.head_hash, digest)
-            for table, lst in per_table:
-                if lst:
-                    c.execute(insert(table), lst)
+            for table, cols in values:
+                if cols and cols[0]:
+                    _insert_many(c, table, cols)
             c.execute(insert(S.steps).values(
                 session_id=session_id, seq=seq, t_s=t_s, wall_utc=wall,
                 n_detections=len(rows.detections), n_tracks=n_tracks, digest=digest,
@@ -311,6 +318,16 @@ class Store:
                                    {"session_id": sid, "up_to_seq": upto, "anchor": anchor,
                                     "before_utc": before_utc, "steps": n})
         return total
+
+
+def _insert_many(c: Connection, table: Any, values: list[list[Any]]) -> None:
+    """Insert rows given column by column with the driver's executemany (SQLAlchemy's
+    per-row parameter processing costs more than the insert for thousands of rows a step)."""
+    cols = columns_of(table)
+    ph = "?" if c.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+           f"VALUES ({', '.join([ph] * len(cols))})")
+    c.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
 def _sha(s: str) -> str:
