@@ -179,3 +179,11 @@ def test_deterministic_bytes() -> None:
         return str(p.strip(v).hist(v).render())
 
     assert plot() == plot()
+
+
+def test_cross_and_plus_markers_take_a_stroke_width() -> None:
+    from dronewall.report.svg.geomap import marker
+
+    m = str(marker("cross", 1, 2, 3, fill="red", stroke_width=1.5))
+    assert 'stroke="red"' in m and 'stroke-width="1.5"' in m and 'fill="none"' in m
+    assert 'stroke-width="2.0"' in str(marker("plus", 1, 2, 3))

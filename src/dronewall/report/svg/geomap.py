@@ -191,7 +191,8 @@ def marker(shape: str, x: float, y: float, size: float, **attrs: object) -> Mark
              f"L{num(x + a)},{num(y - a)}")
         stroke = attrs.pop("fill", INK)
         attrs.pop("stroke", None)
-        return el("path", d=d, stroke=stroke, stroke_width=2.0, fill="none", **attrs)
+        width = attrs.pop("stroke_width", 2.0)
+        return el("path", d=d, stroke=stroke, stroke_width=width, fill="none", **attrs)
     raise ValueError(f"unknown marker shape {shape!r}")
 
 
