@@ -8,10 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from serverkit import SCENARIO, ServerProcess, chromium_path
-
-pytestmark = pytest.mark.xdist_group("server-browser")
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",

@@ -9,7 +9,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from serverkit import SCENARIO, ServerProcess
 from sqlalchemy import func, select
 from websockets.sync.client import connect
@@ -17,8 +16,6 @@ from websockets.sync.client import connect
 from dronewall.store import Store
 from dronewall.store import schema as S
 from dronewall.store.verify import verify_store
-
-pytestmark = pytest.mark.xdist_group("server-crash")
 
 
 def test_kill9_loses_no_acknowledged_step_or_decision(db_url: str, tmp_path: Path) -> None:

@@ -8,15 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.csv as pacsv
-import pytest
 from serverkit import SCENARIO
 from sqlalchemy import func, select
 
 from dronewall.server.app import build_state
 from dronewall.server.settings import Settings
 from dronewall.store import schema as S
-
-pytestmark = pytest.mark.xdist_group("server-replay")
 
 
 def test_replay_of_a_simulate_run_dir(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.airspace.events import AirspaceEvent, Entry, Violation, Warning
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation, Warning
 from dronewall.catalog import PlatformClass
 from dronewall.chain import StepRecord
 from dronewall.chain.approval import Proposal
@@ -169,6 +169,7 @@ class StepView:
         self.sensor_last_t = np.full(n, np.nan)
         self.sensor_count = np.zeros(n, np.int64)
         self.asset_names = list(live.assets.names)
+        self.inside: dict[int, float] = {}      # track -> p_inside own sovereign airspace
 
     # ------------------------------------------------------------------ tracks
 
@@ -186,10 +187,8 @@ class StepView:
         p = np.take_along_axis(np.asarray(cl.classes.prob), cls[:, None], axis=1)[:, 0]
         ev = np.asarray(cl.classes.evidence, dtype=object)
         snap = pic.tracks
-        viol = np.zeros(len(pic))
-        stage = self.live.chain.stage("threat")
-        if stage is not None and hasattr(stage, "violation_p"):
-            viol = stage.violation_p(pic.ids)
+        self._inside_own(rec)
+        viol = np.array([self.inside.get(int(k), 0.0) for k in pic.ids.tolist()])
         return {
             "id": pic.ids.astype(int).tolist(),
             "lat": _f(pic.lat_deg, 6), "lon": _f(pic.lon_deg, 6), "alt": _f(pic.alt_m, 1),
@@ -205,6 +204,18 @@ class StepView:
             "upd": _f(rec.t - snap.t_update, 1),
             "viol": _f(viol, 3),
         }
+
+    def _inside_own(self, rec: StepRecord) -> None:
+        """Per track, p_inside of its latest entry into own sovereign airspace (the reported
+        sovereign zones; an exit clears it). Neighbours' zones (``report: false``) do not
+        count: leaving Belarus is not leaving Poland."""
+        for e in rec.events:
+            if e.zone_kind != "sovereign" or e.zone_id in self.live.reference_zones:
+                continue
+            if isinstance(e, Entry):
+                self.inside[int(e.track_id)] = float(e.p_inside or 0.0)
+            elif isinstance(e, Exit):
+                self.inside.pop(int(e.track_id), None)
 
     def threats(self, rec: StepRecord, k: int = THREATS_RECORDED) -> list[dict[str, Any]]:
         ta = rec.threats
@@ -260,6 +271,7 @@ class StepView:
         self.prev_ids = set(ids)
         for g in gone:
             self.last_rec_t.pop(g, None)
+            self.inside.pop(g, None)
         rows = StepRows(detections=detection_rows(rec.detections, live.sensors))
         t = rec.t
         for k, tid in enumerate(ids):
