@@ -61,12 +61,17 @@ SUMMARY = {
                                     "per_track": {"scored_tracks": 9}}},
     "airspace": {"alert_latency_s": {"mean_s": -1.5}, "warning_lead_time_s": None,
                  "violations_truth": 5, "violations_tracks": 4, "violations_missed": 1,
-                 "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0},
+                 "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0,
+                 "episodes": {"true_non_cooperative": 4, "reported": 5, "matched": 4,
+                              "missed": 0, "unmatched": 1}},
     "engagement": {"threats_flown": 8, "neutralised": {"total": 5}, "leakers": {"total": 2},
                    "value_lost_eur": 1e6, "spend_eur": 5000.0, "cost_exchange_ratio": 2.5,
                    "shots": 7, "ammunition_stocked": {"a": 10, "b": 4},
                    "ammunition_remaining": {"a": 6, "b": 1},
-                   "spend_by_type_eur": {"gun_35mm": 5000.0}},
+                   "spend_by_type_eur": {"gun_35mm": 5000.0},
+                   "hostile_one_way": {"flown": 6, "neutralised_before_valued_zone": 4},
+                   "spend_per_neutralised_hostile_eur": 1250.0, "waste_eur": 500.0,
+                   "waste_share": 0.1, "shots_per_kill": 1.4},
 }
 
 
@@ -81,8 +86,42 @@ def test_run_metrics_reads_every_schema_field() -> None:
     assert m["leak_rate"] == pytest.approx(2 / 8) and m["ammunition_used"] == 7
     assert m["spend_eur_gun_35mm"] == 5000 and m["spend_eur_sam_short"] == 0.0
     assert m["violations_false"] == 0 and m["violation_duration_abs_err_s"] == 3.0
+    assert m["one_way_flown"] == 6 and m["one_way_neutralised_rate"] == pytest.approx(4 / 6)
+    assert (m["waste_share"], m["shots_per_kill"]) == (0.1, 1.4)
+    assert (m["violation_episodes_true"], m["violation_episodes_unmatched"]) == (4, 1)
     assert set(schema.BY_NAME) <= set(m)
     # every metric but the one the summary lacks has a value
     assert [k for k, v in m.items() if math.isnan(v)] == ["warning_lead_time_s"]
     empty = run_metrics({}, None, ["gun_35mm"])
     assert all(math.isnan(empty[k]) for k in schema.BY_NAME) and "spend_eur_gun_35mm" not in empty
+
+
+def test_study_console_leads_with_violations_leakers_kills_spend() -> None:
+    """The study's console summary (the demo's closing lines) leads with violations, leakers,
+    neutralised, spend and cost-exchange, each with its unit."""
+    import io
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from dronewall.pipeline.study.console import print_study
+    from dronewall.pipeline.study.runner import StudyResult
+
+    names = [m.name for m in schema.headline_metrics()]
+    aggs = {n: {"n": 4, "mean": 2.0, "ci95_low": 1.0, "ci95_high": 3.0,
+                "method": "bootstrap_percentile"} for n in names}
+    for n in ("detected_ratio", "leak_rate", "one_way_neutralised_rate"):
+        aggs[n] = {"n": 4, "mean": 0.5, "ci95_low": 0.4, "ci95_high": 0.6,
+                   "method": "wilson_pooled"}
+    res = StudyResult(Path("out"), Path("r.csv"), Path("s.json"), Path("x.json"),
+                      Path("y.json"), names, aggs, [], summary={"runs_ok": 4})
+    buf = io.StringIO()
+    print_study(res, None, Console(file=buf, width=200, color_system=None))
+    lines = [x.strip() for x in buf.getvalue().splitlines()[1:] if ":" in x]
+    labels = [x.split(":")[0] for x in lines]
+    lead = ["Violation episodes (truth)", "Violation episodes reported",
+            schema.metric("leakers").label, schema.metric("neutralised").label,
+            schema.metric("one_way_neutralised_rate").label, schema.metric("spend_eur").label,
+            schema.metric("cost_exchange_ratio").label]
+    assert labels[:len(lead)] == lead, labels
+    assert "€" in lines[5] and "%" in lines[4]  # spend in EUR, the rate in per cent

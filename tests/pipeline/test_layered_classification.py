@@ -16,7 +16,6 @@ import csv
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from dronewall.pipeline.simulate import run_simulation
@@ -49,7 +48,11 @@ def test_classification_accuracy(run: tuple[Path, dict]) -> None:
     assert wrong <= 0.1 * (by["attack_drone"]["platforms"] + by["decoy"]["platforms"])
     # hostile one-way UAS vs the rest when a track first enters the airspace
     ent = cl["one_way_uas_at_sovereign_entry"]
-    assert ent["accuracy"] is None or ent["accuracy"] >= 0.95
+    # (the layered raid brings ~20-40 tracks to the border: at most one call wrong; every
+    # hostile one called hostile)
+    n = ent["platforms_scored"]
+    assert n >= 10 and ent["accuracy"] * n >= n - 1 - 1e-9, ent
+    assert ent["hostile_called_hostile"] == ent["hostile_scored"] > 0, ent
     # the per-track figures of earlier versions are kept
     assert cl["per_track"]["scored_tracks"] >= 30
 

@@ -65,7 +65,8 @@ def test_outputs_and_summary(small_run) -> None:
     assert s["detections"]["by_sensor_kind"]["radar"]["false_alarms"] == int(
         ((truth_ids == -1) & (np.array(kinds) == "radar")).sum())
     # ADS-B reports carry the airliner's ICAO address
-    ident = [i for i, k in zip(det.column("identity").to_pylist(), kinds) if k == "adsb"]
+    ident = [i for i, k in zip(det.column("identity").to_pylist(), kinds, strict=True)
+             if k == "adsb"]
     plats = pacsv.read_csv(out / "platforms.csv")
     icao = [i for i in plats.column("icao24").to_pylist() if i]
     assert ident and set(ident) == set(icao)
@@ -82,7 +83,7 @@ def test_outputs_and_summary(small_run) -> None:
     seen = tk.column("seen_by").to_pylist()
     assert any("radar" in x for x in seen) and any("acoustic" in x for x in seen)
     ids = tk.column("identity").to_pylist()
-    assert all("adsb" in s_ for s_, i in zip(seen, ids) if i)
+    assert all("adsb" in s_ for s_, i in zip(seen, ids, strict=True) if i)
     assert set(i for i in ids if i) == set(icao)
     # classification runs on every confirmed track and is scored against truth
     cl = tr["classification"]["per_track"]
@@ -93,7 +94,7 @@ def test_outputs_and_summary(small_run) -> None:
     m = names.index("manned_aircraft")
     assert counts[m, m] >= 1 and counts[m].sum() == counts[m, m]  # the ADS-B airliner
     cls_col = tk.column("class").to_pylist()
-    assert all(c == "manned_aircraft" for c, i in zip(cls_col, ids) if i)
+    assert all(c == "manned_aircraft" for c, i in zip(cls_col, ids, strict=True) if i)
     p = np.array(tk.column("p_class").to_pylist())
     assert ((p > 1 / 7) & (p <= 1.0)).all()
     # radar RCS estimates reach the tracks (classification input)
@@ -153,4 +154,12 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     crossings = [e for e in ev if e["event"] == "violation" and not e["identity"]
                  and e["entry_interpolated"]]
     assert crossings
-    assert json.loads((run0 / "report.json").read_text())["violations"] == len(crossings)
+    # the report lists the episodes (fragments joined) an investigator needs first: every
+    # observed crossing's, none of authorised traffic or low-quality tracks
+    from dronewall.report.incident import select_episodes
+
+    listed, _ = select_episodes(ev)
+    assert json.loads((run0 / "report.json").read_text())["violations"] == len(listed)
+    assert all(v.get("cooperative") != "authorised" and v.get("track_quality") != "low"
+               for v in listed)
+    assert {e["episode_id"] for e in crossings} <= {v["episode_id"] for v in listed}

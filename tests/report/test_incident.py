@@ -28,12 +28,14 @@ def _inputs(tmp: Path) -> tuple[Path, Path, Path]:
         rows.append(f"{k * 5},7,59.8,{lon:.4f},7500,150,{'radar;adsb' if k % 2 else 'radar'}")
     (tmp / "tracks.csv").write_text("\n".join(rows) + "\n")
     ev = [
-        {"event": "warning", "track_id": 7, "zone_id": "EST", "t_s": 100.0, "time_to_crossing_s": 100.0},
+        {"event": "warning", "track_id": 7, "zone_id": "EST", "t_s": 100.0,
+         "time_to_crossing_s": 100.0},
         {"event": "entry", "track_id": 7, "zone_id": "EST", "t_s": 200.0, "p_inside": 0.9},
         {"event": "exit", "track_id": 7, "zone_id": "EST", "t_s": 600.0, "p_inside": 0.9},
         {"event": "violation", "track_id": 7, "zone_id": "EST", "zone_kind": "sovereign",
          "zone_name": "Estonia", "country": "EST", "from_country": "RUS", "entry_t_s": 200.0,
-         "exit_t_s": 600.0, "entry_time": "2025-09-19T06:58:00Z", "exit_time": "2025-09-19T07:04:40Z",
+         "exit_t_s": 600.0, "entry_time": "2025-09-19T06:58:00Z",
+         "exit_time": "2025-09-19T07:04:40Z",
          "entry_point": [59.8, 26.8], "exit_point": [59.8, 26.0], "max_depth_point": [59.8, 26.4],
          "duration_s": 400.0, "max_depth_m": 11000.0, "path_length_m": 44800.0, "min_alt_m": 7500,
          "max_alt_m": 7500, "p_inside": 0.999, "confidence": "confirmed", "ongoing": False},
@@ -152,8 +154,9 @@ def estonia(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_estonia_overview_lists_the_episodes(estonia: Path) -> None:
     html = (estonia / "report.html").read_text(encoding="utf-8")
+    # listed in the page's order: largest depth x duration first
     viol = sorted((json.loads(x) for x in (estonia / "events.jsonl").read_text().splitlines()
-                   if '"violation"' in x), key=lambda e: e["entry_t_s"])
+                   if '"violation"' in x), key=lambda e: -e["max_depth_m"] * e["duration_s"])
     assert len(viol) == 3 and all(not v["identity"] for v in viol)
     table = re.search(r'<table id="episodes">.*?</table>', html, re.DOTALL).group(0)
     rows = re.findall(r"<tr data-n=.*?</tr>", table, re.DOTALL)

@@ -33,12 +33,14 @@ RZESZOW = REPO / "scenarios" / "rzeszow-layered-defence.yaml"
 #: Proportions and their (numerator, denominator) count columns in runs.csv.
 PROPORTIONS = {"detected_ratio": ("uncrewed_detected", "uncrewed_flown"),
                "classification_accuracy": ("classification_correct", "classification_scored"),
-               "leak_rate": ("leakers", "threats_flown")}
+               "leak_rate": ("leakers", "threats_flown"),
+               "one_way_neutralised_rate": ("one_way_neutralised", "one_way_flown")}
 #: Metrics whose per-run value may be negative (everything else is >= 0).
 SIGNED = {"alert_latency_s"}
 HEADLINE = ["detected_ratio", "alert_latency_s", "warning_lead_time_s", "classification_accuracy",
-            "neutralised", "leakers", "leak_rate", "value_lost_eur", "spend_eur",
-            "cost_exchange_ratio"]
+            "violation_episodes_true", "violation_episodes_reported", "neutralised", "leakers",
+            "leak_rate", "one_way_neutralised_rate", "value_lost_eur",
+            "spend_eur", "cost_exchange_ratio", "spend_per_neutralised_eur", "waste_share"]
 NOT_METRICS = {"run", "point", "seed", "status", "error", "wall_s"}
 Z95 = 1.959963984540054
 BOOT_SEED, BOOT_N = 20_250_919, 4000

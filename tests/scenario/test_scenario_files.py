@@ -45,12 +45,16 @@ def test_base_is_valid() -> None:
     "old,new,line,field,words",
     [
         ("count: 3", "count: -3", 8, "traffic.raids[0].count", "greater than or equal to 1"),
-        ("count: 3", "count: 3\n      altitde_m: 100", 9, "traffic.raids[0].altitde_m", "unknown key"),
-        ("platform: shahed136", "platform: shahed137", 7, "traffic.raids[0].platform", "allowed: airliner"),
+        ("count: 3", "count: 3\n      altitde_m: 100", 9, "traffic.raids[0].altitde_m",
+         "unknown key"),
+        ("platform: shahed136", "platform: shahed137", 7, "traffic.raids[0].platform",
+         "allowed: airliner"),
         ("duration_s: 600", "duration_s: soon", 2, "time.duration_s", "valid number"),
         ("lat_deg: 51.6", "lat_deg: 151.6", 3, "origin.lat_deg", "less than or equal to 90"),
-        ("center: [51.7, 24.0]", "center: [51.7, 240.0]", 9, "traffic.raids[0].launch.center", "longitude 240"),
-        ("window_s: [0, 100]", "window_s: [100, 0]", 10, "traffic.raids[0].window_s", "0 <= t0 <= t1"),
+        ("center: [51.7, 24.0]", "center: [51.7, 240.0]", 9, "traffic.raids[0].launch.center",
+         "longitude 240"),
+        ("window_s: [0, 100]", "window_s: [100, 0]", 10, "traffic.raids[0].window_s",
+         "0 <= t0 <= t1"),
         ('"2025-09-09T21:30:00Z"', '"2025-09-09T21:30:00"', 2, "time.start", "time zone"),
     ],
 )
@@ -69,7 +73,8 @@ def test_bad_values_name_line_field_and_rule(old, new, line, field, words) -> No
 def test_missing_required_and_yaml_syntax() -> None:
     with pytest.raises(ScenarioError, match=r"field origin: required field is missing"):
         parse_scenario(BASE.replace("origin: {lat_deg: 51.6, lon_deg: 23.4}\n", ""))
-    with pytest.raises(ScenarioError, match=r"line 4, column 1 \(a flow mapping started at line 3\): not valid YAML"):
+    with pytest.raises(ScenarioError, match=r"line 4, column 1 \(a flow mapping started at "
+                                            r"line 3\): not valid YAML"):
         parse_scenario(BASE.replace("origin: {lat_deg", "origin: {{lat_deg"), "y.yaml")
     with pytest.raises(ScenarioError, match="must be a YAML mapping"):
         parse_scenario("- a\n- b\n")
@@ -137,14 +142,16 @@ def test_cli_help_is_fast() -> None:
 def test_zone_file_must_exist_and_be_geojson(tmp_path: Path) -> None:
     p = tmp_path / "s.yaml"
     p.write_text(BASE + "zones:\n  - {file: zones/borders.geojson}\n")
-    with pytest.raises(ScenarioError, match=r"zones\[0\]\.file: zone file 'zones/borders.geojson' not found"):
+    with pytest.raises(ScenarioError,
+                       match=r"zones\[0\]\.file: zone file 'zones/borders.geojson' not found"):
         load_scenario(p)
     (tmp_path / "zones").mkdir()
     (tmp_path / "zones" / "borders.geojson").write_text("{not json")
     with pytest.raises(ScenarioError, match="not valid GeoJSON"):
         load_scenario(p)
-    (tmp_path / "zones" / "borders.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    (tmp_path / "zones" / "borders.geojson").write_text(
+        '{"type": "FeatureCollection", "features": []}')
     assert load_scenario(p).zones[0].file == "zones/borders.geojson"
     (tmp_path / "afile").write_text("x")
     r = _cli("simulate", str(p), "--out", str(tmp_path / "afile"))
-    assert r.returncode == 2 and "cannot create the output directory" in r.stderr
+    assert r.returncode == 2 and "is a file; expected a folder" in r.stderr

@@ -18,8 +18,8 @@ import numpy as np
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
-from dronewall.airspace.evidence import consolidate
 from dronewall.airspace.events import Warning as ZoneWarning
+from dronewall.airspace.evidence import consolidate
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
 from dronewall.scenario import Scenario
@@ -41,7 +41,8 @@ def scenario_zones(sc: Scenario, base_dir: Path | None) -> tuple[ZoneSet, set[st
                 reference.add(str(z.id))
             continue
         if z.builtin is not None:
-            path = Path(str(resources.files("dronewall.data.zones").joinpath(f"{z.builtin}.geojson")))
+            path = Path(str(resources.files("dronewall.data.zones")
+                            .joinpath(f"{z.builtin}.geojson")))
         else:
             path = (base_dir or Path(".")) / str(z.file)
         zs = ZoneSet.from_file(path)
@@ -223,7 +224,8 @@ class AirspaceRecorder:
         tid = (ep.fragments or [ep.track_id])[0]
         told = [float(e.declared_t_s) for e in self.ev_tracks
                 if isinstance(e, Entry) and e.track_id == tid and e.zone_id == ep.zone_id
-                and e.declared_t_s is not None and float(e.declared_t_s) >= float(ep.entry_t_s) - 1e-6]
+                and e.declared_t_s is not None
+                and float(e.declared_t_s) >= float(ep.entry_t_s) - 1e-6]
         return min(told) if told else None
 
     def truth_sovereign_entries(self) -> set[int]:

@@ -146,13 +146,20 @@ def _consolidate(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Merge fragments of one episode (records with ``episode_id``); others pass through."""
     if not any(v.get("episode_id") for v in raw):
         return list(raw)
+    from dataclasses import MISSING, fields
+
     from dronewall.airspace.events import Violation, event_from_dict
     from dronewall.airspace.evidence import consolidate
 
+    # records from other tools may leave out fields the report does not need: fill them with
+    # "unknown" so the fragments can still be joined (the page shows them as unknown)
+    blank = {"bool": False, "str": "", "int": 0}
+    missing = {f.name: blank.get(str(f.type), None) for f in fields(Violation)
+               if f.default is MISSING and f.default_factory is MISSING}
     typed: list[Violation] = []
     for v in raw:
         try:
-            e = event_from_dict(v)
+            e = event_from_dict({**missing, **v})
         except (TypeError, ValueError) as err:
             raise DataFormatError(f"violation of track {v.get('track_id')!r}: {err}") from None
         if isinstance(e, Violation):
@@ -204,6 +211,10 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     if crossings_only:  # the entry was seen (track outside before), not first seen inside
         violations = [v for v in violations if v.get("entry_interpolated", True)]
     tracks = load_tracks(tracks_path)
+    if violations and not tracks:
+        raise DataFormatError(f"{tracks_path}: no track rows; expected the tracks of the "
+                              f"{len(violations)} episode(s) in {events_path} (columns "
+                              "time,track_id,lat,lon,alt_m or those of a simulate tracks.csv)")
     _join_fragments(tracks, violations)
     shapes = load_zone_shapes(zones or [])
     rep = build_incident(violations, events, tracks)

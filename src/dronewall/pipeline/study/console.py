@@ -7,13 +7,25 @@ from pathlib import Path
 from typing import Any
 
 from dronewall.metrics.intervals import METHODS
-from dronewall.metrics.schema import format_value, headline_metrics
+from dronewall.metrics.schema import Metric, format_value, headline_metrics
 from dronewall.pipeline.study.runner import StudyResult
+
+#: What an operator or analyst wants first: violations, leakers, kills, spend, cost-exchange;
+#: the other headline metrics follow in schema order.
+CONSOLE_LEAD = ("violation_episodes_true", "violation_episodes_reported", "leakers",
+                "neutralised", "one_way_neutralised_rate", "spend_eur", "cost_exchange_ratio")
+
+
+def console_order() -> list[Metric]:
+    """Headline metrics in console order (:data:`CONSOLE_LEAD` first)."""
+    heads = headline_metrics()
+    lead = [m for name in CONSOLE_LEAD for m in heads if m.name == name]
+    return lead + [m for m in heads if m.name not in CONSOLE_LEAD]
 
 
 def _headlines(c: Any, aggs: dict[str, Any], indent: str) -> set[str]:
     used = set()
-    for m in headline_metrics():
+    for m in console_order():
         a = aggs.get(m.name)
         if not a or a.get("mean") is None or not a.get("n"):
             continue
