@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test demo serve test bench bench-serve clean zones
+.PHONY: install install-test demo serve test fuzz bench bench-serve clean zones
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,18 @@ demo: install
 	$(VENV)/bin/dronewall demo --out out/demo
 
 test: install-test
+	$(VENV)/bin/ruff check src tests bench
 	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+# Deep fuzzing of every file format the CLI reads (issue 14): FUZZ_N generated inputs in all,
+# split over the formats; summary (inputs, time, internal errors, hangs, peak RSS) at the end.
+FUZZ_N ?= 100000
+FUZZ_OUT ?= out/fuzz
+fuzz: install-test
+	mkdir -p $(FUZZ_OUT) && rm -f $(FUZZ_OUT)/report.jsonl
+	DRONEWALL_FUZZ=$(FUZZ_N) DRONEWALL_FUZZ_REPORT=$(FUZZ_OUT)/report.jsonl \
+	  $(PY) -m pytest -p no:cacheprovider -q tests/hardening/test_fuzz_cli.py; \
+	  status=$$?; $(PY) tests/hardening/fuzz_summary.py $(FUZZ_OUT)/report.jsonl $$status
 
 bench: install
 	$(PY) bench/bench_sim.py

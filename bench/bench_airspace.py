@@ -9,8 +9,8 @@ estimated by the monitor (vel_enu=None). Most tracks are outside most zones. Usa
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_airspace.py
 
 ``--r-min-m 3000 --r-max-m 25000`` gives a denser, harder case (about a quarter of the tracks
-inside some zone). Prints one JSON line: ms/scan (median and p90 over steady-state scans, i.e. after the first),
-pairs inside, events per scan.
+inside some zone). Prints one JSON line: ms/scan (median and p90 over steady-state scans, i.e.
+after the first), pairs inside, events per scan.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def make_zones(rng: np.random.Generator, n_zones: int, r_min_m: float, r_max_m: 
         rad = r_m * (1.0 + 0.25 * rng.uniform(-1, 1, nv))
         dlat = rad * np.sin(ang) / 111_320.0
         dlon = rad * np.cos(ang) / (111_320.0 * np.cos(np.radians(lat0)))
-        poly = [[float(lat0 + a), float(lon0 + b)] for a, b in zip(dlat, dlon)]
+        poly = [[float(lat0 + a), float(lon0 + b)] for a, b in zip(dlat, dlon, strict=True)]
         spec = {"id": f"z{k:03d}", "kind": ["airport", "infrastructure", "no_fire",
                                             "engagement", "custom"][k % 5],
                 "area": {"polygon": poly}}

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from dronewall.pipeline.montecarlo import run_study
 
-FLAGSHIP = Path(__file__).resolve().parents[1] / "src/dronewall/data/scenarios/eastern-poland-raid.yaml"
+FLAGSHIP = (Path(__file__).resolve().parents[1]
+            / "src/dronewall/data/scenarios/eastern-poland-raid.yaml")
 
 
 def _metrics(path: Path) -> list[dict[str, str]]:
@@ -87,7 +88,7 @@ def main() -> int:
             for name, kw in configs.items():
                 run_study(a.scenario, Path(tmp) / f"warm-{name}", 2, duration_s=10.0,
                           keep_full_runs=0, progress=False, **kw)  # type: ignore[arg-type]
-            for rep in range(a.repeat):
+            for _ in range(a.repeat):
                 for name, kw in configs.items():
                     best[name] = min(best.get(name, float("inf")), study(f"{name}", **kw))
     load1 = os.getloadavg()
@@ -118,8 +119,8 @@ def main() -> int:
     print(f"Dask per-run overhead vs pool: {(best['dask-2'] - best['pool-2']) / n:+.3f} s per run "
           f"= {100 * overhead:+.1f} % of the run time (target < 5 %): "
           f"{'PASS' if overhead < 0.05 else 'MISS'}")
-    print(f"cold --dask local start-up cost vs warm Dask batch: {cold_dask - best['dask-2']:+.2f} s "
-          "per study")
+    print("cold --dask local start-up cost vs warm Dask batch: "
+          f"{cold_dask - best['dask-2']:+.2f} s per study")
     print(f"identical per-run metrics across backends: {same}")
     return 0 if same else 1
 

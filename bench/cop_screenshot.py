@@ -1,10 +1,10 @@
-"""Screenshot of the web COP from a real `dronewall serve` run (docs/img/cop.png).
+"""Screenshot of the web COP from a real `dronewall serve` run (docs/img/serve-cop.png).
 
 Starts ``dronewall serve`` on the built-in flagship raid (a fresh store in a temporary folder,
 a free loopback port, ``--start`` to jump into the raid), waits until recommendations arrive,
 opens the COP in Debian's chromium with the operator's token and saves a screenshot.
 
-    .venv/bin/python bench/cop_screenshot.py --out docs/img/cop.png
+    .venv/bin/python bench/cop_screenshot.py --out docs/img/serve-cop.png
 
 Needs the server and test extras (Playwright) and chromium (``DRONEWALL_CHROMIUM`` or
 ``/usr/bin/chromium``).
@@ -27,7 +27,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path("docs/img/cop.png"))
+    ap.add_argument("--out", type=Path, default=Path("docs/img/serve-cop.png"))
     ap.add_argument("--start", type=float, default=1500.0,
                     help="scenario seconds run unpaced before the COP is shown")
     ap.add_argument("--speed", type=float, default=2.0)

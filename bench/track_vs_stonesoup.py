@@ -29,7 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-SHARED = Path(os.environ.get("DRONEWALL_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "bench" / "stonesoup"
+SHARED = Path(os.environ.get("DRONEWALL_SHARED",
+                            Path(__file__).resolve().parents[2] / "shared")) / "bench" / "stonesoup"
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -138,8 +139,8 @@ def main() -> None:
            "rss_400": dronewall(d, "dw_mem_400")["peak_rss_mib"]}
     meta = {
         "nproc": os.cpu_count(),
-        "cpu": subprocess.run("lscpu | grep 'Model name'", shell=True, check=False, capture_output=True,
-                              text=True).stdout.strip(),
+        "cpu": subprocess.run("lscpu | grep 'Model name'", shell=True, check=False,
+                              capture_output=True, text=True).stdout.strip(),
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "pinned": "taskset -c 0, OMP/OPENBLAS/MKL threads = 1",

@@ -217,7 +217,7 @@ def test_vectorised_inside_state_matches_a_per_point_reference() -> None:
         ev += mon.step(k * DT, np.arange(n), lat, lon, alt, np.full(n, 50.0))
     got = {(e["track_id"], e["zone_id"]) for e in of(ev, "entry")}
     want = set()
-    for j, z in enumerate(zs.zones):
+    for z in zs.zones:
         fl = -np.inf if z.floor_m is None else z.floor_m
         ce = np.inf if z.ceiling_m is None else z.ceiling_m
         for i in range(n):

@@ -46,8 +46,10 @@ def simulate(classes: np.ndarray, seed: int, cfg: ClassifierConfig = DEFAULT_CON
     rng = np.random.default_rng(seed)
     n = classes.size
     t = cfg.table
-    v0 = np.exp(np.log(t("speed_median_mps")[classes]) + t("speed_logsd")[classes] * rng.standard_normal(n))
-    h0 = np.exp(np.log(t("alt_median_m")[classes]) + t("alt_logsd")[classes] * rng.standard_normal(n))
+    v0 = np.exp(np.log(t("speed_median_mps")[classes])
+                + t("speed_logsd")[classes] * rng.standard_normal(n))
+    h0 = np.exp(np.log(t("alt_median_m")[classes])
+                + t("alt_logsd")[classes] * rng.standard_normal(n))
     adsb = rng.random(n) < t("adsb_lik")[classes]
     adsb = np.where(classes == PC.MANNED_AIRCRAFT, adsb | force_adsb, False)
     rid = (rng.random(n) < t("remote_id_lik")[classes]) & (classes == PC.MULTIROTOR)
@@ -170,7 +172,9 @@ def test_airliner_with_adsb_is_manned() -> None:
 
 
 def test_multirotor_with_dji_rf_is_multirotor_and_explained_by_rf() -> None:
-    dji = lambda k: np.full(1, RFProtocol.DJI_OCUSYNC if k % 3 == 0 else -1)
+    def dji(k: int) -> np.ndarray:
+        return np.full(1, RFProtocol.DJI_OCUSYNC if k % 3 == 0 else -1)
+
     lp, acc, _ = run(_fixed(1, "dji_multirotor", 30, rf_protocol=dji), 1)
     assert map_class(lp)[0] == PC.MULTIROTOR
     assert explain(acc, map_class(lp))[0][0] == "rf_protocol"
@@ -199,7 +203,8 @@ def test_probabilities_normalised_and_prior() -> None:
     p = probabilities(lp)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
     assert np.all(p >= 0)
-    np.testing.assert_allclose(probabilities(initial(2))[0], np.array(DEFAULT_CONFIG.prior) / sum(DEFAULT_CONFIG.prior))
+    np.testing.assert_allclose(probabilities(initial(2))[0],
+                               np.array(DEFAULT_CONFIG.prior) / sum(DEFAULT_CONFIG.prior))
 
 
 def test_tempering_bounds_saturation() -> None:
@@ -236,17 +241,20 @@ def _ref_step(lp: list[float], ev: Evidence, i: int, cfg: ClassifierConfig) -> l
 
     def lognorm(x: float, med: float, s: float, floor: float) -> float:
         lx = math.log(max(x, floor))
-        return -0.5 * ((lx - math.log(med)) / s) ** 2 - math.log(s) - 0.5 * math.log(2 * math.pi) - lx
+        return (-0.5 * ((lx - math.log(med)) / s) ** 2 - math.log(s)
+                - 0.5 * math.log(2 * math.pi) - lx)
 
     def gauss(x: float, mu: float, s: float) -> float:
         return -0.5 * ((x - mu) / s) ** 2 - math.log(s) - 0.5 * math.log(2 * math.pi)
 
     x = float(ev.speed_mps[i])
     if math.isfinite(x):
-        terms.append(([lognorm(x, cfg.speed_median_mps[c], cfg.speed_logsd[c], 0.5) for c in range(C)], wk))
+        terms.append(([lognorm(x, cfg.speed_median_mps[c], cfg.speed_logsd[c], 0.5)
+                       for c in range(C)], wk))
     x = float(ev.alt_m[i])
     if math.isfinite(x):
-        terms.append(([lognorm(x, cfg.alt_median_m[c], cfg.alt_logsd[c], 5.0) for c in range(C)], wk))
+        terms.append(([lognorm(x, cfg.alt_median_m[c], cfg.alt_logsd[c], 5.0)
+                       for c in range(C)], wk))
     x = float(ev.climb_mps[i])
     if math.isfinite(x):
         terms.append(([gauss(x, 0.0, cfg.climb_sd_mps[c]) for c in range(C)], wk))
@@ -255,7 +263,8 @@ def _ref_step(lp: list[float], ev: Evidence, i: int, cfg: ClassifierConfig) -> l
         terms.append(([gauss(abs(x), 0.0, cfg.turn_sd_dps[c]) + math.log(2) for c in range(C)], wk))
     x = float(ev.rcs_dbsm[i])
     if math.isfinite(x):
-        terms.append(([gauss(x, cfg.rcs_mean_dbsm[c], cfg.rcs_sd_db[c]) for c in range(C)], cfg.rcs_weight))
+        terms.append(([gauss(x, cfg.rcs_mean_dbsm[c], cfg.rcs_sd_db[c]) for c in range(C)],
+                      cfg.rcs_weight))
     k = int(ev.acoustic_class[i])
     if 0 <= k < 4:
         terms.append(([math.log(cfg.acoustic_lik[c][k]) for c in range(C)], cfg.acoustic_weight))
@@ -315,7 +324,8 @@ def test_config_validation() -> None:
         ClassifierConfig(prior=(1.0, 1.0))
     with pytest.raises(ValueError):
         ClassifierConfig(eo_diag=1.5)
-    cfg = ClassifierConfig(eo_confusion=tuple(tuple(2.0 if i == j else 1.0 for j in range(7)) for i in range(7)))
+    cfg = ClassifierConfig(eo_confusion=tuple(tuple(2.0 if i == j else 1.0 for j in range(7))
+                                              for i in range(7)))
     np.testing.assert_allclose(cfg.table("eo").sum(axis=1), 1.0)
     assert AcousticClass.PISTON_PROP == 0  # table column order relies on the codes
 

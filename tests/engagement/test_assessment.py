@@ -112,3 +112,16 @@ def test_inference_reaches_as_far_as_the_class_can_have_come() -> None:
     cls2 = np.array([C.ATTACK_DRONE, C.DECOY, C.MULTIROTOR])
     c.update((), ids, pos, vel, np.full(3, 100.0), 110.0, cls2)
     assert c.violating(ids).tolist() == [True, True, True]
+
+
+def test_silent_look_then_updates_again_means_alive() -> None:
+    """No update during the look (a coverage gap) says destroyed -- until the track is
+    updated again, which says it still flies."""
+    ka = KillAssessment(look_s=8.0)
+    ka.intercept(1, 100.0, 0.5)
+    ka.step(108.0, {1: 99.0})
+    assert ka.p_alive[1] < 0.1
+    ka.step(112.0, {1: 111.0})
+    assert ka.p_alive[1] == pytest.approx(0.5 * P_UPDATE_ALIVE
+                                          / (0.5 * P_UPDATE_ALIVE + 0.5 * P_UPDATE_DEAD))
+    assert 1 not in ka.silent

@@ -56,7 +56,8 @@ def test_jammer_only_acts_on_rf_and_gnss_classes() -> None:
     assert pk[PlatformClass.MANNED_AIRCRAFT] == 0 and pk[PlatformClass.BIRD] == 0
     # RF-controlled multirotors and datalinked recon UAVs are the jammer's targets; autonomous
     # GNSS/INS attack drones only partially (CRPA antennas)
-    assert pk[PlatformClass.MULTIROTOR] > pk[PlatformClass.RECON_UAV] > pk[PlatformClass.ATTACK_DRONE]
+    assert (pk[PlatformClass.MULTIROTOR] > pk[PlatformClass.RECON_UAV]
+            > pk[PlatformClass.ATTACK_DRONE])
     assert pk[PlatformClass.ATTACK_DRONE] <= 0.3
 
 

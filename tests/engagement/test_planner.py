@@ -59,7 +59,8 @@ def in_zone(zs: ZoneSet, lat: float, lon: float, kinds: set[str]) -> bool:
 @pytest.mark.parametrize("seed", range(4))
 def test_kinetic_never_planned_over_no_fire_or_airport(seed: int) -> None:
     zs = ZoneSet.from_specs([
-        {"id": "city", "kind": "no_fire", "area": {"center": [LAT0 + 0.03, LON0], "radius_m": 6000}},
+        {"id": "city", "kind": "no_fire",
+         "area": {"center": [LAT0 + 0.03, LON0], "radius_m": 6000}},
         {"id": "apt", "kind": "airport", "area": {"center": [LAT0 - 0.04, LON0 + 0.04],
                                                   "radius_m": 5000}}])
     sites = layered() + [EffectorSite("jam", "ew_jammer", LAT0, LON0),
@@ -251,7 +252,8 @@ def test_sites_from_scenario_values() -> None:
 
     from dronewall.scenario import load_scenario
 
-    path = Path(__file__).resolve().parents[2] / "src/dronewall/data/scenarios/eastern-poland-raid.yaml"
+    path = (Path(__file__).resolve().parents[2]
+            / "src/dronewall/data/scenarios/eastern-poland-raid.yaml")
     sc = load_scenario(path)
     sites = [EffectorSite.from_values(**e.model_dump()) for e in sc.effectors]
     types = {s.type_key for s in sites}

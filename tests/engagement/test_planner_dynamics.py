@@ -4,6 +4,8 @@ the dearer fallback remains, magazine shadow prices, deadlines."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -89,12 +91,22 @@ def test_waits_for_the_cheaper_layer_only_with_capacity_and_a_fallback() -> None
     p = plan(EngagementPlanner([sam, short], Roe(), None, FRAME, CFG), tr2, cp2)
     now = [r for r in p.recommendations if r.t_decide_s <= CFG.cycle_s]
     assert [r.effector_id for r in now] == ["sam"]
-    # without a dear fallback after the cheap shot, nothing waits: the SAM's window ends
-    # before the gun's intercept plus the look period
-    far = EffectorSite("gun", "gun_35mm", LAT0, LON0 - 0.3, stock=16)
+    # without a dear fallback after the cheap shot nothing waits for it: the SAM's window ends
+    # before the gun's intercept, and one gun burst later is no match for the SAM now ...
+    far = EffectorSite("gun", "gun_35mm", LAT0, LON0 - 0.3, stock=1)
     p = plan(EngagementPlanner([sam, far], Roe(), None, FRAME, CFG), tr, cp)
     now = [r for r in p.recommendations if r.t_decide_s <= CFG.cycle_s]
     assert [r.effector_id for r in now] == ["sam"]
+    # ... and without the continuation value (the default) neither do four bursts; with it
+    # they are worth waiting for (98 % kill later for EUR 30k expected beats EUR 400k now)
+    far = EffectorSite("gun", "gun_35mm", LAT0, LON0 - 0.3, stock=16)
+    p = plan(EngagementPlanner([sam, far], Roe(), None, FRAME, CFG), tr, cp)
+    assert [r.effector_id for r in p.recommendations if r.t_decide_s <= CFG.cycle_s] == ["sam"]
+    # (the continuation values the target at the expected cost of those later bursts, so the
+    # SAM is not worth it now; the gun is planned when its decision falls due)
+    cont = dataclasses.replace(CFG, continuation=True)
+    p = plan(EngagementPlanner([sam, far], Roe(), None, FRAME, cont), tr, cp)
+    assert not p.recommendations and set(p.unengaged.values()) == {"NOT_WORTH"}
 
 
 def test_shadow_prices_keep_scarce_rounds_for_the_valuable_targets() -> None:

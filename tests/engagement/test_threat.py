@@ -210,3 +210,30 @@ def test_reasons_mention_class_and_asset() -> None:
     assert "3.0 min" in lines[0] and "miss 0.0 km" in lines[0]
     assert "bird" in lines[1] and "Rzeszow airport" not in lines[1]
     assert "airspace violation p=0.30" in lines[1] and "ADS-B suspect" in lines[1]
+
+
+def test_nested_assets_are_counted_once() -> None:
+    """A hub inside an airport: a drone heading into both is worth the larger expected damage
+    (one strike), not the sum over the two zones."""
+    import numpy as np
+
+    from dronewall.engagement.threat import AssetTable, evaluate
+
+    nested = AssetTable(("airport", "hub"), ("Airport", "Hub"),
+                        np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+                        np.array([5_000.0, 1_500.0]), np.array([3e8, 5e8]))
+    cp = np.zeros((1, 7))
+    cp[0, PlatformClass.ATTACK_DRONE] = 1.0
+    ta = evaluate(np.array([1]), np.array([[10_000.0, 0, 150]]), np.array([[-45.0, 0, 0]]),
+                  np.array([50.0]), cp, nested)
+    cap = ThreatConfig().max_damage_eur[PlatformClass.ATTACK_DRONE]
+    assert ta.value_at_risk_eur[0] == pytest.approx(cap)  # not 2 x cap
+
+
+def test_class_unit_costs_from_the_catalogue() -> None:
+    from dronewall.engagement.threat import class_unit_cost_eur
+
+    c = class_unit_cost_eur()
+    assert c[PlatformClass.ATTACK_DRONE] == pytest.approx(35_000 / 1.1)
+    assert c[PlatformClass.DECOY] == pytest.approx(6_000 / 1.1)
+    assert c[PlatformClass.BIRD] == 0 and c[PlatformClass.MANNED_AIRCRAFT] == 0

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 
 from dronewall.catalog import EFFECTORS, PlatformClass
-from dronewall.chain import DueEngagement, Engagement, EngagementStage, EngagementStep
-from dronewall.chain import StepRecord, TargetFix
+from dronewall.chain import (
+    DueEngagement,
+    Engagement,
+    EngagementStage,
+    EngagementStep,
+    StepRecord,
+    TargetFix,
+)
 from dronewall.detections import DetectionBatch
 from dronewall.engagement.planner import EffectorSite
 from dronewall.engagement.roe import Roe

@@ -15,6 +15,9 @@ import pytest
 from dronewall.pipeline.simulate import run_simulation
 from dronewall.scenario import parse_scenario
 
+# one worker runs the whole module: its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("engagement-sim")
+
 # A small defended plant: Shaheds and decoys from the east, a town (no-fire zone) on the
 # approach, an ADS-B airliner crossing the raid, a layered effector set with catalogue costs.
 RAID = """\

@@ -17,6 +17,9 @@ import pytest
 from dronewall.pipeline.simulate import run_simulation
 from dronewall.scenario import load_scenario
 
+# one worker runs the whole module: its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("estonia")
+
 SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "estonia-2025-09-19.yaml"
 #: The MiGs leave Estonian airspace by ~25 min; the airliner flow continues but adds nothing here.
 DURATION_S = 1800.0
@@ -39,7 +42,8 @@ def maritime(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_truth_three_violations_of_published_duration(maritime: Path) -> None:
-    v = sorted(_mig_violations(_events(maritime / "truth_events.jsonl")), key=lambda e: e["track_id"])
+    v = sorted(_mig_violations(_events(maritime / "truth_events.jsonl")),
+               key=lambda e: e["track_id"])
     assert [e["track_id"] for e in v] == ["mig31-0", "mig31-1", "mig31-2"]
     for e in v:
         assert 10 * 60 <= e["duration_s"] <= 13 * 60, e

@@ -32,6 +32,9 @@ from dronewall.sensors import SensorSuite
 from dronewall.sim.truth import TruthSimulator
 from dronewall.tracking import Engine
 
+# one worker runs the whole module: its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("mixed-tracking")
+
 #: A confirmed track within this horizontal distance of a platform (its nearest) is attributed to
 #: it, m. Acoustic-only errors are a few hundred metres; targets are > 2 km apart.
 ATTRIB_RADIUS_M = 1000.0

@@ -24,6 +24,9 @@ from dronewall.pipeline.study import (
 from dronewall.scenario import parse_scenario
 from dronewall.sensors.radar import pd_swerling, snr_for_pd
 
+# one worker runs the whole module: its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("montecarlo")
+
 # A small defended plant: Shaheds and decoys launched ~11 km east, a radar, an acoustic node,
 # interceptor drones and a gun; a 150 s cut gives violations, engagements and leakers in ~2 s.
 SMALL = (Path(__file__).resolve().parents[1] / "data" / "mc-small.yaml").read_text()

@@ -16,6 +16,9 @@ import pytest
 from dronewall.errors import DataFormatError
 from dronewall.report.incident import incident_report
 
+# one worker runs the whole module: its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("incident")
+
 
 def _inputs(tmp: Path) -> tuple[Path, Path, Path]:
     zone = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {

@@ -27,6 +27,9 @@ from dronewall.metrics import schema
 from dronewall.pipeline.study import run_study
 from dronewall.report.study import write_study_report
 
+# one worker runs the whole module: its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("study-e2e")
+
 REPO = Path(__file__).resolve().parents[2]
 RZESZOW = REPO / "scenarios" / "rzeszow-layered-defence.yaml"
 

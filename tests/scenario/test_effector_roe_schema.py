@@ -42,9 +42,11 @@ def test_roe_defaults_when_absent() -> None:
 @pytest.mark.parametrize(
     "old,new,line,field,words",
     [
-        ("type: gun_35mm", "type: gepard", 6, "effectors[1].type", "unknown effector type 'gepard'"),
+        ("type: gun_35mm", "type: gepard", 6, "effectors[1].type",
+         "unknown effector type 'gepard'"),
         ("count: 12", "count: -1", 5, "effectors[0].count", "greater than or equal to 0"),
-        ("fire_units: 3", "fire_units: 0", 5, "effectors[0].fire_units", "greater than or equal to 1"),
+        ("fire_units: 3", "fire_units: 0", 5, "effectors[0].fire_units",
+         "greater than or equal to 1"),
         ("[51.30, 22.75]}", "[51.30, 22.75], pk: {SHAHED: 0.5}}", 6, "effectors[1].pk",
          "unknown class 'SHAHED'"),
         ("[51.30, 22.75]}", "[51.30, 22.75], pk: {ATTACK_DRONE: 1.5}}", 6, "effectors[1].pk",
@@ -56,7 +58,8 @@ def test_roe_defaults_when_absent() -> None:
         ("weapons: tight", "weapons: loose", 8, "roe.weapons", "'free' or 'tight'"),
         ("DECOY: 0.65", "DECOY: 1.65", 9, "roe.engage_classes", "not a probability"),
         ("DECOY: 0.65", "GERBERA: 0.65", 9, "roe.engage_classes", "unknown class 'GERBERA'"),
-        ("weapons: tight", "weapons: tight\n  approval: maybe", 9, "roe.approval", "'human' or 'auto'"),
+        ("weapons: tight", "weapons: tight\n  approval: maybe", 9, "roe.approval",
+         "'human' or 'auto'"),
         ("weapons: tight", "weapons: tight\n  no_kinetic_kinds: [city]", 9, "roe.no_kinetic_kinds",
          "no_fire"),
     ],

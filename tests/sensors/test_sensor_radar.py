@@ -50,17 +50,20 @@ def ring(r: float, n: int, el_rad: float = 0.02, seed: int = 0) -> np.ndarray:
 def test_pd_formulas_against_independent_integrals(sw: int) -> None:
     pfa = 1e-6
     thr = -np.log(pfa)
+
+    def q(s: float) -> float:  # the steady-target Marcum Q
+        return stats.ncx2.sf(2 * thr, 2, 2 * s)
+
     for snr in (3.0, 20.0, 100.0):
         # Average the steady-target Marcum Q over the Swerling RCS law numerically.
-        q = lambda s: stats.ncx2.sf(2 * thr, 2, 2 * s)  # noqa: E731
         if sw == 0:
             ref = q(snr)
         elif sw == 1:
-            ref = integrate.quad(lambda s: q(s) * stats.expon.pdf(s, scale=snr), 0, np.inf,
-                                 limit=200)[0]
-        else:
-            ref = integrate.quad(lambda s: q(s) * stats.gamma.pdf(s, 2, scale=snr / 2), 0,
+            ref = integrate.quad(lambda s, snr=snr: q(s) * stats.expon.pdf(s, scale=snr), 0,
                                  np.inf, limit=200)[0]
+        else:
+            ref = integrate.quad(lambda s, snr=snr: q(s) * stats.gamma.pdf(s, 2, scale=snr / 2),
+                                 0, np.inf, limit=200)[0]
         assert float(pd_swerling(snr, pfa, sw)) == pytest.approx(ref, rel=1e-6, abs=1e-9)
     s_ref = snr_for_pd(0.9, pfa, sw)
     assert float(pd_swerling(s_ref, pfa, sw)) == pytest.approx(0.9, abs=1e-9)

@@ -105,14 +105,15 @@ def test_determinism_byte_identical() -> None:
     assert sum(len(x) for x in a) > 500
     kinds = set(np.concatenate([x.sensor for x in a]).tolist())
     assert len(kinds) > 20  # many sensors of every kind reported
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         for f in fields(DetectionBatch):
             u, v = getattr(x, f.name), getattr(y, f.name)
             if u.dtype == object:
                 assert u.tolist() == v.tolist()
             else:
                 assert u.dtype == v.dtype and u.tobytes() == v.tobytes(), f.name
-    assert any(len(x) != len(y) or x.z.tobytes() != y.z.tobytes() for x, y in zip(a, c))
+    assert any(len(x) != len(y) or x.z.tobytes() != y.z.tobytes()
+               for x, y in zip(a, c, strict=True))
     spoofed = np.concatenate([x.truth_id for x in a])
     assert (spoofed == -2).sum() > 0 and (spoofed == -1).sum() > 0
 

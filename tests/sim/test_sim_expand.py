@@ -28,7 +28,8 @@ def test_raid_launch_schedule_counts_window_spacing() -> None:
     ex = sim.expansion
     ids = sim.platforms.ids
     assert len(sim) == 440
-    assert list(ids[:2]) == ["wave1-0", "wave1-1"] and ids[40] == "wave2-0" and ids[-1] == "wave2-399"
+    assert list(ids[:2]) == ["wave1-0", "wave1-1"]
+    assert ids[40] == "wave2-0" and ids[-1] == "wave2-399"
     for group, (t0, t1, sp) in {"wave1": (100, 900, 15), "wave2": (0, 1200, 2)}.items():
         t = ex.launch_s[sim.platforms.group == group]
         assert t.min() >= t0 and t.max() <= t1
@@ -101,7 +102,8 @@ def test_signatures_and_identities() -> None:
     assert np.all(pt.rcs_m2[pt.group == "flock"] == 0.05)
     assert np.all(pt.cls[pt.group == "flock"] == int(PlatformClass.BIRD))
     assert np.all(pt.acoustic_sl_db[w1] == PLATFORMS["shahed136"].acoustic_sl_db)
-    assert np.all(pt.rf_protocol[pt.group == "quad"] == int(PLATFORMS["dji_multirotor"].rf_protocol))
+    assert np.all(pt.rf_protocol[pt.group == "quad"]
+                  == int(PLATFORMS["dji_multirotor"].rf_protocol))
     # ADS-B: unique 6-hex addresses, the given one first; callsigns for every ADS-B platform
     icao = pt.icao24[pt.adsb]
     assert len(set(icao)) == len(icao) and all(re.fullmatch(r"[0-9a-f]{6}", s) for s in icao)

@@ -83,7 +83,8 @@ def test_non_gnss_platforms_are_not_jammed() -> None:
     airliner = """
       flows:
         - {id: f, platform: airliner, count: 2, window_s: [0, 60],
-           entry: {center: [51.0, 22.3], radius_m: 100}, exit: {center: [51.0, 23.2], radius_m: 100}}
+           entry: {center: [51.0, 22.3], radius_m: 100},
+           exit: {center: [51.0, 23.2], radius_m: 100}}
     """
     _, sim = build(_body(_jam(bias=20.0, drift=5.0), count=1, extra_traffic=airliner),
                    duration_s=600)

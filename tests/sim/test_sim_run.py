@@ -24,10 +24,13 @@ traffic:
     - {id: m, platform: mig31, count: 3, route: [[51.9, 24.0, 8000], [51.0, 23.0]]}
   flows:
     - {id: a, platform: airliner, count: 5, window_s: [0, 600],
-       entry: {center: [52.25, 21.6], radius_m: 20000}, exit: {center: [50.85, 24.6], radius_m: 20000}}
+       entry: {center: [52.25, 21.6], radius_m: 20000},
+       exit: {center: [50.85, 24.6], radius_m: 20000}}
   multirotors:
-    - {id: q, platform: dji_multirotor, count: 3, home: [51.6, 23.62], pattern: patrol, remote_id: true}
-    - {id: d, platform: fpv, count: 2, home: [51.5, 23.5], pattern: dash, dash_to: [51.52, 23.52]}
+    - {id: q, platform: dji_multirotor, count: 3, home: [51.6, 23.62], pattern: patrol,
+       remote_id: true}
+    - {id: d, platform: fpv, count: 2, home: [51.5, 23.5], pattern: dash,
+       dash_to: [51.52, 23.52]}
   birds:
     - {id: b, count: 10, area: {center: [51.45, 23.40], radius_m: 15000}}
 jamming:
@@ -61,7 +64,8 @@ def test_times_and_state_shapes() -> None:
     p = len(sim)
     for s in sim.states():
         assert isinstance(s, TruthState)
-        assert s.ecef.shape == s.vel_ecef.shape == s.vel_enu.shape == s.operator_ecef.shape == (p, 3)
+        assert (s.ecef.shape == s.vel_ecef.shape == s.vel_enu.shape == s.operator_ecef.shape
+                == (p, 3))
         assert s.active.dtype == bool and s.jammed.dtype == bool and s.lat_deg.shape == (p,)
         assert not np.isnan(s.ecef).any()
 

@@ -33,8 +33,8 @@ def test_rcs_and_eo_label_recorded_on_the_track() -> None:
         eng.step(float(k), DetectionBatch.concat(batches))
     snap = eng.snapshot(confirmed_only=True)
     assert snap.ids.size == 1
-    a = dict(zip(ATTR_NAMES, snap.attr[0]))
-    at = dict(zip(ATTR_NAMES, snap.attr_t[0]))
+    a = dict(zip(ATTR_NAMES, snap.attr[0], strict=True))
+    at = dict(zip(ATTR_NAMES, snap.attr_t[0], strict=True))
     assert a["rcs_dbsm"] == -12.0 and at["rcs_dbsm"] == 7.0   # the latest radar report
     assert a["eo_label"] == 1.0 and at["eo_label"] == 7.0
     assert np.isnan(a["acoustic_class"]) and np.isnan(a["rf_protocol"])

@@ -65,7 +65,7 @@ def test_ghost_suppression_three_targets() -> None:
         assert res.seeds >= 3
         found = res.pos
         assert found.shape[0] <= 3
-        for p, c in zip(found, res.cov):
+        for p, c in zip(found, res.cov, strict=True):
             d = np.linalg.norm(targets - p, axis=1)
             k = int(np.argmin(d))
             e = p - targets[k]

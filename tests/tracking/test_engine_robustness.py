@@ -52,7 +52,7 @@ def test_bad_inputs_are_counted_and_engine_keeps_going() -> None:
             rows.append(dict(good))                                    # duplicate
             negR = good["R"].copy()
             negR[0, 0] = -1.0
-            rows.append(dict(good, z=good["z"] + [1.0, 0, 0, 0], R=negR))         # negative variance
+            rows.append(dict(good, z=good["z"] + [1.0, 0, 0, 0], R=negR))  # negative variance
             rows.append(dict(good, z=good["z"] + [2.0, 0, 0, 0], R=good["R"] * 1e12))  # enormous
             nonpsd = good["R"].copy()
             nonpsd[0, 1] = nonpsd[1, 0] = 10.0
@@ -73,7 +73,7 @@ def test_bad_inputs_are_counted_and_engine_keeps_going() -> None:
             assert res.quarantined_rows.size == len(rows) - 1
             assert 0 not in res.quarantined_rows.tolist()
         if k in (5, 6):
-            res = eng.step(t + 0.5, DetectionBatch.empty())                      # empty scans are fine
+            res = eng.step(t + 0.5, DetectionBatch.empty())  # empty scans are fine
             assert res.quarantined == {}
     assert totals == {"nonfinite_value": 2, "unknown_sensor": 1, "duplicate": 1,
                       "absurd_covariance": 4, "too_late": 1, "kind_mismatch": 1,

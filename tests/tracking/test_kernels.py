@@ -133,17 +133,26 @@ def test_ekf_update_matches_reference(kind: str, dims: int) -> None:
     if kind.startswith("radar"):
         rr = kind == "radar4"
         pr = K.radar_predict_meas(x, sp, A, dims, rr)
-        h = lambda s, i: ref.radar_h(s, sp[i], A[i], dims, rr)
+
+        def h(s: np.ndarray, i: int) -> np.ndarray:
+            return ref.radar_h(s, sp[i], A[i], dims, rr)
+
         sd = np.array([20.0, 0.01, 0.01, 1.0])[: 4 if rr else 3]
         angle = [False, True, False, False][: 4 if rr else 3]
     elif kind == "bearing":
         pr = K.bearing_predict_meas(x, sp, A, dims)
-        h = lambda s, i: ref.bearing_h(s, sp[i], A[i], dims)
+
+        def h(s: np.ndarray, i: int) -> np.ndarray:
+            return ref.bearing_h(s, sp[i], A[i], dims)
+
         sd = np.array([0.02])
         angle = [True]
     else:
         pr = K.azel_predict_meas(x, sp, A, dims)
-        h = lambda s, i: ref.azel_h(s, sp[i], A[i], dims)
+
+        def h(s: np.ndarray, i: int) -> np.ndarray:
+            return ref.azel_h(s, sp[i], A[i], dims)
+
         sd = np.array([0.01, 0.01])
         angle = [True, False]
     m = sd.size
@@ -235,7 +244,7 @@ def test_pda_update_matches_reference() -> None:
 
 def test_jpda_marginals_match_bruteforce() -> None:
     rng = np.random.default_rng(13)
-    for trial in range(20):
+    for _ in range(20):
         T, M = rng.integers(1, 5), rng.integers(1, 6)
         gated = rng.random((T, M)) < 0.6
         lik = rng.uniform(1e-8, 1e-5, (T, M))

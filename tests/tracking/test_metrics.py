@@ -20,7 +20,7 @@ def test_gospa_equals_shared_score_py() -> None:
     mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     rng = np.random.default_rng(0)
-    for trial in range(300):
+    for _ in range(300):
         n, m = rng.integers(0, 8), rng.integers(0, 8)
         X = rng.uniform(0, 400, (n, 2))
         Y = rng.uniform(0, 400, (m, 2))

@@ -52,8 +52,9 @@ def _xy_sensors(n: int) -> SensorTable:
 def _high_target_with_far_nodes(cfg: TrackerConfig) -> tuple[Engine, list, np.ndarray]:
     """A jet at 10.5 km altitude, 140 km from the origin (the frame's z axis is tilted 1.3 deg
     from the local vertical there), tracked by ADS-B-like reports for 10 s; then only four
-    acoustic nodes (a 6 km x 5 km square it crosses) hear it. With bearing_max_range_m = explain range = 1 km the
-    bearings cannot update the track directly: they are triangulated into fixes."""
+    acoustic nodes (a 6 km x 5 km square it crosses) hear it. With bearing_max_range_m =
+    explain range = 1 km the bearings cannot update the track directly: they are triangulated
+    into fixes."""
     base = np.array([140_000.0, 0.0, 0.0])
     nodes = base + np.array([[-3000.0, -2500.0, 0.0], [3000.0, -2500.0, 0.0],
                              [-3000.0, 2500.0, 0.0], [3000.0, 2500.0, 0.0]])

@@ -286,7 +286,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             out.append(v)
         else:
             groups.setdefault(v.episode_id, []).append(v)
-    for ep, vs in groups.items():
+    for vs in groups.values():
         if len(vs) == 1:
             out.append(replace(vs[0], fragments=[vs[0].track_id]))
             continue

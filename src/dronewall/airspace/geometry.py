@@ -146,7 +146,10 @@ class ZoneEdges:
                 ys1.append(c[1:, 1])
                 n += len(c) - 1
             counts.append(n)
-        cat = (lambda a: np.concatenate(a) if a else np.zeros(0))
+
+        def cat(a: list[F64]) -> F64:
+            return np.concatenate(a) if a else np.zeros(0)
+
         self.x0, self.y0, self.x1, self.y1 = cat(xs0), cat(ys0), cat(xs1), cat(ys1)
         self.start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         # chunks of <= EDGE_CHUNK consecutive edges of one zone, indexed by their bounding boxes

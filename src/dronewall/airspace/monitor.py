@@ -25,8 +25,6 @@ Events are typed records (:mod:`dronewall.airspace.events`; JSON schema in
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 

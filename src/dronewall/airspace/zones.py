@@ -411,6 +411,9 @@ def load_kml(path: Path, repair: bool = True) -> ZoneSet:
     except ET.ParseError as e:
         line, col = e.position
         raise DataFormatError(f"{path}: line {line}, column {col}: invalid XML ({e})") from e
+    except LookupError as e:     # <?xml encoding="..."?> names no codec Python knows
+        raise DataFormatError(f"{path}: line 1: {e} in the XML declaration; expected "
+                              'encoding="UTF-8"') from None
     zones: list[Zone] = []
     repairs: list[str] = []
     for i, pm in enumerate(_descendants(root, "Placemark")):

@@ -19,8 +19,9 @@ entry; a raid has tens of them, so plain dicts are the right size):
   multiplies the track's ``P(alive)`` by ``1 - pk``; after the look period the track's own
   updates say more (Bayes): an update after the intercept is evidence it still flies
   (likelihood ``P_UPDATE_ALIVE`` against ``P_UPDATE_DEAD`` for a wreck or a false
-  association), no update is evidence it was destroyed. A track lost after a kill ends with
-  a low ``P(alive)``; one that keeps flying is re-engaged at ``P(alive)`` near 1.
+  association), no update is evidence it was destroyed -- until the track is updated again
+  (a coverage gap during the look, not a kill). A track lost after a kill ends with a low
+  ``P(alive)``; one that keeps flying is re-engaged at ``P(alive)`` near 1.
 
 Both follow track breaks: a new track that inherited its class from an ended one (the
 classifier's lineage) inherits its crossing and kill assessment (:meth:`inherit`).
@@ -155,6 +156,9 @@ class KillAssessment:
     look_s: float
     p_alive: dict[int, float] = field(default_factory=dict)
     looks: dict[int, _Look] = field(default_factory=dict)
+    #: tracks judged destroyed because they fell silent, and when: an update after that
+    #: revives them (the picture still sees them fly)
+    silent: dict[int, float] = field(default_factory=dict)
 
     def p(self, ids: I64) -> F64:
         """(N,) P(alive) of each track (1 for tracks never shot at)."""
@@ -180,9 +184,16 @@ class KillAssessment:
                 done.append(tk)
             elif t >= lk.t_end_s:
                 self.p_alive[tk] = _bayes(self.p_alive.get(tk, 1.0), False)
+                self.silent[tk] = t
                 done.append(tk)
         for tk in done:
             del self.looks[tk]
+        for tk in [k for k, ts in self.silent.items() if t_update.get(k, -np.inf) > ts]:
+            # silent through the look, updated since: it still flies (undo the silence, then
+            # count the update)
+            p = self.p_alive.get(tk, 1.0)
+            self.p_alive[tk] = _bayes(_unbayes(p, False), True)
+            del self.silent[tk]
 
     def looking_until(self, track: int) -> float:
         """End of the open look period of ``track`` (-inf: none)."""
@@ -194,10 +205,12 @@ class KillAssessment:
             self.p_alive[new] = self.p_alive[old]
         if old in self.looks and new not in self.looks:
             self.looks[new] = self.looks[old]
+        if old in self.silent and new not in self.silent:
+            self.silent[new] = self.silent[old]
 
     def forget(self, keep: set[int]) -> None:
         """Drop tracks no longer of interest (ended and not referenced)."""
-        for d in (self.p_alive, self.looks):
+        for d in (self.p_alive, self.looks, self.silent):
             for k in [k for k in d if k not in keep]:
                 del d[k]
 
@@ -207,9 +220,21 @@ def vel_norm(v: F64) -> float:
     return float(np.hypot(v[0], v[1]))
 
 
+def _likelihoods(updated: bool) -> tuple[float, float]:
+    return (P_UPDATE_ALIVE, P_UPDATE_DEAD) if updated else (1 - P_UPDATE_ALIVE,
+                                                            1 - P_UPDATE_DEAD)
+
+
 def _bayes(p: float, updated: bool) -> float:
-    la, ld = (P_UPDATE_ALIVE, P_UPDATE_DEAD) if updated else (1 - P_UPDATE_ALIVE,
-                                                              1 - P_UPDATE_DEAD)
+    la, ld = _likelihoods(updated)
     num = p * la
     den = num + (1.0 - p) * ld
+    return num / den if den > 0 else p
+
+
+def _unbayes(p: float, updated: bool) -> float:
+    """The prior of :func:`_bayes` given its posterior ``p`` (undo one update)."""
+    la, ld = _likelihoods(updated)
+    num = p * ld
+    den = num + (1.0 - p) * la
     return num / den if den > 0 else p

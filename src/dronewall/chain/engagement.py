@@ -89,6 +89,10 @@ P_ENGAGE_MIN = 0.3
 #: A track predicted to reach the asset it threatens with at least this probability is not
 #: worth intercepting after its time to go (the damage is done) [E].
 P_REACH_LIMIT = 0.3
+#: Threats still to come, for the magazine reserve: as many as became engageable in the last
+#: this many seconds [E] (a raid arriving at that rate for as long again; when it stops, the
+#: forecast decays to zero within the window).
+FORECAST_WINDOW_S = 600.0
 #: The WTA heuristic runs with its iteration cap (``PlannerConfig.max_iters``) so a plan does
 #: not depend on the machine's speed; this time limit is only a safety valve, s.
 SOLVER_TIME_LIMIT_S = 30.0
@@ -246,6 +250,7 @@ class EngagementStage:
         self.retasked_total = 0
         self._tau = tau_grid(self.planner.horizon_s, cfg.dt_s)
         self._engageable: dict[int, float] = {}  # track -> value, at the last plan
+        self._first_engageable: dict[int, float] = {}  # track -> first time it was engageable
         _ = threat_config  # the threat stage's configuration; values come with its record
 
     @property
@@ -454,14 +459,21 @@ class EngagementStage:
         ok &= gate == Reason.OK
         self._engageable = {int(k): float(v) for k, v in zip(tracks.track_id[ok].tolist(),
                                                              value[ok].tolist(), strict=True)}
+        first = self._first_engageable
+        for k in self._engageable:
+            first.setdefault(k, t)
+        for k in [k for k, v in first.items()
+                  if v <= t - FORECAST_WINDOW_S and k not in self._engageable]:
+            del first[k]
+        later = sum(1 for v in first.values() if v > t - FORECAST_WINDOW_S)
         pl = self.planner
-        if self.doctrine == "missile_first":
-            plan = missile_first(pl, t, tracks, value, cp, coop, viol, inz, **kw)
-        elif self.doctrine == "nearest_capable":
-            plan = nearest_capable(pl, t, tracks, value, cp, coop, viol, inz, **kw)
+        if self.doctrine in ("missile_first", "nearest_capable"):
+            naive = missile_first if self.doctrine == "missile_first" else nearest_capable
+            plan = naive(pl, t, tracks, value, cp, coop, viol, inz, track_gate=gate,
+                         expensive_ok=conf, look_until_s=look)
         else:
             plan = pl.plan(t, tracks, value, cp, coop, viol, inz,
-                           time_limit_s=SOLVER_TIME_LIMIT_S, **kw)
+                           time_limit_s=SOLVER_TIME_LIMIT_S, expected_later=later, **kw)
         self.plans += 1
         self.solve_s += plan.solve_time_s
         if not plan.recommendations:

@@ -3,7 +3,8 @@
 Columns ``time,icao24,lat,lon,alt_m`` are required; ``callsign,groundspeed_mps,track_deg,
 vertical_rate_mps`` are optional. ``time`` is seconds (Unix epoch for ISO spans) or ISO-8601
 with a UTC offset (detected from the first value). Rows with garbage values are skipped and
-counted; unsorted input is sorted (counted). Writes one JSON object per aircraft per line.
+counted (a file where no row is usable is an error); unsorted input is sorted (counted). Writes
+one JSON object per aircraft per line.
 """
 
 from __future__ import annotations
@@ -46,12 +47,15 @@ def _read_table(path: Path) -> dict[str, list[Any]]:
 
 
 def _to_float(values: list[Any]) -> np.ndarray:
+    """Numbers of a column; NaN for empty, non-numeric and non-finite cells (an infinite
+    optional value is as unusable as a missing one)."""
     out = np.full(len(values), np.nan)
     for i, v in enumerate(values):
         try:
             out[i] = float(v) if v not in (None, "") else np.nan
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
+    out[~np.isfinite(out)] = np.nan
     return out
 
 
@@ -114,6 +118,11 @@ def adsb_check_command(reports: Path, out: Path | None) -> dict[str, Any]:
             skipped[reason] = int(new.sum())
         bad |= m
     keep = ~bad
+    if n and not keep.any():    # nothing to analyse: an empty result would hide the cause
+        why = "; ".join(f"{v} {k}" for k, v in skipped.items())
+        raise DataFormatError(f"{reports}: none of the {n} rows is usable ({why}); expected "
+                              f"rows with {', '.join(REQUIRED_COLUMNS)} (time in Unix seconds "
+                              "or ISO-8601 UTC)")
     opt = {c: (np.array([str(v or "") for v in cols[c]]) if c == "callsign" else _to_float(cols[c]))
            for c in OPTIONAL_COLUMNS if c in cols}
     tk = t[keep]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,28 +32,31 @@ def _fail(msg: str, code: int = 2) -> None:
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output directory")] = Path("out/sim"),
-    seed: Annotated[Optional[int], typer.Option(help="random seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table format: csv or parquet")] = "csv",
-    track: Annotated[bool, typer.Option("--track/--no-track", help="run the tracking engine")] = True,
-    compare_doctrines: Annotated[Optional[bool], typer.Option(
+    track: Annotated[bool, typer.Option(
+        "--track/--no-track", help="run the tracking engine")] = True,
+    compare_doctrines: Annotated[bool | None, typer.Option(
         "--compare-doctrines/--no-compare-doctrines",
         help="also run the naive doctrines missile_first and nearest_capable on the same seed "
-             "(parallel worker processes) and compare; default: on for scenarios with effectors")] = None,
+             "(parallel worker processes) and compare; default: on for scenarios with "
+             "effectors")] = None,
     engage: Annotated[bool, typer.Option(
         "--engage/--no-engage",
         help="simulate engagements when the scenario has effectors (--no-engage: the air "
              "picture only, e.g. to measure classification without kills)")] = True,
-    runs: Annotated[Optional[int], typer.Option(
+    runs: Annotated[int | None, typer.Option(
         "--runs", help="Monte-Carlo study: N independent seeded runs, aggregated with "
                        "confidence intervals, plus DIR/report.html (docs/montecarlo.md)")] = None,
-    workers: Annotated[Optional[int], typer.Option(
+    workers: Annotated[int | None, typer.Option(
         "--workers", help="study: local worker processes (default: CPU count)")] = None,
-    dask: Annotated[Optional[str], typer.Option(
+    dask: Annotated[str | None, typer.Option(
         "--dask", help="study: Dask scheduler address tcp://host:port, or 'local' to start a "
                        "local cluster (needs the dask extra)")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="study sweep: path.to.param=v1,v2,... (repeatable; cartesian product)")] = None,
-    duration: Annotated[Optional[float], typer.Option(
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set",
+        help="study sweep: path.to.param=v1,v2,... (repeatable; cartesian product)")] = None,
+    duration: Annotated[float | None, typer.Option(
         "--duration", help="cut the scenario to this many seconds")] = None,
 ) -> None:
     """Simulate a scenario: truth, sensor detections, tracks and summary.json in OUT; with
@@ -67,10 +70,10 @@ def simulate(
                   dask, set_, duration)
 
 
-def _simulate(scenario: Path, out: Path, seed: Optional[int], fmt: str, track: bool,
-              compare_doctrines: Optional[bool], engage: bool, runs: Optional[int],
-              workers: Optional[int], dask: Optional[str], set_: Optional[list[str]],
-              duration: Optional[float]) -> None:
+def _simulate(scenario: Path, out: Path, seed: int | None, fmt: str, track: bool,
+              compare_doctrines: bool | None, engage: bool, runs: int | None,
+              workers: int | None, dask: str | None, set_: list[str] | None,
+              duration: float | None) -> None:
     from dronewall.pipeline.summary import print_summary
 
     if fmt not in ("csv", "parquet"):
@@ -125,7 +128,8 @@ def demo(
 @app.command()
 def track(
     detections: Annotated[Path, typer.Argument(help="detections.csv (columns scan,time,x,y,...)")],
-    scenario_json: Annotated[Path, typer.Option("--scenario-json", help="scenario.json with sigma, pd, clutter_density_per_m2")],
+    scenario_json: Annotated[Path, typer.Option(
+        "--scenario-json", help="scenario.json with sigma, pd, clutter_density_per_m2")],
     out: Annotated[Path, typer.Option("--out", "-o", help="tracks.csv to write")],
     assoc: Annotated[str, typer.Option(help="association: gnn or jpda")] = "gnn",
 ) -> None:
@@ -136,7 +140,8 @@ def track(
         _fail(f"--assoc: got {assoc!r}; allowed: gnn, jpda")
     stats = track_command(detections, scenario_json, out, assoc=assoc)
     typer.echo(
-        f"tracked {stats.get('scans_processed', '?')} scans, {stats.get('detections', '?')} detections "
+        f"tracked {stats.get('scans_processed', '?')} scans, "
+        f"{stats.get('detections', '?')} detections "
         f"in {stats.get('track_wall_s', float('nan')):.3f} s "
         f"({stats.get('ms_per_scan', float('nan')):.2f} ms/scan) -> {out}"
     )
@@ -145,9 +150,11 @@ def track(
 @app.command()
 def violations(
     zones: Annotated[list[Path], typer.Option("--zones", help="zones GeoJSON/KML (repeatable)")],
-    tracks: Annotated[Path, typer.Option("--tracks", help="CSV: time,track_id,lat,lon,alt_m[,sigma_m]")],
+    tracks: Annotated[Path, typer.Option(
+        "--tracks", help="CSV: time,track_id,lat,lon,alt_m[,sigma_m]")],
     out: Annotated[Path, typer.Option("--out", "-o", help="events JSON lines to write")],
-    epoch: Annotated[Optional[str], typer.Option(help="ISO-8601 UTC epoch when time is in seconds")] = None,
+    epoch: Annotated[str | None, typer.Option(
+        help="ISO-8601 UTC epoch when time is in seconds")] = None,
 ) -> None:
     """Airspace analytics on a tracks file: warning / entry / exit / violation events."""
     from dronewall.cli.violations import violations_command
@@ -164,15 +171,24 @@ app.add_typer(report_app, name="report")
 @report_app.command("incident")
 def report_incident(
     events: Annotated[Path, typer.Option("--events", help="events.jsonl (violations etc.)")],
-    tracks: Annotated[Path, typer.Option("--tracks", help="tracks.csv of simulate, or time,track_id,lat,lon,alt_m")],
+    tracks: Annotated[Path, typer.Option(
+        "--tracks", help="tracks.csv of simulate, or time,track_id,lat,lon,alt_m")],
     out: Annotated[Path, typer.Option("--out", "-o", help="report .html (JSON written beside it)")],
-    zones: Annotated[Optional[list[Path]], typer.Option("--zones", help="zone GeoJSON for the map (repeatable)")] = None,
-    track_id: Annotated[Optional[str], typer.Option("--track", help="only this track")] = None,
-    zone_id: Annotated[Optional[str], typer.Option("--zone", help="only this zone")] = None,
-    title: Annotated[Optional[str], typer.Option(help="report title")] = None,
-    non_cooperative: Annotated[bool, typer.Option("--non-cooperative", help="only tracks without ADS-B / Remote ID identity")] = False,
-    crossings_only: Annotated[bool, typer.Option("--crossings-only", help="only episodes whose entry was observed (not tracks first seen inside)")] = False,
-    scope: Annotated[str, typer.Option("--scope", help="violations (default: non-cooperative, untrusted and unverified episodes on adequate tracks, ranked by depth x duration) or all (also authorised cooperative traffic and low-quality tracks)")] = "violations",
+    zones: Annotated[list[Path] | None, typer.Option(
+        "--zones", help="zone GeoJSON for the map (repeatable)")] = None,
+    track_id: Annotated[str | None, typer.Option("--track", help="only this track")] = None,
+    zone_id: Annotated[str | None, typer.Option("--zone", help="only this zone")] = None,
+    title: Annotated[str | None, typer.Option(help="report title")] = None,
+    non_cooperative: Annotated[bool, typer.Option(
+        "--non-cooperative", help="only tracks without ADS-B / Remote ID identity")] = False,
+    crossings_only: Annotated[bool, typer.Option(
+        "--crossings-only",
+        help="only episodes whose entry was observed (not tracks first seen inside)")] = False,
+    scope: Annotated[str, typer.Option(
+        "--scope",
+        help="violations (default: non-cooperative, untrusted and unverified episodes on "
+             "adequate tracks, ranked by depth x duration) or all (also authorised cooperative "
+             "traffic and low-quality tracks)")] = "violations",
 ) -> None:
     """Incident report for one violation (--track/--zone) or a whole night."""
     from dronewall.report.incident import incident_report
@@ -192,7 +208,8 @@ def report_incident(
 @report_app.command("study")
 def report_study(
     study_dir: Annotated[Path, typer.Argument(help="output directory of simulate --runs")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="report .html (default DIR/report.html)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="report .html (default DIR/report.html)")] = None,
 ) -> None:
     """Offline HTML report of a Monte-Carlo study (map, plots, key numbers)."""
     from dronewall.report.study import write_study_report
@@ -205,8 +222,11 @@ def report_study(
 
 @app.command("adsb-check")
 def adsb_check(
-    reports: Annotated[Path, typer.Argument(help="CSV or Parquet: time,icao24,lat,lon,alt_m[,callsign,groundspeed_mps,track_deg,vertical_rate_mps]")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write JSON lines here instead of stdout")] = None,
+    reports: Annotated[Path, typer.Argument(
+        help="CSV or Parquet: time,icao24,lat,lon,alt_m[,callsign,groundspeed_mps,track_deg,"
+             "vertical_rate_mps]")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="write JSON lines here instead of stdout")] = None,
 ) -> None:
     """Cooperative-ID trust: flag ADS-B identities whose reports are physically inconsistent."""
     from dronewall.cli.adsb_check import adsb_check_command
@@ -216,11 +236,15 @@ def adsb_check(
 
 @app.command()
 def wta(
-    instance: Annotated[Path, typer.Argument(help="WTA instance: neutral .json or Toffolo .txt (see docs/wta.md)")],
+    instance: Annotated[Path, typer.Argument(
+        help="WTA instance: neutral .json or Toffolo .txt (see docs/wta.md)")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
-    exact: Annotated[bool, typer.Option("--exact", help="HiGHS outer-approximation MILP (proves optimality)")] = False,
-    fmt: Annotated[Optional[str], typer.Option("--format", help="json or toffolo (default: from the suffix)")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write the JSON result here instead of stdout")] = None,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="HiGHS outer-approximation MILP (proves optimality)")] = False,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="json or toffolo (default: from the suffix)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="write the JSON result here instead of stdout")] = None,
 ) -> None:
     """Weapon-target assignment: solve an instance, print plan, bound, gap as JSON."""
     from dronewall.cli.wta import wta_command

@@ -37,7 +37,7 @@ SCENARIO_KEYS = ("sigma", "pd", "clutter_density_per_m2", "dt")
 BENCH_Q_M2PS3 = 1.0            #: IMM quiet-model process noise; the manoeuvre model covers turns
 BENCH_CV_ONLY_Q_M2PS3 = 3.0    #: single-model CV process noise (the Stone Soup baseline's q)
 BENCH_IMM_Q_HIGH_M2PS3 = 20.0  #: manoeuvre model (turns up to ~3 m/s^2 lateral)
-BENCH_IMM_QUIET_PROB = 0.99    #: new tracks start in the quiet model (turns are rare: p = 0.02/scan)
+BENCH_IMM_QUIET_PROB = 0.99    #: new tracks start in the quiet model (rare turns: p = 0.02/scan)
 BENCH_GATE = 4.0               #: Mahalanobis gate, as Stone Soup's missed_distance
 BENCH_COAST_SCANS = 4.5        #: confirmed track deleted after 5 missed scans (as the baseline)
 BENCH_TENTATIVE_COAST_SCANS = 1.5  #: tentative deleted after 2 missed scans (as the baseline)
@@ -147,7 +147,8 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
     sc = _load_scenario(scenario_json)
     dt = sc["dt"]
     cfg = TrackerConfig(
-        dims=2, q_horizontal_m2ps3=BENCH_Q_M2PS3 if imm else BENCH_CV_ONLY_Q_M2PS3, gate_mahalanobis=BENCH_GATE,
+        dims=2, q_horizontal_m2ps3=BENCH_Q_M2PS3 if imm else BENCH_CV_ONLY_Q_M2PS3,
+        gate_mahalanobis=BENCH_GATE,
         confirm_m=2, confirm_n=3, coast_time_s=BENCH_COAST_SCANS * dt,
         tentative_coast_time_s=BENCH_TENTATIVE_COAST_SCANS * dt, pd=sc["pd"],
         clutter_density=sc["clutter_density_per_m2"], association=assoc,  # type: ignore[arg-type]
@@ -200,6 +201,17 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
             n_rows += conf.size
         write_s += time.perf_counter() - w1
 
+    def run_gap(first: int, stop: int, t0: float, scan0: int, fo: Any) -> None:
+        """Scans ``first`` .. ``stop - 1`` have no detection (time ``t0 + (scan - scan0) dt``):
+        stepped while there is something to coast, the rest of the gap skipped at once (one
+        empty step per scan would make ``scan = 9,999,999`` take minutes)."""
+        nonlocal skipped
+        for missing in range(first, stop):
+            if eng.n_tracks == 0 and pending == 0:
+                skipped += stop - missing
+                return
+            run_scan(missing, t0 + (missing - scan0) * dt, np.zeros((0, 2)), fo)
+
     with atomic_output(out) as fo:
         fo.write("scan,time,track_id,x,y\n")
         it = _read_scans(detections)
@@ -213,17 +225,14 @@ def track_command(detections: Path, scenario_json: Path, out: Path, assoc: str =
             load_s += time.perf_counter() - l0
             if max_scans is not None and scan >= max_scans:
                 break
-            for missing in range(last_scan + 1, scan):   # scans without any detection
-                run_scan(missing, last_t + (missing - last_scan) * dt, np.zeros((0, 2)), fo)
+            run_gap(last_scan + 1, scan, last_t, last_scan, fo)   # scans without any detection
             run_scan(scan, t, xy, fo)
             n_det += xy.shape[0]
             last_scan, last_t = scan, t
         end = n_scans_json if n_scans_json is not None else last_scan + 1
         if max_scans is not None:
             end = min(end, max_scans)
-        for missing in range(last_scan + 1, end):
-            run_scan(missing, last_t + (missing - last_scan) * dt, np.zeros((0, 2)), fo)
-            last_scan = missing
+        run_gap(last_scan + 1, end, last_t, last_scan, fo)
     sw = np.array(step_wall) if step_wall else np.zeros(1)
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

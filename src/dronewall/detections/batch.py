@@ -167,7 +167,8 @@ class DetectionBatch:
         t = np.asarray(t, dtype=np.float64).reshape(-1)
         m = t.shape[0]
         z_arr = np.asarray(z, dtype=np.float64)
-        z_in = z_arr.reshape(m, -1) if m else z_arr.reshape(0, z_arr.shape[-1] if z_arr.ndim == 2 else 4)
+        z_in = (z_arr.reshape(m, -1) if m
+                else z_arr.reshape(0, z_arr.shape[-1] if z_arr.ndim == 2 else 4))
         z4 = np.full((m, 4), np.nan)
         z4[:, : z_in.shape[1]] = z_in
         r4 = np.zeros((m, 4, 4))
@@ -230,7 +231,8 @@ class DetectionBatch:
 
     def take(self, idx: Any) -> DetectionBatch:
         """Rows ``idx`` (index array or boolean mask) as a new batch."""
-        return DetectionBatch(**{f.name: getattr(self, f.name)[idx] for f in fields(DetectionBatch)})
+        return DetectionBatch(**{f.name: getattr(self, f.name)[idx]
+                                 for f in fields(DetectionBatch)})
 
     def sorted_by_time(self) -> DetectionBatch:
         """Stable sort by time (ties keep their arrival order)."""

@@ -30,6 +30,10 @@ Nothing fires without approval: with ``roe.approval == "human"`` recommendations
 ``proposed`` and :meth:`EngagementPlanner.approve` commits the chosen ones (ammunition is
 consumed, the fire unit is busy for the engagement and any reload). With ``"auto"`` (simulation)
 ``plan`` approves everything it recommends.
+
+The parts that look ahead in time -- shoot-look-shoot follow-ups and salvos, the continuation
+value, waiting for a cheaper layer, the magazine shadow prices -- are in
+:mod:`dronewall.engagement.dynamics`; the plan's data types in :mod:`dronewall.engagement.plan`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from dronewall.airspace.zones import ZoneSet
 from dronewall.catalog.effectors import EffectorType, get_effector
+from dronewall.engagement.dynamics import DEFER_MAX_S, LOOK_S, PlannerDynamics
+
+# re-exported: the dynamics' constants stay importable from the planner
+from dronewall.engagement.dynamics import LATER_RELIABILITY as LATER_RELIABILITY
+from dronewall.engagement.dynamics import MAX_ATTEMPTS as MAX_ATTEMPTS
+from dronewall.engagement.dynamics import SALVO_PK as SALVO_PK
+from dronewall.engagement.dynamics import SHADOW_ITERS as SHADOW_ITERS
+from dronewall.engagement.plan import F64, I64, Alternative, Plan, Recommendation, _Context
 from dronewall.engagement.roe import REASON_TEXT, Reason, Roe, engageable
 from dronewall.engagement.windows import (
     DT_S,
@@ -52,16 +64,11 @@ from dronewall.engagement.windows import (
     EffectorArrays,
     TrackArrays,
     Weather,
-    Windows,
     engagement_windows,
 )
 from dronewall.engagement.wta import WTAProblem, solve
-from dronewall.engagement.wta.bounds import shadow_prices
 from dronewall.errors import InputError
 from dronewall.geo.frames import Frame
-
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 #: Pairs with a combined kill probability below this are not offered to the solver [E]: a
 #: 1 % shot is never worth its crew's attention and only slows the search.
@@ -70,15 +77,6 @@ MIN_PK = 0.01
 #: hour covers a fighter scramble from a distant base; beyond it a straight-line prediction of
 #: a drone says nothing).
 MAX_HORIZON_S = 3_600.0
-#: Look period after an intercept before the same track may be shot at again, s [E]: a few
-#: revisits of a short-range radar (1-2 s) or of the acoustic grid's 1 Hz reports -- long enough
-#: to see whether the track still moves, short enough to leave a second window.
-LOOK_S = 8.0
-#: Longest wait for a cheaper layer's window, s [E] (``PlannerConfig.defer_max_s``).
-DEFER_MAX_S = 600.0
-#: Subgradient steps of the magazine shadow prices (deterministic; the multipliers of a
-#: problem of tens of targets and a handful of sites settle well within this).
-SHADOW_ITERS = 60
 #: Catalogue figures a site may override (scenario ``effectors`` entries).
 OVERRIDE_FIELDS = ("min_range_m", "max_range_m", "min_alt_m", "max_alt_m", "reaction_time_s",
                    "cost_per_shot_eur", "pk")
@@ -142,6 +140,10 @@ class PlannerConfig:
     decision_lag_s: float = 0.0
     reserve: bool = True
     defer_to_cheaper: bool = True
+    #: Value a target by what it would cost to kill it later when that is less than the damage
+    #: it can do (the continuation: the later windows' attempts, cheapest per kill first, then
+    #: the damage if they all miss) -- an approximate dynamic programme over the horizon.
+    continuation: bool = False
     #: A cheaper layer further ahead than this is not waited for, s [E]: by then the picture,
     #: and the plan, will have changed (and a raid still flying at the end meets no layer).
     defer_max_s: float = DEFER_MAX_S
@@ -174,117 +176,7 @@ class PlannerConfig:
             raise InputError(f"horizon_s: got {self.horizon_s}; expected > 0 s or None")
 
 
-@dataclass(frozen=True)
-class Alternative:
-    """Why a cheaper effector type was not used for a target. ``reason`` is a
-    :class:`Reason` name or ``USED_ELSEWHERE`` / ``NOT_WORTH`` / ``ALSO_ASSIGNED``."""
-
-    effector_type: str
-    effector_id: str
-    cost_eur: float
-    reason: str
-    detail: str
-
-
-@dataclass
-class Recommendation:
-    """One engagement: fire unit ``fire_unit`` of site ``effector_id`` fires ``shots`` at
-    ``track_id``, launching at ``t_launch_s`` to intercept at ``t_intercept_s`` over the point
-    (``lat_deg``, ``lon_deg``, ``alt_m``). ``pk`` is this engagement's kill probability,
-    ``p_kill_target`` the target's combined kill probability over all engagements of the plan.
-    ``t_decide_s`` = launch time minus the effector's reaction time: the latest approval that
-    still makes this intercept (approve when it is due); ``deadline_s`` the latest decision that
-    still makes the window at all (after it the recommendation expires).
-    ``value_saved_eur`` = value x pk, the expected damage this engagement averts;
-    ``shadow_cost_eur`` the magazine shadow price of the round (what keeping it for later
-    threats is worth, added to its cost in the plan's objective; not spent).
-    """
-
-    rec_id: str
-    effector_id: str
-    effector_type: str
-    fire_unit: int
-    track_id: Any
-    shots: int
-    t_launch_s: float
-    t_intercept_s: float
-    t_decide_s: float
-    lat_deg: float
-    lon_deg: float
-    alt_m: float
-    range_m: float
-    miss_sigma_m: float
-    pk: float
-    p_kill_target: float
-    cost_eur: float
-    value_eur: float
-    debris_over_no_fire: bool
-    civil_jamming_radius_m: float
-    status: str
-    why_not_cheaper: list[Alternative] = field(default_factory=list)
-    deadline_s: float = math.nan
-    value_saved_eur: float = 0.0
-    shadow_cost_eur: float = 0.0
-
-    def explain(self) -> str:
-        """One paragraph for an operator."""
-        s = (f"{self.effector_type} {self.effector_id} (unit {self.fire_unit}) -> track "
-             f"{self.track_id}: {self.shots} shot(s), launch t={self.t_launch_s:.0f} s, "
-             f"intercept t={self.t_intercept_s:.0f} s at {self.lat_deg:.4f}, "
-             f"{self.lon_deg:.4f}, {self.alt_m:.0f} m; Pk {self.pk:.2f} (target "
-             f"{self.p_kill_target:.2f}), cost EUR {self.cost_eur:,.0f} to save EUR "
-             f"{self.value_saved_eur:,.0f} of the EUR {self.value_eur:,.0f} at risk; decide "
-             f"by t={self.t_decide_s:.0f} s, expires t={self.deadline_s:.0f} s.")
-        for a in self.why_not_cheaper:
-            s += f" Not {a.effector_type} ({a.effector_id}, EUR {a.cost_eur:,.0f}): {a.detail}."
-        return s
-
-
-@dataclass
-class Plan:
-    """One planning cycle's result. ``objective`` = expected surviving value + lambda x spend
-    (EUR); ``lower_bound`` a valid bound on the best achievable objective (NaN for doctrines);
-    ``gap`` relative; ``status`` of the solver (``optimal`` / ``feasible`` / ``empty`` /
-    ``doctrine``). ``unengaged`` maps the id of every track without a recommendation to why
-    (a :class:`Reason` name or ``NOT_WORTH`` / ``NO_FREE_UNIT``)."""
-
-    t_s: float
-    recommendations: list[Recommendation]
-    objective: float
-    lower_bound: float
-    gap: float
-    status: str
-    solver: str
-    solve_time_s: float
-    unengaged: dict[Any, str] = field(default_factory=dict)
-    windows: Windows | None = None
-
-    @property
-    def total_cost_eur(self) -> float:
-        return float(sum(r.cost_eur for r in self.recommendations))
-
-
-@dataclass
-class _Context:
-    """Everything one cycle computed before the assignment (shared with the doctrines)."""
-
-    t_s: float
-    tracks: TrackArrays
-    sub: I64  # engageable track indices into the caller's arrays
-    win: Windows  # (E, len(sub))
-    pk: F64  # (E, len(sub)) combined kill probability (0 where infeasible)
-    reason: NDArray[np.int8]  # (E, len(sub)) final reason incl. site gates and NO_PK
-    geo_ok: NDArray[np.bool_]  # (E, len(sub)) window exists (ignoring site state)
-    value: F64  # (len(sub),)
-    row_unit: I64  # (W,) free fire units offered this cycle
-    row_site: I64  # (W,)
-    track_reason: NDArray[np.int8]  # (N,) ROE reasons of all tracks
-    pk_h: F64  # (E, len(sub)) kill probability over the horizon ignoring site state
-    shadow: F64  # (E,) magazine shadow price per round, EUR (0 without reserve)
-    busy: F64  # (F,) busy-until time of each fire unit this cycle, s
-
-
-class EngagementPlanner:
+class EngagementPlanner(PlannerDynamics):
     """Plans engagements for a fixed set of effector sites (see the module docstring).
 
     State owned by the planner: ``stock`` (E,) shots left per site, ``loaded`` (F,) shots in
@@ -350,7 +242,7 @@ class EngagementPlanner:
              in_engagement_zone: ArrayLike, busy_until: ArrayLike | None = None,
              time_limit_s: float | None = None, exact: bool = False, *,
              track_gate: ArrayLike | None = None, expensive_ok: ArrayLike | None = None,
-             look_until_s: ArrayLike | None = None) -> Plan:
+             look_until_s: ArrayLike | None = None, expected_later: int = 0) -> Plan:
         """Recommend engagements at time ``t`` (see the module docstring).
 
         ``target_value`` (N,) EUR; ``class_prob`` (N, 7); ``cooperative_trusted``,
@@ -361,14 +253,25 @@ class EngagementPlanner:
         enough for effectors of at least ``roe.expensive_effector_eur`` per shot (None: all);
         ``look_until_s`` (N,) no new shot may be decided before this time (a shot in flight
         and its look period) unless no window is left after it (then a salvo is planned now).
+        ``expected_later``: threats not yet seen that the magazines should be kept for.
         """
         ctx = self._prepare(t, tracks, target_value, class_prob, cooperative_trusted, violated,
                             in_engagement_zone, busy_until, track_gate=track_gate,
                             expensive_ok=expensive_ok, look_until_s=look_until_s)
+        ctx.expected_later = max(0, int(expected_later))
         if self.config.defer_to_cheaper:
             self._defer_to_cheaper(ctx)
         if self.config.reserve:
             ctx.shadow = self._shadow_prices(ctx)
+        values = self._continuation(ctx) if self.config.continuation else ctx.value
+        if self.config.continuation:
+            # windows whose decision is further off than the operator's answer are chances
+            # later (in the continuation value), not choices of this cycle
+            lead = t + max(self.config.cycle_s, self.config.decision_lag_s)
+            later = (ctx.reason == Reason.OK) \
+                & (ctx.win.t_launch_s - self.eff.reaction_s[:, None] > lead)
+            ctx.reason[later] = Reason.LATER
+            ctx.pk[later] = 0.0
         w, tn = len(ctx.row_unit), len(ctx.sub)
         if w == 0 or tn == 0 or not np.any(ctx.pk[ctx.row_site] > 0):
             x = np.zeros((w, tn), dtype=np.int64)
@@ -376,7 +279,7 @@ class EngagementPlanner:
             plan = self._finish(ctx, x, obj, obj, 0.0, "empty", "none", 0.0)
         else:
             prob = WTAProblem(
-                values=ctx.value, pk=ctx.pk[ctx.row_site], counts=np.ones(w, dtype=np.int64),
+                values=values, pk=ctx.pk[ctx.row_site], counts=np.ones(w, dtype=np.int64),
                 costs=(self.eff.cost_per_shot_eur + ctx.shadow)[ctx.row_site],
                 cost_weight=self.config.cost_weight, feasible=ctx.pk[ctx.row_site] > 0,
                 max_units_per_target=self._salvo_cap(ctx))
@@ -385,102 +288,6 @@ class EngagementPlanner:
             plan = self._finish(ctx, np.asarray(sol.x), sol.objective, sol.lower_bound, sol.gap,
                                 sol.status, sol.solver, sol.solve_time_s)
         return plan
-
-    def _salvo_cap(self, ctx: _Context) -> I64:
-        """(T,) shots one cycle may aim at each target: one while a window remains after the
-        first intercept and its look period (shoot-look-shoot), else as many as pay (a salvo
-        sized by pk and value in the assignment)."""
-        win = ctx.win
-        with np.errstate(invalid="ignore"):
-            t_first = np.where(ctx.pk > 0, win.t_intercept_s, np.inf).min(axis=0,
-                                                                           initial=np.inf)
-            later = np.any((ctx.pk_h > 0) & (self.deadline_s(win) >= t_first[None, :]
-                                             + self.config.look_s
-                                             + self.config.decision_lag_s), axis=0)
-        return np.where(later, 1, max(1, len(ctx.row_unit))).astype(np.int64)
-
-    def deadline_s(self, win: Windows) -> F64:
-        """(E, N) latest decision time that still makes each window (NaN: none)."""
-        return win.t_latest_launch_s - self.eff.reaction_s[:, None]
-
-    def unit_free_s(self, t: float, busy_until: F64 | None = None) -> F64:
-        """(E,) earliest time a fire unit of each site can fire again (with a loaded round, or
-        after the reload from the site's stock); inf when the site has no round left.
-        ``busy_until`` (F,): the units' busy times (default the planner's own)."""
-        e_n = len(self.sites)
-        busy = self.busy_until if busy_until is None else busy_until
-        out = np.full(e_n, np.inf)
-        reload_at = np.maximum(busy, t) + self.reload_s[self.unit_site]
-        ready = np.where(self.loaded > 0, np.maximum(busy, t), reload_at)
-        np.minimum.at(out, self.unit_site, ready)
-        out[self.stock <= 0] = np.inf
-        return out
-
-    def _defer_to_cheaper(self, ctx: _Context) -> None:
-        """A target whose cheapest option per expected kill is a later window of a cheaper site
-        waits for it, as long as that site has a fire unit and a round for it then (the cheap
-        layer's queue: targets are scheduled on it in the order of their windows, each taking
-        a unit for its time per engagement or until its intercept) and the dearer site still
-        has a window after that shot and its look period (the fallback). Both orders give the
-        target both shots: dear first costs ``c + (1 - p) c'``, waiting costs
-        ``c' + (1 - p') c``, so waiting pays when ``c' / p' < c / p``. Deferred pairs get
-        ``LATER``."""
-        win, eff, t = ctx.win, self.eff, ctx.t_s
-        ok = ctx.reason == Reason.OK
-        if not ok.any():
-            return
-        cost = eff.cost_per_shot_eur
-        deadline = self.deadline_s(win)
-        d_win = win.t_launch_s - eff.reaction_s[:, None]  # earliest decision of each window
-        flight = win.t_intercept_s - win.t_launch_s
-        worth = (ctx.pk_h >= self.config.min_pk) & np.isfinite(deadline) \
-            & (ctx.value[None, :] * ctx.pk_h > cost[:, None])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_kill = np.where(worth, cost[:, None] / ctx.pk_h, np.inf)
-            now_per_kill = np.where(ctx.pk > 0, cost[:, None] / ctx.pk, np.inf)
-        has = np.isfinite(per_kill).any(axis=0)
-        if not has.any():
-            return
-        best = np.argmin(per_kill, axis=0)  # (T,) cheapest site per expected kill
-        cols = np.flatnonzero(has)
-        # fire units' ready times per site (a reload when the magazine is empty)
-        busy = np.maximum(ctx.busy, t)
-        ready_u = np.where(self.loaded > 0, busy, busy + self.reload_s[self.unit_site])
-        queue = {e: sorted(ready_u[self.unit_site == e].tolist()) for e in range(len(eff))}
-        rounds = self.stock.copy()
-        for c in cols[np.argsort(d_win[best[cols], cols], kind="stable")]:
-            e2 = int(best[c])
-            if rounds[e2] <= 0 or not queue[e2]:
-                continue
-            start = max(float(d_win[e2, c]), queue[e2][0])
-            if start > deadline[e2, c]:
-                continue
-            t_int2 = max(float(win.t_intercept_s[e2, c]),
-                         start + float(eff.reaction_s[e2] + flight[e2, c]))
-            queue[e2][0] = start + max(float(eff.time_per_engagement_s[e2]), t_int2 - start)
-            queue[e2].sort()
-            rounds[e2] -= 1
-            if start <= t + self.config.cycle_s or t_int2 > t + self.config.defer_max_s:
-                continue  # the cheap shot is due now (the assignment takes it), or too far off
-            follow = t_int2 + self.config.look_s + self.config.decision_lag_s
-            dear = ok[:, c] & (cost > cost[e2]) & (now_per_kill[:, c] > per_kill[e2, c]) \
-                & (deadline[:, c] >= follow)
-            ctx.reason[dear, c] = Reason.LATER
-            ctx.pk[dear, c] = 0.0
-
-    def _shadow_prices(self, ctx: _Context) -> F64:
-        """(E,) magazine shadow price per round (EUR): the Lagrange multipliers of the site
-        stocks in the horizon problem -- every engageable target against every site with a
-        window over the horizon, each site limited to its rounds left (module docstring)."""
-        e_n = len(self.sites)
-        lam = self.config.cost_weight
-        if len(ctx.sub) == 0 or lam <= 0 or not np.any(ctx.pk_h > 0):
-            return np.zeros(e_n)
-        prob = WTAProblem(values=ctx.value, pk=ctx.pk_h, counts=np.maximum(self.stock, 0),
-                          costs=self.eff.cost_per_shot_eur, cost_weight=lam,
-                          feasible=ctx.pk_h > 0)
-        u = shadow_prices(prob, iters=SHADOW_ITERS)
-        return np.asarray(u, dtype=np.float64) / lam
 
     def cancel(self, rec: Recommendation, t: float) -> None:
         """Hold fire on an approved engagement that has not launched (its target was destroyed

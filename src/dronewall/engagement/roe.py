@@ -77,6 +77,7 @@ class Reason(IntEnum):
     ASSESSED_DEAD = 17  # kill assessment: the track is probably destroyed
     IN_FLIGHT = 18  # a shot is in flight at the track: look before shooting again
     CONFIDENCE = 19  # no single allowed class confident enough for an expensive effector
+    RESERVED = 20  # the site's last rounds are kept for targets waiting for its later window
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -100,6 +101,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.ASSESSED_DEAD: "kill assessment: probably destroyed",
     Reason.IN_FLIGHT: "a shot is in flight: look before shooting again",
     Reason.CONFIDENCE: "class confidence too low for an expensive effector",
+    Reason.RESERVED: "last rounds kept for targets waiting for this site's later window",
 }
 
 

@@ -67,7 +67,8 @@ class TableWriter:
         self._writer.write_table(tbl)
 
     def close(self, empty_columns: dict[str, pa.DataType] | None = None) -> Path:
-        """Flush and close. With no rows at all, writes a header-only file from ``empty_columns``."""
+        """Flush and close. With no rows at all, writes a header-only file from
+        ``empty_columns``."""
         self.flush()
         if self._writer is None and empty_columns is not None:
             schema = pa.schema(list(empty_columns.items()))

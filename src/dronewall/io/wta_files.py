@@ -210,8 +210,11 @@ def _parse_float(s: str, name: str, line: int, what: str, lo: float | None = Non
     except ValueError:
         raise DataFormatError(f"{name}: line {line}: {what} {excerpt(s)} is not a "
                               "number") from None
-    if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
-        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise DataFormatError(f"{name}: line {line}: {what} {excerpt(s)[1:-1]} is outside "
-                              f"{rng}")
+    rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+    shown = s if len(s) <= 24 else excerpt(s, 24)
+    if not math.isfinite(v):     # nan, inf, or too many digits for a float (e.g. 400 nines)
+        raise DataFormatError(f"{name}: line {line}: {what} {shown} is not a finite number; "
+                              f"expected a number {rng}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise DataFormatError(f"{name}: line {line}: {what} {shown} is outside {rng}")
     return v

@@ -151,12 +151,12 @@ class ContinuityScorer:
         if un.size == 0:
             return
         d = Y.shape[1]
-        O = np.zeros((0, d)) if other_pos is None else _rows(other_pos, None, d)
+        other = np.zeros((0, d)) if other_pos is None else _rows(other_pos, None, d)
         r = self.false_radius_m
         near_scored = (cKDTree(X).query(Y[un], distance_upper_bound=r)[0] <= r
                        if tid.size else np.zeros(un.size, bool))
-        near_other = (cKDTree(O).query(Y[un], distance_upper_bound=r)[0] <= r
-                      if O.shape[0] else np.zeros(un.size, bool))
+        near_other = (cKDTree(other).query(Y[un], distance_upper_bound=r)[0] <= r
+                      if other.shape[0] else np.zeros(un.size, bool))
         self.duplicate_steps += int(near_scored.sum())
         self.unscored_steps += int((~near_scored & near_other).sum())
         self.false_steps += int((~near_scored & ~near_other).sum())

@@ -10,7 +10,8 @@ from rich.console import Console
 from dronewall.pipeline.simulate import SimulationResult
 from dronewall.pipeline.summary import print_summary
 
-#: Built-in flagship scenario shipped inside the package (a copy of scenarios/eastern-poland-raid.yaml).
+#: Built-in flagship scenario shipped inside the package (a copy of
+#: scenarios/eastern-poland-raid.yaml).
 FLAGSHIP = "eastern-poland-raid.yaml"
 
 
@@ -79,9 +80,11 @@ def _narrative(res: SimulationResult) -> str:
         if not e:
             continue
         kinds = e["detected_ratio_by_sensor_kind"]
-        seen = ", ".join(f"{k} {100 * v:.0f}%" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        seen = ", ".join(f"{k} {100 * v:.0f}%"
+                         for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
         med = e["median_first_detection_after_launch_s"]
-        when = f"; median first detection {med / 60:.1f} min after launch" if med is not None else ""
+        when = (f"; median first detection {med / 60:.1f} min after launch"
+                if med is not None else "")
         lines.append(f"- {e['platforms']} {label}: {e['detected_by_any_sensor']} detected "
                      f"({seen or 'by no sensor'}){when}.")
     d = s["detections"]["by_sensor_kind"]
@@ -89,7 +92,8 @@ def _narrative(res: SimulationResult) -> str:
         lines.append(f"- The acoustic belt ({s['sensors']['by_kind'].get('acoustic', 0)} nodes) "
                      f"reported {d['acoustic']['true']:,} bearings on real targets and "
                      f"{d['acoustic']['false_alarms']:,} false alarms; the radars "
-                     f"{d['radar']['true']:,} plots and {d['radar']['false_alarms']:,} false alarms.")
+                     f"{d['radar']['true']:,} plots and {d['radar']['false_alarms']:,} false "
+                     "alarms.")
     tr = s.get("tracking")
     if tr:
         co = tr.get("continuity") or {}

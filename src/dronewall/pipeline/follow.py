@@ -44,4 +44,4 @@ class TruthFollower:
         order = np.lexsort((pl, -counts, tk))       # per track: most counts, then lowest index
         tk, pl = tk[order], pl[order]
         first = np.r_[True, tk[1:] != tk[:-1]]
-        return dict(zip(tk[first].tolist(), pl[first].tolist()))
+        return dict(zip(tk[first].tolist(), pl[first].tolist(), strict=True))

@@ -85,7 +85,7 @@ class _DetectionStats:
         np.fmin.at(self.any_first_t, det.truth_id[ok], det.t[ok])
         np.maximum.at(self.last_true_t, det.truth_id[ok], det.t[ok])
         s, c = np.unique(det.sensor, return_counts=True)
-        for si, ci in zip(s.tolist(), c.tolist()):
+        for si, ci in zip(s.tolist(), c.tolist(), strict=True):
             self.per_sensor[si] = self.per_sensor.get(si, 0) + ci
 
 
@@ -417,8 +417,9 @@ def _summary(sc: Scenario, seed: int, plat: Any, sensors: Any, stats: _Detection
         if n:
             sensor_kinds[k.name.lower()] = n
     det_counts = {k: dict(v) for k, v in sorted(stats.counts.items())}
-    for k, v in det_counts.items():
-        v["false_alarm_ratio"] = round(v["false_alarms"] / v["detections"], 4) if v["detections"] else 0.0
+    for v in det_counts.values():
+        v["false_alarm_ratio"] = (round(v["false_alarms"] / v["detections"], 4)
+                                  if v["detections"] else 0.0)
     busiest = sorted(stats.per_sensor.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     return {
         "scenario": sc.name,

@@ -81,9 +81,11 @@ class ChainRun:
             self.spoofed = spoofed_identities(sc, plat)
         if zoning is not None:
             self.air_rec = AirspaceRecorder(sc, zoning[0], plat.ids, plat.icao24, out,
-                                            zoning[1])
+                                            zoning[1], plat.cls)
             if track:
-                stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame))
+                stages.append(AirspaceStage(
+                    zoning[0], airspace_config(sc), frame,
+                    coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al)))
         if track:
             assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
             stages.append(ThreatStage(assets))
@@ -159,7 +161,9 @@ class ChainRun:
             summary["engagement"] = en["summary"]
             files.update(en["files"])
         if self.air_rec is not None:
-            ar = self.air_rec.finish(finals.get("airspace", []), followed)
+            ar = self.air_rec.finish(finals.get("airspace", []), followed,
+                                     self.tscore.continuity.first_match_t
+                                     if self.tscore is not None else None)
             summary["airspace"] = ar["summary"]
             files.update(ar["files"])
             timing["airspace_scoring_s"] = round(self.t_air, 3)

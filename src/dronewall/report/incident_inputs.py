@@ -24,7 +24,7 @@ import shapely.geometry
 from dronewall.errors import DataFormatError
 from dronewall.inputs import check_datetime, excerpt, iter_json_lines, load_json
 from dronewall.inputs.limits import ALT_MAX_M, ALT_MIN_M, MAX_ABS_TIME_S, MAX_DOCUMENT_BYTES
-from dronewall.inputs.text import check_input_file
+from dronewall.inputs.text import check_input_file, text_lines
 
 
 @dataclass
@@ -213,6 +213,16 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
     except Exception as e:  # noqa: BLE001 - pyarrow raises ArrowInvalid with the line in it
         raise DataFormatError(f"{path}: not a readable CSV table: {excerpt(str(e), 200)}"
                               ) from None
+    try:
+        binary = [n for n, t in zip(tbl.column_names, tbl.schema.types, strict=True)
+                  if pa.types.is_binary(t) or pa.types.is_large_binary(t)]
+    except UnicodeDecodeError:   # a header name that is not UTF-8
+        binary = ["(header)"]
+    if binary:   # pyarrow reads a column with bytes that are not UTF-8 as binary
+        for _ in text_lines(path, "tracks file"):   # names the line of the first such byte
+            pass
+        raise DataFormatError(f"{path}: column {binary[0]!r}: not UTF-8 text; expected a UTF-8 "
+                              "encoded CSV file")
     cols = set(tbl.column_names)
     if {"t_s", "lat_deg", "lon_deg"} <= cols:
         tcol, la, lo = "t_s", "lat_deg", "lon_deg"

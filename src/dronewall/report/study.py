@@ -20,7 +20,8 @@ import jinja2
 import numpy as np
 
 from dronewall.errors import DataFormatError, InputError
-from dronewall.inputs import check_output_file, load_json, write_output_text
+from dronewall.inputs import check_output_file, excerpt, load_json, write_output_text
+from dronewall.inputs.limits import MAX_STUDY_RUNS
 from dronewall.metrics import schema
 from dronewall.metrics.intervals import METHODS
 from dronewall.report.study_figures import (
@@ -311,6 +312,15 @@ def check_study_dir(study_dir: Path) -> None:
     if not isinstance(summary, dict) or not all(k in summary for k in STUDY_SUMMARY_KEYS):
         raise InputError(f"{sj}: not the summary of a study (no "
                          f"{', '.join(STUDY_SUMMARY_KEYS)}); {hint}")
+    for k in ("runs_per_point", "runs_requested"):   # the page counts and divides by them
+        v = summary[k]
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_STUDY_RUNS:
+            raise InputError(f"{sj}: field '{k}': got {excerpt(v)}; expected an integer from 1 "
+                             f"to {MAX_STUDY_RUNS:,} (docs/limits.md)")
+    names = summary["metrics"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError(f"{sj}: field 'metrics': got {excerpt(names)}; expected a list of "
+                         "metric names")
 
 
 def _check_report_target(out: Path) -> None:

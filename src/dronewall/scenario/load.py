@@ -91,7 +91,8 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         if e.context_mark is not None and e.problem_mark is not None \
                 and e.context_mark.line != e.problem_mark.line:
-            line += f" ({(e.context or 'in a construct').removeprefix('while parsing ')} started at line {e.context_mark.line + 1})"
+            construct = (e.context or "in a construct").removeprefix("while parsing ")
+            line += f" ({construct} started at line {e.context_mark.line + 1})"
         raise ScenarioError(f"{source}{line}: not valid YAML: {e.problem or e.context}. "
                             "Check indentation, colons and brackets.") from None
     except YAMLError as e:
@@ -131,7 +132,8 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
                 msg = f"{where}, field {field}: {got}{err['msg']}"
             parts.append(msg)
         more = f" (and {len(errs) - 5} more errors)" if len(errs) > 5 else ""
-        raise ScenarioError(f"{source}: invalid scenario: " + "; ".join(parts) + more + ".") from None
+        raise ScenarioError(f"{source}: invalid scenario: " + "; ".join(parts) + more
+                            + ".") from None
     except RecursionError:
         raise ScenarioError(f"{source}: nested too deeply to validate") from None
     over = budget_findings(sc)

@@ -6,8 +6,8 @@ lists; times are seconds relative to ``time.start`` unless stated. See ``docs/sc
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated, Literal, Union
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,7 +30,8 @@ def _check_latlon(v: list[float], n_max: int) -> list[float]:
 
 
 LatLon = Annotated[list[float], Field(description="[lat_deg, lon_deg]")]
-LatLonAlt = Annotated[list[float], Field(description="[lat_deg, lon_deg] or [lat_deg, lon_deg, alt_m]")]
+LatLonAlt = Annotated[list[float],
+                     Field(description="[lat_deg, lon_deg] or [lat_deg, lon_deg, alt_m]")]
 
 
 class TimeSpec(Strict):
@@ -43,7 +44,7 @@ class TimeSpec(Strict):
     def _tz(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("start needs a time zone, e.g. 2025-09-09T21:30:00Z")
-        return v.astimezone(timezone.utc)
+        return v.astimezone(UTC)
 
     @model_validator(mode="after")
     def _step(self) -> TimeSpec:
@@ -140,7 +141,8 @@ class ZoneSpec(Strict):
                      if getattr(self, k)]
             if extra:
                 what = "file" if self.file is not None else "builtin"
-                raise ValueError(f"a zone with '{what}' takes no inline fields ({', '.join(extra)})")
+                raise ValueError(f"a zone with '{what}' takes no inline fields "
+                                 f"({', '.join(extra)})")
             return self
         if self.only is not None:
             raise ValueError("only applies to file or builtin zones")
@@ -148,7 +150,8 @@ class ZoneSpec(Strict):
             raise ValueError("an inline zone needs id, kind and area (or give 'file')")
         if self.kind == "sovereign" and self.country is None:
             raise ValueError("a sovereign zone needs country (ISO 3166 alpha-3)")
-        if self.floor_m is not None and self.ceiling_m is not None and self.floor_m >= self.ceiling_m:
+        if (self.floor_m is not None and self.ceiling_m is not None
+                and self.floor_m >= self.ceiling_m):
             raise ValueError("floor_m must be below ceiling_m")
         return self
 
@@ -178,14 +181,16 @@ class RadarSpec(_SensorBase):
     swerling: Literal[0, 1, 3] = 1
     max_range_m: float = Field(default=60_000.0, gt=0, description="instrumented range")
     min_range_m: float = Field(default=200.0, ge=0)
-    sector_deg: list[float] = Field(default=[0.0, 360.0], description="[az_start, az_end] clockwise")
+    sector_deg: list[float] = Field(default=[0.0, 360.0],
+                                    description="[az_start, az_end] clockwise")
     max_elevation_deg: float = Field(default=60.0, gt=0, le=90)
     scan_period_s: float = Field(default=2.0, gt=0)
     sigma_range_m: float = Field(default=15.0, gt=0)
     sigma_az_deg: float = Field(default=0.5, gt=0)
     sigma_el_deg: float = Field(default=1.0, gt=0)
     sigma_range_rate_mps: float | None = Field(default=1.0, gt=0, description="None: no Doppler")
-    false_alarms_per_scan: float = Field(default=2.0, ge=0, description="Poisson mean in the covered volume")
+    false_alarms_per_scan: float = Field(default=2.0, ge=0,
+                                         description="Poisson mean in the covered volume")
     micro_doppler: bool = Field(default=False, description=(
         "classifies echoes by micro-Doppler (rotor / propeller / jet / wing-beat), as C-UAS "
         "radars do; reported in class_label"))
@@ -231,7 +236,8 @@ class RFSpec(_SensorBase):
 
 class EOIRSpec(_SensorBase):
     type: Literal["eoir"]
-    fov_az_deg: list[float] = Field(default=[0.0, 360.0], description="[az_start, az_end] clockwise")
+    fov_az_deg: list[float] = Field(default=[0.0, 360.0],
+                                    description="[az_start, az_end] clockwise")
     fov_el_deg: list[float] = Field(default=[-5.0, 60.0])
     max_range_m: float = Field(default=5_000.0, gt=0)
     pd: float = Field(default=0.8, gt=0, le=1)
@@ -253,7 +259,7 @@ class CooperativeSpec(_SensorBase):
 
 
 SensorSpec = Annotated[
-    Union[RadarSpec, AcousticNodeSpec, AcousticGridSpec, RFSpec, EOIRSpec, CooperativeSpec],
+    RadarSpec | AcousticNodeSpec | AcousticGridSpec | RFSpec | EOIRSpec | CooperativeSpec,
     Field(discriminator="type"),
 ]
 
@@ -290,7 +296,8 @@ class EffectorSpec(Strict):
     @classmethod
     def _type(cls, v: str) -> str:
         if v not in EFFECTORS:
-            raise ValueError(f"unknown effector type {v!r}; allowed: {', '.join(sorted(EFFECTORS))}")
+            raise ValueError(f"unknown effector type {v!r}; allowed: "
+                             f"{', '.join(sorted(EFFECTORS))}")
         return v
 
     @field_validator("pk")

@@ -138,7 +138,8 @@ class CooperativeModel:
     def reset(self) -> None:
         self.schedule.reset()
 
-    def _resolve_victims(self, platforms: PlatformTable) -> list[tuple[SpoofSpec, NDArray[np.int64]]]:
+    def _resolve_victims(
+            self, platforms: PlatformTable) -> list[tuple[SpoofSpec, NDArray[np.int64]]]:
         """Platform rows of each offset/jump spoof: ``platform_id`` is a platform id
         (``<traffic id>-<k>``) or a traffic group id (all its platforms)."""
         if self._victims_for is platforms:

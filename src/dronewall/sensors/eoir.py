@@ -104,7 +104,8 @@ class EOIRModel(ScheduledModel):
         self.rows = np.asarray(rows, dtype=np.int32)
         self.ecef, self.rot = ecef, rot
         for s in self.specs:
-            if len(s.fov_az_deg) != 2 or len(s.fov_el_deg) != 2 or s.fov_el_deg[0] >= s.fov_el_deg[1]:
+            if (len(s.fov_az_deg) != 2 or len(s.fov_el_deg) != 2
+                    or s.fov_el_deg[0] >= s.fov_el_deg[1]):
                 raise ConfigurationError(f"EO/IR sensor {s.id!r}: fov_az_deg must be [start, end] "
                                          "and fov_el_deg [low, high] with low < high")
         self.confusion = np.stack([confusion_matrix(s.id, s.confusion) for s in self.specs]

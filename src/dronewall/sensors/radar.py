@@ -78,7 +78,8 @@ def pd_swerling(snr_mean: F64 | float, pfa: F64 | float, swerling: int) -> F64:
 
 
 def snr_for_pd(pd: float, pfa: float, swerling: int) -> float:
-    """Mean SNR (linear) at which :func:`pd_swerling` equals ``pd`` (root of a monotone function)."""
+    """Mean SNR (linear) at which :func:`pd_swerling` equals ``pd`` (root of a monotone
+    function)."""
     def f(snr_db: float) -> float:
         return float(pd_swerling(10.0 ** (snr_db / 10.0), pfa, swerling)) - pd
 
@@ -179,7 +180,8 @@ class RadarModel:
         if due.size == 0:
             return DetectionBatch.empty()
         tgt = np.flatnonzero(state.active)
-        parts = [self._targets(due, tgt, state, platforms, rng), self._false_alarms(due, state.t, rng)]
+        parts = [self._targets(due, tgt, state, platforms, rng),
+                 self._false_alarms(due, state.t, rng)]
         return DetectionBatch.concat(parts)
 
     def _targets(self, due: NDArray[np.int64], tgt: NDArray[np.int64], state: TruthState,

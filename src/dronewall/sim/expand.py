@@ -317,7 +317,7 @@ def _multirotor(r: _Rows, s: MultirotorSpec, rng: np.random.Generator) -> None:
         brg = 360.0 * rng.random(n)
         olo, ola, _ = GEOD.fwd(np.full(n, s.home[1]), np.full(n, s.home[0]), brg,
                                np.full(n, s.operator_offset_m))
-        ops = [(float(a), float(b), OPERATOR_HEIGHT_M) for a, b in zip(ola, olo)]
+        ops = [(float(a), float(b), OPERATOR_HEIGHT_M) for a, b in zip(ola, olo, strict=True)]
     else:
         ops = [(np.nan, np.nan, np.nan)] * n
     r.add(n, ids=[f"{s.id}-{k}" for k in range(n)], group=s.id, platform=s.platform,

@@ -209,9 +209,10 @@ def multirotor_step(st: MotionState, idx: IntP, dt_s: F64, bias_rad: F64, max_sp
 
     Commanded horizontal velocity points from the believed position to the set-point (plus the
     station-keeping jitter) with magnitude ``min(max_speed, v_brake(d), d / max(tau, dt))``
-    (``v_brake`` ~ sqrt(2 a d): a braking profile that stops on the point), rotated by ``bias_rad``; the actual velocity
-    follows it with acceleration limit ``MR_ACCEL_MPS2``. Returns ``arrived`` (K,): within
-    ``MR_ARRIVE_M`` of the set-point (ignoring jitter) after the step.
+    (``v_brake`` ~ sqrt(2 a d): a braking profile that stops on the point), rotated by
+    ``bias_rad``; the actual velocity follows it with acceleration limit ``MR_ACCEL_MPS2``.
+    Returns ``arrived`` (K,): within ``MR_ARRIVE_M`` of the set-point (ignoring jitter) after
+    the step.
     """
     lat, lon, h = st.lat_rad[idx], st.lon_rad[idx], st.alt_m[idx]
     err = st.nav_err_en_m[idx]

@@ -85,7 +85,8 @@ class TruthSimulator:
         self._dynamics_seed = int(rng.integers(0, 2**63 - 1))
         self._jammers = tuple(
             _Jammer(SimArea.from_spec(j.area), float(j.window_s[0]), float(j.window_s[1]),
-                    math.radians(j.bias_deg), j.drift_mps * math.sin(math.radians(j.drift_bearing_deg)),
+                    math.radians(j.bias_deg),
+                    j.drift_mps * math.sin(math.radians(j.drift_bearing_deg)),
                     j.drift_mps * math.cos(math.radians(j.drift_bearing_deg)))
             for j in scenario.jamming)
         ex = self.expansion

@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 from dronewall.detections.batch import SENSOR_MEAS, DetectionBatch, MeasKind
 from dronewall.tracking import kernels as K
 from dronewall.tracking.state import EngineState
+from dronewall.tracking.table import CONFIRMED
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -47,6 +48,10 @@ QUARANTINE_REASONS = (
 #: it used is handed back to the operating system (glibc keeps freed memory for reuse; after a
 #: 10^5-row batch that is ~10^2 MB the process would otherwise hold for good).
 RELEASE_AFTER_ROWS = 20_000
+#: In a dense clutter-map cell, rows kept per confirmed (or lost) track: its nearest ones to
+#: its predicted position (its own detection is among them: the nearest flood row is ~100-200 m
+#: away at 100,000 false alarms over a 60 km radar's coverage, a held track's gate is tighter).
+DENSE_ROWS_PER_TRACK = 4
 
 
 def _release_heap() -> None:
@@ -271,10 +276,15 @@ class _DetectionIntake(EngineState):
 
         The ready rows are binned on the clutter map (horizontal cells of ``init_cell_m``). In a
         cell with more than ``init_cell_max_new`` rows per time group -- a density no real
-        traffic reaches -- a row is kept only if it lies within ``init_cell_m`` of a live track
-        (it may update that track: good targets are still held) or is among the first
+        traffic reaches -- a row is kept only if it is one of the ``DENSE_ROWS_PER_TRACK``
+        nearest (within ``init_cell_m``) to a confirmed or lost track's predicted position (it
+        may update that track: good targets are still held) or is among the first
         ``init_cell_max_new`` per group by priority (a cooperative identity first, then arrival
-        order; initiation applies the same map again). The rest are shed, counted in
+        order; initiation applies the same map again). Tentative tracks get no rows of a dense
+        cell beyond those, so the next flood scan cannot confirm most of the tracks the last one
+        started (each would find a row in its gate): a second flood scan costs about what the
+        first did. (The rows kept for initiation still confirm some, so a flood lasting many
+        scans grows the confirmed table: docs/limits.md.) The rest are shed, counted in
         ``diag["shed_dense_rows"]`` (and the cells in ``diag["dense_cells"]``). Sparse cells
         are untouched, so normal data is processed exactly as without the map."""
         cfg = self.cfg
@@ -292,16 +302,21 @@ class _DetectionIntake(EngineState):
         if dense.size == 0:
             return batch, keys
         keep_d = np.zeros(dense.size, dtype=bool)
-        # near a live track (predicted to the row time): may be its detection
+        # the nearest rows to each confirmed / lost track (predicted to the row time): one of
+        # them may be its detection
         T = self.T
-        if T.n:
+        live = np.flatnonzero(T.status[:T.n] >= CONFIRMED) if T.n else np.zeros(0, np.int64)
+        if live.size:
             d = self.dims
-            live = np.arange(T.n)
             dt = np.clip(batch.t[rows[dense]].max() - T.t_state[live], 0.0, None)
             tp = T.x[live, :2] + T.x[live, d:d + 2] * dt[:, None]
-            tree = cKDTree(tp)
-            near = tree.query(xy[dense], k=1, distance_upper_bound=cfg.init_cell_m)[0]
-            keep_d |= np.isfinite(near)
+            ok = np.isfinite(tp).all(axis=1)
+            if ok.any():
+                tree = cKDTree(np.nan_to_num(xy[dense]))
+                k = min(DENSE_ROWS_PER_TRACK, dense.size)
+                idx = np.asarray(tree.query(tp[ok], k=k,
+                                            distance_upper_bound=cfg.init_cell_m)[1]).reshape(-1)
+                keep_d[idx[idx < dense.size]] = True
         # the first `cap` of each dense cell by priority (identity first, arrival order)
         no_id = np.asarray(batch.identity[rows[dense]] == "", dtype=bool).reshape(-1)
         order = np.lexsort((np.arange(dense.size), no_id, inv[dense]))

@@ -83,8 +83,8 @@ def cholesky_batched(A: F64) -> tuple[F64, B8]:
         d = np.sqrt(np.where(good, s, 1.0))
         L[:, j, j] = d
         if j + 1 < m:
-            L[:, j + 1:, j] = (A[:, j + 1:, j]
-                               - np.einsum("nik,nk->ni", L[:, j + 1:, :j], L[:, j, :j])) / d[:, None]
+            prev = np.einsum("nik,nk->ni", L[:, j + 1:, :j], L[:, j, :j])  # earlier columns
+            L[:, j + 1:, j] = (A[:, j + 1:, j] - prev) / d[:, None]
     return L, ok
 
 
