@@ -136,11 +136,11 @@ def test_cli_simulate_and_demo_smoke(tmp_path: Path) -> None:
 
 
 def test_demo_writes_report(tmp_path: Path) -> None:
-    """The demo (shortened here: 1 run of 20 min) writes the study report and run 0's offline
+    """The demo (shortened here: 1 run of 30 min) writes the study report and run 0's offline
     incident report."""
     import dronewall.pipeline.demo as demo
 
-    res = demo.run_demo(tmp_path / "d", seed=1, runs=1, duration_s=1200.0, workers=1)
+    res = demo.run_demo(tmp_path / "d", seed=1, runs=1, duration_s=1800.0, workers=1)
     study = (tmp_path / "d" / "report.html").read_text()
     assert "<svg" in study and "http://" not in study and "https://" not in study
     assert json.loads((tmp_path / "d" / "summary.json").read_text())["runs_ok"] == 1
