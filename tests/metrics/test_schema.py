@@ -63,7 +63,8 @@ SUMMARY = {
                  "violations_truth": 5, "violations_tracks": 4, "violations_missed": 1,
                  "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0,
                  "episodes": {"true_non_cooperative": 4, "reported": 5, "matched": 4,
-                              "missed": 0, "unmatched": 1}},
+                              "missed": 0, "unmatched": 1,
+                              "alert_latency_s": {"n": 4, "median_s": -1.5, "mean_s": 9.0}}},
     "engagement": {"threats_flown": 8, "neutralised": {"total": 5}, "leakers": {"total": 2},
                    "value_lost_eur": 1e6, "spend_eur": 5000.0, "cost_exchange_ratio": 2.5,
                    "shots": 7, "ammunition_stocked": {"a": 10, "b": 4},
@@ -125,3 +126,21 @@ def test_study_console_leads_with_violations_leakers_kills_spend() -> None:
             schema.metric("cost_exchange_ratio").label]
     assert labels[:len(lead)] == lead, labels
     assert "€" in lines[5] and "%" in lines[4]  # spend in EUR, the rate in per cent
+
+
+def test_shares_print_in_per_cent_and_ratios_with_times() -> None:
+    assert schema.format_value(schema.metric("waste_share"), 0.21) == "21.0 %"
+    assert schema.format_value(schema.metric("leak_rate"), 0.5) == "50.0 %"
+    assert schema.format_value(schema.metric("cost_exchange_ratio"), 0.3) == "0.3×"
+    assert schema.format_value(schema.metric("spend_eur"), 43_100.0) == "€43.1 k"
+
+
+def test_montecarlo_doc_lists_every_metric_with_its_source() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "montecarlo.md").read_text()
+    for m in schema.METRICS:
+        row = next((x for x in doc.splitlines() if x.startswith(f"| `{m.name}`")), None)
+        assert row is not None, m.name
+        if m.path is not None:
+            assert f"`{'.'.join(m.path)}`" in row, (m.name, row)

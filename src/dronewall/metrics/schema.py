@@ -99,10 +99,11 @@ METRICS: tuple[Metric, ...] = (
            "duration", "tracking.confirm_latency_mean_s",
            _path("tracking.confirm_latency_mean_s")),
     Metric("alert_latency_s", "Alert latency",
-           "true zone entry -> the track's entry event declared, mean over matched violations "
+           "true zone entry -> the operator is told of the episode's entry (the first track "
+           "fragment's entry declaration), median over the run's matched violation episodes "
            "(negative when the track is declared inside before the platform really is)", "s",
-           "duration", "airspace.alert_latency_s.mean_s", _path("airspace.alert_latency_s.mean_s"),
-           lower=None, headline=True),
+           "duration", "airspace.episodes.alert_latency_s.median_s",
+           _path("airspace.episodes.alert_latency_s.median_s"), lower=None, headline=True),
     Metric("warning_lead_time_s", "Warning lead time",
            "first warning of the track -> true zone entry, mean over matched violations with a "
            "warning", "s", "duration", "airspace.warning_lead_time_s.mean_s",
@@ -289,7 +290,7 @@ def format_value(m: Metric, v: float | None) -> str:
     ``11.6 s``, ``262 m``, ``EUR 161.4 k``, ``29.6x``, ``1.25``; an en dash when undefined."""
     if v is None or not math.isfinite(v):
         return "–"
-    if m.kind == "proportion":
+    if m.kind == "proportion" or (m.kind == "ratio" and m.upper == 1.0):  # shares in per cent
         return f"{100 * v:.1f} %"
     if m.unit == "EUR":
         a = abs(v)
