@@ -1,8 +1,9 @@
 """Run the dronewall CLI in this process and capture what a user would see.
 
 ``run_cli(args)`` calls the console entry point :func:`dronewall.cli.main.run` with ``args``,
-returns (exit status, stdout, stderr). A SIGALRM watchdog turns a hang into status 124 (the
-coreutils ``timeout`` convention), so a property test fails on it instead of stalling; an
+returns (exit status, stdout, stderr). A watchdog (CPU time, and a looser wall-clock limit)
+turns a hang into status 124 (the coreutils ``timeout`` convention), so a property test fails on
+it instead of stalling; an
 optional address-space limit turns runaway memory into a ``MemoryError`` (status 1, an internal
 error) instead of swapping the machine.
 """
@@ -22,18 +23,34 @@ class Hang(BaseException):
     """Raised by the watchdog inside the command that ran past its time limit."""
 
 
+#: Wall-clock limit of a command as a multiple of its CPU-time limit: on a shared machine
+#: (``nice``, other jobs) a command gets a fraction of a core, so the hang criterion is CPU time;
+#: the wall-clock limit only catches a command blocked without using the CPU.
+WALL_FACTOR = 4.0
+
+
 @contextlib.contextmanager
 def _watchdog(seconds: float) -> Iterator[None]:
-    def fire(signum: int, frame: object) -> None:
-        raise Hang(f"command ran past {seconds} s")
+    """Hang: ``seconds`` of CPU time of this process (SIGPROF), or ``WALL_FACTOR`` times that of
+    wall time (SIGALRM)."""
+    def fire(signum: int, frame: Any) -> None:
+        import traceback
 
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+        kind = "CPU" if signum == signal.SIGPROF else "wall-clock"
+        where = "".join(traceback.format_stack(frame)[-6:])   # what it was doing: the culprit
+        raise Hang(f"command ran past {seconds if kind == 'CPU' else seconds * WALL_FACTOR} s "
+                   f"of {kind} time in:\n{where}")
+
+    old = {sig: signal.signal(sig, fire) for sig in (signal.SIGALRM, signal.SIGPROF)}
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        for sig, h in old.items():
+            signal.signal(sig, h)
 
 
 @contextlib.contextmanager
@@ -73,7 +90,8 @@ def run_cli(args: Sequence[str], timeout_s: float = 30.0,
             max_address_bytes: int | None = None) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of ``dronewall ARGS`` run in this process.
 
-    124: the command ran past ``timeout_s``. ``max_address_bytes`` caps the virtual address
+    124: the command ran past ``timeout_s`` of CPU time (or ``WALL_FACTOR`` times that of wall
+    time). ``max_address_bytes`` caps the virtual address
     space for the call (allocations beyond it raise MemoryError inside the command)."""
     import dronewall.cli.main as cli_main
 

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -41,7 +42,8 @@ FUZZ_TOTAL = int(os.environ.get("DRONEWALL_FUZZ", "0"))
 TOTAL_WEIGHT = 91.0
 #: Weights passed to :func:`fuzz_settings` so far, in call order.
 WEIGHTS: list[float] = []
-#: A command running longer than this is a hang, s (the acceptance criterion is 30 s).
+#: A command using more CPU time than this is a hang, s (the acceptance criterion is 30 s; on
+#: a shared machine wall time measures the other jobs: ``cli_run.WALL_FACTOR``).
 HANG_S = float(os.environ.get("DRONEWALL_FUZZ_HANG_S", "30"))
 #: Address space a single command may add, bytes (peak RSS must stay under 2 GiB).
 MEMORY_CAP_BYTES = 2 * 2**30
@@ -129,6 +131,21 @@ class Stats:
         return rec
 
 
+def _keep_inputs(args: Sequence[str | Path], code: int) -> None:
+    """With DRONEWALL_FUZZ_KEEP=DIR, copy the input files of a failing call there (with the
+    command line), to replay it outside hypothesis."""
+    keep = os.environ.get("DRONEWALL_FUZZ_KEEP")
+    if not keep:
+        return
+    d = Path(keep) / f"{time.strftime('%H%M%S')}-{os.getpid()}-{code}-{time.perf_counter_ns()}"
+    d.mkdir(parents=True, exist_ok=True)
+    for a in args:
+        p = Path(str(a))
+        if p.is_file() and not str(p).startswith("/dev/"):
+            shutil.copy(p, d / p.name)
+    (d / "args.json").write_text(json.dumps([str(a) for a in args]))
+
+
 def cli_oracle(args: Sequence[str | Path], inputs: Sequence[str], stats: Stats | None = None,
                ok_check: object = None) -> tuple[int, str, str]:
     """Run ``dronewall ARGS`` and assert the error contract (module docstring). ``inputs``:
@@ -139,6 +156,8 @@ def cli_oracle(args: Sequence[str | Path], inputs: Sequence[str], stats: Stats |
     wall = time.perf_counter() - t0
     if stats is not None:
         stats.record(code, wall)
+    if code not in (0, 2) or "Traceback" in err or len(err) >= 4000:
+        _keep_inputs(args, code)
     assert code != 124, f"hang: {args} ran past {HANG_S} s\n{err[-1500:]}"
     assert code in (0, 2), f"exit {code} for {args}:\n{err[-3000:]}"
     assert "Traceback" not in err, err[-3000:]

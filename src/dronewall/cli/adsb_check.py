@@ -20,7 +20,7 @@ import numpy as np
 
 from dronewall.classify.coop_trust import assess_reports
 from dronewall.errors import DataFormatError
-from dronewall.inputs import check_output_file, csv_rows, write_output_text
+from dronewall.inputs import check_output_file, csv_rows, excerpt, write_output_text
 from dronewall.inputs.limits import DATE_MAX, DATE_MIN, EPOCH_S_MAX, EPOCH_S_MIN, MAX_DOCUMENT_BYTES
 from dronewall.inputs.text import check_input_file
 
@@ -36,7 +36,15 @@ def _read_table(path: Path) -> dict[str, list[Any]]:
             table = pq.read_table(path)
         except Exception as e:  # noqa: BLE001 - any reader failure is a format error
             raise DataFormatError(f"{path}: cannot read parquet file ({e})") from None
-        return {c: table.column(c).to_pylist() for c in table.column_names}
+        cols: dict[str, list[Any]] = {}
+        for i, c in enumerate(table.column_names):
+            try:
+                cols[c] = table.column(i).to_pylist()
+            except (OverflowError, ValueError) as e:   # e.g. a timestamp before year 1
+                raise DataFormatError(f"{path}: column {c!r}: cannot read its values "
+                                      f"({excerpt(str(e))}); expected numbers, text or times "
+                                      "from 1900 to 2200") from None
+        return cols
     rows = [r for _, r in csv_rows(path, "reports file", max_bytes=MAX_DOCUMENT_BYTES)]
     if not rows:
         raise DataFormatError(f"{path}: empty file; expected a header with columns "

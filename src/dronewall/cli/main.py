@@ -293,6 +293,11 @@ from dronewall.cli.serve import register as _register_server  # noqa: E402
 _register_server(app)
 
 
+#: Longest error message printed, characters (messages quote short excerpts of bad values;
+#: this bounds any that does not).
+MAX_MESSAGE_CHARS = 2_000
+
+
 def run() -> None:
     """Console entry point: maps dronewall errors to exit 2 with a one-paragraph message.
 
@@ -305,7 +310,9 @@ def run() -> None:
         app()
     except DronewallError as e:
         _end_children()
-        sys.stderr.write(f"dronewall: error: {e}\n")
+        msg = str(e)   # one paragraph: a message quoting a huge value is cut (safety net)
+        msg = msg if len(msg) <= MAX_MESSAGE_CHARS else msg[:MAX_MESSAGE_CHARS - 3] + "..."
+        sys.stderr.write(f"dronewall: error: {msg}\n")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:   # Ctrl-C or SIGTERM outside typer's own handling
         _interrupted()

@@ -33,6 +33,12 @@ def _num(v: Any, where: str, *, integer: bool = False, lo: float | None = None,
     return int(f) if integer else f
 
 
+def _keys_text(keys: list[str]) -> str:
+    """Keys for a message: each cut short, at most five (a bad file can have huge keys)."""
+    shown = ", ".join(k if len(k) <= 40 else k[:37] + "..." for k in keys[:5])
+    return shown + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+
+
 def _check_size(name: str, W: int, T: int, units: float, where: str = "") -> None:
     """The instance must fit the documented limits (docs/limits.md) before anything is
     allocated for it."""
@@ -56,7 +62,7 @@ def _check_record(rec: Any, where: str, allowed: frozenset[str] | set[str],
         raise DataFormatError(f"{where}: expected an object with {shape}")
     bad = sorted(set(rec) - set(allowed))
     if bad:
-        raise DataFormatError(f"{where}: unknown key(s) {', '.join(bad)}; allowed: "
+        raise DataFormatError(f"{where}: unknown key(s) {_keys_text(bad)}; allowed: "
                               f"{', '.join(sorted(allowed))}")
     for req in required:
         if req not in rec:
@@ -73,7 +79,7 @@ def read_json_instance(path: str | Path) -> WTAProblem:
         raise DataFormatError(f"{name}: expected a JSON object with keys weapons, targets, pk")
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise DataFormatError(f"{name}: unknown key(s) {', '.join(unknown)}; allowed: "
+        raise DataFormatError(f"{name}: unknown key(s) {_keys_text(unknown)}; allowed: "
                               f"{', '.join(sorted(_TOP_KEYS))}")
     for key in ("weapons", "targets", "pk"):
         if key not in data:

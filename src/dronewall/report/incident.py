@@ -68,7 +68,9 @@ def build_incident(violations: list[dict[str, Any]], events: list[dict[str, Any]
                    and e.get("zone_id") == v.get("zone_id") and e.get("event") != "violation"]
         sensors: dict[str, int] = {}
         if tr is not None:
-            inside = (tr.t_s >= v.get("entry_t_s", np.inf)) & (tr.t_s <= v.get("exit_t_s", -np.inf))
+            et, xt = v.get("entry_t_s"), v.get("exit_t_s")   # None: unknown (a joined record)
+            inside = ((tr.t_s >= (np.inf if et is None else et))
+                      & (tr.t_s <= (-np.inf if xt is None else xt)))
             for sb, ins in zip(tr.seen_by, inside, strict=True):
                 if ins:
                     for k in filter(None, sb.split(";")):
@@ -102,8 +104,8 @@ def _environment() -> jinja2.Environment:
 LISTED_DEFAULT = "violations"
 
 
-def select_episodes(events: list[dict[str, Any]], scope: str = LISTED_DEFAULT
-                    ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def select_episodes(events: list[dict[str, Any]], scope: str = LISTED_DEFAULT,
+                    source: str = "events") -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The episodes to list and the counts of the ones left out, by why.
 
     Violation records that carry evidence (``episode_id`` ...; ``dronewall simulate`` writes
@@ -113,12 +115,13 @@ def select_episodes(events: list[dict[str, Any]], scope: str = LISTED_DEFAULT
       on tracks of adequate quality -- what an investigator needs first;
     * ``all``: every episode, including authorised cooperative traffic and low-quality tracks.
 
-    Episodes are ranked by depth x duration (largest first)."""
-    raw = [e for e in events if e.get("event") == "violation"]
-    episodes = _consolidate(raw)
-    left: dict[str, int] = {"authorised_cooperative": 0, "low_quality": 0}
+    Episodes are ranked by depth x duration (largest first). ``source`` (the events file) is
+    named in errors."""
     if scope not in ("violations", "all"):
         raise DataFormatError(f"--scope: got {scope!r}; expected violations or all")
+    raw = [e for e in events if e.get("event") == "violation"]
+    episodes = _consolidate(raw, source)
+    left: dict[str, int] = {"authorised_cooperative": 0, "low_quality": 0}
     if scope == "violations":
         keep = []
         for v in episodes:
@@ -142,7 +145,7 @@ def _f(x: Any) -> float:
     return v if np.isfinite(v) else 0.0
 
 
-def _consolidate(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _consolidate(raw: list[dict[str, Any]], source: str = "events") -> list[dict[str, Any]]:
     """Merge fragments of one episode (records with ``episode_id``); others pass through."""
     if not any(v.get("episode_id") for v in raw):
         return list(raw)
@@ -156,12 +159,15 @@ def _consolidate(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     blank = {"bool": False, "str": "", "int": 0}
     missing = {f.name: blank.get(str(f.type), None) for f in fields(Violation)
                if f.default is MISSING and f.default_factory is MISSING}
+    # ... and may carry fields of other event kinds (a warning's time_to_crossing_s): not ours
+    known = {f.name for f in fields(Violation)} | {"event"}
     typed: list[Violation] = []
     for v in raw:
         try:
-            e = event_from_dict({**missing, **v})
+            e = event_from_dict({k: x for k, x in {**missing, **v}.items() if k in known})
         except (TypeError, ValueError) as err:
-            raise DataFormatError(f"violation of track {v.get('track_id')!r}: {err}") from None
+            raise DataFormatError(f"{source}: violation of track {v.get('track_id')!r}: "
+                                  f"{err}") from None
         if isinstance(e, Violation):
             typed.append(e)
     return [v.to_dict() for v in consolidate(typed)]
@@ -200,7 +206,7 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     check_output_file(out)              # before any work: a bad --out fails in milliseconds
     check_output_file(out.with_suffix(".json"))
     events = load_events(events_path)
-    violations, left_out = select_episodes(events, scope)
+    violations, left_out = select_episodes(events, scope, str(events_path))
     if track_id is not None:
         violations = [v for v in violations if str(track_id) in
                       [str(x) for x in (v.get("fragments") or [v.get("track_id")])]]
@@ -219,18 +225,19 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     shapes = load_zone_shapes(zones or [])
     rep = build_incident(violations, events, tracks)
     rep["not_listed"] = left_out
-    rep["authorised_traffic"] = _authorised(events) if scope == "violations" else []
+    rep["authorised_traffic"] = (_authorised(events, str(events_path)) if scope == "violations"
+                                 else [])
     write_output_text(out, render_html(rep, tracks, shapes, title or "Airspace violation report",
                                        events))
     write_output_text(out.with_suffix(".json"), json.dumps(rep, indent=2, default=str))
     return rep
 
 
-def _authorised(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _authorised(events: list[dict[str, Any]], source: str = "events") -> list[dict[str, Any]]:
     """Authorised cooperative traffic (trusted identity): kept in the record, not listed as
     violations -- one row per episode."""
     rows = []
-    for v in _consolidate([e for e in events if e.get("event") == "violation"]):
+    for v in _consolidate([e for e in events if e.get("event") == "violation"], source):
         if v.get("cooperative") != "authorised":
             continue
         rows.append({k: v.get(k) for k in ("identity", "track_id", "zone_id", "zone_name",

@@ -188,8 +188,12 @@ def _times(tbl: pa.Table, name: str, path: Path) -> np.ndarray:
     """Seconds: numbers as they are, ISO-8601 text or timestamps as Unix seconds."""
     col = tbl.column(name)
     if pa.types.is_timestamp(col.type):
-        secs = pc.divide(pc.cast(pc.cast(col, pa.timestamp("us", "UTC")), pa.int64()), 1e6)
-        t = np.asarray(secs.to_numpy(zero_copy_only=False), dtype=np.float64)
+        try:    # microseconds as int64, divided here (arrow refuses int64 -> float64 > 2**53)
+            us = pc.cast(pc.cast(col, pa.timestamp("us", "UTC")), pa.int64())
+        except (pa.ArrowInvalid, OverflowError) as e:
+            raise DataFormatError(f"{path}: column '{name}': {excerpt(str(e), 120)}; expected "
+                                  "times from 1900 to 2200") from None
+        t = np.asarray(us.to_numpy(zero_copy_only=False), dtype=np.float64) / 1e6
         lo, hi = -MAX_ABS_TIME_S, MAX_ABS_TIME_S
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         vals = col.to_pylist()
@@ -201,7 +205,8 @@ def _times(tbl: pa.Table, name: str, path: Path) -> np.ndarray:
     else:
         return _column(tbl, name, path, -MAX_ABS_TIME_S, MAX_ABS_TIME_S, "seconds")
     if np.any(np.abs(t) > hi) or np.any(t < lo):
-        raise DataFormatError(f"{path}: column '{name}': times outside the date window")
+        raise DataFormatError(f"{path}: column '{name}': times outside the date window; "
+                              "expected times from 1900 to 2200 (UTC)")
     return t
 
 
@@ -223,6 +228,10 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
             pass
         raise DataFormatError(f"{path}: column {binary[0]!r}: not UTF-8 text; expected a UTF-8 "
                               "encoded CSV file")
+    dup = sorted({n for n in tbl.column_names if tbl.column_names.count(n) > 1})
+    if dup:
+        raise DataFormatError(f"{path}: line 1: column {excerpt(dup[0])} appears more than once; "
+                              "expected each column once")
     cols = set(tbl.column_names)
     if {"t_s", "lat_deg", "lon_deg"} <= cols:
         tcol, la, lo = "t_s", "lat_deg", "lon_deg"

@@ -201,7 +201,8 @@ def plot_air_picture(st: Study, r0: Run0) -> tuple[Markup | None, str]:
     cap = ["Confirmed tracks alive in run 0 by the tracker's current class"]
     tt = read_columns(st.run0 / "truth.csv", ["t_s", "platform_id"])
     pl = read_columns(st.run0 / "platforms.csv", ["platform_id", "class"])
-    if tt and pl and "class" in pl and len(tt["t_s"]):
+    if tt and pl and {"t_s", "platform_id"} <= set(tt) and {"platform_id", "class"} <= set(pl) \
+            and len(tt["t_s"]):
         threat = {str(a) for a, c in zip(pl["platform_id"], pl["class"], strict=True)
                   if str(c) in THREAT_CLASSES}
         sel = np.isin(np.asarray([str(x) for x in tt["platform_id"]]), sorted(threat))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 import shapely.geometry
@@ -48,6 +49,10 @@ def _csv_header(path: Path) -> list[str]:
         return []
 
 
+#: Columns read as numbers by their name (times, angles, lengths, money, speeds).
+NUMERIC_SUFFIXES = ("_s", "_deg", "_m", "_eur", "_mps")
+
+
 def read_columns(path: Path, wanted: Iterable[str]) -> dict[str, np.ndarray] | None:
     """The wanted columns present in a CSV file as numpy arrays (strings as object arrays);
     None when the file or all the columns are missing. A header-only file gives empty arrays."""
@@ -62,6 +67,11 @@ def read_columns(path: Path, wanted: Iterable[str]) -> dict[str, np.ndarray] | N
     out = {}
     for c in cols:
         col = tbl.column(c)
+        if c.endswith(NUMERIC_SUFFIXES) and not (pa.types.is_integer(col.type)
+                                                 or pa.types.is_floating(col.type)):
+            # a column of numbers holding text (a damaged file): NaN where it is not a number
+            out[c] = np.asarray([to_float(x) for x in col.to_pylist()], dtype=np.float64)
+            continue
         try:
             out[c] = col.to_numpy(zero_copy_only=False)
         except Exception:  # noqa: BLE001 - mixed or null columns

@@ -59,13 +59,18 @@ def _fmt_loc(loc: tuple[Any, ...]) -> str:
                       "function-after[_check(), RaidSpec]"} or "function-" in str(part):
             continue
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + _cut(str(part))
     return out or "(top level)"
+
+
+def _cut(s: str, n: int = 40) -> str:
+    """A key as shown in a message: at most ``n`` characters (a key can be a megabyte)."""
+    return s if len(s) <= n else s[: n - 3] + "..."
 
 
 def _short(v: Any) -> str:
     if isinstance(v, (CommentedMap, dict)):
-        return "a mapping with keys " + ", ".join(map(str, list(v)[:8]))
+        return "a mapping with keys " + ", ".join(_cut(str(k)) for k in list(v)[:8])
     if isinstance(v, (CommentedSeq, list)):
         s = repr(list(v))
     else:
@@ -93,7 +98,8 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
                 and e.context_mark.line != e.problem_mark.line:
             construct = (e.context or "in a construct").removeprefix("while parsing ")
             line += f" ({construct} started at line {e.context_mark.line + 1})"
-        raise ScenarioError(f"{source}{line}: not valid YAML: {e.problem or e.context}. "
+        raise ScenarioError(f"{source}{line}: not valid YAML: "
+                            f"{_cut(str(e.problem or e.context), 300)}. "
                             "Check indentation, colons and brackets.") from None
     except YAMLError as e:
         raise ScenarioError(f"{source}: not valid YAML: {excerpt(str(e), 300)}") from None
@@ -113,7 +119,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         for err in errs[:5]:
             loc = tuple(err["loc"])
             line, value, found = _loc_line(doc, loc)
-            emsg = err["msg"].removeprefix("Value error, ")
+            emsg = _cut(err["msg"].removeprefix("Value error, "), 300)  # may quote a value
             if found and isinstance(value, CommentedMap) and err["type"] == "value_error":
                 # A whole-object rule: point at the key the message is about, when it names one.
                 first = emsg.split(" ", 1)[0].strip("',:")
