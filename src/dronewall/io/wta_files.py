@@ -51,7 +51,8 @@ def _check_size(name: str, W: int, T: int, units: float, where: str = "") -> Non
         raise DataFormatError(f"{at}: {W:,} x {T:,} = {W * T:,} weapon-target pairs; at most "
                               f"{MAX_WTA_PAIRS:,} (docs/limits.md)")
     if units > MAX_WTA_UNITS:
-        raise DataFormatError(f"{at}: {units:,.0f} weapon units in all; at most "
+        shown = f"{units:,}" if isinstance(units, int) else f"{units:,.0f}"
+        raise DataFormatError(f"{at}: {shown} weapon units in all; at most "
                               f"{MAX_WTA_UNITS:,} (docs/limits.md: the solver works per unit)")
 
 
@@ -95,7 +96,12 @@ def read_json_instance(path: str | Path) -> WTAProblem:
         where = f"{name}: weapons[{k}]"
         _check_record(w, where, _WEAPON_KEYS, ("id", "count"), "id, count[, cost]")
         w_ids.append(w["id"])
-        counts.append(_num(w["count"], f"{where}.count", integer=True, lo=0))
+        c = _num(w["count"], f"{where}.count", integer=True, lo=0)
+        if c > MAX_WTA_UNITS:   # each count first: the sum of 1e308s does not fit a float
+            raise DataFormatError(f"{where}.count: got {excerpt(w['count'])}; at most "
+                                  f"{MAX_WTA_UNITS:,} weapon units in all (docs/limits.md: the "
+                                  "solver works per unit)")
+        counts.append(c)
         costs.append(_num(w.get("cost", 0.0), f"{where}.cost", lo=0))
     t_ids, values, tcaps = [], [], []
     for k, t in enumerate(targets):

@@ -45,12 +45,12 @@ def _csv_header(path: Path) -> list[str]:
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             return next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, csv.Error):   # csv.Error: e.g. a 131,072+ char field
         return []
 
 
-#: Columns read as numbers by their name (times, angles, lengths, money, speeds).
-NUMERIC_SUFFIXES = ("_s", "_deg", "_m", "_eur", "_mps")
+#: Columns read as numbers by their name (times, angles, lengths, money, speeds, counts).
+NUMERIC_SUFFIXES = ("_s", "_deg", "_m", "_eur", "_mps", "shots")
 
 
 def read_columns(path: Path, wanted: Iterable[str]) -> dict[str, np.ndarray] | None:
@@ -105,7 +105,16 @@ def read_zones(path: Path) -> list[tuple[dict[str, Any], shapely.Geometry]]:
         try:
             geom = shapely.geometry.shape(g)
             xy = shapely.get_coordinates(geom)
+            if xy.size and np.isfinite(xy).all() and not geom.is_valid:
+                # a self-intersecting ring (a damaged file): its valid polygonal part, as the
+                # zone readers repair it; drawing an invalid one fails in GEOS
+                fixed = shapely.make_valid(geom)
+                parts = [p for p in getattr(fixed, "geoms", [fixed])
+                         if p.geom_type in ("Polygon", "MultiPolygon")]
+                geom = shapely.union_all(parts) if parts else shapely.Polygon()
         except Exception:  # noqa: BLE001 - shapely / GEOS raise several kinds; skip the feature
+            continue
+        if geom.is_empty:
             continue
         if xy.size and np.isfinite(xy).all() and np.abs(xy).max() <= 180:
             out.append((props if isinstance(props, dict) else {}, geom))

@@ -105,6 +105,10 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}: not valid YAML: {excerpt(str(e), 300)}") from None
     except RecursionError:
         raise ScenarioError(f"{source}: nested too deeply to read") from None
+    except TypeError as e:   # a mapping or list used as a key ("{a: 1}: x"): not hashable
+        raise ScenarioError(f"{source}: not valid YAML: {excerpt(str(e), 120)} (a mapping or "
+                            "list used as a key?); expected plain keys such as 'name:'"
+                            ) from None
     except ValueError as e:  # a scalar the YAML constructor cannot convert (e.g. 5,000 digits)
         raise ScenarioError(f"{source}: not valid YAML: {excerpt(str(e), 120)}") from None
     if not isinstance(doc, CommentedMap):
