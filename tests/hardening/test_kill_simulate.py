@@ -124,17 +124,38 @@ def test_kill_9_never_leaves_a_stale_summary_and_no_orphans(tmp_path: Path) -> N
     assert not (out / MARKER).exists()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, PDEATHSIG")
 def test_kill_9_of_a_study_ends_its_pool_workers(tmp_path: Path) -> None:
     """The same for a Monte-Carlo study's worker pool: killed with its workers busy, no worker
-    outlives the parent by 5 s and no summary.json appears."""
+    outlives the parent by 5 s and no summary.json appears. The workers are stopped (SIGSTOP)
+    before the kill, so their own watchdog threads cannot run: only the kernel's parent-death
+    signal -- the fork server bound to the dronewall process, the workers to the fork server --
+    can end them (SIGKILL ends a stopped process)."""
     out = tmp_path / "study"
-    proc = _simulate(out, "--runs", "4", "--workers", "2", "--duration", "600")
+    proc = _simulate(out, "--runs", "8", "--workers", "2", "--duration", "3600")
     seen: set[int] = set()
-    _wait_for(lambda: len(seen & _descendants(proc.pid)) >= 2, proc, 60.0, seen)
+
+    def server_and_workers() -> tuple[int, list[int]]:
+        kids = _children()
+        for p in kids.get(proc.pid, []):      # the server; the workers it forks share its cmdline
+            if "multiprocessing.forkserver" in _cmdline(p):
+                return p, [w for w in kids.get(p, []) if pid_running(w)]
+        return 0, []
+
+    _wait_for(lambda: len(server_and_workers()[1]) >= 2, proc, 60.0, seen)
     time.sleep(1.0)
     seen |= _descendants(proc.pid)
-    assert proc.poll() is None and len(seen) >= 2, seen
+    server, workers = server_and_workers()
+    assert proc.poll() is None and server and len(workers) >= 2, (seen, server, workers)
+    for w in workers:
+        os.kill(w, signal.SIGSTOP)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     t_kill = time.monotonic()
@@ -143,5 +164,6 @@ def test_kill_9_of_a_study_ends_its_pool_workers(tmp_path: Path) -> None:
     alive = [p for p in seen if pid_running(p)]
     for p in alive:
         os.kill(p, signal.SIGKILL)
+        os.kill(p, signal.SIGCONT)
     assert not alive, f"processes alive {ORPHAN_S} s after the kill: {alive}"
     assert not (out / "summary.json").exists()

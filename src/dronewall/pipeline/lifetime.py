@@ -2,10 +2,14 @@
 
 * Workers (doctrine comparison runs, study pools, Dask workers and nannies of a local
   cluster) run :func:`worker_init` with the parent's pid: on Linux the kernel sends them
-  ``SIGKILL`` when their parent dies (``PR_SET_PDEATHSIG``), and on every platform a daemon
-  thread checks twice a second that the parent is still running and kills its own process
-  otherwise. Either way a worker outlives a killed parent (SIGINT, SIGTERM, SIGKILL) by at most
-  :data:`WATCH_PERIOD_S` plus the time to exit.
+  ``SIGKILL`` when their direct parent dies (``PR_SET_PDEATHSIG``), and on every platform a
+  daemon thread checks twice a second that the dronewall parent is still running and kills its
+  own process otherwise. Either way a worker outlives a killed parent (SIGINT, SIGTERM, SIGKILL)
+  by at most :data:`WATCH_PERIOD_S` plus the time to exit.
+* A study pool's fork server (the process that forks the workers, a child of the dronewall
+  process) imports :mod:`dronewall.pipeline.forkserver_guard` first, which binds it to its
+  parent the same way; the workers, bound to the fork server, then end with it at once -- the
+  kernel's signals do not wait for a busy worker's watchdog thread to get the interpreter.
 * The parent registers its process pools with :func:`track_pool`; :func:`terminate_children`
   (the CLI calls it on Ctrl-C / SIGTERM and on any error) terminates their processes at once
   instead of waiting for running tasks to finish.
@@ -50,7 +54,7 @@ def pid_running(pid: int) -> bool:
 
 
 def _set_pdeathsig() -> None:
-    """Linux: ask the kernel for SIGKILL when the parent process exits."""
+    """Linux: ask the kernel for SIGKILL when the (direct) parent process exits."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -75,8 +79,8 @@ def worker_init(parent_pid: int) -> None:
     """Initializer of a worker process: end it when ``parent_pid`` (the dronewall process that
     started the work) ends. Idempotent."""
     global _watchdog_started
-    if parent_pid == os.getppid():
-        _set_pdeathsig()     # only meaningful when that process is our direct parent
+    # the direct parent: the dronewall process itself, or the fork server bound to it
+    _set_pdeathsig()
     if _watchdog_started:
         return
     _watchdog_started = True
@@ -116,3 +120,12 @@ def terminate_children() -> int:
         except (OSError, ValueError, AttributeError, AssertionError):
             pass
     return len(procs)
+
+
+def bind_to_parent() -> None:
+    """End this process (SIGKILL from the kernel, on Linux) when its parent process ends; if
+    the parent is already gone (re-parented to init), end now."""
+    ppid0 = os.getppid()
+    _set_pdeathsig()
+    if ppid0 == 1 or not pid_running(ppid0):
+        os.kill(os.getpid(), signal.SIGKILL)

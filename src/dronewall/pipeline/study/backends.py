@@ -22,14 +22,15 @@ from dronewall.pipeline.study.task import RunTask, failed_record
 #: process imports dronewall once and forks the workers, so a pool starts without re-importing
 #: and never copies the caller's threads or locks), else "spawn".
 MP_CONTEXT = "forkserver"
-#: Modules the fork server imports once: what one run imports (pyarrow pulls in pandas);
-#: missing ones are skipped by multiprocessing.
-FORKSERVER_PRELOAD = ["dronewall.pipeline.study.task", "dronewall.pipeline.simulate",
-                      "dronewall.sensors", "dronewall.sim.truth", "dronewall.pipeline.tracking",
-                      "dronewall.pipeline.threat", "dronewall.pipeline.engagement",
-                      "dronewall.pipeline.airspace", "dronewall.pipeline.classification",
-                      "dronewall.pipeline.follow", "dronewall.classify.tracks",
-                      "dronewall.data.zones", "pandas", "pyarrow.csv", "dateutil.parser"]
+#: Modules the fork server imports once: first the guard that ends it with this process, then
+#: what one run imports (pyarrow pulls in pandas); missing ones are skipped by multiprocessing.
+FORKSERVER_PRELOAD = ["dronewall.pipeline.forkserver_guard", "dronewall.pipeline.study.task",
+                      "dronewall.pipeline.simulate", "dronewall.sensors", "dronewall.sim.truth",
+                      "dronewall.pipeline.tracking", "dronewall.pipeline.threat",
+                      "dronewall.pipeline.engagement", "dronewall.pipeline.airspace",
+                      "dronewall.pipeline.classification", "dronewall.pipeline.follow",
+                      "dronewall.classify.tracks", "dronewall.data.zones", "pandas",
+                      "pyarrow.csv", "dateutil.parser"]
 
 class Backend(Protocol):
     """Runs tasks, calling ``done`` with each record as it completes (any order)."""
