@@ -28,7 +28,7 @@ demo: install
 
 test: install-test
 	$(VENV)/bin/ruff check src tests bench
-	$(PY) -m pytest -n 2 --dist loadgroup -q
+	$(PY) -m pytest -n 2 --dist loadfile -q
 
 # Deep fuzzing of every file format the CLI reads (issue 14): FUZZ_N generated inputs in all,
 # split over the formats; summary (inputs, time, internal errors, hangs, peak RSS) at the end.

@@ -31,7 +31,7 @@ VALID_TRACKS = "time,track_id,lat,lon,alt_m\n" + "".join(
 OUT_KINDS = ["file", "file", "file", "file", "dir", "full", "under_file"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def work() -> Iterator[Path]:
     d = Path(tempfile.mkdtemp(prefix="dronewall-fuzz-"))
     yield d
@@ -239,7 +239,7 @@ STUDY_FILES = ["summary.json", "runs.csv", "sensors.json", "scenario.json",
                "runs/run-0000/summary.json"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def base_study(work: Path) -> Path:
     """A real (tiny) study: 2 runs of mc-small cut to 30 s."""
     from dronewall.pipeline.study.runner import run_study

@@ -263,7 +263,7 @@ def test_4_huge_integer_zone_floor(d: Path) -> None:
 
 # ------------------------------------------------------------------ studies (4 and 8)
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real (tiny) finished study: 2 runs of mc-small cut to 20 s, with its report."""
     from dronewall.pipeline.study.runner import run_study

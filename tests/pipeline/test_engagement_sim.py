@@ -15,8 +15,9 @@ import pytest
 from dronewall.pipeline.simulate import run_simulation
 from dronewall.scenario import parse_scenario
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("engagement-sim")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 # A small defended plant: Shaheds and decoys from the east, a town (no-fire zone) on the
 # approach, an ADS-B airliner crossing the raid, a layered effector set with catalogue costs.
@@ -62,7 +63,7 @@ def _rows(path: Path) -> list[dict]:
     return pacsv.read_csv(path).to_pylist()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def raid(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("raid")
     res = run_simulation(parse_scenario(RAID), out, compare_doctrines=True)

@@ -17,8 +17,9 @@ import pytest
 from dronewall.pipeline.simulate import run_simulation
 from dronewall.scenario import load_scenario
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("estonia")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "estonia-2025-09-19.yaml"
 #: The MiGs leave Estonian airspace by ~25 min; the airliner flow continues but adds nothing here.
@@ -34,7 +35,7 @@ def _mig_violations(evs: list[dict], zone: str = "EST") -> list[dict]:
             and not e["identity"]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def maritime(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("est")
     run_simulation(SCEN, out, duration_s=DURATION_S)

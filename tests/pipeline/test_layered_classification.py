@@ -20,13 +20,14 @@ import pytest
 
 from dronewall.pipeline.simulate import run_simulation
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("layered-classification")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "rzeszow-layered-defence.yaml"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("rz")
     # the air picture alone: engagements (tested in test_engagement_sim.py) would remove

@@ -32,8 +32,9 @@ from dronewall.sensors import SensorSuite
 from dronewall.sim.truth import TruthSimulator
 from dronewall.tracking import Engine
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("mixed-tracking")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 #: A confirmed track within this horizontal distance of a platform (its nearest) is attributed to
 #: it, m. Acoustic-only errors are a few hundred metres; targets are > 2 km apart.
@@ -140,7 +141,7 @@ def _run(text: str) -> RunLog:
     return log
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def mixed() -> RunLog:
     return _run(MIXED)
 

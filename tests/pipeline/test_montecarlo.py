@@ -24,8 +24,9 @@ from dronewall.pipeline.study import (
 from dronewall.scenario import parse_scenario
 from dronewall.sensors.radar import pd_swerling, snr_for_pd
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("montecarlo")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 # A small defended plant: Shaheds and decoys launched ~11 km east, a radar, an acoustic node,
 # interceptor drones and a gun; a 150 s cut gives violations, engagements and leakers in ~2 s.
@@ -34,7 +35,7 @@ RUNS = 4
 CUT_S = 150.0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     p = tmp_path_factory.mktemp("sc") / "small.yaml"
     p.write_text(SMALL)
@@ -46,7 +47,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return [{k: v for k, v in r.items() if k != "wall_s"} for r in csv.DictReader(f)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def serial(scenario: Path, tmp_path_factory: pytest.TempPathFactory):
     return run_study(scenario, tmp_path_factory.mktemp("w1"), RUNS, workers=1,
                      duration_s=CUT_S, progress=False)

@@ -42,7 +42,7 @@ def _digest(d: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def small_run(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("run1")
     res = run_simulation(parse_scenario(SMALL), out)
@@ -135,6 +135,7 @@ def test_cli_simulate_and_demo_smoke(tmp_path: Path) -> None:
     assert r.returncode == 2 and "allowed: csv, parquet" in r.stderr
 
 
+@pytest.mark.heavy
 def test_demo_writes_report(tmp_path: Path) -> None:
     """The demo (shortened here: 1 run of 30 min) writes the study report and run 0's offline
     incident report."""

@@ -16,8 +16,9 @@ import pytest
 from dronewall.errors import DataFormatError
 from dronewall.report.incident import incident_report
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("incident")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 
 def _inputs(tmp: Path) -> tuple[Path, Path, Path]:
@@ -138,7 +139,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def estonia(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped Estonia scenario without the airliner flow and the fighters (the three
     MiG-31s and the radar only), cut after the MiGs have left: ~1 min instead of ~5."""

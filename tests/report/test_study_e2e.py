@@ -27,8 +27,9 @@ from dronewall.metrics import schema
 from dronewall.pipeline.study import run_study
 from dronewall.report.study import write_study_report
 
-# one worker runs the whole module: its module-scoped run is computed once
-pytestmark = pytest.mark.xdist_group("study-e2e")
+# a long module-wide run: collected first (tests/conftest.py); `--dist loadfile` gives the
+# whole module to one worker, and the session-scoped run is computed once there
+pytestmark = pytest.mark.heavy
 
 REPO = Path(__file__).resolve().parents[2]
 RZESZOW = REPO / "scenarios" / "rzeszow-layered-defence.yaml"
@@ -194,7 +195,7 @@ def _ok_rows(study: Path) -> list[dict[str, str]]:
         return [r for r in csv.DictReader(f) if r["status"] == "ok"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def rzeszow_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("e2e") / "study"
     run_study(RZESZOW, out, 3, workers=2, duration_s=150.0, progress=False)

@@ -20,7 +20,7 @@ from dronewall.server.app import ServerState, build_state, create_app
 from dronewall.server.settings import Settings
 from dronewall.store import query
 
-pytestmark = pytest.mark.xdist_group("server-api")
+# (`--dist loadfile`: one worker runs the module, its server fixtures start once per backend)
 
 
 def _until(cond: Any, timeout: float, what: str) -> Any:

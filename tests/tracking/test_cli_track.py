@@ -18,7 +18,7 @@ GEN = Path(__file__).resolve().parents[3] / "shared" / "bench" / "stonesoup" / "
 STONESOUP_GNN_GOSPA_N10 = 362.0   # RESULTS.md, run 2, gnn N = 10 (seed 1010)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, whatever the test order
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not GEN.exists():
         pytest.skip("shared gen_scenario.py not present")
