@@ -7,6 +7,7 @@ fill the picture, then times ``--steps`` steps phase by phase, one thread, no cl
 
     .venv/bin/python bench/profile_serve_step.py --start 900 --steps 30
     .venv/bin/python bench/profile_serve_step.py --start 900 --steps 30 --cprofile 25
+    .venv/bin/python bench/profile_serve_step.py --cprofile 40 --profile chain
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def main() -> None:
     ap.add_argument("--start", type=float, default=900.0)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--cprofile", type=int, default=0, help="print the top N functions")
+    ap.add_argument("--profile", choices=("server", "chain"), default="server",
+                    help="what --cprofile profiles: the server's work or the chain")
     args = ap.parse_args()
 
     from dronewall.server.app import build_state
@@ -38,7 +41,7 @@ def main() -> None:
     st = build_state(Settings(db=str(tmp / "store.db"), scenario=args.scenario,
                               engage=False, resume=False))
     run = st.runner
-    src, chain = run.source, st.chain.chain
+    src, chain = run.source, st.live.chain
     t0 = time.perf_counter()
     while True:
         t, batch = src.next()
@@ -54,12 +57,14 @@ def main() -> None:
     seq = 0
     for _ in range(args.steps):
         t, batch = src.next()
+        if prof and args.profile == "chain":
+            prof.enable()
         a = time.perf_counter()
         rec = chain.step(t, batch)
         src.after(rec)
         b = time.perf_counter()
         if prof:
-            prof.enable()
+            prof.enable() if args.profile == "server" else prof.disable()
         seq += 1
         rows, delta = run.view.step(rec, seq, [])
         c = time.perf_counter()
@@ -67,7 +72,7 @@ def main() -> None:
         d = time.perf_counter()
         encode(delta)
         e = time.perf_counter()
-        if prof:
+        if prof and args.profile == "server":
             prof.disable()
         for k, v in (("chain", b - a), ("view", c - b), ("commit", d - c), ("encode", e - d),
                      ("server", e - b)):

@@ -103,6 +103,7 @@ class PartPlanes:
             bounds.append(shapely.transform(ring, lambda c, k=k: self.project_lonlat(
                 c[:, 1], c[:, 0], np.full(len(c), k))))
         self.boundary = np.array(bounds, dtype=object)
+        self._trees: dict[int, shapely.STRtree] = {}
 
     def project_lonlat(self, lat_deg: F64, lon_deg: F64, part: I64) -> F64:
         """Ground points (M,) degrees -> (M, 2) plane metres of parts ``part`` (M,)."""
@@ -120,11 +121,35 @@ class PartPlanes:
         return enu[:, :2] * k[:, None]
 
     def distance_m(self, ecef_ground: F64, part: I64) -> F64:
-        """Distance (M,) m from ground points (M, 3) ECEF to the boundary of ``part`` (M,)."""
+        """Distance (M,) m from ground points (M, 3) ECEF to the boundary of ``part`` (M,).
+
+        Each part's boundary is held as an R-tree of its segments (built on first use), so a
+        point costs O(log n) instead of a walk over a border's thousands of vertices; the
+        distance is the same (the minimum over the segments is the distance to the ring)."""
         if len(part) == 0:
             return np.zeros(0)
-        xy = self.project_ecef(ecef_ground, part)
-        return shapely.distance(shapely.points(xy), self.boundary[part])
+        pts = shapely.points(self.project_ecef(ecef_ground, part))
+        out = np.full(len(part), np.nan)
+        for k in np.unique(part).tolist():
+            sel = np.flatnonzero(part == k)
+            hit, dist = self._tree(k).query_nearest(pts[sel], return_distance=True,
+                                                    all_matches=False)
+            out[sel[hit[0]]] = dist
+        return out
+
+    def _tree(self, k: int) -> shapely.STRtree:
+        """R-tree of the segments of part ``k``'s boundary (plane metres)."""
+        tree = self._trees.get(k)
+        if tree is None:
+            lines = shapely.get_parts(self.boundary[k])
+            segs = []
+            for ln in lines:
+                c = shapely.get_coordinates(ln)
+                if len(c) >= 2:
+                    segs.append(np.stack([c[:-1], c[1:]], axis=1))
+            seg = np.concatenate(segs) if segs else np.zeros((0, 2, 2))
+            tree = self._trees[k] = shapely.STRtree(shapely.linestrings(seg))
+        return tree
 
 
 class ZoneEdges:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ from dronewall.store import SessionInfo, Store
 log = logging.getLogger("dronewall.server")
 API_PREFIX = "/api/v1"
 VERSION = "1"
+#: The interpreter's thread switch interval while the server runs, s (Python's default: 5 ms).
+#: At ~1,000 tracks the chain thread computes without pause; the event loop, which encodes and
+#: writes each step to every client, needs the GIL back after every socket write and would wait
+#: up to the interval each time -- 20 clients x several writes x 5 ms is most of a second.
+SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass
@@ -147,12 +153,15 @@ def create_app(settings: Settings | None = None, *, state: ServerState | None = 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         st.hub.bind(asyncio.get_running_loop())
+        switch0 = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if start_runner:
             st.runner.start()
         try:
             yield
         finally:
             st.runner.stop()
+            sys.setswitchinterval(switch0)
             if st.runner.state.status not in ("finished", "failed"):
                 st.store.set_status(st.session.session_id, "interrupted")
 
