@@ -188,3 +188,27 @@ def test_nan_and_numpy_values_are_clean() -> None:
 
     assert clean(np.float64(1.5)) == 1.5 and isinstance(clean(np.int64(3)), int)
     assert clean(math.nan) is None and clean(np.float64("nan")) is None
+
+
+def test_detections_given_as_columns_record_the_same_rows_and_digest(tmp_path) -> None:
+    """The server hands a step's detections over column by column (no dict per detection):
+    the recorded rows and the count are those of the same rows given as dicts, and the step's
+    digest verifies against them (the digests themselves differ by the session id)."""
+    rows = [_det(1, j) for j in range(4)]
+    cols = {c: [r[c] for r in rows] for c in rows[0]}
+    out = []
+    for name, step in (("rows", StepRows(detections=[dict(r) for r in rows])),
+                       ("cols", StepRows(detection_columns=cols))):
+        store = Store(str(tmp_path / f"{name}.db"))
+        sid = store.start_session(mode="scenario", source="t", epoch_utc="2026-03-01T00:00:00Z",
+                                  config={}).session_id
+        store.write_step(sid, 1, 7.0, step)
+        with store.engine.connect() as c:
+            st = c.execute(select(S.steps.c.n_detections, S.steps.c.t_s)).one()
+            det = [tuple(v for k, v in r.items() if k not in ("id", "session_id"))
+                   for r in c.execute(select(S.detections)).mappings()]
+        out.append((tuple(st), det))
+        assert verify_store(store).ok
+    assert out[0] == out[1] and out[0][0] == (4, 7.0) and len(out[0][1]) == 4
+    with pytest.raises(ValueError, match="both"):
+        store.write_step(sid, 2, 8.0, StepRows(detections=rows, detection_columns=cols))

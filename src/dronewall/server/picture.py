@@ -80,10 +80,8 @@ def _obj(a: NDArray[np.float64]) -> list[Any]:
     return o.tolist()
 
 
-def detection_rows(det: DetectionBatch, sensors: SensorTable) -> list[dict[str, Any]]:
-    m = len(det)
-    if not m:
-        return []
+def detection_columns(det: DetectionBatch, sensors: SensorTable) -> dict[str, list[Any]]:
+    """A step's detections as store columns (``StepRows.detection_columns``)."""
     cols: dict[str, list[Any]] = {
         "t_s": det.t.astype(float).tolist(),
         "sensor_id": sensors.ids[det.sensor].astype(str).tolist(),
@@ -102,8 +100,7 @@ def detection_rows(det: DetectionBatch, sensors: SensorTable) -> list[dict[str, 
     cols["identity"] = [str(v) for v in det.identity.tolist()]
     cols["callsign"] = [str(v) for v in det.callsign.tolist()]
     cols["truth_id"] = det.truth_id.astype(int).tolist()
-    keys = list(cols)
-    return [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+    return cols
 
 
 def proposal_dict(p: Proposal, status: str = "pending") -> dict[str, Any]:
@@ -272,7 +269,7 @@ class StepView:
         for g in gone:
             self.last_rec_t.pop(g, None)
             self.inside.pop(g, None)
-        rows = StepRows(detections=detection_rows(rec.detections, live.sensors))
+        rows = StepRows(detection_columns=detection_columns(rec.detections, live.sensors))
         t = rec.t
         for k, tid in enumerate(ids):
             if t - self.last_rec_t.get(tid, -math.inf) < self.record_period_s - 1e-6:

@@ -54,9 +54,13 @@ def utc_now() -> str:
 @dataclass
 class StepRows:
     """Rows one step writes, per table (dicts of clean scalars; ``session_id``/``seq``/``t_s``
-    are filled in by :meth:`Store.write_step`)."""
+    are filled in by :meth:`Store.write_step`). The detections -- thousands a step -- may come
+    column by column instead (``detection_columns``: column name -> values, all columns of the
+    table but ``session_id``/``seq``), which saves building a dict per detection; the
+    recorded rows and the step digest are the same either way."""
 
     detections: list[dict[str, Any]] = field(default_factory=list)
+    detection_columns: dict[str, list[Any]] | None = None
     track_states: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     threats: list[dict[str, Any]] = field(default_factory=list)
@@ -155,16 +159,27 @@ class Store:
         """Commit one step's rows and extend the session's step chain; returns the new head."""
         wall = utc_now()
         rows.recommendations.sort(key=lambda r: r["rec_id"])  # the digest's (and verify's) order
-        per_table = []
+        values = []
+        n_det = len(rows.detections)
         for name in S.STEP_TABLES:
+            table = S.metadata.tables[name]
+            if name == "detections" and rows.detection_columns is not None:
+                if rows.detections:
+                    raise ValueError("detections given both as rows and as columns")
+                cols = rows.detection_columns
+                n_det = len(next(iter(cols.values()), []))
+                fill = {"session_id": [session_id] * n_det, "seq": [seq] * n_det,
+                        "t_s": [t_s] * n_det}
+                values.append((table, [cols[c] if c in cols else fill[c]
+                                       for c in columns_of(table)]))
+                continue
             lst = getattr(rows, name)
             for r in lst:
                 r["session_id"] = session_id
                 r["seq"] = seq
                 if name != "recommendations":
                     r.setdefault("t_s", t_s)
-            per_table.append((S.metadata.tables[name], lst))
-        values = [(t, column_values(t, lst)) for t, lst in per_table]
+            values.append((table, column_values(table, lst)))
         digest = digest_columns(values)
         n_tracks = len({r["track_id"] for r in rows.track_states})
         with self.lock, self.engine.begin() as c:
@@ -181,7 +196,7 @@ class Store:
                     _insert_many(c, table, cols)
             c.execute(insert(S.steps).values(
                 session_id=session_id, seq=seq, t_s=t_s, wall_utc=wall,
-                n_detections=len(rows.detections), n_tracks=n_tracks, digest=digest,
+                n_detections=n_det, n_tracks=n_tracks, digest=digest,
                 prev_hash=prev.head_hash, hash=h))
             c.execute(update(S.sessions).where(S.sessions.c.session_id == session_id)
                       .values(last_seq=seq, last_t_s=t_s, head_hash=h))
