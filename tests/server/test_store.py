@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from serverkit import store_url
@@ -212,3 +213,42 @@ def test_detections_given_as_columns_record_the_same_rows_and_digest(tmp_path) -
     assert out[0] == out[1] and out[0][0] == (4, 7.0) and len(out[0][1]) == 4
     with pytest.raises(ValueError, match="both"):
         store.write_step(sid, 2, 8.0, StepRows(detections=rows, detection_columns=cols))
+
+
+def test_background_checkpoints_keep_the_wal_out_of_the_step_commit(tmp_path) -> None:
+    """SQLite: with the server's checkpointer on, a step's commit never copies the log into the
+    database (the main file stays at its empty size however much is written) and the
+    background thread does (the main file grows within a few periods); after it stops, the
+    writer checkpoints by itself again."""
+    import threading
+    import time
+
+    db = tmp_path / "s.db"
+    store = Store(str(db))
+    sid = store.start_session(mode="scenario", source="t", epoch_utc="2026-03-01T00:00:00Z",
+                              config={}).session_id
+    rows = [_det(1, j) for j in range(2000)]
+    cols = {c: [r[c] for r in rows] for c in rows[0]}
+
+    def write(k: int) -> None:
+        store.write_step(sid, k, float(k), StepRows(detection_columns=cols))
+
+    store.start_checkpointer(period_s=3600.0)       # on, but not due during the test
+    empty = db.stat().st_size
+    for k in range(1, 13):                          # ~12 x 2,000 rows: past 1,000 log pages
+        write(k)
+    wal = Path(f"{db}-wal").stat().st_size
+    assert db.stat().st_size == empty and wal > 4_500_000, (empty, wal)
+    store.stop_checkpointer()
+    store.start_checkpointer(period_s=0.05)
+    deadline = time.monotonic() + 10.0
+    while db.stat().st_size == empty and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert db.stat().st_size > 4_000_000
+    store.stop_checkpointer()
+    before = db.stat().st_size
+    for k in range(13, 25):                          # the writer checkpoints again by itself
+        write(k)
+    assert db.stat().st_size > before
+    store.close()
+    assert not any(t.name == "dronewall-wal-checkpoint" for t in threading.enumerate())

@@ -87,6 +87,7 @@ class Runner:
     # ------------------------------------------------------------------ control
 
     def start(self) -> None:
+        self.store.start_checkpointer()   # SQLite: WAL checkpoints off the step's commit
         self.thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -94,6 +95,7 @@ class Runner:
         self.pause_evt.clear()
         if self.thread.is_alive():
             self.thread.join(timeout)
+        self.store.stop_checkpointer()
 
     def set_speed(self, speed: float) -> None:
         self.speed = float(speed)

@@ -109,8 +109,11 @@
       const left = r.deadline_s - now, decideIn = r.t_decide_s - now;
       const pending = r.status === "pending";
       const tr = S.tracks.get(r.track_id);
-      const cls = tr ? `${DW.CLASS_LABEL[tr.cls] || tr.cls} (p ${tr.p})` : "track not in picture";
-      return `<li class="rec${pending ? "" : " closed"}" data-rec="${DW.esc(r.rec_id)}" data-track="${r.track_id}">
+      // a lost track (coasted out, not yet re-acquired) has no current position: the
+      // engagement stage holds fire at launch unless the track is regained by then
+      const cls = tr ? `${DW.CLASS_LABEL[tr.cls] || tr.cls} (p ${tr.p})`
+                     : "TRACK LOST: no current position; fire is held at launch unless it is regained";
+      return `<li class="rec${pending ? "" : " closed"}${tr ? "" : " lost"}" data-rec="${DW.esc(r.rec_id)}" data-track="${r.track_id}">
         <div class="head"><span>track ${r.track_id} · ${DW.esc(r.effector_type)}</span>
           ${pending ? `<span class="countdown${left < 30 ? " urgent" : ""}" title="until the window closes (deadline ${DW.utc(r.deadline_s)})">${DW.mmss(left)}</span>`
                     : `<span>${DW.esc(r.status)}${r.by ? " by " + DW.esc(r.by) : ""}</span>`}</div>
