@@ -233,7 +233,12 @@ def test_background_checkpoints_keep_the_wal_out_of_the_step_commit(tmp_path) ->
     def write(k: int) -> None:
         store.write_step(sid, k, float(k), StepRows(detection_columns=cols))
 
+    def checkpointers() -> int:   # other tests' servers may run theirs in this process
+        return sum(t.name == "dronewall-wal-checkpoint" for t in threading.enumerate())
+
+    n0 = checkpointers()
     store.start_checkpointer(period_s=3600.0)       # on, but not due during the test
+    assert checkpointers() == n0 + 1
     empty = db.stat().st_size
     for k in range(1, 13):                          # ~12 x 2,000 rows: past 1,000 log pages
         write(k)
@@ -251,4 +256,4 @@ def test_background_checkpoints_keep_the_wal_out_of_the_step_commit(tmp_path) ->
         write(k)
     assert db.stat().st_size > before
     store.close()
-    assert not any(t.name == "dronewall-wal-checkpoint" for t in threading.enumerate())
+    assert checkpointers() == n0
