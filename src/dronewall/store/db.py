@@ -5,7 +5,8 @@ SQLite: ``journal_mode=WAL`` (readers never block the writer), ``synchronous=NOR
 committed transaction survives a crash of the server process, e.g. ``kill -9``; an operating
 system crash or power loss can lose the last steps), a 10 s busy timeout. Operator decisions and
 audit entries are committed with ``synchronous=FULL`` (:func:`durable`): they, and every step
-before them, survive a power loss too.
+before them, survive a power loss too. While ``dronewall serve`` runs, the log is copied into
+the database by a background thread (``Store.start_checkpointer``), not by a step's commit.
 
 PostgreSQL: psycopg 3; the PostGIS extension is created if missing (needs the right to
 ``CREATE EXTENSION``) and the track history gets a generated ``geom`` point column with a GiST
