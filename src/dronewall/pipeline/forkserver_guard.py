@@ -8,16 +8,7 @@ server (started as ``python -c "from multiprocessing.forkserver import main; ...
 
 from __future__ import annotations
 
-import sys
+from dronewall.pipeline.lifetime import bind_to_parent, in_fork_server
 
-from dronewall.pipeline.lifetime import bind_to_parent
-
-
-def in_fork_server() -> bool:
-    """True in multiprocessing's fork-server process (and not in the process that started it)."""
-    return sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules \
-        and getattr(sys.modules["__main__"], "__file__", None) is None
-
-
-if in_fork_server():
+if in_fork_server():   # the server is single-threaded: its main thread forks the workers
     bind_to_parent()

@@ -79,8 +79,11 @@ def worker_init(parent_pid: int) -> None:
     """Initializer of a worker process: end it when ``parent_pid`` (the dronewall process that
     started the work) ends. Idempotent."""
     global _watchdog_started
-    # the direct parent: the dronewall process itself, or the fork server bound to it
-    _set_pdeathsig()
+    # bind to the direct parent only where that is the dronewall process itself or the fork
+    # server bound to it: PDEATHSIG fires when the parent *thread* ends, and other parents
+    # (a Dask nanny) may start workers from threads that end before the work does
+    if parent_pid == os.getppid() or _parent_is_fork_server():
+        _set_pdeathsig()
     if _watchdog_started:
         return
     _watchdog_started = True
@@ -120,6 +123,22 @@ def terminate_children() -> int:
         except (OSError, ValueError, AttributeError, AssertionError):
             pass
     return len(procs)
+
+
+def in_fork_server() -> bool:
+    """True in multiprocessing's fork-server process (started as ``python -c "from
+    multiprocessing.forkserver import main; ..."``); meant for code the server imports (the
+    workers it forks get the parent's ``sys.argv`` back)."""
+    return sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules
+
+
+def _parent_is_fork_server() -> bool:
+    """Linux: the direct parent process is a multiprocessing fork server."""
+    try:
+        with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:
+            return b"multiprocessing.forkserver" in f.read()
+    except OSError:
+        return False
 
 
 def bind_to_parent() -> None:
