@@ -12,7 +12,7 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[parquet,server,postgres]'
+	$(PIP) install -q -e '.[parquet,server,postgres,live]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.created pyproject.toml

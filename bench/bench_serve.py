@@ -58,11 +58,44 @@ def _proc_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+#: Run inside the server process with ``--tracemalloc DIR``: trace allocations (8 frames) and
+#: dump a snapshot every ``DW_TM_EVERY_S`` seconds (plus the traced total and RSS to a log) so
+#: that where the memory goes can be compared between two times of the same run.
+_TRACED_SERVER = """
+import os, sys, threading, time, tracemalloc
+tracemalloc.start(8)
+out, every = os.environ["DW_TM_DIR"], float(os.environ["DW_TM_EVERY_S"])
+def _dump():
+    i = 0
+    while True:
+        time.sleep(every)
+        tracemalloc.take_snapshot().dump(f"{out}/snap-{i:03d}.tm")
+        cur, peak = tracemalloc.get_traced_memory()
+        rss = [l for l in open("/proc/self/status") if l.startswith("VmRSS")][0].split()[1]
+        with open(f"{out}/traced.log", "a") as f:
+            f.write(f"{i} {time.time():.0f} traced_mib={cur / 2**20:.1f} "
+                    f"rss_mib={int(rss) / 1024:.1f}\\n")
+        i += 1
+threading.Thread(target=_dump, daemon=True).start()
+from dronewall.cli.main import run
+sys.argv[0] = "dronewall"
+run()
+"""
+
+
 def start_server(args: argparse.Namespace, tmp: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    cmd = [sys.executable, "-m", "dronewall.cli.main", "serve", "--db", str(tmp / "store.db"),
-           "--port", "0", "--scenario", str(args.scenario), "--start", str(args.start),
-           "--speed", str(args.speed), "--no-engage"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(tmp / "server.log", "wb"))
+    head = [sys.executable, "-m", "dronewall.cli.main"]
+    env = None
+    if args.tracemalloc:
+        args.tracemalloc.mkdir(parents=True, exist_ok=True)
+        head = [sys.executable, "-c", _TRACED_SERVER]
+        env = os.environ | {"DW_TM_DIR": str(args.tracemalloc),
+                            "DW_TM_EVERY_S": str(args.tracemalloc_every)}
+    cmd = head + ["serve", "--db", str(tmp / "store.db"),
+                  "--port", "0", "--scenario", str(args.scenario), "--start", str(args.start),
+                  "--speed", str(args.speed), "--no-engage"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(tmp / "server.log", "wb"),
+                            env=env)
     url = token = ""
     assert proc.stdout is not None
     while not (url and token):
@@ -158,6 +191,10 @@ def main() -> None:
                     help="scenario seconds run unpaced before measuring (the raid launches)")
     ap.add_argument("--speed", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "serve.json")
+    ap.add_argument("--tracemalloc", type=Path, default=None, metavar="DIR",
+                    help="diagnosis: trace the server's allocations and dump snapshots to DIR "
+                         "(slows the server; latencies are then not comparable)")
+    ap.add_argument("--tracemalloc-every", type=float, default=300.0, metavar="S")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="dronewall-bench-serve-") as tmp:
         proc, url, token = start_server(args, Path(tmp))
@@ -165,7 +202,11 @@ def main() -> None:
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
                 t_end = time.time() + 1800
                 while time.time() < t_end:  # wait for the unpaced start to finish
-                    h = c.get("/api/v1/health").json()
+                    try:  # the socket is bound before the app has started listening
+                        h = c.get("/api/v1/health").json()
+                    except httpx.TransportError:
+                        time.sleep(1.0)
+                        continue
                     if h["t_s"] >= args.start:
                         break
                     time.sleep(1.0)

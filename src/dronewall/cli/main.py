@@ -292,6 +292,10 @@ from dronewall.cli.serve import register as _register_server  # noqa: E402
 
 _register_server(app)
 
+from dronewall.cli.listen import register as _register_listen  # noqa: E402
+
+_register_listen(app)
+
 
 #: Longest error message printed, characters (messages quote short excerpts of bad values;
 #: this bounds any that does not).

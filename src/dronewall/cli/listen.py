@@ -1,0 +1,166 @@
+"""``dronewall listen PROTOCOL``: one adapter alone, for integration days.
+
+Prints one line per message received (type, sender, object id, position) with the running
+count of accepted, rejected and malformed messages; ends with the counts by reason.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dronewall.errors import InputError
+
+listen_app = typer.Typer(help="Run one interop adapter alone and print what it receives "
+                              "(docs/interop.md).", no_args_is_help=True)
+
+#: Bytes read per socket or file read.
+CHUNK = 65536
+#: Reconnect delays after a lost or refused connection (s), the last repeated.
+BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+def parse_hostport(value: str, default_port: int, option: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":") if ":" in value else (value, "", str(default_port))
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        p = int(port)
+    except ValueError:
+        raise InputError(f"{option} {value!r}: port {port!r} is not a number; expected "
+                         "HOST:PORT, e.g. 127.0.0.1:30003") from None
+    if not 0 < p < 65536:
+        raise InputError(f"{option} {value!r}: port {p} outside 1-65535")
+    return host, p
+
+
+def _fmt_line(h: object, counters: object) -> str:
+    from dronewall.adapters.adsb_feed import Heard
+
+    assert isinstance(h, Heard)
+    r = h.report
+    pos = (f"{r.lat_deg:9.5f} {r.lon_deg:10.5f} {r.alt_m:7.0f} m  sd {r.sigma_h_m:.0f} m"
+           f"  {r.callsign or '-':8s}" if r is not None else "-")
+    return (f"{datetime.now(UTC).strftime('%H:%M:%S.%f')[:-3]}  {h.kind:18s} {h.icao24 or '-':6s}"
+            f"  {pos}  | {counters.line()}")  # type: ignore[attr-defined]
+
+
+@listen_app.command("adsb")
+def adsb(
+    fmt: Annotated[str, typer.Option("--format", "-f",
+                                     help="sbs (SBS-1 BaseStation, port 30003), beast (Beast "
+                                          "binary, 30005) or avr (raw hex, 30002)")] = "sbs",
+    connect: Annotated[str | None, typer.Option(
+        "--connect", help="receiver to read, HOST:PORT (dump1090 / readsb serve these "
+                          "formats; default 127.0.0.1 and the format's port)")] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="read a recording instead ('-' for stdin); times from the receiver "
+                       "clock in the data")] = None,
+    max_messages: Annotated[int | None, typer.Option(
+        "--max-messages", min=1, help="stop after this many messages")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", min=0.0, help="stop after this many seconds (network only)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="only the final counts")] = False,
+) -> None:
+    """ADS-B / Mode S receiver feed: decode (pyModeS for Beast / AVR) and print each message."""
+    from dronewall.adapters.adsb_feed import DEFAULT_PORTS, FORMATS, AdsbFeed
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    _need_pymodes(fmt)
+    feed = AdsbFeed(fmt, receiver_clock=file is not None)
+    seen = 0
+
+    def show(chunk: bytes) -> bool:
+        nonlocal seen
+        for h in feed.feed(chunk, time.time()):
+            seen += 1
+            if not quiet:
+                print(_fmt_line(h, feed.counters), flush=True)
+            if max_messages and seen >= max_messages:
+                return False
+        return True
+
+    try:
+        if file is not None:
+            _read_file(file, show)
+        else:
+            host, port = parse_hostport(connect or "", DEFAULT_PORTS[fmt], "--connect")
+            _read_socket(host, port, show, duration)
+    except KeyboardInterrupt:
+        pass
+    _final(feed.counters)
+
+
+def _need_pymodes(fmt: str) -> None:
+    if fmt == "sbs":
+        return
+    try:
+        import pyModeS  # noqa: F401
+    except ImportError:
+        raise InputError("decoding Beast / AVR needs pyModeS: pip install 'dronewall[live]'"
+                         ) from None
+
+
+def _read_file(path: Path, show: Callable[[bytes], bool]) -> None:
+    if str(path) == "-":
+        f = sys.stdin.buffer
+    else:
+        if not path.is_file():
+            raise InputError(f"--file {path}: no such file")
+        f = path.open("rb")
+    with f:
+        while chunk := f.read(CHUNK):
+            if not show(chunk):
+                return
+
+
+def _read_socket(host: str, port: int, show: Callable[[bytes], bool],
+                 duration: float | None) -> None:
+    end = None if duration is None else time.monotonic() + duration
+    attempt = 0
+    while end is None or time.monotonic() < end:
+        try:
+            with socket.create_connection((host, port), timeout=5.0) as s:
+                sys.stderr.write(f"dronewall listen: connected to {host}:{port}\n")
+                attempt = 0
+                s.settimeout(1.0)
+                while end is None or time.monotonic() < end:
+                    try:
+                        chunk = s.recv(CHUNK)
+                    except TimeoutError:
+                        continue
+                    if not chunk:
+                        sys.stderr.write("dronewall listen: connection closed by the "
+                                         "receiver\n")
+                        break
+                    if not show(chunk):
+                        return
+        except OSError as e:
+            sys.stderr.write(f"dronewall listen: {host}:{port}: {e.strerror or e}\n")
+        wait = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+        attempt += 1
+        if end is not None and time.monotonic() + wait >= end:
+            return
+        sys.stderr.write(f"dronewall listen: reconnecting in {wait:.0f} s\n")
+        time.sleep(wait)
+
+
+def _final(counters: object) -> None:
+    d = counters.to_dict()  # type: ignore[attr-defined]
+    print(f"total: accepted {d['accepted']}  rejected {d['rejected']}  "
+          f"malformed {d['malformed']}")
+    for k in ("rejected_by_reason", "malformed_by_reason"):
+        for reason, n in d[k].items():
+            print(f"  {k.split('_')[0]:9s} {n:7d}  {reason}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(listen_app, name="listen")
