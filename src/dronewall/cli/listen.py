@@ -6,7 +6,6 @@ count of accepted, rejected and malformed messages; ends with the counts by reas
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -21,10 +20,8 @@ from dronewall.errors import InputError
 listen_app = typer.Typer(help="Run one interop adapter alone and print what it receives "
                               "(docs/interop.md).", no_args_is_help=True)
 
-#: Bytes read per socket or file read.
+#: Bytes read per file read.
 CHUNK = 65536
-#: Reconnect delays after a lost or refused connection (s), the last repeated.
-BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 def parse_hostport(value: str, default_port: int, option: str) -> tuple[str, int]:
@@ -124,33 +121,11 @@ def _read_file(path: Path, show: Callable[[bytes], bool]) -> None:
 
 def _read_socket(host: str, port: int, show: Callable[[bytes], bool],
                  duration: float | None) -> None:
-    end = None if duration is None else time.monotonic() + duration
-    attempt = 0
-    while end is None or time.monotonic() < end:
-        try:
-            with socket.create_connection((host, port), timeout=5.0) as s:
-                sys.stderr.write(f"dronewall listen: connected to {host}:{port}\n")
-                attempt = 0
-                s.settimeout(1.0)
-                while end is None or time.monotonic() < end:
-                    try:
-                        chunk = s.recv(CHUNK)
-                    except TimeoutError:
-                        continue
-                    if not chunk:
-                        sys.stderr.write("dronewall listen: connection closed by the "
-                                         "receiver\n")
-                        break
-                    if not show(chunk):
-                        return
-        except OSError as e:
-            sys.stderr.write(f"dronewall listen: {host}:{port}: {e.strerror or e}\n")
-        wait = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
-        attempt += 1
-        if end is not None and time.monotonic() + wait >= end:
-            return
-        sys.stderr.write(f"dronewall listen: reconnecting in {wait:.0f} s\n")
-        time.sleep(wait)
+    from dronewall.adapters.net import TcpFeedClient
+
+    client = TcpFeedClient(host, port, show,
+                           log=lambda m: sys.stderr.write(f"dronewall listen: {m}\n"))
+    client.run_until(None if duration is None else time.monotonic() + duration)
 
 
 def _final(counters: object) -> None:

@@ -45,6 +45,10 @@ def serve(
                          "'simulate' output folder, or a store with --session")] = None,
     session: Annotated[str | None, typer.Option(
         "--session", help="with --replay STORE: the session to replay")] = None,
+    live: Annotated[Path | None, typer.Option(
+        "--live", help="live config YAML: wire feeds (ADS-B receivers) bound to the "
+                       "scenario's sensors, which is then only the site (docs/interop.md)")
+                    ] = None,
     db: Annotated[str, typer.Option("--db", help=DB_HELP)] = "out/serve/store.db",
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (0: any free port)")] = 8000,
@@ -75,7 +79,8 @@ def serve(
 
     try:
         settings = Settings(scenario=scenario, speed=speed, replay=replay,
-                            replay_session=session, db=db, host=host, port=port, seed=seed,
+                            replay_session=session, live=live, db=db, host=host, port=port,
+                            seed=seed,
                             start_s=start, record_period_s=record_period,
                             retention_days=retention_days, resume=resume, engage=engage)
     except ValidationError as e:

@@ -127,7 +127,8 @@ def sources(st: St, _u: Viewer) -> dict[str, Any]:
         "t_s": r.state.t, "seq": r.state.seq, "speed": r.speed,
         "detections_last_step": r.state.n_detections,
         "step_wall_ms_median": round(float(np.median(lag)) * 1000, 1) if lag else None,
-        "step_wall_ms_max": round(max(lag) * 1000, 1) if lag else None}]}
+        "step_wall_ms_max": round(max(lag) * 1000, 1) if lag else None,
+        "adapters": r.source.status() if hasattr(r.source, "status") else []}]}
 
 
 @router.get("/sensors", tags=["status"])

@@ -98,22 +98,44 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
             if replay_store.session(settings.replay_session) is None:
                 raise InputError(f"--session {settings.replay_session}: not in the store "
                                  f"{settings.replay}")
+    live_cfg = None
+    epoch_utc = sc.time.start.isoformat().replace("+00:00", "Z")
+    if settings.live is not None:
+        from dronewall.scenario.live import check_against_site, load_live_config
+
+        if settings.replay is not None:
+            raise InputError("--live and --replay: choose one source")
+        live_cfg = load_live_config(Path(settings.live))
+        check_against_site(live_cfg, sc, str(settings.live))
+        now = datetime.now(UTC)
+        epoch_utc = now.isoformat().replace("+00:00", "Z")
+        # a live feed cannot be replayed from its start: every run is a new session
+        mode, source = "live", f"{sc.name}|live={Path(settings.live).name}|{epoch_utc}"
     approver = LiveApprover()
-    session = store.resumable(mode, source) if settings.resume else None
+    session = store.resumable(mode, source) if settings.resume and mode != "live" else None
     resume = session is not None and session.last_seq > 0
     if session is None:
         session = store.start_session(
-            mode=mode, source=source, epoch_utc=sc.time.start.isoformat().replace("+00:00", "Z"),
+            mode=mode, source=source, epoch_utc=epoch_utc,
             seed=seed, scenario_yaml=yaml_text,
             config={"speed": settings.speed, "record_period_s": settings.record_period_s,
                     "scenario_path": str(path), "replay": settings.replay,
+                    "live": None if settings.live is None else str(settings.live),
                     "engage": settings.engage})
     out_dir = Path(tempfile.mkdtemp(prefix="dronewall-serve-"))
     from dronewall.server import live as L
 
     chain = L.build_live_chain(sc, base, seed, approver, out_dir, engage=settings.engage)
     src: Any
-    if mode == "scenario":
+    if mode == "live":
+        from dronewall.server.feeds import LiveFeedsSource
+
+        assert live_cfg is not None
+        sigma = {s.id: float(getattr(s, "sigma_m", 10.0)) for s in sc.sensors}
+        src = LiveFeedsSource(live_cfg, chain.sensors.ids.tolist(), sigma, chain.step_s,
+                              epoch_wall=datetime.fromisoformat(
+                                  epoch_utc.replace("Z", "+00:00")).timestamp())
+    elif mode == "scenario":
         src = L.ScenarioSource(chain)
     elif replay_store is None:
         src = L.DetectionsSource(L.run_dir_batches(Path(settings.replay or "."), chain.sensors,
@@ -129,7 +151,9 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
     runner.fast_until_s = settings.start_s
     st = ServerState(settings, store, TokenAuth(store), approver, chain, session, runner, hub,
                      {"mode": mode, "scenario": sc.name, "seed": seed, "path": str(path),
-                      "replay": settings.replay, "replay_session": settings.replay_session},
+                      "replay": settings.replay,
+                      "live": None if settings.live is None else str(settings.live),
+                      "replay_session": settings.replay_session},
                      first_token)
     from dronewall.server.api import snapshot
 
@@ -160,6 +184,9 @@ def create_app(settings: Settings | None = None, *, state: ServerState | None = 
         try:
             yield
         finally:
+            close = getattr(st.runner.source, "close", None)
+            if close is not None:   # live feeds: end their reader threads
+                close()
             st.runner.stop()
             sys.setswitchinterval(switch0)
             if st.runner.state.status not in ("finished", "failed"):

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     replay: str | None = Field(
         None, description="recorded detections instead of simulated sensors: a 'simulate' "
                           "output folder, or a store (file or URL) with --session")
+    live: Path | None = Field(
+        None, description="live config YAML: wire feeds (ADS-B receivers, ...) bound to the "
+                          "site's sensors instead of simulated sensors (docs/interop.md)")
     replay_session: str | None = Field(None, description="session id to replay from a store")
     seed: int | None = Field(None, ge=0, lt=2**63, description="seed (default: the scenario's)")
     speed: float = Field(1.0, gt=0, le=1000, description="scenario seconds per wall second")

@@ -1,0 +1,112 @@
+"""Live config: which wire feeds drive ``dronewall serve --live FILE`` (docs/interop.md).
+
+The site -- zones, sensors, effectors, rules of engagement -- is a scenario file (its traffic
+is ignored in live mode); the live config binds each adapter to one of the site's sensors::
+
+    adapters:
+      - {id: adsb-north, protocol: adsb, format: beast, connect: "127.0.0.1:30005",
+         sensor: adsb-ekch}
+
+Validated like scenarios: unknown keys are errors, messages name file, line and field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+
+from dronewall.errors import ScenarioError
+from dronewall.inputs import excerpt, read_text
+from dronewall.scenario.load import _cut, _fmt_loc, _loc_line, _short
+from dronewall.scenario.model import Scenario, Strict
+
+#: A live config is small; anything larger is not one (bytes).
+MAX_LIVE_CONFIG_BYTES = 1_000_000
+#: Adapters in one live config at most (each is a connection and a thread).
+MAX_ADAPTERS = 64
+#: Sensor type each protocol's detections belong to.
+PROTOCOL_SENSOR_TYPE = {"adsb": "adsb"}
+
+
+class AdapterSpec(Strict):
+    """One feed: a protocol, where to connect, and the site's sensor it reports as."""
+
+    id: str = Field(min_length=1, max_length=64)
+    protocol: Literal["adsb"]
+    format: Literal["sbs", "beast", "avr"] = Field(
+        description="ADS-B receiver format: sbs (30003), beast (30005), avr (30002)")
+    connect: str = Field(min_length=1, max_length=300, description="HOST:PORT of the receiver")
+    sensor: str = Field(min_length=1, description="id of the site's receiver sensor")
+
+    @field_validator("connect")
+    @classmethod
+    def _hostport(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host:
+            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:30005")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"port {port!r} is not a number in 1-65535")
+        return v
+
+
+class LiveConfig(Strict):
+    adapters: list[AdapterSpec] = Field(min_length=1, max_length=MAX_ADAPTERS)
+    max_reports_per_step: int = Field(
+        default=20_000, ge=1, le=1_000_000,
+        description="reports taken into one step at most; beyond it they are shed (counted)")
+
+    @model_validator(mode="after")
+    def _unique(self) -> LiveConfig:
+        ids = [a.id for a in self.adapters]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"adapters: duplicate adapter id {dup[0]!r}")
+        return self
+
+
+def load_live_config(path: Path) -> LiveConfig:
+    text = read_text(path, "live config", MAX_LIVE_CONFIG_BYTES)
+    try:
+        doc = YAML(typ="rt").load(text)
+    except (YAMLError, ValueError, TypeError, RecursionError) as e:
+        raise ScenarioError(f"{path}: not valid YAML: {excerpt(str(e), 300)}") from None
+    if not isinstance(doc, CommentedMap):
+        raise ScenarioError(f"{path}: a live config must be a YAML mapping with 'adapters:'")
+    try:
+        return LiveConfig.model_validate(doc)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors(include_url=False)[:5]:
+            loc = tuple(err["loc"])
+            line, value, found = _loc_line(doc, loc)
+            where = f"line {line}" if line is not None else "top level"
+            msg = _cut(err["msg"].removeprefix("Value error, "), 300)
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (typo?); it is not allowed here"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            elif found:
+                msg = f"got {_short(value)}; {msg}"
+            parts.append(f"{where}, field {_fmt_loc(loc)}: {msg}")
+        raise ScenarioError(f"{path}: invalid live config: " + "; ".join(parts) + ".") from None
+
+
+def check_against_site(cfg: LiveConfig, sc: Scenario, where: str) -> None:
+    """Every adapter names a sensor of the site of the protocol's sensor type."""
+    types = {s.id: s.type for s in sc.sensors}
+    for i, a in enumerate(cfg.adapters):
+        want = PROTOCOL_SENSOR_TYPE[a.protocol]
+        if a.sensor not in types:
+            raise ScenarioError(
+                f"{where}: adapters[{i}].sensor: {a.sensor!r} is not a sensor of the site "
+                f"{sc.name!r}; expected one of its {want} sensors: "
+                f"{', '.join(k for k, t in types.items() if t == want) or '(none declared)'}")
+        if types[a.sensor] != want:
+            raise ScenarioError(f"{where}: adapters[{i}].sensor: {a.sensor!r} is a "
+                                f"{types[a.sensor]} sensor; protocol {a.protocol} reports "
+                                f"as a {want} sensor")

@@ -1,0 +1,132 @@
+"""``dronewall serve --live``: an ADS-B receiver on loopback feeds the live chain; the aircraft
+becomes a track with its identity, is recorded, and the adapter's counts are served."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).parent))
+import modes_encode as enc  # noqa: E402
+
+from dronewall.errors import InputError  # noqa: E402
+
+pytest.importorskip("pyModeS")
+pytest.importorskip("fastapi")
+
+SITE = Path(__file__).parent / "data" / "adsb-site.yaml"
+
+
+class FakeBeastReceiver:
+    """A dump1090-like Beast server on 127.0.0.1 that plays a flight in real time."""
+
+    def __init__(self, msgs: list[tuple[float, str, tuple[float, float, float]]]) -> None:
+        self.msgs = msgs
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(1)
+        self.port = self.srv.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        self.srv.settimeout(0.5)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.srv.accept()
+            except TimeoutError:
+                continue
+            t0 = time.monotonic()
+            with conn:
+                conn.sendall(b"\x1a\x39garbage")          # one malformed frame first
+                for t, h, _ in self.msgs:
+                    while time.monotonic() - t0 < t and not self.stop.is_set():
+                        time.sleep(0.02)
+                    if self.stop.is_set():
+                        return
+                    conn.sendall(enc.beast(h, t))
+                self.stop.wait()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.srv.close()
+
+
+def test_live_adsb_feed_becomes_a_recorded_track_with_its_identity(tmp_path: Path) -> None:
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+    from dronewall.store import schema as S
+
+    # 15 km north-west of the receiver, flying east at 200 m/s
+    msgs = enc.flight(0x48AE01, "LOT3920", 50.20, 21.85, 12000, 200.0, 0.0, 12)
+    rx = FakeBeastReceiver(msgs)
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text("adapters:\n"
+                   f"  - {{id: rx1, protocol: adsb, format: beast, "
+                   f"connect: '127.0.0.1:{rx.port}', sensor: adsb-eprz}}\n")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=SITE, live=cfg,
+                              engage=False))
+    published: list[dict] = []
+    st.hub.publish = lambda kind, msg: published.append(msg)  # type: ignore[method-assign]
+    try:
+        st.runner.start()
+        t_end = time.time() + 30
+        while time.time() < t_end:
+            tracks = st.runner.state.tracks
+            if tracks and "48ae01" in tracks.get("coop", []):
+                break
+            time.sleep(0.2)
+        time.sleep(3.0)   # a few more steps recorded
+        state = st.runner.state
+        assert state.status == "running", state.error
+        ids = state.tracks.get("coop", [])
+        assert "48ae01" in ids, state.tracks.keys()
+        src = st.runner.source.status()[0]
+        assert src["connected"] and src["messages"]["accepted"] > 10
+        assert src["messages"]["malformed_by_reason"] == {
+            "beast: unknown frame type 0x39": 1, "beast: bytes outside a frame": 1}
+    finally:
+        st.runner.source.close()
+        st.runner.stop()
+        rx.close()
+    sid = st.session.session_id
+    with st.store.engine.connect() as c:
+        n_det = c.execute(select(func.count()).select_from(S.detections).where(
+            S.detections.c.session_id == sid)).scalar()
+        idents = set(c.execute(select(S.detections.c.identity).where(
+            S.detections.c.session_id == sid)).scalars().all())
+    assert n_det > 5 and idents == {"48ae01"}
+    assert st.source_desc["mode"] == "live"
+    # session time is the wall clock: the session's epoch is now, not the site file's start
+    assert st.session.epoch_utc.startswith(time.strftime("%Y-%m-%d", time.gmtime()))
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("adapters: []\n", "adapters"),
+    ("adapters:\n  - {id: a, protocol: adsb, format: beast, connect: 'x:1', sensor: nope}\n",
+     "'nope' is not a sensor of the site"),
+    ("adapters:\n  - {id: a, protocol: adsb, format: beast, connect: 'x:1', sensor: radar-eprz}"
+     "\n", "is a radar sensor"),
+    ("adapters:\n  - {id: a, protocol: adsb, format: mlat, connect: 'x:1', sensor: adsb-eprz}\n",
+     "line 2, field adapters[0].format"),
+    ("adapters:\n  - {id: a, protocol: adsb, format: sbs, connect: 'x', sensor: adsb-eprz}\n",
+     "expected HOST:PORT"),
+    ("adapters:\n  - {id: a, protocol: adsb, format: sbs, connect: 'x:1', sensor: adsb-eprz,"
+     " colour: red}\n", "unknown key"),
+])
+def test_bad_live_configs_are_clear_input_errors(tmp_path: Path, text: str, needle: str) -> None:
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(text)
+    with pytest.raises(InputError) as e:
+        build_state(Settings(db=str(tmp_path / "s.db"), scenario=SITE, live=cfg))
+    assert needle in str(e.value) and str(cfg) in str(e.value)
