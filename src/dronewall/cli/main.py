@@ -220,6 +220,31 @@ def report_study(
     typer.echo(f"study report -> {path}")
 
 
+@app.command("export")
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="output folder of 'dronewall simulate'")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="file to write (.geojson / .kml)")],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="geojson or kml (default: from the --out suffix)")] = None,
+    decimate: Annotated[float, typer.Option(
+        "--decimate", min=0.0, help="at most one track vertex every S seconds (0: all)")] = 5.0,
+) -> None:
+    """Tracks, violation episodes, airspace events and zones of a run as GeoJSON (GIS) or KML
+    (Google Earth, time-animated tracks) (docs/interop.md)."""
+    from dronewall.report.gis import export_run
+
+    f = fmt or {".geojson": "geojson", ".json": "geojson", ".kml": "kml"}.get(
+        out.suffix.lower(), "")
+    if f not in ("geojson", "kml"):
+        _fail(f"--format: got {fmt or out.suffix!r}; expected geojson or kml (or an --out "
+              "ending in .geojson / .kml)")
+    if not run_dir.is_dir() or not (run_dir / "summary.json").is_file():
+        _fail(f"{run_dir}: not the output folder of 'dronewall simulate' (no summary.json)")
+    n = export_run(run_dir, out, f, decimate)
+    typer.echo(f"{n['tracks']} tracks, {n['violations']} violation episodes, {n['events']} "
+               f"events, {n['zones']} zones -> {out}")
+
+
 @app.command("adsb-check")
 def adsb_check(
     reports: Annotated[Path, typer.Argument(

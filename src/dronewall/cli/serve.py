@@ -95,7 +95,9 @@ def serve(
     except OSError as e:
         raise InputError(f"--host/--port {settings.host}:{settings.port}: cannot bind "
                          f"({e.strerror}); pick another --port") from None
-    _fewer_malloc_arenas()
+    from dronewall.server.memory import tune_malloc
+
+    tune_malloc()   # flat resident memory over hours (server/memory.py)
     sys.stderr.write("dronewall serve: building the chain ...\n")
     st = build_state(settings)
     app = create_app(state=st)
@@ -119,19 +121,6 @@ def serve(
     config = uvicorn.Config(app, log_level="warning", ws_ping_interval=20.0)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
-
-
-def _fewer_malloc_arenas() -> None:
-    """glibc gives every thread that allocates its own malloc arena; large step deltas made in
-    the chain thread and freed in the server's threads then keep many arenas half full and the
-    resident memory creeps up. Two arenas keep it flat (M_ARENA_MAX = -8; no-op elsewhere)."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(-8, 2)
-    except (OSError, AttributeError):
-        pass
 
 
 def replay(

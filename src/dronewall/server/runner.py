@@ -30,6 +30,7 @@ from dronewall.chain import StepRecord
 from dronewall.chain.approval import Decision
 from dronewall.server.approver import LiveApprover
 from dronewall.server.live import LiveChain
+from dronewall.server.memory import Trimmer
 from dronewall.server.picture import StepView, proposal_dict
 from dronewall.store import SessionInfo, Store
 
@@ -82,6 +83,7 @@ class Runner:
         self.step_wall_s: deque[float] = deque(maxlen=600)
         self._anchor: tuple[float, float] | None = None   # (wall, t) pacing anchor
         self.fast_until_s = 0.0   # steps before this session time run unpaced (--start)
+        self.trimmer = Trimmer()   # hands freed heap pages back (server/memory.py)
         self.thread = threading.Thread(target=self._run, name="dronewall-chain", daemon=True)
 
     # ------------------------------------------------------------------ control
@@ -182,6 +184,7 @@ class Runner:
                                      n_detections=delta["n_detections"], status="running")
             self.step_wall_s.append(wall_rec - wall_due)
             self.publish("step", delta)
+            self.trimmer.maybe()
         if not self.stop_evt.is_set():
             self.store.set_status(sid, "finished")
             self.state.status = "finished"

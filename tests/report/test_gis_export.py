@@ -1,0 +1,100 @@
+"""``dronewall export RUN --out X.geojson|.kml``: the run's tracks, violation episodes, events
+and zones as GIS layers that standard readers accept, with the same content as the run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pytest
+import shapely.geometry
+
+SCEN = Path(__file__).resolve().parents[1] / "server" / "data" / "border-pair.yaml"
+KML = "{http://www.opengis.net/kml/2.2}"
+GX = "{http://www.google.com/kml/ext/2.2}"
+
+
+@pytest.fixture(scope="session")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from dronewall.pipeline.simulate import run_simulation
+
+    out = tmp_path_factory.mktemp("gis")
+    run_simulation(SCEN, out, duration_s=400, engage=False, compare_doctrines=False)
+    return out
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dronewall.cli.main", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_geojson_layers_match_the_run(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run.geojson"
+    res = _cli("export", str(run), "--out", str(out), "--decimate", "10")
+    assert res.returncode == 0, res.stderr
+    gj = json.loads(out.read_text())
+    assert gj["type"] == "FeatureCollection"
+    for f in gj["features"]:
+        g = shapely.geometry.shape(f["geometry"])
+        assert g.is_valid or f["properties"]["layer"] == "zone"
+    by = {}
+    for f in gj["features"]:
+        by.setdefault(f["properties"]["layer"], []).append(f)
+    tracks = pacsv.read_csv(run / "tracks.csv").to_pydict()
+    ids = sorted({str(i) for i in tracks["track_id"]})
+    assert sorted(f["properties"]["track_id"] for f in by["track"]) == ids
+    # each track's vertices are the run's rows at >= 10 s spacing, first and last kept
+    f = max(by["track"], key=lambda f: len(f["geometry"]["coordinates"]))
+    tid = f["properties"]["track_id"]
+    rows = [i for i, t in enumerate(tracks["track_id"]) if str(t) == tid]
+    first, last = rows[0], rows[-1]
+    c = f["geometry"]["coordinates"]
+    assert c[0][:2] == [round(tracks["lon_deg"][first], 6), round(tracks["lat_deg"][first], 6)]
+    assert c[-1][:2] == [round(tracks["lon_deg"][last], 6), round(tracks["lat_deg"][last], 6)]
+    assert len(f["properties"]["times"]) == len(c)
+    assert f["properties"]["t_start"].startswith("2026-03-01T01:")
+    assert f["properties"]["label"]
+    episodes = [json.loads(x) for x in (run / "episodes.jsonl").read_text().splitlines()]
+    assert episodes, "the border pair crosses into Poland"
+    assert len(by.get("violation", [])) == len(episodes)
+    assert {z["properties"]["id"] for z in by["zone"]} >= {"POL", "wlodawa-town"}
+    assert "entry" in by
+
+
+def test_kml_has_zones_animated_tracks_and_violations(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run.kml"
+    res = _cli("export", str(run), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    root = ET.parse(out).getroot()
+    assert root.tag == f"{KML}kml"
+    folders = {f.findtext(f"{KML}name"): f for f in root.iter(f"{KML}Folder")}
+    assert set(folders) == {"Zones", "Tracks", "Violations"}
+    trk = folders["Tracks"].findall(f".//{GX}Track")
+    assert trk
+    for t in trk:   # gx:Track: one <when> per <gx:coord>, times increasing
+        when = [w.text for w in t.findall(f"{KML}when")]
+        coords = [c.text.split() for c in t.findall(f"{GX}coord")]
+        assert len(when) == len(coords) >= 1 and when == sorted(when)
+        assert all(len(c) == 3 for c in coords)
+    assert folders["Violations"].findall(f"{KML}Placemark")
+    assert folders["Zones"].findall(f".//{KML}Polygon")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--out", "x.shp"], "expected geojson or kml"),
+    (["--out", "x.kml", "--format", "gpx"], "expected geojson or kml"),
+])
+def test_export_bad_options_exit_2(run: Path, tmp_path: Path, args: list[str],
+                                   needle: str) -> None:
+    res = _cli("export", str(run), *[a if not a.startswith("x.") else str(tmp_path / a)
+                                     for a in args])
+    assert res.returncode == 2 and needle in res.stderr
+
+
+def test_export_of_a_folder_that_is_not_a_run_exits_2(tmp_path: Path) -> None:
+    res = _cli("export", str(tmp_path), "--out", str(tmp_path / "x.geojson"))
+    assert res.returncode == 2 and "not the output folder" in res.stderr
