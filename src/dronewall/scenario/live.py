@@ -33,6 +33,15 @@ MAX_ADAPTERS = 64
 PROTOCOL_SENSOR_TYPE = {"adsb": "adsb"}
 
 
+def _check_hostport(v: str) -> str:
+    host, sep, port = v.rpartition(":")
+    if not sep or not host:
+        raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:30005")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"port {port!r} is not a number in 1-65535")
+    return v
+
+
 class AdapterSpec(Strict):
     """One feed: a protocol, where to connect, and the site's sensor it reports as."""
 
@@ -46,22 +55,37 @@ class AdapterSpec(Strict):
     @field_validator("connect")
     @classmethod
     def _hostport(cls, v: str) -> str:
-        host, sep, port = v.rpartition(":")
-        if not sep or not host:
-            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:30005")
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"port {port!r} is not a number in 1-65535")
-        return v
+        return _check_hostport(v)
+
+
+class OutputSpec(Strict):
+    """A picture output: Cursor-on-Target events over UDP (TAK SA multicast by default)."""
+
+    protocol: Literal["cot"]
+    send: str = Field(default="239.2.3.1:6969", min_length=1, max_length=300,
+                      description="HOST:PORT, multicast group or unicast address")
+    every_s: float = Field(default=2.0, gt=0, le=3600, description="track events period")
+    stale_s: float = Field(default=30.0, gt=0, le=86_400, description="CoT stale time")
+    ttl: int = Field(default=1, ge=0, le=255, description="multicast time-to-live (hops)")
+
+    @field_validator("send")
+    @classmethod
+    def _hostport(cls, v: str) -> str:
+        return _check_hostport(v)
 
 
 class LiveConfig(Strict):
-    adapters: list[AdapterSpec] = Field(min_length=1, max_length=MAX_ADAPTERS)
+    adapters: list[AdapterSpec] = Field(default=[], max_length=MAX_ADAPTERS, description=(
+        "wire feeds; none: the scenario's simulated sensors stay the source"))
+    outputs: list[OutputSpec] = Field(default=[], max_length=MAX_ADAPTERS)
     max_reports_per_step: int = Field(
         default=20_000, ge=1, le=1_000_000,
         description="reports taken into one step at most; beyond it they are shed (counted)")
 
     @model_validator(mode="after")
     def _unique(self) -> LiveConfig:
+        if not self.adapters and not self.outputs:
+            raise ValueError("adapters: a live config needs at least one adapter or output")
         ids = [a.id for a in self.adapters]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:

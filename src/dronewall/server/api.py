@@ -128,7 +128,8 @@ def sources(st: St, _u: Viewer) -> dict[str, Any]:
         "detections_last_step": r.state.n_detections,
         "step_wall_ms_median": round(float(np.median(lag)) * 1000, 1) if lag else None,
         "step_wall_ms_max": round(max(lag) * 1000, 1) if lag else None,
-        "adapters": r.source.status() if hasattr(r.source, "status") else []}]}
+        "adapters": r.source.status() if hasattr(r.source, "status") else [],
+        "outputs": [s.status() for s in r.sinks], "output_errors": r.sink_errors}]}
 
 
 @router.get("/sensors", tags=["status"])

@@ -107,10 +107,11 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
             raise InputError("--live and --replay: choose one source")
         live_cfg = load_live_config(Path(settings.live))
         check_against_site(live_cfg, sc, str(settings.live))
-        now = datetime.now(UTC)
-        epoch_utc = now.isoformat().replace("+00:00", "Z")
-        # a live feed cannot be replayed from its start: every run is a new session
-        mode, source = "live", f"{sc.name}|live={Path(settings.live).name}|{epoch_utc}"
+        if live_cfg.adapters:   # wire feeds replace the simulated sensors
+            now = datetime.now(UTC)
+            epoch_utc = now.isoformat().replace("+00:00", "Z")
+            # a live feed cannot be replayed from its start: every run is a new session
+            mode, source = "live", f"{sc.name}|live={Path(settings.live).name}|{epoch_utc}"
     approver = LiveApprover()
     session = store.resumable(mode, source) if settings.resume and mode != "live" else None
     resume = session is not None and session.last_seq > 0
@@ -149,6 +150,13 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
     runner = Runner(chain, src, store, session, approver, hub.publish, speed=settings.speed,
                     record_period_s=settings.record_period_s, resume=resume)
     runner.fast_until_s = settings.start_s
+    if live_cfg is not None:
+        from dronewall.adapters.cot import CotUdpSink
+
+        for o in live_cfg.outputs:
+            host, _, port = o.send.rpartition(":")
+            runner.sinks.append(CotUdpSink(host.strip("[]"), int(port), every_s=o.every_s,
+                                           stale_s=o.stale_s, ttl=o.ttl))
     st = ServerState(settings, store, TokenAuth(store), approver, chain, session, runner, hub,
                      {"mode": mode, "scenario": sc.name, "seed": seed, "path": str(path),
                       "replay": settings.replay,
@@ -188,6 +196,8 @@ def create_app(settings: Settings | None = None, *, state: ServerState | None = 
             if close is not None:   # live feeds: end their reader threads
                 close()
             st.runner.stop()
+            for sink in st.runner.sinks:
+                sink.close()
             sys.setswitchinterval(switch0)
             if st.runner.state.status not in ("finished", "failed"):
                 st.store.set_status(st.session.session_id, "interrupted")

@@ -83,6 +83,8 @@ class Runner:
         self.step_wall_s: deque[float] = deque(maxlen=600)
         self._anchor: tuple[float, float] | None = None   # (wall, t) pacing anchor
         self.fast_until_s = 0.0   # steps before this session time run unpaced (--start)
+        self.sinks: list[Any] = []   # picture outputs (CoT): .step(delta), never raise
+        self.sink_errors = 0
         self.trimmer = Trimmer()   # hands freed heap pages back (server/memory.py)
         self.thread = threading.Thread(target=self._run, name="dronewall-chain", daemon=True)
 
@@ -184,6 +186,12 @@ class Runner:
                                      n_detections=delta["n_detections"], status="running")
             self.step_wall_s.append(wall_rec - wall_due)
             self.publish("step", delta)
+            for sink in self.sinks:
+                try:
+                    sink.step(delta)
+                except Exception:   # an output must never stop the picture
+                    self.sink_errors += 1
+                    log.exception("output %r failed on step %d", sink, seq)
             self.trimmer.maybe()
         if not self.stop_evt.is_set():
             self.store.set_status(sid, "finished")
