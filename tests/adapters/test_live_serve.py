@@ -3,6 +3,7 @@ becomes a track with its identity, is recorded, and the adapter's counts are ser
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -44,7 +45,7 @@ class FakeBeastReceiver:
             except TimeoutError:
                 continue
             t0 = time.monotonic()
-            with conn:
+            with conn, contextlib.suppress(OSError):   # the server may hang up first
                 conn.sendall(b"\x1a\x39garbage")          # one malformed frame first
                 for t, h, _ in self.msgs:
                     while time.monotonic() - t0 < t and not self.stop.is_set():
@@ -130,3 +131,58 @@ def test_bad_live_configs_are_clear_input_errors(tmp_path: Path, text: str, need
     with pytest.raises(InputError) as e:
         build_state(Settings(db=str(tmp_path / "s.db"), scenario=SITE, live=cfg))
     assert needle in str(e.value) and str(cfg) in str(e.value)
+
+
+def test_live_remote_id_feed_gives_a_track_with_the_uas_id(tmp_path: Path) -> None:
+    import rid_encode as rid
+
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+
+    site = tmp_path / "site.yaml"
+    site.write_text(SITE.read_text().replace(
+        "sensors:\n", "sensors:\n  - {type: remote_id, id: rid-eprz, position: [50.11, 22.02], "
+                      "height_m: 10, range_m: 5000}\n"))
+    lines = []
+    for k in range(40):   # a quad flying north at 10 m/s, 2 Hz packs
+        lat = 50.12 + 10.0 * k * 0.5 / 111_200
+        lines.append((k * 0.5, (rid.pack(rid.basic_id("1581F5FKD229C00A0BY1"),
+                                         rid.system(50.119, 22.03, 210.0),
+                                         rid.location(lat, 22.03, 150.0, speed=10.0,
+                                                      course=0.0)).hex() + "\n").encode()))
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = srv.accept()
+        t0 = time.monotonic()
+        with conn, contextlib.suppress(OSError):   # the server may hang up first
+            for t, b in lines:
+                while time.monotonic() - t0 < t and not stop.is_set():
+                    time.sleep(0.02)
+                conn.sendall(b)
+            stop.wait()
+
+    threading.Thread(target=serve, daemon=True).start()
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(f"adapters:\n  - {{id: rid1, protocol: remote_id, connect: "
+                   f"'127.0.0.1:{srv.getsockname()[1]}', sensor: rid-eprz}}\n")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=site, live=cfg,
+                              engage=False))
+    st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    try:
+        st.runner.start()
+        t_end = time.time() + 30
+        while time.time() < t_end and "1581F5FKD229C00A0BY1" not in (
+                st.runner.state.tracks or {}).get("coop", []):
+            time.sleep(0.2)
+        assert "1581F5FKD229C00A0BY1" in st.runner.state.tracks.get("coop", [])
+        a = st.runner.source.status()[0]
+        assert a["format"] == "odid" and a["messages"]["accepted"] >= 6
+    finally:
+        st.runner.source.close()
+        st.runner.stop()
+        stop.set()
+        srv.close()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from dronewall.adapters.adsb import AdsbReport, ModeSDecoder, SbsDecoder
 from dronewall.adapters.counters import MessageCounters
+from dronewall.adapters.lines import LineSplitter
 from dronewall.adapters.modes_wire import (
     MAX_LINE_CHARS,
     BeastDeframer,
@@ -51,7 +52,7 @@ class AdsbFeed:
         self._clock0: float | None = None
         self._clock_last = 0.0
         self.counters = counters or MessageCounters()
-        self._text = bytearray()
+        self._text = LineSplitter(self.counters, fmt, MAX_LINE_CHARS)
         self._beast = BeastDeframer(self.counters) if fmt == "beast" else None
         self._modes = ModeSDecoder(self.counters) if fmt in ("beast", "avr") else None
         self._sbs = SbsDecoder(self.counters, sigma_m) if fmt == "sbs" else None
@@ -76,19 +77,7 @@ class AdsbFeed:
         return out
 
     def _lines(self, chunk: bytes) -> list[str]:
-        self._text += chunk
-        *lines, rest = self._text.split(b"\n")
-        self._text = bytearray(rest)
-        if len(self._text) > MAX_LINE_CHARS:
-            self.counters.malform(f"{self.fmt}: line too long")
-            self._text.clear()
-        out = []
-        for b in lines:
-            try:
-                out.append(b.decode("ascii").rstrip("\r"))
-            except UnicodeDecodeError:
-                self.counters.malform(f"{self.fmt}: not ASCII text")
-        return out
+        return self._text.lines(chunk)
 
     def _t(self, clock_s: float | None, t_s: float) -> float:
         if not self.receiver_clock:

@@ -96,6 +96,64 @@ def adsb(
     _final(feed.counters)
 
 
+@listen_app.command("remote-id")
+def remote_id(
+    connect: Annotated[str | None, typer.Option(
+        "--connect", help="receiver to read, HOST:PORT: one Open Drone ID message, message "
+                          "pack (hex) or JSON object per line")] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="read a recording instead ('-' for stdin)")] = None,
+    max_messages: Annotated[int | None, typer.Option(
+        "--max-messages", min=1, help="stop after this many lines")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", min=0.0, help="stop after this many seconds (network only)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="only the final counts")] = False,
+) -> None:
+    """Remote ID (ASTM F3411 / Open Drone ID) receiver feed: decode and print each message."""
+    from dronewall.adapters.lines import LineSplitter
+    from dronewall.adapters.remote_id import MAX_LINE_CHARS, RemoteIdDecoder
+
+    if connect is None and file is None:
+        raise InputError("listen remote-id: give --connect HOST:PORT or --file PATH")
+    dec = RemoteIdDecoder()
+    lines = LineSplitter(dec.counters, "remote id", MAX_LINE_CHARS)
+    seen = 0
+
+    def show(chunk: bytes) -> bool:
+        nonlocal seen
+        for ln in lines.lines(chunk):
+            reps = dec.line(ln, time.time())
+            if not ln.strip():
+                continue
+            seen += 1
+            if not quiet:
+                stamp = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
+                kinds = "+".join(dec.last_kinds) or "-"
+                if reps:
+                    for r in reps:
+                        op = (f"  operator {r.operator[0]:.5f} {r.operator[1]:.5f}"
+                              if r.operator else "")
+                        print(f"{stamp}  {kinds:28s} {r.uas_id:20s} {r.lat_deg:9.5f} "
+                              f"{r.lon_deg:10.5f} {r.alt_m:6.0f} m  sd {r.sigma_h_m:.0f} m"
+                              f"{op}  | {dec.counters.line()}", flush=True)
+                else:
+                    print(f"{stamp}  {kinds:28s} -  | {dec.counters.line()}", flush=True)
+            if max_messages and seen >= max_messages:
+                return False
+        return True
+
+    try:
+        if file is not None:
+            _read_file(file, show)
+        else:
+            host, port = parse_hostport(connect or "", 0, "--connect")
+            _read_socket(host, port, show, duration)
+    except KeyboardInterrupt:
+        pass
+    _final(dec.counters)
+
+
 def _need_pymodes(fmt: str) -> None:
     if fmt == "sbs":
         return

@@ -30,7 +30,9 @@ MAX_LIVE_CONFIG_BYTES = 1_000_000
 #: Adapters in one live config at most (each is a connection and a thread).
 MAX_ADAPTERS = 64
 #: Sensor type each protocol's detections belong to.
-PROTOCOL_SENSOR_TYPE = {"adsb": "adsb"}
+PROTOCOL_SENSOR_TYPE = {"adsb": "adsb", "remote_id": "remote_id"}
+#: Wire formats per protocol (the first is the default).
+PROTOCOL_FORMATS = {"adsb": ("beast", "sbs", "avr"), "remote_id": ("odid",)}
 
 
 def _check_hostport(v: str) -> str:
@@ -46,9 +48,10 @@ class AdapterSpec(Strict):
     """One feed: a protocol, where to connect, and the site's sensor it reports as."""
 
     id: str = Field(min_length=1, max_length=64)
-    protocol: Literal["adsb"]
-    format: Literal["sbs", "beast", "avr"] = Field(
-        description="ADS-B receiver format: sbs (30003), beast (30005), avr (30002)")
+    protocol: Literal["adsb", "remote_id"]
+    format: Literal["sbs", "beast", "avr", "odid"] | None = Field(
+        default=None, description="adsb: beast (30005, default), sbs (30003) or avr (30002); "
+                                  "remote_id: odid (Open Drone ID lines, docs/interop.md)")
     connect: str = Field(min_length=1, max_length=300, description="HOST:PORT of the receiver")
     sensor: str = Field(min_length=1, description="id of the site's receiver sensor")
 
@@ -56,6 +59,16 @@ class AdapterSpec(Strict):
     @classmethod
     def _hostport(cls, v: str) -> str:
         return _check_hostport(v)
+
+    @model_validator(mode="after")
+    def _format(self) -> AdapterSpec:
+        allowed = PROTOCOL_FORMATS[self.protocol]
+        if self.format is None:   # the protocol's default (the model is frozen)
+            object.__setattr__(self, "format", allowed[0])
+        elif self.format not in allowed:
+            raise ValueError(f"format {self.format!r} is not a {self.protocol} format; "
+                             f"expected one of {', '.join(allowed)}")
+        return self
 
 
 class OutputSpec(Strict):

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from dronewall.adapters.adsb import AdsbReport, reports_to_batch
+from dronewall.adapters.adsb import reports_to_batch
 from dronewall.adapters.adsb_feed import AdsbFeed
 from dronewall.adapters.net import TcpFeedClient
+from dronewall.adapters.remote_id import RemoteIdFeed, rid_reports_to_batch
 from dronewall.chain import StepRecord
 from dronewall.detections import DetectionBatch
 from dronewall.scenario.live import LiveConfig
@@ -30,7 +31,13 @@ class _Adapter:
                  sink: LiveFeedsSource) -> None:
         self.spec = spec
         self.row = sensor_row
-        self.feed = AdsbFeed(spec.format, sigma_m=sigma_m)
+        self.feed: Any
+        if spec.protocol == "remote_id":
+            self.feed = RemoteIdFeed()
+            self.to_batch = rid_reports_to_batch
+        else:
+            self.feed = AdsbFeed(spec.format, sigma_m=sigma_m)
+            self.to_batch = reports_to_batch
         self.epoch = epoch_wall
         self.sink = sink
         host, _, port = spec.connect.rpartition(":")
@@ -39,8 +46,9 @@ class _Adapter:
         self.shed = 0
 
     def _on_bytes(self, chunk: bytes) -> bool:
-        reps = [h.report for h in self.feed.feed(chunk, time.time() - self.epoch)
-                if h.report is not None]
+        got = self.feed.feed(chunk, time.time() - self.epoch)
+        reps = [getattr(h, "report", h) for h in got]
+        reps = [r for r in reps if r is not None]
         if reps:
             self.sink._add(self, reps)
         return not self.sink.stop_evt.is_set()
@@ -64,7 +72,7 @@ class LiveFeedsSource:
         self.epoch = time.time() if epoch_wall is None else float(epoch_wall)
         self.stop_evt = threading.Event()
         self._lock = threading.Lock()
-        self._pending: list[tuple[int, list[AdsbReport]]] = []
+        self._pending: list[tuple[_Adapter, list[Any]]] = []
         self._n_pending = 0
         self._k = 0
         index = {s: i for i, s in enumerate(sensor_ids)}
@@ -83,14 +91,14 @@ class LiveFeedsSource:
         for a in self.adapters:
             a.client.stop()
 
-    def _add(self, adapter: _Adapter, reps: list[AdsbReport]) -> None:
+    def _add(self, adapter: _Adapter, reps: list[Any]) -> None:
         with self._lock:
             room = self.cfg.max_reports_per_step - self._n_pending
             if room < len(reps):
                 adapter.shed += len(reps) - max(room, 0)
                 reps = reps[:max(room, 0)]
             if reps:
-                self._pending.append((adapter.row, reps))
+                self._pending.append((adapter, reps))
                 self._n_pending += len(reps)
 
     def next(self) -> tuple[float, DetectionBatch] | None:
@@ -106,7 +114,7 @@ class LiveFeedsSource:
             return None
         with self._lock:
             pending, self._pending, self._n_pending = self._pending, [], 0
-        batches = [reports_to_batch(reps, row) for row, reps in pending]
+        batches = [a.to_batch(reps, a.row) for a, reps in pending]
         batch = DetectionBatch.concat(batches) if batches else DetectionBatch.empty()
         if len(batch):   # a report read between the step's end and this drain: at the end
             np.minimum(batch.t, t, out=batch.t)
