@@ -154,6 +154,56 @@ def remote_id(
     _final(dec.counters)
 
 
+@listen_app.command("sapient")
+def sapient(
+    listen: Annotated[str, typer.Option(
+        "--listen", help="HOST:PORT to listen on as a SAPIENT fusion node (DMM)")
+                      ] = "127.0.0.1:5020",
+    max_messages: Annotated[int | None, typer.Option(
+        "--max-messages", min=1, help="stop after this many messages")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", min=0.0, help="stop after this many seconds")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="only the final counts")] = False,
+) -> None:
+    """SAPIENT (BSI Flex 335 v2.0) fusion node for integration days: accepts every node's
+    registration, answers with RegistrationAck / Error as the ICD asks, prints each message."""
+    import threading
+
+    try:
+        from dronewall.adapters.sapient.dmm import FusionNode
+        from dronewall.adapters.sapient.server import DmmServer
+    except ImportError:
+        raise InputError("SAPIENT needs protobuf: pip install 'dronewall[live]'") from None
+    host, port = parse_hostport(listen, 5020, "--listen")
+    node = FusionNode(accept_unbound=True)
+    done = threading.Event()
+    seen = 0
+
+    def show(h: object) -> None:
+        nonlocal seen
+        seen += 1
+        if not quiet:
+            stamp = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
+            print(f"{stamp}  {h.kind:17s} {h.node_id[:36] or '-':36s}  "  # type: ignore[attr-defined]
+                  f"{h.summary}  | {node.counters.line()}", flush=True)  # type: ignore[attr-defined]
+        if max_messages and seen >= max_messages:
+            done.set()
+
+    try:
+        srv = DmmServer(host, port, node, on_message=show).start()
+    except OSError as e:
+        raise InputError(f"--listen {listen}: cannot listen ({e.strerror or e})") from None
+    sys.stderr.write(f"dronewall listen sapient: fusion node {node.node_id} on "
+                     f"{host}:{srv.bound_port}\n")
+    try:
+        done.wait(duration)
+    except KeyboardInterrupt:
+        pass
+    srv.stop()
+    _final(node.counters)
+
+
 def _need_pymodes(fmt: str) -> None:
     if fmt == "sbs":
         return

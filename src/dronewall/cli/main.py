@@ -245,6 +245,41 @@ def export(
                f"events, {n['zones']} zones -> {out}")
 
 
+@app.command("sapient-asm")
+def sapient_asm(
+    scenario: Annotated[Path, typer.Option("--scenario", help="scenario YAML")],
+    connect: Annotated[str, typer.Option(
+        "--connect", help="HOST:PORT of the SAPIENT fusion node (DMM)")] = "127.0.0.1:5020",
+    speed: Annotated[float, typer.Option(min=0.01, help="scenario seconds per wall second")
+                     ] = 1.0,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", min=0.0, help="stop after this many scenario seconds")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    kinds: Annotated[str, typer.Option(
+        "--kinds", help="sensor kinds that become nodes: radar,eoir,rf,acoustic")
+                     ] = "radar,eoir,rf",
+) -> None:
+    """Stream a scenario's simulated sensors as SAPIENT edge nodes (ASMs) into a fusion node:
+    registration, status and detection reports (docs/interop.md)."""
+    from dronewall.cli.listen import parse_hostport
+    from dronewall.errors import InputError
+    from dronewall.pipeline.sapient_asm import KIND_NAMES, AsmSimulator
+
+    ks = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    bad = [k for k in ks if k not in KIND_NAMES]
+    if bad or not ks:
+        _fail(f"--kinds: got {kinds!r}; allowed: {', '.join(KIND_NAMES)}")
+    host, port = parse_hostport(connect, 5020, "--connect")
+    sim = AsmSimulator(scenario, host, port, speed=speed, seed=seed, kinds=ks,
+                       log=lambda m: sys.stderr.write(f"dronewall sapient-asm: {m}\n"))
+    try:
+        res = sim.run(duration)
+    except ConnectionRefusedError:
+        raise InputError(f"--connect {connect}: connection refused; is the fusion node "
+                         "listening?") from None
+    typer.echo(" ".join(f"{k} {v}" for k, v in res.items()))
+
+
 @app.command("adsb-check")
 def adsb_check(
     reports: Annotated[Path, typer.Argument(

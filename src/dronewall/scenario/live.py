@@ -31,8 +31,11 @@ MAX_LIVE_CONFIG_BYTES = 1_000_000
 MAX_ADAPTERS = 64
 #: Sensor type each protocol's detections belong to.
 PROTOCOL_SENSOR_TYPE = {"adsb": "adsb", "remote_id": "remote_id"}
+#: Site sensor types a SAPIENT node may be bound to.
+SAPIENT_SENSOR_TYPES = ("radar", "eoir", "rf")
 #: Wire formats per protocol (the first is the default).
-PROTOCOL_FORMATS = {"adsb": ("beast", "sbs", "avr"), "remote_id": ("odid",)}
+PROTOCOL_FORMATS = {"adsb": ("beast", "sbs", "avr"), "remote_id": ("odid",),
+                    "sapient": ("bsi_flex_335_v2",)}
 
 
 def _check_hostport(v: str) -> str:
@@ -44,21 +47,36 @@ def _check_hostport(v: str) -> str:
     return v
 
 
+class NodeBinding(Strict):
+    """A SAPIENT node (its UUID, or the name it registers with) and the site sensor it is."""
+
+    node: str = Field(min_length=1, max_length=100)
+    sensor: str = Field(min_length=1)
+
+
 class AdapterSpec(Strict):
-    """One feed: a protocol, where to connect, and the site's sensor it reports as."""
+    """One feed: a protocol, where to connect (or listen), and the site's sensor(s) it reports
+    as."""
 
     id: str = Field(min_length=1, max_length=64)
-    protocol: Literal["adsb", "remote_id"]
-    format: Literal["sbs", "beast", "avr", "odid"] | None = Field(
+    protocol: Literal["adsb", "remote_id", "sapient"]
+    format: Literal["sbs", "beast", "avr", "odid", "bsi_flex_335_v2"] | None = Field(
         default=None, description="adsb: beast (30005, default), sbs (30003) or avr (30002); "
-                                  "remote_id: odid (Open Drone ID lines, docs/interop.md)")
-    connect: str = Field(min_length=1, max_length=300, description="HOST:PORT of the receiver")
-    sensor: str = Field(min_length=1, description="id of the site's receiver sensor")
+                                  "remote_id: odid (Open Drone ID lines, docs/interop.md); "
+                                  "sapient: bsi_flex_335_v2")
+    connect: str | None = Field(default=None, min_length=1, max_length=300,
+                                description="adsb, remote_id: HOST:PORT of the receiver")
+    sensor: str | None = Field(default=None, min_length=1,
+                               description="adsb, remote_id: id of the site's receiver sensor")
+    listen: str | None = Field(default=None, min_length=1, max_length=300,
+                               description="sapient: HOST:PORT the fusion node listens on")
+    nodes: list[NodeBinding] = Field(default=[], max_length=1000,
+                                     description="sapient: the nodes accepted, bound to sensors")
 
-    @field_validator("connect")
+    @field_validator("connect", "listen")
     @classmethod
-    def _hostport(cls, v: str) -> str:
-        return _check_hostport(v)
+    def _hostport(cls, v: str | None) -> str | None:
+        return None if v is None else _check_hostport(v)
 
     @model_validator(mode="after")
     def _format(self) -> AdapterSpec:
@@ -68,6 +86,22 @@ class AdapterSpec(Strict):
         elif self.format not in allowed:
             raise ValueError(f"format {self.format!r} is not a {self.protocol} format; "
                              f"expected one of {', '.join(allowed)}")
+        if self.protocol == "sapient":
+            if self.connect is not None or self.sensor is not None:
+                raise ValueError("a sapient adapter does not connect to a sensor: it "
+                                 "listens ('listen: HOST:PORT') and binds 'nodes:' to sensors")
+            if not self.nodes:
+                raise ValueError("a sapient adapter needs 'nodes:', at least one node bound "
+                                 "to a site sensor ({node: UUID or name, sensor: ID})")
+            if self.listen is None:
+                object.__setattr__(self, "listen", "127.0.0.1:5020")
+        else:
+            if self.connect is None or self.sensor is None:
+                raise ValueError(f"a {self.protocol} adapter needs 'connect: HOST:PORT' "
+                                 "and 'sensor: ID'")
+            if self.listen is not None or self.nodes:
+                raise ValueError(f"'listen' and 'nodes' are for sapient adapters, not "
+                                 f"{self.protocol}")
         return self
 
 
@@ -137,6 +171,15 @@ def check_against_site(cfg: LiveConfig, sc: Scenario, where: str) -> None:
     """Every adapter names a sensor of the site of the protocol's sensor type."""
     types = {s.id: s.type for s in sc.sensors}
     for i, a in enumerate(cfg.adapters):
+        if a.protocol == "sapient":
+            for j, nb in enumerate(a.nodes):
+                if types.get(nb.sensor) not in SAPIENT_SENSOR_TYPES:
+                    raise ScenarioError(
+                        f"{where}: adapters[{i}].nodes[{j}].sensor: {nb.sensor!r} is not a "
+                        f"radar, eoir or rf sensor of the site {sc.name!r}; expected one of "
+                        + (", ".join(k for k, t in types.items() if t in SAPIENT_SENSOR_TYPES)
+                           or "(none declared)"))
+            continue
         want = PROTOCOL_SENSOR_TYPE[a.protocol]
         if a.sensor not in types:
             raise ScenarioError(

@@ -132,8 +132,8 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
         from dronewall.server.feeds import LiveFeedsSource
 
         assert live_cfg is not None
-        sigma = {s.id: float(getattr(s, "sigma_m", 10.0)) for s in sc.sensors}
-        src = LiveFeedsSource(live_cfg, chain.sensors.ids.tolist(), sigma, chain.step_s,
+        src = LiveFeedsSource(live_cfg, chain.sensors, {s.id: s for s in sc.sensors},
+                              chain.step_s,
                               epoch_wall=datetime.fromisoformat(
                                   epoch_utc.replace("Z", "+00:00")).timestamp())
     elif mode == "scenario":

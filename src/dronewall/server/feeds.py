@@ -22,7 +22,7 @@ from dronewall.adapters.adsb_feed import AdsbFeed
 from dronewall.adapters.net import TcpFeedClient
 from dronewall.adapters.remote_id import RemoteIdFeed, rid_reports_to_batch
 from dronewall.chain import StepRecord
-from dronewall.detections import DetectionBatch
+from dronewall.detections import DetectionBatch, SensorTable
 from dronewall.scenario.live import LiveConfig
 
 
@@ -53,6 +53,12 @@ class _Adapter:
             self.sink._add(self, reps)
         return not self.sink.stop_evt.is_set()
 
+    def start(self) -> None:
+        self.client.start()
+
+    def stop(self) -> None:
+        self.client.stop()
+
     def status(self) -> dict[str, Any]:
         c = self.client
         return {"id": self.spec.id, "protocol": self.spec.protocol, "format": self.spec.format,
@@ -62,11 +68,59 @@ class _Adapter:
                 "messages": self.feed.counters.to_dict()}
 
 
+class _SapientAdapter:
+    """A SAPIENT fusion node listening for the configured nodes (docs/interop.md)."""
+
+    def __init__(self, spec: Any, sensors: SensorTable, specs: dict[str, Any],
+                 epoch_wall: float, sink: LiveFeedsSource) -> None:
+        from dronewall.adapters.sapient.dmm import Binding, FusionNode
+        from dronewall.adapters.sapient.server import DmmServer
+
+        self.spec, self.sink, self.shed = spec, sink, 0
+        index = sensors.index()
+        bindings = {}
+        for nb in spec.nodes:
+            r = index[nb.sensor]
+            ss = specs.get(nb.sensor)
+            bindings[nb.node] = Binding(
+                r, float(sensors.lat_deg[r]), float(sensors.lon_deg[r]), float(sensors.alt_m[r]),
+                getattr(ss, "sigma_range_m", None), getattr(ss, "sigma_az_deg", None),
+                getattr(ss, "sigma_el_deg", None))
+        self.node = FusionNode(bindings)
+        self.sensors = sensors
+        host, _, port = spec.listen.rpartition(":")
+        self.server = DmmServer(host.strip("[]"), int(port), self.node,
+                                clock=lambda: time.time() - epoch_wall,
+                                on_detections=lambda d: self.sink._add(self, d))
+
+    def to_batch(self, dets: list[Any], _row: int) -> DetectionBatch:
+        from dronewall.adapters.sapient.dmm import detections_to_batch
+
+        return detections_to_batch(dets, self.sensors)
+
+    @property
+    def row(self) -> int:
+        return -1
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def status(self) -> dict[str, Any]:
+        return {"id": self.spec.id, "protocol": "sapient", "format": self.spec.format,
+                "shed_reports": self.shed, **self.server.status(),
+                "messages": self.node.counters.to_dict()}
+
+
 class LiveFeedsSource:
     """Runner source: ``next()`` -> (step end time, the step's detections) on the wall clock."""
 
-    def __init__(self, cfg: LiveConfig, sensor_ids: list[str], sigma_m: dict[str, float],
+    def __init__(self, cfg: LiveConfig, sensors: SensorTable, specs: dict[str, Any],
                  step_s: float, epoch_wall: float | None = None) -> None:
+        """``sensors``: the chain's sensor table; ``specs``: the site's sensor specs by id
+        (receiver sigma, radar sigmas for SAPIENT defaults)."""
         self.cfg = cfg
         self.step_s = float(step_s)
         self.epoch = time.time() if epoch_wall is None else float(epoch_wall)
@@ -75,21 +129,27 @@ class LiveFeedsSource:
         self._pending: list[tuple[_Adapter, list[Any]]] = []
         self._n_pending = 0
         self._k = 0
-        index = {s: i for i, s in enumerate(sensor_ids)}
-        self.adapters = [_Adapter(a, index[a.sensor], sigma_m.get(a.sensor, 10.0),
-                                  self.epoch, self) for a in cfg.adapters]
+        index = sensors.index()
+        self.adapters: list[Any] = []
+        for a in cfg.adapters:
+            if a.protocol == "sapient":
+                self.adapters.append(_SapientAdapter(a, sensors, specs, self.epoch, self))
+            else:
+                self.adapters.append(_Adapter(a, index[a.sensor],
+                                              float(getattr(specs.get(a.sensor), "sigma_m", 10.0)),
+                                              self.epoch, self))
         self._started = False
 
     def start(self) -> None:
         if not self._started:
             self._started = True
             for a in self.adapters:
-                a.client.start()
+                a.start()
 
     def close(self) -> None:
         self.stop_evt.set()
         for a in self.adapters:
-            a.client.stop()
+            a.stop()
 
     def _add(self, adapter: _Adapter, reps: list[Any]) -> None:
         with self._lock:

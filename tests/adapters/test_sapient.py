@@ -1,0 +1,284 @@
+"""SAPIENT (BSI Flex 335 v2.0): the fusion node answers registrations, status and detection
+reports as the ICD asks, rejects invalid ones with an Error naming the reasons, and turns
+reports into the engine's detections; the ASM simulator drives it end to end."""
+
+from __future__ import annotations
+
+import math
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("google.protobuf")
+
+from dronewall.adapters.counters import MessageCounters  # noqa: E402
+from dronewall.adapters.sapient.dmm import (  # noqa: E402
+    MAX_NODE_OFFSET_M,
+    Binding,
+    FusionNode,
+    detections_to_batch,
+    registration_message,
+)
+from dronewall.adapters.sapient.wire import (  # noqa: E402
+    MAX_MESSAGE_BYTES,
+    Deframer,
+    FrameError,
+    frame,
+    is_ulid,
+    is_uuid,
+    new_ulid,
+    pb,
+    stamp,
+)
+from dronewall.detections import MeasKind, SensorKind, SensorTable  # noqa: E402
+from dronewall.geo import ecef_to_geodetic  # noqa: E402
+
+NODE = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+BORDER_PAIR = Path(__file__).resolve().parents[1] / "server" / "data" / "border-pair.yaml"
+
+
+def _registered(bindings: dict | None = None) -> FusionNode:
+    fn = FusionNode(bindings if bindings is not None else
+                    {NODE: Binding(0, 51.5, 23.5, 30.0, 15.0, 0.5, 1.0)})
+    h = fn.handle(registration_message(NODE, "radar-bug", "NODE_TYPE_RADAR")
+                  .SerializeToString(), 0.0)
+    assert h.replies[0].registration_ack.acceptance, h.summary
+    return fn
+
+
+def _detection(**kw: object) -> bytes:
+    P = pb()
+    d = P.DetectionReport(report_id=new_ulid(), object_id=new_ulid(), **kw)
+    m = P.SapientMessage(node_id=NODE, detection_report=d)
+    stamp(m)
+    return m.SerializeToString()
+
+
+def test_ids_and_framing() -> None:
+    u = new_ulid()
+    assert is_ulid(u) and len(u) == 26 and not is_ulid(u.lower().replace("0", "o"))
+    assert is_uuid(NODE) and not is_uuid("radar-1")
+    c = MessageCounters()
+    d = Deframer(c)
+    msgs = [registration_message(NODE, f"n{i}", "NODE_TYPE_RADAR") for i in range(3)]
+    stream = b"".join(frame(m) for m in msgs)
+    got = []
+    for i in range(0, len(stream), 7):
+        got += d.feed(stream[i:i + 7])
+    assert got == [m.SerializeToString() for m in msgs]
+    with pytest.raises(FrameError):
+        d.feed(struct.pack("<I", MAX_MESSAGE_BYTES + 1))
+    assert c.n_malformed == 1
+
+
+def test_registration_is_acknowledged_or_refused_with_reasons() -> None:
+    fn = _registered()
+    assert fn.nodes[NODE].node_types == ["NODE_TYPE_RADAR"]
+    ack = fn.handle(registration_message(NODE, "x", "NODE_TYPE_RADAR").SerializeToString(),
+                    0.0).replies[0]
+    assert ack.destination_id == NODE and ack.node_id == fn.node_id and ack.HasField("timestamp")
+    # mandatory fields missing
+    P = pb()
+    m = P.SapientMessage(node_id=NODE, registration=P.Registration(name="bare"))
+    stamp(m)
+    r = fn.handle(m.SerializeToString(), 0.0).replies[0].registration_ack
+    assert not r.acceptance
+    assert "registration.icd_version is mandatory" in r.ack_response_reason
+    assert "registration.mode_definition is mandatory" in r.ack_response_reason
+    # a node this fusion node is not configured for
+    other = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    r = fn.handle(registration_message(other, "rogue", "NODE_TYPE_CAMERA").SerializeToString(),
+                  0.0).replies[0].registration_ack
+    assert not r.acceptance and "not configured on this fusion node" in r.ack_response_reason[0]
+
+
+@pytest.mark.parametrize("payload,reason", [
+    (b"\xff\xff\xff", "cannot parse SapientMessage"),
+])
+def test_unparsable_messages_get_an_error_with_the_packet(payload: bytes, reason: str) -> None:
+    fn = _registered()
+    h = fn.handle(payload, 0.0)
+    err = h.replies[0].error
+    assert err.packet == payload and reason in err.error_message[0]
+    assert fn.counters.n_malformed == 1
+
+
+def test_envelope_and_content_rules_are_enforced() -> None:
+    P = pb()
+    fn = _registered()
+    m = P.SapientMessage(node_id="radar-1", detection_report=P.DetectionReport())
+    errs = fn.handle(m.SerializeToString(), 0.0).replies[0].error.error_message
+    assert "timestamp is mandatory" in errs and any("is not a UUID" in e for e in errs)
+    # unregistered node
+    m = P.SapientMessage(node_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                         detection_report=P.DetectionReport())
+    stamp(m)
+    errs = fn.handle(m.SerializeToString(), 0.0).replies[0].error.error_message
+    assert "is not registered" in errs[0]
+    # report and object ids must be ULIDs, a location is mandatory
+    d = P.DetectionReport(report_id="42", object_id="x")
+    m = P.SapientMessage(node_id=NODE, detection_report=d)
+    stamp(m)
+    errs = fn.handle(m.SerializeToString(), 0.0).replies[0].error.error_message
+    assert len(errs) == 3 and all("mandatory" in e for e in errs)
+
+
+def test_location_reports_become_position_detections() -> None:
+    P = pb()
+    fn = _registered()
+    loc = P.Location(x=23.6, y=51.55, z=300.0, x_error=0.0005, y_error=0.0005, z_error=20.0,
+                     coordinate_system=1, datum=1)
+    h = fn.handle(_detection(location=loc, detection_confidence=0.8), 12.5)
+    (d,) = h.detections
+    assert d.kind == "location" and d.row == 0 and d.t_s == 12.5
+    assert d.sigmas[1] == pytest.approx(0.0005 * 111_132, rel=1e-6)            # north, m
+    assert d.sigmas[0] == pytest.approx(0.0005 * 111_132 * math.cos(math.radians(51.55)))
+    tbl = SensorTable.build(["radar-bug"], [SensorKind.RADAR], [51.5], [23.5], [30.0])
+    b = detections_to_batch(h.detections, tbl)
+    assert b.meas_kind[0] == MeasKind.POSITION
+    lat, lon, alt = ecef_to_geodetic(b.z[:1, :3])
+    assert (lat[0], lon[0], alt[0]) == pytest.approx((51.55, 23.6, 300.0), abs=1e-6)
+
+
+@pytest.mark.parametrize("cs,scale_r,to_rad", [(1, 1.0, math.radians), (2, 1.0, lambda v: v),
+                                               (3, 1000.0, math.radians)])
+def test_range_bearing_units_and_meas_kinds(cs: int, scale_r: float, to_rad: object) -> None:
+    P = pb()
+    fn = _registered()
+    az = 250.0 if cs != 2 else math.radians(250.0)
+    el = 3.0 if cs != 2 else math.radians(3.0)
+    rng = 12_000.0 / scale_r
+    h = fn.handle(_detection(range_bearing=P.RangeBearing(
+        azimuth=az, elevation=el, range=rng, coordinate_system=cs, datum=1)), 1.0)
+    (d,) = h.detections
+    assert d.values[0] == pytest.approx(12_000.0)
+    assert d.values[1] == pytest.approx(math.radians(250.0) - 2 * math.pi)   # (-pi, pi]
+    assert d.values[2] == pytest.approx(math.radians(3.0))
+    # no errors reported: the bound sensor's configured sigmas
+    assert d.sigmas == pytest.approx((15.0, math.radians(0.5), math.radians(1.0)))
+    # bearing-only and az/el reports
+    fn.handle(_detection(range_bearing=P.RangeBearing(azimuth=az, coordinate_system=cs,
+                                                      datum=1)), 1.0)
+    h2 = fn.handle(_detection(range_bearing=P.RangeBearing(azimuth=az, coordinate_system=cs,
+                                                           datum=1)), 1.0)
+    h3 = fn.handle(_detection(range_bearing=P.RangeBearing(azimuth=az, elevation=el,
+                                                           coordinate_system=cs, datum=1)), 1.0)
+    tbl = SensorTable.build(["radar-bug"], [SensorKind.RADAR], [51.5], [23.5], [30.0])
+    b = detections_to_batch(h.detections + h2.detections + h3.detections, tbl)
+    assert sorted(b.meas_kind.tolist()) == sorted([MeasKind.RADAR, MeasKind.BEARING,
+                                                   MeasKind.AZEL])
+
+
+@pytest.mark.parametrize("kw,reason", [
+    ({"range_bearing": {"azimuth": 10.0, "coordinate_system": 1, "datum": 2}}, "true north"),
+    ({"location": {"x": 500000.0, "y": 5700000.0, "coordinate_system": 5, "datum": 1}},
+     "not UTM"),
+    ({"location": {"x": 23.6, "y": 51.5, "coordinate_system": 1, "datum": 2}}, "not the geoid"),
+    ({"location": {"x": 23.6, "y": 95.0, "coordinate_system": 1, "datum": 1}}, "out of range"),
+])
+def test_unsupported_or_impossible_positions_are_refused(kw: dict, reason: str) -> None:
+    P = pb()
+    fn = _registered()
+    key, fields = next(iter(kw.items()))
+    sub = (P.RangeBearing if key == "range_bearing" else P.Location)(**fields)
+    h = fn.handle(_detection(**{key: sub}), 0.0)
+    assert not h.detections and reason in h.replies[0].error.error_message[0]
+
+
+def test_a_node_reporting_itself_far_from_its_sensor_is_not_placed() -> None:
+    P = pb()
+    fn = _registered()
+    st = P.SapientMessage(node_id=NODE, status_report=P.StatusReport(
+        report_id=new_ulid(), system=1, info=1, mode="default",
+        node_location=P.Location(x=23.5, y=51.51, coordinate_system=1, datum=1)))   # 1.1 km N
+    stamp(st)
+    assert not fn.handle(st.SerializeToString(), 0.0).replies
+    h = fn.handle(_detection(range_bearing=P.RangeBearing(
+        azimuth=10.0, range=5000.0, elevation=1.0, coordinate_system=1, datum=1)), 0.0)
+    assert not h.detections
+    assert f"> {MAX_NODE_OFFSET_M:.0f} m" in h.replies[0].error.error_message[0]
+
+
+def test_random_bytes_never_stop_the_fusion_node() -> None:
+    fn = _registered()
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        fn.handle(rng.integers(0, 256, int(rng.integers(0, 200))).astype(np.uint8).tobytes(), 0.0)
+    c = fn.counters.to_dict()
+    assert c["accepted"] + c["rejected"] + c["malformed"] >= 500
+
+
+def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from dronewall.pipeline.sapient_asm import AsmSimulator, node_uuid
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(
+        "adapters:\n"
+        f"  - id: dmm\n    protocol: sapient\n    listen: '127.0.0.1:{port}'\n    nodes:\n"
+        f"      - {{node: {node_uuid('border-pair', 'radar-bug')}, sensor: radar-bug}}\n"
+        "      - {node: radar-west, sensor: radar-west}\n")   # by UUID and by name
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=BORDER_PAIR, live=cfg,
+                              engage=False))
+    st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    st.runner.start()
+    time.sleep(0.5)
+    stop = threading.Event()
+    asm = AsmSimulator(BORDER_PAIR, "127.0.0.1", port, speed=10.0, kinds=("radar", "rf"))
+    th = threading.Thread(target=lambda: asm.run(300.0, stop), daemon=True)
+    th.start()
+    try:
+        t_end = time.time() + 60
+        while time.time() < t_end and len(st.runner.state.tracks.get("id", [])) < 2:
+            time.sleep(0.2)
+        assert len(st.runner.state.tracks.get("id", [])) >= 2   # the two drones
+        a = st.runner.source.status()[0]
+        nodes = {n["name"]: n for n in a["nodes"]}
+        assert nodes["radar-bug"]["bound"] and nodes["radar-bug"]["detections"] > 10
+        assert "rf-bug" not in nodes           # not configured: registration refused
+        assert any("not configured" in k for k in a["messages"]["rejected_by_reason"])
+    finally:
+        stop.set()
+        th.join(10)
+        st.runner.source.close()
+        st.runner.stop()
+    assert [n.acks for n in asm.nodes if n.sensor_id == "rf-bug"] == [[False]]
+
+
+def test_listen_sapient_and_sapient_asm_commands() -> None:
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cli = [sys.executable, "-m", "dronewall.cli.main"]
+    listen = subprocess.Popen(cli + ["listen", "sapient", "--listen", f"127.0.0.1:{port}",
+                                     "--max-messages", "8", "--duration", "60"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        asm = subprocess.run(cli + ["sapient-asm", "--scenario", str(BORDER_PAIR), "--connect",
+                                    f"127.0.0.1:{port}", "--speed", "50", "--duration", "30"],
+                             capture_output=True, text=True, timeout=120)
+        out, err = listen.communicate(timeout=60)
+    finally:
+        listen.kill()
+    assert asm.returncode == 0, asm.stderr
+    assert "registrations_accepted 3" in asm.stdout and "errors 0" in asm.stdout
+    lines = [ln for ln in out.splitlines() if "  | accepted" in ln]
+    assert len(lines) >= 8 and "registration" in lines[0] and "accepted" in lines[0]
+    assert "status OK" in out and "total: accepted" in out
+    bad = subprocess.run(cli + ["sapient-asm", "--scenario", str(BORDER_PAIR), "--kinds", "x"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--kinds" in bad.stderr
