@@ -81,3 +81,63 @@ class TcpFeedClient:
                 return
             self.log(f"reconnecting in {wait:.0f} s")
             self.stop_evt.wait(wait)
+
+
+class UdpListener:
+    """Receives datagrams on ``host:port`` in a daemon thread (a multicast group address is
+    joined on all interfaces) and hands each to ``on_datagram``."""
+
+    def __init__(self, host: str, port: int, on_datagram: Callable[[bytes], bool | None], *,
+                 name: str = "udp") -> None:
+        import ipaddress
+
+        self.host, self.port = host, int(port)
+        self.on_datagram = on_datagram
+        self.stop_evt = threading.Event()
+        self.datagrams = 0
+        self.bytes_read = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        multicast = ipaddress.ip_address(host).is_multicast if _is_ip(host) else False
+        self.sock.bind(("" if multicast else host, self.port))
+        if multicast:
+            import struct
+
+            mreq = struct.pack("4s4s", socket.inet_aton(host), socket.inet_aton("0.0.0.0"))
+            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+        self.bound_port = self.sock.getsockname()[1]
+        self.sock.settimeout(0.5)
+        self.thread = threading.Thread(target=self._run, name=f"dronewall-{name}", daemon=True)
+
+    def start(self) -> UdpListener:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self.stop_evt.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+        self.sock.close()
+
+    def _run(self) -> None:
+        while not self.stop_evt.is_set():
+            try:
+                data, _ = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.datagrams += 1
+            self.bytes_read += len(data)
+            if self.on_datagram(data) is False:
+                self.stop_evt.set()
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

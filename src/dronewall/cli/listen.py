@@ -204,6 +204,64 @@ def sapient(
     _final(node.counters)
 
 
+@listen_app.command("asterix")
+def asterix(
+    listen: Annotated[str, typer.Option(
+        "--listen", help="HOST:PORT (UDP) or a multicast group:PORT")] = "127.0.0.1:8600",
+    max_messages: Annotated[int | None, typer.Option(
+        "--max-messages", min=1, help="stop after this many records")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", min=0.0, help="stop after this many seconds")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="only the final counts")] = False,
+) -> None:
+    """ASTERIX CAT048 radar plots and CAT062 system tracks over UDP: decode and print each."""
+    import math
+    import threading
+
+    try:
+        from dronewall.adapters.asterix import AsterixDecoder
+    except ImportError:
+        raise InputError("ASTERIX needs libasterix: pip install 'dronewall[live]'") from None
+    from dronewall.adapters.net import UdpListener
+
+    host, port = parse_hostport(listen, 8600, "--listen")
+    dec = AsterixDecoder(accept_unknown=True)
+    done = threading.Event()
+    seen = 0
+
+    def show(data: bytes) -> bool:
+        nonlocal seen
+        for r in dec.datagram(data, time.time()):
+            seen += 1
+            if not quiet:
+                stamp = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
+                if r.kind == "plot":
+                    what = (f"range {r.values[0]:8.0f} m az {math.degrees(r.values[1]) % 360:6.2f}"
+                            f" deg" + (f"  mode S {r.address}" if r.address else ""))
+                else:
+                    what = (f"{r.values[0]:9.5f} {r.values[1]:10.5f} {r.values[2]:6.0f} m"
+                            f"  track {r.track_number}")
+                print(f"{stamp}  CAT{r.category:03d} {r.sac:3d}/{r.sic:<3d} {r.kind:5s} {what}"
+                      f"  | {dec.counters.line()}", flush=True)
+            if max_messages and seen >= max_messages:
+                done.set()
+                return False
+        return True
+
+    try:
+        udp = UdpListener(host, port, show, name="asterix").start()
+    except OSError as e:
+        raise InputError(f"--listen {listen}: cannot listen ({e.strerror or e})") from None
+    sys.stderr.write(f"dronewall listen asterix: UDP {host}:{udp.bound_port}\n")
+    try:
+        done.wait(duration)
+    except KeyboardInterrupt:
+        pass
+    udp.stop()
+    _final(dec.counters)
+
+
 def _need_pymodes(fmt: str) -> None:
     if fmt == "sbs":
         return

@@ -35,7 +35,7 @@ PROTOCOL_SENSOR_TYPE = {"adsb": "adsb", "remote_id": "remote_id"}
 SAPIENT_SENSOR_TYPES = ("radar", "eoir", "rf")
 #: Wire formats per protocol (the first is the default).
 PROTOCOL_FORMATS = {"adsb": ("beast", "sbs", "avr"), "remote_id": ("odid",),
-                    "sapient": ("bsi_flex_335_v2",)}
+                    "sapient": ("bsi_flex_335_v2",), "asterix": ("cat048_062",)}
 
 
 def _check_hostport(v: str) -> str:
@@ -54,24 +54,35 @@ class NodeBinding(Strict):
     sensor: str = Field(min_length=1)
 
 
+class AsterixRadar(Strict):
+    """An ASTERIX source (its SAC/SIC) and the site sensor its reports belong to."""
+
+    sac: int = Field(ge=0, le=255)
+    sic: int = Field(ge=0, le=255)
+    sensor: str = Field(min_length=1)
+
+
 class AdapterSpec(Strict):
     """One feed: a protocol, where to connect (or listen), and the site's sensor(s) it reports
     as."""
 
     id: str = Field(min_length=1, max_length=64)
-    protocol: Literal["adsb", "remote_id", "sapient"]
-    format: Literal["sbs", "beast", "avr", "odid", "bsi_flex_335_v2"] | None = Field(
+    protocol: Literal["adsb", "remote_id", "sapient", "asterix"]
+    format: Literal["sbs", "beast", "avr", "odid", "bsi_flex_335_v2", "cat048_062"] | None = Field(
         default=None, description="adsb: beast (30005, default), sbs (30003) or avr (30002); "
                                   "remote_id: odid (Open Drone ID lines, docs/interop.md); "
-                                  "sapient: bsi_flex_335_v2")
+                                  "sapient: bsi_flex_335_v2; asterix: cat048_062 (UDP)")
     connect: str | None = Field(default=None, min_length=1, max_length=300,
                                 description="adsb, remote_id: HOST:PORT of the receiver")
     sensor: str | None = Field(default=None, min_length=1,
                                description="adsb, remote_id: id of the site's receiver sensor")
     listen: str | None = Field(default=None, min_length=1, max_length=300,
-                               description="sapient: HOST:PORT the fusion node listens on")
+                               description="sapient: HOST:PORT the fusion node listens on "
+                                           "(TCP); asterix: HOST:PORT or multicast group (UDP)")
     nodes: list[NodeBinding] = Field(default=[], max_length=1000,
                                      description="sapient: the nodes accepted, bound to sensors")
+    radars: list[AsterixRadar] = Field(default=[], max_length=1000,
+                                       description="asterix: SAC/SIC bound to site sensors")
 
     @field_validator("connect", "listen")
     @classmethod
@@ -86,8 +97,17 @@ class AdapterSpec(Strict):
         elif self.format not in allowed:
             raise ValueError(f"format {self.format!r} is not a {self.protocol} format; "
                              f"expected one of {', '.join(allowed)}")
-        if self.protocol == "sapient":
-            if self.connect is not None or self.sensor is not None:
+        if self.protocol == "asterix":
+            if self.connect is not None or self.sensor is not None or self.nodes:
+                raise ValueError("an asterix adapter listens for UDP ('listen: HOST:PORT') and "
+                                 "binds 'radars:' ({sac, sic, sensor}) to site sensors")
+            if not self.radars:
+                raise ValueError("an asterix adapter needs 'radars:', at least one SAC/SIC "
+                                 "bound to a site sensor ({sac: N, sic: N, sensor: ID})")
+            if self.listen is None:
+                object.__setattr__(self, "listen", "127.0.0.1:8600")
+        elif self.protocol == "sapient":
+            if self.connect is not None or self.sensor is not None or self.radars:
                 raise ValueError("a sapient adapter does not connect to a sensor: it "
                                  "listens ('listen: HOST:PORT') and binds 'nodes:' to sensors")
             if not self.nodes:
@@ -99,8 +119,9 @@ class AdapterSpec(Strict):
             if self.connect is None or self.sensor is None:
                 raise ValueError(f"a {self.protocol} adapter needs 'connect: HOST:PORT' "
                                  "and 'sensor: ID'")
-            if self.listen is not None or self.nodes:
-                raise ValueError(f"'listen' and 'nodes' are for sapient adapters, not "
+            if self.listen is not None or self.nodes or self.radars:
+                raise ValueError(f"'listen', 'nodes' and 'radars' are for sapient / asterix "
+                                 "adapters, not "
                                  f"{self.protocol}")
         return self
 
@@ -171,6 +192,15 @@ def check_against_site(cfg: LiveConfig, sc: Scenario, where: str) -> None:
     """Every adapter names a sensor of the site of the protocol's sensor type."""
     types = {s.id: s.type for s in sc.sensors}
     for i, a in enumerate(cfg.adapters):
+        if a.protocol == "asterix":
+            for j, rb in enumerate(a.radars):
+                if types.get(rb.sensor) != "radar":
+                    raise ScenarioError(
+                        f"{where}: adapters[{i}].radars[{j}].sensor: {rb.sensor!r} is not a "
+                        f"radar of the site {sc.name!r}; expected one of "
+                        + (", ".join(k for k, t in types.items() if t == "radar")
+                           or "(none declared)"))
+            continue
         if a.protocol == "sapient":
             for j, nb in enumerate(a.nodes):
                 if types.get(nb.sensor) not in SAPIENT_SENSOR_TYPES:

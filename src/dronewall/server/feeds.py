@@ -23,6 +23,7 @@ from dronewall.adapters.net import TcpFeedClient
 from dronewall.adapters.remote_id import RemoteIdFeed, rid_reports_to_batch
 from dronewall.chain import StepRecord
 from dronewall.detections import DetectionBatch, SensorTable
+from dronewall.errors import InputError
 from dronewall.scenario.live import LiveConfig
 
 
@@ -34,16 +35,19 @@ class _Adapter:
         self.feed: Any
         if spec.protocol == "remote_id":
             self.feed = RemoteIdFeed()
-            self.to_batch = rid_reports_to_batch
+            self._batch = rid_reports_to_batch
         else:
             self.feed = AdsbFeed(spec.format, sigma_m=sigma_m)
-            self.to_batch = reports_to_batch
+            self._batch = reports_to_batch
         self.epoch = epoch_wall
         self.sink = sink
         host, _, port = spec.connect.rpartition(":")
         self.client = TcpFeedClient(host.strip("[]"), int(port), self._on_bytes,
                                     name=f"feed-{spec.id}")
         self.shed = 0
+
+    def to_batch(self, reps: list[Any]) -> DetectionBatch:
+        return self._batch(reps, self.row)
 
     def _on_bytes(self, chunk: bytes) -> bool:
         got = self.feed.feed(chunk, time.time() - self.epoch)
@@ -92,18 +96,19 @@ class _SapientAdapter:
         self.server = DmmServer(host.strip("[]"), int(port), self.node,
                                 clock=lambda: time.time() - epoch_wall,
                                 on_detections=lambda d: self.sink._add(self, d))
+        try:   # listening now: a port in use is a start-up error, not a dead feed later
+            self.server.start()
+        except OSError as e:
+            raise InputError(f"live config adapter {spec.id!r}: cannot listen on TCP "
+                             f"{spec.listen} ({e.strerror or e})") from None
 
-    def to_batch(self, dets: list[Any], _row: int) -> DetectionBatch:
+    def to_batch(self, dets: list[Any]) -> DetectionBatch:
         from dronewall.adapters.sapient.dmm import detections_to_batch
 
         return detections_to_batch(dets, self.sensors)
 
-    @property
-    def row(self) -> int:
-        return -1
-
     def start(self) -> None:
-        self.server.start()
+        return None   # listening since construction
 
     def stop(self) -> None:
         self.server.stop()
@@ -112,6 +117,59 @@ class _SapientAdapter:
         return {"id": self.spec.id, "protocol": "sapient", "format": self.spec.format,
                 "shed_reports": self.shed, **self.server.status(),
                 "messages": self.node.counters.to_dict()}
+
+
+class _AsterixAdapter:
+    """A UDP listener for ASTERIX CAT048 / CAT062 of the configured SAC/SIC."""
+
+    def __init__(self, spec: Any, sensors: SensorTable, specs: dict[str, Any],
+                 epoch_wall: float, sink: LiveFeedsSource) -> None:
+        import math
+
+        from dronewall.adapters.asterix import AsterixDecoder, RadarSite
+        from dronewall.adapters.net import UdpListener
+
+        self.spec, self.sink, self.shed, self.epoch = spec, sink, 0, epoch_wall
+        index = sensors.index()
+        sites = {}
+        for rb in spec.radars:
+            r = index[rb.sensor]
+            ss = specs.get(rb.sensor)
+            sites[(rb.sac, rb.sic)] = RadarSite(
+                r, float(sensors.alt_m[r]), float(getattr(ss, "sigma_range_m", 50.0)),
+                math.radians(float(getattr(ss, "sigma_az_deg", 0.2))),
+                float(sensors.lat_deg[r]), float(sensors.lon_deg[r]))
+        self.decoder = AsterixDecoder(sites)
+        host, _, port = spec.listen.rpartition(":")
+        try:   # bound now: a port in use is a start-up error, not a dead feed later
+            self.listener = UdpListener(host.strip("[]"), int(port), self._on_datagram,
+                                        name=f"asterix-{spec.id}")
+        except OSError as e:
+            raise InputError(f"live config adapter {spec.id!r}: cannot listen on UDP "
+                             f"{spec.listen} ({e.strerror or e})") from None
+
+    def _on_datagram(self, data: bytes) -> bool:
+        reps = self.decoder.datagram(data, time.time() - self.epoch)
+        if reps:
+            self.sink._add(self, reps)
+        return not self.sink.stop_evt.is_set()
+
+    def to_batch(self, reps: list[Any]) -> DetectionBatch:
+        from dronewall.adapters.asterix import asterix_to_batch
+
+        return asterix_to_batch(reps)
+
+    def start(self) -> None:
+        self.listener.start()
+
+    def stop(self) -> None:
+        self.listener.stop()
+
+    def status(self) -> dict[str, Any]:
+        return {"id": self.spec.id, "protocol": "asterix", "format": self.spec.format,
+                "listen": f"{self.listener.host}:{self.listener.bound_port}",
+                "datagrams": self.listener.datagrams, "bytes_read": self.listener.bytes_read,
+                "shed_reports": self.shed, "messages": self.decoder.counters.to_dict()}
 
 
 class LiveFeedsSource:
@@ -134,6 +192,8 @@ class LiveFeedsSource:
         for a in cfg.adapters:
             if a.protocol == "sapient":
                 self.adapters.append(_SapientAdapter(a, sensors, specs, self.epoch, self))
+            elif a.protocol == "asterix":
+                self.adapters.append(_AsterixAdapter(a, sensors, specs, self.epoch, self))
             else:
                 self.adapters.append(_Adapter(a, index[a.sensor],
                                               float(getattr(specs.get(a.sensor), "sigma_m", 10.0)),
@@ -174,7 +234,7 @@ class LiveFeedsSource:
             return None
         with self._lock:
             pending, self._pending, self._n_pending = self._pending, [], 0
-        batches = [a.to_batch(reps, a.row) for a, reps in pending]
+        batches = [a.to_batch(reps) for a, reps in pending]
         batch = DetectionBatch.concat(batches) if batches else DetectionBatch.empty()
         if len(batch):   # a report read between the step's end and this drain: at the end
             np.minimum(batch.t, t, out=batch.t)
