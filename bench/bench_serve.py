@@ -93,7 +93,7 @@ def start_server(args: argparse.Namespace, tmp: Path) -> tuple[subprocess.Popen[
                             "DW_TM_EVERY_S": str(args.tracemalloc_every)}
     cmd = head + ["serve", "--db", str(tmp / "store.db"),
                   "--port", "0", "--scenario", str(args.scenario), "--start", str(args.start),
-                  "--speed", str(args.speed), "--no-engage"]
+                  "--speed", str(args.speed), "--no-engage"] + args.serve_arg
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(tmp / "server.log", "wb"),
                             env=env)
     url = token = ""
@@ -195,6 +195,9 @@ def main() -> None:
                     help="diagnosis: trace the server's allocations and dump snapshots to DIR "
                          "(slows the server; latencies are then not comparable)")
     ap.add_argument("--tracemalloc-every", type=float, default=300.0, metavar="S")
+    ap.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                    help="extra option for 'dronewall serve' (repeatable), e.g. "
+                         "--serve-arg=--no-ws-deflate")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="dronewall-bench-serve-") as tmp:
         proc, url, token = start_server(args, Path(tmp))

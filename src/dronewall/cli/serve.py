@@ -64,6 +64,10 @@ def serve(
                                      "in the store (after a crash)")] = True,
     engage: Annotated[bool, typer.Option(
         "--engage/--no-engage", help="engagement recommendations")] = True,
+    ws_deflate: Annotated[bool, typer.Option(
+        "--ws-deflate/--no-ws-deflate",
+        help="WebSocket per-message compression: less bandwidth to remote operators, more "
+             "server CPU (off on a LAN)")] = True,
 ) -> None:
     """Live operator picture: the stage chain on simulated or recorded sensors, a web COP on
     http://HOST:PORT, alerts, human approval, recording and audit (docs/serve.md)."""
@@ -82,7 +86,8 @@ def serve(
                             replay_session=session, live=live, db=db, host=host, port=port,
                             seed=seed,
                             start_s=start, record_period_s=record_period,
-                            retention_days=retention_days, resume=resume, engage=engage)
+                            retention_days=retention_days, resume=resume, engage=engage,
+                            ws_deflate=ws_deflate)
     except ValidationError as e:
         err = e.errors()[0]
         raise InputError(f"--{'-'.join(str(x) for x in err['loc'])}: {err['msg']}") from None
@@ -118,7 +123,8 @@ def serve(
     if settings.host not in ("127.0.0.1", "::1", "localhost"):
         lines.append("  WARNING: bound to a non-loopback address without TLS")
     print("\n".join(lines), flush=True)
-    config = uvicorn.Config(app, log_level="warning", ws_ping_interval=20.0)
+    config = uvicorn.Config(app, log_level="warning", ws_ping_interval=20.0,
+                            ws_per_message_deflate=settings.ws_deflate)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
 

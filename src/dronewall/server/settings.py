@@ -34,6 +34,8 @@ class Settings(BaseSettings):
                                 "and the audit log are kept)")
     resume: bool = Field(True, description="continue an unfinished session of the same source")
     engage: bool = Field(True, description="engagement recommendations (scenario effectors)")
+    ws_deflate: bool = Field(True, description="WebSocket per-message compression (less "
+                                               "bandwidth to remote operators, more server CPU)")
 
     @field_validator("host")
     @classmethod
