@@ -282,3 +282,40 @@ def test_listen_sapient_and_sapient_asm_commands() -> None:
     bad = subprocess.run(cli + ["sapient-asm", "--scenario", str(BORDER_PAIR), "--kinds", "x"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--kinds" in bad.stderr
+
+
+def test_sapient_out_reports_the_fused_picture_to_a_parent_fusion_node(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from dronewall.adapters.sapient.server import DmmServer
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+
+    parent = FusionNode(accept_unbound=True)
+    got: list = []
+    srv = DmmServer("127.0.0.1", 0, parent, on_message=got.append).start()
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text("outputs:\n"
+                   f"  - {{protocol: sapient, send: '127.0.0.1:{srv.bound_port}', every_s: 1}}\n")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=BORDER_PAIR, live=cfg,
+                              speed=50.0, engage=False))
+    st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    try:
+        st.runner.start()
+        t_end = time.time() + 60
+        while time.time() < t_end and sum(h.kind == "detection_report" for h in got) < 20:
+            time.sleep(0.2)
+    finally:
+        st.runner.stop()
+        for s in st.runner.sinks:
+            s.close()
+        srv.stop()
+    (child,) = parent.nodes.values()
+    assert child.name == "dronewall" and child.node_types == ["NODE_TYPE_FUSION_NODE"]
+    reports = [h for h in got if h.kind == "detection_report"]
+    assert len(reports) >= 20 and all(not h.replies for h in reports)   # no Error back
+    objects = {h.summary.split()[1] for h in reports}
+    assert all(is_ulid(o) for o in objects)
+    assert len(objects) < len(reports)      # one object id per track, reported repeatedly
+    assert "class " in reports[-1].summary
+    out = st.runner.sinks[0].status()
+    assert out["registration_accepted"] is True and out["messages"]["accepted"] >= 20

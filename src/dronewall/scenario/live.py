@@ -127,19 +127,28 @@ class AdapterSpec(Strict):
 
 
 class OutputSpec(Strict):
-    """A picture output: Cursor-on-Target events over UDP (TAK SA multicast by default)."""
+    """A picture output: Cursor-on-Target events over UDP (TAK SA multicast by default), or
+    SAPIENT detection reports to a higher fusion node over TCP."""
 
-    protocol: Literal["cot"]
-    send: str = Field(default="239.2.3.1:6969", min_length=1, max_length=300,
-                      description="HOST:PORT, multicast group or unicast address")
-    every_s: float = Field(default=2.0, gt=0, le=3600, description="track events period")
-    stale_s: float = Field(default=30.0, gt=0, le=86_400, description="CoT stale time")
-    ttl: int = Field(default=1, ge=0, le=255, description="multicast time-to-live (hops)")
+    protocol: Literal["cot", "sapient"]
+    send: str | None = Field(default=None, min_length=1, max_length=300, description=(
+        "HOST:PORT; cot: multicast group or unicast (default 239.2.3.1:6969), sapient: the "
+        "parent fusion node (default 127.0.0.1:5020)"))
+    every_s: float = Field(default=2.0, gt=0, le=3600, description="track reports period")
+    stale_s: float = Field(default=30.0, gt=0, le=86_400, description="cot: stale time")
+    ttl: int = Field(default=1, ge=0, le=255, description="cot: multicast time-to-live")
 
     @field_validator("send")
     @classmethod
-    def _hostport(cls, v: str) -> str:
-        return _check_hostport(v)
+    def _hostport(cls, v: str | None) -> str | None:
+        return None if v is None else _check_hostport(v)
+
+    @model_validator(mode="after")
+    def _default_send(self) -> OutputSpec:
+        if self.send is None:
+            object.__setattr__(self, "send", "239.2.3.1:6969" if self.protocol == "cot"
+                               else "127.0.0.1:5020")
+        return self
 
 
 class LiveConfig(Strict):

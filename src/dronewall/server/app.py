@@ -154,9 +154,14 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
         from dronewall.adapters.cot import CotUdpSink
 
         for o in live_cfg.outputs:
-            host, _, port = o.send.rpartition(":")
-            runner.sinks.append(CotUdpSink(host.strip("[]"), int(port), every_s=o.every_s,
-                                           stale_s=o.stale_s, ttl=o.ttl))
+            host, _, port = (o.send or "").rpartition(":")
+            if o.protocol == "sapient":
+                from dronewall.adapters.sapient.out import SapientOut
+
+                runner.sinks.append(SapientOut(host.strip("[]"), int(port), every_s=o.every_s))
+            else:
+                runner.sinks.append(CotUdpSink(host.strip("[]"), int(port), every_s=o.every_s,
+                                               stale_s=o.stale_s, ttl=o.ttl))
     st = ServerState(settings, store, TokenAuth(store), approver, chain, session, runner, hub,
                      {"mode": mode, "scenario": sc.name, "seed": seed, "path": str(path),
                       "replay": settings.replay,
