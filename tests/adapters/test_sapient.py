@@ -319,3 +319,89 @@ def test_sapient_out_reports_the_fused_picture_to_a_parent_fusion_node(tmp_path:
     assert "class " in reports[-1].summary
     out = st.runner.sinks[0].status()
     assert out["registration_accepted"] is True and out["messages"]["accepted"] >= 20
+
+
+def test_alerts_are_acknowledged_and_task_acks_recorded() -> None:
+    P = pb()
+    fn = _registered()
+    a = P.Alert(alert_id=new_ulid(), alert_type=3, priority=3, description="drone over fence",
+                location=P.Location(x=23.51, y=51.51, coordinate_system=1, datum=1))
+    m = P.SapientMessage(node_id=NODE, alert=a)
+    stamp(m)
+    ack = fn.handle(m.SerializeToString(), 0.0).replies[0].alert_ack
+    assert ack.alert_id == a.alert_id
+    assert ack.alert_ack_status == P.AlertAck.AlertAckStatus.Value("ALERT_ACK_STATUS_ACCEPTED")
+    kept = fn.nodes[NODE].alerts[-1]
+    assert (kept["type"], kept["priority"], kept["description"]) == (
+        "CRITICAL", "HIGH", "drone over fence")
+    # an alert placed in an unsupported frame: rejected with the reason
+    a2 = P.Alert(alert_id=new_ulid(), location=P.Location(x=1.0, y=2.0, coordinate_system=5,
+                                                          datum=1))
+    m = P.SapientMessage(node_id=NODE, alert=a2)
+    stamp(m)
+    ack = fn.handle(m.SerializeToString(), 0.0).replies[0].alert_ack
+    assert ack.alert_ack_status == P.AlertAck.AlertAckStatus.Value("ALERT_ACK_STATUS_REJECTED")
+    assert "not UTM" in ack.reason[0]
+    # a task to the node, and its acknowledgement
+    task = fn.look_at_task(NODE, 51.52, 23.55, 300.0)
+    assert task.destination_id == NODE and is_ulid(task.task.task_id)
+    assert task.task.command.look_at.location_list.locations[0].y == 51.52
+    assert fn.nodes[NODE].tasks[task.task.task_id] == "SENT"
+    m = P.SapientMessage(node_id=NODE, task_ack=P.TaskAck(task_id=task.task.task_id,
+                                                          task_status=1))
+    stamp(m)
+    assert not fn.handle(m.SerializeToString(), 0.0).replies
+    assert fn.nodes[NODE].tasks[task.task.task_id] == "ACCEPTED"
+
+
+def test_an_operator_tasks_a_node_at_a_track_through_the_api(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from dronewall.pipeline.sapient_asm import AsmSimulator, node_uuid
+    from dronewall.server.app import build_state, create_app
+    from dronewall.server.settings import Settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cam = node_uuid("border-pair", "radar-bug")
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text("adapters:\n  - id: dmm\n    protocol: sapient\n"
+                   f"    listen: '127.0.0.1:{port}'\n"
+                   f"    nodes: [{{node: {cam}, sensor: radar-bug}}]\n")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=BORDER_PAIR, live=cfg,
+                              engage=False))
+    stop = threading.Event()
+    asm = AsmSimulator(BORDER_PAIR, "127.0.0.1", port, speed=10.0, kinds=("radar",))
+    with TestClient(create_app(state=st)) as c:
+        hdr = {"Authorization": f"Bearer {st.first_token}"}
+        th = threading.Thread(target=lambda: asm.run(300.0, stop), daemon=True)
+        th.start()
+        try:
+            t_end = time.time() + 60
+            while time.time() < t_end and not st.runner.state.tracks.get("id"):
+                time.sleep(0.2)
+            tid = st.runner.state.tracks["id"][0]
+            assert c.post("/api/v1/sapient/tasks", json={"node_id": cam, "track_id": tid}
+                          ).status_code == 401
+            r = c.post("/api/v1/sapient/tasks", json={"node_id": cam, "track_id": tid},
+                       headers=hdr)
+            assert r.status_code == 200, r.text
+            task_id = r.json()["task_id"]
+            assert c.post("/api/v1/sapient/tasks", json={"node_id": cam, "track_id": -5},
+                          headers=hdr).status_code == 404
+            t_end = time.time() + 20
+            while time.time() < t_end:
+                nodes = c.get("/api/v1/sources", headers=hdr).json()["items"][0]["adapters"][0]
+                if nodes["nodes"][0]["tasks"].get(task_id) == "ACCEPTED":
+                    break
+                time.sleep(0.2)
+            assert nodes["nodes"][0]["tasks"][task_id] == "ACCEPTED"
+            assert task_id in asm.tasks
+            audit = c.get("/api/v1/audit", params={"action": "sapient.task"},
+                          headers=hdr).json()["items"]
+            assert audit and audit[-1]["details"]["task_id"] == task_id
+        finally:
+            stop.set()
+            th.join(10)

@@ -74,6 +74,7 @@ class AsmSimulator:
         self.replies = MessageCounters()    # replies: accepted = acks / errors read
         self.nodes: list[AsmNode] = []
         self.lost = 0
+        self.tasks: list[str] = []   # task ids received (acknowledged as accepted)
         self._lock = threading.Lock()
 
     def _connect(self) -> None:
@@ -122,6 +123,16 @@ class AsmSimulator:
                         if not m.registration_ack.acceptance:
                             self.log(f"{n.sensor_id}: registration refused: "
                                      + "; ".join(m.registration_ack.ack_response_reason))
+                    elif kind == "task":   # a pointable node: accept and acknowledge
+                        P = pb()
+                        ack = P.SapientMessage(node_id=n.node_id, destination_id=m.node_id,
+                                               task_ack=P.TaskAck(
+                                                   task_id=m.task.task_id,
+                                                   task_status=P.TaskAck.TaskStatus.Value(
+                                                       "TASK_STATUS_ACCEPTED")))
+                        stamp(ack)
+                        self.tasks.append(m.task.task_id)
+                        self._send(n, ack)
                     elif kind == "error":
                         n.errors.extend(m.error.error_message)
                         self.log(f"{n.sensor_id}: error from the fusion node: "

@@ -247,6 +247,37 @@ def ack_alert(st: St, u: Operator, alert_id: str) -> dict[str, Any]:
     return st.runner.ack(alert_id, u.name) or a
 
 
+class TaskIn(BaseModel):
+    node_id: str = Field(min_length=1, max_length=64, description="SAPIENT node (UUID)")
+    track_id: int = Field(description="track to look at (its current position)")
+
+
+@router.post("/sapient/tasks", tags=["interop"])
+def sapient_task(st: St, u: Operator, body: TaskIn) -> dict[str, Any]:
+    """Point a SAPIENT node (a camera, a pointable sensor) at a track: a look-at Task with the
+    track's current position is sent to the node, audited; the node's TaskAck shows in
+    ``/sources`` (adapters -> nodes -> tasks)."""
+    dmm = next((a for a in getattr(st.runner.source, "adapters", [])
+                if hasattr(a, "node") and body.node_id in getattr(a.node, "nodes", {})), None)
+    if dmm is None:
+        raise HTTPException(404, f"no registered SAPIENT node {body.node_id}")
+    tr = st.runner.state.tracks
+    ids = tr.get("id", [])
+    if body.track_id not in ids:
+        raise HTTPException(404, f"no track {body.track_id} in the current picture")
+    i = ids.index(body.track_id)
+    lat, lon, alt = tr["lat"][i], tr["lon"][i], tr["alt"][i] or 0.0
+    msg = dmm.node.look_at_task(body.node_id, lat, lon, alt,
+                                name=f"look at track {body.track_id}")
+    if not dmm.server.send(body.node_id, msg):
+        raise HTTPException(409, f"SAPIENT node {body.node_id} is not connected")
+    out = {"task_id": msg.task.task_id, "node_id": body.node_id, "track_id": body.track_id,
+           "lat": lat, "lon": lon, "alt_m": alt, "t_s": st.runner.state.t}
+    st.store.audit(u.name, u.role, "sapient.task", f"node:{body.node_id}",
+                   {"session_id": st.session.session_id, **out})
+    return out
+
+
 @router.get("/threats", tags=["picture"])
 def threats(st: St, _u: Viewer, limit: Annotated[int, Query(ge=1, le=100)] = 20
             ) -> dict[str, Any]:

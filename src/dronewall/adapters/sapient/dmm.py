@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
-from dronewall.adapters.sapient.wire import is_ulid, is_uuid, pb, stamp
+from dronewall.adapters.sapient.wire import is_ulid, is_uuid, new_ulid, pb, stamp
 from dronewall.detections import DetectionBatch, MeasKind, SensorTable
 from dronewall.geo import ecef_to_enu_rotation, geodetic_to_ecef
 
@@ -52,6 +52,8 @@ DEFAULT_SIGMA_EL_DEG = 2.0
 #: reports rejected (m).
 MAX_NODE_OFFSET_M = 200.0
 MAX_NODES = 10_000
+#: Alerts and task states kept per node (the newest).
+MAX_KEPT = 100
 M_PER_DEG_LAT = 111_132.0
 
 
@@ -79,6 +81,8 @@ class NodeInfo:
     mode: str = ""
     location: tuple[float, float, float] | None = None
     detections: int = 0
+    alerts: list[dict[str, Any]] = field(default_factory=list)      # the last MAX_KEPT
+    tasks: dict[str, str] = field(default_factory=dict)            # task id -> status
     registered_utc: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
@@ -170,6 +174,15 @@ class FusionNode:
             return self._status(h, msg, node, payload)   # type: ignore[arg-type]
         if kind == "detection_report":
             return self._detection(h, msg, node, payload, t_s)   # type: ignore[arg-type]
+        if kind in ("alert", "task_ack") and node is None:
+            self.counters.reject(f"sapient: {kind} from an unregistered node")
+            return self._error(h, msg.node_id, payload,
+                               [f"node {msg.node_id} is not registered: send a Registration "
+                                "first"])
+        if kind == "alert":
+            return self._alert(h, msg, node, payload)   # type: ignore[arg-type]
+        if kind == "task_ack":
+            return self._task_ack(h, msg, node, payload)   # type: ignore[arg-type]
         self.counters.accept()   # acks and errors from a node: logged, nothing to do
         h.summary = f"{kind} received"
         return h
@@ -209,6 +222,72 @@ class FusionNode:
                      f" icd {r.icd_version or '-'}: "
                      + ("accepted" if not reasons else "refused: " + "; ".join(reasons)))
         return h
+
+    def _alert(self, h: Handled, msg: Any, node: NodeInfo, payload: bytes) -> Handled:
+        """An alert from a node: AlertAck accepted (kept for the operator), or rejected with
+        the reasons; an alert without a valid id cannot be acknowledged: Error."""
+        a = msg.alert
+        P = pb()
+        if not is_ulid(a.alert_id):
+            self.counters.reject("sapient: alert: alert_id is mandatory and must be a ULID")
+            return self._error(h, msg.node_id, payload,
+                               ["alert.alert_id is mandatory and must be a ULID"])
+        reasons = []
+        where = None
+        if a.WhichOneof("location_oneof") == "location":
+            loc = _latlonalt(a.location)
+            if isinstance(loc, str):
+                reasons.append(loc)
+            else:
+                where = loc
+        status = P.AlertAck.AlertAckStatus.Value(
+            "ALERT_ACK_STATUS_REJECTED" if reasons else "ALERT_ACK_STATUS_ACCEPTED")
+        h.replies.append(self._reply(msg.node_id, alert_ack=P.AlertAck(
+            alert_id=a.alert_id, alert_ack_status=status, reason=reasons)))
+        if reasons:
+            self.counters.reject("sapient: alert rejected: location")
+        else:
+            self.counters.accept()
+            node.alerts.append({
+                "alert_id": a.alert_id,
+                "type": P.Alert.AlertType.Name(a.alert_type).removeprefix("ALERT_TYPE_"),
+                "priority": P.Alert.DiscretePriority.Name(a.priority)
+                .removeprefix("DISCRETE_PRIORITY_"),
+                "description": a.description[:500], "location": where,
+                "received_utc": datetime.now(UTC).isoformat()})
+            del node.alerts[:-MAX_KEPT]
+        h.summary = (f"alert {a.alert_id} {a.description[:80]!r}: "
+                     + ("accepted" if not reasons else "rejected: " + "; ".join(reasons)))
+        return h
+
+    def _task_ack(self, h: Handled, msg: Any, node: NodeInfo, payload: bytes) -> Handled:
+        t = msg.task_ack
+        if not is_ulid(t.task_id) or not t.HasField("task_status"):
+            self.counters.reject("sapient: task_ack: task_id / task_status missing")
+            return self._error(h, msg.node_id, payload,
+                               ["task_ack.task_id (a ULID) and task_ack.task_status are "
+                                "mandatory"])
+        self.counters.accept()
+        st = pb().TaskAck.TaskStatus.Name(t.task_status).removeprefix("TASK_STATUS_")
+        node.tasks[t.task_id] = st
+        if len(node.tasks) > MAX_KEPT:
+            del node.tasks[next(iter(node.tasks))]
+        h.summary = f"task {t.task_id} {st}" + (f": {'; '.join(t.reason)}" if t.reason else "")
+        return h
+
+    def look_at_task(self, node_id: str, lat: float, lon: float, alt: float,
+                     name: str = "look at") -> Any:
+        """A Task for ``node_id`` to point at a position (the node answers with a TaskAck)."""
+        P = pb()
+        task = P.Task(task_id=new_ulid(), task_name=name,
+                      control=P.Task.Control.Value("CONTROL_START"),
+                      command=P.Task.Command(look_at=P.LocationOrRangeBearing(
+                          location_list=P.LocationList(locations=[P.Location(
+                              x=lon, y=lat, z=alt, coordinate_system=1, datum=1)]))))
+        node = self.nodes.get(node_id)
+        if node is not None:
+            node.tasks[task.task_id] = "SENT"
+        return self._reply(node_id, task=task)
 
     def _status(self, h: Handled, msg: Any, node: NodeInfo, payload: bytes) -> Handled:
         s = msg.status_report

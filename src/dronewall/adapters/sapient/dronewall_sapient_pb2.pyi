@@ -57,7 +57,7 @@ RANGE_BEARING_DATUM_GRID: RangeBearingDatum
 RANGE_BEARING_DATUM_PLATFORM: RangeBearingDatum
 
 class SapientMessage(_message.Message):
-    __slots__ = ("timestamp", "node_id", "destination_id", "registration", "registration_ack", "status_report", "detection_report", "error", "additional_information")
+    __slots__ = ("timestamp", "node_id", "destination_id", "registration", "registration_ack", "status_report", "detection_report", "task", "task_ack", "alert", "alert_ack", "error", "additional_information")
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +65,10 @@ class SapientMessage(_message.Message):
     REGISTRATION_ACK_FIELD_NUMBER: _ClassVar[int]
     STATUS_REPORT_FIELD_NUMBER: _ClassVar[int]
     DETECTION_REPORT_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    TASK_ACK_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ACK_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     ADDITIONAL_INFORMATION_FIELD_NUMBER: _ClassVar[int]
     timestamp: _timestamp_pb2.Timestamp
@@ -74,9 +78,13 @@ class SapientMessage(_message.Message):
     registration_ack: RegistrationAck
     status_report: StatusReport
     detection_report: DetectionReport
+    task: Task
+    task_ack: TaskAck
+    alert: Alert
+    alert_ack: AlertAck
     error: Error
     additional_information: str
-    def __init__(self, timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node_id: _Optional[str] = ..., destination_id: _Optional[str] = ..., registration: _Optional[_Union[Registration, _Mapping]] = ..., registration_ack: _Optional[_Union[RegistrationAck, _Mapping]] = ..., status_report: _Optional[_Union[StatusReport, _Mapping]] = ..., detection_report: _Optional[_Union[DetectionReport, _Mapping]] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., additional_information: _Optional[str] = ...) -> None: ...
+    def __init__(self, timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node_id: _Optional[str] = ..., destination_id: _Optional[str] = ..., registration: _Optional[_Union[Registration, _Mapping]] = ..., registration_ack: _Optional[_Union[RegistrationAck, _Mapping]] = ..., status_report: _Optional[_Union[StatusReport, _Mapping]] = ..., detection_report: _Optional[_Union[DetectionReport, _Mapping]] = ..., task: _Optional[_Union[Task, _Mapping]] = ..., task_ack: _Optional[_Union[TaskAck, _Mapping]] = ..., alert: _Optional[_Union[Alert, _Mapping]] = ..., alert_ack: _Optional[_Union[AlertAck, _Mapping]] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., additional_information: _Optional[str] = ...) -> None: ...
 
 class Registration(_message.Message):
     __slots__ = ("node_definition", "icd_version", "name", "short_name", "capabilities", "status_definition", "mode_definition")
@@ -364,3 +372,204 @@ class Error(_message.Message):
     packet: bytes
     error_message: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, packet: _Optional[bytes] = ..., error_message: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class LocationList(_message.Message):
+    __slots__ = ("locations",)
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    locations: _containers.RepeatedCompositeFieldContainer[Location]
+    def __init__(self, locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ...) -> None: ...
+
+class RangeBearingCone(_message.Message):
+    __slots__ = ("elevation", "azimuth", "range", "horizontal_extent", "vertical_extent", "horizontal_extent_error", "vertical_extent_error", "elevation_error", "azimuth_error", "range_error", "coordinate_system", "datum")
+    ELEVATION_FIELD_NUMBER: _ClassVar[int]
+    AZIMUTH_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    HORIZONTAL_EXTENT_FIELD_NUMBER: _ClassVar[int]
+    VERTICAL_EXTENT_FIELD_NUMBER: _ClassVar[int]
+    HORIZONTAL_EXTENT_ERROR_FIELD_NUMBER: _ClassVar[int]
+    VERTICAL_EXTENT_ERROR_FIELD_NUMBER: _ClassVar[int]
+    ELEVATION_ERROR_FIELD_NUMBER: _ClassVar[int]
+    AZIMUTH_ERROR_FIELD_NUMBER: _ClassVar[int]
+    RANGE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    COORDINATE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    DATUM_FIELD_NUMBER: _ClassVar[int]
+    elevation: float
+    azimuth: float
+    range: float
+    horizontal_extent: float
+    vertical_extent: float
+    horizontal_extent_error: float
+    vertical_extent_error: float
+    elevation_error: float
+    azimuth_error: float
+    range_error: float
+    coordinate_system: RangeBearingCoordinateSystem
+    datum: RangeBearingDatum
+    def __init__(self, elevation: _Optional[float] = ..., azimuth: _Optional[float] = ..., range: _Optional[float] = ..., horizontal_extent: _Optional[float] = ..., vertical_extent: _Optional[float] = ..., horizontal_extent_error: _Optional[float] = ..., vertical_extent_error: _Optional[float] = ..., elevation_error: _Optional[float] = ..., azimuth_error: _Optional[float] = ..., range_error: _Optional[float] = ..., coordinate_system: _Optional[_Union[RangeBearingCoordinateSystem, str]] = ..., datum: _Optional[_Union[RangeBearingDatum, str]] = ...) -> None: ...
+
+class LocationOrRangeBearing(_message.Message):
+    __slots__ = ("range_bearing", "location_list")
+    RANGE_BEARING_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_LIST_FIELD_NUMBER: _ClassVar[int]
+    range_bearing: RangeBearingCone
+    location_list: LocationList
+    def __init__(self, range_bearing: _Optional[_Union[RangeBearingCone, _Mapping]] = ..., location_list: _Optional[_Union[LocationList, _Mapping]] = ...) -> None: ...
+
+class Task(_message.Message):
+    __slots__ = ("task_id", "task_name", "task_description", "task_start_time", "task_end_time", "control", "command")
+    class Control(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        CONTROL_UNSPECIFIED: _ClassVar[Task.Control]
+        CONTROL_START: _ClassVar[Task.Control]
+        CONTROL_STOP: _ClassVar[Task.Control]
+        CONTROL_PAUSE: _ClassVar[Task.Control]
+    CONTROL_UNSPECIFIED: Task.Control
+    CONTROL_START: Task.Control
+    CONTROL_STOP: Task.Control
+    CONTROL_PAUSE: Task.Control
+    class DiscreteThreshold(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        DISCRETE_THRESHOLD_UNSPECIFIED: _ClassVar[Task.DiscreteThreshold]
+        DISCRETE_THRESHOLD_LOW: _ClassVar[Task.DiscreteThreshold]
+        DISCRETE_THRESHOLD_MEDIUM: _ClassVar[Task.DiscreteThreshold]
+        DISCRETE_THRESHOLD_HIGH: _ClassVar[Task.DiscreteThreshold]
+    DISCRETE_THRESHOLD_UNSPECIFIED: Task.DiscreteThreshold
+    DISCRETE_THRESHOLD_LOW: Task.DiscreteThreshold
+    DISCRETE_THRESHOLD_MEDIUM: Task.DiscreteThreshold
+    DISCRETE_THRESHOLD_HIGH: Task.DiscreteThreshold
+    class Command(_message.Message):
+        __slots__ = ("request", "detection_threshold", "detection_report_rate", "classification_threshold", "mode_change", "look_at", "command_parameter")
+        REQUEST_FIELD_NUMBER: _ClassVar[int]
+        DETECTION_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+        DETECTION_REPORT_RATE_FIELD_NUMBER: _ClassVar[int]
+        CLASSIFICATION_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+        MODE_CHANGE_FIELD_NUMBER: _ClassVar[int]
+        LOOK_AT_FIELD_NUMBER: _ClassVar[int]
+        COMMAND_PARAMETER_FIELD_NUMBER: _ClassVar[int]
+        request: str
+        detection_threshold: Task.DiscreteThreshold
+        detection_report_rate: Task.DiscreteThreshold
+        classification_threshold: Task.DiscreteThreshold
+        mode_change: str
+        look_at: LocationOrRangeBearing
+        command_parameter: str
+        def __init__(self, request: _Optional[str] = ..., detection_threshold: _Optional[_Union[Task.DiscreteThreshold, str]] = ..., detection_report_rate: _Optional[_Union[Task.DiscreteThreshold, str]] = ..., classification_threshold: _Optional[_Union[Task.DiscreteThreshold, str]] = ..., mode_change: _Optional[str] = ..., look_at: _Optional[_Union[LocationOrRangeBearing, _Mapping]] = ..., command_parameter: _Optional[str] = ...) -> None: ...
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_NAME_FIELD_NUMBER: _ClassVar[int]
+    TASK_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    TASK_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TASK_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    task_name: str
+    task_description: str
+    task_start_time: _timestamp_pb2.Timestamp
+    task_end_time: _timestamp_pb2.Timestamp
+    control: Task.Control
+    command: Task.Command
+    def __init__(self, task_id: _Optional[str] = ..., task_name: _Optional[str] = ..., task_description: _Optional[str] = ..., task_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., control: _Optional[_Union[Task.Control, str]] = ..., command: _Optional[_Union[Task.Command, _Mapping]] = ...) -> None: ...
+
+class TaskAck(_message.Message):
+    __slots__ = ("task_id", "task_status", "reason")
+    class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        TASK_STATUS_UNSPECIFIED: _ClassVar[TaskAck.TaskStatus]
+        TASK_STATUS_ACCEPTED: _ClassVar[TaskAck.TaskStatus]
+        TASK_STATUS_REJECTED: _ClassVar[TaskAck.TaskStatus]
+        TASK_STATUS_COMPLETED: _ClassVar[TaskAck.TaskStatus]
+        TASK_STATUS_FAILED: _ClassVar[TaskAck.TaskStatus]
+    TASK_STATUS_UNSPECIFIED: TaskAck.TaskStatus
+    TASK_STATUS_ACCEPTED: TaskAck.TaskStatus
+    TASK_STATUS_REJECTED: TaskAck.TaskStatus
+    TASK_STATUS_COMPLETED: TaskAck.TaskStatus
+    TASK_STATUS_FAILED: TaskAck.TaskStatus
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    task_status: TaskAck.TaskStatus
+    reason: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, task_id: _Optional[str] = ..., task_status: _Optional[_Union[TaskAck.TaskStatus, str]] = ..., reason: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Alert(_message.Message):
+    __slots__ = ("alert_id", "alert_type", "status", "description", "range_bearing", "location", "priority", "confidence", "additional_information")
+    class AlertType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ALERT_TYPE_UNSPECIFIED: _ClassVar[Alert.AlertType]
+        ALERT_TYPE_INFORMATION: _ClassVar[Alert.AlertType]
+        ALERT_TYPE_WARNING: _ClassVar[Alert.AlertType]
+        ALERT_TYPE_CRITICAL: _ClassVar[Alert.AlertType]
+        ALERT_TYPE_ERROR: _ClassVar[Alert.AlertType]
+        ALERT_TYPE_FATAL: _ClassVar[Alert.AlertType]
+        ALERT_TYPE_MODE_CHANGE: _ClassVar[Alert.AlertType]
+    ALERT_TYPE_UNSPECIFIED: Alert.AlertType
+    ALERT_TYPE_INFORMATION: Alert.AlertType
+    ALERT_TYPE_WARNING: Alert.AlertType
+    ALERT_TYPE_CRITICAL: Alert.AlertType
+    ALERT_TYPE_ERROR: Alert.AlertType
+    ALERT_TYPE_FATAL: Alert.AlertType
+    ALERT_TYPE_MODE_CHANGE: Alert.AlertType
+    class AlertStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ALERT_STATUS_UNSPECIFIED: _ClassVar[Alert.AlertStatus]
+        ALERT_STATUS_ACTIVE: _ClassVar[Alert.AlertStatus]
+        ALERT_STATUS_ACKNOWLEDGE: _ClassVar[Alert.AlertStatus]
+        ALERT_STATUS_REJECT: _ClassVar[Alert.AlertStatus]
+        ALERT_STATUS_IGNORE: _ClassVar[Alert.AlertStatus]
+        ALERT_STATUS_CLEAR: _ClassVar[Alert.AlertStatus]
+    ALERT_STATUS_UNSPECIFIED: Alert.AlertStatus
+    ALERT_STATUS_ACTIVE: Alert.AlertStatus
+    ALERT_STATUS_ACKNOWLEDGE: Alert.AlertStatus
+    ALERT_STATUS_REJECT: Alert.AlertStatus
+    ALERT_STATUS_IGNORE: Alert.AlertStatus
+    ALERT_STATUS_CLEAR: Alert.AlertStatus
+    class DiscretePriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        DISCRETE_PRIORITY_UNSPECIFIED: _ClassVar[Alert.DiscretePriority]
+        DISCRETE_PRIORITY_LOW: _ClassVar[Alert.DiscretePriority]
+        DISCRETE_PRIORITY_MEDIUM: _ClassVar[Alert.DiscretePriority]
+        DISCRETE_PRIORITY_HIGH: _ClassVar[Alert.DiscretePriority]
+    DISCRETE_PRIORITY_UNSPECIFIED: Alert.DiscretePriority
+    DISCRETE_PRIORITY_LOW: Alert.DiscretePriority
+    DISCRETE_PRIORITY_MEDIUM: Alert.DiscretePriority
+    DISCRETE_PRIORITY_HIGH: Alert.DiscretePriority
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    RANGE_BEARING_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_INFORMATION_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    alert_type: Alert.AlertType
+    status: Alert.AlertStatus
+    description: str
+    range_bearing: RangeBearing
+    location: Location
+    priority: Alert.DiscretePriority
+    confidence: float
+    additional_information: str
+    def __init__(self, alert_id: _Optional[str] = ..., alert_type: _Optional[_Union[Alert.AlertType, str]] = ..., status: _Optional[_Union[Alert.AlertStatus, str]] = ..., description: _Optional[str] = ..., range_bearing: _Optional[_Union[RangeBearing, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., priority: _Optional[_Union[Alert.DiscretePriority, str]] = ..., confidence: _Optional[float] = ..., additional_information: _Optional[str] = ...) -> None: ...
+
+class AlertAck(_message.Message):
+    __slots__ = ("alert_id", "reason", "alert_ack_status")
+    class AlertAckStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ALERT_ACK_STATUS_UNSPECIFIED: _ClassVar[AlertAck.AlertAckStatus]
+        ALERT_ACK_STATUS_ACCEPTED: _ClassVar[AlertAck.AlertAckStatus]
+        ALERT_ACK_STATUS_REJECTED: _ClassVar[AlertAck.AlertAckStatus]
+        ALERT_ACK_STATUS_CANCELLED: _ClassVar[AlertAck.AlertAckStatus]
+    ALERT_ACK_STATUS_UNSPECIFIED: AlertAck.AlertAckStatus
+    ALERT_ACK_STATUS_ACCEPTED: AlertAck.AlertAckStatus
+    ALERT_ACK_STATUS_REJECTED: AlertAck.AlertAckStatus
+    ALERT_ACK_STATUS_CANCELLED: AlertAck.AlertAckStatus
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ACK_STATUS_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    reason: _containers.RepeatedScalarFieldContainer[str]
+    alert_ack_status: AlertAck.AlertAckStatus
+    def __init__(self, alert_id: _Optional[str] = ..., reason: _Optional[_Iterable[str]] = ..., alert_ack_status: _Optional[_Union[AlertAck.AlertAckStatus, str]] = ...) -> None: ...

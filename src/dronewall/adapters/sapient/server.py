@@ -35,6 +35,7 @@ class DmmServer:
         self.on_message = on_message
         self.connections = 0
         self.bound_port: int | None = None
+        self._writers: dict[str, asyncio.StreamWriter] = {}   # node id -> its connection
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._ready = threading.Event()
@@ -71,7 +72,11 @@ class DmmServer:
             loop.run_forever()
         finally:
             self._server.close()
+            pending = asyncio.all_tasks(loop)   # open node connections
+            for t in pending:
+                t.cancel()
             with contextlib.suppress(Exception):
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 loop.run_until_complete(self._server.wait_closed())
             loop.close()
 
@@ -93,6 +98,8 @@ class DmmServer:
                     break
                 for p in payloads:
                     h = self.node.handle(p, self.clock())
+                    if h.kind == "registration" and h.node_id in self.node.nodes:
+                        self._writers[h.node_id] = writer
                     for r in h.replies:
                         writer.write(frame(r))
                     if h.detections and self.on_detections is not None:
@@ -104,13 +111,30 @@ class DmmServer:
             pass
         finally:
             self.connections -= 1
+            for k in [k for k, w in self._writers.items() if w is writer]:
+                del self._writers[k]
             with contextlib.suppress(Exception):
                 writer.close()
+
+    def send(self, node_id: str, msg: Any) -> bool:
+        """Send ``msg`` (e.g. a Task) to a connected node from any thread; False when the
+        node is not connected."""
+        loop, w = self._loop, self._writers.get(node_id)
+        if loop is None or w is None or loop.is_closed():
+            return False
+
+        def write() -> None:
+            with contextlib.suppress(Exception):
+                w.write(frame(msg))
+        loop.call_soon_threadsafe(write)
+        return True
 
     def status(self) -> dict[str, Any]:
         return {"listen": f"{self.host}:{self.bound_port or self.port}",
                 "connections": self.connections,
                 "nodes": [{"node_id": n.node_id, "name": n.name, "types": n.node_types,
                            "status": n.status, "mode": n.mode, "detections": n.detections,
-                           "bound": n.binding is not None}
+                           "bound": n.binding is not None,
+                           "connected": n.node_id in self._writers,
+                           "alerts": n.alerts[-5:], "tasks": dict(list(n.tasks.items())[-5:])}
                           for n in self.node.nodes.values()]}
