@@ -142,10 +142,20 @@ async def measure(args: argparse.Namespace, url: str, token: str, pid: int) -> d
     mem: list[tuple[float, float]] = []
     cpu0 = _proc_cpu_s(pid)
 
+    floor: dict[float, float] = {}   # wall time of a trim -> RSS right after it (MiB)
+
     async def sampler() -> None:
-        while time.time() < stop_at:
-            mem.append((time.time() - t0, _proc_rss_mib(pid)))
-            await asyncio.sleep(10.0)
+        async with httpx.AsyncClient(base_url=url, timeout=30.0,
+                                     headers={"Authorization": f"Bearer {token}"}) as c:
+            while time.time() < stop_at:
+                mem.append((time.time() - t0, _proc_rss_mib(pid)))
+                try:
+                    m = (await c.get("/api/v1/sources")).json()["items"][0].get("memory") or {}
+                    if m.get("rss_after_trim_mib") is not None:
+                        floor.setdefault(round(time.time() - t0, -1), m["rss_after_trim_mib"])
+                except (httpx.HTTPError, KeyError, ValueError):
+                    pass
+                await asyncio.sleep(10.0)
 
     await asyncio.gather(sampler(), *[client(ws_url, token, stop_at, per_client[i], gaps)
                                       for i in range(args.clients)])
@@ -161,6 +171,11 @@ async def measure(args: argparse.Namespace, url: str, token: str, pid: int) -> d
     t_mem = np.array([m[0] for m in mem])
     r_mem = np.array([m[1] for m in mem])
     slope = float(np.polyfit(t_mem / 3600, r_mem, 1)[0]) if len(mem) > 3 else float("nan")
+    # the floor: RSS right after the server's periodic trim between steps, deduplicated
+    f_vals = list(dict.fromkeys(floor.values()))
+    f_t = np.array(sorted(floor)[:len(floor)])
+    f_v = np.array([floor[k] for k in sorted(floor)])
+    f_slope = float(np.polyfit(f_t / 3600, f_v, 1)[0]) if len(f_v) > 3 else float("nan")
 
     def pct(a: np.ndarray) -> dict:
         return {f"p{q}": round(float(np.percentile(a, q)), 1) for q in (50, 90, 99)} | \
@@ -178,6 +193,12 @@ async def measure(args: argparse.Namespace, url: str, token: str, pid: int) -> d
         "server_rss_mib": {"start": round(float(r_mem[0]), 1), "end": round(float(r_mem[-1]), 1),
                            "max": round(float(r_mem.max()), 1),
                            "slope_mib_per_h": round(slope, 1)},
+        "server_rss_after_trim_mib": {
+            "first": round(float(f_v[0]), 1) if len(f_v) else None,
+            "last": round(float(f_v[-1]), 1) if len(f_v) else None,
+            "min": round(float(f_v.min()), 1) if len(f_v) else None,
+            "max": round(float(f_v.max()), 1) if len(f_v) else None,
+            "distinct_samples": len(f_vals), "slope_mib_per_h": round(f_slope, 1)},
         "chain_step_ms_median_last": src.get("step_wall_ms_median"),
     }
 
@@ -228,7 +249,7 @@ def main() -> None:
     for k in ("clients", "duration_s", "steps_per_s", "tracks_per_step_median",
               "detections_last_step", "deltas_received", "steps_missed_by_clients",
               "step_to_client_ms", "detections_to_client_ms", "record_to_publish_ms",
-              "server_cpu_percent_of_one_core", "server_rss_mib"):
+              "server_cpu_percent_of_one_core", "server_rss_mib", "server_rss_after_trim_mib"):
         print(f"| {k} | {res[k]} |")
 
 

@@ -129,7 +129,19 @@ def sources(st: St, _u: Viewer) -> dict[str, Any]:
         "step_wall_ms_median": round(float(np.median(lag)) * 1000, 1) if lag else None,
         "step_wall_ms_max": round(max(lag) * 1000, 1) if lag else None,
         "adapters": r.source.status() if hasattr(r.source, "status") else [],
-        "outputs": [s.status() for s in r.sinks], "output_errors": r.sink_errors}]}
+        "outputs": [s.status() for s in r.sinks], "output_errors": r.sink_errors,
+        "memory": _memory(r)}]}
+
+
+def _memory(r: Any) -> dict[str, Any]:
+    """Resident memory now, and after each periodic trim between steps (the process's floor;
+    a leak shows as a rising floor, docs/serve.md)."""
+    from dronewall.server.memory import rss_mib
+
+    floor = list(r.rss_after_trim)
+    return {"rss_mib": rss_mib(), "trims": r.trimmer.trims,
+            "rss_after_trim_mib": floor[-1][1] if floor else None,
+            "rss_after_trim_first_mib": floor[0][1] if floor else None}
 
 
 @router.get("/sensors", tags=["status"])

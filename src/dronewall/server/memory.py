@@ -58,9 +58,24 @@ class Trimmer:
         self._next = time.monotonic() + every_s
         self.trims = 0
 
-    def maybe(self) -> None:
+    def maybe(self) -> bool:
+        """Trim if due; True when it trimmed (the resident size is then the process's
+        steady state between steps: :func:`rss_mib` right after is comparable over time)."""
         if self._lib is None or time.monotonic() < self._next:
-            return
+            return False
         self._lib.malloc_trim(0)
         self.trims += 1
         self._next = time.monotonic() + self.every_s
+        return True
+
+
+def rss_mib() -> float | None:
+    """Resident set size of this process (MiB), from /proc (None elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

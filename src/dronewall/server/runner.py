@@ -30,7 +30,7 @@ from dronewall.chain import StepRecord
 from dronewall.chain.approval import Decision
 from dronewall.server.approver import LiveApprover
 from dronewall.server.live import LiveChain
-from dronewall.server.memory import Trimmer
+from dronewall.server.memory import Trimmer, rss_mib
 from dronewall.server.picture import StepView, proposal_dict
 from dronewall.store import SessionInfo, Store
 
@@ -86,6 +86,7 @@ class Runner:
         self.sinks: list[Any] = []   # picture outputs (CoT): .step(delta), never raise
         self.sink_errors = 0
         self.trimmer = Trimmer()   # hands freed heap pages back (server/memory.py)
+        self.rss_after_trim: deque[tuple[float, float | None]] = deque(maxlen=720)
         self.thread = threading.Thread(target=self._run, name="dronewall-chain", daemon=True)
 
     # ------------------------------------------------------------------ control
@@ -192,7 +193,8 @@ class Runner:
                 except Exception:   # an output must never stop the picture
                     self.sink_errors += 1
                     log.exception("output %r failed on step %d", sink, seq)
-            self.trimmer.maybe()
+            if self.trimmer.maybe():   # between steps, freed pages returned: the floor
+                self.rss_after_trim.append((time.time(), rss_mib()))
         if not self.stop_evt.is_set():
             self.store.set_status(sid, "finished")
             self.state.status = "finished"
