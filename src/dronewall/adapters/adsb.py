@@ -28,8 +28,8 @@ import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
 from dronewall.adapters.modes_wire import RawFrame, SbsRecord
-from dronewall.detections import DetectionBatch, MeasKind
-from dronewall.geo import ecef_to_enu_rotation, geodetic_to_ecef
+from dronewall.adapters.positions import position_rows
+from dronewall.detections import DetectionBatch
 
 FT_M = 0.3048
 KT_MPS = 1852.0 / 3600.0
@@ -217,22 +217,12 @@ class SbsDecoder:
 def reports_to_batch(reports: list[AdsbReport], sensor_row: int) -> DetectionBatch:
     """ADS-B reports as POSITION detections (ECEF, covariance from each report's horizontal
     and vertical sigma) of the receiver at ``sensor_row`` of the engine's sensor table."""
-    m = len(reports)
-    if m == 0:
+    if not reports:
         return DetectionBatch.empty()
-    lat = np.array([r.lat_deg for r in reports])
-    lon = np.array([r.lon_deg for r in reports])
-    alt = np.array([r.alt_m for r in reports])
-    sh = np.array([r.sigma_h_m for r in reports])
-    sv = np.array([r.sigma_v_m for r in reports])
-    rot = ecef_to_enu_rotation(lat, lon).reshape(m, 3, 3)   # ECEF -> ENU
-    d = np.zeros((m, 3, 3))
-    d[:, 0, 0] = d[:, 1, 1] = sh ** 2
-    d[:, 2, 2] = sv ** 2
-    cov = np.einsum("mji,mjk,mkl->mil", rot, d, rot)          # rot^T D rot
-    return DetectionBatch.create(
-        t=np.array([r.t_s for r in reports]), sensor=np.full(m, sensor_row, np.int32),
-        meas_kind=MeasKind.POSITION, z=geodetic_to_ecef(lat, lon, alt).reshape(m, 3), R=cov,
+    sh = [r.sigma_h_m for r in reports]
+    return position_rows(
+        [r.t_s for r in reports], sensor_row, [r.lat_deg for r in reports],
+        [r.lon_deg for r in reports], [r.alt_m for r in reports], sh, sh,
+        [r.sigma_v_m for r in reports],
         identity=np.array([r.icao24 for r in reports], dtype=object),
-        callsign=np.array([r.callsign for r in reports], dtype=object),
-        truth_id=np.full(m, -1, np.int32))
+        callsign=np.array([r.callsign for r in reports], dtype=object))

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
+from dronewall.adapters.positions import position_rows
 from dronewall.detections import DetectionBatch, MeasKind
-from dronewall.geo import ecef_to_enu_rotation, geodetic_to_ecef
 
 NM_M = 1852.0
 FT_M = 0.3048
@@ -214,16 +214,9 @@ def asterix_to_batch(reports: list[AsterixReport]) -> DetectionBatch:
             meas_kind=MeasKind.RADAR, z=z, R=R, truth_id=np.full(m, -1, np.int32)))
     tracks = [r for r in reports if r.kind == "track"]
     if tracks:
-        m = len(tracks)
-        lat = np.array([t.values[0] for t in tracks])
-        lon = np.array([t.values[1] for t in tracks])
-        alt = np.array([t.values[2] for t in tracks])
-        s = np.array([t.sigmas for t in tracks])
-        rot = ecef_to_enu_rotation(lat, lon).reshape(m, 3, 3)
-        d = np.zeros((m, 3, 3))
-        d[:, 0, 0], d[:, 1, 1], d[:, 2, 2] = s[:, 0] ** 2, s[:, 1] ** 2, s[:, 2] ** 2
-        parts.append(DetectionBatch.create(
-            t=[t.t_s for t in tracks], sensor=np.array([t.row for t in tracks], np.int32),
-            meas_kind=MeasKind.POSITION, z=geodetic_to_ecef(lat, lon, alt).reshape(m, 3),
-            R=np.einsum("mji,mjk,mkl->mil", rot, d, rot), truth_id=np.full(m, -1, np.int32)))
+        parts.append(position_rows(
+            [t.t_s for t in tracks], [t.row for t in tracks], [t.values[0] for t in tracks],
+            [t.values[1] for t in tracks], [t.values[2] for t in tracks],
+            [t.sigmas[0] for t in tracks], [t.sigmas[1] for t in tracks],
+            [t.sigmas[2] for t in tracks]))
     return DetectionBatch.concat(parts)

@@ -32,8 +32,9 @@ import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
 from dronewall.adapters.lines import LineSplitter
-from dronewall.detections import DetectionBatch, MeasKind
-from dronewall.geo import ecef_to_enu_rotation, geodetic_to_ecef
+from dronewall.adapters.positions import position_rows
+from dronewall.detections import DetectionBatch
+from dronewall.geo import geodetic_to_ecef
 
 MESSAGE_SIZE = 25
 MAX_PACK = 9
@@ -297,28 +298,18 @@ class RemoteIdDecoder:
 def rid_reports_to_batch(reports: list[RidReport], sensor_row: int) -> DetectionBatch:
     """Remote ID reports as POSITION detections with the operator position in ``aux``
     (ECEF; NaN when not heard), as the simulated Remote ID receivers produce them."""
-    m = len(reports)
-    if m == 0:
+    if not reports:
         return DetectionBatch.empty()
-    lat = np.array([r.lat_deg for r in reports])
-    lon = np.array([r.lon_deg for r in reports])
-    alt = np.array([r.alt_m for r in reports])
-    sh = np.array([r.sigma_h_m for r in reports])
-    sv = np.array([r.sigma_v_m for r in reports])
-    rot = ecef_to_enu_rotation(lat, lon).reshape(m, 3, 3)
-    d = np.zeros((m, 3, 3))
-    d[:, 0, 0] = d[:, 1, 1] = sh ** 2
-    d[:, 2, 2] = sv ** 2
-    aux = np.full((m, 3), np.nan)
+    aux = np.full((len(reports), 3), np.nan)
     for i, r in enumerate(reports):
         if r.operator is not None:
             aux[i] = geodetic_to_ecef(*r.operator).reshape(3)
-    return DetectionBatch.create(
-        t=np.array([r.t_s for r in reports]), sensor=np.full(m, sensor_row, np.int32),
-        meas_kind=MeasKind.POSITION, z=geodetic_to_ecef(lat, lon, alt).reshape(m, 3),
-        R=np.einsum("mji,mjk,mkl->mil", rot, d, rot),
-        identity=np.array([r.uas_id for r in reports], dtype=object), aux=aux,
-        truth_id=np.full(m, -1, np.int32))
+    sh = [r.sigma_h_m for r in reports]
+    return position_rows(
+        [r.t_s for r in reports], sensor_row, [r.lat_deg for r in reports],
+        [r.lon_deg for r in reports], [r.alt_m for r in reports], sh, sh,
+        [r.sigma_v_m for r in reports],
+        identity=np.array([r.uas_id for r in reports], dtype=object), aux=aux)
 
 
 class RemoteIdFeed:

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
+from dronewall.adapters.positions import position_rows
 from dronewall.adapters.sapient.wire import is_ulid, is_uuid, new_ulid, pb, stamp
 from dronewall.detections import DetectionBatch, MeasKind, SensorTable
-from dronewall.geo import ecef_to_enu_rotation, geodetic_to_ecef
 
 #: Defaults where a report and the bound sensor give no error (1-sigma) [E].
 DEFAULT_SIGMA_POS_M = 50.0
@@ -446,18 +446,11 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
     parts = []
     loc = [d for d in dets if d.kind == "location"]
     if loc:
-        lat = np.array([d.values[0] for d in loc])
-        lon = np.array([d.values[1] for d in loc])
-        alt = np.array([d.values[2] for d in loc])
-        s = np.array([d.sigmas for d in loc])
-        m = len(loc)
-        rot = ecef_to_enu_rotation(lat, lon).reshape(m, 3, 3)
-        dd = np.zeros((m, 3, 3))
-        dd[:, 0, 0], dd[:, 1, 1], dd[:, 2, 2] = s[:, 0] ** 2, s[:, 1] ** 2, s[:, 2] ** 2
-        parts.append(DetectionBatch.create(
-            t=[d.t_s for d in loc], sensor=np.array([d.row for d in loc], np.int32),
-            meas_kind=MeasKind.POSITION, z=geodetic_to_ecef(lat, lon, alt).reshape(m, 3),
-            R=np.einsum("mji,mjk,mkl->mil", rot, dd, rot), truth_id=np.full(m, -1, np.int32)))
+        parts.append(position_rows(
+            [d.t_s for d in loc], [d.row for d in loc], [d.values[0] for d in loc],
+            [d.values[1] for d in loc], [d.values[2] for d in loc],
+            [d.sigmas[0] for d in loc], [d.sigmas[1] for d in loc],
+            [d.sigmas[2] for d in loc]))
     rb = [d for d in dets if d.kind == "range_bearing"]
     for want, mk, dim in ((lambda r, e: not math.isnan(r), MeasKind.RADAR, 3),
                           (lambda r, e: math.isnan(r) and not math.isnan(e), MeasKind.AZEL, 2),
