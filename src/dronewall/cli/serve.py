@@ -69,8 +69,9 @@ def serve(
         help="WebSocket per-message compression: less bandwidth to remote operators, more "
              "server CPU (off on a LAN)")] = True,
 ) -> None:
-    """Live operator picture: the stage chain on simulated or recorded sensors, a web COP on
-    http://HOST:PORT, alerts, human approval, recording and audit (docs/serve.md)."""
+    """Live operator picture: the stage chain on simulated, recorded or live sensors (--live:
+    ADS-B, Remote ID, SAPIENT, ASTERIX), a web COP on http://HOST:PORT, alerts, human
+    approval, recording and audit (docs/serve.md, docs/interop.md)."""
     _need_extra(db)
     import socket
 
