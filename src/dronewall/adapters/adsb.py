@@ -21,6 +21,7 @@ few hundred metres); GNSS-height positions (type codes 20-22) use the horizontal
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,12 @@ NACP_EPU_M = {11: 3.0, 10: 10.0, 9: 30.0, 8: 93.0, 7: 185.0, 6: 556.0, 5: 926.0,
 #: NUCp -> horizontal 95 % containment radius RCu (m) (DO-260B, version 0).
 NUCP_RCU_M = {9: 3.0, 8: 10.0, 7: 93.0, 6: 185.0, 5: 463.0, 4: 926.0, 3: 1852.0, 2: 9260.0,
               1: 18520.0}
+#: A surface position is decoded against the aircraft's own last position when younger (s).
+SURFACE_REF_MAX_AGE_S = 600.0
+#: Fastest plausible movement between two fixes of an aircraft taking off or landing, m/s [E].
+MAX_SURFACE_SPEED_MPS = 150.0
+#: Surface position type code -> NUCp (DO-260B, version 0).
+SURFACE_TC_NUCP = {5: 9, 6: 8, 7: 7, 8: 6}
 R95_PER_SIGMA = 2.45
 SIGMA_V_CORRECTED_M = 30.0   # [E] baro altitude + geometric-minus-baro, vertical sd
 SIGMA_V_BARO_M = 150.0       # [E] baro altitude taken as height, vertical sd
@@ -77,6 +84,7 @@ class _Aircraft:
     vr_mps: float | None = None
     nacp: int | None = None
     geo_minus_baro_m: float | None = None
+    last_pos: tuple[float, float, float] | None = None   # lat, lon (deg), t (s)
 
 
 class _AircraftStates:
@@ -124,12 +132,46 @@ def _report(a: _Aircraft, t: float, icao: str, lat: float, lon: float, alt_ft: f
 class ModeSDecoder:
     """Raw Mode S frames -> :class:`AdsbReport` s (pyModeS ``PipeDecoder`` per feed)."""
 
-    def __init__(self, counters: MessageCounters) -> None:
+    def __init__(self, counters: MessageCounters,
+                 surface_ref: tuple[float, float] | None = None) -> None:
+        """``surface_ref``: the receiver's (lat, lon), deg -- surface positions (aircraft on
+        the ground, BDS 0,6) are only decodable within 45 NM of a known reference."""
         from pyModeS import PipeDecoder
 
         self.counters = counters
+        self.surface_ref = surface_ref
         self._pipe = PipeDecoder()
         self._states = _AircraftStates(counters)
+
+    def _surface_position(self, raw: RawFrame, a: _Aircraft, t_s: float
+                          ) -> tuple[float, float] | None:
+        """A surface position (BDS 0,6) decoded against the aircraft's own last position when
+        recent (it is then certainly within the 45 NM the surface CPR needs -- an aircraft
+        landing far from the receiver), else against the receiver site; a fix implying more
+        than ``MAX_SURFACE_SPEED_MPS`` from the last one is rejected (counted)."""
+        import pyModeS as pms
+
+        ref = None
+        if a.last_pos is not None and t_s - a.last_pos[2] <= SURFACE_REF_MAX_AGE_S:
+            ref = (a.last_pos[0], a.last_pos[1])
+        elif self.surface_ref is not None:
+            ref = self.surface_ref
+        if ref is None:
+            return None
+        try:
+            d = pms.decode(raw.hex, surface_ref=ref)
+        except pms.DecodeError:
+            return None
+        lat, lon = d.get("latitude"), d.get("longitude")
+        if lat is None or lon is None:
+            return None
+        if a.last_pos is not None and t_s > a.last_pos[2]:
+            dn = (lat - a.last_pos[0]) * 111_195.0
+            de = (lon - a.last_pos[1]) * 111_195.0 * math.cos(math.radians(lat))
+            if math.hypot(dn, de) / (t_s - a.last_pos[2]) > MAX_SURFACE_SPEED_MPS:
+                self.counters.reject("surface position jump (implied speed too high)")
+                return None
+        return float(lat), float(lon)
 
     def frame(self, raw: RawFrame, t_s: float) -> tuple[dict[str, Any] | None,
                                                          AdsbReport | None]:
@@ -170,19 +212,24 @@ class ModeSDecoder:
         if d.get("nac_p") is not None:
             a.nacp = int(d["nac_p"])
         lat, lon = d.get("latitude"), d.get("longitude")
+        surface = d.get("bds") == "0,6"
+        if surface:   # decoded here, against the aircraft's own last position
+            pos = self._surface_position(raw, a, t_s)
+            lat, lon = pos if pos is not None else (None, None)
         if lat is None or lon is None:
             c.accept()
             return d, None
         tc = int(d.get("typecode") or 0)
         if a.nacp is not None:
             epu = NACP_EPU_M.get(a.nacp)
-        else:
-            epu = NUCP_RCU_M.get(int(d.get("nuc_p") or 0))
+        else:   # surface messages carry NUCp only in their type code
+            nuc = d.get("nuc_p")
+            epu = NUCP_RCU_M.get(int(nuc) if nuc is not None else SURFACE_TC_NUCP.get(tc, 0))
         if epu is None:
             c.reject("position without accuracy (NACp/NUCp 0)")
             return d, None
         c.accept()
-        surface = d.get("bds") == "0,6"
+        a.last_pos = (float(lat), float(lon), t_s)
         alt = 0.0 if surface else d.get("altitude")
         return d, _report(a, t_s, icao, lat, lon, None if alt is None else float(alt),
                           20 <= tc <= 22, epu / R95_PER_SIGMA, "modes")

@@ -40,11 +40,13 @@ class AdsbFeed:
     """Bytes of one receiver connection -> :class:`Heard` messages and reports."""
 
     def __init__(self, fmt: str, *, sigma_m: float = 10.0,
-                 counters: MessageCounters | None = None, receiver_clock: bool = False) -> None:
+                 counters: MessageCounters | None = None, receiver_clock: bool = False,
+                 receiver_at: tuple[float, float] | None = None) -> None:
         """``receiver_clock``: time messages by the clock in the data (Beast / AVR 12 MHz
         counter, SBS time generated; seconds from the first one) instead of the ``t_s`` given
         to :meth:`feed` -- for replaying a recording faster than real time. A message
-        without a clock then takes the last clock seen."""
+        without a clock then takes the last clock seen. ``receiver_at``: the receiver's
+        (lat, lon), deg, the reference that decodes surface positions."""
         if fmt not in FORMATS:
             raise ValueError(f"ADS-B format {fmt!r}: expected one of {', '.join(FORMATS)}")
         self.fmt = fmt
@@ -54,7 +56,8 @@ class AdsbFeed:
         self.counters = counters or MessageCounters()
         self._text = LineSplitter(self.counters, fmt, MAX_LINE_CHARS)
         self._beast = BeastDeframer(self.counters) if fmt == "beast" else None
-        self._modes = ModeSDecoder(self.counters) if fmt in ("beast", "avr") else None
+        self._modes = (ModeSDecoder(self.counters, receiver_at) if fmt in ("beast", "avr")
+                       else None)
         self._sbs = SbsDecoder(self.counters, sigma_m) if fmt == "sbs" else None
 
     def feed(self, chunk: bytes, t_s: float) -> list[Heard]:

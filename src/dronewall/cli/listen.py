@@ -65,6 +65,10 @@ def adsb(
         "--duration", min=0.0, help="stop after this many seconds (network only)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="only the final counts")] = False,
+    receiver: Annotated[str | None, typer.Option(
+        "--receiver", help="receiver position LAT,LON (deg): decodes surface positions of "
+                           "aircraft on the ground (they need a reference within 45 NM)")
+                        ] = None,
 ) -> None:
     """ADS-B / Mode S receiver feed: decode (pyModeS for Beast / AVR) and print each message."""
     from dronewall.adapters.adsb_feed import DEFAULT_PORTS, FORMATS, AdsbFeed
@@ -72,7 +76,17 @@ def adsb(
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     _need_pymodes(fmt)
-    feed = AdsbFeed(fmt, receiver_clock=file is not None)
+    at = None
+    if receiver is not None:
+        try:
+            lat, lon = (float(v) for v in receiver.split(","))
+        except ValueError:
+            raise InputError(f"--receiver {receiver!r}: expected LAT,LON in degrees, e.g. "
+                             "50.11,22.02") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputError(f"--receiver {receiver!r}: latitude/longitude out of range")
+        at = (lat, lon)
+    feed = AdsbFeed(fmt, receiver_clock=file is not None, receiver_at=at)
     seen = 0
 
     def show(chunk: bytes) -> bool:

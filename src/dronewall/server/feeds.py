@@ -29,7 +29,7 @@ from dronewall.scenario.live import LiveConfig
 
 class _Adapter:
     def __init__(self, spec: Any, sensor_row: int, sigma_m: float, epoch_wall: float,
-                 sink: LiveFeedsSource) -> None:
+                 sink: LiveFeedsSource, site: tuple[float, float] | None = None) -> None:
         self.spec = spec
         self.row = sensor_row
         self.feed: Any
@@ -37,7 +37,7 @@ class _Adapter:
             self.feed = RemoteIdFeed()
             self._batch = rid_reports_to_batch
         else:
-            self.feed = AdsbFeed(spec.format, sigma_m=sigma_m)
+            self.feed = AdsbFeed(spec.format, sigma_m=sigma_m, receiver_at=site)
             self._batch = reports_to_batch
         self.epoch = epoch_wall
         self.sink = sink
@@ -195,9 +195,10 @@ class LiveFeedsSource:
             elif a.protocol == "asterix":
                 self.adapters.append(_AsterixAdapter(a, sensors, specs, self.epoch, self))
             else:
-                self.adapters.append(_Adapter(a, index[a.sensor],
-                                              float(getattr(specs.get(a.sensor), "sigma_m", 10.0)),
-                                              self.epoch, self))
+                r = index[a.sensor]
+                self.adapters.append(_Adapter(
+                    a, r, float(getattr(specs.get(a.sensor), "sigma_m", 10.0)), self.epoch,
+                    self, (float(sensors.lat_deg[r]), float(sensors.lon_deg[r]))))
         self._started = False
 
     def start(self) -> None:
