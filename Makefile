@@ -32,6 +32,7 @@ test: install-test
 
 # Deep fuzzing of every file format the CLI reads (issue 14): FUZZ_N generated inputs in all,
 # split over the formats; summary (inputs, time, internal errors, hangs, peak RSS) at the end.
+# Then FUZZ_N mutated frames into each live interop adapter (issue 16).
 FUZZ_N ?= 100000
 FUZZ_OUT ?= out/fuzz
 fuzz: install-test
@@ -39,6 +40,7 @@ fuzz: install-test
 	DRONEWALL_FUZZ=$(FUZZ_N) DRONEWALL_FUZZ_REPORT=$(FUZZ_OUT)/report.jsonl \
 	  $(PY) -m pytest -p no:cacheprovider -q tests/hardening/test_fuzz_cli.py; \
 	  status=$$?; $(PY) tests/hardening/fuzz_summary.py $(FUZZ_OUT)/report.jsonl $$status
+	$(PY) bench/fuzz_adapters.py --n $(FUZZ_N) --out $(FUZZ_OUT)/adapters.json
 
 bench: install
 	$(PY) bench/bench_sim.py

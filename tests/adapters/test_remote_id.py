@@ -71,12 +71,12 @@ def test_unusable_positions_are_rejected_with_a_reason(msg: bytes, reason: str) 
 
 
 @pytest.mark.parametrize("line,reason", [
-    ("0102", "message of 2 bytes"),
+    ("0102", "message of # bytes"),
     ("zz", "non-hexadecimal"),
     (rid.pack(rid.basic_id("X")).hex()[:-10], "message pack header"),
     ("{not json", "not JSON"),
     ("[1, 2]", "non-hexadecimal"),
-    ((bytes([0x70]) + b"\0" * 24).hex(), "unknown message type 7"),
+    ((bytes([0x70]) + b"\0" * 24).hex(), "unknown message type #"),
 ])
 def test_malformed_lines_are_counted_with_a_reason(line: str, reason: str) -> None:
     d = RemoteIdDecoder()

@@ -405,3 +405,18 @@ def test_an_operator_tasks_a_node_at_a_track_through_the_api(tmp_path: Path) -> 
         finally:
             stop.set()
             th.join(10)
+
+
+def test_enum_values_the_schema_does_not_define_do_not_stop_the_node() -> None:
+    # found by bench/fuzz_adapters.py: proto3 enums are open, Name() raised on value 33
+    P = pb()
+    fn = _registered()
+    m = P.SapientMessage(node_id=NODE, status_report=P.StatusReport(
+        report_id=new_ulid(), system=33, info=1, mode="m"))
+    stamp(m)
+    assert not fn.handle(m.SerializeToString(), 0.0).replies
+    assert fn.nodes[NODE].status == "UNKNOWN_33"
+    m = P.SapientMessage(node_id=NODE, task_ack=P.TaskAck(task_id=new_ulid(), task_status=9))
+    stamp(m)
+    fn.handle(m.SerializeToString(), 0.0)
+    assert "UNKNOWN_9" in fn.nodes[NODE].tasks.values()

@@ -207,7 +207,7 @@ class FusionNode:
                            "this fusion node (live config 'nodes:')")
         if not reasons and msg.node_id not in self.nodes and len(self.nodes) >= MAX_NODES:
             reasons.append("too many nodes registered")
-        types = [pb().Registration.NodeType.Name(d.node_type) for d in r.node_definition]
+        types = [_name(pb().Registration.NodeType, d.node_type) for d in r.node_definition]
         if reasons:
             why = ("node not configured" if "not configured" in reasons[0] else
                    "too many nodes" if "too many" in reasons[0] else "mandatory field missing")
@@ -250,8 +250,8 @@ class FusionNode:
             self.counters.accept()
             node.alerts.append({
                 "alert_id": a.alert_id,
-                "type": P.Alert.AlertType.Name(a.alert_type).removeprefix("ALERT_TYPE_"),
-                "priority": P.Alert.DiscretePriority.Name(a.priority)
+                "type": _name(P.Alert.AlertType, a.alert_type).removeprefix("ALERT_TYPE_"),
+                "priority": _name(P.Alert.DiscretePriority, a.priority)
                 .removeprefix("DISCRETE_PRIORITY_"),
                 "description": a.description[:500], "location": where,
                 "received_utc": datetime.now(UTC).isoformat()})
@@ -268,7 +268,7 @@ class FusionNode:
                                ["task_ack.task_id (a ULID) and task_ack.task_status are "
                                 "mandatory"])
         self.counters.accept()
-        st = pb().TaskAck.TaskStatus.Name(t.task_status).removeprefix("TASK_STATUS_")
+        st = _name(pb().TaskAck.TaskStatus, t.task_status).removeprefix("TASK_STATUS_")
         node.tasks[t.task_id] = st
         if len(node.tasks) > MAX_KEPT:
             del node.tasks[next(iter(node.tasks))]
@@ -304,7 +304,7 @@ class FusionNode:
             self.counters.reject(f"sapient: status_report: {bad[0][:50]}")
             return self._error(h, msg.node_id, payload, bad)
         self.counters.accept()
-        node.status = pb().StatusReport.System.Name(s.system).removeprefix("SYSTEM_")
+        node.status = _name(pb().StatusReport.System, s.system).removeprefix("SYSTEM_")
         node.mode = s.mode
         if s.HasField("node_location"):
             loc = _latlonalt(s.node_location)
@@ -358,6 +358,15 @@ class FusionNode:
 
 
 # ---------------------------------------------------------------------- conversions
+
+def _name(enum: Any, value: int) -> str:
+    """An enum value's name; proto3 enums are open, so a value the schema does not define
+    (a newer node, or a corrupted one) reads as ``UNKNOWN_<value>`` instead of failing."""
+    try:
+        return str(enum.Name(value))
+    except ValueError:
+        return f"UNKNOWN_{int(value)}"
+
 
 def _latlonalt(loc: Any) -> tuple[float, float, float] | str:
     cs = loc.coordinate_system
