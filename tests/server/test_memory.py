@@ -21,10 +21,11 @@ def test_memory_floor_is_sampled_after_trims(tmp_path: Path) -> None:
     st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=SCENARIO, speed=100.0,
                               engage=False))
     st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
-    st.runner.trimmer.every_s = 0.0   # trim after every step
+    st.runner.trimmer.every_s = 0.0   # trim after every step, from the first
+    st.runner.trimmer._next = 0.0
     try:
         st.runner.start()
-        t_end = time.time() + 60
+        t_end = time.time() + 120
         while time.time() < t_end and len(st.runner.rss_after_trim) < 5:
             time.sleep(0.1)
     finally:
