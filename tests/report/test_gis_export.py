@@ -23,7 +23,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from dronewall.pipeline.simulate import run_simulation
 
     out = tmp_path_factory.mktemp("gis")
-    run_simulation(SCEN, out, duration_s=400, engage=False, compare_doctrines=False)
+    run_simulation(SCEN, out, duration_s=240, engage=False, compare_doctrines=False)
     return out
 
 
