@@ -1,5 +1,5 @@
-"""``serve --no-ws-deflate``: WebSocket per-message compression is negotiated by default and
-refused when switched off (on a LAN it only costs server CPU for every client)."""
+"""``serve --no-ws-deflate``: WebSocket per-message compression is on by default and refused
+when switched off (on a LAN it only costs server CPU for every client)."""
 
 from __future__ import annotations
 
