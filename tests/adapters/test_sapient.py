@@ -420,3 +420,44 @@ def test_enum_values_the_schema_does_not_define_do_not_stop_the_node() -> None:
     stamp(m)
     fn.handle(m.SerializeToString(), 0.0)
     assert "UNKNOWN_9" in fn.nodes[NODE].tasks.values()
+
+
+def _varint(v: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, v = v & 0x7F, v >> 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def _field(num: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2), written by hand."""
+    return _varint((num << 3) | 2) + _varint(len(payload)) + payload
+
+
+def test_fields_of_the_full_schema_we_do_not_declare_are_accepted() -> None:
+    """Another vendor's ASM fills the whole v2.0 schema: Registration.config_data (10) and
+    dependent_nodes (8), DetectionReport.track_info (8) and colour (22) are not in our subset;
+    protobuf keeps them as unknown fields and the node is served as usual."""
+    P = pb()
+    fn = FusionNode(accept_unbound=True)
+    reg = registration_message(NODE, "vendor-radar", "NODE_TYPE_RADAR")
+    inner = reg.registration.SerializeToString() + _field(10, _field(1, b"Acme") +
+                                                          _field(2, b"R-1")) \
+        + _field(8, b"child-node")
+    env = P.SapientMessage()
+    env.ParseFromString(reg.SerializeToString())
+    env.ClearField("registration")
+    raw = env.SerializeToString() + _field(4, inner)
+    h = fn.handle(raw, 0.0)
+    assert h.replies[0].registration_ack.acceptance, h.summary
+    d = P.DetectionReport(report_id=new_ulid(), object_id=new_ulid(),
+                          location=P.Location(x=23.6, y=51.5, coordinate_system=1, datum=1))
+    dd = d.SerializeToString() + _field(8, _field(1, b"speed") + _field(2, b"12")) \
+        + _field(22, b"red")
+    env = P.SapientMessage(node_id=NODE)
+    stamp(env)
+    raw = env.SerializeToString() + _field(7, dd)
+    h = fn.handle(raw, 0.0)
+    assert h.kind == "detection_report" and not h.replies and "51.5" in h.summary
