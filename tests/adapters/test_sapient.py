@@ -247,6 +247,12 @@ def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> No
         assert nodes["radar-bug"]["bound"] and nodes["radar-bug"]["detections"] > 10
         assert "rf-bug" not in nodes           # not configured: registration refused
         assert any("not configured" in k for k in a["messages"]["rejected_by_reason"])
+        # the node's StatusReports show in the COP's sensor health
+        health = {x["id"]: x for x in st.runner.view.sensor_health(st.runner.state.t)}
+        assert health["radar-bug"]["feed"] == {"protocol": "sapient", "node": "radar-bug",
+                                               "state": "OK", "mode": "default",
+                                               "connected": True}
+        assert "feed" not in health["rf-bug"]
     finally:
         stop.set()
         th.join(10)

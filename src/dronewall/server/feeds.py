@@ -246,3 +246,27 @@ class LiveFeedsSource:
 
     def status(self) -> list[dict[str, Any]]:
         return [a.status() for a in self.adapters]
+
+    def sensor_status(self) -> dict[str, dict[str, Any]]:
+        """Per site sensor fed by an adapter: the feed's protocol and state (SAPIENT: the
+        bound node's last StatusReport), for the COP's sensor health."""
+        out: dict[str, dict[str, Any]] = {}
+        for a in self.adapters:
+            if isinstance(a, _SapientAdapter):
+                bound = {nb.node: nb.sensor for nb in a.spec.nodes}
+                for n in a.node.nodes.values():
+                    sid = bound.get(n.node_id) or bound.get(n.name)
+                    if sid is not None:
+                        out[sid] = {"protocol": "sapient", "node": n.name or n.node_id,
+                                    "state": n.status or "REGISTERED", "mode": n.mode,
+                                    "connected": n.node_id in a.server._writers}
+            elif isinstance(a, _AsterixAdapter):
+                for rb in a.spec.radars:
+                    out[rb.sensor] = {"protocol": "asterix", "state": "LISTENING",
+                                      "datagrams": a.listener.datagrams}
+            else:
+                c = a.client
+                out[a.spec.sensor] = {"protocol": a.spec.protocol,
+                                      "state": "CONNECTED" if c.connected else "DISCONNECTED",
+                                      "last_error": c.last_error}
+        return out

@@ -158,6 +158,8 @@ class StepView:
     def __init__(self, live: LiveChain, record_period_s: float) -> None:
         self.live = live
         self.record_period_s = float(record_period_s)
+        #: live feeds' state per sensor id (``LiveFeedsSource.sensor_status``), when any
+        self.feed_status: Any = None
         self.prev_ids: set[int] = set()
         self.last_rec_t: dict[int, float] = {}
         self.last_threat_rec = -math.inf
@@ -246,13 +248,17 @@ class StepView:
         from dronewall.detections import SensorKind
 
         t = self.live.sensors
+        feeds = self.feed_status() if self.feed_status is not None else {}
         out = []
         for i in range(len(t.ids)):
             last = float(self.sensor_last_t[i])
-            out.append({"id": str(t.ids[i]), "kind": SensorKind(int(t.kind[i])).name.lower(),
-                        "lat": float(t.lat_deg[i]), "lon": float(t.lon_deg[i]),
-                        "detections": int(self.sensor_count[i]),
-                        "since_last_s": None if math.isnan(last) else round(now - last, 1)})
+            row = {"id": str(t.ids[i]), "kind": SensorKind(int(t.kind[i])).name.lower(),
+                   "lat": float(t.lat_deg[i]), "lon": float(t.lon_deg[i]),
+                   "detections": int(self.sensor_count[i]),
+                   "since_last_s": None if math.isnan(last) else round(now - last, 1)}
+            if str(t.ids[i]) in feeds:   # a live feed reports as this sensor
+                row["feed"] = feeds[str(t.ids[i])]
+            out.append(row)
         return out
 
     # ------------------------------------------------------------------ one step

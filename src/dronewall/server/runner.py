@@ -72,6 +72,7 @@ class Runner:
         self.publish = publish
         self.speed = float(speed)
         self.view = StepView(live, record_period_s)
+        self.view.feed_status = getattr(source, "sensor_status", None)
         self.state = RunnerState()
         self.alerts: deque[dict[str, Any]] = deque(maxlen=MAX_ALERTS)
         self.alert_lock = threading.Lock()

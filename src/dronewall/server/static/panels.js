@@ -181,8 +181,9 @@
       } else {
         for (const x of list) {
           const st = sensorState(x);
+          const feed = x.feed ? ` · ${DW.esc(x.feed.protocol)} ${DW.esc(x.feed.state)}` : "";
           rows.push(`<li class="sens"><span class="dot ${st}"></span><b>${DW.esc(x.id)}</b> ${DW.esc(kind)} ·
-            ${x.since_last_s === null ? "no detection yet" : "last " + DW.mmss(x.since_last_s) + " ago"} · ${x.detections.toLocaleString("en")}</li>`);
+            ${x.since_last_s === null ? "no detection yet" : "last " + DW.mmss(x.since_last_s) + " ago"} · ${x.detections.toLocaleString("en")}${feed}</li>`);
         }
       }
     }
