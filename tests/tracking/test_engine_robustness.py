@@ -229,3 +229,21 @@ def test_tracking_core_has_no_forbidden_imports() -> None:
                 names = [node.module]
             for n in names:
                 assert not n.startswith(forbidden), (f.name, n)
+
+
+def test_a_sensors_own_position_solution_is_accepted_from_any_kind() -> None:
+    """A SAPIENT node's location report or an ASTERIX system track is a POSITION row of a
+    radar (or camera, RF) sensor: tracked, not quarantined as a kind mismatch."""
+    from dronewall.adapters.positions import position_rows
+    from dronewall.detections import SensorKind, SensorTable
+    from dronewall.geo import Frame
+    from dronewall.tracking import Engine, TrackerConfig
+
+    fr = Frame(51.5, 23.4)
+    tbl = SensorTable.build(["radar"], [SensorKind.RADAR], [51.5], [23.5], [30.0])
+    eng = Engine(TrackerConfig(), fr, tbl)
+    for k in range(6):
+        res = eng.step(float(k), position_rows([float(k)], 0, [51.5 + 40.0 * k / 111_132],
+                                               [23.6], [300.0], [15.0], [15.0], [20.0]))
+        assert res.quarantined == {}
+    assert eng.snapshot(confirmed_only=True).ids.size == 1

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from dronewall.detections.batch import SENSOR_MEAS, DetectionBatch, MeasKind
+from dronewall.detections.batch import SENSOR_MEAS, DetectionBatch, MeasKind, SensorKind
 from dronewall.tracking import kernels as K
 from dronewall.tracking.state import EngineState
 from dronewall.tracking.table import CONFIRMED
@@ -159,7 +159,10 @@ class _DetectionIntake(EngineState):
         expected = np.full(m, -1)
         for skind, mkind in SENSOR_MEAS.items():
             expected[sk == int(skind)] = int(mkind)
-        reject(expected != mk, "kind_mismatch")
+        # a sensor's own position solution (a SAPIENT node's location report, an ASTERIX
+        # system track) is a POSITION measurement whatever the sensor's kind
+        located = (mk == MeasKind.POSITION) & (sk >= 0) & (sk != int(SensorKind.XY))
+        reject((expected != mk) & ~located, "kind_mismatch")
         if self.dims == 2:
             reject((mk == MeasKind.RADAR) | (mk == MeasKind.AZEL), "unsupported_in_2d")
         # required z columns finite
