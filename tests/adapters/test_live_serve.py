@@ -186,3 +186,23 @@ def test_live_remote_id_feed_gives_a_track_with_the_uas_id(tmp_path: Path) -> No
         st.runner.stop()
         stop.set()
         srv.close()
+
+
+def test_the_documented_all_protocols_live_config_is_valid_for_the_copenhagen_site(
+        tmp_path: Path) -> None:
+    import re
+
+    from dronewall.scenario import load_scenario
+    from dronewall.scenario.live import check_against_site, load_live_config
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "interop.md").read_text()
+    block = re.search(r"Every protocol at once.*?```yaml\n(.*?)```", doc, re.S)
+    assert block is not None
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(block.group(1))
+    c = load_live_config(cfg)
+    check_against_site(c, load_scenario(root / "scenarios" / "copenhagen-2025-09-22.yaml"),
+                       str(cfg))
+    assert {a.protocol for a in c.adapters} == {"adsb", "remote_id", "sapient", "asterix"}
+    assert {o.protocol for o in c.outputs} == {"cot", "sapient"}
