@@ -17,6 +17,8 @@ Usage::
         --workers 2 --out bench/results/doctrines-layered
     python bench/bench_doctrines.py ... --reuse          # only analyse an existing study
     python bench/bench_doctrines.py ... --json out.json  # also write the tables as JSON
+    python bench/bench_doctrines.py ... --doctrines planner,oracle --out DIR2 \
+        --others-from DIR        # after a planner change: re-run only what it affects
 
 Needs no more than the package; heavy (each run is a full simulation): it is a benchmark, not
 a test.
@@ -49,10 +51,10 @@ PAIRED = ("one_way_neutralised_rate", "leakers", "spend_eur", "spend_per_neutral
 
 
 def run_study(scenario: Path, runs: int, workers: int, out: Path,
-              duration_s: float | None) -> None:
+              duration_s: float | None, doctrines: tuple[str, ...] = DOCTRINES) -> None:
     cmd = [sys.executable, "-m", "dronewall.cli.main", "simulate", str(scenario), "--runs",
            str(runs), "--workers", str(workers), "--out", str(out), "--set",
-           "doctrine=" + ",".join(DOCTRINES)]
+           "doctrine=" + ",".join(doctrines)]
     if duration_s:
         cmd += ["--duration", str(duration_s)]
     print("$", " ".join(cmd), flush=True)
@@ -165,10 +167,25 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=None, help="cut runs (development only)")
     ap.add_argument("--reuse", action="store_true", help="analyse an existing study in --out")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--doctrines", default=",".join(DOCTRINES),
+                    help="doctrines to run (e.g. planner,oracle after a planner change)")
+    ap.add_argument("--others-from", type=Path, default=None, metavar="DIR",
+                    help="take the doctrines this study does not run from an earlier study "
+                         "of the same scenario and base seed (checked: same seeds)")
     a = ap.parse_args()
     if not a.reuse:
-        run_study(a.scenario, a.runs, a.workers, a.out, a.duration)
-    text, data = tables(load(a.out))
+        run_study(a.scenario, a.runs, a.workers, a.out, a.duration,
+                  tuple(d.strip() for d in a.doctrines.split(",") if d.strip()))
+    by = load(a.out)
+    if a.others_from is not None:
+        seeds = sorted(r["seed"] for r in next(iter(by.values())))
+        for d, rows in load(a.others_from).items():
+            if d in by:
+                continue
+            if sorted(r["seed"] for r in rows) != seeds:
+                raise SystemExit(f"--others-from {a.others_from}: doctrine {d} ran other seeds")
+            by[d] = rows
+    text, data = tables(by)
     print(text)
     if a.json is not None:
         a.json.write_text(json.dumps(data, indent=2, default=float))
