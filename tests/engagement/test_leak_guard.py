@@ -11,9 +11,9 @@ import numpy as np
 
 from dronewall.catalog import PlatformClass
 from dronewall.chain import EngagementStage
-from dronewall.chain.engagement import LEAK_GUARD_FACTOR, LEAK_GUARD_S
 from dronewall.engagement.planner import EffectorSite
 from dronewall.engagement.roe import Roe
+from dronewall.engagement.threat import LEAK_GUARD_FACTOR, LEAK_GUARD_S
 from dronewall.geo.frames import Frame
 
 FRAME = Frame(50.1, 22.0)

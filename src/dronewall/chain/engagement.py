@@ -9,8 +9,9 @@ with
   assessment's ``value_at_risk_eur``: the most threatened asset's damage, capped per class, x
   P(reach); each asset counted once), at least the expected purchase cost of the threat when
   the ROE's ``value_floor`` is ``threat_cost`` -- and, under that destroy-all doctrine, any
-  shot's cost for a hostile one-way drone about to reach a valued asset (``_leak_guard``) --
-  times the track's ``P(alive)`` (kill assessment, :mod:`dronewall.chain.assessment`);
+  shot's cost for a hostile one-way drone about to reach a valued asset (the leak guard,
+  ``engagement.threat.leak_guard_value``) -- times the track's ``P(alive)`` (kill assessment,
+  :mod:`dronewall.chain.assessment`);
 * **gates** (``track_gate``, the first failing one reported): cue quality
   (``sigma_radial_m <= MAX_CUE_SIGMA_M``), maturity (ROE ``min_track_hits``,
   ``min_track_age_s``, an update within ``max_track_stale_s``, class evidence beyond the
@@ -63,7 +64,7 @@ from dronewall.engagement.planner import (
     Recommendation,
 )
 from dronewall.engagement.roe import Reason, Roe, engageable
-from dronewall.engagement.threat import ThreatConfig, class_unit_cost_eur
+from dronewall.engagement.threat import ThreatConfig, class_unit_cost_eur, leak_guard_value
 from dronewall.engagement.windows import (
     EffectorArrays,
     TrackArrays,
@@ -99,13 +100,6 @@ FORECAST_WINDOW_S = 600.0
 SOLVER_TIME_LIMIT_S = 30.0
 
 _CLASS = np.array([c.name.lower() for c in PlatformClass], dtype=object)
-#: Destroy-all doctrine: a hostile one-way drone this close (s) to reaching a valued asset is
-#: worth any shot (``_leak_guard``) [E]: about an operator decision (15-30 s) plus a SAM's
-#: reaction and flight, so the guard opens while the last layer can still fire.
-LEAK_GUARD_S = 180.0
-#: ... worth this many times the dearest shot, so that even with the magazine's shadow price
-#: the shot pays [E].
-LEAK_GUARD_FACTOR = 2.0
 _ENGAGEMENT_ZONE = "engagement"
 
 
@@ -400,21 +394,9 @@ class EngagementStage:
     # ------------------------------------------------------------------ planning
 
     def _leak_guard(self, cp: F64, ta: Any) -> F64:
-        """Under the destroy-all doctrine (ROE ``value_floor: threat_cost``), a hostile one-way
-        drone (attack drone or decoy, p >= 0.5) inbound to a valued asset it is likely to reach
-        (P(reach) >= 0.5) within ``LEAK_GUARD_S`` is worth any shot the site holds
-        (``LEAK_GUARD_FACTOR`` x the dearest effector's cost per shot): no cheaper layer is
-        left, and a decoy over an airport closes it for hours whatever it carries. Elsewhere
-        0 (the value stays its expected damage, floored at its purchase cost)."""
-        costs = self.planner.eff.cost_per_shot_eur
-        if costs.size == 0:
-            return np.zeros(cp.shape[0])
-        oneway = cp[:, int(PlatformClass.ATTACK_DRONE)] + cp[:, int(PlatformClass.DECOY)]
-        t_go = np.nan_to_num(np.asarray(ta.t_go_s, dtype=np.float64), nan=np.inf)
-        near = ((oneway >= 0.5) & np.asarray(ta.inbound, dtype=bool)
-                & (np.nan_to_num(np.asarray(ta.p_reach, dtype=np.float64)) >= 0.5)
-                & (t_go <= LEAK_GUARD_S))
-        return np.where(near, LEAK_GUARD_FACTOR * float(costs.max()), 0.0)
+        """The destroy-all doctrine's leak guard (:func:`engagement.threat.leak_guard_value`)
+        with this site's dearest shot."""
+        return leak_guard_value(cp, ta, self.planner.eff.cost_per_shot_eur)
 
     def _targets(self, rec: StepRecord) -> tuple[TrackArrays, F64, F64, NDArray[np.bool_],
                                                  NDArray[np.bool_], NDArray[np.bool_],

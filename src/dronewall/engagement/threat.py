@@ -263,3 +263,30 @@ def reasons(ta: ThreatAssessment, rows: I64, class_prob: F64, assets: AssetTable
             parts.append(str(coop_note[k]))
         out.append("; ".join(parts))
     return out
+
+
+#: Destroy-all doctrine: a hostile one-way drone this close (s) to reaching a valued asset is
+#: worth any shot (:func:`leak_guard_value`) [E]: about an operator decision (15-30 s) plus a
+#: SAM's reaction and flight, so the guard opens while the last layer can still fire.
+LEAK_GUARD_S = 180.0
+#: ... worth this many times the dearest shot, so that even with the magazine's shadow price
+#: the shot pays [E].
+LEAK_GUARD_FACTOR = 2.0
+
+
+def leak_guard_value(class_prob: F64, ta: ThreatAssessment, cost_per_shot_eur: F64) -> F64:
+    """Under the destroy-all doctrine (ROE ``value_floor: threat_cost``), the value (EUR) of a
+    hostile one-way drone (attack drone or decoy, p >= 0.5) inbound to a valued asset it is
+    likely to reach (P(reach) >= 0.5) within ``LEAK_GUARD_S``: ``LEAK_GUARD_FACTOR`` x the
+    dearest shot the site holds -- no cheaper layer is left, and a decoy over an airport closes
+    it for hours whatever it carries. 0 elsewhere (the caller keeps the larger value)."""
+    costs = np.asarray(cost_per_shot_eur, dtype=np.float64)
+    cp = np.asarray(class_prob, dtype=np.float64)
+    if costs.size == 0:
+        return np.zeros(cp.shape[0])
+    oneway = cp[:, int(PlatformClass.ATTACK_DRONE)] + cp[:, int(PlatformClass.DECOY)]
+    t_go = np.nan_to_num(np.asarray(ta.t_go_s, dtype=np.float64), nan=np.inf)
+    near = ((oneway >= 0.5) & np.asarray(ta.inbound, dtype=bool)
+            & (np.nan_to_num(np.asarray(ta.p_reach, dtype=np.float64)) >= 0.5)
+            & (t_go <= LEAK_GUARD_S))
+    return np.where(near, LEAK_GUARD_FACTOR * float(costs.max()), 0.0)

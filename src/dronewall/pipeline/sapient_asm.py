@@ -29,7 +29,7 @@ import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
 from dronewall.adapters.sapient.dmm import registration_message
-from dronewall.adapters.sapient.wire import Deframer, FrameError, frame, new_ulid, pb, stamp
+from dronewall.adapters.sapient.wire import frame, new_ulid, pb, read_messages, stamp
 from dronewall.detections import MeasKind, SensorKind
 
 NODE_TYPES = {SensorKind.RADAR: "NODE_TYPE_RADAR", SensorKind.EOIR: "NODE_TYPE_CAMERA",
@@ -109,35 +109,30 @@ class AsmSimulator:
         self.counters.accept()
 
     def _read(self, n: AsmNode) -> None:
-        d = Deframer(self.replies)
         sock = n.sock
         assert sock is not None
-        with contextlib.suppress(OSError, FrameError):
-            while chunk := sock.recv(65536):
-                for p in d.feed(chunk):
-                    m = pb().SapientMessage()
-                    m.ParseFromString(p)
-                    kind = m.WhichOneof("content")
-                    if kind == "registration_ack":
-                        n.acks.append(m.registration_ack.acceptance)
-                        if not m.registration_ack.acceptance:
-                            self.log(f"{n.sensor_id}: registration refused: "
-                                     + "; ".join(m.registration_ack.ack_response_reason))
-                    elif kind == "task":   # a pointable node: accept and acknowledge
-                        P = pb()
-                        ack = P.SapientMessage(node_id=n.node_id, destination_id=m.node_id,
-                                               task_ack=P.TaskAck(
-                                                   task_id=m.task.task_id,
-                                                   task_status=P.TaskAck.TaskStatus.Value(
-                                                       "TASK_STATUS_ACCEPTED")))
-                        stamp(ack)
-                        self.tasks.append(m.task.task_id)
-                        self._send(n, ack)
-                    elif kind == "error":
-                        n.errors.extend(m.error.error_message)
-                        self.log(f"{n.sensor_id}: error from the fusion node: "
-                                 + "; ".join(m.error.error_message))
-                    self.replies.accept()
+        for m in read_messages(sock, self.replies):
+            kind = m.WhichOneof("content")
+            if kind == "registration_ack":
+                n.acks.append(m.registration_ack.acceptance)
+                if not m.registration_ack.acceptance:
+                    self.log(f"{n.sensor_id}: registration refused: "
+                             + "; ".join(m.registration_ack.ack_response_reason))
+            elif kind == "task":   # a pointable node: accept and acknowledge
+                P = pb()
+                ack = P.SapientMessage(node_id=n.node_id, destination_id=m.node_id,
+                                       task_ack=P.TaskAck(
+                                           task_id=m.task.task_id,
+                                           task_status=P.TaskAck.TaskStatus.Value(
+                                               "TASK_STATUS_ACCEPTED")))
+                stamp(ack)
+                self.tasks.append(m.task.task_id)
+                self._send(n, ack)
+            elif kind == "error":
+                n.errors.extend(m.error.error_message)
+                self.log(f"{n.sensor_id}: error from the fusion node: "
+                         + "; ".join(m.error.error_message))
+            self.replies.accept()
 
     def _status(self, n: AsmNode, when: datetime) -> None:
         P = pb()

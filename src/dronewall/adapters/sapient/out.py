@@ -16,7 +16,6 @@ counted.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import queue
 import socket
@@ -29,7 +28,7 @@ from typing import Any
 from dronewall.adapters.counters import MessageCounters
 from dronewall.adapters.net import BACKOFF_S
 from dronewall.adapters.sapient.dmm import registration_message
-from dronewall.adapters.sapient.wire import Deframer, FrameError, frame, new_ulid, pb, stamp
+from dronewall.adapters.sapient.wire import frame, new_ulid, pb, read_messages, stamp
 
 M_PER_DEG = 111_132.0
 QUEUE_MESSAGES = 20_000
@@ -139,19 +138,14 @@ class SapientOut:
             self._stop.wait(wait)
 
     def _read(self, s: socket.socket) -> None:
-        d = Deframer(self.replies)
-        with contextlib.suppress(OSError, FrameError):
-            while chunk := s.recv(65536):
-                for p in d.feed(chunk):
-                    m = pb().SapientMessage()
-                    m.ParseFromString(p)
-                    kind = m.WhichOneof("content")
-                    if kind == "registration_ack":
-                        self.acks.append(m.registration_ack.acceptance)
-                    elif kind == "error":
-                        self.errors.extend(m.error.error_message[:5])
-                        del self.errors[:-50]
-                    self.replies.accept()
+        for m in read_messages(s, self.replies):
+            kind = m.WhichOneof("content")
+            if kind == "registration_ack":
+                self.acks.append(m.registration_ack.acceptance)
+            elif kind == "error":
+                self.errors.extend(m.error.error_message[:5])
+                del self.errors[:-50]
+            self.replies.accept()
 
     def close(self) -> None:
         self._stop.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import struct
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,3 +87,23 @@ def new_ulid(t: datetime | None = None, rand: int | None = None) -> str:
 def stamp(msg: Any, t: datetime | None = None) -> None:
     """Set the envelope timestamp (UTC)."""
     msg.timestamp.FromDatetime((t or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None))
+
+
+def read_messages(sock: Any, counters: MessageCounters) -> Iterator[Any]:
+    """The SapientMessages arriving on a connected socket, until it closes (or sends a
+    length over the limit, or a payload that does not parse -- counted as malformed)."""
+    from google.protobuf.message import DecodeError
+
+    d = Deframer(counters)
+    try:
+        while chunk := sock.recv(65536):
+            for p in d.feed(chunk):
+                m = pb().SapientMessage()
+                try:
+                    m.ParseFromString(p)
+                except DecodeError:
+                    counters.malform("sapient: not a SapientMessage")
+                    continue
+                yield m
+    except (OSError, FrameError):
+        return
