@@ -289,6 +289,13 @@ def test_listen_sapient_and_sapient_asm_commands() -> None:
     bad = subprocess.run(cli + ["sapient-asm", "--scenario", str(BORDER_PAIR), "--kinds", "x"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--kinds" in bad.stderr
+    with socket.socket() as s:       # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    bad = subprocess.run(cli + ["sapient-asm", "--scenario", str(BORDER_PAIR), "--connect",
+                                f"127.0.0.1:{closed}"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "cannot connect" in bad.stderr, bad.stderr
 
 
 def test_sapient_out_reports_the_fused_picture_to_a_parent_fusion_node(tmp_path: Path) -> None:

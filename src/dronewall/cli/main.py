@@ -274,9 +274,9 @@ def sapient_asm(
                        log=lambda m: sys.stderr.write(f"dronewall sapient-asm: {m}\n"))
     try:
         res = sim.run(duration)
-    except ConnectionRefusedError:
-        raise InputError(f"--connect {connect}: connection refused; is the fusion node "
-                         "listening?") from None
+    except OSError as e:   # refused, unreachable, timed out: the fusion node is not there
+        raise InputError(f"--connect {connect}: cannot connect ({e.strerror or e}); is the "
+                         "fusion node listening?") from None
     typer.echo(" ".join(f"{k} {v}" for k, v in res.items()))
 
 
