@@ -16,12 +16,13 @@ EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
 M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
 
 
-def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None):
+def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
+         ann: EvidenceAnnotator | None = None):
     """Run monitor + annotator over tracks {id: {t0, t1, lon0, v (m/s east), ident, trust,
     p_bird, hits}} at 1 s; return completed violations."""
     cfg = AirspaceConfig(epoch=EPOCH)
     mon = AirspaceMonitor(zs, cfg)
-    ann = EvidenceAnnotator(zs, EPOCH, coverage=coverage)
+    ann = ann if ann is not None else EvidenceAnnotator(zs, EPOCH, coverage=coverage)
     out: list[Violation] = []
     for t in np.arange(0.0, t_end + 1.0):
         live = [k for k, d in tracks.items() if d["t0"] <= t <= d["t1"]]
@@ -118,3 +119,23 @@ def test_fragments_of_one_platform_form_one_episode() -> None:
     assert one.entry_t_s == next(v for v in vs if v.track_id == 1).entry_t_s
     assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
     assert one.evidence == "observed_crossing"
+
+
+def test_ended_tracks_are_forgotten_and_nothing_holds_a_whole_step_array() -> None:
+    """A server runs for days: what the annotator keeps per track is dropped once the track
+    has been gone for ``retain_s`` (its episodes closed when it went), and the first fix it
+    keeps per entry is a copy, not a view pinning the step's whole velocity array."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    ann = EvidenceAnnotator(zs, EPOCH, retain_s=120.0)
+    # 30 drones, one entering every 60 s, each seen for 200 s
+    tracks = {k: {"t0": 60 * k, "t1": 60 * k + 200, "lon0": LON0 - 0.02, "v": 50.0}
+              for k in range(1, 31)}
+    out = _fly(zs, tracks, 60 * 31 + 400, ann=ann)
+    assert len({v.track_id for v in out}) == 30          # every violation still completed
+    assert all(v.episode_id for v in out)
+    assert len(ann.info) <= 6 and len(ann.first) <= 6 and len(ann.episode_of) <= 6
+    for *_, vel, _t, _sig in ann.first.values():
+        assert vel.base is None                           # owns its 3 floats
+    early = EvidenceAnnotator(zs, EPOCH, retain_s=1e9)
+    _fly(zs, tracks, 60 * 31 + 400, ann=early)
+    assert len(early.info) == 30                          # without forgetting: all kept

@@ -55,6 +55,11 @@ MIN_HITS_QUALITY = 5
 BIRD_P = 0.5
 #: Longest back-propagation for the entry window of a first-detected-inside episode, s.
 BACKPROP_MAX_S = 1800.0
+#: A track not observed for this long is forgotten (its episodes closed when it
+#: disappeared; the airspace stage passes at least its monitor's track timeout + 60 s), s.
+RETAIN_S = 600.0
+#: How often the forgetting runs, s.
+PRUNE_EVERY_S = 30.0
 #: Samples along the back-propagated path to judge sensor coverage.
 BACKPROP_SAMPLES = 31
 
@@ -68,6 +73,7 @@ class _TrackInfo:
     p_bird_sum: float = 0.0
     kinds: int = 0
     hits: int = 0
+    last_t: float = 0.0
 
 
 class EvidenceAnnotator:
@@ -75,8 +81,10 @@ class EvidenceAnnotator:
 
     def __init__(self, zones: ZoneSet, epoch: datetime, frame: object | None = None,
                  coverage: object | None = None, fragment_window_s: float = 180.0,
-                 fragment_gate_m: float = 3000.0, fragment_speed_mps: float = 60.0) -> None:
+                 fragment_gate_m: float = 3000.0, fragment_speed_mps: float = 60.0,
+                 retain_s: float = RETAIN_S) -> None:
         self.zones = zones
+        self.retain_s = float(retain_s)
         self.epoch = epoch
         self.frame = frame
         self.coverage = coverage
@@ -93,6 +101,7 @@ class EvidenceAnnotator:
         self._dt = 1.0
         self._t_prev: float | None = None
         self._zone_geom = {z.id: z.geometry for z in zones.zones}
+        self._next_prune = 0.0
 
     # ------------------------------------------------------------------ per step
 
@@ -113,6 +122,7 @@ class EvidenceAnnotator:
             if inf is None:
                 inf = self.info[tid] = _TrackInfo()
             inf.steps += 1
+            inf.last_t = t
             if trusted is not None and trusted.size:
                 inf.trusted += int(trusted[k])
             if suspect is not None and suspect.size:
@@ -131,9 +141,26 @@ class EvidenceAnnotator:
                 v = vel_enu[k] if k is not None else np.zeros(3)
                 sg = float(sigma_h[k]) if k is not None else float("nan")
                 self.first[key] = (float(e.lat or np.nan), float(e.lon or np.nan),
-                                   float(e.alt_m or 0.0), np.asarray(v, float),
+                                   float(e.alt_m or 0.0), np.array(v, float),
                                    float(e.t_s or t), sg)
                 self.episode_of[key] = self._episode_for(e)
+        if t >= self._next_prune:
+            self._prune(t)
+
+    def _prune(self, t: float) -> None:
+        """Forget tracks not observed for ``retain_s`` (their episodes were closed when they
+        disappeared) and lost-track episode ends past the fragment window: a server running
+        for days keeps only what can still be used."""
+        self._next_prune = t + PRUNE_EVERY_S
+        old = {tid for tid, inf in self.info.items() if t - inf.last_t > self.retain_s}
+        if old:
+            for tid in old:
+                del self.info[tid]
+            for key in [k for k in self.first if k[0] in old]:
+                del self.first[key]
+            for key in [k for k in self.episode_of if k[0] in old]:
+                del self.episode_of[key]
+        self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
 
     def _episode_for(self, e: Entry) -> str:
         """A new episode id, or the one of a lost fragment this entry continues."""

@@ -137,11 +137,13 @@ class AirspaceStage:
 
     def __init__(self, zones: ZoneSet, config: AirspaceConfig, frame: Frame,
                  coverage: Coverage | None = None, recent_s: float = 10.0) -> None:
-        from dronewall.airspace.evidence import EvidenceAnnotator
+        from dronewall.airspace.evidence import RETAIN_S, EvidenceAnnotator
 
         self.monitor = AirspaceMonitor(zones, config)
         self.frame = frame
-        self.evidence = EvidenceAnnotator(zones, config.epoch, frame, coverage)
+        timeout = config.track_timeout_s or 0.0
+        self.evidence = EvidenceAnnotator(zones, config.epoch, frame, coverage,
+                                          retain_s=max(RETAIN_S, timeout + 60.0))
         self.recent_s = recent_s
         self.t_last = 0.0
 
