@@ -262,6 +262,58 @@ def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> No
     assert [n.acks for n in asm.nodes if n.sensor_id == "rf-bug"] == [[False]]
 
 
+ACOUSTIC_GRID = Path(__file__).resolve().parent / "data" / "acoustic-grid.yaml"
+
+
+def test_acoustic_grid_nodes_over_sapient_triangulate_a_track(tmp_path: Path) -> None:
+    """Every node of an acoustic grid bound by one line (``{sensor: g}``), each registering as
+    ``g-<k>``; their bearings, stamped on arrival, are grouped and triangulated into a track
+    near the drone (the site has no other sensor); the grid shows in sensor health."""
+    pytest.importorskip("fastapi")
+    from dronewall.pipeline.sapient_asm import AsmSimulator
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text("adapters:\n"
+                   f"  - {{id: dmm, protocol: sapient, listen: '127.0.0.1:{port}', "
+                   "nodes: [{sensor: g}]}\n")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=ACOUSTIC_GRID, live=cfg,
+                              engage=False))
+    st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    st.runner.start()
+    stop = threading.Event()
+    asm = AsmSimulator(ACOUSTIC_GRID, "127.0.0.1", port, speed=1.0, kinds=("acoustic",))
+    th = threading.Thread(target=lambda: asm.run(60.0, stop), daemon=True)
+    th.start()
+    try:
+        t_end = time.time() + 30
+        while time.time() < t_end and not st.runner.state.tracks.get("id"):
+            time.sleep(0.2)
+        time.sleep(3.0)
+        tr = st.runner.state.tracks
+        assert tr.get("id"), "no track from the acoustic nodes' bearings"
+        # the drone flies west along 51.50 N from 23.17 E at ~50 m/s
+        assert all(abs(la - 51.50) < 0.01 for la in tr["lat"])
+        assert all(22.9 < lo < 23.18 for lo in tr["lon"])
+        a = st.runner.source.status()[0]
+        assert len(a["nodes"]) == len(asm.nodes) >= 30
+        assert all(n["bound"] for n in a["nodes"])
+        health = {x["id"]: x for x in st.runner.view.sensor_health(st.runner.state.t)}
+        fed = [h for k, h in health.items() if k.startswith("g-") and "feed" in h]
+        assert len(fed) == len(asm.nodes)
+        assert all(h["feed"]["state"] == "OK" and h["feed"]["connected"] for h in fed)
+        assert sum(h["detections"] for h in fed) >= 20
+    finally:
+        stop.set()
+        th.join(10)
+        st.runner.source.close()
+        st.runner.stop()
+
+
 def test_listen_sapient_and_sapient_asm_commands() -> None:
     import subprocess
     import sys
@@ -525,3 +577,22 @@ def test_a_moving_target_reported_over_sapient_is_a_track_within_2_s(tmp_path: P
         st.runner.source.close()
         st.runner.stop()
     assert latency is not None and latency <= 2.5, (latency, json.dumps(st.runner.source.status()))
+
+
+@pytest.mark.parametrize("nodes,site,needle", [
+    ("[{node: g-1, sensor: g}]", "grid", "'g' is an acoustic grid: leave 'node' out"),
+    ("[{sensor: radar-bug}]", "pair", "nodes[0].node: required field is missing"),
+    ("[{sensor: nope}]", "grid", "'nope' is not a radar, eoir, rf or acoustic sensor"),
+])
+def test_node_bindings_are_checked_against_the_site(tmp_path: Path, nodes: str, site: str,
+                                                    needle: str) -> None:
+    from dronewall.errors import ScenarioError
+    from dronewall.scenario import load_scenario
+    from dronewall.scenario.live import check_against_site, load_live_config
+
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text("adapters:\n  - {id: dmm, protocol: sapient, listen: '127.0.0.1:5020', "
+                   f"nodes: {nodes}}}\n")
+    sc = load_scenario(ACOUSTIC_GRID if site == "grid" else BORDER_PAIR)
+    with pytest.raises(ScenarioError, match=needle.replace("[", r"\[").replace("]", r"\]")):
+        check_against_site(load_live_config(cfg), sc, str(cfg))

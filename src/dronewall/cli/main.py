@@ -258,6 +258,10 @@ def sapient_asm(
     kinds: Annotated[str, typer.Option(
         "--kinds", help="sensor kinds that become nodes: radar,eoir,rf,acoustic")
                      ] = "radar,eoir,rf",
+    start_at: Annotated[float | None, typer.Option(
+        "--start-at", min=0.0,
+        help="wall-clock instant (Unix seconds) of scenario time 0: run several simulators "
+             "in step (e.g. --kinds radar and --kinds acoustic); default: now")] = None,
 ) -> None:
     """Stream a scenario's simulated sensors as SAPIENT edge nodes (ASMs) into a fusion node:
     registration, status and detection reports (docs/interop.md)."""
@@ -273,7 +277,7 @@ def sapient_asm(
     sim = AsmSimulator(scenario, host, port, speed=speed, seed=seed, kinds=ks,
                        log=lambda m: sys.stderr.write(f"dronewall sapient-asm: {m}\n"))
     try:
-        res = sim.run(duration)
+        res = sim.run(duration, start_wall=start_at)
     except OSError as e:   # refused, unreachable, timed out: the fusion node is not there
         raise InputError(f"--connect {connect}: cannot connect ({e.strerror or e}); is the "
                          "fusion node listening?") from None

@@ -1,7 +1,8 @@
 """``dronewall sapient-asm``: a scenario's simulated sensors as SAPIENT edge nodes (ASMs).
 
-For acceptance tests of a fusion node (dronewall's own or a vendor's): each radar, EO/IR and
-RF sensor of the scenario (``kinds``) registers as one node over its own TCP connection
+For acceptance tests of a fusion node (dronewall's own or a vendor's): each radar, EO/IR, RF
+and acoustic sensor of the scenario (``kinds``; each node of an acoustic grid, named
+``<grid>-<k>``) registers as one node over its own TCP connection
 (node id: a UUID derived from the scenario and sensor id, so it is the same on every run;
 name: the sensor id), sends a StatusReport with its location every ``status_every_s``, and
 for every simulated detection a DetectionReport with a ``range_bearing`` (true north,
@@ -175,8 +176,11 @@ class AsmSimulator:
             sent += 1
         return sent
 
-    def run(self, duration_s: float | None = None,
-            stop: threading.Event | None = None) -> dict[str, Any]:
+    def run(self, duration_s: float | None = None, stop: threading.Event | None = None,
+            start_wall: float | None = None) -> dict[str, Any]:
+        """Stream the scenario; ``start_wall``: the wall-clock instant (Unix s) of scenario
+        time 0, so that several simulators (e.g. one for the radars, one for an acoustic
+        grid) send the same scenario second at the same moment; default: now."""
         from dronewall.pipeline.simulate import _rngs
         from dronewall.sensors import SensorSuite
         from dronewall.sim.truth import TruthSimulator
@@ -187,6 +191,8 @@ class AsmSimulator:
         self._connect()
         start = self.sc.time.start
         t0_wall = time.monotonic()
+        if start_wall is not None:
+            t0_wall += start_wall - time.time()
         next_status = 0.0
         n_det = 0
         try:

@@ -31,8 +31,9 @@ MAX_LIVE_CONFIG_BYTES = 1_000_000
 MAX_ADAPTERS = 64
 #: Sensor type each protocol's detections belong to.
 PROTOCOL_SENSOR_TYPE = {"adsb": "adsb", "remote_id": "remote_id"}
-#: Site sensor types a SAPIENT node may be bound to.
-SAPIENT_SENSOR_TYPES = ("radar", "eoir", "rf")
+#: Site sensor types a SAPIENT node may be bound to (an acoustic grid: each of its nodes,
+#: registering under its node name ``<grid id>-<k>``).
+SAPIENT_SENSOR_TYPES = ("radar", "eoir", "rf", "acoustic", "acoustic_grid")
 #: Wire formats per protocol (the first is the default).
 PROTOCOL_FORMATS = {"adsb": ("beast", "sbs", "avr"), "remote_id": ("odid",),
                     "sapient": ("bsi_flex_335_v2",), "asterix": ("cat048_062",)}
@@ -48,9 +49,11 @@ def _check_hostport(v: str) -> str:
 
 
 class NodeBinding(Strict):
-    """A SAPIENT node (its UUID, or the name it registers with) and the site sensor it is."""
+    """A SAPIENT node (its UUID, or the name it registers with) and the site sensor it is --
+    or, for an acoustic grid (``node`` left out), every node of the grid, each registering
+    under its node name ``<grid id>-<k>`` (k = 0 .. nodes - 1, as the site numbers them)."""
 
-    node: str = Field(min_length=1, max_length=100)
+    node: str | None = Field(default=None, min_length=1, max_length=100)
     sensor: str = Field(min_length=1)
 
 
@@ -215,9 +218,20 @@ def check_against_site(cfg: LiveConfig, sc: Scenario, where: str) -> None:
                 if types.get(nb.sensor) not in SAPIENT_SENSOR_TYPES:
                     raise ScenarioError(
                         f"{where}: adapters[{i}].nodes[{j}].sensor: {nb.sensor!r} is not a "
-                        f"radar, eoir or rf sensor of the site {sc.name!r}; expected one of "
+                        f"radar, eoir, rf or acoustic sensor of the site {sc.name!r}; expected "
+                        "one of "
                         + (", ".join(k for k, t in types.items() if t in SAPIENT_SENSOR_TYPES)
                            or "(none declared)"))
+                grid = types[nb.sensor] == "acoustic_grid"
+                if grid and nb.node is not None:
+                    raise ScenarioError(
+                        f"{where}: adapters[{i}].nodes[{j}]: {nb.sensor!r} is an acoustic grid: "
+                        "leave 'node' out (its nodes register as "
+                        f"{nb.sensor}-0, {nb.sensor}-1, ...)")
+                if not grid and nb.node is None:
+                    raise ScenarioError(
+                        f"{where}: adapters[{i}].nodes[{j}].node: required field is missing "
+                        f"(the UUID or name of the node that is sensor {nb.sensor!r})")
             continue
         want = PROTOCOL_SENSOR_TYPE[a.protocol]
         if a.sensor not in types:

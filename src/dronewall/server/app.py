@@ -126,7 +126,8 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
     out_dir = Path(tempfile.mkdtemp(prefix="dronewall-serve-"))
     from dronewall.server import live as L
 
-    chain = L.build_live_chain(sc, base, seed, approver, out_dir, engage=settings.engage)
+    chain = L.build_live_chain(sc, base, seed, approver, out_dir, engage=settings.engage,
+                               wire=mode == "live")
     src: Any
     if mode == "live":
         from dronewall.server.feeds import LiveFeedsSource

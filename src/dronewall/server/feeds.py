@@ -81,15 +81,18 @@ class _SapientAdapter:
         from dronewall.adapters.sapient.server import DmmServer
 
         self.spec, self.sink, self.shed = spec, sink, 0
-        index = sensors.index()
         bindings = {}
-        for nb in spec.nodes:
-            r = index[nb.sensor]
-            ss = specs.get(nb.sensor)
-            bindings[nb.node] = Binding(
+        #: node name / id -> the site sensor (or acoustic grid) it is, for sensor health
+        self.bound: dict[str, str] = {}
+        for name, sid, r in _node_rows(spec.nodes, sensors):
+            ss = specs.get(sid)
+            bindings[name] = Binding(
                 r, float(sensors.lat_deg[r]), float(sensors.lon_deg[r]), float(sensors.alt_m[r]),
-                getattr(ss, "sigma_range_m", None), getattr(ss, "sigma_az_deg", None),
+                getattr(ss, "sigma_range_m", None),
+                getattr(ss, "sigma_az_deg", None) or getattr(ss, "sigma_bearing_deg", None),
                 getattr(ss, "sigma_el_deg", None))
+            self.bound[name] = sid
+        self.grids = {nb.sensor for nb in spec.nodes if nb.node is None}
         self.node = FusionNode(bindings)
         self.sensors = sensors
         host, _, port = spec.listen.rpartition(":")
@@ -117,6 +120,22 @@ class _SapientAdapter:
         return {"id": self.spec.id, "protocol": "sapient", "format": self.spec.format,
                 "shed_reports": self.shed, **self.server.status(),
                 "messages": self.node.counters.to_dict()}
+
+
+def _node_rows(nodes: list[Any], sensors: SensorTable) -> list[tuple[str, str, int]]:
+    """(node name or id, site sensor id, sensor-table row) of each bound node; an acoustic
+    grid binding (no ``node``) expands to its nodes ``<grid>-<k>``, which are table rows."""
+    index = sensors.index()
+    out = []
+    for nb in nodes:
+        if nb.node is not None:
+            out.append((nb.node, nb.sensor, index[nb.sensor]))
+            continue
+        pre = f"{nb.sensor}-"
+        for sid, r in index.items():
+            if sid.startswith(pre) and sid[len(pre):].isdigit():
+                out.append((sid, nb.sensor, r))
+    return out
 
 
 class _AsterixAdapter:
@@ -253,13 +272,16 @@ class LiveFeedsSource:
         out: dict[str, dict[str, Any]] = {}
         for a in self.adapters:
             if isinstance(a, _SapientAdapter):
-                bound = {nb.node: nb.sensor for nb in a.spec.nodes}
                 for n in a.node.nodes.values():
-                    sid = bound.get(n.node_id) or bound.get(n.name)
-                    if sid is not None:
-                        out[sid] = {"protocol": "sapient", "node": n.name or n.node_id,
-                                    "state": n.status or "REGISTERED", "mode": n.mode,
-                                    "connected": n.node_id in a.server._writers}
+                    name = n.node_id if n.node_id in a.bound else n.name
+                    sid = a.bound.get(name)
+                    if sid is None:
+                        continue
+                    # a node of an acoustic grid is its own sensor row (<grid>-<k>)
+                    out[name if sid in a.grids else sid] = {
+                        "protocol": "sapient", "node": n.name or n.node_id,
+                        "state": n.status or "REGISTERED", "mode": n.mode,
+                        "connected": n.node_id in a.server._writers}
             elif isinstance(a, _AsterixAdapter):
                 for rb in a.spec.radars:
                     out[rb.sensor] = {"protocol": "asterix", "state": "LISTENING",

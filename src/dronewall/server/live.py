@@ -17,7 +17,7 @@ No scorers and no files: what the chain decides goes to the store and to the cli
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +71,18 @@ class LiveChain:
         return float(self.scenario.time.duration_s)
 
 
+#: Wire feeds (``serve --live``): detections stamped on arrival within this many seconds of
+#: each other are one group for the tracker -- one scan of a sensor network reaches the server
+#: over some milliseconds, and bearings from several acoustic / RF nodes triangulate only
+#: when they are one group (position error <= target speed x tolerance: <= 12 m at 50 m/s).
+LIVE_GROUP_TOLERANCE_S = 0.25
+
+
 def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: Approver,
-                     out_dir: Path, *, engage: bool = True) -> LiveChain:
+                     out_dir: Path, *, engage: bool = True, wire: bool = False) -> LiveChain:
     """The stage chain of ``simulate`` for scenario ``sc`` with ``approver`` deciding the
-    engagement recommendations (unless the ROE say ``approval: auto``)."""
+    engagement recommendations (unless the ROE say ``approval: auto``). ``wire``: fed by wire
+    feeds stamped on arrival (groups detections within ``LIVE_GROUP_TOLERANCE_S``)."""
     from dronewall.pipeline.airspace import airspace_config, scenario_zones
     from dronewall.pipeline.tracking import tracker_config_for
     from dronewall.sensors import SensorSuite
@@ -91,6 +99,8 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
         return suite.radar.covers(e, la, lo, al)
 
     cfg = tracker_config_for(sc)
+    if wire:
+        cfg = replace(cfg, time_group_tolerance_s=LIVE_GROUP_TOLERANCE_S)
     stages: list[Any] = [TrackingStage(cfg, frame, suite.table),
                          ClassificationStage(frame, coverage=coverage)]
     if zoning is not None:

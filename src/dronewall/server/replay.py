@@ -64,7 +64,8 @@ def rebuild(store: Store, session_id: str, out_dir: Path) -> tuple[Any, LiveAppr
         approver.schedule(prop, Decision(d["rec_id"], d["track_id"], bool(d["approved"]),
                                          d["t_s"]))
     live = build_live_chain(sc, base, int(sess.seed or sc.seed), approver, out_dir,
-                            engage=bool(cfg.get("engage", True)))
+                            engage=bool(cfg.get("engage", True)),
+                            wire=sess.mode == "live")
     return live, approver, float(cfg.get("record_period_s", 5.0))
 
 
