@@ -206,3 +206,34 @@ def test_the_documented_all_protocols_live_config_is_valid_for_the_copenhagen_si
                        str(cfg))
     assert {a.protocol for a in c.adapters} == {"adsb", "remote_id", "sapient", "asterix"}
     assert {o.protocol for o in c.outputs} == {"cot", "sapient"}
+
+
+def test_the_runner_does_not_pace_a_source_that_keeps_the_wall_clock() -> None:
+    """Live feeds hand a step over when it ends on the wall clock; the runner must not pace
+    again from the first hand-over (a late first step -- start-up -- delayed every later
+    step by as much, and a track confirmed a second late)."""
+    import threading
+
+    from dronewall.server.feeds import LiveFeedsSource
+    from dronewall.server.runner import Runner
+
+    def runner_for(source: object) -> Runner:
+        r = Runner.__new__(Runner)      # only what _pace uses
+        r.source, r.fast_until_s, r._anchor, r.speed = source, 0.0, None, 1.0
+        r.stop_evt, r.pause_evt = threading.Event(), threading.Event()
+        return r
+
+    class Simulated:    # a scenario source: the runner is its clock
+        pass
+
+    assert LiveFeedsSource.wall_clock is True
+    live, sim = runner_for(LiveFeedsSource.__new__(LiveFeedsSource)), runner_for(Simulated())
+    for r in (live, sim):
+        r._pace(1.0)                    # the first step, handed over late
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    live._pace(2.0)
+    assert time.monotonic() - t0 < 0.05
+    t0 = time.monotonic()
+    sim._pace(2.0)                      # the simulated source is paced: ~0.7 s more
+    assert time.monotonic() - t0 > 0.5

@@ -531,10 +531,11 @@ def test_fields_of_the_full_schema_we_do_not_declare_are_accepted() -> None:
 
 def test_a_moving_target_reported_over_sapient_is_a_track_within_2_s(tmp_path: Path) -> None:
     """Acceptance (issue 16): a node registers, streams DetectionReports of a moving target
-    (location, 2 Hz), and the target is a track in the API about 2 s after its first report:
-    the live chain steps once a second and a track confirms on the second step with reports,
-    so the bound is two steps plus the step's processing (measured 2.02 s on the loaded
-    2-core machine; 2.5 s allowed here)."""
+    (location, 2 Hz), and the target is a track in the API within 2 s of its first report:
+    the live chain steps once a second on the wall clock and a track confirms on its second
+    report (two reports 0.5 s apart are two time groups), so the bound is 1.5 s plus the
+    step's processing (measured 1.03-1.04 s; it was 2.03 s when the runner paced the live
+    source again from the first step's hand-over, delaying every step)."""
     pytest.importorskip("fastapi")
     from dronewall.server.app import build_state
     from dronewall.server.settings import Settings
@@ -576,7 +577,7 @@ def test_a_moving_target_reported_over_sapient_is_a_track_within_2_s(tmp_path: P
     finally:
         st.runner.source.close()
         st.runner.stop()
-    assert latency is not None and latency <= 2.5, (latency, json.dumps(st.runner.source.status()))
+    assert latency is not None and latency <= 2.0, (latency, json.dumps(st.runner.source.status()))
 
 
 @pytest.mark.parametrize("nodes,site,needle", [

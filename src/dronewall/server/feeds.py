@@ -241,6 +241,9 @@ class LiveFeedsSource:
                 self._pending.append((adapter, reps))
                 self._n_pending += len(reps)
 
+    #: the source is the clock: each step is handed over when it ends on the wall clock
+    wall_clock = True
+
     def next(self) -> tuple[float, DetectionBatch] | None:
         self.start()
         self._k += 1

@@ -208,7 +208,12 @@ class Runner:
         return rec
 
     def _pace(self, t: float) -> None:
-        """Wait until scenario time ``t`` is due on the wall clock."""
+        """Wait until scenario time ``t`` is due on the wall clock -- unless the source keeps
+        the wall clock itself (live feeds: a step is handed over when it ends; pacing again
+        from the first step's hand-over would delay every step by however late the first
+        one was)."""
+        if getattr(self.source, "wall_clock", False):
+            return
         if t < self.fast_until_s:
             self._anchor = None
             return
