@@ -126,7 +126,8 @@ def test_live_asterix_feed_over_udp(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert st.runner.state.tracks.get("id"), "the plots make a track"
         a = st.runner.source.status()[0]
-        assert a["datagrams"] >= 3 and a["messages"]["accepted"] >= 3
+        # two plots make a track (2-of-3), so two datagrams may be all it took
+        assert a["datagrams"] >= 2 and a["messages"]["accepted"] >= 2
     finally:
         tx.close()
         st.runner.source.close()
