@@ -237,3 +237,33 @@ def test_the_runner_does_not_pace_a_source_that_keeps_the_wall_clock() -> None:
     t0 = time.monotonic()
     sim._pace(2.0)                      # the simulated source is paced: ~0.7 s more
     assert time.monotonic() - t0 > 0.5
+
+
+def test_a_report_stamped_after_the_step_end_goes_to_the_next_step_unchanged() -> None:
+    """The drain of a step may run late on a busy machine: reports stamped after the step's
+    end are carried to the next step with their own times (they were re-stamped to the step
+    end, which split one sensor scan across two steps)."""
+    import threading
+
+    import numpy as np
+
+    from dronewall.detections import DetectionBatch, MeasKind
+    from dronewall.server.feeds import LiveFeedsSource
+
+    class Fake:
+        def to_batch(self, times: list[float]) -> DetectionBatch:
+            m = len(times)
+            return DetectionBatch.create(
+                t=times, sensor=np.zeros(m, np.int32), meas_kind=MeasKind.BEARING,
+                z=np.zeros((m, 1)), R=np.full((m, 1, 1), 1e-4),
+                truth_id=np.full(m, -1, np.int32))
+
+    src = LiveFeedsSource.__new__(LiveFeedsSource)     # no adapters: fed by hand
+    src.step_s, src.epoch, src._k, src._started = 1.0, time.time() - 10.0, 0, True
+    src.stop_evt, src._lock, src.adapters = threading.Event(), threading.Lock(), []
+    src._pending, src._n_pending, src._carry = [(Fake(), [0.40, 0.41, 1.01, 1.02])], 4, []
+    t1, b1 = src.next()
+    assert t1 == 1.0 and b1.t.tolist() == [0.40, 0.41]
+    src._pending = [(Fake(), [1.50])]
+    t2, b2 = src.next()
+    assert t2 == 2.0 and sorted(b2.t.tolist()) == [1.01, 1.02, 1.50]

@@ -205,6 +205,7 @@ class LiveFeedsSource:
         self._lock = threading.Lock()
         self._pending: list[tuple[_Adapter, list[Any]]] = []
         self._n_pending = 0
+        self._carry: list[DetectionBatch] = []
         self._k = 0
         index = sensors.index()
         self.adapters: list[Any] = []
@@ -257,11 +258,15 @@ class LiveFeedsSource:
             return None
         with self._lock:
             pending, self._pending, self._n_pending = self._pending, [], 0
-        batches = [a.to_batch(reps) for a, reps in pending]
+        batches = self._carry + [a.to_batch(reps) for a, reps in pending]
         batch = DetectionBatch.concat(batches) if batches else DetectionBatch.empty()
-        if len(batch):   # a report read between the step's end and this drain: at the end
-            np.minimum(batch.t, t, out=batch.t)
-        return t, batch
+        # a report stamped after the step's end (read between the end and this drain, which
+        # may run late on a busy machine) belongs to the next step: carried, not re-stamped
+        # -- re-stamping split one sensor scan across two steps (its bearings no longer
+        # triangulated together)
+        late = batch.t > t
+        self._carry = [batch.take(np.flatnonzero(late))] if late.any() else []
+        return t, batch.take(np.flatnonzero(~late)) if late.any() else batch
 
     def after(self, rec: StepRecord) -> None:
         return None
