@@ -121,6 +121,10 @@ def test_live_adsb_feed_becomes_a_recorded_track_with_its_identity(tmp_path: Pat
      "expected HOST:PORT"),
     ("adapters:\n  - {id: a, protocol: adsb, format: sbs, connect: 'x:1', sensor: adsb-eprz,"
      " colour: red}\n", "unknown key"),
+    ("adapters:\n  - {id: d, protocol: sapient, nodes: [{node: n, sensor: radar-eprz}],"
+     " classes: {Drone: helicopter}}\n", "'helicopter' is not an engine class label"),
+    ("adapters:\n  - {id: a, protocol: adsb, connect: 'x:1', sensor: adsb-eprz,"
+     " classes: {Bird: bird}}\n", "only for a sapient adapter"),
 ])
 def test_bad_live_configs_are_clear_input_errors(tmp_path: Path, text: str, needle: str) -> None:
     from dronewall.server.app import build_state

@@ -300,6 +300,14 @@ def test_acoustic_grid_nodes_over_sapient_triangulate_a_track(tmp_path: Path) ->
         assert all(abs(la - 51.50) < 0.01 for la in tr["lat"])
         assert all(22.9 < lo < 23.18 for lo in tr["lon"])
         a = st.runner.source.status()[0]
+        # each node's acoustic signature class went over SAPIENT and became the detection's
+        # class label (a two-stroke Shahed: mostly piston_prop = 0)
+        assert a["messages"]["notes"]["sapient: classification fused"] >= 20
+        import sqlite3
+        with sqlite3.connect(tmp_path / "s.db") as c:
+            labels = dict(c.execute("select class_label, count(*) from detections "
+                                    "group by class_label").fetchall())
+        assert max(labels, key=labels.get) == 0 and -1 not in labels
         assert len(a["nodes"]) == len(asm.nodes) >= 30
         assert all(n["bound"] for n in a["nodes"])
         health = {x["id"]: x for x in st.runner.view.sensor_health(st.runner.state.t)}
@@ -597,3 +605,48 @@ def test_node_bindings_are_checked_against_the_site(tmp_path: Path, nodes: str, 
     sc = load_scenario(ACOUSTIC_GRID if site == "grid" else BORDER_PAIR)
     with pytest.raises(ScenarioError, match=needle.replace("[", r"\[").replace("]", r"\]")):
         check_against_site(load_live_config(cfg), sc, str(cfg))
+
+
+def test_classifications_become_the_class_label_of_the_bound_sensor_kind() -> None:
+    from dronewall.adapters.sapient.classes import label_for
+    from dronewall.catalog import PlatformClass
+    from dronewall.catalog.platforms import AcousticClass, MicroDoppler
+    from dronewall.detections import SensorKind
+
+    eo, radar, ac = int(SensorKind.EOIR), int(SensorKind.RADAR), int(SensorKind.ACOUSTIC)
+    assert label_for(eo, [("Bird", 0.9)]) == PlatformClass.BIRD
+    assert label_for(radar, [("UAV-Rotary_Wing", 0.9)]) == MicroDoppler.ROTOR
+    assert label_for(ac, [("uav fixed wing", 0.7)]) == AcousticClass.PISTON_PROP
+    # a camera's "fixed-wing UAV" could be an attack drone, a decoy or a recon UAV: no label
+    assert label_for(eo, [("UAV Fixed Wing", 0.9)]) == -1
+    # the engine's own names, the most confident at or above the threshold, None = no figure
+    assert label_for(eo, [("multirotor", 0.3), ("decoy", 0.6)]) == PlatformClass.DECOY
+    assert label_for(eo, [("decoy", 0.4)]) == -1
+    assert label_for(eo, [("decoy", None)]) == PlatformClass.DECOY
+    # a vendor's taxonomy through the adapter's map; unknown strings are never guessed
+    assert label_for(eo, [("Drone", 0.8)]) == -1
+    assert label_for(eo, [("Drone", 0.8)], {"drone": "multirotor"}) == PlatformClass.MULTIROTOR
+    assert label_for(int(SensorKind.RF), [("Bird", 0.9)]) == -1      # no RF class labels
+
+
+def test_a_camera_node_classification_reaches_the_detection() -> None:
+    from dronewall.catalog import PlatformClass
+
+    P = pb()
+    fn = _registered({NODE: Binding(0, 51.5, 23.5, 30.0, kind=int(SensorKind.EOIR),
+                                    classes={"Quad": "multirotor"})})
+    got = []
+    for cls in ("Quad", "Helicopter"):
+        dr = P.DetectionReport(report_id=new_ulid(), object_id=new_ulid(),
+                               range_bearing=P.RangeBearing(azimuth=30.0, elevation=2.0,
+                                                            coordinate_system=1, datum=1))
+        dr.classification.add(type=cls, confidence=0.9)
+        m = P.SapientMessage(node_id=NODE, detection_report=dr)
+        stamp(m)
+        got += fn.handle(m.SerializeToString(), 1.0).detections
+    sensors = SensorTable.build(["eo"], [SensorKind.EOIR], [51.5], [23.5], [30.0])
+    b = detections_to_batch(got, sensors)
+    assert b.class_label.tolist() == [int(PlatformClass.MULTIROTOR), -1]
+    notes = fn.counters.to_dict()["notes"]
+    assert notes == {"sapient: classification fused": 1,
+                     "sapient: classification not mapped for the node's kind": 1}

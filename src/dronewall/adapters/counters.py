@@ -14,8 +14,9 @@ class MessageCounters:
     *accepted*: decoded and handed on (it may still carry no position yet, e.g. an ADS-B
     identity message); *rejected*: a well-formed message of the protocol that the engine
     cannot or must not use (failed CRC, unsupported type, no position accuracy); *malformed*:
-    bytes that are not a message of the protocol. Thread-safe: a network reader and the
-    engine's step thread may update and read it concurrently.
+    bytes that are not a message of the protocol; *notes*: remarks on accepted messages (e.g.
+    a SAPIENT classification fused or not mapped), counted by remark. Thread-safe: a network
+    reader and the engine's step thread may update and read it concurrently.
     """
 
     def __init__(self) -> None:
@@ -23,6 +24,7 @@ class MessageCounters:
         self.accepted = 0
         self.rejected: Counter[str] = Counter()
         self.malformed: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
         self.last_wall_s: float | None = None
 
     def accept(self, n: int = 1) -> None:
@@ -34,6 +36,10 @@ class MessageCounters:
         with self._lock:
             self.rejected[reason] += n
             self.last_wall_s = time.time()
+
+    def note(self, remark: str, n: int = 1) -> None:
+        with self._lock:
+            self.notes[remark] += n
 
     def malform(self, reason: str, n: int = 1) -> None:
         with self._lock:
@@ -55,6 +61,7 @@ class MessageCounters:
                     "malformed": sum(self.malformed.values()),
                     "rejected_by_reason": dict(sorted(self.rejected.items())),
                     "malformed_by_reason": dict(sorted(self.malformed.items())),
+                    "notes": dict(sorted(self.notes.items())),
                     "last_message_unix_s": self.last_wall_s}
 
     def line(self) -> str:

@@ -7,9 +7,11 @@ and acoustic sensor of the scenario (``kinds``; each node of an acoustic grid, n
 name: the sensor id), sends a StatusReport with its location every ``status_every_s``, and
 for every simulated detection a DetectionReport with a ``range_bearing`` (true north,
 degrees and metres; range and elevation where the sensor measures them) and the measurement
-errors as 1-sigma. The sensors report plots, not tracks (tracking type NONE): every
-detection has a fresh object ULID. Time runs ``speed`` times faster than the wall clock.
-Replies from the fusion node (RegistrationAck, Error) are read and counted.
+errors as 1-sigma, and the sensor's class label (camera class, micro-Doppler or acoustic
+signature) as a classification of that name without a confidence. The sensors report
+plots, not tracks (tracking type NONE): every detection has a fresh object ULID. Time runs
+``speed`` times faster than the wall clock. Replies from the fusion node (RegistrationAck,
+Error) are read and counted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
+from dronewall.adapters.sapient.classes import label_name
 from dronewall.adapters.sapient.dmm import registration_message
 from dronewall.adapters.sapient.wire import frame, new_ulid, pb, read_messages, stamp
 from dronewall.detections import MeasKind, SensorKind
@@ -169,8 +172,12 @@ class AsmSimulator:
                 rb.azimuth_error = math.degrees(math.sqrt(R[0, 0]))
             else:
                 continue
-            m = P.SapientMessage(node_id=n.node_id, detection_report=P.DetectionReport(
-                report_id=new_ulid(when), object_id=new_ulid(when), range_bearing=rb))
+            dr = P.DetectionReport(report_id=new_ulid(when), object_id=new_ulid(when),
+                                   range_bearing=rb)
+            name = label_name(n.kind, int(batch.class_label[i]))
+            if name is not None:   # the sensor's own classification, no confidence
+                dr.classification.add(type=name)
+            m = P.SapientMessage(node_id=n.node_id, detection_report=dr)
             stamp(m, when)
             self._send(n, m)
             sent += 1

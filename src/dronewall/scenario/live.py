@@ -12,6 +12,7 @@ Validated like scenarios: unknown keys are errors, messages name file, line and 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from dronewall.catalog import PlatformClass
+from dronewall.catalog.platforms import AcousticClass, MicroDoppler
 from dronewall.errors import ScenarioError
 from dronewall.inputs import excerpt, read_text
 from dronewall.scenario.load import _cut, _fmt_loc, _loc_line, _short
@@ -37,6 +40,16 @@ SAPIENT_SENSOR_TYPES = ("radar", "eoir", "rf", "acoustic", "acoustic_grid")
 #: Wire formats per protocol (the first is the default).
 PROTOCOL_FORMATS = {"adsb": ("beast", "sbs", "avr"), "remote_id": ("odid",),
                     "sapient": ("bsi_flex_335_v2",), "asterix": ("cat048_062",)}
+
+
+#: Engine class label names a SAPIENT classification may map to (any sensor kind's).
+_LABEL_NAMES = ({c.name.lower() for c in PlatformClass if c != PlatformClass.UNKNOWN}
+                | {c.name.lower() for c in MicroDoppler if c.value >= 0}
+                | {c.name.lower() for c in AcousticClass if c.value >= 0})
+
+
+def _label_key(v: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", v.strip().lower())
 
 
 def _check_hostport(v: str) -> str:
@@ -86,6 +99,13 @@ class AdapterSpec(Strict):
                                      description="sapient: the nodes accepted, bound to sensors")
     radars: list[AsterixRadar] = Field(default=[], max_length=1000,
                                        description="asterix: SAC/SIC bound to site sensors")
+    classes: dict[str, str] = Field(
+        default={}, max_length=200,
+        description="sapient: the nodes' classification type strings -> engine label names "
+                    "(camera: multirotor, bird, ...; radar: rotor, propeller, jet, wingbeat; "
+                    "acoustic: electric_rotor, piston_prop, jet, bird); docs/interop.md")
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0, description=(
+        "sapient: a classification below this confidence gives no class label"))
 
     @field_validator("connect", "listen")
     @classmethod
@@ -116,9 +136,16 @@ class AdapterSpec(Strict):
             if not self.nodes:
                 raise ValueError("a sapient adapter needs 'nodes:', at least one node bound "
                                  "to a site sensor ({node: UUID or name, sensor: ID})")
+            bad = [v for v in self.classes.values() if _label_key(v) not in _LABEL_NAMES]
+            if bad:
+                raise ValueError(f"classes: {bad[0]!r} is not an engine class label; expected "
+                                 "one of " + ", ".join(sorted(_LABEL_NAMES)))
             if self.listen is None:
                 object.__setattr__(self, "listen", "127.0.0.1:5020")
         else:
+            if self.classes:
+                raise ValueError("'classes' maps SAPIENT classification types: only for a "
+                                 "sapient adapter")
             if self.connect is None or self.sensor is None:
                 raise ValueError(f"a {self.protocol} adapter needs 'connect: HOST:PORT' "
                                  "and 'sensor: ID'")

@@ -90,7 +90,8 @@ class _SapientAdapter:
                 r, float(sensors.lat_deg[r]), float(sensors.lon_deg[r]), float(sensors.alt_m[r]),
                 getattr(ss, "sigma_range_m", None),
                 getattr(ss, "sigma_az_deg", None) or getattr(ss, "sigma_bearing_deg", None),
-                getattr(ss, "sigma_el_deg", None))
+                getattr(ss, "sigma_el_deg", None), kind=int(sensors.kind[r]),
+                classes=spec.classes, min_confidence=spec.min_confidence)
             self.bound[name] = sid
         self.grids = {nb.sensor for nb in spec.nodes if nb.node is None}
         self.node = FusionNode(bindings)

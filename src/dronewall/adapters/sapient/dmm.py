@@ -22,9 +22,12 @@ with the reason, never guessed): UTM coordinates, geoid datum heights, magnetic/
 north. A node whose status reports a location more than ``MAX_NODE_OFFSET_M`` from its bound
 sensor has its range-bearing reports rejected (they would be placed wrongly).
 
-Classifications in detection reports are counted and shown by ``dronewall listen sapient`` but
-not yet fused: mapping a vendor's taxonomy onto the engine's classes needs each vendor's
-confusion figures (docs/interop.md).
+Classifications: the most confident one at or above ``min_confidence`` becomes the report's
+class label for the bound sensor's kind (camera: platform class; radar: micro-Doppler
+signature; acoustic: acoustic signature), through the adapter's ``classes:`` map, the engine's
+own names, or generic names (``adapters/sapient/classes.py``); the classifier then scores it
+with that sensor kind's confusion, as it does simulated labels. Unmapped types give no label
+and are counted (docs/interop.md).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +44,7 @@ import numpy as np
 
 from dronewall.adapters.counters import MessageCounters
 from dronewall.adapters.positions import position_rows
+from dronewall.adapters.sapient.classes import MIN_CONFIDENCE, label_for
 from dronewall.adapters.sapient.wire import is_ulid, is_uuid, new_ulid, pb, stamp
 from dronewall.detections import DetectionBatch, MeasKind, SensorTable
 
@@ -68,6 +73,9 @@ class Binding:
     sigma_range_m: float | None = None
     sigma_az_deg: float | None = None
     sigma_el_deg: float | None = None
+    kind: int = -1                    # SensorKind of the bound sensor (-1: unknown)
+    classes: Mapping[str, str] | None = None   # the node's type strings -> engine labels
+    min_confidence: float = MIN_CONFIDENCE
 
 
 @dataclass
@@ -97,6 +105,7 @@ class SapientDetection:
     sigmas: tuple[float, ...]        # location: east, north, up m; rb: range m, az, el rad
     confidence: float | None
     classes: tuple[tuple[str, float | None], ...]
+    label: int = -1                  # class label for the bound sensor's kind (classes.py)
 
 
 @dataclass
@@ -351,9 +360,14 @@ class FusionNode:
         h.summary = f"object {d.object_id} {where}" + (f"  class {cls}" if cls else "")
         if b is None:   # the listen console: nothing goes to an engine
             return h
+        label = label_for(b.kind, classes, b.classes, b.min_confidence)
+        if classes:
+            self.counters.note("sapient: classification " + ("fused" if label >= 0 else
+                                                            "not mapped for the node's kind"))
         h.detections.append(SapientDetection(
             t_s, msg.node_id, d.object_id, b.row, which, values, sigmas,
-            d.detection_confidence if d.HasField("detection_confidence") else None, classes))
+            d.detection_confidence if d.HasField("detection_confidence") else None, classes,
+            label))
         return h
 
 
@@ -459,7 +473,8 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
             [d.t_s for d in loc], [d.row for d in loc], [d.values[0] for d in loc],
             [d.values[1] for d in loc], [d.values[2] for d in loc],
             [d.sigmas[0] for d in loc], [d.sigmas[1] for d in loc],
-            [d.sigmas[2] for d in loc]))
+            [d.sigmas[2] for d in loc],
+            class_label=np.array([d.label for d in loc], np.int16)))
     rb = [d for d in dets if d.kind == "range_bearing"]
     for want, mk, dim in ((lambda r, e: not math.isnan(r), MeasKind.RADAR, 3),
                           (lambda r, e: math.isnan(r) and not math.isnan(e), MeasKind.AZEL, 2),
@@ -486,7 +501,8 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
             R[:, i, i] = sig[:, i] ** 2
         parts.append(DetectionBatch.create(
             t=[d.t_s for d in sel], sensor=np.array([d.row for d in sel], np.int32),
-            meas_kind=mk, z=z, R=R, truth_id=np.full(m, -1, np.int32)))
+            meas_kind=mk, z=z, R=R, truth_id=np.full(m, -1, np.int32),
+            class_label=np.array([d.label for d in sel], np.int16)))
     return DetectionBatch.concat(parts)
 
 
