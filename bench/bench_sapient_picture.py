@@ -11,7 +11,11 @@ written beside the results; ``simulate`` runs it with ``--no-engage``; the serve
 site of a live config that binds every radar by name and every acoustic grid by one line, and
 records every track every step (``--record-period 1``) in SQLite. The server's picture at
 session time T is scored against the truth at scenario time T - N, where scenario time 0 was
-sent at session time N (an integer: the simulators start on a whole session second); the truth
+sent at session time N (a whole session second plus ``--phase``; the truth is interpolated
+between scenario steps where that is not a whole second). The live server steps once a
+second and fuses what arrived during the step: reports sent just after a step starts
+(``--phase 0``) are ~1 s old at the picture, reports sent just before it ends (``--phase
+0.9``) ~0.1 s -- ``simulate`` has no such lag. The truth
 and the "detectable" set (a platform detected in the last 10 s) come from the same seeded truth
 and sensor simulation as ``simulate`` (``pipeline.tracking.TrackingScorer`` definitions), GOSPA
 with c = 500 m, p = 1, alpha = 2 (``metrics.tracking_metrics``). The simulate side is scored
@@ -82,8 +86,8 @@ def reduced_scenario(src: Path, dst: Path, duration_s: float, doppler: bool = Tr
 
 
 def truth_scans(scenario: Path, seed: int, duration_s: float) -> tuple[Frame, list]:
-    """Per scenario step: (t, detectable platform indices, their local x/y) -- the simulate
-    scorer's definitions, from the same seeded truth and sensors."""
+    """Per scenario step: (t, detectable platform indices, local x/y of every platform) -- the
+    simulate scorer's definitions, from the same seeded truth and sensors."""
     sc = load_scenario(scenario)
     frame = Frame(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
     rng_truth, rng_sens, _, _ = _rngs(seed)
@@ -92,14 +96,14 @@ def truth_scans(scenario: Path, seed: int, duration_s: float) -> tuple[Frame, li
     last_det = np.full(len(truth.platforms), -np.inf)
     out = []
     for st in truth.states():
-        if st.t > duration_s:
+        if st.t > duration_s + 1:
             break
         det = suite.observe(st, truth.platforms)
         ok = det.truth_id >= 0
         if ok.any():
             np.maximum.at(last_det, det.truth_id[ok], det.t[ok])
         vis = st.active & (st.t - last_det <= DETECTABLE_WINDOW_S)
-        out.append((float(st.t), np.flatnonzero(vis), frame.to_local(st.ecef[vis])[:, :2]))
+        out.append((float(st.t), np.flatnonzero(vis), frame.to_local(st.ecef)[:, :2]))
     return frame, out
 
 
@@ -107,16 +111,23 @@ def local_xy(frame: Frame, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) ->
     return frame.to_local(geodetic_to_ecef(lat, lon, alt))[:, :2]
 
 
-def score(truth: list, picture: dict[float, tuple[np.ndarray, np.ndarray]]) -> dict:
-    """GOSPA etc. of ``picture`` {scenario t: (track ids, xy)} against the truth scans."""
+def score(truth: list, picture: dict[float, tuple[np.ndarray, np.ndarray]],
+          lag_s: float = 0.0) -> dict:
+    """GOSPA etc. of ``picture`` {scenario t: (track ids, xy)} against the truth scans; a
+    picture at t + ``lag_s`` (0 <= lag < 1) is scored against the truth interpolated there
+    (the detectable set of step t)."""
     empty = (np.zeros(0, np.int64), np.zeros((0, 2)))
-    scans = [ScanData(t, ids, xy, *picture.get(t, empty)) for t, ids, xy in truth]
+    scans = []
+    for k, (t, ids, xy) in enumerate(truth[:-1]):
+        nxt = truth[k + 1][2]
+        pos = (1.0 - lag_s) * xy[ids] + lag_s * nxt[ids]
+        scans.append(ScanData(t, ids, pos, *picture.get(round(t + lag_s, 6), empty)))
     m = tracking_metrics(scans, c=GOSPA_C_M, p=1.0)
     return {"gospa_mean_m": round(m.gospa_mean, 2), "localisation_mean_m":
             round(m.localisation_mean, 2), "missed_per_scan": round(m.missed_mean, 3),
             "false_per_scan": round(m.false_mean, 3), "id_switches": m.id_switches,
             "unique_track_ids": m.unique_track_ids, "scans": len(scans),
-            "scans_with_picture": sum(t in picture for t, _, _ in truth)}
+            "scans_with_picture": sum(round(t + lag_s, 6) in picture for t, _, _ in truth)}
 
 
 def simulate_side(scn: Path, seed: int, duration_s: float, out: Path, frame: Frame,
@@ -136,7 +147,7 @@ def simulate_side(scn: Path, seed: int, duration_s: float, out: Path, frame: Fra
 
 
 def serve_side(scn: Path, radars: list[str], grids: list[str], seed: int, duration_s: float,
-               work: Path, frame: Frame, truth: list) -> dict:
+               work: Path, frame: Frame, truth: list, phase: float = 0.0) -> dict:
     port_api, port_dmm = _free_port(), _free_port()
     live = work / "live.yaml"
     nodes = [{"node": r, "sensor": r} for r in radars] + [{"sensor": g} for g in grids]
@@ -161,7 +172,8 @@ def serve_side(scn: Path, radars: list[str], grids: list[str], seed: int, durati
                 AsmSimulator(scn, "127.0.0.1", port_dmm, seed=seed, kinds=("acoustic",))]
         outs: list[dict] = [{}, {}]
         ths = [threading.Thread(target=lambda i=i: outs.__setitem__(
-            i, asms[i].run(duration_s, start_wall=epoch + n0)), daemon=True) for i in (0, 1)]
+            i, asms[i].run(duration_s, start_wall=epoch + n0 + phase)), daemon=True)
+            for i in (0, 1)]
         for th in ths:
             th.start()
         for th in ths:
@@ -183,11 +195,11 @@ def serve_side(scn: Path, radars: list[str], grids: list[str], seed: int, durati
     pic = {}
     for t in steps:
         k = arr[:, 0] == t
-        ts = round(t - n0, 6)                       # session time -> scenario time
+        ts = round(t - n0 - phase, 6)               # session time -> scenario time
         pic[ts] = (arr[k, 1].astype(np.int64), local_xy(frame, arr[k, 2], arr[k, 3],
                                                         arr[k, 4]))
-    res.update(score(truth, pic))
-    res["offset_s"] = n0
+    res.update(score(truth, pic, lag_s=(-phase) % 1.0))
+    res["offset_s"] = n0 + phase
     return res
 
 
@@ -220,6 +232,10 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=600.0, help="scenario = wall seconds")
     ap.add_argument("--out", type=Path, default=None, help="JSON results")
     ap.add_argument("--work", type=Path, default=None, help="keep run folders here")
+    ap.add_argument("--phase", type=float, default=0.0,
+                    help="the simulators send each scenario second this far (0..1 s) into "
+                         "a server step: 0 = just after a step starts (the reports wait ~1 s "
+                         "for the step to end: the worst case), 0.9 = just before it ends")
     ap.add_argument("--no-doppler", action="store_true",
                     help="radars without radial velocity on both sides (a SAPIENT "
                          "range-bearing report carries none)")
@@ -234,7 +250,7 @@ def main() -> None:
         sim = simulate_side(scn, seed, a.duration, work / f"sim-{seed}", frame, truth)
         wd = work / f"serve-{seed}"
         wd.mkdir(exist_ok=True)
-        srv = serve_side(scn, radars, grids, seed, a.duration, wd, frame, truth)
+        srv = serve_side(scn, radars, grids, seed, a.duration, wd, frame, truth, a.phase)
         ratio = srv["gospa_mean_m"] / sim["gospa_mean_m"] if sim["gospa_mean_m"] else math.nan
         results.append({"seed": seed, "simulate": sim, "serve_sapient": srv,
                         "gospa_ratio": round(ratio, 4)})
@@ -243,7 +259,7 @@ def main() -> None:
               f"m, ratio {ratio:.3f}; false/scan {sim['false_per_scan']:.2f} vs "
               f"{srv['false_per_scan']:.2f}, missed/scan {sim['missed_per_scan']:.2f} vs "
               f"{srv['missed_per_scan']:.2f}", flush=True)
-    doc = {"scenario": str(a.scenario), "radar_doppler": not a.no_doppler,
+    doc = {"scenario": str(a.scenario), "radar_doppler": not a.no_doppler, "phase_s": a.phase,
            "sensors": {"radars": radars, "acoustic_grids": grids},
            "duration_s": a.duration, "runs": results}
     if a.out:
