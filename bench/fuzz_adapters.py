@@ -88,8 +88,9 @@ def rid_cases() -> tuple[list[bytes], Callable[[], tuple[Callable[[bytes], objec
 
 
 def sapient_cases() -> tuple[list[bytes], Callable[[], tuple[Callable[[bytes], object], object]]]:
-    from dronewall.adapters.sapient.dmm import FusionNode, registration_message
+    from dronewall.adapters.sapient.dmm import Binding, FusionNode, registration_message
     from dronewall.adapters.sapient.wire import new_ulid, pb, stamp
+    from dronewall.detections import SensorKind
 
     node = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
     P = pb()
@@ -97,6 +98,7 @@ def sapient_cases() -> tuple[list[bytes], Callable[[], tuple[Callable[[bytes], o
     det = P.SapientMessage(node_id=node, detection_report=P.DetectionReport(
         report_id=new_ulid(), object_id=new_ulid(), range_bearing=P.RangeBearing(
             azimuth=10.0, range=5000.0, elevation=1.0, coordinate_system=1, datum=1)))
+    det.detection_report.classification.add(type="UAV Rotary Wing", confidence=0.8)
     stamp(det)
     st = P.SapientMessage(node_id=node, status_report=P.StatusReport(
         report_id=new_ulid(), system=1, info=1, mode="m"))
@@ -104,7 +106,9 @@ def sapient_cases() -> tuple[list[bytes], Callable[[], tuple[Callable[[bytes], o
     frames = [m.SerializeToString() for m in (reg, det, st)]
 
     def make() -> tuple[Callable[[bytes], object], object]:
-        fn = FusionNode(accept_unbound=True)
+        # bound (so reports are converted and their classifications mapped), as in serve
+        fn = FusionNode({node: Binding(0, 51.5, 23.5, 30.0, kind=int(SensorKind.RADAR),
+                                       classes={"Drone": "rotor"})})
         fn.handle(frames[0], 0.0)
         return (lambda b: fn.handle(b, 0.0)), fn
     return frames, make
