@@ -259,7 +259,9 @@ def main() -> None:
               f"m, ratio {ratio:.3f}; false/scan {sim['false_per_scan']:.2f} vs "
               f"{srv['false_per_scan']:.2f}, missed/scan {sim['missed_per_scan']:.2f} vs "
               f"{srv['missed_per_scan']:.2f}", flush=True)
-    doc = {"scenario": str(a.scenario), "radar_doppler": not a.no_doppler, "phase_s": a.phase,
+    scen = a.scenario.resolve()
+    doc = {"scenario": str(scen.relative_to(REPO)) if scen.is_relative_to(REPO) else scen.name,
+           "radar_doppler": not a.no_doppler, "phase_s": a.phase,
            "sensors": {"radars": radars, "acoustic_grids": grids},
            "duration_s": a.duration, "runs": results}
     if a.out:
