@@ -103,11 +103,12 @@ def test_speed_100_drones_one_hour() -> None:
       - {id: j, area: {center: [51.55, 23.95], radius_m: 12000}, bias_deg: 15, drift_mps: 3}
     """
     _, sim = build(body, duration_s=3600)
-    t0 = time.perf_counter()
+    # CPU time of this process: a loaded CI machine (parallel test workers) stretches wall time
+    t0 = time.process_time()
     n_active = 0
     for s in sim.states():
         n_active += int(s.active.sum())
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert n_active > 0.8 * 100 * 3600
     # budget: truth must leave most of the 12 s (300x real time) to the sensors
     assert elapsed < 3.0, f"truth for 100 platforms x 3600 steps took {elapsed:.2f} s"
