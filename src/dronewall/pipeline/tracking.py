@@ -79,6 +79,26 @@ def coop_summary(records: list[dict[str, Any]], spoofed: dict[str, str]) -> dict
     }
 
 
+def radar_false_alarm_density_m3(sc: Scenario) -> float:
+    """The highest false-alarm density of the scenario's radars, per scan per m^3 (0: no
+    radar): each radar's ``false_alarms_per_scan`` spread over its coverage -- the sector's
+    area between min and max range times the height band false alarms occupy
+    (``FALSE_ALARM_MAX_HEIGHT_M``) -- as the radar's CFAR setting would give it. The tracker's
+    score (``TrackerConfig.score_false_alarm_density_m3``) uses it to tell a target's plots
+    from chance alignments of false alarms."""
+    from dronewall.sensors.common import sector_span_deg
+    from dronewall.sensors.radar import FALSE_ALARM_MAX_HEIGHT_M
+
+    best = 0.0
+    for s in sc.sensors:
+        if getattr(s, "type", "") != "radar" or s.false_alarms_per_scan <= 0:
+            continue
+        span = float(sector_span_deg(np.array([s.sector_deg[0]]), np.array([s.sector_deg[1]]))[0])
+        area = np.radians(span) / 2.0 * (s.max_range_m ** 2 - s.min_range_m ** 2)
+        best = max(best, s.false_alarms_per_scan / (area * FALSE_ALARM_MAX_HEIGHT_M))
+    return float(best)
+
+
 def tracker_config_for(sc: Scenario) -> TrackerConfig:
     """Engine settings for a simulated multi-sensor scenario.
 
@@ -115,6 +135,8 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     periods = [getattr(s, "scan_period_s", 1.0) for s in sc.sensors]
     longest = max(periods, default=1.0)
     return TrackerConfig(dims=3, coast_time_s=max(10.0, 3 * longest),
+                         score_false_alarm_density_m3=(radar_false_alarm_density_m3(sc)
+                                                       if sc.tracking.track_score else 0.0),
                          tentative_coast_time_s=max(3.0, 1.5 * longest),
                          coast_revisit_factor=coast_revisit_factor,
                          max_coast_time_s=max_coast_s,

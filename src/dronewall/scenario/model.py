@@ -565,6 +565,16 @@ class SpoofSpec(Strict):
         return self
 
 
+class TrackingSpec(Strict):
+    """Tracker options of a scenario (``docs/tracking.md``); the rest follows from the sensors."""
+
+    track_score: bool = Field(
+        default=False,
+        description="confirm radar tracks on a sequential track score (likelihood ratio of "
+                    "target vs the radars' false-alarm density) as well as by M-of-N: long-range, "
+                    "low-Pd targets confirm sooner; measured trade-offs in docs/benchmarks.md s.6")
+
+
 class Scenario(Strict):
     """A complete scenario file."""
 
@@ -581,6 +591,7 @@ class Scenario(Strict):
     traffic: TrafficSpec = TrafficSpec()
     jamming: list[JammingSpec] = []
     spoofing: list[SpoofSpec] = []
+    tracking: TrackingSpec = TrackingSpec()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

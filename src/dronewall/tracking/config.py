@@ -160,6 +160,33 @@ class TrackerConfig:
     ``revisit_fall_weight`` -- so a burst of quick plots just before a long gap does not
     shrink the coast time (long memory of the gaps a target's sensors leave)."""
     revisit_fall_weight: float = 0.05
+    # ---- sequential track score for radar initiation (management.py, update.py)
+    score_false_alarm_density_m3: float = 0.0
+    """Radar false alarms per scan per cubic metre of covered volume (the sensors' CFAR
+    setting over their coverage). > 0 turns on the *track score* of tentative tracks: each
+    radar plot a tentative track takes adds the log-likelihood ratio
+    ln(score_pd * f(z) / lambda(z)) -- f the predicted measurement density, lambda the false-alarm
+    density in the same (range, azimuth, elevation[, range-rate]) space, lambda_pos r^2 cos(el)
+    [/ score_range_rate_span_mps] -- and a tentative track is confirmed when its score reaches
+    ``score_confirm`` even if its plots came farther apart than M-of-N allows (a long-range,
+    low-Pd target confirms on two or three consistent plots while clutter pairs, which land in
+    a wide gate by chance, do not). 0 (default): M-of-N only."""
+    score_range_rate_span_mps: float = 80.0
+    """Width of the range-rate interval radar false alarms spread over, m/s."""
+    score_pd: float = 0.5
+    """Detection probability assumed per radar plot in the score (low: long-range targets
+    are detected on a fraction of scans), 0..1."""
+    score_confirm: float = 20.0
+    """Track score (natural log of the likelihood ratio target / false alarms) at which a
+    tentative track is confirmed. SPRT: ln((1 - beta) / alpha) with alpha the probability of
+    confirming a false-alarm track; 20 ~ alpha 2e-9, beta 0.1 -- low, because a raid's radars
+    start thousands of tentative tracks on false alarms an hour, and chosen on the flagship
+    raid (docs/benchmarks.md s.6: 11.5 and 14 confirmed more false tracks, 17 and 20 fewer
+    than M-of-N alone)."""
+    score_tentative_coast_s: float = 30.0
+    """A tentative track that a radar plot started or updated (score on) is kept this long
+    without a strong update (instead of tentative_coast_time_s), s: long enough for the next
+    plot of a target that radars detect on few scans."""
     # ---- overload protection (docs/limits.md): appended fields, see initiation.py / intake.py
     surveillance_radius_m: float = 3.0e6
     """Detections whose position (XY, POSITION) lies farther than this from the frame origin
@@ -238,6 +265,18 @@ class TrackerConfig:
             bad("lost_min_hits and reacquire_hits must be >= 1")
         if self.merge_steps < 1:
             bad(f"merge_steps must be >= 1, got {self.merge_steps}")
+        for name in ("score_false_alarm_density_m3", "score_tentative_coast_s"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= 0):
+                bad(f"{name} must be finite and >= 0, got {v}")
+        if not (np.isfinite(self.score_range_rate_span_mps)
+                and self.score_range_rate_span_mps > 0):
+            bad(f"score_range_rate_span_mps must be finite and > 0, got "
+                f"{self.score_range_rate_span_mps}")
+        if not (0.0 < self.score_pd <= 1.0):
+            bad(f"score_pd must be in (0, 1], got {self.score_pd}")
+        if not (np.isfinite(self.score_confirm) and self.score_confirm > 0):
+            bad(f"score_confirm must be finite and > 0, got {self.score_confirm}")
         for name in ("surveillance_radius_m", "max_detection_age_s", "init_cell_m"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):

@@ -131,6 +131,8 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         self._H_xy[0, 0] = self._H_xy[1, 1] = 1.0
         self._H_pos = K.position_matrix(d)
         self._chi2_gate = config.gate_mahalanobis ** 2
+        self._score_on = config.score_false_alarm_density_m3 > 0
+        self._t_maintained = -np.inf
         # Equal gate *probability* for every measurement dimension: gate_mahalanobis is defined
         # for 2-D measurements (P_G = chi2_2.cdf(g^2)); an m-dimensional measurement is gated at
         # chi2_m.ppf(P_G), and its d^2 is rescaled by g^2 / threshold_m so that costs of

@@ -18,6 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from dronewall.detections.batch import SensorKind
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
 from dronewall.tracking.bearings import triangulate
@@ -437,5 +438,8 @@ class _TrackInitiation(_GroupUpdate):
         T.dup_n[rows] = 0
         T.attr[rows] = np.nan
         T.attr_t[rows] = np.nan
+        # track score (config.score_false_alarm_density_m3): from 0 for a radar-started track
+        scored = (kinds == int(SensorKind.RADAR)) & self._score_on
+        T.score[rows] = np.where(scored, 0.0, np.nan)
         T.n += k
         acc.new.extend(ids.tolist())

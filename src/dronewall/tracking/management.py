@@ -49,6 +49,15 @@ class _TrackManagement(EngineState):
         T = self.T
         n0 = hit.size
         strong = hit | (angcnt >= self.cfg.triangulation.min_bearings)
+        if self._score_on:
+            # score on, a tentative track waits score_tentative_coast_s for its next plot; a
+            # plot after its M-of-N window (tentative_coast_time_s) starts the M-of-N count
+            # afresh -- the score carries the evidence of the earlier plots
+            # (late: M-of-N alone would have deleted it at the last maintenance)
+            late = strong & (T.status[:n0] == TENTATIVE) & \
+                (self._t_maintained - T.t_strong[:n0] > self.cfg.tentative_coast_time_s)
+            T.hits[:n0][late] = 0
+            T.opps[:n0][late] = 0
         T.hits[:n0] += strong.astype(np.int32)
         T.opps[:n0] += (strong | opp).astype(np.int32)
         sr = np.flatnonzero(strong)
@@ -82,11 +91,15 @@ class _TrackManagement(EngineState):
 
     def _confirm(self, acc: _StepAcc) -> None:
         """M-of-N: a tentative track with >= confirm_m hits within <= confirm_n opportunities
-        becomes confirmed -- or, when it continues a lost track, is stitched into it."""
+        (each within tentative_coast_time_s of the previous), or (score on) a track score >=
+        score_confirm becomes confirmed -- or, when it continues a lost track, is stitched
+        into it."""
         T = self.T
         n = T.n
         c = (T.status[:n] == TENTATIVE) & (T.hits[:n] >= self.cfg.confirm_m) & \
             (T.opps[:n] <= self.cfg.confirm_n)
+        if self._score_on:
+            c |= (T.status[:n] == TENTATIVE) & (T.score[:n] >= self.cfg.score_confirm)
         if c.any():
             T.status[:n][c] = CONFIRMED
             new = np.flatnonzero(c)
@@ -155,6 +168,7 @@ class _TrackManagement(EngineState):
         finite."""
         T = self.T
         n = T.n
+        self._t_maintained = t_ref
         if n == 0:
             return
         cfg = self.cfg
@@ -188,9 +202,19 @@ class _TrackManagement(EngineState):
         else:
             dead = expired
         tent = st == TENTATIVE
-        dead |= tent & (age > cfg.tentative_coast_time_s)
-        dead |= tent & ((T.opps[:n] - T.hits[:n]) > (cfg.confirm_n - cfg.confirm_m))
-        dead |= tent & (T.opps[:n] >= cfg.confirm_n) & (T.hits[:n] < cfg.confirm_m)
+        if self._score_on:
+            # a radar-scored tentative track waits longer for its next plot, and its misses
+            # are weighed by the score, not counted against M-of-N (a plot of a neighbour in
+            # its wide gate is an "opportunity" that would end it)
+            scored = np.isfinite(T.score[:n])
+            dead |= tent & (age > np.where(scored, cfg.score_tentative_coast_s,
+                                           cfg.tentative_coast_time_s))
+            mofn = tent & ~scored
+        else:
+            dead |= tent & (age > cfg.tentative_coast_time_s)
+            mofn = tent
+        dead |= mofn & ((T.opps[:n] - T.hits[:n]) > (cfg.confirm_n - cfg.confirm_m))
+        dead |= mofn & (T.opps[:n] >= cfg.confirm_n) & (T.hits[:n] < cfg.confirm_m)
         h = min(self.dims, 2)
         var_h = np.diagonal(T.P[:n, :h, :h], axis1=1, axis2=2).max(axis=1)
         dead |= ~(var_h <= cfg.max_position_sd_m ** 2)          # also catches NaN

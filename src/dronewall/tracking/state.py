@@ -64,6 +64,8 @@ class EngineState:
     _gate_d2: F64                       # (5,) chi-square gate per measurement dimension 1..4
     _acc: _StepAcc                      # bookkeeping of the step in progress
     _gseq: int                          # index of the group being processed within the step
+    _score_on: bool                     # radar track score on (score_false_alarm_density_m3)
+    _t_maintained: float                # time of the last track maintenance, s
     _t_group: float                     # time of the group being processed, s
     _merge_d2: float                    # chi-square(4) duplicate-merge gate (0: off)
     _stitch_d2: float                   # chi-square(4) gate for stitching into a lost track

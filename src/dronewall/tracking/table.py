@@ -40,7 +40,7 @@ class _Table:
 
     COLS = ("x", "P", "xm", "Pm", "mu", "ids", "status", "hits", "opps", "t_state", "t_update",
             "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count", "revisit",
-            "t_strong", "t_good", "reacq_n", "dup_of", "dup_n", "attr", "attr_t")
+            "t_strong", "t_good", "reacq_n", "dup_of", "dup_n", "attr", "attr_t", "score")
 
     def __init__(self, cap: int, ns: int, r: int, hist: int) -> None:
         self.n = 0
@@ -71,6 +71,7 @@ class _Table:
         self.dup_n = np.zeros(cap, np.int32)           # consecutive indistinguishable steps
         self.attr = np.full((cap, N_ATTR), np.nan)     # last sensor attribute values
         self.attr_t = np.full((cap, N_ATTR), np.nan)   # ... and their times, s
+        self.score = np.full(cap, np.nan)              # tentative track score (NaN: none)
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -84,7 +85,7 @@ class _Table:
             b = np.zeros((cap,) + a.shape[1:], dtype=a.dtype)
             if a.dtype == object:
                 b[:] = ""
-            elif name in ("last_seen", "revisit", "attr", "attr_t"):
+            elif name in ("last_seen", "revisit", "attr", "attr_t", "score"):
                 b[:] = np.nan
             elif name == "dup_of":
                 b[:] = -1

@@ -22,6 +22,8 @@ from dronewall.tracking.measurements import (
     _HORIZ_SUBS,
     SUB_HPOS,
     SUB_POS,
+    SUB_RADAR3,
+    SUB_RADAR4,
     SUB_XY,
     _GroupMeas,
     _MeasurementModels,
@@ -256,6 +258,14 @@ class _GroupUpdate(_MeasurementModels):
         d2, ll = self._pair_stats(prow, pm, M)
         g = d2 <= self._chi2_gate
         prow, pm, d2, ll = prow[g], pm[g], d2[g], ll[g]
+        llr = None
+        if self._score_on:
+            # a radar plot joins a scored tentative track only when that is likelier than a
+            # false alarm (LLR > 0): a tentative track with a wide gate must not soak up the
+            # plots that would start a new track on a target
+            llr = self._plot_llr(prow, pm, ll, M)
+            g = ~(llr <= 0.0)
+            prow, pm, d2, ll, llr = prow[g], pm[g], d2[g], ll[g], llr[g]
         t2 = time.perf_counter()
         tim["gate"] += t2 - t1
         if prow.size == 0:
@@ -268,16 +278,56 @@ class _GroupUpdate(_MeasurementModels):
                 tim["assign"] = tim.get("assign", 0.0) + time.perf_counter() - t2
             keep = ~jsub & ~used[pm]
             prow, pm, cost = prow[keep], pm[keep], cost[keep]
+            llr = llr[keep] if llr is not None else None
             if prow.size == 0:
                 return
         t3 = time.perf_counter()
         ar, am = self._node_assign(prow, pm, cost, M)
         t4 = time.perf_counter()
         tim["assign"] = tim.get("assign", 0.0) + t4 - t3
+        if llr is not None:
+            self._add_scores(ar, am, prow, pm, llr, M)
         self._apply_rounds(ar, am, M, tg)
         used[am] = True
         hit[ar] = True
         tim["update"] = tim.get("update", 0.0) + time.perf_counter() - t4
+
+    def _plot_llr(self, prow: I64, pm: I64, ll: F64, M: _GroupMeas) -> F64:
+        """Track-score increment of each pair (prow, pm) that pairs a tentative track with a
+        radar plot (NaN for other pairs): the log-likelihood ratio target / false alarm
+        ln(score_pd) + ln f(z) - ln lambda(z), f(z) the predicted measurement density (``ll``,
+        before the update), lambda(z) the false-alarm density in the plot's (range, az,
+        el[, range-rate]) space: score_false_alarm_density_m3 * r^2 cos(el)
+        [/ score_range_rate_span_mps]."""
+        out = np.full(prow.size, np.nan)
+        sel = np.flatnonzero((self.T.status[prow] == TENTATIVE)
+                             & np.isin(M.sub[pm], (SUB_RADAR3, SUB_RADAR4)))
+        if sel.size == 0:
+            return out
+        cfg = self.cfg
+        m = pm[sel]
+        r, el = M.z[m, 0], M.z[m, 2]
+        lam = cfg.score_false_alarm_density_m3 * r * r * np.maximum(np.cos(el), 1e-6)
+        lam = np.where(M.sub[m] == SUB_RADAR4, lam / cfg.score_range_rate_span_mps, lam)
+        out[sel] = np.log(cfg.score_pd) + ll[sel] - np.log(np.maximum(lam, 1e-300))
+        return out
+
+    def _add_scores(self, ar: I64, am: I64, prow: I64, pm: I64, llr: F64,
+                    M: _GroupMeas) -> None:
+        """Add to the score of each tentative track among the assigned pairs (ar, am) its
+        plot's increment (``llr`` of the candidate pairs prow, pm; NaN: not a scored pair)."""
+        stride = int(M.z.shape[0]) + 1
+        key = prow.astype(np.int64) * stride + pm
+        order = np.argsort(key, kind="stable")
+        pos = np.searchsorted(key[order], ar.astype(np.int64) * stride + am)
+        inc = llr[order[pos]]
+        ok = np.isfinite(inc)
+        if not ok.any():
+            return
+        T = self.T
+        rows = ar[ok]
+        T.score[rows] = np.nan_to_num(T.score[rows])
+        np.add.at(T.score, rows, inc[ok])
 
     def _jpda(self, prow: I64, pm: I64, cost: F64, ll: F64, M: _GroupMeas, tg: float,
               used: NDArray[np.bool_], hit: NDArray[np.bool_], diag: dict[str, int]) -> None:

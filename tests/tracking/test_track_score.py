@@ -1,0 +1,121 @@
+"""Track score (SPRT) for radar initiation: a sparse long-range target confirms on a few
+consistent plots that M-of-N cannot pair, false alarms at the configured density do not, and
+a wide tentative gate does not soak up a target's plots (TrackerConfig.score_*)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from trk_helpers import FRAME, radar_z, sensors_at
+
+from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind
+from dronewall.errors import ConfigurationError
+from dronewall.tracking import Engine, TrackerConfig
+
+R_MAX_M, H_FA_M, FA_PER_SCAN, SCAN_S = 100_000.0, 3_000.0, 2.0, 2.0
+#: false alarms per scan per m^3 of the radar's coverage (the slab below H_FA_M)
+DENSITY = FA_PER_SCAN / (np.pi * R_MAX_M ** 2 * H_FA_M)
+SIG = np.array([50.0, np.radians(0.3), np.radians(0.3), 1.0])   # range m, az, el rad, rr m/s
+ST = sensors_at(np.array([[0.0, 0.0, 30.0]]), [SensorKind.RADAR])
+
+
+def _cfg(density: float) -> TrackerConfig:
+    return TrackerConfig(dims=3, coast_time_s=10.0, tentative_coast_time_s=3.0, imm=True,
+                         imm_turn_rate_dps=3.0, score_false_alarm_density_m3=density)
+
+
+def _target(t: float) -> tuple[np.ndarray, np.ndarray]:
+    """A decoy 80 km out at 300 m, flying 40 m/s across the radar's line of sight."""
+    v = np.array([40.0, 0.0, 0.0])
+    return np.array([-20_000.0, 80_000.0, 300.0]) + v * t, v
+
+
+def _clutter(rng: np.random.Generator) -> np.ndarray:
+    """Poisson(FA_PER_SCAN) false alarms uniform in the coverage: (k, 4) range, az, el, rr."""
+    k = int(rng.poisson(FA_PER_SCAN))
+    r = np.sqrt(rng.uniform(500.0 ** 2, R_MAX_M ** 2, k))
+    az = rng.uniform(-np.pi, np.pi, k)
+    el = rng.uniform(0.0, np.arcsin(np.minimum(1.0, H_FA_M / r)))
+    rr = rng.uniform(-40.0, 40.0, k)
+    return np.column_stack([r, az, el, rr])
+
+
+def _run(cfg: TrackerConfig, plot_times: set[int], t_end: int, seed: int,
+         clutter: bool) -> tuple[dict[int, np.ndarray], Engine]:
+    """Scan every SCAN_S s (target plots at ``plot_times``); confirmed positions per scan."""
+    rng = np.random.default_rng(seed)
+    eng = Engine(cfg, FRAME, ST)
+    out = {}
+    for t in range(0, t_end + 1, int(SCAN_S)):
+        zs = [_clutter(rng)] if clutter else []
+        if t in plot_times:
+            p, v = _target(float(t))
+            zs.append((radar_z(ST, 0, p, v) + rng.normal(size=4) * SIG)[None, :])
+        z = np.concatenate(zs) if zs else np.zeros((0, 4))
+        b = DetectionBatch.create(t=np.full(len(z), float(t)), sensor=np.zeros(len(z), np.int32),
+                                  meas_kind=np.full(len(z), int(MeasKind.RADAR), np.int8), z=z,
+                                  R=np.broadcast_to(np.diag(SIG ** 2), (len(z), 4, 4)))
+        eng.step(float(t), b)
+        out[t] = eng.snapshot(confirmed_only=True).x[:, :3].copy()
+    return out, eng
+
+
+def _on_target(picture: dict[int, np.ndarray], t: int) -> bool:
+    p, _ = _target(float(t))
+    pos = picture[t]
+    return bool(pos.size) and float(np.min(np.linalg.norm(pos[:, :2] - p[:2], axis=1))) < 1500.0
+
+
+#: plots of a low-Pd target: never two within the 3 s M-of-N window
+SPARSE = {0, 14, 30, 44, 62, 80}
+
+
+def test_sparse_target_confirms_on_the_score_and_not_by_m_of_n() -> None:
+    for seed in (1, 2, 3):
+        on, _ = _run(_cfg(DENSITY), SPARSE, 90, seed, clutter=True)
+        first = min((t for t in on if _on_target(on, t)), default=None)
+        assert first is not None and first <= 44, (seed, first)   # third plot at the latest
+        off, _ = _run(_cfg(0.0), SPARSE, 90, seed, clutter=True)
+        assert not any(_on_target(off, t) for t in off), seed    # M-of-N: never confirmed
+
+
+def test_the_score_weighs_the_false_alarm_density() -> None:
+    # the same plots among 100x denser false alarms need more of them; far denser, never enough
+    def first(density: float) -> int | None:
+        pic, _ = _run(_cfg(density), SPARSE, 90, 1, clutter=False)
+        return min((t for t in pic if _on_target(pic, t)), default=None)
+
+    nominal, dense = first(DENSITY), first(DENSITY * 100.0)
+    assert nominal is not None and dense is not None and dense > nominal
+    assert first(DENSITY * 1e6) is None
+
+
+def test_false_alarms_alone_confirm_no_track() -> None:
+    for seed in (4, 5):
+        pic, eng = _run(_cfg(DENSITY), set(), 1200, seed, clutter=True)
+        assert max(len(p) for p in pic.values()) == 0, seed
+        assert eng.T.n > 0          # scored tentative tracks were alive: the score decided
+
+
+def test_score_settings_are_validated() -> None:
+    with pytest.raises(ConfigurationError, match="score_pd"):
+        TrackerConfig(score_pd=0.0)
+    with pytest.raises(ConfigurationError, match="score_false_alarm_density_m3"):
+        TrackerConfig(score_false_alarm_density_m3=-1.0)
+    with pytest.raises(ConfigurationError, match="score_confirm"):
+        TrackerConfig(score_confirm=float("nan"))
+
+
+def test_scenario_switches_the_score_on_with_its_radars_false_alarm_density() -> None:
+    from pathlib import Path
+
+    from dronewall.pipeline.tracking import radar_false_alarm_density_m3, tracker_config_for
+    from dronewall.scenario.load import load_scenario
+
+    sc = load_scenario(Path(__file__).parents[2] / "scenarios" / "eastern-poland-raid.yaml")
+    assert tracker_config_for(sc).score_false_alarm_density_m3 == 0.0      # off by default
+    on = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"track_score": True})})
+    # the densest radar: radar-lublin, 2 false alarms per scan over 200 m - 60 km, 0-3 km high
+    expect = 2.0 / (np.pi * (60_000.0 ** 2 - 200.0 ** 2) * 3_000.0)
+    assert radar_false_alarm_density_m3(on) == pytest.approx(expect, rel=1e-9)
+    assert tracker_config_for(on).score_false_alarm_density_m3 == pytest.approx(expect)
