@@ -181,8 +181,8 @@ class TrackerConfig:
     tentative track is confirmed. SPRT: ln((1 - beta) / alpha) with alpha the probability of
     confirming a false-alarm track; 20 ~ alpha 2e-9, beta 0.1 -- low, because a raid's radars
     start thousands of tentative tracks on false alarms an hour, and chosen on the flagship
-    raid (docs/benchmarks.md s.6: 11.5 and 14 confirmed more false tracks, 17 and 20 fewer
-    than M-of-N alone)."""
+    raid (docs/benchmarks.md s.6, seed 5: 11.5 and 14 confirmed more false tracks than M-of-N
+    alone, 17 and 20 about as many; seed 6 at 17: more, 0.19 vs 0.16 per scan)."""
     score_tentative_coast_s: float = 30.0
     """A tentative track that a radar plot started or updated (score on) is kept this long
     without a strong update (instead of tentative_coast_time_s), s: long enough for the next
