@@ -161,7 +161,8 @@ def test_range_bearing_units_and_meas_kinds(cs: int, scale_r: float, to_rad: obj
     assert d.values[1] == pytest.approx(math.radians(250.0) - 2 * math.pi)   # (-pi, pi]
     assert d.values[2] == pytest.approx(math.radians(3.0))
     # no errors reported: the bound sensor's configured sigmas
-    assert d.sigmas == pytest.approx((15.0, math.radians(0.5), math.radians(1.0)))
+    assert d.sigmas[:3] == pytest.approx((15.0, math.radians(0.5), math.radians(1.0)))
+    assert math.isnan(d.values[3])   # no radial velocity reported
     # bearing-only and az/el reports
     fn.handle(_detection(range_bearing=P.RangeBearing(azimuth=az, coordinate_system=cs,
                                                       datum=1)), 1.0)
@@ -512,7 +513,7 @@ def _field(num: int, payload: bytes) -> bytes:
 
 def test_fields_of_the_full_schema_we_do_not_declare_are_accepted() -> None:
     """Another vendor's ASM fills the whole v2.0 schema: Registration.config_data (10) and
-    dependent_nodes (8), DetectionReport.track_info (8) and colour (22) are not in our subset;
+    dependent_nodes (8), DetectionReport.behaviour (12) and colour (22) are not in our subset;
     protobuf keeps them as unknown fields and the node is served as usual."""
     P = pb()
     fn = FusionNode(accept_unbound=True)
@@ -528,7 +529,7 @@ def test_fields_of_the_full_schema_we_do_not_declare_are_accepted() -> None:
     assert h.replies[0].registration_ack.acceptance, h.summary
     d = P.DetectionReport(report_id=new_ulid(), object_id=new_ulid(),
                           location=P.Location(x=23.6, y=51.5, coordinate_system=1, datum=1))
-    dd = d.SerializeToString() + _field(8, _field(1, b"speed") + _field(2, b"12")) \
+    dd = d.SerializeToString() + _field(12, _field(1, b"loitering")) \
         + _field(22, b"red")
     env = P.SapientMessage(node_id=NODE)
     stamp(env)
@@ -650,3 +651,83 @@ def test_a_camera_node_classification_reaches_the_detection() -> None:
     notes = fn.counters.to_dict()["notes"]
     assert notes == {"sapient: classification fused": 1,
                      "sapient: classification not mapped for the node's kind": 1}
+
+
+def test_a_radar_s_radial_velocity_travels_in_track_info() -> None:
+    """v2.0 has no radial-velocity field: a Doppler radar sends it as a track_info entry
+    (declared at registration with its units); it becomes the RADAR row's range rate and
+    its variance; unreadable values are refused with an Error, never guessed."""
+    P = pb()
+    fn = FusionNode({NODE: Binding(0, 51.5, 23.5, 30.0, 15.0, 0.5, 1.0,
+                                   sigma_range_rate_mps=0.7)})
+    reg = registration_message(NODE, "radar-bug", "NODE_TYPE_RADAR",
+                               track_info=(("radialVelocity", "km/h"),))
+    assert fn.handle(reg.SerializeToString(), 0.0).replies[0].registration_ack.acceptance
+    rb = {"range_bearing": P.RangeBearing(azimuth=10.0, elevation=2.0, range=12_000.0,
+                                          coordinate_system=1, datum=1)}
+
+    def report(*info: tuple[str, str, float | None]) -> bytes:
+        d = P.DetectionReport(report_id=new_ulid(), object_id=new_ulid(), **rb)
+        for typ, val, err in info:
+            ti = d.track_info.add(type=typ, value=val)
+            if err is not None:
+                ti.error = err
+        m = P.SapientMessage(node_id=NODE, detection_report=d)
+        stamp(m)
+        return m.SerializeToString()
+
+    (a,) = fn.handle(report(("speed", "20", None), ("radialVelocity", "-36", 3.6)),
+                     1.0).detections
+    assert a.values[3] == pytest.approx(-10.0) and a.sigmas[3] == pytest.approx(1.0)
+    (b,) = fn.handle(report(("range_rate", "18", None)), 1.0).detections   # no error given
+    assert b.values[3] == pytest.approx(5.0) and b.sigmas[3] == pytest.approx(0.7)
+    (c,) = fn.handle(report(), 1.0).detections
+    assert math.isnan(c.values[3])
+    tbl = SensorTable.build(["radar-bug"], [SensorKind.RADAR], [51.5], [23.5], [30.0])
+    batch = detections_to_batch([a, b, c], tbl)
+    assert batch.z[:2, 3] == pytest.approx([-10.0, 5.0]) and np.isnan(batch.z[2, 3])
+    assert batch.R[:, 3, 3] == pytest.approx([1.0, 0.49, 0.0])
+    for val, why in (("fast", "not a number"), ("1e9", "not a radial velocity"),
+                     ("nan", "not a radial velocity")):
+        h = fn.handle(report(("radialVelocity", val, None)), 1.0)
+        assert not h.detections and why in h.replies[0].error.error_message[0]
+    assert fn.counters.to_dict()["rejected_by_reason"][
+        "sapient: detection_report: radial velocity"] == 3
+    # the field numbers are the standard's: these bytes were written by hand from
+    # sapient_msg/bsi_flex_335_v2_0/detection_report.proto (track_info = 8; type 1,
+    # value 2, error 3 as a float32)
+    wire = _field(8, _field(1, b"radialVelocity") + _field(2, b"1.5")
+                  + b"\x1d" + struct.pack("<f", 0.5))
+    d = P.DetectionReport()
+    d.ParseFromString(wire)
+    assert (d.track_info[0].type, d.track_info[0].value, d.track_info[0].error) == \
+        ("radialVelocity", "1.5", 0.5)
+    # units a fusion node cannot read: the registration is refused, with the reason
+    odd = registration_message(NODE, "radar-odd", "NODE_TYPE_RADAR",
+                               track_info=(("RadialVelocity", "knots"),))
+    ack = FusionNode(accept_unbound=True).handle(odd.SerializeToString(), 0.0).replies[0]
+    assert not ack.registration_ack.acceptance
+    assert "radialVelocity in 'knots'" in ack.registration_ack.ack_response_reason[0]
+
+
+def test_the_asm_simulator_sends_a_doppler_radar_s_range_rate() -> None:
+    from datetime import UTC, datetime
+
+    from dronewall.detections import DetectionBatch
+    from dronewall.pipeline.sapient_asm import AsmNode, AsmSimulator
+
+    asm = AsmSimulator(BORDER_PAIR, "127.0.0.1", 1, kinds=("radar",))
+    sent: list = []
+    asm._send = lambda n, m: sent.append(m)  # type: ignore[method-assign]
+    asm.nodes = [AsmNode(0, "radar-bug", NODE, SensorKind.RADAR, 51.5, 23.5, 30.0)]
+    R = np.diag([25.0, 1e-6, 4e-6, 0.36])[None]
+    batch = DetectionBatch.create(
+        t=[0.0, 0.0], sensor=np.array([0, 0], np.int32), meas_kind=MeasKind.RADAR,
+        z=[[12_000.0, 0.3, 0.01, -7.25], [9_000.0, 0.2, 0.02, np.nan]],
+        R=np.concatenate([R, R]))
+    assert asm._detections(batch, datetime.now(UTC)) == 2
+    fn = _registered()
+    (a,) = fn.handle(sent[0].SerializeToString(), 0.0).detections
+    (b,) = fn.handle(sent[1].SerializeToString(), 0.0).detections
+    assert a.values[3] == pytest.approx(-7.25) and a.sigmas[3] == pytest.approx(0.6)
+    assert math.isnan(b.values[3]) and not sent[1].detection_report.track_info

@@ -8,7 +8,9 @@ name: the sensor id), sends a StatusReport with its location every ``status_ever
 for every simulated detection a DetectionReport with a ``range_bearing`` (true north,
 degrees and metres; range and elevation where the sensor measures them) and the measurement
 errors as 1-sigma, and the sensor's class label (camera class, micro-Doppler or acoustic
-signature) as a classification of that name without a confidence. The sensors report
+signature) as a classification of that name without a confidence; a Doppler radar's range
+rate as a ``track_info`` ``radialVelocity`` (m/s, 1-sigma in ``error``), declared in its
+registration (the fusion node's module docstring). The sensors report
 plots, not tracks (tracking type NONE): every detection has a fresh object ULID. Time runs
 ``speed`` times faster than the wall clock. Replies from the fusion node (RegistrationAck,
 Error) are read and counted.
@@ -85,6 +87,7 @@ class AsmSimulator:
         from dronewall.sensors import SensorSuite
 
         tbl = SensorSuite.from_scenario(self.sc, np.random.default_rng(0)).table
+        specs = {str(getattr(s, "id", "")): s for s in self.sc.sensors}
         for i, sid in enumerate(tbl.ids.tolist()):
             k = SensorKind(int(tbl.kind[i]))
             if k not in self.kinds:
@@ -93,7 +96,11 @@ class AsmSimulator:
                         float(tbl.lat_deg[i]), float(tbl.lon_deg[i]), float(tbl.alt_m[i]))
             n.sock = socket.create_connection((self.host, self.port), timeout=10.0)
             threading.Thread(target=self._read, args=(n,), daemon=True).start()
-            self._send(n, registration_message(n.node_id, n.sensor_id, NODE_TYPES[k]))
+            doppler = k == SensorKind.RADAR and getattr(
+                specs.get(str(sid)), "sigma_range_rate_mps", None) is not None
+            self._send(n, registration_message(
+                n.node_id, n.sensor_id, NODE_TYPES[k],
+                track_info=(("radialVelocity", "m/s"),) if doppler else ()))
             self.nodes.append(n)
         self.log(f"{len(self.nodes)} nodes registered with {self.host}:{self.port}")
 
@@ -157,6 +164,7 @@ class AsmSimulator:
             if n is None:
                 continue
             mk, z, R = int(batch.meas_kind[i]), batch.z[i], batch.R[i]
+            rv = None
             rb = P.RangeBearing(azimuth=math.degrees(z[0] if mk != MeasKind.RADAR else z[1]),
                                 coordinate_system=1, datum=1)
             if mk == MeasKind.RADAR:
@@ -164,6 +172,9 @@ class AsmSimulator:
                 rb.range_error = math.sqrt(R[0, 0])
                 rb.azimuth_error = math.degrees(math.sqrt(R[1, 1]))
                 rb.elevation_error = math.degrees(math.sqrt(R[2, 2]))
+                if math.isfinite(z[3]):   # Doppler: track_info, declared at registration
+                    rv = P.DetectionReport.TrackObjectInfo(
+                        type="radialVelocity", value=f"{z[3]:.3f}", error=math.sqrt(R[3, 3]))
             elif mk == MeasKind.AZEL:
                 rb.elevation = math.degrees(z[1])
                 rb.azimuth_error = math.degrees(math.sqrt(R[0, 0]))
@@ -174,6 +185,8 @@ class AsmSimulator:
                 continue
             dr = P.DetectionReport(report_id=new_ulid(when), object_id=new_ulid(when),
                                    range_bearing=rb)
+            if rv is not None:
+                dr.track_info.append(rv)
             name = label_name(n.kind, int(batch.class_label[i]))
             if name is not None:   # the sensor's own classification, no confidence
                 dr.classification.add(type=name)

@@ -91,7 +91,8 @@ class _SapientAdapter:
                 getattr(ss, "sigma_range_m", None),
                 getattr(ss, "sigma_az_deg", None) or getattr(ss, "sigma_bearing_deg", None),
                 getattr(ss, "sigma_el_deg", None), kind=int(sensors.kind[r]),
-                classes=spec.classes, min_confidence=spec.min_confidence)
+                classes=spec.classes, min_confidence=spec.min_confidence,
+                sigma_range_rate_mps=getattr(ss, "sigma_range_rate_mps", None))
             self.bound[name] = sid
         self.grids = {nb.sensor for nb in spec.nodes if nb.node is None}
         self.node = FusionNode(bindings)

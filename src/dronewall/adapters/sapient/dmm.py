@@ -17,7 +17,12 @@ metres at the position); ``range_bearing`` (true north, degrees or radians, metr
 kilometres) becomes a ``RADAR`` detection (range, azimuth, elevation), an ``AZEL`` one without
 range or a ``BEARING`` one with azimuth only, in the bound sensor's local frame, with the
 reported errors as 1-sigma -- or, where a report gives none, the bound sensor's configured
-sigmas (scenario ``sigma_*``) and else the defaults below [E]. Not supported yet (rejected
+sigmas (scenario ``sigma_*``) and else the defaults below [E]. A radar's Doppler has no field
+of its own in v2.0 (the velocity oneof holds only an ENU vector): it travels as a
+``track_info`` entry of type ``radialVelocity`` (decimal m/s as the value, positive when the
+range opens, 1-sigma in ``error``), which a node may declare in its registration's detection
+definition (category TRACK, units ``m/s`` or ``km/h``); it becomes the RADAR row's range rate.
+Not supported yet (rejected
 with the reason, never guessed): UTM coordinates, geoid datum heights, magnetic/grid/platform
 north. A node whose status reports a location more than ``MAX_NODE_OFFSET_M`` from its bound
 sensor has its range-bearing reports rejected (they would be placed wrongly).
@@ -53,6 +58,14 @@ DEFAULT_SIGMA_POS_M = 50.0
 DEFAULT_SIGMA_RANGE_M = 30.0
 DEFAULT_SIGMA_AZ_DEG = 1.0
 DEFAULT_SIGMA_EL_DEG = 2.0
+DEFAULT_SIGMA_RANGE_RATE_MPS = 1.0
+#: ``track_info`` types read as a radar's radial velocity (lower case, ``_``/space removed).
+RADIAL_VELOCITY_TYPES = frozenset({"radialvelocity", "rangerate"})
+#: Units a node may declare for it, and their factor to m/s.
+RADIAL_VELOCITY_UNITS = {"m/s": 1.0, "ms-1": 1.0, "ms^-1": 1.0, "mps": 1.0, "km/h": 1 / 3.6,
+                         "kph": 1 / 3.6}
+#: A radial velocity beyond this is not a measurement (m/s).
+MAX_RADIAL_VELOCITY_MPS = 3000.0
 #: A node reporting its location farther than this from its bound sensor: range-bearing
 #: reports rejected (m).
 MAX_NODE_OFFSET_M = 200.0
@@ -76,6 +89,7 @@ class Binding:
     kind: int = -1                    # SensorKind of the bound sensor (-1: unknown)
     classes: Mapping[str, str] | None = None   # the node's type strings -> engine labels
     min_confidence: float = MIN_CONFIDENCE
+    sigma_range_rate_mps: float | None = None
 
 
 @dataclass
@@ -92,6 +106,7 @@ class NodeInfo:
     alerts: list[dict[str, Any]] = field(default_factory=list)      # the last MAX_KEPT
     tasks: dict[str, str] = field(default_factory=dict)            # task id -> status
     registered_utc: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    radial_velocity_scale: float = 1.0   # declared units -> m/s
 
 
 @dataclass(frozen=True)
@@ -101,8 +116,10 @@ class SapientDetection:
     object_id: str
     row: int
     kind: str                        # "location" or "range_bearing"
-    values: tuple[float, ...]        # location: lat, lon, alt; rb: range|nan, az rad, el|nan
-    sigmas: tuple[float, ...]        # location: east, north, up m; rb: range m, az, el rad
+    values: tuple[float, ...]        # location: lat, lon, alt; rb: range|nan, az rad, el|nan,
+                                     # radial velocity m/s|nan
+    sigmas: tuple[float, ...]        # location: east, north, up m; rb: range m, az, el rad,
+                                     # radial velocity m/s
     confidence: float | None
     classes: tuple[tuple[str, float | None], ...]
     label: int = -1                  # class label for the bound sensor's kind (classes.py)
@@ -216,15 +233,21 @@ class FusionNode:
                            "this fusion node (live config 'nodes:')")
         if not reasons and msg.node_id not in self.nodes and len(self.nodes) >= MAX_NODES:
             reasons.append("too many nodes registered")
+        rv_scale = _declared_radial_velocity(r)
+        if isinstance(rv_scale, str) and not reasons:
+            reasons.append(rv_scale)
         types = [_name(pb().Registration.NodeType, d.node_type) for d in r.node_definition]
         if reasons:
             why = ("node not configured" if "not configured" in reasons[0] else
-                   "too many nodes" if "too many" in reasons[0] else "mandatory field missing")
+                   "too many nodes" if "too many" in reasons[0] else
+                   "radial velocity units" if "radialVelocity" in reasons[0] else
+                   "mandatory field missing")
             self.counters.reject(f"sapient: registration refused: {why}")
         else:
             self.counters.accept()
-            self.nodes[msg.node_id] = NodeInfo(msg.node_id, r.name or r.short_name, types,
-                                               r.icd_version, binding)
+            self.nodes[msg.node_id] = NodeInfo(
+                msg.node_id, r.name or r.short_name, types, r.icd_version, binding,
+                radial_velocity_scale=rv_scale if isinstance(rv_scale, float) else 1.0)
         h.replies.append(self._reply(msg.node_id, registration_ack=pb().RegistrationAck(
             acceptance=not reasons, ack_response_reason=reasons)))
         h.summary = (f"{r.name or '-'} {','.join(t.removeprefix('NODE_TYPE_') for t in types)}"
@@ -346,17 +369,28 @@ class FusionNode:
             self.counters.reject("sapient: detection_report: "
                                  + re.sub(r"[0-9.]+", "#", conv.split(":")[0])[:60])
             return self._error(h, msg.node_id, payload, [conv])
+        values, sigmas = conv
+        if which == "range_bearing":
+            rv = _radial_velocity(d.track_info, node, b)
+            if isinstance(rv, str):
+                self.counters.reject("sapient: detection_report: radial velocity")
+                return self._error(h, msg.node_id, payload, [rv])
+            if rv is not None and math.isnan(values[0]):
+                self.counters.note("sapient: radial velocity without range: not used")
+                rv = None
+            values = (*values, rv[0] if rv else math.nan)
+            sigmas = (*sigmas, rv[1] if rv else math.nan)
         self.counters.accept()
         node.detections += 1
-        values, sigmas = conv
         cls = ", ".join(f"{t} {c:.2f}" if c is not None else t for t, c in classes)
         if which == "location":
             where = f"at {values[0]:.5f} {values[1]:.5f} {values[2]:.0f} m"
         else:
-            r, az, el = values
+            r, az, el, rdot = values
             where = ((f"range {r:.0f} m " if not math.isnan(r) else "")
                      + f"az {math.degrees(az) % 360:.2f} deg"
-                     + (f" el {math.degrees(el):.2f} deg" if not math.isnan(el) else ""))
+                     + (f" el {math.degrees(el):.2f} deg" if not math.isnan(el) else "")
+                     + (f" radial velocity {rdot:+.1f} m/s" if not math.isnan(rdot) else ""))
         h.summary = f"object {d.object_id} {where}" + (f"  class {cls}" if cls else "")
         if b is None:   # the listen console: nothing goes to an engine
             return h
@@ -456,6 +490,48 @@ def _range_bearing(rb: Any, node: NodeInfo, b: Binding | None
     return (r, az, el), (sr, saz, sel)
 
 
+def _rv_key(t: str) -> str:
+    return t.lower().replace("_", "").replace(" ", "")
+
+
+def _declared_radial_velocity(r: Any) -> float | str:
+    """The factor to m/s of the radial velocity a registration declares (1.0 when it
+    declares none), or the reason its units cannot be read."""
+    for md in r.mode_definition:
+        for dd in md.detection_definition:
+            for dr in dd.detection_report:
+                if _rv_key(dr.type) in RADIAL_VELOCITY_TYPES:
+                    u = dr.units.lower().replace(" ", "")
+                    if u not in RADIAL_VELOCITY_UNITS:
+                        return (f"registration: track_info radialVelocity in {dr.units[:20]!r}: "
+                                "dronewall reads m/s or km/h")
+                    return RADIAL_VELOCITY_UNITS[u]
+    return 1.0
+
+
+def _radial_velocity(info: Any, node: NodeInfo, b: Binding | None
+                     ) -> tuple[float, float] | str | None:
+    """(radial velocity m/s, 1-sigma m/s) from a report's ``track_info``; None when it
+    carries none; the reason when its value cannot be read."""
+    for ti in info:
+        if _rv_key(ti.type) not in RADIAL_VELOCITY_TYPES:
+            continue
+        try:
+            v = float(ti.value) * node.radial_velocity_scale
+        except ValueError:
+            return (f"detection_report.track_info {ti.type[:30]}: value {ti.value[:20]!r} is "
+                    "not a number")
+        if not (math.isfinite(v) and abs(v) <= MAX_RADIAL_VELOCITY_MPS):
+            return (f"detection_report.track_info {ti.type[:30]}: {ti.value[:20]} is not a "
+                    f"radial velocity (|v| <= {MAX_RADIAL_VELOCITY_MPS:.0f} m/s)")
+        e = ti.error * node.radial_velocity_scale if ti.HasField("error") else math.nan
+        if not (math.isfinite(e) and e > 0):
+            e = (b.sigma_range_rate_mps if b is not None and b.sigma_range_rate_mps
+                 else DEFAULT_SIGMA_RANGE_RATE_MPS)
+        return v, float(e)
+    return None
+
+
 def _offset_m(lat0: float, lon0: float, lat: float, lon: float) -> tuple[float, float]:
     n = (lat - lat0) * M_PER_DEG_LAT
     e = (lon - lon0) * M_PER_DEG_LAT * math.cos(math.radians(lat0))
@@ -476,7 +552,7 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
             [d.sigmas[2] for d in loc],
             class_label=np.array([d.label for d in loc], np.int16)))
     rb = [d for d in dets if d.kind == "range_bearing"]
-    for want, mk, dim in ((lambda r, e: not math.isnan(r), MeasKind.RADAR, 3),
+    for want, mk, dim in ((lambda r, e: not math.isnan(r), MeasKind.RADAR, 4),
                           (lambda r, e: math.isnan(r) and not math.isnan(e), MeasKind.AZEL, 2),
                           (lambda r, e: math.isnan(r) and math.isnan(e), MeasKind.BEARING, 1)):
         sel = [d for d in rb if want(d.values[0], d.values[2])]
@@ -485,10 +561,11 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
         m = len(sel)
         if mk == MeasKind.RADAR:
             z = np.array([[d.values[0], d.values[1],
-                           d.values[2] if not math.isnan(d.values[2]) else 0.0, np.nan]
+                           d.values[2] if not math.isnan(d.values[2]) else 0.0, d.values[3]]
                           for d in sel])
             sig = np.array([[d.sigmas[0], d.sigmas[1],
-                             d.sigmas[2] if not math.isnan(d.values[2]) else math.radians(30)]
+                             d.sigmas[2] if not math.isnan(d.values[2]) else math.radians(30),
+                             d.sigmas[3] if not math.isnan(d.values[3]) else 0.0]
                             for d in sel])
         elif mk == MeasKind.AZEL:
             z = np.array([[d.values[1], d.values[2]] for d in sel])
@@ -497,7 +574,7 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
             z = np.array([[d.values[1]] for d in sel])
             sig = np.array([[d.sigmas[1]] for d in sel])
         R = np.zeros((m, dim, dim))
-        for i in range(dim):
+        for i in range(sig.shape[1]):
             R[:, i, i] = sig[:, i] ** 2
         parts.append(DetectionBatch.create(
             t=[d.t_s for d in sel], sensor=np.array([d.row for d in sel], np.int32),
@@ -508,10 +585,18 @@ def detections_to_batch(dets: list[SapientDetection], sensors: SensorTable) -> D
 
 def registration_message(node_id: str, name: str, node_type: str, *,
                          status_interval_s: float = 5.0, max_latency_s: float = 1.0,
+                         track_info: tuple[tuple[str, str], ...] = (),
                          t: datetime | None = None) -> Any:
-    """A minimal valid Registration (used by the ASM simulator and the tests)."""
+    """A minimal valid Registration (used by the ASM simulator and the tests);
+    ``track_info``: (type, units) of the extra track fields its detection reports carry,
+    declared in the default mode's detection definition (range-bearing, true north)."""
     P = pb()
     R = P.Registration
+    dd = [R.DetectionDefinition(
+        location_type=R.LocationType(range_bearing_units=1, range_bearing_datum=1),
+        detection_report=[R.DetectionReport(
+            category=R.DetectionReportCategory.Value("DETECTION_REPORT_CATEGORY_TRACK"),
+            type=typ, units=units) for typ, units in track_info])] if track_info else []
     reg = R(node_definition=[R.NodeDefinition(node_type=R.NodeType.Value(node_type))],
             icd_version="BSI Flex 335 v2.0", name=name, short_name=name[:16],
             capabilities=[R.Capability(category="dronewall", type="simulated", value="yes")],
@@ -521,7 +606,8 @@ def registration_message(node_id: str, name: str, node_type: str, *,
                 mode_name="default", mode_type=R.ModeType.Value("MODE_TYPE_DEFAULT"),
                 settle_time=R.Duration(units=R.TimeUnits.Value("TIME_UNITS_SECONDS"), value=0),
                 maximum_latency=R.Duration(units=R.TimeUnits.Value("TIME_UNITS_SECONDS"),
-                                           value=max_latency_s))])
+                                           value=max_latency_s),
+                detection_definition=dd)])
     m = P.SapientMessage(node_id=node_id, registration=reg)
     stamp(m, t)
     return m

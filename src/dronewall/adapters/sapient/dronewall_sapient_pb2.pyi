@@ -160,6 +160,18 @@ class Registration(_message.Message):
     MODE_TYPE_PERMANENT: Registration.ModeType
     MODE_TYPE_TEMPORARY: Registration.ModeType
     MODE_TYPE_DEFAULT: Registration.ModeType
+    class DetectionReportCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        DETECTION_REPORT_CATEGORY_UNSPECIFIED: _ClassVar[Registration.DetectionReportCategory]
+        DETECTION_REPORT_CATEGORY_DETECTION: _ClassVar[Registration.DetectionReportCategory]
+        DETECTION_REPORT_CATEGORY_TRACK: _ClassVar[Registration.DetectionReportCategory]
+        DETECTION_REPORT_CATEGORY_OBJECT: _ClassVar[Registration.DetectionReportCategory]
+        DETECTION_REPORT_CATEGORY_SIGNAL: _ClassVar[Registration.DetectionReportCategory]
+    DETECTION_REPORT_CATEGORY_UNSPECIFIED: Registration.DetectionReportCategory
+    DETECTION_REPORT_CATEGORY_DETECTION: Registration.DetectionReportCategory
+    DETECTION_REPORT_CATEGORY_TRACK: Registration.DetectionReportCategory
+    DETECTION_REPORT_CATEGORY_OBJECT: Registration.DetectionReportCategory
+    DETECTION_REPORT_CATEGORY_SIGNAL: Registration.DetectionReportCategory
     class NodeDefinition(_message.Message):
         __slots__ = ("node_type", "node_sub_type")
         NODE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -191,18 +203,51 @@ class Registration(_message.Message):
         status_interval: Registration.Duration
         def __init__(self, status_interval: _Optional[_Union[Registration.Duration, _Mapping]] = ...) -> None: ...
     class ModeDefinition(_message.Message):
-        __slots__ = ("mode_name", "mode_type", "mode_description", "settle_time", "maximum_latency")
+        __slots__ = ("mode_name", "mode_type", "mode_description", "settle_time", "maximum_latency", "detection_definition")
         MODE_NAME_FIELD_NUMBER: _ClassVar[int]
         MODE_TYPE_FIELD_NUMBER: _ClassVar[int]
         MODE_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
         SETTLE_TIME_FIELD_NUMBER: _ClassVar[int]
         MAXIMUM_LATENCY_FIELD_NUMBER: _ClassVar[int]
+        DETECTION_DEFINITION_FIELD_NUMBER: _ClassVar[int]
         mode_name: str
         mode_type: Registration.ModeType
         mode_description: str
         settle_time: Registration.Duration
         maximum_latency: Registration.Duration
-        def __init__(self, mode_name: _Optional[str] = ..., mode_type: _Optional[_Union[Registration.ModeType, str]] = ..., mode_description: _Optional[str] = ..., settle_time: _Optional[_Union[Registration.Duration, _Mapping]] = ..., maximum_latency: _Optional[_Union[Registration.Duration, _Mapping]] = ...) -> None: ...
+        detection_definition: _containers.RepeatedCompositeFieldContainer[Registration.DetectionDefinition]
+        def __init__(self, mode_name: _Optional[str] = ..., mode_type: _Optional[_Union[Registration.ModeType, str]] = ..., mode_description: _Optional[str] = ..., settle_time: _Optional[_Union[Registration.Duration, _Mapping]] = ..., maximum_latency: _Optional[_Union[Registration.Duration, _Mapping]] = ..., detection_definition: _Optional[_Iterable[_Union[Registration.DetectionDefinition, _Mapping]]] = ...) -> None: ...
+    class DetectionDefinition(_message.Message):
+        __slots__ = ("location_type", "detection_report")
+        LOCATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+        DETECTION_REPORT_FIELD_NUMBER: _ClassVar[int]
+        location_type: Registration.LocationType
+        detection_report: _containers.RepeatedCompositeFieldContainer[Registration.DetectionReport]
+        def __init__(self, location_type: _Optional[_Union[Registration.LocationType, _Mapping]] = ..., detection_report: _Optional[_Iterable[_Union[Registration.DetectionReport, _Mapping]]] = ...) -> None: ...
+    class LocationType(_message.Message):
+        __slots__ = ("location_units", "range_bearing_units", "location_datum", "range_bearing_datum", "zone")
+        LOCATION_UNITS_FIELD_NUMBER: _ClassVar[int]
+        RANGE_BEARING_UNITS_FIELD_NUMBER: _ClassVar[int]
+        LOCATION_DATUM_FIELD_NUMBER: _ClassVar[int]
+        RANGE_BEARING_DATUM_FIELD_NUMBER: _ClassVar[int]
+        ZONE_FIELD_NUMBER: _ClassVar[int]
+        location_units: LocationCoordinateSystem
+        range_bearing_units: RangeBearingCoordinateSystem
+        location_datum: LocationDatum
+        range_bearing_datum: RangeBearingDatum
+        zone: str
+        def __init__(self, location_units: _Optional[_Union[LocationCoordinateSystem, str]] = ..., range_bearing_units: _Optional[_Union[RangeBearingCoordinateSystem, str]] = ..., location_datum: _Optional[_Union[LocationDatum, str]] = ..., range_bearing_datum: _Optional[_Union[RangeBearingDatum, str]] = ..., zone: _Optional[str] = ...) -> None: ...
+    class DetectionReport(_message.Message):
+        __slots__ = ("category", "type", "units", "on_change")
+        CATEGORY_FIELD_NUMBER: _ClassVar[int]
+        TYPE_FIELD_NUMBER: _ClassVar[int]
+        UNITS_FIELD_NUMBER: _ClassVar[int]
+        ON_CHANGE_FIELD_NUMBER: _ClassVar[int]
+        category: Registration.DetectionReportCategory
+        type: str
+        units: str
+        on_change: bool
+        def __init__(self, category: _Optional[_Union[Registration.DetectionReportCategory, str]] = ..., type: _Optional[str] = ..., units: _Optional[str] = ..., on_change: _Optional[bool] = ...) -> None: ...
     NODE_DEFINITION_FIELD_NUMBER: _ClassVar[int]
     ICD_VERSION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -264,7 +309,16 @@ class StatusReport(_message.Message):
     def __init__(self, report_id: _Optional[str] = ..., system: _Optional[_Union[StatusReport.System, str]] = ..., info: _Optional[_Union[StatusReport.Info, str]] = ..., active_task_id: _Optional[str] = ..., mode: _Optional[str] = ..., node_location: _Optional[_Union[Location, _Mapping]] = ...) -> None: ...
 
 class DetectionReport(_message.Message):
-    __slots__ = ("report_id", "object_id", "task_id", "state", "range_bearing", "location", "detection_confidence", "classification", "enu_velocity", "id")
+    __slots__ = ("report_id", "object_id", "task_id", "state", "range_bearing", "location", "detection_confidence", "track_info", "object_info", "classification", "enu_velocity", "id")
+    class TrackObjectInfo(_message.Message):
+        __slots__ = ("type", "value", "error")
+        TYPE_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        ERROR_FIELD_NUMBER: _ClassVar[int]
+        type: str
+        value: str
+        error: float
+        def __init__(self, type: _Optional[str] = ..., value: _Optional[str] = ..., error: _Optional[float] = ...) -> None: ...
     class DetectionReportClassification(_message.Message):
         __slots__ = ("type", "confidence", "sub_class")
         TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -292,6 +346,8 @@ class DetectionReport(_message.Message):
     RANGE_BEARING_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     DETECTION_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    TRACK_INFO_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_INFO_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
     ENU_VELOCITY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -302,10 +358,12 @@ class DetectionReport(_message.Message):
     range_bearing: RangeBearing
     location: Location
     detection_confidence: float
+    track_info: _containers.RepeatedCompositeFieldContainer[DetectionReport.TrackObjectInfo]
+    object_info: _containers.RepeatedCompositeFieldContainer[DetectionReport.TrackObjectInfo]
     classification: _containers.RepeatedCompositeFieldContainer[DetectionReport.DetectionReportClassification]
     enu_velocity: ENUVelocity
     id: str
-    def __init__(self, report_id: _Optional[str] = ..., object_id: _Optional[str] = ..., task_id: _Optional[str] = ..., state: _Optional[str] = ..., range_bearing: _Optional[_Union[RangeBearing, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., detection_confidence: _Optional[float] = ..., classification: _Optional[_Iterable[_Union[DetectionReport.DetectionReportClassification, _Mapping]]] = ..., enu_velocity: _Optional[_Union[ENUVelocity, _Mapping]] = ..., id: _Optional[str] = ...) -> None: ...
+    def __init__(self, report_id: _Optional[str] = ..., object_id: _Optional[str] = ..., task_id: _Optional[str] = ..., state: _Optional[str] = ..., range_bearing: _Optional[_Union[RangeBearing, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., detection_confidence: _Optional[float] = ..., track_info: _Optional[_Iterable[_Union[DetectionReport.TrackObjectInfo, _Mapping]]] = ..., object_info: _Optional[_Iterable[_Union[DetectionReport.TrackObjectInfo, _Mapping]]] = ..., classification: _Optional[_Iterable[_Union[DetectionReport.DetectionReportClassification, _Mapping]]] = ..., enu_velocity: _Optional[_Union[ENUVelocity, _Mapping]] = ..., id: _Optional[str] = ...) -> None: ...
 
 class Location(_message.Message):
     __slots__ = ("x", "y", "z", "x_error", "y_error", "z_error", "coordinate_system", "datum", "utm_zone")
