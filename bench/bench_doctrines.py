@@ -19,6 +19,8 @@ Usage::
     python bench/bench_doctrines.py ... --json out.json  # also write the tables as JSON
     python bench/bench_doctrines.py ... --doctrines planner,oracle --out DIR2 \
         --others-from DIR        # after a planner change: re-run only what it affects
+    python bench/bench_doctrines.py ... --base-seed 43 --out DIR3 \
+        --merge DIR              # more seeds: other run seeds, pooled with DIR's
 
 Needs no more than the package; heavy (each run is a full simulation): it is a benchmark, not
 a test.
@@ -51,10 +53,13 @@ PAIRED = ("one_way_neutralised_rate", "leakers", "spend_eur", "spend_per_neutral
 
 
 def run_study(scenario: Path, runs: int, workers: int, out: Path,
-              duration_s: float | None, doctrines: tuple[str, ...] = DOCTRINES) -> None:
+              duration_s: float | None, doctrines: tuple[str, ...] = DOCTRINES,
+              base_seed: int | None = None) -> None:
     cmd = [sys.executable, "-m", "dronewall.cli.main", "simulate", str(scenario), "--runs",
            str(runs), "--workers", str(workers), "--out", str(out), "--set",
            "doctrine=" + ",".join(doctrines)]
+    if base_seed is not None:   # the run seeds are SeedSequence([base_seed, i])
+        cmd += ["--seed", str(base_seed)]
     if duration_s:
         cmd += ["--duration", str(duration_s)]
     print("$", " ".join(cmd), flush=True)
@@ -172,11 +177,26 @@ def main() -> None:
     ap.add_argument("--others-from", type=Path, default=None, metavar="DIR",
                     help="take the doctrines this study does not run from an earlier study "
                          "of the same scenario and base seed (checked: same seeds)")
+    ap.add_argument("--base-seed", type=int, default=None,
+                    help="base seed of the runs (default: the scenario's); another base seed "
+                         "gives other run seeds, to add runs to an earlier study with --merge")
+    ap.add_argument("--merge", type=Path, action="append", default=[], metavar="DIR",
+                    help="pool the runs of an earlier study of the same scenario and doctrines "
+                         "run with another base seed (checked: no seed twice; each doctrine "
+                         "ran the same seeds)")
     a = ap.parse_args()
     if not a.reuse:
         run_study(a.scenario, a.runs, a.workers, a.out, a.duration,
-                  tuple(d.strip() for d in a.doctrines.split(",") if d.strip()))
+                  tuple(d.strip() for d in a.doctrines.split(",") if d.strip()), a.base_seed)
     by = load(a.out)
+    for m in a.merge:
+        more = load(m)
+        if set(more) != set(by):
+            raise SystemExit(f"--merge {m}: doctrines {sorted(more)} != {sorted(by)}")
+        for d, rows in more.items():
+            if {r["seed"] for r in rows} & {r["seed"] for r in by[d]}:
+                raise SystemExit(f"--merge {m}: doctrine {d} ran a seed this study ran too")
+            by[d] = by[d] + rows
     if a.others_from is not None:
         seeds = sorted(r["seed"] for r in next(iter(by.values())))
         for d, rows in load(a.others_from).items():
