@@ -163,10 +163,12 @@ class PlannerDynamics:
         waits for it, as long as that site has a fire unit and a round for it then (the cheap
         layer's queue: targets are scheduled on it in the order of their windows, each taking
         a unit for its time per engagement or until its intercept) and the dearer site still
-        has a window after that shot and its look period (the fallback). Both orders give the
-        target both shots: dear first costs ``c + (1 - p) c'``, waiting costs
-        ``c' + (1 - p') c``, so waiting pays when ``c' / p' < c / p``. Deferred pairs get
-        ``LATER``."""
+        has a window after that shot and its look period (the fallback). A target whose
+        cheapest layer has no round or no unit in time for it takes the next cheapest per kill
+        that has: an empty or saturated interceptor layer does not send every target to the
+        SAM while a gun further on could still take it. Both orders give the target both
+        shots: dear first costs ``c + (1 - p) c'``, waiting costs ``c' + (1 - p') c``, so
+        waiting pays when ``c' / p' < c / p``. Deferred pairs get ``LATER``."""
         win, eff, t = ctx.win, self.eff, ctx.t_s
         ok = ctx.reason == Reason.OK
         if not ok.any():
@@ -183,7 +185,10 @@ class PlannerDynamics:
         has = np.isfinite(per_kill).any(axis=0)
         if not has.any():
             return
-        best = np.argmin(per_kill, axis=0)  # (T,) cheapest site per expected kill
+        # (E, T) sites per target, cheapest per expected kill first: a target whose cheapest
+        # layer has no round or no unit free in time for it takes the next one
+        order = np.argsort(per_kill, axis=0, kind="stable")
+        best = order[0]
         cols = np.flatnonzero(has)
         # fire units' ready times per site (a reload when the magazine is empty)
         busy = np.maximum(ctx.busy, t)
@@ -192,14 +197,22 @@ class PlannerDynamics:
         rounds = self.stock.copy()
         queued = np.full(len(ctx.sub), -1)
         for c in cols[np.argsort(d_win[best[cols], cols], kind="stable")]:
-            e2 = int(best[c])
-            if rounds[e2] <= 0 or not queue[e2]:
+            e2 = -1
+            for e in order[:, c]:
+                if not np.isfinite(per_kill[e, c]):
+                    break
+                if rounds[e] > 0 and queue[e] \
+                        and max(float(d_win[e, c]), queue[e][0]) <= deadline[e, c]:
+                    e2 = int(e)
+                    break
+            if e2 < 0:
                 continue
             start = max(float(d_win[e2, c]), queue[e2][0])
-            if start > deadline[e2, c]:
-                continue
             t_int2 = max(float(win.t_intercept_s[e2, c]),
                          start + float(eff.reaction_s[e2] + flight[e2, c]))
+            if e2 != best[c] and (start <= t + self.config.cycle_s
+                                  or t_int2 > t + self.config.defer_max_s):
+                continue  # a fallback layer only for waiting; a shot now is the WTA's choice
             queue[e2][0] = start + max(float(eff.time_per_engagement_s[e2]), t_int2 - start)
             queue[e2].sort()
             rounds[e2] -= 1
