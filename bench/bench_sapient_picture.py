@@ -27,11 +27,10 @@ agree: that checks the scorer).
 
 Runs in real time (``--duration`` wall seconds per seed, plus the reference run).
 
-A SAPIENT range-bearing report carries range, azimuth, elevation and their errors, but no
-radial velocity: with Doppler radars ``simulate`` has information the wire does not carry.
-``--no-doppler`` models the radars without it on both sides (the like-for-like comparison
-of the transport and the live fusion node); without it the script measures what the lost
-Doppler costs.
+A radar's Doppler travels as a ``track_info`` ``radialVelocity`` entry (the v2.0 schema has
+no field of its own for it; ``docs/interop.md``), so both sides see the same radar information.
+``--no-doppler`` models the radars without Doppler on both sides (the comparison as it stood
+before that, and what the lost Doppler cost).
 """
 
 from __future__ import annotations

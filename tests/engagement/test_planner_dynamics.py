@@ -139,26 +139,30 @@ def test_recommendations_carry_deadline_and_value_saved() -> None:
     assert "expires" in text and "to save" in text
 
 
-def test_a_saturated_cheap_layer_hands_the_wait_to_the_next_cheapest() -> None:
-    """The cheapest layer per kill (interceptor drones) has both crews busy past the target's
-    last window: the target waits for the gun further on, not the SAM now (the SAM stays the
-    fallback after the gun's look). Before, only the cheapest layer was considered, so a
-    saturated interceptor site sent the target to the SAM at once (seen on the layered
-    scenario: the oracle's SAM shots at Shaheds a gun would have met 140 s later)."""
+def test_the_wait_goes_to_the_cheapest_layer_that_keeps_a_fallback() -> None:
+    """The cheapest layer per kill (interceptor drones) has both crews busy: until t=300 s its
+    shot comes too late for the SAM to follow it after the look, and until t=5000 s it comes
+    after the target's last window. Either way the target waits for the gun further on, not
+    for the SAM now (the SAM stays the fallback after the gun's look). Before, only the
+    cheapest layer was considered, so the SAM fired at once (seen on the layered scenario: the
+    oracle's SAM shots at Shaheds a gun would meet 140 s later, because a jammer -- EUR 100
+    per expected kill -- had a window too late for the SAM to follow)."""
     sam = EffectorSite("sam", "sam_short", LAT0, LON0, stock=4)
     gun = EffectorSite("gun", "gun_35mm", LAT0, LON0 - 0.02, stock=16)
     ints = EffectorSite("int", "interceptor_drone", LAT0, LON0 - 0.05, stock=8)
     tr, cp = inbound(1, 10_000.0)
     pl = EngagementPlanner([sam, gun, ints], Roe(), None, FRAME, CFG)
-    busy = np.where(pl.unit_site == 2, 5_000.0, -np.inf)   # both crews busy until t=5000 s
-    ctx = pl._prepare(0.0, tr, np.array([5e6]), cp, [False], [True], [False], busy)
-    assert ctx.pk_h[2, 0] > 0 and ctx.reason[2, 0] == Reason.BUSY
-    pl._defer_to_cheaper(ctx)
-    assert ctx.reason[0, 0] == Reason.LATER   # the SAM waits
-    p = plan(pl, tr, cp, busy_until=busy)
-    assert [r.effector_id for r in p.recommendations] == ["gun"]
-    assert p.recommendations[0].t_decide_s > CFG.cycle_s
+    for until in (300.0, 5_000.0):
+        busy = np.where(pl.unit_site == 2, until, -np.inf)   # both crews busy until then
+        ctx = pl._prepare(0.0, tr, np.array([5e6]), cp, [False], [True], [False], busy)
+        assert ctx.pk_h[2, 0] > 0 and ctx.reason[2, 0] == Reason.BUSY
+        pl._defer_to_cheaper(ctx)
+        assert ctx.reason[0, 0] == Reason.LATER, until   # the SAM waits
+        p = plan(pl, tr, cp, busy_until=busy)
+        assert [r.effector_id for r in p.recommendations] == ["gun"]
+        assert p.recommendations[0].t_decide_s > CFG.cycle_s
     # crews free: the target waits for the interceptors (cheapest per kill), as before
     ctx = pl._prepare(0.0, tr, np.array([5e6]), cp, [False], [True], [False], None)
     pl._defer_to_cheaper(ctx)
     assert ctx.reason[0, 0] == Reason.LATER
+    assert [r.effector_id for r in plan(pl, tr, cp).recommendations] == ["int"]

@@ -163,10 +163,11 @@ class PlannerDynamics:
         waits for it, as long as that site has a fire unit and a round for it then (the cheap
         layer's queue: targets are scheduled on it in the order of their windows, each taking
         a unit for its time per engagement or until its intercept) and the dearer site still
-        has a window after that shot and its look period (the fallback). A target whose
-        cheapest layer has no round or no unit in time for it takes the next cheapest per kill
-        that has: an empty or saturated interceptor layer does not send every target to the
-        SAM while a gun further on could still take it. Both orders give the target both
+        has a window after that shot and its look period (the fallback). The layer waited for
+        is the cheapest per kill that has a round and a unit in time *and* leaves that
+        fallback: a cheaper one without it (an interceptor crew free too late, a jammer whose
+        window ends with the SAM's) does not send the target to the SAM now while a gun further
+        on could still take it. Both orders give the target both
         shots: dear first costs ``c + (1 - p) c'``, waiting costs ``c' + (1 - p') c``, so
         waiting pays when ``c' / p' < c / p``. Deferred pairs get ``LATER``."""
         win, eff, t = ctx.win, self.eff, ctx.t_s
@@ -185,8 +186,7 @@ class PlannerDynamics:
         has = np.isfinite(per_kill).any(axis=0)
         if not has.any():
             return
-        # (E, T) sites per target, cheapest per expected kill first: a target whose cheapest
-        # layer has no round or no unit free in time for it takes the next one
+        # (E, T) sites per target, cheapest per expected kill first
         order = np.argsort(per_kill, axis=0, kind="stable")
         best = order[0]
         cols = np.flatnonzero(has)
@@ -196,32 +196,45 @@ class PlannerDynamics:
         queue = {e: sorted(ready_u[self.unit_site == e].tolist()) for e in range(len(eff))}
         rounds = self.stock.copy()
         queued = np.full(len(ctx.sub), -1)
+        cycle, lead = self.config.cycle_s, self.config.defer_max_s
         for c in cols[np.argsort(d_win[best[cols], cols], kind="stable")]:
-            e2 = -1
+            # the cheapest layer with a round and a unit in time for this target whose shot
+            # and look still leave a dearer site's window (the fallback); failing that, the
+            # cheapest layer with a round and a unit in time, which waits without one
+            take, dear = -1, np.zeros(len(eff), bool)
             for e in order[:, c]:
                 if not np.isfinite(per_kill[e, c]):
                     break
-                if rounds[e] > 0 and queue[e] \
-                        and max(float(d_win[e, c]), queue[e][0]) <= deadline[e, c]:
-                    e2 = int(e)
+                if rounds[e] <= 0 or not queue[e]:
+                    continue
+                start = max(float(d_win[e, c]), queue[e][0])
+                if start > deadline[e, c]:
+                    continue
+                t_int = max(float(win.t_intercept_s[e, c]),
+                            start + float(eff.reaction_s[e] + flight[e, c]))
+                if start <= t + cycle:   # due now: the assignment chooses among the shots now
+                    if take < 0 and e == best[c]:
+                        take = int(e)
                     break
-            if e2 < 0:
+                if take < 0:
+                    take = int(e)
+                if t_int > t + lead:    # too far off to wait for
+                    continue
+                follow = t_int + self.config.look_s + self.config.decision_lag_s
+                dear = ok[:, c] & (cost > cost[e]) & (now_per_kill[:, c] > per_kill[e, c]) \
+                    & (deadline[:, c] >= follow)
+                if dear.any():
+                    take = int(e)
+                    break
+            if take < 0:
                 continue
-            start = max(float(d_win[e2, c]), queue[e2][0])
-            t_int2 = max(float(win.t_intercept_s[e2, c]),
-                         start + float(eff.reaction_s[e2] + flight[e2, c]))
-            if e2 != best[c] and (start <= t + self.config.cycle_s
-                                  or t_int2 > t + self.config.defer_max_s):
-                continue  # a fallback layer only for waiting; a shot now is the WTA's choice
-            queue[e2][0] = start + max(float(eff.time_per_engagement_s[e2]), t_int2 - start)
-            queue[e2].sort()
-            rounds[e2] -= 1
-            queued[c] = e2
-            if start <= t + self.config.cycle_s or t_int2 > t + self.config.defer_max_s:
-                continue  # the cheap shot is due now (the assignment takes it), or too far off
-            follow = t_int2 + self.config.look_s + self.config.decision_lag_s
-            dear = ok[:, c] & (cost > cost[e2]) & (now_per_kill[:, c] > per_kill[e2, c]) \
-                & (deadline[:, c] >= follow)
+            start = max(float(d_win[take, c]), queue[take][0])
+            t_int = max(float(win.t_intercept_s[take, c]),
+                        start + float(eff.reaction_s[take] + flight[take, c]))
+            queue[take][0] = start + max(float(eff.time_per_engagement_s[take]), t_int - start)
+            queue[take].sort()
+            rounds[take] -= 1
+            queued[c] = take
             ctx.reason[dear, c] = Reason.LATER
             ctx.pk[dear, c] = 0.0
         # a site whose last rounds are queued for targets waiting for it keeps them
