@@ -21,6 +21,8 @@ Usage::
         --others-from DIR        # after a planner change: re-run only what it affects
     python bench/bench_doctrines.py ... --base-seed 43 --out DIR3 \
         --merge DIR              # more seeds: other run seeds, pooled with DIR's
+    python bench/bench_doctrines.py ... --reuse --out DIR3 --merge DIR2 \
+        --merge DIR:missile_first,nearest_capable   # DIR2's re-runs, DIR's naive runs
 
 Needs no more than the package; heavy (each run is a full simulation): it is a benchmark, not
 a test.
@@ -180,23 +182,30 @@ def main() -> None:
     ap.add_argument("--base-seed", type=int, default=None,
                     help="base seed of the runs (default: the scenario's); another base seed "
                          "gives other run seeds, to add runs to an earlier study with --merge")
-    ap.add_argument("--merge", type=Path, action="append", default=[], metavar="DIR",
-                    help="pool the runs of an earlier study of the same scenario and doctrines "
-                         "run with another base seed (checked: no seed twice; each doctrine "
-                         "ran the same seeds)")
+    ap.add_argument("--merge", action="append", default=[], metavar="DIR[:D1,D2]",
+                    help="pool the runs of an earlier study of the same scenario run with "
+                         "another base seed (repeatable; only doctrines D1,D2 if given; "
+                         "checked: no seed twice, every doctrine the same seeds)")
     a = ap.parse_args()
     if not a.reuse:
         run_study(a.scenario, a.runs, a.workers, a.out, a.duration,
                   tuple(d.strip() for d in a.doctrines.split(",") if d.strip()), a.base_seed)
     by = load(a.out)
-    for m in a.merge:
-        more = load(m)
-        if set(more) != set(by):
-            raise SystemExit(f"--merge {m}: doctrines {sorted(more)} != {sorted(by)}")
-        for d, rows in more.items():
+    for spec in a.merge:   # a study may hold only some doctrines (e.g. planner,oracle re-runs)
+        m, _, only = spec.partition(":")
+        keep = {d.strip() for d in only.split(",") if d.strip()}
+        for d, rows in load(Path(m)).items():
+            if keep and d not in keep:
+                continue
+            if d not in by:
+                raise SystemExit(f"--merge {m}: doctrine {d} is not in this study")
             if {r["seed"] for r in rows} & {r["seed"] for r in by[d]}:
-                raise SystemExit(f"--merge {m}: doctrine {d} ran a seed this study ran too")
+                raise SystemExit(f"--merge {m}: doctrine {d} ran a seed already pooled")
             by[d] = by[d] + rows
+    if a.merge:
+        seeds = {d: sorted(r["seed"] for r in rows) for d, rows in by.items()}
+        if len({tuple(v) for v in seeds.values()}) != 1:
+            raise SystemExit(f"--merge: the doctrines ran different seeds: {seeds}")
     if a.others_from is not None:
         seeds = sorted(r["seed"] for r in next(iter(by.values())))
         for d, rows in load(a.others_from).items():
