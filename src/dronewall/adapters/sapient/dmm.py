@@ -18,15 +18,14 @@ kilometres) becomes a ``RADAR`` detection (range, azimuth, elevation), an ``AZEL
 range or a ``BEARING`` one with azimuth only, in the bound sensor's local frame, with the
 reported errors as 1-sigma -- or, where a report gives none, the bound sensor's configured
 sigmas (scenario ``sigma_*``) and else defaults [E] (``reports.py``, which does the
-conversions). A radar's Doppler has no field
-of its own in v2.0 (the velocity oneof holds only an ENU vector): it travels as a
-``track_info`` entry of type ``radialVelocity`` (decimal m/s as the value, positive when the
-range opens, 1-sigma in ``error``), which a node may declare in its registration's detection
-definition (category TRACK, units ``m/s`` or ``km/h``); it becomes the RADAR row's range rate.
-Not supported yet
-(rejected with the reason, never guessed): UTM coordinates, geoid datum heights, magnetic/grid/platform
-north. A node whose status reports a location more than ``MAX_NODE_OFFSET_M`` from its bound
-sensor has its range-bearing reports rejected (they would be placed wrongly).
+conversions). A radar's Doppler has no field of its own in v2.0 (the velocity oneof holds only
+an ENU vector): it travels as a ``track_info`` entry of type ``radialVelocity`` (decimal m/s
+as the value, positive when the range opens, 1-sigma in ``error``), which a node may declare
+in its registration's detection definition (category TRACK, units ``m/s`` or ``km/h``); it
+becomes the RADAR row's range rate. Not supported yet (rejected with the reason, never
+guessed): UTM coordinates, geoid datum heights, magnetic/grid/platform north. A node whose
+status reports a location more than ``MAX_NODE_OFFSET_M`` from its bound sensor has its
+range-bearing reports rejected (they would be placed wrongly).
 
 Classifications: the most confident one at or above ``min_confidence`` becomes the report's
 class label for the bound sensor's kind (camera: platform class; radar: micro-Doppler
