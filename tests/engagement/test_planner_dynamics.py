@@ -166,3 +166,40 @@ def test_the_wait_goes_to_the_cheapest_layer_that_keeps_a_fallback() -> None:
     pl._defer_to_cheaper(ctx)
     assert ctx.reason[0, 0] == Reason.LATER
     assert [r.effector_id for r in plan(pl, tr, cp).recommendations] == ["int"]
+
+
+def test_a_salvo_of_interceptor_drones_flies_in_trail() -> None:
+    """A Shahed flying away from an interceptor site leaves no window for a follow-up after the
+    look, so both crews launch at it (a salvo). The second interceptor flies SALVO_TRAIL_S
+    behind the first -- launch, decision and intercept later by that, its intercept point
+    further along the target's path -- so that the look after the lead's intercept comes
+    before it arrives and it can be retasked if the lead killed. Before, both struck at the
+    same second and the second hit a wreck (the layered scenario's 'overkill' waste)."""
+    from dronewall.engagement.dynamics import LOOK_S, SALVO_TRAIL_S
+
+    assert SALVO_TRAIL_S > LOOK_S
+    ints = EffectorSite("int", "interceptor_drone", LAT0, LON0, stock=8)
+    pl = EngagementPlanner([ints], Roe(), None, FRAME, CFG)
+    tr, cp = inbound(1, -2_000.0)
+    recs = sorted(plan(pl, tr, cp).recommendations, key=lambda r: r.t_intercept_s)
+    assert len(recs) == 2
+    lead, trail = recs
+    for a in ("t_launch_s", "t_decide_s", "t_intercept_s"):
+        assert getattr(trail, a) - getattr(lead, a) == pytest.approx(SALVO_TRAIL_S, abs=1.0)
+    assert trail.t_decide_s <= trail.deadline_s
+    x_lead = FRAME.geodetic_to_local(lead.lat_deg, lead.lon_deg, lead.alt_m)
+    x_trail = FRAME.geodetic_to_local(trail.lat_deg, trail.lon_deg, trail.alt_m)
+    moved = np.ravel(x_trail - x_lead)
+    assert moved[0] == pytest.approx(-45.0 * (trail.t_intercept_s - lead.t_intercept_s), rel=0.1)
+    # a shot decided in an earlier cycle is in flight (its intercept + look given): the new one
+    # trails it too, not only the shots of the same cycle
+    pl = EngagementPlanner([ints], Roe(), None, FRAME, CFG)
+    first = lead.t_intercept_s
+    recs = plan(pl, tr, cp, look_until_s=np.array([first + LOOK_S])).recommendations
+    assert recs and min(r.t_intercept_s for r in recs) >= first + SALVO_TRAIL_S - 1e-6
+    # 1 km further out the window's last decision comes 11 s from now: no room for the trail
+    # behind the lead, so the two go together
+    tr, cp = inbound(1, -3_000.0)
+    recs = plan(EngagementPlanner([ints], Roe(), None, FRAME, CFG), tr, cp).recommendations
+    assert len(recs) == 2 and recs[0].deadline_s < recs[0].t_decide_s + SALVO_TRAIL_S
+    assert len({round(r.t_intercept_s, 6) for r in recs}) == 1

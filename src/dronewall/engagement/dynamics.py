@@ -14,7 +14,8 @@ cycles can still do. :class:`PlannerDynamics`, a mixin of
   ``PlannerConfig.continuation``);
 - waiting for a cheaper layer's later window (``_defer_to_cheaper``, ``DEFER_MAX_S``);
 - the magazine shadow prices: what a round kept for later threats is worth
-  (``_shadow_prices``, ``SHADOW_ITERS``).
+  (``_shadow_prices``, ``SHADOW_ITERS``);
+- salvos of retaskable interceptors flown in trail (``_trail_salvos``, ``SALVO_TRAIL_S``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from dronewall.engagement.wta import WTAProblem
 from dronewall.engagement.wta.bounds import shadow_prices
 
 if TYPE_CHECKING:
+    from dronewall.engagement.plan import Recommendation
     from dronewall.engagement.planner import EffectorSite, PlannerConfig
+    from dronewall.geo.frames import Frame
 
 #: Look period after an intercept before the same track may be shot at again, s [E]: a few
 #: revisits of a short-range radar (1-2 s) or of the acoustic grid's 1 Hz reports -- long enough
@@ -48,6 +51,12 @@ MAX_ATTEMPTS = 4
 #: the window misjudged): later attempts count with their pk times this [E]. It also breaks the
 #: tie between shooting now and the same shot later in favour of now.
 LATER_RELIABILITY = 0.9
+#: Spacing of the shots of one salvo of retaskable interceptors (drones flown by a crew), s [E]:
+#: each flies this far behind the one before it, so that the look after the lead's intercept
+#: (``LOOK_S``, plus a few seconds for the picture's next updates) comes before the next one
+#: arrives -- a trailing interceptor whose target is then assessed destroyed is steered to
+#: another track instead of striking a wreck (the chain's retasking).
+SALVO_TRAIL_S = LOOK_S + 4.0
 #: Subgradient steps of the magazine shadow prices (deterministic; the multipliers of a
 #: problem of tens of targets and a handful of sites settle well within this).
 SHADOW_ITERS = 60
@@ -66,6 +75,7 @@ class PlannerDynamics:
     loaded: I64
     busy_until: F64
     horizon_s: float
+    frame: Frame
 
     def _follow_up(self, ctx: _Context) -> tuple[F64, NDArray[np.bool_]]:
         """When a follow-up decision could come after this cycle's first intercept, its look
@@ -264,3 +274,35 @@ class PlannerDynamics:
                           feasible=pk > 0)
         u = shadow_prices(prob, iters=SHADOW_ITERS)
         return np.asarray(u, dtype=np.float64) / lam
+
+    def _trail_salvos(self, ctx: _Context, recs: list[Recommendation]) -> None:
+        """Fly retaskable interceptors at one target in trail: each intercepts at least
+        ``SALVO_TRAIL_S`` after the shot before it -- this cycle's shots at the target (in
+        intercept order) and a shot already in flight at it from an earlier cycle
+        (``ctx.last_intercept_s``) -- launching and deciding later by as much, where its window
+        still allows that decision (``deadline_s``); its intercept point moves on along the
+        target's velocity. A trailing shot whose target is assessed destroyed after the shot
+        before it is then retasked rather than wasted. Other effectors' shots (a gun's burst,
+        two SAMs) keep their planned intercept."""
+        eff = self.eff
+        by_track: dict[object, list[Recommendation]] = {}
+        for r in recs:
+            if eff.retaskable[eff.ids.index(r.effector_id)]:
+                by_track.setdefault(r.track_id, []).append(r)
+        for tk, group in by_track.items():
+            c = int(np.flatnonzero(ctx.tracks.track_id[ctx.sub] == tk)[0])
+            prev = -np.inf if ctx.last_intercept_s is None else float(ctx.last_intercept_s[c])
+            if len(group) < 2 and not np.isfinite(prev):
+                continue
+            vel = np.asarray(ctx.tracks.vel_mps[ctx.sub[c]], dtype=np.float64)
+            group.sort(key=lambda r: (r.t_intercept_s, r.rec_id))
+            for r in group:
+                dt = max(prev + SALVO_TRAIL_S - r.t_intercept_s, 0.0)
+                if dt > 0 and r.t_decide_s + dt <= r.deadline_s:
+                    p = self.frame.geodetic_to_local(r.lat_deg, r.lon_deg, r.alt_m) + vel * dt
+                    lat, lon, _ = self.frame.local_to_geodetic(p)
+                    r.t_launch_s += dt
+                    r.t_decide_s += dt
+                    r.t_intercept_s += dt
+                    r.lat_deg, r.lon_deg = float(np.ravel(lat)[0]), float(np.ravel(lon)[0])
+                prev = max(prev, r.t_intercept_s)

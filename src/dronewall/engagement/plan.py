@@ -129,3 +129,6 @@ class _Context:
     shadow: F64  # (E,) magazine shadow price per round, EUR (0 without reserve)
     busy: F64  # (F,) busy-until time of each fire unit this cycle, s
     expected_later: int = 0  # threats expected to come within the horizon (reserve)
+    #: (len(sub),) latest intercept of a shot in flight or resolved and being looked at, s
+    #: (-inf: none)
+    last_intercept_s: F64 | None = None

@@ -415,10 +415,11 @@ class EngagementPlanner(PlannerDynamics):
         feas = reason == Reason.OK
         pk = np.where(feas, pk_class * win.pk_geom, 0.0)
         rows = np.flatnonzero(free)
+        last = None if look_until_s is None else lu - self.config.look_s
         return _Context(t_s=t, tracks=tracks, sub=sub, win=win, pk=pk, reason=reason,
                         geo_ok=geo_ok, value=v[sub], row_unit=rows,
                         row_site=self.unit_site[rows], track_reason=treason, pk_h=pk_h,
-                        shadow=np.zeros(e_n), busy=busy)
+                        shadow=np.zeros(e_n), busy=busy, last_intercept_s=last)
 
     def _finish(self, ctx: _Context, x: NDArray[np.int64], objective: float, lower_bound: float,
                 gap: float, status: str, solver: str, solve_time_s: float) -> Plan:
@@ -459,6 +460,7 @@ class EngagementPlanner(PlannerDynamics):
                 shadow_cost_eur=float(ctx.shadow[e] * shots))
             rec.why_not_cheaper = self._why_not_cheaper(ctx, x, rows, cols, used_rows_site, e, c)
             recs.append(rec)
+        self._trail_salvos(ctx, recs)
         unengaged: dict[Any, str] = {}
         for n in np.flatnonzero(ctx.track_reason != Reason.OK):
             unengaged[_py(ctx.tracks.track_id[n])] = Reason(int(ctx.track_reason[n])).name
