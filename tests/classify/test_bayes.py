@@ -342,3 +342,27 @@ if __name__ == "__main__":
         for i, c in enumerate(cl):
             print(f"{c.name:>16} " + " ".join(f"{v:>7d}" for v in m[i]))
         print("accuracy", sum(m[i, int(c)] for i, c in enumerate(cl)) / m.sum())
+
+
+def test_noisy_track_height_is_not_over_trusted() -> None:
+    # A bird (9 m/s at 80 m) seen by a far radar whose track height is known only to ~350 m:
+    # the height samples scatter over hundreds of metres. Counted as exact they push the
+    # posterior away from "bird"; weighted by the track's own height / climb sd they do not.
+    n, rng = 50, np.random.default_rng(1)
+    stream = []
+    for _ in range(120):
+        stream.append(replace(
+            Evidence.none(n), speed_mps=9.0 + rng.standard_normal(n), dt_s=np.ones(n),
+            speed_sd_mps=np.full(n, 2.0), alt_m=80.0 + 350.0 * rng.standard_normal(n),
+            climb_mps=8.0 * rng.standard_normal(n)))
+    with_sd = [replace(ev, alt_sd_m=np.full(n, 350.0), climb_sd_mps=np.full(n, 8.0))
+               for ev in stream]
+    lp_exact, _, _ = run(stream, n)
+    lp_sd, _, _ = run(with_sd, n)
+    assert np.mean(map_class(lp_sd) == PC.BIRD) >= 0.9
+    assert np.mean(map_class(lp_exact) == PC.BIRD) <= 0.1
+    # A precise height (sd 1 m) changes nothing against the no-sd evidence.
+    precise = [replace(ev, alt_sd_m=np.full(n, 1.0), climb_sd_mps=np.full(n, 0.01))
+               for ev in stream]
+    lp_precise, _, _ = run(precise, n)
+    np.testing.assert_allclose(probabilities(lp_precise), probabilities(lp_exact), atol=0.02)

@@ -263,6 +263,12 @@ class Evidence:
     #: 1-sigma uncertainty of the speed estimate, m/s (from the track covariance): widens the
     #: class speed distributions so a young track's noisy speed is not over-trusted.
     speed_sd_mps: F64 | None = None
+    #: 1-sigma uncertainty of the height estimate, m (the track's vertical position variance):
+    #: a far radar track's height is known to hundreds of metres from its elevation error, and
+    #: counting it as exact let noise drive the class (a bird at 8 m/s to "attack drone").
+    alt_sd_m: F64 | None = None
+    #: 1-sigma uncertainty of the climb-rate estimate, m/s (vertical velocity variance).
+    climb_sd_mps: F64 | None = None
 
     @classmethod
     def none(cls, n: int) -> Evidence:
@@ -307,7 +313,11 @@ def _lognormal(x: F64, median: F64, logsd: F64, floor: float,
     return -0.5 * z * z - np.log(logsd) - _HALF_LOG_2PI - lx
 
 
-def _gauss(x: F64, mean: F64, sd: F64) -> F64:
+def _gauss(x: F64, mean: F64, sd: F64, meas_sd: F64 | None = None) -> F64:
+    """log pdf of a Gaussian, x (N,) -> (N, C); ``meas_sd`` (N,) the measurement sd of x,
+    added in quadrature to the class sd."""
+    if meas_sd is not None:
+        sd = np.sqrt(sd[None, :] ** 2 + np.nan_to_num(meas_sd, nan=0.0)[:, None] ** 2)
     z = (x[:, None] - mean) / sd
     return -0.5 * z * z - np.log(sd) - _HALF_LOG_2PI
 
@@ -344,8 +354,12 @@ def update(log_post: F64, evidence: Evidence,
                     / np.maximum(np.asarray(evidence.speed_mps, dtype=np.float64),
                                  SPEED_FLOOR_MPS))),
         ("altitude", evidence.alt_m,
-         _lognormal(evidence.alt_m, t("alt_median_m"), t("alt_logsd"), ALT_FLOOR_M)),
-        ("climb", evidence.climb_mps, _gauss(evidence.climb_mps, 0.0, t("climb_sd_mps"))),
+         _lognormal(evidence.alt_m, t("alt_median_m"), t("alt_logsd"), ALT_FLOOR_M,
+                    None if evidence.alt_sd_m is None else
+                    np.asarray(evidence.alt_sd_m, dtype=np.float64)
+                    / np.maximum(np.asarray(evidence.alt_m, dtype=np.float64), ALT_FLOOR_M))),
+        ("climb", evidence.climb_mps,
+         _gauss(evidence.climb_mps, 0.0, t("climb_sd_mps"), evidence.climb_sd_mps)),
         ("turn_rate", evidence.turn_dps,
          _gauss(np.abs(evidence.turn_dps), 0.0, t("turn_sd_dps")) + math.log(2.0)),
         ("rcs", evidence.rcs_dbsm, _gauss(evidence.rcs_dbsm, t("rcs_mean_dbsm"), t("rcs_sd_db"))),

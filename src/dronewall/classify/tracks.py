@@ -278,7 +278,9 @@ class TrackClassifier:
             has_adsb=(snap.last_seen[:, SensorKind.ADSB] == t) & trusted,
             has_remote_id=(snap.last_seen[:, SensorKind.REMOTE_ID] == t) & trusted,
             micro_doppler=code("micro_doppler"), acoustic_sl_db=value("acoustic_sl_db"),
-            speed_sd_mps=speed_sd)
+            speed_sd_mps=speed_sd,
+            alt_sd_m=np.sqrt(np.clip(snap.P[:, nv - 1, nv - 1], 0.0, None)),
+            climb_sd_mps=np.sqrt(np.clip(snap.P[:, -1, -1], 0.0, None)))
         lp, contrib = bayes.update(self.logp[rows], ev, self.config)
         lam = np.where(np.isfinite(dt) & (dt >= 0),
                        np.exp(-np.where(np.isfinite(dt), np.maximum(dt, 0.0), 0.0)
