@@ -19,7 +19,8 @@ M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
 def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
          ann: EvidenceAnnotator | None = None):
     """Run monitor + annotator over tracks {id: {t0, t1, lon0, v (m/s east), ident, trust,
-    p_bird, hits}} at 1 s; return completed violations."""
+    trusted_from (s; trusted only from then on), p_bird, hits}} at 1 s; return completed
+    violations."""
     cfg = AirspaceConfig(epoch=EPOCH)
     mon = AirspaceMonitor(zs, cfg)
     ann = ann if ann is not None else EvidenceAnnotator(zs, EPOCH, coverage=coverage)
@@ -36,8 +37,8 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
         ann.observe(float(t), ids, lat, lon, alt, vel, sig,
                     np.array([tracks[k].get("ident", "") for k in live], dtype=object),
-                    np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_TRUSTED for k in live],
-                             bool),
+                    np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_TRUSTED
+                              and t >= tracks[k].get("trusted_from", -1.0) for k in live], bool),
                     np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_SUSPECT for k in live],
                              bool),
                     np.array([tracks[k].get("p_bird", 0.0) for k in live]),
@@ -93,6 +94,21 @@ def test_trusted_cooperative_traffic_is_authorised_not_a_violation() -> None:
     assert vs[2].confidence == "confirmed"
 
 
+def test_cooperative_traffic_verified_only_inside_coverage_is_authorised() -> None:
+    # An arrival heard on ADS-B from far outside the independent sensors' coverage is
+    # unverified until it flies into it; trusted from then on, it is cooperative traffic --
+    # even though most of its track was unverifiable.
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0, "ident": "4ca123",
+              "trust": TRUST_TRUSTED, "trusted_from": 250.0}}
+    (v,) = _fly(zs, tr, 400)
+    assert v.cooperative == "authorised" and v.confidence == "authorised"
+    # never trusted at all: unverified, still reported
+    tr[1]["trusted_from"] = 1e9
+    (v,) = _fly(zs, tr, 400)
+    assert v.cooperative == "unverified" and v.confidence != "authorised"
+
+
 def test_bird_like_and_thin_tracks_are_never_confirmed() -> None:
     zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
     tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 15.0, "p_bird": 0.9},
@@ -119,6 +135,47 @@ def test_fragments_of_one_platform_form_one_episode() -> None:
     assert one.entry_t_s == next(v for v in vs if v.track_id == 1).entry_t_s
     assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
     assert one.evidence == "observed_crossing"
+
+
+def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -> None:
+    # The tracker may confirm a new track on the plots while the old one still coasts
+    # without them; the old one is lost a little later. Both are one platform: one episode.
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    x0 = LON0 - 4000.0 / M_PER_DEG_LON
+    x_200 = x0 + 50.0 * 200.0 / M_PER_DEG_LON           # where track 1 is at t = 200
+    tr = {1: {"t0": 0, "t1": 220, "lon0": x0, "v": 50.0},
+          # track 2 starts 20 s before track 1 is lost, 300 m from it
+          2: {"t0": 200, "t1": 400, "lon0": x_200 + 300.0 / M_PER_DEG_LON, "v": 50.0},
+          # first seen inside 90 s before track 1 is lost: too early to be its heir
+          3: {"t0": 130, "t1": 400, "lon0": x0 + 50.0 * 130.0 / M_PER_DEG_LON, "v": 50.0},
+          # first seen inside 10 s before, but 12 km away: another platform
+          4: {"t0": 210, "t1": 400, "lon0": x_200 + 12_000.0 / M_PER_DEG_LON, "v": 50.0}}
+    vs = _fly(zs, tr, 400)
+    ep = {v.track_id: v.episode_id for v in vs}
+    assert ep[1] == ep[2]
+    assert len({ep[1], ep[3], ep[4]}) == 3
+    one = next(m for m in consolidate(vs) if m.episode_id == ep[1])
+    assert one.fragments == [1, 2] and one.evidence == "observed_crossing"
+    assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
+
+
+def test_fragments_join_only_when_identity_and_speed_agree() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    x_lost = LON0 + 6000.0 / M_PER_DEG_LON
+    lost = {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0}
+    later = {"t0": 250, "t1": 400, "lon0": x_lost + 1500.0 / M_PER_DEG_LON, "v": 50.0}
+    # a 140 m/s track where a 50 m/s one was lost is another body (a young track's speed
+    # is uncertain by tens of m/s, so only a gross difference separates them)
+    vs = _fly(zs, {1: dict(lost), 2: dict(later, v=140.0)}, 400)
+    assert len({v.episode_id for v in vs}) == 2
+    vs = _fly(zs, {1: dict(lost), 2: dict(later, v=90.0)}, 400)
+    assert len({v.episode_id for v in vs}) == 1
+    # a cooperative aircraft's track is not continued by a non-cooperative one
+    vs = _fly(zs, {1: dict(lost, ident="4ca123"), 2: dict(later)}, 400)
+    assert len({v.episode_id for v in vs}) == 2
+    # same identity, same speed: one episode
+    vs = _fly(zs, {1: dict(lost, ident="4ca123"), 2: dict(later, ident="4ca123")}, 400)
+    assert len({v.episode_id for v in vs}) == 1
 
 
 def test_ended_tracks_are_forgotten_and_nothing_holds_a_whole_step_array() -> None:

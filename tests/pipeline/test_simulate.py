@@ -164,3 +164,42 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     assert all(v.get("cooperative") != "authorised" and v.get("track_quality") != "low"
                for v in listed)
     assert {e["episode_id"] for e in crossings} <= {v["episode_id"] for v in listed}
+
+
+RID_ZONE = """\
+name: rid-zone
+seed: 3
+time: {start: "2026-01-01T00:00:00Z", duration_s: 300, step_s: 1}
+origin: {lat_deg: 55.6, lon_deg: 12.6}
+zones:
+  - {id: APT, kind: airport, name: Airport, area: {center: [55.60, 12.60], radius_m: 2000}}
+sensors:
+  - {type: radar, id: r1, position: [55.60, 12.62], height_m: 20, scan_period_s: 1,
+     rcs_ref_m2: 0.01, range_ref_m: 8000, max_range_m: 10000}
+  - {type: remote_id, id: rid, position: [55.60, 12.60], height_m: 10, range_m: 5000}
+traffic:
+  multirotors:
+    # both patrol across the airport zone's edge (2 km from its centre)
+    - {id: hobby, platform: dji_multirotor, home: [55.618, 12.60], radius_m: 400,
+       pattern: patrol, window_s: [0, 300], altitude_m: 60, remote_id: true}
+    - {id: dark, platform: dji_multirotor, home: [55.582, 12.60], radius_m: 400,
+       pattern: patrol, window_s: [0, 300], altitude_m: 60}
+"""
+
+
+def test_remote_id_broadcasters_are_cooperative_in_the_truth_episodes(tmp_path) -> None:
+    # A lawful Remote ID drone is cooperative traffic like an ADS-B airliner: its zone
+    # visits are not "true non-cooperative violations" the picture is scored against.
+    out = tmp_path / "rid"
+    res = run_simulation(parse_scenario(RID_ZONE), out)
+    plats = {r["platform_id"]: r for r in
+             pacsv.read_csv(out / "platforms.csv").to_pylist()}
+    truth = [json.loads(x) for x in (out / "truth_events.jsonl").read_text().splitlines()]
+    viol = [e for e in truth if e["event"] == "violation"]
+    hobby = [e for e in viol if e["track_id"].startswith("hobby")]
+    dark = [e for e in viol if e["track_id"].startswith("dark")]
+    assert hobby and dark
+    assert all(e["identity"] == plats[e["track_id"]]["rid_serial"] != "" for e in hobby)
+    assert all(e["identity"] == "" for e in dark)
+    ep = res.summary["airspace"]["episodes"]
+    assert ep["true_non_cooperative"] == len(dark)

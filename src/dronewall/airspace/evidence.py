@@ -13,14 +13,17 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   independent sensor coverage (``covered_before_s``: the sensors should have seen it there --
   a long covered stretch suggests a launch inside or a flight below coverage);
 * ``cooperative``: ``non_cooperative`` (no ADS-B / Remote ID), ``authorised`` (a cooperative
-  identity trusted by the independent sensors for most of the track's life: kept in the
-  record, not a violation), ``untrusted`` (identity suspected of spoofing), ``unverified``;
+  identity trusted by the independent sensors for most of the track's life from its
+  first verification: kept in the record, not a violation), ``untrusted`` (identity
+  suspected of spoofing), ``unverified``;
 * ``track_quality``: ``high`` / ``medium`` / ``low`` with reasons -- birds and clutter-like
   tracks (bird-likely class, few hits) are ``low``;
 * ``episode_id``: fragments of one platform form one episode -- a first-detected-inside episode
   that starts where an episode of another track in the same zone ended with the track lost
   (within ``fragment_gate_m`` + ``fragment_speed_mps`` x gap, within ``fragment_window_s``)
-  continues that episode;
+  continues that episode; so does one that started up to ``fragment_overlap_s`` *before*
+  that track was lost, near where it was lost (a new track confirmed on the plots while the
+  old one still coasted without them);
 * ``confidence`` / ``confidence_reasons``: from all of it, not only p_inside: ``confirmed``
   needs an observed crossing, p_episode >= 0.95 and a good-quality non-authorised track;
   ``probable`` a likely episode of a medium/high-quality track; anything on a low-quality
@@ -46,9 +49,15 @@ from dronewall.geo import geodetic_to_ecef
 
 F64 = NDArray[np.float64]
 
-#: A cooperative identity trusted for at least this share of the track's assessed steps makes
-#: its flight authorised (cooperative traffic), [E].
+#: A cooperative identity trusted for at least this share of the track's steps from the first
+#: one it was trusted on makes its flight authorised (cooperative traffic), [E]. Counted from
+#: the first verification, not from the first report: an arrival is heard on ADS-B far outside
+#: the independent sensors' coverage and can only be verified once inside it.
 AUTHORISED_TRUSTED_SHARE = 0.5
+#: Fragments join only when their horizontal speeds differ by at most this, m/s [E]: a jet's
+#: track is not continued by a drone that appears where it was lost, while a young track's
+#: speed (uncertain by tens of m/s at long range) does not split one drone's fragments.
+FRAGMENT_MAX_DV_MPS = 80.0
 #: Below this many strong updates a track is too thin to carry a confirmed violation, [E].
 MIN_HITS_QUALITY = 5
 #: Probability of the bird class above which a track is treated as a likely bird, [E].
@@ -60,6 +69,10 @@ BACKPROP_MAX_S = 1800.0
 RETAIN_S = 600.0
 #: How often the forgetting runs, s.
 PRUNE_EVERY_S = 30.0
+#: A first-detected-inside episode that began at most this long before another track of the
+#: same zone was lost near its start continues that track's episode: the tracker coasts a
+#: track without plots for up to ~40 s while a new one may already be confirmed on them, s [E].
+FRAGMENT_OVERLAP_S = 60.0
 #: Samples along the back-propagated path to judge sensor coverage.
 BACKPROP_SAMPLES = 31
 
@@ -68,12 +81,14 @@ BACKPROP_SAMPLES = 31
 class _TrackInfo:
     steps: int = 0
     trusted: int = 0
+    steps_since_trusted: int = 0
     suspect: int = 0
     identity: str = ""
     p_bird_sum: float = 0.0
     kinds: int = 0
     hits: int = 0
     last_t: float = 0.0
+    speed_mps: float = float("nan")
 
 
 class EvidenceAnnotator:
@@ -82,7 +97,8 @@ class EvidenceAnnotator:
     def __init__(self, zones: ZoneSet, epoch: datetime, frame: object | None = None,
                  coverage: object | None = None, fragment_window_s: float = 180.0,
                  fragment_gate_m: float = 3000.0, fragment_speed_mps: float = 60.0,
-                 retain_s: float = RETAIN_S) -> None:
+                 retain_s: float = RETAIN_S,
+                 fragment_overlap_s: float = FRAGMENT_OVERLAP_S) -> None:
         self.zones = zones
         self.retain_s = float(retain_s)
         self.epoch = epoch
@@ -91,12 +107,18 @@ class EvidenceAnnotator:
         self.fragment_window_s = fragment_window_s
         self.fragment_gate_m = fragment_gate_m
         self.fragment_speed_mps = fragment_speed_mps
+        self.fragment_overlap_s = float(fragment_overlap_s)
         self.info: dict[int, _TrackInfo] = {}
         # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time
         self.first: dict[tuple[int, str], tuple[float, float, float, F64, float, float]] = {}
-        # episodes that ended with the track lost: (zone, end t, lat, lon, episode id)
-        self.ended: list[tuple[str, float, float, float, str]] = []
+        # episodes that ended with the track lost: (zone, end t, lat, lon, episode id,
+        # cooperative identity, horizontal speed m/s at the end)
+        self.ended: list[tuple[str, float, float, float, str, str, float]] = []
         self.episode_of: dict[tuple[int, str], str] = {}
+        # first-detected-inside entries that opened a new episode and whose violation is still
+        # open: (track, zone) -> (start t, lat, lon); a track lost near one soon after its
+        # start takes it into its own episode (when identity and speed agree)
+        self.pending: dict[tuple[int, str], tuple[float, float, float]] = {}
         self._seq = 0
         self._dt = 1.0
         self._t_prev: float | None = None
@@ -125,6 +147,8 @@ class EvidenceAnnotator:
             inf.last_t = t
             if trusted is not None and trusted.size:
                 inf.trusted += int(trusted[k])
+            if inf.trusted:
+                inf.steps_since_trusted += 1
             if suspect is not None and suspect.size:
                 inf.suspect += int(suspect[k])
             if identity[k]:
@@ -133,6 +157,7 @@ class EvidenceAnnotator:
                 inf.p_bird_sum += float(p_bird[k])
             inf.kinds |= int(kinds[k])
             inf.hits = max(inf.hits, int(hits[k]))
+            inf.speed_mps = float(np.hypot(vel_enu[k, 0], vel_enu[k, 1]))
         row = {tid: k for k, tid in enumerate(ids.tolist())}
         for e in events:
             if isinstance(e, Entry):
@@ -143,7 +168,7 @@ class EvidenceAnnotator:
                 self.first[key] = (float(e.lat or np.nan), float(e.lon or np.nan),
                                    float(e.alt_m or 0.0), np.array(v, float),
                                    float(e.t_s or t), sg)
-                self.episode_of[key] = self._episode_for(e)
+                self.episode_of[key] = self._episode_for(e, key)
         if t >= self._next_prune:
             self._prune(t)
 
@@ -161,15 +186,20 @@ class EvidenceAnnotator:
             for key in [k for k in self.episode_of if k[0] in old]:
                 del self.episode_of[key]
         self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
+        self.pending = {k: x for k, x in self.pending.items()
+                        if t - x[0] <= self.fragment_overlap_s}
 
-    def _episode_for(self, e: Entry) -> str:
+    def _episode_for(self, e: Entry, key: tuple[int, str]) -> str:
         """A new episode id, or the one of a lost fragment this entry continues."""
         t = float(e.t_s or 0.0)
         if not e.interpolated and e.lat is not None and e.lon is not None:
             best, best_d = None, np.inf
-            for zone, t_end, la, lo, ep in self.ended:
+            inf = self.info.get(key[0], _TrackInfo())
+            for zone, t_end, la, lo, ep, ident, speed in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
+                    continue
+                if not _same_body(inf.identity, inf.speed_mps, ident, speed):
                     continue
                 d = _dist_m(la, lo, float(e.lat), float(e.lon))
                 if d <= self.fragment_gate_m + self.fragment_speed_mps * gap and d < best_d:
@@ -177,6 +207,7 @@ class EvidenceAnnotator:
             if best is not None:
                 self.ended = [x for x in self.ended if x[4] != best]
                 return best
+            self.pending[key] = (t, float(e.lat), float(e.lon))
         self._seq += 1
         return f"E{self._seq:04d}"
 
@@ -191,9 +222,17 @@ class EvidenceAnnotator:
         if ep is None:
             self._seq += 1
             ep = f"E{self._seq:04d}"
+        self.pending.pop(key, None)
         if v.end_reason == "track_lost" and v.exit_point[0] is not None:
-            self.ended.append((v.zone_id, float(v.exit_t_s or 0.0), float(v.exit_point[0]),
-                               float(v.exit_point[1] or 0.0), ep))
+            t_end = float(v.exit_t_s or 0.0)
+            la, lo = float(v.exit_point[0]), float(v.exit_point[1] or 0.0)
+            heir = self._overlapping_heir(v.zone_id, t_end, la, lo, inf)
+            if heir is not None:
+                # the track that took over the plots while this one coasted continues it
+                self.episode_of[heir] = ep
+                del self.pending[heir]
+            else:
+                self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps))
         coop = _cooperative(inf)
         quality, q_reasons = _quality(inf)
         observed = bool(v.entry_interpolated)
@@ -208,6 +247,24 @@ class EvidenceAnnotator:
             cooperative=coop, authorised=coop == "authorised",
             track_quality=quality, episode_id=ep, confidence=conf,
             confidence_reasons=reasons)
+
+    def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
+                          lost: _TrackInfo) -> tuple[int, str] | None:
+        """The pending first-detected-inside entry in ``zone`` that began within
+        ``fragment_overlap_s`` before ``t_end`` nearest to the lost track's last position
+        (within the fragment gate), or None."""
+        best, best_d = None, np.inf
+        for key, (t0, la, lo) in self.pending.items():
+            lead = t_end - t0
+            if key[1] != zone or not (0.0 <= lead <= self.fragment_overlap_s):
+                continue
+            heir = self.info.get(key[0], _TrackInfo())
+            if not _same_body(heir.identity, heir.speed_mps, lost.identity, lost.speed_mps):
+                continue
+            d = _dist_m(lat, lon, la, lo)
+            if d <= self.fragment_gate_m + self.fragment_speed_mps * lead and d < best_d:
+                best, best_d = key, d
+        return best
 
     def _entry_window(self, v: Violation, key: tuple[int, str], observed: bool
                       ) -> tuple[tuple[float, float], float | None]:
@@ -257,7 +314,8 @@ def _cooperative(inf: _TrackInfo) -> str:
         return "non_cooperative"
     if inf.suspect > 0:
         return "untrusted"
-    if inf.steps and inf.trusted / inf.steps >= AUTHORISED_TRUSTED_SHARE:
+    if inf.steps_since_trusted and (inf.trusted / inf.steps_since_trusted
+                                    >= AUTHORISED_TRUSTED_SHARE):
         return "authorised"
     return "unverified"
 
@@ -292,6 +350,15 @@ def _confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str]
     if observed and p >= 0.95 and quality in ("high", "medium"):
         return "confirmed", reasons
     return "probable", reasons
+
+
+def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float) -> bool:
+    """Could two fragments be one platform: the same cooperative identity (or none on both)
+    and horizontal speeds within ``FRAGMENT_MAX_DV_MPS`` (unknown speed: not checked)."""
+    if ident_a != ident_b:
+        return False
+    return not (np.isfinite(speed_a) and np.isfinite(speed_b)
+                and abs(speed_a - speed_b) > FRAGMENT_MAX_DV_MPS)
 
 
 def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

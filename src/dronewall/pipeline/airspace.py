@@ -77,15 +77,16 @@ class AirspaceRecorder:
     against truth."""
 
     def __init__(self, sc: Scenario, zones: ZoneSet, platform_ids: np.ndarray,
-                 platform_icao: np.ndarray, out: Path, reference: set[str] | None = None,
+                 platform_coop_id: np.ndarray, out: Path, reference: set[str] | None = None,
                  platform_cls: np.ndarray | None = None) -> None:
         self.reference = reference or set()
         self.zones = zones
         self.platform_cls = platform_cls
         self.mon_truth = AirspaceMonitor(zones, airspace_config(sc))
         self.pid = platform_ids
-        # cooperative identity per platform (ADS-B broadcast) and per track (as tracked)
-        self.truth_identity = {str(p): str(i) for p, i in zip(platform_ids, platform_icao,
+        # cooperative identity per platform (ADS-B address or Remote ID serial broadcast; "" =
+        # non-cooperative) and per track (as tracked)
+        self.truth_identity = {str(p): str(i) for p, i in zip(platform_ids, platform_coop_id,
                                                                   strict=True)}
         self.track_identity: dict[int, str] = {}
         self.out = out

@@ -80,7 +80,10 @@ class ChainRun:
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
             self.spoofed = spoofed_identities(sc, plat)
         if zoning is not None:
-            self.air_rec = AirspaceRecorder(sc, zoning[0], plat.ids, plat.icao24, out,
+            # a platform's cooperative identity: its ADS-B address, else its Remote ID serial
+            coop_id = np.where(plat.icao24.astype(str) != "", plat.icao24.astype(str),
+                               plat.rid_serial.astype(str))
+            self.air_rec = AirspaceRecorder(sc, zoning[0], plat.ids, coop_id, out,
                                             zoning[1], plat.cls)
             if track:
                 stages.append(AirspaceStage(
