@@ -157,6 +157,13 @@ def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -
     one = next(m for m in consolidate(vs) if m.episode_id == ep[1])
     assert one.fragments == [1, 2] and one.evidence == "observed_crossing"
     assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
+    # a track that was there before the lost one appeared is not its heir: two drones in
+    # trail, the second one's short track lost next to the first's
+    x_in = LON0 + 5000.0 / M_PER_DEG_LON
+    tr = {5: {"t0": 100, "t1": 400, "lon0": x_in, "v": 50.0},
+          6: {"t0": 150, "t1": 160, "lon0": x_in + 1500.0 / M_PER_DEG_LON, "v": 50.0}}
+    ep = {v.track_id: v.episode_id for v in _fly(zs, tr, 400)}
+    assert ep[5] != ep[6]
 
 
 def test_fragments_join_only_when_identity_and_speed_agree() -> None:

@@ -87,6 +87,7 @@ class _TrackInfo:
     p_bird_sum: float = 0.0
     kinds: int = 0
     hits: int = 0
+    first_t: float = float("nan")
     last_t: float = 0.0
     speed_mps: float = float("nan")
 
@@ -143,6 +144,8 @@ class EvidenceAnnotator:
             inf = self.info.get(tid)
             if inf is None:
                 inf = self.info[tid] = _TrackInfo()
+            if inf.steps == 0:
+                inf.first_t = t
             inf.steps += 1
             inf.last_t = t
             if trusted is not None and trusted.size:
@@ -257,6 +260,8 @@ class EvidenceAnnotator:
         for key, (t0, la, lo) in self.pending.items():
             lead = t_end - t0
             if key[1] != zone or not (0.0 <= lead <= self.fragment_overlap_s):
+                continue
+            if not t0 > lost.first_t:      # it must have appeared after the lost track did
                 continue
             heir = self.info.get(key[0], _TrackInfo())
             if not _same_body(heir.identity, heir.speed_mps, lost.identity, lost.speed_mps):
