@@ -140,6 +140,7 @@ class EvidenceAnnotator:
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
         self._t_prev = t
+        speed = np.hypot(vel_enu[:, 0], vel_enu[:, 1]) if len(ids) else np.zeros(0)
         for k, tid in enumerate(ids.tolist()):
             inf = self.info.get(tid)
             if inf is None:
@@ -160,7 +161,7 @@ class EvidenceAnnotator:
                 inf.p_bird_sum += float(p_bird[k])
             inf.kinds |= int(kinds[k])
             inf.hits = max(inf.hits, int(hits[k]))
-            inf.speed_mps = float(np.hypot(vel_enu[k, 0], vel_enu[k, 1]))
+            inf.speed_mps = float(speed[k])
         row = {tid: k for k, tid in enumerate(ids.tolist())}
         for e in events:
             if isinstance(e, Entry):
