@@ -336,7 +336,8 @@ def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
     clock = Clock(origin, min(ts), max(ts))
     return {
         "title": title, "generated_utc": report["generated_utc"],
-        "n": report["violations"], "countries": ", ".join(c or "–" for c in report["countries"]),
+        "n": report["violations"],
+        "countries": ", ".join(c for c in report["countries"] if c) or "–",
         "time_note": clock.note, "rows": episode_rows(report, clock),
         "overview_map": overview_map(report, tracks, zone_shapes, clock),
         "episodes": [episode_view(i, it, tracks, zone_shapes, clock)
