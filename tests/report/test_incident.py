@@ -255,3 +255,14 @@ def test_estonia_report_in_headless_chromium(estonia: Path, tmp_path: Path) -> N
     assert sea > 0.05 and land + sea > 0.3 and red > 0.001, (sea, land, red)
     dom, _ = _chromium_via_proxy(url, "--dump-dom")
     assert dom.stdout.count('class="track-arrows"') >= 3 and 'id="episodes"' in dom.stdout
+
+
+def test_lead_names_the_zone_countries_without_a_dash_for_local_zones(tmp_path: Path) -> None:
+    # an airport or city zone has no country: the lead lists the countries there are
+    ev, tr, z = _inputs(tmp_path)
+    rows = [json.loads(x) for x in ev.read_text().splitlines()]
+    local = dict(rows[-1], country="", zone_name="Local", exit_t_s=500.0, duration_s=300.0)
+    ev.write_text("\n".join(json.dumps(e) for e in [*rows, local]) + "\n")
+    incident_report(ev, tr, tmp_path / "r.html", zones=[z], title="local zone")
+    html = (tmp_path / "r.html").read_text()
+    assert "zone countries: EST." in html
