@@ -35,6 +35,8 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         vel = np.array([[tracks[k]["v"], 0.0, 0.0] for k in live]).reshape(-1, 3)
         sig = np.full(ids.size, 60.0)
         ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
+        # the latest sensor update: every step, or none after "updated_until" (coasting)
+        upd = np.array([min(float(t), tracks[k].get("updated_until", np.inf)) for k in live])
         ann.observe(float(t), ids, lat, lon, alt, vel, sig,
                     np.array([tracks[k].get("ident", "") for k in live], dtype=object),
                     np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_TRUSTED
@@ -43,7 +45,8 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                              bool),
                     np.array([tracks[k].get("p_bird", 0.0) for k in live]),
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
-                    np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev)
+                    np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
+                    last_update=upd)
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
     out += [ann.complete(e) for e in mon.finish(t_end) if isinstance(e, Violation)]
     return out
@@ -203,3 +206,75 @@ def test_ended_tracks_are_forgotten_and_nothing_holds_a_whole_step_array() -> No
     early = EvidenceAnnotator(zs, EPOCH, retain_s=1e9)
     _fly(zs, tracks, 60 * 31 + 400, ann=early)
     assert len(early.info) == 30                          # without forgetting: all kept
+
+
+def test_a_ghost_seen_only_in_untrusted_cooperative_reports_is_no_violation() -> None:
+    # an ADS-B ghost: its reports are the only evidence, and the trust monitor suspects them
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    adsb, radar, acoustic = 1 << 4, 1 << 0, 1 << 1
+    tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 200.0, "ident": "e88b90",
+              "trust": TRUST_SUSPECT, "kinds": adsb | acoustic, "hits": 400},
+          # the same claim, but a radar also holds the aircraft: something is there
+          2: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 200.0, "ident": "73d15c",
+              "trust": TRUST_SUSPECT, "kinds": adsb | radar, "hits": 400}}
+    vs = {v.track_id: v for v in _fly(zs, tr, 400)}
+    assert vs[1].track_quality == "low" and vs[1].confidence == "uncertain"
+    assert any("no independent sensor saw it" in r for r in vs[1].confidence_reasons)
+    assert vs[1].sensor_kinds == ["acoustic", "adsb"]    # a stray bearing proves nothing
+    assert vs[2].track_quality == "high" and vs[2].cooperative == "untrusted"
+
+
+def test_a_short_track_only_one_sensor_kind_saw_is_uncorroborated() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    radar, acoustic = 1 << 0, 1 << 1
+    tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 40.0, "kinds": radar, "hits": 12},
+          2: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 40.0, "kinds": radar, "hits": 300},
+          3: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 40.0, "kinds": radar | acoustic,
+              "hits": 12}}
+    vs = {v.track_id: v for v in _fly(zs, tr, 400)}
+    assert vs[1].track_quality == "low"
+    assert any("uncorroborated" in r for r in vs[1].confidence_reasons)
+    assert vs[2].track_quality == "medium" and vs[2].confidence == "confirmed"
+    assert vs[3].track_quality == "high"
+
+
+def test_an_episode_lost_inside_ends_at_the_last_sensor_update() -> None:
+    # sensors last updated track 1 at t = 150 (3.5 km inside); it coasted, reported, to 190
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    x0 = LON0 - 4000.0 / M_PER_DEG_LON
+    tr = {1: {"t0": 0, "t1": 190, "lon0": x0, "v": 50.0, "updated_until": 150.0},
+          # track 2 crossed the border only while coasting: a prediction, not an observation
+          2: {"t0": 0, "t1": 120, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0,
+              "updated_until": 70.0}}
+    vs = {v.track_id: v for v in _fly(zs, tr, 400)}
+    v = vs[1]
+    assert v.end_reason == "track_lost" and v.exit_t_s == 150.0
+    assert v.duration_s == 150.0 - v.entry_t_s
+    assert abs(v.exit_point[1] - (x0 + 50.0 * 150.0 / M_PER_DEG_LON)) < 1e-6
+    assert v.observed_inside is True
+    w = vs[2]
+    assert w.observed_inside is False and w.track_quality == "low"
+    assert w.confidence == "uncertain"
+
+
+def test_an_episode_is_as_well_observed_as_all_its_tracks_together() -> None:
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    radar = 1 << 0
+    x_lost = LON0 + 6000.0 / M_PER_DEG_LON
+    # a thin first track (3 plots), then a strong multi-sensor one: the drone was well seen
+    tr = {1: {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0,
+              "hits": 3},
+          2: {"t0": 250, "t1": 400, "lon0": x_lost + 1500.0 / M_PER_DEG_LON, "v": 50.0}}
+    (one,) = consolidate(_fly(zs, tr, 400))
+    assert one.fragments == [1, 2]
+    assert one.track_quality == "high" and one.confidence == "confirmed"
+    # a flock seen as a string of short radar-only tracks, mostly called birds: one of them
+    # with 12 plots and a low P(bird) does not make the episode a drone's
+    tr = {1: {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0,
+              "hits": 12, "kinds": radar, "p_bird": 0.9},
+          2: {"t0": 250, "t1": 300, "lon0": x_lost + 1500.0 / M_PER_DEG_LON, "v": 50.0,
+              "hits": 12, "kinds": radar, "p_bird": 0.1}}
+    (flock,) = consolidate(_fly(zs, tr, 400))
+    assert flock.fragments == [1, 2]
+    assert flock.track_quality == "low" and flock.confidence == "uncertain"
+    assert any("over 2 tracks" in r for r in flock.confidence_reasons)

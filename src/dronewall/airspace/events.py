@@ -130,6 +130,14 @@ class Violation(AirspaceEvent):
     episode_id: str | None = None
     confidence_reasons: list[str] | None = None
     fragments: list[Subject] | None = None
+    # what the track(s) behind the episode rest on, over their life: steps reported, mean
+    # P(bird), strong updates, sensor kinds, and whether a sensor updated a track inside the
+    # zone (False: the episode is a coasted prediction)
+    track_steps: int | None = None
+    track_p_bird: float | None = None
+    track_hits: int | None = None
+    sensor_kinds: list[str] | None = None
+    observed_inside: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
@@ -141,7 +149,8 @@ class Violation(AirspaceEvent):
 
 _EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "covered_before_s",
                     "cooperative", "authorised", "track_quality", "episode_id",
-                    "confidence_reasons", "fragments")
+                    "confidence_reasons", "fragments", "track_steps", "track_p_bird",
+                    "track_hits", "sensor_kinds", "observed_inside")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

@@ -17,7 +17,9 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   first verification: kept in the record, not a violation), ``untrusted`` (identity
   suspected of spoofing), ``unverified``;
 * ``track_quality``: ``high`` / ``medium`` / ``low`` with reasons -- birds and clutter-like
-  tracks (bird-likely class, few hits) are ``low``;
+  tracks (bird-likely class, few hits, or a short track only one sensor kind saw) are
+  ``low``, and so is a track whose position rests on cooperative reports suspected of
+  spoofing (no radar or EO/IR saw an aircraft there: a ghost);
 * ``episode_id``: fragments of one platform form one episode -- a first-detected-inside episode
   that starts where an episode of another track in the same zone ended with the track lost
   (within ``fragment_gate_m`` + ``fragment_speed_mps`` x gap, within ``fragment_window_s``)
@@ -45,6 +47,7 @@ from numpy.typing import NDArray
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.zones import ZoneSet
+from dronewall.detections.batch import SensorKind
 from dronewall.geo import geodetic_to_ecef
 
 F64 = NDArray[np.float64]
@@ -60,6 +63,14 @@ AUTHORISED_TRUSTED_SHARE = 0.5
 FRAGMENT_MAX_DV_MPS = 80.0
 #: Below this many strong updates a track is too thin to carry a confirmed violation, [E].
 MIN_HITS_QUALITY = 5
+#: Bitmask (over ``SensorKind``) of the independent sensors that fix a position on their own
+#: (a bearing of one acoustic or RF node does not).
+_FIXING_BITS = (1 << int(SensorKind.RADAR)) | (1 << int(SensorKind.EOIR))
+#: A track only one kind of sensor saw (no second kind to corroborate it) needs this many
+#: strong updates on one track -- a sustained track, about a minute of plots of a 2 s radar
+#: at good Pd -- to carry a violation, [E]: strings of short single-radar tracks are how
+#: bird flocks and clutter look on the raid's far radars (``docs/benchmarks.md`` section 6).
+MIN_HITS_UNCORROBORATED = 30
 #: Probability of the bird class above which a track is treated as a likely bird, [E].
 BIRD_P = 0.5
 #: Longest back-propagation for the entry window of a first-detected-inside episode, s.
@@ -90,6 +101,10 @@ class _TrackInfo:
     first_t: float = float("nan")
     last_t: float = 0.0
     speed_mps: float = float("nan")
+    # the latest step a sensor updated the track (not a coasted prediction), and where
+    upd_t: float = float("nan")
+    upd_lat: float = float("nan")
+    upd_lon: float = float("nan")
 
 
 class EvidenceAnnotator:
@@ -132,11 +147,12 @@ class EvidenceAnnotator:
                 vel_enu: F64, sigma_h: F64, identity: NDArray[np.object_],
                 trusted: NDArray[np.bool_] | None, suspect: NDArray[np.bool_] | None,
                 p_bird: F64 | None, kinds: NDArray[np.int64], hits: NDArray[np.int64],
-                events: list[AirspaceEvent]) -> None:
+                events: list[AirspaceEvent], last_update: F64 | None = None) -> None:
         """One step of the picture (N tracks) and the monitor's new events for it:
         ``trusted``/``suspect`` (N,) the cooperative-identity verdicts of the trust monitor,
         ``p_bird`` (N,) the bird-class probability, ``kinds`` (N,) bitmask of the sensor kinds
-        that updated each track lately, ``hits`` (N,) strong updates."""
+        that updated each track lately, ``hits`` (N,) strong updates, ``last_update`` (N,)
+        the time of each track's latest sensor update, s (None: every step is one)."""
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
         self._t_prev = t
@@ -162,6 +178,8 @@ class EvidenceAnnotator:
             inf.kinds |= int(kinds[k])
             inf.hits = max(inf.hits, int(hits[k]))
             inf.speed_mps = float(speed[k])
+            if last_update is None or float(last_update[k]) >= t:
+                inf.upd_t, inf.upd_lat, inf.upd_lon = t, float(lat[k]), float(lon[k])
         row = {tid: k for k, tid in enumerate(ids.tolist())}
         for e in events:
             if isinstance(e, Entry):
@@ -227,6 +245,7 @@ class EvidenceAnnotator:
             self._seq += 1
             ep = f"E{self._seq:04d}"
         self.pending.pop(key, None)
+        v, coasted = _observed_end(v, inf, self.epoch)
         if v.end_reason == "track_lost" and v.exit_point[0] is not None:
             t_end = float(v.exit_t_s or 0.0)
             la, lo = float(v.exit_point[0]), float(v.exit_point[1] or 0.0)
@@ -239,6 +258,10 @@ class EvidenceAnnotator:
                 self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps))
         coop = _cooperative(inf)
         quality, q_reasons = _quality(inf)
+        if coasted:
+            quality = "low"
+            q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
+                                     "predicted there"]
         observed = bool(v.entry_interpolated)
         window, covered = self._entry_window(v, key, observed)
         conf, reasons = _confidence(v, observed, quality, q_reasons, coop)
@@ -250,7 +273,10 @@ class EvidenceAnnotator:
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
             track_quality=quality, episode_id=ep, confidence=conf,
-            confidence_reasons=reasons)
+            confidence_reasons=reasons, track_steps=inf.steps,
+            track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
+            track_hits=inf.hits, sensor_kinds=_kind_names(inf.kinds),
+            observed_inside=not coasted)
 
     def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
                           lost: _TrackInfo) -> tuple[int, str] | None:
@@ -315,6 +341,23 @@ class EvidenceAnnotator:
         return float(cov[1:].sum() * step)
 
 
+def _observed_end(v: Violation, inf: _TrackInfo, epoch: datetime) -> tuple[Violation, bool]:
+    """A violation that ended with its track lost ends at the track's last sensor update
+    inside the zone, not where its coasted prediction was last reported: the sensors saw it
+    no later. Returns the (possibly shortened) violation and whether no sensor update fell
+    inside the zone at all (entered while coasting: a prediction, not an observation)."""
+    if v.end_reason != "track_lost" or not np.isfinite(inf.upd_t):
+        return v, False
+    t_in, t_out = float(v.entry_t_s or 0.0), float(v.exit_t_s or 0.0)
+    if inf.upd_t >= t_out:
+        return v, False
+    if inf.upd_t < t_in:
+        return v, True
+    return replace(v, exit_t_s=num(inf.upd_t, 3), exit_time=iso_time(epoch, inf.upd_t),
+                   exit_point=[num(inf.upd_lat, 7), num(inf.upd_lon, 7)],
+                   exit_interpolated=False, duration_s=num(inf.upd_t - t_in, 3)), False
+
+
 def _cooperative(inf: _TrackInfo) -> str:
     if not inf.identity:
         return "non_cooperative"
@@ -326,16 +369,55 @@ def _cooperative(inf: _TrackInfo) -> str:
     return "unverified"
 
 
+def _kind_names(bits: int) -> list[str]:
+    return [k.name.lower() for k in SensorKind if bits >> int(k) & 1]
+
+
+def _combined_quality(vs: list[Violation]) -> tuple[str, list[str]] | None:
+    """The track quality of an episode from the evidence of all its tracks (each track once,
+    its latest record; fragments that were only predicted inside add nothing): steps-weighted
+    P(bird), the strong updates of its best-observed track (a string of two-plot tracks is no
+    better evidence than one of them), the union of sensor kinds. None when a fragment lacks the
+    evidence fields (records from older files or other tools)."""
+    latest: dict[object, Violation] = {}
+    for x in vs:
+        if x.track_steps is None or x.track_hits is None or x.sensor_kinds is None:
+            return None
+        latest[x.track_id] = x
+    seen = [x for x in latest.values() if x.observed_inside is not False]
+    if not seen:
+        return "low", ["no sensor update inside the zone: the tracks were only predicted there"]
+    inf = _TrackInfo()
+    for x in seen:
+        n = int(x.track_steps or 0)
+        inf.steps += n
+        inf.p_bird_sum += float(x.track_p_bird or 0.0) * n
+        inf.hits = max(inf.hits, int(x.track_hits or 0))
+        inf.kinds |= sum(1 << int(SensorKind[k.upper()]) for k in (x.sensor_kinds or [])
+                         if k.upper() in SensorKind.__members__)
+        inf.suspect += int(x.cooperative == "untrusted")
+    q, reasons = _quality(inf)
+    return q, [f"over {len(seen)} tracks: " + "; ".join(reasons)] if len(seen) > 1 else reasons
+
+
 def _quality(inf: _TrackInfo) -> tuple[str, list[str]]:
     reasons = []
+    if inf.suspect > 0 and not (inf.kinds & _FIXING_BITS):
+        # its position rests on cooperative reports suspected of spoofing: no independent
+        # sensor able to fix a position (radar, EO/IR) saw an aircraft there -- a ghost, or
+        # an offset position; a stray acoustic / RF bearing associated with it proves nothing
+        reasons.append("position only from cooperative reports suspected of spoofing: no "
+                       "independent sensor saw it")
     p_bird = inf.p_bird_sum / inf.steps if inf.steps else 0.0
     if p_bird > BIRD_P:
         reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f})")
+    n_kinds = bin(inf.kinds).count("1")
     if inf.hits < MIN_HITS_QUALITY:
         reasons.append(f"only {inf.hits} strong updates")
+    elif n_kinds <= 1 and inf.hits < MIN_HITS_UNCORROBORATED:
+        reasons.append(f"one sensor kind and only {inf.hits} strong updates: uncorroborated")
     if reasons:
         return "low", reasons
-    n_kinds = bin(inf.kinds).count("1")
     if n_kinds <= 1:
         return "medium", ["one sensor kind"]
     return "high", [f"{n_kinds} sensor kinds"]
@@ -376,7 +458,9 @@ def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def consolidate(violations: list[Violation]) -> list[Violation]:
     """One record per episode: the fragments of an ``episode_id`` merged (entry of the first,
     exit of the last, deepest point, summed path and scans, the strongest confidence among
-    ``confirmed`` > ``probable`` > ``uncertain``, fragments listed). Violations without an
+    ``confirmed`` > ``probable`` > ``uncertain``, the track quality of all its tracks'
+    evidence together (:func:`_combined_quality`; a low one caps the confidence at
+    ``uncertain``), fragments listed). Violations without an
     episode id are returned as they are."""
     rank = {"confirmed": 3, "probable": 2, "uncertain": 1, "authorised": 0}
     groups: dict[str, list[Violation]] = {}
@@ -394,6 +478,19 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
         first, last = vs[0], max(vs, key=lambda x: float(x.exit_t_s or 0.0))
         deep = max(vs, key=lambda x: float(x.max_depth_m or -np.inf))
         best = max(vs, key=lambda x: rank.get(x.confidence, 0))
+        # the episode's quality from the evidence of all its tracks together (a weak first
+        # fragment must not hide the strong track that followed the platform inside, nor one
+        # fragment of a bird flock that was not called a bird make the flock a drone)
+        combined = _combined_quality(vs)
+        p_ep = max(float(x.p_episode or 0.0) for x in vs)
+        quality, conf, reasons = first.track_quality, best.confidence, best.confidence_reasons
+        if combined is not None:
+            # the confidence rule of a single track, on the episode's evidence: its entry is
+            # the first fragment's, its p_episode the largest
+            quality = combined[0]
+            conf, reasons = _confidence(replace(first, p_episode=p_ep),
+                                        bool(first.entry_interpolated), quality, combined[1],
+                                        str(first.cooperative or ""))
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
         out.append(replace(
             first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
@@ -406,9 +503,8 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             max_alt_m=max((x.max_alt_m for x in vs if x.max_alt_m is not None), default=None),
             max_speed_mps=max((x.max_speed_mps for x in vs if x.max_speed_mps is not None),
                               default=None),
-            p_episode=max(float(x.p_episode or 0.0) for x in vs),
-            p_inside=deep.p_inside, confidence=best.confidence,
-            confidence_reasons=best.confidence_reasons, ongoing=last.ongoing,
+            p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,
+            confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
             fragments=[x.track_id for x in vs]))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

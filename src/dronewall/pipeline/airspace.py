@@ -26,6 +26,11 @@ from dronewall.scenario import Scenario
 
 #: 1-sigma position error given to true positions (exact, but p_inside needs sigma > 0), m.
 TRUTH_SIGMA_M = 1.0
+#: True detections of a platform less than this far apart count as one stretch the sensors
+#: observed it (a tracker bridges such gaps), s: the observed part of a true episode runs
+#: from its first to its last true detection inside it, or to its entry / exit when a
+#: stretch covers those.
+OBSERVED_BRIDGE_S = 60.0
 
 
 def scenario_zones(sc: Scenario, base_dir: Path | None) -> tuple[ZoneSet, set[str]] | None:
@@ -71,6 +76,42 @@ def airspace_config(sc: Scenario) -> AirspaceConfig:
     return AirspaceConfig(epoch=sc.time.start)
 
 
+class ObservedStretches:
+    """Stretches of time each platform was truly detected by some sensor (detections less
+    than ``bridge_s`` apart join one stretch), to score a report against what the sensors
+    could have seen."""
+
+    def __init__(self, n_platforms: int, bridge_s: float = OBSERVED_BRIDGE_S) -> None:
+        self.bridge_s = float(bridge_s)
+        self._start = np.full(n_platforms, np.nan)
+        self._end = np.full(n_platforms, np.nan)
+        self._closed: dict[int, list[tuple[float, float]]] = {}
+
+    def add(self, t: float, truth_id: np.ndarray) -> None:
+        """This step's detections (``truth_id`` per detection; < 0: false or spoofed)."""
+        seen = np.unique(np.asarray(truth_id, dtype=np.int64))
+        seen = seen[(seen >= 0) & (seen < self._end.size)]
+        if seen.size == 0:
+            return
+        gap = ~(t - self._end[seen] <= self.bridge_s)       # NaN (none yet) -> a new one
+        for p in seen[gap & np.isfinite(self._end[seen])].tolist():
+            self._closed.setdefault(p, []).append((float(self._start[p]), float(self._end[p])))
+        self._start[seen[gap]] = t
+        self._end[seen] = t
+
+    def part(self, p: int, t_in: float, t_out: float) -> tuple[float, float] | None:
+        """The part of platform ``p``'s true episode [t_in, t_out] the sensors observed: from
+        its entry (or its first true detection inside) to its exit (or its last true
+        detection inside); None if no stretch overlaps the episode."""
+        iv = list(self._closed.get(p, []))
+        if np.isfinite(self._start[p]):
+            iv.append((float(self._start[p]), float(self._end[p])))
+        iv = [(a, b) for a, b in iv if b >= t_in and a <= t_out]
+        if not iv:
+            return None
+        return max(t_in, min(a for a, _ in iv)), min(t_out, max(b for _, b in iv))
+
+
 class AirspaceRecorder:
     """Collects the tracks' events from the chain, runs the truth monitor, writes
     ``events.jsonl`` / ``truth_events.jsonl`` / ``zones.geojson`` and scores the tracks' events
@@ -93,6 +134,7 @@ class AirspaceRecorder:
         self.ev_tracks: list[AirspaceEvent] = []
         self.ev_truth: list[AirspaceEvent] = []
         self.t_last = 0.0
+        self.observed = ObservedStretches(len(platform_ids))
 
     def observe(self, st: Any, rec: StepRecord) -> None:
         t = rec.t
@@ -102,6 +144,7 @@ class AirspaceRecorder:
             for tk, ident in zip(pic.ids.tolist(), pic.identity.tolist(), strict=True):
                 if ident:
                     self.track_identity[int(tk)] = str(ident)
+        self.observed.add(t, rec.detections.truth_id)
         act = np.flatnonzero(st.active)
         self.ev_truth += self.mon_truth.step(
             t, self.pid[act], st.lat_deg[act], st.lon_deg[act], st.alt_m[act],
@@ -162,8 +205,9 @@ class AirspaceRecorder:
         reported = [e for e in episodes if e.cooperative != "authorised"
                     and e.track_quality != "low"]
         used: set[int] = set()
-        lat_s, lat_tracked, dur_err = [], [], []
+        lat_s, lat_tracked, dur_err, dur_obs_err = [], [], [], []
         matched = unmatched = 0
+        unmatched_ids: list[str] = []
         for ep in reported:
             plats = {followed.get(int(k)) for k in (ep.fragments or [ep.track_id])}
             plats.discard(None)
@@ -173,12 +217,17 @@ class AirspaceRecorder:
                      and ep.entry_t_s <= g.exit_t_s]
             if not cands:
                 unmatched += 1
+                unmatched_ids.append(str(ep.episode_id))
                 continue
             k = min(cands, key=lambda k: abs(truth[k].entry_t_s - ep.entry_t_s))
             used.add(k)
             matched += 1
             g = truth[k]
             dur_err.append(abs(float(ep.duration_s or 0.0) - float(g.duration_s or 0.0)))
+            seen = self.observed.part(index[str(g.track_id)], float(g.entry_t_s or 0.0),
+                                      float(g.exit_t_s or 0.0))
+            if seen is not None:
+                dur_obs_err.append(abs(float(ep.duration_s or 0.0) - (seen[1] - seen[0])))
             told = self._declared_entry(ep)
             if told is not None:
                 lat = told - float(g.entry_t_s)
@@ -208,6 +257,11 @@ class AirspaceRecorder:
             "unmatched": unmatched,
             "missed_share": round((n_true - len(used)) / n_true, 4) if n_true else None,
             "unmatched_share": round(unmatched / len(reported), 4) if reported else None,
+            # which ones, for the analyst: reported episode ids without a true episode, and
+            # the true episodes no reported one matched (platform, zone, entry s)
+            "unmatched_episode_ids": unmatched_ids,
+            "missed_episodes": [[str(g.track_id), g.zone_id, round(float(g.entry_t_s or 0.0), 1)]
+                                for k, g in enumerate(truth) if k not in used],
             "authorised": sum(1 for e in episodes if e.cooperative == "authorised"),
             "low_quality": sum(1 for e in episodes if e.track_quality == "low"
                                and e.cooperative != "authorised"),
@@ -215,6 +269,9 @@ class AirspaceRecorder:
             "by_evidence": {k: sum(1 for e in reported if e.evidence == k)
                             for k in ("observed_crossing", "first_detected_inside")},
             "duration_abs_err_s": stats(dur_err),
+            # against the part of each true episode the sensors observed (a platform that
+            # flew on beyond all coverage was not seen there: the report cannot know it)
+            "duration_abs_err_observed_s": stats(dur_obs_err),
             "alert_latency_s": stats(lat_s),
             "alert_latency_tracked_before_crossing_s": stats(lat_tracked),
         }

@@ -74,6 +74,8 @@ EVENT_FIELDS: dict[str, str] = {
     "evidence": _STR, "entry_window_t_s": _TIMES, "entry_window_utc": _ISOS,
     "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
+    "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,
+    "observed_inside": _BOOL,
 }
 EVENT_KINDS = ("warning", "entry", "exit", "violation")
 _REQUIRED = ("track_id", "zone_id")
