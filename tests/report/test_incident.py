@@ -131,6 +131,27 @@ def test_evidence_block_and_hostile_text(tmp_path: Path) -> None:
     assert "<th scope=\"col\">evidence</th>" in html  # overview column when any episode has it
 
 
+def test_a_track_lost_inside_is_shown_as_a_lower_bound(tmp_path: Path) -> None:
+    ev, tr, z = _inputs(tmp_path)
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    evs[-1].update(end_reason="track_lost", sensor_kinds=["radar", "acoustic"], track_hits=212,
+                   track_p_bird=0.02, observed_inside=True)
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+    html = (tmp_path / "e.html").read_text()
+    assert "track lost inside: its last sensor update" in html
+    assert "≥ 400 s" in html and "a lower bound" in html
+    block = re.search(r'<div class="evidence">.*?</div>', html, re.DOTALL).group(0)
+    for text in ("radar, acoustic", "212", "0.02", "inside the zone</th><td>yes"):
+        assert text in block, text
+    # an exit observed by the sensors is no lower bound
+    evs[-1].update(end_reason="exit")
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "f.html", zones=[z])
+    html = (tmp_path / "f.html").read_text()
+    assert "≥" not in html and "track lost inside" not in html
+
+
 # ----------------------------------------------------------------------------- a real run
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios" / "estonia-2025-09-19.yaml"

@@ -40,6 +40,10 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("cooperative", "cooperative (broadcast identity)"),
                    ("authorised", "authorised flight"),
                    ("track_quality", "track quality"),
+                   ("sensor_kinds", "sensor kinds that updated the track"),
+                   ("track_hits", "strong updates of the track"),
+                   ("track_p_bird", "mean P(bird) of the track"),
+                   ("observed_inside", "a sensor updated the track inside the zone"),
                    ("confidence_reasons", "why this confidence"))
 
 
@@ -134,7 +138,8 @@ def episode_rows(report: dict[str, Any], clock: Clock) -> list[dict[str, Any]]:
             "from": str(v.get("from_country") or "–"),
             "entry": clock.fmt(_f(v.get("entry_t_s"))), "exit": clock.fmt(_f(v.get("exit_t_s"))),
             "ongoing": bool(v.get("ongoing")),
-            "duration_min": _num(v.get("duration_s"), 1 / 60), "max_depth_km": _num(
+            "duration_min": _lower(v) + _num(v.get("duration_s"), 1 / 60),
+            "max_depth_km": _num(
                 v.get("max_depth_m"), 1e-3, 2),
             "p_inside": "–" if not np.isfinite(p) else f"{p:.2f}",
             "confidence": str(v.get("confidence") or ""),
@@ -143,6 +148,16 @@ def episode_rows(report: dict[str, Any], clock: Clock) -> list[dict[str, Any]]:
                      "depth": _f(v.get("max_depth_m")), "confidence": p},
         })
     return rows
+
+
+def _lost_inside(v: dict[str, Any]) -> bool:
+    return v.get("end_reason") == "track_lost"
+
+
+def _lower(v: dict[str, Any]) -> str:
+    """"≥ " for a duration that is a lower bound (track lost inside, or still inside when
+    the record ended), else ""."""
+    return "≥ " if _lost_inside(v) or v.get("ongoing") else ""
 
 
 def _fmt_point(p: Any) -> str:
@@ -163,8 +178,9 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
             if len(val) < 2:
                 continue
             txt = ", ".join(str(x) for x in val)
-        elif key == "confidence_reasons":
-            txt = "; ".join(str(x) for x in val)
+        elif key in ("confidence_reasons", "sensor_kinds"):
+            txt = "; ".join(str(x) for x in val) if key == "confidence_reasons" \
+                else ", ".join(str(x) for x in val)
         elif isinstance(val, list | tuple):  # ISO strings as given, or record times t_s
             txt = " – ".join("open (launched inside?)" if x is None else
                              clock.fmt(float(x)) if isinstance(x, int | float)
@@ -253,9 +269,12 @@ def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
     facts = [
         ("entry", f"{clock.fmt(_f(v.get('entry_t_s')))} at {_fmt_point(v.get('entry_point'))}"),
         ("exit", f"{clock.fmt(_f(v.get('exit_t_s')))} at {_fmt_point(v.get('exit_point'))}"
-         + (" — still inside at the end of the record" if v.get("ongoing") else "")),
-        ("duration", f"{_num(v.get('duration_s'), 1, 0)} s "
-                     f"({_num(v.get('duration_s'), 1 / 60)} min)"),
+         + (" — still inside at the end of the record" if v.get("ongoing") else "")
+         + (" — track lost inside: its last sensor update; the platform may have stayed "
+            "inside" if _lost_inside(v) else "")),
+        ("duration", f"{_lower(v)}{_num(v.get('duration_s'), 1, 0)} s "
+                     f"({_lower(v)}{_num(v.get('duration_s'), 1 / 60)} min)"
+         + (" (what the sensors saw: a lower bound)" if _lower(v) else "")),
         ("maximum depth", f"{_num(v.get('max_depth_m'), 1, 0)} m at "
                           f"{_fmt_point(v.get('max_depth_point'))}"),
         ("path inside", f"{_num(v.get('path_length_m'), 1e-3)} km"),
