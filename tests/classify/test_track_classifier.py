@@ -39,7 +39,8 @@ def snap(ids, t: float, attrs: dict | None = None, seen: dict | None = None,
     for k, v in (seen or {}).items():
         last_seen[:, int(k)] = v
     P = np.broadcast_to(np.eye(6) * 4.0, (n, 6, 6)).copy()
-    return types.SimpleNamespace(ids=ids, attr=attr, attr_t=attr_t, last_seen=last_seen, P=P)
+    return types.SimpleNamespace(ids=ids, attr=attr, attr_t=attr_t, last_seen=last_seen, P=P,
+                                 t_update=np.full(n, t))
 
 
 def fly(clf: TrackClassifier, ids, p0, vel, t0: float, t1: float, attrs=None, seen=None,
@@ -292,3 +293,27 @@ def test_returning_id_resumes_its_own_state_without_lineage() -> None:
     assert r.inherited.tolist() == [-1]
     assert r.prob[0, a] > ref.prob[0, a] + 0.2
     assert not r.evidence[0].startswith("inherited:")
+
+
+def test_turn_rate_counts_only_on_updates_of_a_track_whose_heading_is_known() -> None:
+    # A straight flight says "not a bird" only when the track can show a bird's erratic
+    # turns: on steps a sensor updated it and with a heading known to <= 10 deg. A coasted
+    # prediction flies straight by construction; a far radar track (velocity sd 6 m/s at
+    # 12 m/s: heading sd ~30 deg) is smoothed straight by the filter.
+    turn = EVIDENCE_KINDS.index("turn_rate")
+    frame = Frame(50.0, 20.0, 0.0)
+
+    def run(vel_var: float, updated: bool) -> np.ndarray:
+        clf = TrackClassifier(frame)
+        vel = np.array([[12.0, 0.0, 0.0]])
+        for t in np.arange(0.0, 61.0):
+            s = snap([1], float(t))
+            s.P[:, 3:, 3:] = np.eye(3) * vel_var
+            s.t_update = np.array([t if updated or t == 0 else 0.0])
+            clf.step(float(t), s, np.array([[12.0 * t, 0.0, 100.0]]), vel)
+        return clf.contrib[0, :, turn]
+
+    precise = run(0.25, True)          # heading sd ~2.4 deg: straight flight is evidence
+    assert precise[PlatformClass.RECON_UAV] - precise[PlatformClass.BIRD] > 1.0
+    for c in (run(36.0, True), run(0.25, False)):  # far track / coasting: no turn evidence
+        np.testing.assert_allclose(c, 0.0, atol=1e-12)

@@ -170,6 +170,11 @@ class ClassifierConfig:
     #: Kinematic decorrelation time s: w = min(dt / tau, 1) per kinematic update. ~10 s is the
     #: order of a CV/CT tracker's smoothing time constant at 1 Hz [E].
     kinematic_tau_s: float = 10.0
+    #: Turn rate is evidence only on a step a sensor updated the track (a coasted prediction
+    #: flies straight by construction) and only when the track's heading is known to within
+    #: this 1-sigma, deg: a far radar track of an erratic bird flock is smoothed to a straight
+    #: line by the filter, and read as "flies straight" it made flocks reconnaissance UAVs [E].
+    turn_max_heading_sd_deg: float = 10.0
     #: Per-report weights of discrete evidence (successive reports are correlated) [E].
     rcs_weight: float = 0.3
     acoustic_weight: float = 0.5
@@ -219,7 +224,8 @@ class ClassifierConfig:
                 raise ValueError("ClassifierConfig.eo_confusion: need (C, C) positive entries")
             eo = eo / eo.sum(axis=1, keepdims=True)
         self._tables["eo"] = eo
-        for name in ("kinematic_tau_s", "forget_tau_s", "llr_cap_nats"):
+        for name in ("kinematic_tau_s", "forget_tau_s", "llr_cap_nats",
+                     "turn_max_heading_sd_deg"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
         for name in ("rcs_weight", "acoustic_weight", "rf_weight", "eo_weight", "coop_weight",

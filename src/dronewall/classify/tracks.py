@@ -110,7 +110,8 @@ class TrackClassifier:
         self.contrib = np.zeros((0, N_CLASSES, N_EVIDENCE))
         self.inh = np.zeros((0, N_CLASSES, N_EVIDENCE))   # the inherited part of contrib
         self.t_last = np.zeros(0)
-        self.heading = np.zeros(0)
+        self.heading = np.zeros(0)                # heading at the last sensor update, deg
+        self.t_heading = np.zeros(0)              # ... and its time, s
         self.t_first = np.zeros(0)
         self.pos = np.zeros((0, 3))
         self.vel = np.zeros((0, 3))
@@ -140,8 +141,8 @@ class TrackClassifier:
             self._end_inh = np.concatenate([self._end_inh, self.inh[gone]])
             self._end_first = np.concatenate([self._end_first, self.t_first[gone]])
             keep = ~gone
-            for name in ("ids", "logp", "contrib", "inh", "t_last", "heading", "t_first", "pos",
-                         "vel"):
+            for name in ("ids", "logp", "contrib", "inh", "t_last", "heading", "t_heading",
+                         "t_first", "pos", "vel"):
                 setattr(self, name, getattr(self, name)[keep])
         fresh = t - self._end_t <= self.lineage_cfg.window_s
         if not fresh.all():
@@ -217,6 +218,7 @@ class TrackClassifier:
         # the first kinematics after (re)appearing count as one 1 s sample, no turn rate
         self.t_last = np.concatenate([self.t_last, np.full(k, np.nan)])[order]
         self.heading = np.concatenate([self.heading, np.full(k, np.nan)])[order]
+        self.t_heading = np.concatenate([self.t_heading, np.full(k, np.nan)])[order]
         self.t_first = np.concatenate([self.t_first, t_first])[order]
         self.pos = np.concatenate([self.pos, pos])[order]
         self.vel = np.concatenate([self.vel, vel])[order]
@@ -249,7 +251,21 @@ class TrackClassifier:
         v = np.einsum("nij,nj->ni", self.frame.local_enu_rotation(pos), vel)
         hdg = np.degrees(np.arctan2(v[:, 0], v[:, 1]))
         dt = t - self.t_last[rows]
-        turn = ((hdg - self.heading[rows] + 180.0) % 360.0 - 180.0) / np.where(dt > 0, dt, np.nan)
+        # turn rate between sensor updates, and only where the heading is known well enough
+        # (ClassifierConfig.turn_max_heading_sd_deg); coasted steps carry none
+        nv = snap.P.shape[1] // 2
+        sp = np.hypot(vel[:, 0], vel[:, 1])
+        cross = np.zeros((n, nv))
+        cross[:, 0] = -vel[:, 1] / np.maximum(sp, 1e-6)
+        cross[:, 1] = vel[:, 0] / np.maximum(sp, 1e-6)
+        Pvv = snap.P[:, nv:, nv:]
+        hdg_sd = np.degrees(np.sqrt(np.clip(np.einsum("ni,nij,nj->n", cross, Pvv, cross),
+                                            0.0, None)) / np.maximum(sp, 1e-6))
+        updated = np.asarray(snap.t_update, dtype=np.float64) >= t
+        dt_h = t - self.t_heading[rows]
+        turn = ((hdg - self.heading[rows] + 180.0) % 360.0 - 180.0) / np.where(dt_h > 0, dt_h,
+                                                                                np.nan)
+        turn = np.where(updated & (hdg_sd <= self.config.turn_max_heading_sd_deg), turn, np.nan)
         fresh = snap.attr_t == t  # attributes reported in this step (NaN compares False)
         trusted = (np.ones(n, dtype=bool) if coop_trusted is None
                    else np.asarray(coop_trusted, dtype=bool))
@@ -262,12 +278,9 @@ class TrackClassifier:
             return np.where(fresh[:, _A[name]], snap.attr[:, _A[name]], np.nan)
 
         # speed sd: the horizontal velocity covariance projected on the velocity direction
-        nv = snap.P.shape[1] // 2
         u = np.zeros((n, nv))
-        sp = np.hypot(vel[:, 0], vel[:, 1])
         u[:, 0] = vel[:, 0] / np.maximum(sp, 1e-6)
         u[:, 1] = vel[:, 1] / np.maximum(sp, 1e-6)
-        Pvv = snap.P[:, nv:, nv:]
         speed_sd = np.sqrt(np.clip(np.einsum("ni,nij,nj->n", u, Pvv, u), 0.0, None))
         ev = Evidence(
             speed_mps=np.hypot(v[:, 0], v[:, 1]), alt_m=alt, climb_mps=v[:, 2],
@@ -289,7 +302,8 @@ class TrackClassifier:
         self.contrib[rows] = lam[:, None, None] * self.contrib[rows] + contrib
         self.inh[rows] = lam[:, None, None] * self.inh[rows]
         self.t_last[rows] = t
-        self.heading[rows] = hdg
+        self.heading[rows] = np.where(updated, hdg, self.heading[rows])
+        self.t_heading[rows] = np.where(updated, t, self.t_heading[rows])
         self.pos[rows] = pos
         self.vel[rows] = vel
         prob = bayes.probabilities(lp)
