@@ -278,3 +278,30 @@ def test_an_episode_is_as_well_observed_as_all_its_tracks_together() -> None:
     assert flock.fragments == [1, 2]
     assert flock.track_quality == "low" and flock.confidence == "uncertain"
     assert any("over 2 tracks" in r for r in flock.confidence_reasons)
+
+
+def test_a_track_that_re_enters_within_moments_stays_on_one_visit() -> None:
+    # a drone skims a border: out for 10 s, back in (one visit); out for 2 min, back (two)
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    cfg = AirspaceConfig(epoch=EPOCH)
+    mon = AirspaceMonitor(zs, cfg)
+    ann = EvidenceAnnotator(zs, EPOCH)
+    inside = {**{t: True for t in range(50, 100)}, **{t: True for t in range(110, 160)},
+              **{t: True for t in range(280, 330)}}
+    out = []
+    for t in range(0, 400):
+        x = LON0 + (1500.0 if inside.get(t) else -1500.0) / M_PER_DEG_LON
+        ids = np.array([1], np.int64)
+        lat, lon = np.array([LAT0]), np.array([x])
+        alt, sig = np.array([150.0]), np.array([20.0])
+        vel = np.array([[40.0, 0.0, 0.0]])
+        ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
+        ann.observe(float(t), ids, lat, lon, alt, vel, sig, np.array([""], dtype=object),
+                    np.array([False]), np.array([False]), np.array([0.0]),
+                    np.array([0b11], np.int64), np.array([200], np.int64), ev)
+        out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
+    assert len(out) == 3
+    merged = consolidate(out)
+    assert len(merged) == 2
+    first = min(merged, key=lambda v: v.entry_t_s)
+    assert 49.0 <= first.entry_t_s <= 51.0 and 159.0 <= first.exit_t_s <= 161.0

@@ -32,3 +32,27 @@ def test_a_platform_seen_again_after_a_long_gap_is_observed_from_its_first_stret
     # first detected inside at 500 s (the entry at 200 s was unseen)
     assert obs.part(0, 200.0, 700.0) == (500.0, 600.0)
     assert obs.part(0, 50.0, 700.0) == (50.0, 600.0)
+
+
+def test_true_violations_of_one_visit_are_joined_for_scoring() -> None:
+    from dronewall.airspace.events import Violation
+    from dronewall.pipeline.airspace import _join_visits
+
+    def v(pid: str, zone: str, t0: float, t1: float) -> Violation:
+        return Violation(track_id=pid, zone_id=zone, zone_kind="sovereign", zone_name=zone,
+                         country="POL", time="", t_s=t1, from_country="", entry_time="",
+                         exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
+                         exit_point=[None, None], entry_interpolated=True,
+                         exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
+                         max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
+                         path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
+                         p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
+                         end_reason="exit", n_scans=1)
+
+    joined = _join_visits([v("a", "POL", 3333, 3374), v("a", "POL", 3259, 3312),
+                           v("a", "POL", 3466, 4000), v("b", "POL", 3380, 3390),
+                           v("a", "EPRZ", 3380, 3390)])
+    spans = sorted((str(x.track_id), x.zone_id, x.entry_t_s, x.exit_t_s) for x in joined)
+    assert spans == [("a", "EPRZ", 3380, 3390), ("a", "POL", 3259, 3374),
+                     ("a", "POL", 3466, 4000), ("b", "POL", 3380, 3390)]
+    assert next(x for x in joined if x.entry_t_s == 3259).duration_s == 3374 - 3259

@@ -20,7 +20,9 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   tracks (bird-likely class, few hits, or a short track only one sensor kind saw) are
   ``low``, and so is a track whose position rests on cooperative reports suspected of
   spoofing (no radar or EO/IR saw an aircraft there: a ghost);
-* ``episode_id``: fragments of one platform form one episode -- a first-detected-inside episode
+* ``episode_id``: fragments of one platform form one episode -- a track that re-enters the zone
+  within ``REENTRY_JOIN_S`` of leaving it continues its episode (one visit), and a
+  first-detected-inside episode
   that starts where an episode of another track in the same zone ended with the track lost
   (within ``fragment_gate_m`` + ``fragment_speed_mps`` x gap, within ``fragment_window_s``)
   continues that episode; so does one that started up to ``fragment_overlap_s`` *before*
@@ -84,6 +86,10 @@ PRUNE_EVERY_S = 30.0
 #: same zone was lost near its start continues that track's episode: the tracker coasts a
 #: track without plots for up to ~40 s while a new one may already be confirmed on them, s [E].
 FRAGMENT_OVERLAP_S = 60.0
+#: A track that re-enters a zone at most this long after it left it continues the same
+#: episode -- one zone visit: a drone skimming a border, or a track flickering across it
+#: within its position error, is not a string of separate violations, s [E].
+REENTRY_JOIN_S = 30.0
 #: Samples along the back-propagated path to judge sensor coverage.
 BACKPROP_SAMPLES = 31
 
@@ -135,6 +141,9 @@ class EvidenceAnnotator:
         # open: (track, zone) -> (start t, lat, lon); a track lost near one soon after its
         # start takes it into its own episode (when identity and speed agree)
         self.pending: dict[tuple[int, str], tuple[float, float, float]] = {}
+        # episodes that ended with an observed exit: (track, zone) -> (exit t, episode id); a
+        # re-entry of that track into that zone within REENTRY_JOIN_S continues the episode
+        self.exited: dict[tuple[int, str], tuple[float, str]] = {}
         self._seq = 0
         self._dt = 1.0
         self._t_prev: float | None = None
@@ -210,10 +219,15 @@ class EvidenceAnnotator:
         self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
         self.pending = {k: x for k, x in self.pending.items()
                         if t - x[0] <= self.fragment_overlap_s}
+        self.exited = {k: x for k, x in self.exited.items() if t - x[0] <= REENTRY_JOIN_S}
 
     def _episode_for(self, e: Entry, key: tuple[int, str]) -> str:
-        """A new episode id, or the one of a lost fragment this entry continues."""
+        """A new episode id, or the one of a lost fragment this entry continues (or of this
+        track's own visit it left moments ago)."""
         t = float(e.t_s or 0.0)
+        back = self.exited.pop(key, None)
+        if back is not None and 0.0 <= t - back[0] <= REENTRY_JOIN_S:
+            return back[1]
         if not e.interpolated and e.lat is not None and e.lon is not None:
             best, best_d = None, np.inf
             inf = self.info.get(key[0], _TrackInfo())
@@ -246,6 +260,8 @@ class EvidenceAnnotator:
             ep = f"E{self._seq:04d}"
         self.pending.pop(key, None)
         v, coasted = _observed_end(v, inf, self.epoch)
+        if v.end_reason == "exit" and v.exit_t_s is not None:
+            self.exited[key] = (float(v.exit_t_s), ep)
         if v.end_reason == "track_lost" and v.exit_point[0] is not None:
             t_end = float(v.exit_t_s or 0.0)
             la, lo = float(v.exit_point[0]), float(v.exit_point[1] or 0.0)

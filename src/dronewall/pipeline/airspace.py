@@ -19,7 +19,7 @@ import numpy as np
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.events import Warning as ZoneWarning
-from dronewall.airspace.evidence import consolidate
+from dronewall.airspace.evidence import REENTRY_JOIN_S, consolidate
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
 from dronewall.scenario import Scenario
@@ -74,6 +74,25 @@ def scenario_zones(sc: Scenario, base_dir: Path | None) -> tuple[ZoneSet, set[st
 def airspace_config(sc: Scenario) -> AirspaceConfig:
     """Monitor settings of a scenario (times relative to its start)."""
     return AirspaceConfig(epoch=sc.time.start)
+
+
+def _join_visits(truth: list[Violation]) -> list[Violation]:
+    """True violations of one platform in one zone less than ``REENTRY_JOIN_S`` apart as one
+    visit (entry of the first, exit of the last) -- the rule the evidence layer applies to
+    the reported episodes (``docs/airspace.md``)."""
+    from dataclasses import replace
+
+    out: list[Violation] = []
+    for v in sorted(truth, key=lambda e: (str(e.track_id), e.zone_id,
+                                          float(e.entry_t_s or 0.0))):
+        prev = out[-1] if out else None
+        if (prev is not None and prev.track_id == v.track_id and prev.zone_id == v.zone_id
+                and float(v.entry_t_s or 0.0) - float(prev.exit_t_s or 0.0) <= REENTRY_JOIN_S):
+            out[-1] = replace(prev, exit_t_s=v.exit_t_s, exit_time=v.exit_time,
+                              duration_s=float(v.exit_t_s or 0.0) - float(prev.entry_t_s or 0.0))
+        else:
+            out.append(v)
+    return out
 
 
 class ObservedStretches:
@@ -187,7 +206,8 @@ class AirspaceRecorder:
         """Reported episodes against true episodes (``docs/airspace.md``, "Scoring"):
 
         * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), birds
-          excluded (a bird crossing a border is no airspace violation);
+          excluded (a bird crossing a border is no airspace violation); one per zone visit
+          (a re-entry within ``REENTRY_JOIN_S`` joins the visit, as for reported episodes);
         * reported episodes: consolidated episodes (fragments of one platform merged) that are
           listed as violations: not authorised cooperative traffic, not on a low-quality
           track (those stay in ``episodes.jsonl`` as ``uncertain``);
@@ -202,6 +222,7 @@ class AirspaceRecorder:
         truth = [e for e in truth
                  if self.platform_cls is None
                  or int(self.platform_cls[index[str(e.track_id)]]) != int(PlatformClass.BIRD)]
+        truth = _join_visits(truth)
         reported = [e for e in episodes if e.cooperative != "authorised"
                     and e.track_quality != "low"]
         used: set[int] = set()
