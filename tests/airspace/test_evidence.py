@@ -268,6 +268,9 @@ def test_an_episode_is_as_well_observed_as_all_its_tracks_together() -> None:
     (one,) = consolidate(_fly(zs, tr, 400))
     assert one.fragments == [1, 2]
     assert one.track_quality == "high" and one.confidence == "confirmed"
+    # the record shows the episode's evidence, not the first fragment's
+    assert one.track_hits == 50 and one.sensor_kinds == ["radar", "acoustic"]
+    assert one.track_steps == 221 + 151 and one.observed_inside is True
     # a flock seen as a string of short radar-only tracks, mostly called birds: one of them
     # with 12 plots and a low P(bird) does not make the episode a drone's
     tr = {1: {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0,

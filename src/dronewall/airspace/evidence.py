@@ -389,11 +389,12 @@ def _kind_names(bits: int) -> list[str]:
     return [k.name.lower() for k in SensorKind if bits >> int(k) & 1]
 
 
-def _combined_quality(vs: list[Violation]) -> tuple[str, list[str]] | None:
+def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, object]] | None:
     """The track quality of an episode from the evidence of all its tracks (each track once,
     its latest record; fragments that were only predicted inside add nothing): steps-weighted
     P(bird), the strong updates of its best-observed track (a string of two-plot tracks is no
-    better evidence than one of them), the union of sensor kinds. None when a fragment lacks the
+    better evidence than one of them), the union of sensor kinds; returns the quality, its
+    reasons and the combined evidence fields of the record. None when a fragment lacks the
     evidence fields (records from older files or other tools)."""
     latest: dict[object, Violation] = {}
     for x in vs:
@@ -402,7 +403,8 @@ def _combined_quality(vs: list[Violation]) -> tuple[str, list[str]] | None:
         latest[x.track_id] = x
     seen = [x for x in latest.values() if x.observed_inside is not False]
     if not seen:
-        return "low", ["no sensor update inside the zone: the tracks were only predicted there"]
+        return "low", ["no sensor update inside the zone: the tracks were only predicted "
+                       "there"], {"observed_inside": False}
     inf = _TrackInfo()
     for x in seen:
         n = int(x.track_steps or 0)
@@ -413,7 +415,13 @@ def _combined_quality(vs: list[Violation]) -> tuple[str, list[str]] | None:
                          if k.upper() in SensorKind.__members__)
         inf.suspect += int(x.cooperative == "untrusted")
     q, reasons = _quality(inf)
-    return q, [f"over {len(seen)} tracks: " + "; ".join(reasons)] if len(seen) > 1 else reasons
+    fields: dict[str, object] = {
+        "track_steps": inf.steps, "track_hits": inf.hits, "sensor_kinds": _kind_names(inf.kinds),
+        "track_p_bird": num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
+        "observed_inside": True}
+    if len(seen) > 1:
+        reasons = [f"over {len(seen)} tracks: " + "; ".join(reasons)]
+    return q, reasons, fields
 
 
 def _quality(inf: _TrackInfo) -> tuple[str, list[str]]:
@@ -500,7 +508,9 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
         combined = _combined_quality(vs)
         p_ep = max(float(x.p_episode or 0.0) for x in vs)
         quality, conf, reasons = first.track_quality, best.confidence, best.confidence_reasons
+        evidence_fields: dict[str, object] = {}
         if combined is not None:
+            evidence_fields = combined[2]
             # the confidence rule of a single track, on the episode's evidence: its entry is
             # the first fragment's, its p_episode the largest
             quality = combined[0]
@@ -522,5 +532,5 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
-            fragments=[x.track_id for x in vs]))
+            fragments=[x.track_id for x in vs], **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))
