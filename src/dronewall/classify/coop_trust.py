@@ -302,7 +302,8 @@ def assess_reports(time_s: np.ndarray, icao24: np.ndarray, lat: np.ndarray, lon:
     dpsi = np.abs(np.angle(np.exp(1j * np.radians(np.diff(tr[G])))))
     dpsi = np.maximum(dpsi - np.radians(TRACK_TOLERANCE_DEG), 0.0)
     vmin = np.minimum(gs[G][1:], gs[G][:-1])
-    turn = sg & (vmin > TURN_MIN_SPEED_MPS) & (vmin * dpsi / dtg > MAX_LATERAL_ACCEL_MPS2)
+    with np.errstate(over="ignore"):   # an absurd reported speed overflows to inf: flagged
+        turn = sg & (vmin > TURN_MIN_SPEED_MPS) & (vmin * dpsi / dtg > MAX_LATERAL_ACCEL_MPS2)
     k = np.flatnonzero(turn)
     ev_row["turn"], ev_t0["turn"] = G[k + 1], t[G[k]]
 
