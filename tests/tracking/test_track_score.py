@@ -10,6 +10,7 @@ from trk_helpers import FRAME, radar_z, sensors_at
 
 from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind
 from dronewall.errors import ConfigurationError
+from dronewall.geo.frames import geodetic_to_ecef
 from dronewall.tracking import Engine, TrackerConfig
 
 R_MAX_M, H_FA_M, FA_PER_SCAN, SCAN_S = 100_000.0, 3_000.0, 2.0, 2.0
@@ -97,6 +98,42 @@ def test_false_alarms_alone_confirm_no_track() -> None:
         assert eng.T.n > 0          # scored tentative tracks were alive: the score decided
 
 
+def test_m_of_n_on_radar_plots_alone_needs_the_minimum_score(monkeypatch) -> None:
+    """Among 30x denser false alarms two of them on consecutive scans often fall in each
+    other's gate: M-of-N alone confirms such pairs as tracks, with score_mofn_min (default 10)
+    none; a real target's two consecutive plots 80 km out still confirm at once."""
+    from dataclasses import replace
+
+    import test_track_score as mod
+
+    def false_track_scans(mofn_min: float) -> int:
+        cfg = replace(_cfg(DENSITY * 30.0), score_mofn_min=mofn_min)
+        monkeypatch.setattr(mod, "FA_PER_SCAN", FA_PER_SCAN * 30.0)
+        out = sum(len(p) for p in _run(cfg, set(), 400, 4, clutter=True)[0].values())
+        monkeypatch.undo()
+        return out
+
+    assert false_track_scans(-np.inf) > 30
+    assert false_track_scans(10.0) == 0
+    pair, _ = _run(_cfg(DENSITY), {0, 2}, 20, 1, clutter=False)
+    assert _on_target(pair, 2)
+
+
+def test_positions_from_a_radar_node_confirm_by_m_of_n_with_the_score_on() -> None:
+    """A radar that reports positions (a SAPIENT radar node's locations), not range/az/el
+    plots, is outside the score's measurement space: its tracks are not scored and confirm by
+    M-of-N, not held back by the minimum score."""
+    eng = Engine(_cfg(DENSITY), FRAME, ST)
+    for k in range(3):
+        p = geodetic_to_ecef(*FRAME.local_to_geodetic(
+            np.array([[1_000.0 + 40.0 * k, 20_000.0, 300.0]])))            # ECEF, m
+        b = DetectionBatch.create(t=np.array([2.0 * k]), sensor=np.zeros(1, np.int32),
+                                  meas_kind=np.full(1, int(MeasKind.POSITION), np.int8), z=p,
+                                  R=np.diag([30.0 ** 2] * 3)[None])
+        eng.step(2.0 * k, b)
+    assert eng.snapshot(confirmed_only=True).ids.size == 1
+
+
 def test_score_settings_are_validated() -> None:
     with pytest.raises(ConfigurationError, match="score_pd"):
         TrackerConfig(score_pd=0.0)
@@ -104,6 +141,8 @@ def test_score_settings_are_validated() -> None:
         TrackerConfig(score_false_alarm_density_m3=-1.0)
     with pytest.raises(ConfigurationError, match="score_confirm"):
         TrackerConfig(score_confirm=float("nan"))
+    with pytest.raises(ConfigurationError, match="score_mofn_min"):
+        TrackerConfig(score_mofn_min=float("nan"))
 
 
 def test_scenario_switches_the_score_on_with_its_radars_false_alarm_density() -> None:
@@ -113,9 +152,10 @@ def test_scenario_switches_the_score_on_with_its_radars_false_alarm_density() ->
     from dronewall.scenario.load import load_scenario
 
     sc = load_scenario(Path(__file__).parents[2] / "scenarios" / "eastern-poland-raid.yaml")
-    assert tracker_config_for(sc).score_false_alarm_density_m3 == 0.0      # off by default
-    on = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"track_score": True})})
+    assert sc.tracking.track_score                                          # on by default
     # the densest radar: radar-lublin, 2 false alarms per scan over 200 m - 60 km, 0-3 km high
     expect = 2.0 / (np.pi * (60_000.0 ** 2 - 200.0 ** 2) * 3_000.0)
-    assert radar_false_alarm_density_m3(on) == pytest.approx(expect, rel=1e-9)
-    assert tracker_config_for(on).score_false_alarm_density_m3 == pytest.approx(expect)
+    assert radar_false_alarm_density_m3(sc) == pytest.approx(expect, rel=1e-9)
+    assert tracker_config_for(sc).score_false_alarm_density_m3 == pytest.approx(expect)
+    off = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"track_score": False})})
+    assert tracker_config_for(off).score_false_alarm_density_m3 == 0.0     # M-of-N alone

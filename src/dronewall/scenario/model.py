@@ -434,10 +434,12 @@ class TrackingSpec(Strict):
     """Tracker options of a scenario (``docs/tracking.md``); the rest follows from the sensors."""
 
     track_score: bool = Field(
-        default=False,
+        default=True,
         description="confirm radar tracks on a sequential track score (likelihood ratio of "
-                    "target vs the radars' false-alarm density) as well as by M-of-N: long-range, "
-                    "low-Pd targets confirm sooner; measured trade-offs in docs/benchmarks.md s.6")
+                    "target vs the radars' false-alarm density) as well as by M-of-N, and ask "
+                    "M-of-N pairs of radar plots for a minimum score: long-range, low-Pd targets "
+                    "confirm on consistent plots, pairs of false alarms do not; false: M-of-N "
+                    "alone. Measured in docs/benchmarks.md s.6")
 
 
 class Scenario(Strict):

@@ -187,6 +187,15 @@ class TrackerConfig:
     """A tentative track that a radar plot started or updated (score on) is kept this long
     without a strong update (instead of tentative_coast_time_s), s: long enough for the next
     plot of a target that radars detect on few scans."""
+    score_mofn_min: float = 10.0
+    """With the score on, M-of-N confirms a tentative track whose strong updates are all radar
+    plots only once its score is at least this (natural log of the likelihood ratio): two
+    plots on consecutive scans confirm when they are e^10 times likelier one target than a
+    chance pair of false alarms, otherwise the track waits for more plots and
+    ``score_confirm``. Tracks that a precise sensor other than radar also updated (ADS-B,
+    Remote ID, EO/IR, XY plots) confirm by M-of-N as before. -inf: M-of-N alone, as without
+    the minimum. On the flagship raid a pair of plots far out confirmed by M-of-N was in most cases
+    reported for one coast time and dropped (docs/benchmarks.md s.6)."""
     # ---- overload protection (docs/limits.md): appended fields, see initiation.py / intake.py
     surveillance_radius_m: float = 3.0e6
     """Detections whose position (XY, POSITION) lies farther than this from the frame origin
@@ -277,6 +286,8 @@ class TrackerConfig:
             bad(f"score_pd must be in (0, 1], got {self.score_pd}")
         if not (np.isfinite(self.score_confirm) and self.score_confirm > 0):
             bad(f"score_confirm must be finite and > 0, got {self.score_confirm}")
+        if np.isnan(self.score_mofn_min) or self.score_mofn_min == np.inf:
+            bad(f"score_mofn_min must be a number or -inf, got {self.score_mofn_min}")
         for name in ("surveillance_radius_m", "max_detection_age_s", "init_cell_m"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):

@@ -36,8 +36,11 @@ from dronewall.tracking.update import _GroupUpdate
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 #: New-track candidates: position (k, d) m, covariance (k, d, d) m^2, cooperative identity
-#: (k,) ("" none), SensorKind (k,) of the (first) sensor.
-Candidates = tuple[F64, F64, NDArray[np.object_], NDArray[np.int8]]
+#: (k,) ("" none), SensorKind (k,) of the (first) sensor, and what a radar plot adds
+#: (k, d + 3): the range rate's gradient with respect to the velocity (d,), the range rate m/s
+#: and its variance m^2/s^2 (NaN: no range rate), and 1 where the candidate is a radar plot in
+#: range/azimuth/elevation -- the track score's measurement space -- else 0.
+Candidates = tuple[F64, F64, NDArray[np.object_], NDArray[np.int8], F64]
 
 
 class _TrackInitiation(_GroupUpdate):
@@ -66,7 +69,8 @@ class _TrackInitiation(_GroupUpdate):
         lf = lf[self._init_exclusion(lf, Fm, n0, diag)]
         lf = lf[self._clutter_map_keep(fpos[lf], fcov[lf], Fm.identity[lf], diag)]
         if lf.size:
-            return fpos[lf], fcov[lf], Fm.identity[lf], Fm.skind[lf]
+            return (fpos[lf], fcov[lf], Fm.identity[lf], Fm.skind[lf],
+                    self._radar_info(lf, Fm, fpos[lf], plots=False))
         return None
 
     def _position_candidates(self, left_pos: I64, M: _GroupMeas, n0: int,
@@ -88,10 +92,34 @@ class _TrackInitiation(_GroupUpdate):
         cov = np.concatenate([c[1] for c in cands])
         ident = np.concatenate([c[2] for c in cands])
         kinds = np.concatenate([c[3] for c in cands])
+        dop = np.concatenate([c[4] for c in cands])
         keep = self._budget_keep(pos, cov, ident, len(acc.new), diag if diag is not None else {})
         if not keep.all():
-            pos, cov, ident, kinds = pos[keep], cov[keep], ident[keep], kinds[keep]
-        self._initiate(tg, pos, cov, ident, kinds, acc)
+            pos, cov, ident, kinds, dop = pos[keep], cov[keep], ident[keep], kinds[keep], dop[keep]
+        self._initiate(tg, pos, cov, ident, kinds, acc, dop)
+
+    def _condition_on_range_rate(self, x: F64, P: F64, dop: F64) -> None:
+        """Condition the velocity prior of new tracks (x (k, n), P (k, n, n), in place) on the
+        range rate of their radar plot: a scalar Kalman update of the velocity block with
+        rr = g . v, g the range rate's velocity gradient and the plot's rr variance. A radar
+        that measures range rate to ~1 m/s fixes the radial velocity at the first plot, so
+        the second plot is predicted to metres in range and m/s in range rate instead of the
+        50 m/s prior's kilometres (tighter gate, stronger track score)."""
+        d = self.dims
+        has = np.flatnonzero(np.isfinite(dop[:, d]) & np.isfinite(dop[:, d + 1])
+                             & np.isfinite(dop[:, :d]).all(axis=1))
+        if has.size == 0:
+            return
+        g = dop[has, :d]
+        Pv = P[has, d:, d:]
+        Pg = np.einsum("kij,kj->ki", Pv, g)
+        s = np.einsum("ki,ki->k", g, Pg) + dop[has, d + 1]
+        good = s > 0
+        has, g, Pv, Pg, s = has[good], g[good], Pv[good], Pg[good], s[good]
+        gain = Pg / s[:, None]
+        innov = dop[has, d] - np.einsum("ki,ki->k", g, x[has, d:])
+        x[has, d:] += gain * innov[:, None]
+        P[has, d:, d:] = K.symmetrize(Pv - gain[:, :, None] * Pg[:, None, :])
 
     # ---------------------------------------------------------------- overload protection
 
@@ -320,8 +348,28 @@ class _TrackInitiation(_GroupUpdate):
                        gcov, hrot, mem_ptr, mem_sens)
         return F, pos, cov
 
-    def _merge_leftovers(self, left: I64, M: _GroupMeas) -> tuple[F64, F64, NDArray[np.object_],
-                                                                  NDArray[np.int8]]:
+    def _radar_info(self, rows: I64, M: _GroupMeas, pos: F64, plots: bool = True) -> F64:
+        """What rows of M at positions pos add as radar plots (k, d + 3), see ``Candidates``
+        (``plots`` False: fixes, none)."""
+        d = self.dims
+        out = np.full((rows.size, d + 3), np.nan)
+        out[:, d + 2] = 0.0
+        if not plots:
+            return out
+        out[:, d + 2] = np.isin(M.sub[rows], (SUB_RADAR3, SUB_RADAR4))
+        rr = np.flatnonzero(M.sub[rows] == SUB_RADAR4)
+        if rr.size:
+            r = rows[rr]
+            x0 = np.zeros((rr.size, self.ns))
+            x0[:, :d] = pos[rr]
+            s = M.sensor[r]
+            H = K.radar_predict_meas(x0, self._spos[s], self._sA[s], d, True).H
+            out[rr, :d] = H[:, 3, d:2 * d]
+            out[rr, d] = M.z[r, 3]
+            out[rr, d + 1] = M.R[r, 3, 3]
+        return out
+
+    def _merge_leftovers(self, left: I64, M: _GroupMeas) -> Candidates:
         """Fuse leftover position measurements of *different* sensors that gate together."""
         d = self.dims
         p = M.gpos[left]
@@ -336,13 +384,14 @@ class _TrackInitiation(_GroupUpdate):
         ident = M.identity[left]
         kinds = M.skind[left]
         sens = M.sensor[left]
+        dop = self._radar_info(left, M, p)
         if left.size < 2 or np.unique(sens).size < 2:
-            return p, Cf, ident, kinds
+            return p, Cf, ident, kinds, dop
         rad = self.cfg.gate_mahalanobis * np.sqrt(2.0 * np.trace(Cf, axis1=1, axis2=2))
         tree = cKDTree(p)
         pairs = tree.query_pairs(float(rad.max()), output_type="ndarray")
         if pairs.size == 0:
-            return p, Cf, ident, kinds
+            return p, Cf, ident, kinds, dop
         a, b = pairs[:, 0], pairs[:, 1]
         keep = sens[a] != sens[b]
         a, b = a[keep], b[keep]
@@ -352,10 +401,10 @@ class _TrackInitiation(_GroupUpdate):
             g = d2 <= self._chi2_gate
             a, b = a[g], b[g]
         if a.size == 0:
-            return p, Cf, ident, kinds
+            return p, Cf, ident, kinds, dop
         gm = coo_matrix((np.ones(a.size), (a, b)), shape=(left.size, left.size))
         nc, lab = connected_components(gm, directed=False)
-        out_p, out_c, out_i, out_k = [], [], [], []
+        out_p, out_c, out_i, out_k, out_v = [], [], [], [], []
         for c_ in range(nc):
             mem = np.flatnonzero(lab == c_)
             if mem.size > 1 and np.unique(sens[mem]).size == mem.size:
@@ -372,25 +421,36 @@ class _TrackInitiation(_GroupUpdate):
                         ids = [str(v) for v in ident[mem] if v != ""]
                         out_i.append(ids[0] if ids else "")
                         out_k.append(kinds[mem[0]])
+                        fin = mem[np.isfinite(dop[mem, d])]     # a member's range rate, if any
+                        v = (dop[fin[0]] if fin.size else dop[mem[0]]).copy()
+                        v[d + 2] = dop[mem, d + 2].max()         # a radar plot among them
+                        out_v.append(v)
                         continue
             for i in mem:
                 out_p.append(p[i])
                 out_c.append(Cf[i])
                 out_i.append(ident[i])
                 out_k.append(kinds[i])
+                out_v.append(dop[i])
         return (np.array(out_p), np.array(out_c), np.array(out_i, dtype=object),
-                np.array(out_k, dtype=np.int8))
+                np.array(out_k, dtype=np.int8), np.array(out_v))
 
     def _initiate(self, tg: float, pos: F64, cov: F64, ident: NDArray[np.object_],
-                  kinds: NDArray[np.int8], acc: _StepAcc) -> None:
+                  kinds: NDArray[np.int8], acc: _StepAcc, dop: F64 | None = None) -> None:
         """Start tentative tracks at tg (s) at positions pos (k, d) m with covariances cov
-        (k, d, d) m^2 and the velocity prior of the config; rows with non-finite input are
-        skipped."""
+        (k, d, d) m^2 and the velocity prior of the config, conditioned on the radar's range
+        rate where the plot has one (``dop``, see ``Candidates``); rows with non-finite input
+        are skipped."""
         T = self.T
         k = pos.shape[0]
         d = self.dims
         ok = np.isfinite(pos).all(axis=1) & np.isfinite(cov).all(axis=(1, 2))
         pos, cov, ident, kinds = pos[ok], cov[ok], ident[ok], kinds[ok]
+        if dop is None:
+            dop = np.full((pos.shape[0], d + 3), np.nan)
+            dop[:, d + 2] = kinds == int(SensorKind.RADAR)
+        else:
+            dop = dop[ok]
         k = pos.shape[0]
         if k == 0:
             return
@@ -409,6 +469,7 @@ class _TrackInitiation(_GroupUpdate):
             Qv = K.accel_density_matrix(vsd ** 2, self.cfg.init_vertical_velocity_sd_mps ** 2,
                                         3, up, k)
             P[:, 3:, 3:] = Qv
+        self._condition_on_range_rate(x, P, dop)
         T.x[rows] = x
         T.P[rows] = P
         if self.r > 1:
@@ -438,8 +499,9 @@ class _TrackInitiation(_GroupUpdate):
         T.dup_n[rows] = 0
         T.attr[rows] = np.nan
         T.attr_t[rows] = np.nan
-        # track score (config.score_false_alarm_density_m3): from 0 for a radar-started track
-        scored = (kinds == int(SensorKind.RADAR)) & self._score_on
+        # track score (config.score_false_alarm_density_m3): from 0 for a track a radar plot
+        # (range, azimuth, elevation) started; a radar node reporting positions is not scored
+        scored = (dop[:, d + 2] > 0) & self._score_on
         T.score[rows] = np.where(scored, 0.0, np.nan)
         T.n += k
         acc.new.extend(ids.tolist())

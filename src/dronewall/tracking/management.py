@@ -29,6 +29,11 @@ I64 = NDArray[np.int64]
 #: EO/IR elevation); acoustic/RF bearings do not.
 _VERTICAL_KINDS = np.array([int(SensorKind.RADAR), int(SensorKind.ADSB),
                             int(SensorKind.REMOTE_ID), int(SensorKind.EOIR)])
+#: Sensors other than radar that localise a target precisely (cooperative reports, EO/IR
+#: angles, XY plots): a report of theirs on a track is no radar false alarm, so a track they
+#: also updated confirms by M-of-N without the radar track score's minimum.
+_NON_RADAR_POSITION = np.array([int(SensorKind.ADSB), int(SensorKind.REMOTE_ID),
+                                int(SensorKind.EOIR), int(SensorKind.XY)])
 
 
 class _TrackManagement(EngineState):
@@ -99,6 +104,11 @@ class _TrackManagement(EngineState):
         c = (T.status[:n] == TENTATIVE) & (T.hits[:n] >= self.cfg.confirm_m) & \
             (T.opps[:n] <= self.cfg.confirm_n)
         if self._score_on:
+            # radar plots alone: M-of-N needs a score that rules out a chance pair of false
+            # alarms (score_mofn_min); another precise sensor's report is no radar false alarm
+            other = np.isfinite(T.last_seen[:n][:, _NON_RADAR_POSITION]).any(axis=1)
+            radar_only = np.isfinite(T.score[:n]) & ~other
+            c &= ~radar_only | (T.score[:n] >= self.cfg.score_mofn_min)
             c |= (T.status[:n] == TENTATIVE) & (T.score[:n] >= self.cfg.score_confirm)
         if c.any():
             T.status[:n][c] = CONFIRMED
