@@ -18,7 +18,6 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from dronewall.detections.batch import SensorKind
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
 from dronewall.tracking.bearings import triangulate
@@ -92,13 +91,14 @@ class _TrackInitiation(_GroupUpdate):
         cov = np.concatenate([c[1] for c in cands])
         ident = np.concatenate([c[2] for c in cands])
         kinds = np.concatenate([c[3] for c in cands])
-        dop = np.concatenate([c[4] for c in cands])
+        radar = np.concatenate([c[4] for c in cands])
         keep = self._budget_keep(pos, cov, ident, len(acc.new), diag if diag is not None else {})
         if not keep.all():
-            pos, cov, ident, kinds, dop = pos[keep], cov[keep], ident[keep], kinds[keep], dop[keep]
-        self._initiate(tg, pos, cov, ident, kinds, acc, dop)
+            pos, cov, ident, kinds = pos[keep], cov[keep], ident[keep], kinds[keep]
+            radar = radar[keep]
+        self._initiate(tg, pos, cov, ident, kinds, acc, radar)
 
-    def _condition_on_range_rate(self, x: F64, P: F64, dop: F64) -> None:
+    def _condition_on_range_rate(self, x: F64, P: F64, radar: F64) -> None:
         """Condition the velocity prior of new tracks (x (k, n), P (k, n, n), in place) on the
         range rate of their radar plot: a scalar Kalman update of the velocity block with
         rr = g . v, g the range rate's velocity gradient and the plot's rr variance. A radar
@@ -106,18 +106,18 @@ class _TrackInitiation(_GroupUpdate):
         the second plot is predicted to metres in range and m/s in range rate instead of the
         50 m/s prior's kilometres (tighter gate, stronger track score)."""
         d = self.dims
-        has = np.flatnonzero(np.isfinite(dop[:, d]) & np.isfinite(dop[:, d + 1])
-                             & np.isfinite(dop[:, :d]).all(axis=1))
+        has = np.flatnonzero(np.isfinite(radar[:, d]) & np.isfinite(radar[:, d + 1])
+                             & np.isfinite(radar[:, :d]).all(axis=1))
         if has.size == 0:
             return
-        g = dop[has, :d]
+        g = radar[has, :d]
         Pv = P[has, d:, d:]
         Pg = np.einsum("kij,kj->ki", Pv, g)
-        s = np.einsum("ki,ki->k", g, Pg) + dop[has, d + 1]
+        s = np.einsum("ki,ki->k", g, Pg) + radar[has, d + 1]
         good = s > 0
         has, g, Pv, Pg, s = has[good], g[good], Pv[good], Pg[good], s[good]
         gain = Pg / s[:, None]
-        innov = dop[has, d] - np.einsum("ki,ki->k", g, x[has, d:])
+        innov = radar[has, d] - np.einsum("ki,ki->k", g, x[has, d:])
         x[has, d:] += gain * innov[:, None]
         P[has, d:, d:] = K.symmetrize(Pv - gain[:, :, None] * Pg[:, None, :])
 
@@ -384,14 +384,14 @@ class _TrackInitiation(_GroupUpdate):
         ident = M.identity[left]
         kinds = M.skind[left]
         sens = M.sensor[left]
-        dop = self._radar_info(left, M, p)
+        radar = self._radar_info(left, M, p)
         if left.size < 2 or np.unique(sens).size < 2:
-            return p, Cf, ident, kinds, dop
+            return p, Cf, ident, kinds, radar
         rad = self.cfg.gate_mahalanobis * np.sqrt(2.0 * np.trace(Cf, axis1=1, axis2=2))
         tree = cKDTree(p)
         pairs = tree.query_pairs(float(rad.max()), output_type="ndarray")
         if pairs.size == 0:
-            return p, Cf, ident, kinds, dop
+            return p, Cf, ident, kinds, radar
         a, b = pairs[:, 0], pairs[:, 1]
         keep = sens[a] != sens[b]
         a, b = a[keep], b[keep]
@@ -401,7 +401,7 @@ class _TrackInitiation(_GroupUpdate):
             g = d2 <= self._chi2_gate
             a, b = a[g], b[g]
         if a.size == 0:
-            return p, Cf, ident, kinds, dop
+            return p, Cf, ident, kinds, radar
         gm = coo_matrix((np.ones(a.size), (a, b)), shape=(left.size, left.size))
         nc, lab = connected_components(gm, directed=False)
         out_p, out_c, out_i, out_k, out_v = [], [], [], [], []
@@ -421,9 +421,9 @@ class _TrackInitiation(_GroupUpdate):
                         ids = [str(v) for v in ident[mem] if v != ""]
                         out_i.append(ids[0] if ids else "")
                         out_k.append(kinds[mem[0]])
-                        fin = mem[np.isfinite(dop[mem, d])]     # a member's range rate, if any
-                        v = (dop[fin[0]] if fin.size else dop[mem[0]]).copy()
-                        v[d + 2] = dop[mem, d + 2].max()         # a radar plot among them
+                        fin = mem[np.isfinite(radar[mem, d])]   # a member's range rate, if any
+                        v = (radar[fin[0]] if fin.size else radar[mem[0]]).copy()
+                        v[d + 2] = radar[mem, d + 2].max()       # a radar plot among them
                         out_v.append(v)
                         continue
             for i in mem:
@@ -431,26 +431,21 @@ class _TrackInitiation(_GroupUpdate):
                 out_c.append(Cf[i])
                 out_i.append(ident[i])
                 out_k.append(kinds[i])
-                out_v.append(dop[i])
+                out_v.append(radar[i])
         return (np.array(out_p), np.array(out_c), np.array(out_i, dtype=object),
                 np.array(out_k, dtype=np.int8), np.array(out_v))
 
     def _initiate(self, tg: float, pos: F64, cov: F64, ident: NDArray[np.object_],
-                  kinds: NDArray[np.int8], acc: _StepAcc, dop: F64 | None = None) -> None:
+                  kinds: NDArray[np.int8], acc: _StepAcc, radar: F64) -> None:
         """Start tentative tracks at tg (s) at positions pos (k, d) m with covariances cov
         (k, d, d) m^2 and the velocity prior of the config, conditioned on the radar's range
-        rate where the plot has one (``dop``, see ``Candidates``); rows with non-finite input
+        rate where the plot has one (``radar``, see ``Candidates``); rows with non-finite input
         are skipped."""
         T = self.T
         k = pos.shape[0]
         d = self.dims
         ok = np.isfinite(pos).all(axis=1) & np.isfinite(cov).all(axis=(1, 2))
-        pos, cov, ident, kinds = pos[ok], cov[ok], ident[ok], kinds[ok]
-        if dop is None:
-            dop = np.full((pos.shape[0], d + 3), np.nan)
-            dop[:, d + 2] = kinds == int(SensorKind.RADAR)
-        else:
-            dop = dop[ok]
+        pos, cov, ident, kinds, radar = pos[ok], cov[ok], ident[ok], kinds[ok], radar[ok]
         k = pos.shape[0]
         if k == 0:
             return
@@ -469,7 +464,7 @@ class _TrackInitiation(_GroupUpdate):
             Qv = K.accel_density_matrix(vsd ** 2, self.cfg.init_vertical_velocity_sd_mps ** 2,
                                         3, up, k)
             P[:, 3:, 3:] = Qv
-        self._condition_on_range_rate(x, P, dop)
+        self._condition_on_range_rate(x, P, radar)
         T.x[rows] = x
         T.P[rows] = P
         if self.r > 1:
@@ -501,7 +496,7 @@ class _TrackInitiation(_GroupUpdate):
         T.attr_t[rows] = np.nan
         # track score (config.score_false_alarm_density_m3): from 0 for a track a radar plot
         # (range, azimuth, elevation) started; a radar node reporting positions is not scored
-        scored = (dop[:, d + 2] > 0) & self._score_on
+        scored = (radar[:, d + 2] > 0) & self._score_on
         T.score[rows] = np.where(scored, 0.0, np.nan)
         T.n += k
         acc.new.extend(ids.tolist())
