@@ -4,10 +4,13 @@ never brought back by one clutter plot (TrackerConfig.lost_window_s and friends)
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from trk_helpers import FRAME, xy_batch, xy_sensor
 
 from dronewall.detections.batch import DetectionBatch
+from dronewall.errors import ConfigurationError
 from dronewall.tracking import Engine, TrackerConfig
+from dronewall.tracking.table import LOST
 
 V = np.array([30.0, 0.0])
 
@@ -81,3 +84,66 @@ def test_a_new_track_on_a_lost_ones_path_is_stitched_into_it() -> None:
         sched[t] = [V * t + np.array([6000.0, 0.0])]
     _, seen2 = _run(cfg, sched, 70)
     assert seen2[70][1] not in ([], [1])
+
+
+def test_a_vague_lost_track_takes_no_plots_but_a_clear_continuation_is_stitched() -> None:
+    # q 5 m^2/s^3: 30 s after its last plot the lost track's sd is ~200 m, over a 100 m
+    # re-association limit (lost_max_sd_m stays 5 km: it is kept for stitching)
+    cfg = _cfg(q_horizontal_m2ps3=5.0, lost_reassoc_max_sd_m=100.0)
+    ts = list(range(0, 21, 2))
+    # one plot inside the lost track's wide gate (clutter, or another target)
+    stray = _target(ts)
+    stray[50] = [V * 50 + np.array([250.0, 0.0])]
+    for c, taken in ((_cfg(q_horizontal_m2ps3=5.0), True), (cfg, False)):
+        eng, _ = _run(c, stray, 50)
+        T = eng.T
+        row = int(np.flatnonzero(T.ids[: T.n] == 1)[0])
+        assert bool(T.t_update[row] == 50.0) is taken    # control (no limit): taken
+        assert bool(T.status[row] == LOST) is not taken
+    # the target itself coming back: a new track at first, stitched into the lost one once
+    # confirmed (position and velocity fit)
+    _, seen = _run(cfg, _target(ts + list(range(50, 61, 2))), 60)
+    assert seen[50][1] == [] and seen[60][1] == [1]
+
+
+def test_an_ambiguous_continuation_is_not_stitched() -> None:
+    # two targets 150 m apart on parallel paths; both lost; one comes back halfway between
+    # their predictions: either could be its ancestor, so it gets a new id
+    cfg = _cfg(q_horizontal_m2ps3=5.0, gate_mahalanobis=2.5, init_exclusion_mahalanobis=0.0)
+    off = np.array([0.0, 150.0])
+    ts = list(range(0, 21, 2))
+    sched = {t: [V * t, V * t + off] for t in ts}
+    for t in range(45, 71, 2):
+        sched[t] = [V * t + np.array([600.0, 75.0])]
+    _, seen = _run(cfg, sched, 70)
+    assert seen[20][1] == [1, 2]
+    assert seen[70][1] not in ([], [1], [2])
+    # control: the same return next to one lost track alone is stitched into it
+    solo = {t: [V * t] for t in ts}
+    for t in range(45, 71, 2):
+        solo[t] = [V * t + np.array([600.0, 75.0])]
+    _, seen = _run(cfg, solo, 70)
+    assert seen[70][1] == [1]
+
+
+def test_a_stitched_track_keeps_the_new_tracks_revisit() -> None:
+    # plots every 6 s, a long gap, plots every 2 s again: the revisit estimate after the
+    # stitch is the new track's (~2 s), not the lost one's -- a longer revisit would keep the
+    # track coasting, reported, for up to 2.5 x 6 s after its target went
+    cfg = _cfg(q_horizontal_m2ps3=5.0, gate_mahalanobis=2.5, init_exclusion_mahalanobis=0.0,
+               coast_revisit_factor=2.5, max_coast_time_s=40.0, lost_reassoc_max_sd_m=100.0)
+    sched = _target(list(range(0, 37, 6)))
+    for t in range(75, 96, 2):
+        sched[t] = [V * t + np.array([600.0, 0.0])]
+    eng, seen = _run(cfg, sched, 95)
+    assert seen[95][1] == [1]
+    T = eng.T
+    row = int(np.flatnonzero(T.ids[: T.n] == 1)[0])
+    assert T.revisit[row] < 3.0
+
+
+def test_the_lost_track_limits_are_validated() -> None:
+    with pytest.raises(ConfigurationError, match="lost_reassoc_max_sd_m"):
+        _cfg(lost_reassoc_max_sd_m=-1.0)
+    with pytest.raises(ConfigurationError, match="lost_reassoc_max_sd_m"):
+        _cfg(lost_reassoc_max_sd_m=float("nan"))

@@ -154,6 +154,9 @@ class AirspaceRecorder:
         self.ev_truth: list[AirspaceEvent] = []
         self.t_last = 0.0
         self.observed = ObservedStretches(len(platform_ids))
+        # platforms whose cooperative broadcast the wall received at least once (a Remote ID
+        # drone no receiver hears is non-cooperative as far as the wall can know)
+        self.heard = np.zeros(len(platform_ids), bool)
 
     def observe(self, st: Any, rec: StepRecord) -> None:
         t = rec.t
@@ -163,7 +166,11 @@ class AirspaceRecorder:
             for tk, ident in zip(pic.ids.tolist(), pic.identity.tolist(), strict=True):
                 if ident:
                     self.track_identity[int(tk)] = str(ident)
-        self.observed.add(t, rec.detections.truth_id)
+        det = rec.detections
+        self.observed.add(t, det.truth_id)
+        coop = (det.truth_id >= 0) & (det.identity != "")
+        if coop.any():
+            self.heard[det.truth_id[coop]] = True
         act = np.flatnonzero(st.active)
         self.ev_truth += self.mon_truth.step(
             t, self.pid[act], st.lat_deg[act], st.lon_deg[act], st.alt_m[act],
@@ -205,7 +212,8 @@ class AirspaceRecorder:
                          first_matched_t: np.ndarray | None) -> dict[str, Any]:
         """Reported episodes against true episodes (``docs/airspace.md``, "Scoring"):
 
-        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), birds
+        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID, or a
+          broadcast no receiver of the wall ever heard: ``true_cooperative_unheard``), birds
           excluded (a bird crossing a border is no airspace violation); one per zone visit
           (a re-entry within ``REENTRY_JOIN_S`` joins the visit, as for reported episodes);
         * reported episodes: consolidated episodes (fragments of one platform merged) that are
@@ -218,7 +226,10 @@ class AirspaceRecorder:
         from dronewall.catalog import PlatformClass
 
         index = {str(p): i for i, p in enumerate(self.pid.tolist())}
-        truth = [e for e in self.ev_truth if isinstance(e, Violation) and not e.identity]
+        # non-cooperative as far as the wall's receivers could know: no identity broadcast,
+        # or one that no receiver ever heard (counted apart as cooperative_unheard)
+        truth = [e for e in self.ev_truth if isinstance(e, Violation)
+                 and (not e.identity or not self.heard[index[str(e.track_id)]])]
         truth = [e for e in truth
                  if self.platform_cls is None
                  or int(self.platform_cls[index[str(e.track_id)]]) != int(PlatformClass.BIRD)]
@@ -267,11 +278,13 @@ class AirspaceRecorder:
                     "mean_s": round(float(x.mean()), 1)}
 
         n_true = len(truth)
+        n_unheard = sum(1 for g in truth if g.identity)
         by_conf: dict[str, int] = {}
         for e in episodes:
             by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
         return {
             "true_non_cooperative": n_true,
+            "true_cooperative_unheard": n_unheard,
             "reported": len(reported),
             "matched": matched,
             "missed": n_true - len(used),

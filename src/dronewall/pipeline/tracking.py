@@ -113,12 +113,17 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # coast_time_s, above by max_coast_s). Long-range radar plots of small targets arrive every
     # 5-15 s with gaps of 15-60 s (Pd per scan ~0.3-0.5).
     coast_revisit_factor = 2.5
-    # After that it is kept, unreported, as *lost* for re-acquisition under its own id for up
-    # to lost_window_s after its last strong update (97 % of the gaps between plots of radar
-    # tracks 40-80 km out were <= 60 s on the flagship raid), while its horizontal sd stays
-    # under lost_max_sd_m.
-    lost_window_s = 120.0
-    lost_max_sd_m = 800.0
+    # After that it is kept, unreported, as *lost* for re-acquisition under its own id: it
+    # takes plots again while its horizontal sd is under lost_reassoc_max_sd_m (97 % of the
+    # gaps between plots of radar tracks 40-80 km out were <= 60 s on the flagship raid), and
+    # after that waits, up to lost_window_s after its last strong update and while its sd
+    # stays under lost_max_sd_m, for a newly confirmed track it clearly continues (stitch:
+    # the older id is kept). Flagship seeds 1-4: ids per platform 2.05-2.35 -> see
+    # docs/benchmarks.md s.6, "Stitching across long gaps"; a far Shahed's track was lost at
+    # sd 800 m some 25 s after its last plot, 5 s before the next one came.
+    lost_window_s = 300.0
+    lost_reassoc_max_sd_m = 800.0
+    lost_max_sd_m = 3_000.0
     # every confirmed track may be lost and re-acquired (re-acquisition needs two strong
     # updates, so one clutter plot cannot bring a lost track back)
     lost_min_hits = 2
@@ -141,6 +146,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          coast_revisit_factor=coast_revisit_factor,
                          max_coast_time_s=max_coast_s,
                          lost_window_s=lost_window_s, lost_max_sd_m=lost_max_sd_m,
+                         lost_reassoc_max_sd_m=lost_reassoc_max_sd_m,
                          lost_min_hits=lost_min_hits,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
                          latency_window_s=0.0)

@@ -143,6 +143,12 @@ class TrackerConfig:
     lost_max_sd_m: float = 3_000.0
     """A lost track is deleted once its horizontal 1-sigma position error exceeds this, m: a
     prediction that vague is no longer evidence of where the target went."""
+    lost_reassoc_max_sd_m: float = 0.0
+    """A lost track whose horizontal 1-sigma position error exceeds this, m, takes no more
+    plots -- its gate would hold clutter and neighbours, and one wrong plot in a prediction
+    that wide drags its velocity off -- but is kept, up to ``lost_max_sd_m``, for stitching: a
+    newly confirmed track that matches it in position *and* velocity takes its id. 0
+    (default): no separate limit (lost tracks take plots up to ``lost_max_sd_m``)."""
     lost_min_hits: int = 4
     """Only confirmed tracks with at least this many strong updates are kept as lost when their
     coast time runs out (fewer: deleted -- a track barely past confirmation is as likely
@@ -264,6 +270,9 @@ class TrackerConfig:
             bad(f"merge_gate_prob must be in [0, 1), got {self.merge_gate_prob}")
         if not (np.isfinite(self.lost_max_sd_m) and self.lost_max_sd_m > 0):
             bad(f"lost_max_sd_m must be finite and > 0, got {self.lost_max_sd_m}")
+        if not (np.isfinite(self.lost_reassoc_max_sd_m) and self.lost_reassoc_max_sd_m >= 0):
+            bad("lost_reassoc_max_sd_m must be finite and >= 0, got "
+                f"{self.lost_reassoc_max_sd_m}")
         if not (0.0 < self.stitch_gate_prob < 1.0):
             bad(f"stitch_gate_prob must be in (0, 1), got {self.stitch_gate_prob}")
         for name in ("revisit_rise_weight", "revisit_fall_weight"):

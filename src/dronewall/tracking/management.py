@@ -122,52 +122,55 @@ class _TrackManagement(EngineState):
 
         Test: chi-square(4) gate (``stitch_gate_prob``) on the horizontal position/velocity
         difference with P_new + P_lost (the lost track predicted to now, its covariance grown
-        over the gap), cooperative identities not different; one-to-one, smallest distance
-        first. The lost track keeps its id and takes the new track's state
-        (:meth:`_merge_rows` keeps the better estimate)."""
+        over the gap), cooperative identities not different. Only clear pairs are stitched:
+        each must be the other's likeliest partner by a likelihood ratio of at least
+        ``STITCH_MIN_LR`` over the runner-up -- another lost track for the new one, another
+        confirmed track (new or already reported) for the lost one. In a group of targets
+        flying together a lost track's wide prediction fits several of them, and a wrong
+        guess would put one platform's history and identity on another; a new id is the
+        honest answer there. The lost track keeps its id and takes the new track's state
+        (:meth:`_merge_rows` keeps the better estimate) and its revisit estimate (the long
+        gap that lost it is not the target's usual revisit)."""
         T = self.T
         n = T.n
         lost = np.flatnonzero(np.isin(T.status[:n], (LOST, REACQ)))
         if lost.size == 0 or new.size == 0:
             return new
+        # every reported confirmed track competes for a lost track, the new ones first
+        others = np.setdiff1d(np.flatnonzero(T.status[:n] == CONFIRMED), new)
+        cand = np.concatenate([new, others])
         d = self.dims
         hi = np.array([0, 1, d, d + 1])
-        rad_new = np.sqrt(np.trace(T.P[new, :2, :2], axis1=1, axis2=2))
+        rad_c = np.sqrt(np.trace(T.P[cand, :2, :2], axis1=1, axis2=2))
         rad_lost = np.sqrt(np.trace(T.P[lost, :2, :2], axis1=1, axis2=2))
         thr = self._stitch_d2
-        # candidate pairs: |dp| can pass the gate only within sqrt(thr) (sd_new + sd_lost)
-        dp = T.x[new, None, :2] - T.x[None, lost, :2]
-        reach = np.sqrt(thr) * (rad_new[:, None] + rad_lost[None, :])
+        # candidate pairs: |dp| can pass the gate only within sqrt(thr) (sd_c + sd_lost)
+        dp = T.x[cand, None, :2] - T.x[None, lost, :2]
+        reach = np.sqrt(thr) * (rad_c[:, None] + rad_lost[None, :])
         ci, cj = np.nonzero(np.hypot(dp[..., 0], dp[..., 1]) <= reach)
         if ci.size == 0:
             return new
-        a, b = new[ci], lost[cj]
+        a, b = cand[ci], lost[cj]
         du = T.x[a][:, hi] - T.x[b][:, hi]
         Su = T.P[a][:, hi][:, :, hi] + T.P[b][:, hi][:, :, hi]
-        d2, _, ok = K.mahalanobis_sq(du, Su)
+        d2, logdet, ok = K.mahalanobis_sq(du, Su)
         ia, ib = T.identity[a], T.identity[b]
         ok &= (d2 <= thr) & ~((ia != "") & (ib != "") & (ia != ib))
-        a, b, d2 = a[ok], b[ok], d2[ok]
-        if a.size == 0:
+        a, b = a[ok], b[ok]
+        ll = -0.5 * (d2[ok] + logdet[ok])
+        # unambiguous pairs only: each is the other's likeliest partner, by a likelihood ratio
+        # of at least STITCH_MIN_LR over the runner-up on either side
+        m = float(np.log(STITCH_MIN_LR))
+        sel = (np.isin(a, new) & _clear_best(b, ll, n, m) & _clear_best(a, ll, n, m))
+        if not sel.any():
             return new
-        order = np.argsort(d2, kind="stable")
-        used_a: set[int] = set()
-        used_b: set[int] = set()
-        drop, part = [], []
-        for k in order.tolist():                     # greedy one-to-one, best pairs first
-            ra, rb = int(a[k]), int(b[k])
-            if ra in used_a or rb in used_b:
-                continue
-            used_a.add(ra)
-            used_b.add(rb)
-            drop.append(ra)
-            part.append(rb)
+        drop, part = a[sel], b[sel]
         partner = np.full(n, -1, np.int64)
         partner[drop] = part
         keep_ids = T.ids[np.setdiff1d(new, drop)]
         T.status[part] = CONFIRMED
         acc.reacquired.extend(T.ids[part].tolist())
-        self._merge_rows(np.asarray(drop, np.int64), partner, acc, {})
+        self._merge_rows(np.asarray(drop, np.int64), partner, acc, {}, revisit_max=False)
         rows = np.flatnonzero(np.isin(T.ids[: T.n], keep_ids))
         return rows
 
@@ -323,7 +326,8 @@ class _TrackManagement(EngineState):
         out[pair[diff]] = True
         return out
 
-    def _merge_rows(self, drop: I64, partner: I64, acc: _StepAcc, diag: dict[str, int]) -> None:
+    def _merge_rows(self, drop: I64, partner: I64, acc: _StepAcc, diag: dict[str, int],
+                    revisit_max: bool = True) -> None:
         """Merge rows ``drop`` into their older partners (chains resolved to the oldest).
 
         Fusion: the kept id (the oldest, lowest id) takes the state (x, P and IMM model states)
@@ -357,7 +361,8 @@ class _TrackManagement(EngineState):
             kr, br = keep_r[mv], best[mv]
             T.x[kr], T.P[kr] = T.x[br], T.P[br]
             T.xm[kr], T.Pm[kr], T.mu[kr] = T.xm[br], T.Pm[br], T.mu[br]
-            T.revisit[kr] = np.fmax(T.revisit[kr], T.revisit[br])
+            T.revisit[kr] = (np.fmax(T.revisit[kr], T.revisit[br]) if revisit_max
+                             else T.revisit[br])
         np.maximum.at(T.t_strong, root, T.t_strong[drop])
         np.maximum.at(T.t_good, root, T.t_good[drop])
         np.maximum.at(T.t_update, root, T.t_update[drop])
@@ -390,3 +395,27 @@ class _TrackManagement(EngineState):
         T.hist_x[rows, slot] = T.x[:n]
         T.hist_t[rows, slot] = T.t_state[:n]
         T.hist_count[:n] += 1
+
+
+#: A newly confirmed track is stitched into a lost one only when that pairing is at least this
+#: many times likelier than the runner-up on either side (another lost track, or another
+#: confirmed track that fits the lost one): "substantial" evidence on Jeffreys' scale. Flagship
+#: seed 2: ids per platform 1.80 with 1 (mutual best only), 1.88 with 3, 1.97 with 10; tracks
+#: that followed more than one platform 26 / 24 / 25 (23 without stitching beyond 800 m).
+STITCH_MIN_LR = 3.0
+
+
+def _clear_best(key: I64, ll: F64, n: int, margin: float) -> NDArray[np.bool_]:
+    """Per pair: is it the best (largest ``ll``) among the pairs sharing its ``key``, ahead
+    of the runner-up by at least ``margin`` (a lone pair always is)?"""
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, key, ll)
+    top = ll >= best[key]
+    # the runner-up: the best of the rest (a tie leaves two on top: ambiguous)
+    first = np.zeros(ll.size, bool)
+    idx = np.flatnonzero(top)
+    _, u = np.unique(key[idx], return_index=True)
+    first[idx[u]] = True
+    second = np.full(n, -np.inf)
+    np.maximum.at(second, key[~first], ll[~first])
+    return first & (ll - second[key] >= margin)

@@ -156,6 +156,11 @@ class _GroupUpdate(_MeasurementModels):
         st = self.T.status[:n0]
         for status in ((CONFIRMED,), (REACQ, LOST), (TENTATIVE,)):
             rows = np.flatnonzero(np.isin(st, status))
+            if status[0] == REACQ and rows.size and self.cfg.lost_reassoc_max_sd_m > 0:
+                # a lost track too vague to re-associate plots waits for a stitch
+                h = min(self.dims, 2)
+                var = np.diagonal(self.T.P[rows, :h, :h], axis1=1, axis2=2).max(axis=1)
+                rows = rows[var <= self.cfg.lost_reassoc_max_sd_m ** 2]
             avail = idx[~used[idx]]
             if rows.size and avail.size:
                 self._associate_positions(rows, avail, M, tg, used, hit, opp, tim, diag)
