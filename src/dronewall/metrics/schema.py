@@ -138,8 +138,7 @@ METRICS: tuple[Metric, ...] = (
     _c("violations_false", "False violations", "track violations matching no true one",
        "airspace.violations_unmatched_tracks", _path("airspace.violations_unmatched_tracks")),
     _c("violation_episodes_true", "Violation episodes (truth)",
-       "true airspace-violation episodes of non-cooperative platforms (no broadcast, or one "
-       "no receiver heard; birds excluded)",
+       "true airspace-violation episodes of non-cooperative platforms (birds excluded)",
        "airspace.episodes.true_non_cooperative",
        _path("airspace.episodes.true_non_cooperative"), headline=True),
     _c("violation_episodes_reported", "Violation episodes reported",

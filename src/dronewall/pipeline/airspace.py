@@ -212,8 +212,7 @@ class AirspaceRecorder:
                          first_matched_t: np.ndarray | None) -> dict[str, Any]:
         """Reported episodes against true episodes (``docs/airspace.md``, "Scoring"):
 
-        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID, or a
-          broadcast no receiver of the wall ever heard: ``true_cooperative_unheard``), birds
+        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), birds
           excluded (a bird crossing a border is no airspace violation); one per zone visit
           (a re-entry within ``REENTRY_JOIN_S`` joins the visit, as for reported episodes);
         * reported episodes: consolidated episodes (fragments of one platform merged) that are
@@ -221,33 +220,47 @@ class AirspaceRecorder:
           track (those stay in ``episodes.jsonl`` as ``uncertain``);
         * a reported episode matches a true one of the platform its tracks followed most, in
           the same zone, overlapping in time; each true episode is matched once -- further
-          reported episodes on it count as unmatched (duplicates).
+          reported episodes on it count as unmatched (duplicates); one that matches no true
+          episode but a visit of a cooperative platform whose broadcast no receiver ever heard
+          is a real violation the wall rightly reports as non-cooperative: counted apart
+          (``matched_cooperative_unheard``), neither matched nor unmatched.
         """
         from dronewall.catalog import PlatformClass
 
         index = {str(p): i for i, p in enumerate(self.pid.tolist())}
-        # non-cooperative as far as the wall's receivers could know: no identity broadcast,
-        # or one that no receiver ever heard (counted apart as cooperative_unheard)
-        truth = [e for e in self.ev_truth if isinstance(e, Violation)
-                 and (not e.identity or not self.heard[index[str(e.track_id)]])]
-        truth = [e for e in truth
-                 if self.platform_cls is None
-                 or int(self.platform_cls[index[str(e.track_id)]]) != int(PlatformClass.BIRD)]
-        truth = _join_visits(truth)
+        viol = [e for e in self.ev_truth if isinstance(e, Violation)
+                and (self.platform_cls is None
+                     or int(self.platform_cls[index[str(e.track_id)]]) != int(PlatformClass.BIRD))]
+        truth = _join_visits([e for e in viol if not e.identity])
+        # cooperative platforms whose broadcast no receiver ever heard: for the wall they are
+        # non-cooperative, so a report of their visit is a real violation seen (matched apart,
+        # not "unmatched"); not reporting them is no miss (they are lawful traffic)
+        unheard = _join_visits([e for e in viol if e.identity
+                                and not self.heard[index[str(e.track_id)]]])
         reported = [e for e in episodes if e.cooperative != "authorised"
                     and e.track_quality != "low"]
         used: set[int] = set()
+        used_unheard: set[int] = set()
         lat_s, lat_tracked, dur_err, dur_obs_err = [], [], [], []
         matched = unmatched = 0
         unmatched_ids: list[str] = []
+
+        def candidates(ev: list[Violation], taken: set[int], ep: Violation,
+                       names: set[str]) -> list[int]:
+            return [k for k, g in enumerate(ev) if k not in taken and g.track_id in names
+                    and g.zone_id == ep.zone_id and g.entry_t_s <= ep.exit_t_s
+                    and ep.entry_t_s <= g.exit_t_s]
+
         for ep in reported:
             plats = {followed.get(int(k)) for k in (ep.fragments or [ep.track_id])}
             plats.discard(None)
             names = {str(self.pid[p]) for p in plats}
-            cands = [k for k, g in enumerate(truth) if k not in used and g.track_id in names
-                     and g.zone_id == ep.zone_id and g.entry_t_s <= ep.exit_t_s
-                     and ep.entry_t_s <= g.exit_t_s]
+            cands = candidates(truth, used, ep, names)
             if not cands:
+                quiet = candidates(unheard, used_unheard, ep, names)
+                if quiet:
+                    used_unheard.add(quiet[0])
+                    continue
                 unmatched += 1
                 unmatched_ids.append(str(ep.episode_id))
                 continue
@@ -278,13 +291,13 @@ class AirspaceRecorder:
                     "mean_s": round(float(x.mean()), 1)}
 
         n_true = len(truth)
-        n_unheard = sum(1 for g in truth if g.identity)
         by_conf: dict[str, int] = {}
         for e in episodes:
             by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
         return {
             "true_non_cooperative": n_true,
-            "true_cooperative_unheard": n_unheard,
+            "true_cooperative_unheard": len(unheard),
+            "matched_cooperative_unheard": len(used_unheard),
             "reported": len(reported),
             "matched": matched,
             "missed": n_true - len(used),
