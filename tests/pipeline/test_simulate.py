@@ -234,3 +234,7 @@ def test_a_remote_id_broadcast_nobody_hears_is_scored_apart(tmp_path) -> None:
     assert ep["true_cooperative_unheard"] == len(hobby)
     assert ep["matched_cooperative_unheard"] >= 1 and ep["unmatched"] == 0
     assert ep["reported"] == ep["matched"] + ep["unmatched"] + ep["matched_cooperative_unheard"]
+    from dronewall.pipeline.summary import headline_lines
+
+    assert any("on cooperative platforms no receiver heard" in x
+               for x in headline_lines(res.summary))

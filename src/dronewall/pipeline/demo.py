@@ -114,7 +114,9 @@ def _narrative(res: SimulationResult) -> str:
             f"- Airspace: {ep.get('true_non_cooperative', 0)} non-cooperative violation "
             f"episodes really happened (birds aside); the picture reported "
             f"{ep.get('reported', 0)} ({ep.get('matched', 0)} matched, {ep.get('missed', 0)} "
-            f"missed, {ep.get('unmatched', 0)} unmatched)"
+            f"missed, {ep.get('unmatched', 0)} unmatched"
+            + (f", {ep['matched_cooperative_unheard']} real visits of cooperative drones no "
+               "receiver heard" if ep.get("matched_cooperative_unheard") else "") + ")"
             + (f", median alert {lat['median_s']:.0f} s after the true crossing" if lat else "")
             + f"; {ep.get('authorised', 0)} authorised cooperative flights and "
               f"{ep.get('low_quality', 0)} low-quality (bird-like) episodes kept in the record "
