@@ -142,10 +142,14 @@ def tables(by: dict[str, list[dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
                   if a.get("ci95_low") is not None else "")
             cells.append(fmt(name, a["mean"]) + ci)
         lines.append(f"| {metric(name).label} | " + " | ".join(cells) + " |")
+    others = [d for d in DOCTRINES[1:] if d in by]
+    if "planner" not in by or not others:         # nothing to pair (one doctrine run alone)
+        lines.insert(0, f"Runs per doctrine: { {d: len(v) for d, v in by.items()} }\n")
+        return "\n".join(lines), out
     lines += ["", "Paired difference planner − doctrine (same seeds; mean, 95 % bootstrap "
               "interval; * = interval excludes 0):", "",
-              "| metric | " + " | ".join(d for d in DOCTRINES[1:] if d in by) + " |",
-              "|---|" + "---|" * sum(d in by for d in DOCTRINES[1:])]
+              "| metric | " + " | ".join(others) + " |",
+              "|---|" + "---|" * len(others)]
     for name in PAIRED:
         cells = []
         for d in DOCTRINES[1:]:
