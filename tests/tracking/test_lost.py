@@ -147,3 +147,13 @@ def test_the_lost_track_limits_are_validated() -> None:
         _cfg(lost_reassoc_max_sd_m=-1.0)
     with pytest.raises(ConfigurationError, match="lost_reassoc_max_sd_m"):
         _cfg(lost_reassoc_max_sd_m=float("nan"))
+
+
+def test_clear_best_needs_a_margin_over_the_runner_up() -> None:
+    from dronewall.tracking.association import clear_best
+
+    key = np.array([0, 0, 1, 2, 2])
+    score = np.array([-1.0, -3.0, -5.0, -2.0, -2.0])
+    # key 0: ahead by 2 (clear at margin 1, not at 3); key 1: alone; key 2: a tie
+    assert clear_best(key, score, 3, 1.0).tolist() == [True, False, True, False, False]
+    assert clear_best(key, score, 3, 3.0).tolist() == [False, False, True, False, False]

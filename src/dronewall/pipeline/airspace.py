@@ -259,7 +259,8 @@ class AirspaceRecorder:
             if not cands:
                 quiet = candidates(unheard, used_unheard, ep, names)
                 if quiet:
-                    used_unheard.add(quiet[0])
+                    used_unheard.add(min(quiet, key=lambda k: abs(unheard[k].entry_t_s
+                                                                  - ep.entry_t_s)))
                     continue
                 unmatched += 1
                 unmatched_ids.append(str(ep.episode_id))

@@ -118,9 +118,9 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # gaps between plots of radar tracks 40-80 km out were <= 60 s on the flagship raid), and
     # after that waits, up to lost_window_s after its last strong update and while its sd
     # stays under lost_max_sd_m, for a newly confirmed track it clearly continues (stitch:
-    # the older id is kept). Flagship seeds 1-4: ids per platform 2.05-2.35 -> see
-    # docs/benchmarks.md s.6, "Stitching across long gaps"; a far Shahed's track was lost at
-    # sd 800 m some 25 s after its last plot, 5 s before the next one came.
+    # the older id is kept). Flagship seeds 1-4: ids per platform 2.04-2.35 -> 1.57-1.88
+    # (docs/benchmarks.md s.6, "Stitching across long gaps"): with an 800 m deletion limit a
+    # far Shahed's track was deleted 24 s after its last plot, 4 s before the next one came.
     lost_window_s = 300.0
     lost_reassoc_max_sd_m = 800.0
     lost_max_sd_m = 3_000.0

@@ -328,3 +328,18 @@ def jpda(n_tracks: int, n_meas: int, ti: I64, mj: I64, lik: F64, cost: F64, miss
             n_j += 1
     return JpdaResult(edge_beta, beta0, fb, is_fb,
                       AssignmentStats(int(ti.size), len(groups), largest, n_j, n_fb))
+
+
+def clear_best(key: I64, score: F64, n: int, margin: float) -> NDArray[np.bool_]:
+    """Per candidate pair: is it the best (largest ``score``) of the pairs sharing its ``key``
+    (values in [0, n)), ahead of the runner-up by at least ``margin``? A lone pair always is;
+    a tie never is (two on top: ambiguous). Scores are log-likelihoods or -d^2."""
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, key, score)
+    top = np.flatnonzero(score >= best[key])
+    first = np.zeros(score.size, bool)
+    _, u = np.unique(key[top], return_index=True)
+    first[top[u]] = True
+    second = np.full(n, -np.inf)                     # the runner-up: the best of the rest
+    np.maximum.at(second, key[~first], score[~first])
+    return first & (score - second[key] >= margin)

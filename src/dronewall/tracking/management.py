@@ -161,7 +161,7 @@ class _TrackManagement(EngineState):
         # unambiguous pairs only: each is the other's likeliest partner, by a likelihood ratio
         # of at least STITCH_MIN_LR over the runner-up on either side
         m = float(np.log(STITCH_MIN_LR))
-        sel = (np.isin(a, new) & _clear_best(b, ll, n, m) & _clear_best(a, ll, n, m))
+        sel = np.isin(a, new) & assoc.clear_best(b, ll, n, m) & assoc.clear_best(a, ll, n, m)
         if not sel.any():
             return new
         drop, part = a[sel], b[sel]
@@ -403,19 +403,3 @@ class _TrackManagement(EngineState):
 #: seed 2: ids per platform 1.80 with 1 (mutual best only), 1.88 with 3, 1.97 with 10; tracks
 #: that followed more than one platform 26 / 24 / 25 (23 without stitching beyond 800 m).
 STITCH_MIN_LR = 3.0
-
-
-def _clear_best(key: I64, ll: F64, n: int, margin: float) -> NDArray[np.bool_]:
-    """Per pair: is it the best (largest ``ll``) among the pairs sharing its ``key``, ahead
-    of the runner-up by at least ``margin`` (a lone pair always is)?"""
-    best = np.full(n, -np.inf)
-    np.maximum.at(best, key, ll)
-    top = ll >= best[key]
-    # the runner-up: the best of the rest (a tie leaves two on top: ambiguous)
-    first = np.zeros(ll.size, bool)
-    idx = np.flatnonzero(top)
-    _, u = np.unique(key[idx], return_index=True)
-    first[idx[u]] = True
-    second = np.full(n, -np.inf)
-    np.maximum.at(second, key[~first], ll[~first])
-    return first & (ll - second[key] >= margin)

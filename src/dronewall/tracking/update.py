@@ -489,13 +489,9 @@ class _GroupUpdate(_MeasurementModels):
             # its position update (GNN chose) but not its attributes (class, source level),
             # which would otherwise label e.g. a bird track with a passing drone's engine.
             # Ambiguous: a second track fits within BEARING_ATTR_MARGIN_D2 of the best one.
-            o = np.lexsort((d2, pm))
-            pm_s, d2_s = pm[o], d2[o]
-            first = np.r_[True, pm_s[1:] != pm_s[:-1]]
-            second = np.r_[False, ~first[1:]] & np.r_[False, first[:-1]]
-            gap = np.full(M.sub.size, np.inf)
-            gap[pm_s[second]] = d2_s[second] - d2_s[np.flatnonzero(second) - 1]
-            amb = am[gap[am] < BEARING_ATTR_MARGIN_D2]
+            clear = np.zeros(M.sub.size, bool)
+            clear[pm[assoc.clear_best(pm, -d2, M.sub.size, BEARING_ATTR_MARGIN_D2)]] = True
+            amb = am[~clear[am]]
             if amb.size:
                 M.attr[amb] = np.nan
                 diag["bearing_attributes_ambiguous"] = (
