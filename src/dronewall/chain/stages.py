@@ -20,6 +20,7 @@ from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.chain.records import Classified, Picture, StepRecord
 from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED, CoopTrustMonitor
+from dronewall.classify.hearing import AcousticNetwork
 from dronewall.classify.tracks import ClassStep, TrackClassifier
 from dronewall.detections import SensorTable
 from dronewall.engagement.threat import AssetTable, ThreatConfig, evaluate
@@ -95,11 +96,14 @@ class ClassificationStage:
 
     name = "classification"
 
-    def __init__(self, frame: Frame, coverage: Coverage | None = None) -> None:
+    def __init__(self, frame: Frame, coverage: Coverage | None = None,
+                 hearing: AcousticNetwork | None = None) -> None:
         self.frame = frame
         self.coverage = coverage
+        self.hearing = hearing if hearing is not None and len(hearing) else None
         self.classifier = TrackClassifier(frame)
         self.coop = CoopTrustMonitor()
+        self._t_prev: float | None = None
 
     def step(self, rec: StepRecord) -> StepRecord:
         pic = rec.picture
@@ -115,8 +119,27 @@ class ClassificationStage:
         snap = pic.tracks
         trust = self.coop.step(rec.t, snap.identity, snap.last_seen, pic.pos, pic.vel, covered)
         cls = self.classifier.step(rec.t, snap, pic.pos, pic.vel,
-                                   coop_trusted=trust == TRUST_TRUSTED)
+                                   coop_trusted=trust == TRUST_TRUSTED,
+                                   audible=self._audible(rec, pic))
+        self._t_prev = rec.t
         return rec.with_(classified=Classified(cls, trust))
+
+    def _audible(self, rec: StepRecord, pic: Picture) -> tuple[F64, NDArray[np.bool_]] | None:
+        """Per track, what the acoustic network should report of it per class this step and
+        whether a report fitting it came (:mod:`dronewall.classify.hearing`); a track a report
+        fits only together with others gets NaN (no evidence either way)."""
+        net = self.hearing
+        if net is None:
+            return None
+        dt = (rec.t - self._t_prev if self._t_prev is not None and rec.t > self._t_prev
+              else float(np.min(net.report_period_s)))
+        ecef = self.frame.from_local(pic.pos)
+        cfg = self.classifier.config
+        p = net.p_heard(ecef, cfg.table("sl_mean_db"), cfg.table("sl_sd_db"), dt)
+        sd = np.sqrt(np.clip(np.trace(pic.cov_h, axis1=1, axis2=2), 0.0, None))
+        heard, ambiguous = net.heard(ecef, sd, rec.detections)
+        p[ambiguous] = np.nan
+        return p, heard
 
     def finish(self) -> ClassificationFinal:
         return ClassificationFinal(dict(self.classifier.lineage), self.coop.report())

@@ -42,7 +42,7 @@ CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in PlatformClass)
 #: Evidence kinds, in the order of the last axis of ``contrib``.
 EVIDENCE_KINDS: tuple[str, ...] = (
     "speed", "altitude", "climb", "turn_rate", "rcs", "acoustic", "rf_protocol", "eo_label",
-    "adsb", "remote_id", "micro_doppler", "acoustic_level",
+    "adsb", "remote_id", "micro_doppler", "acoustic_level", "audibility",
 )
 N_EVIDENCE = len(EVIDENCE_KINDS)
 _E = {k: i for i, k in enumerate(EVIDENCE_KINDS)}
@@ -184,6 +184,17 @@ class ClassifierConfig:
     acoustic_level_weight: float = 0.5
     #: Cooperative identity is one persistent fact repeated each report: small weight.
     coop_weight: float = 0.2
+    #: Audibility (heard or not by an acoustic network that should hear the class,
+    #: :mod:`dronewall.classify.hearing`), per step: P(a report fits the track | the class is
+    #: heard with probability p) = f + (1 - f) min(p, audibility_max_p). ``f``: a report from
+    #: something else fits the track's bearing (false alarms, a loud neighbour) [E];
+    #: ``audibility_max_p``: the node model is never trusted beyond this (a node off-line, wind,
+    #: a quiet engine at idle) [E]. Weight: steps of one platform share its source level and
+    #: the nodes' conditions, so they are not independent [E]. A Shahed-class track silent
+    #: inside a rural belt loses 0.2 * ln(0.95 / 0.0475) = 0.6 nats per step against a bird.
+    audibility_weight: float = 0.2
+    audibility_false_p: float = 0.05
+    audibility_max_p: float = 0.95
     #: Forgetting time constant s: lam = exp(-dt / tau) pulls the log-posterior toward the
     #: prior so that stale evidence fades and the posterior stays revisable. Steady state of a
     #: constant per-step increment d is d * tau / dt, so with kinematic weight dt / 10 s a
@@ -212,6 +223,9 @@ class ClassifierConfig:
             if m.shape != (N_CLASSES, ncol) or not np.all((m > 0) & (m <= 1)):
                 raise ValueError(f"ClassifierConfig.{name}: need ({N_CLASSES}, {ncol}) in (0, 1]")
             self._tables[name] = m
+        if not (0.0 < self.audibility_false_p < 1.0 and 0.0 < self.audibility_max_p < 1.0):
+            raise ValueError("ClassifierConfig.audibility_false_p and audibility_max_p must be "
+                             "in (0, 1)")
         if self.eo_confusion is None:
             if not 0.0 < self.eo_diag < 1.0:
                 raise ValueError("ClassifierConfig.eo_diag must be in (0, 1)")
@@ -229,7 +243,7 @@ class ClassifierConfig:
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
         for name in ("rcs_weight", "acoustic_weight", "rf_weight", "eo_weight", "coop_weight",
-                     "micro_doppler_weight", "acoustic_level_weight"):
+                     "micro_doppler_weight", "acoustic_level_weight", "audibility_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"ClassifierConfig.{name} must be in [0, 1]")
 
@@ -275,6 +289,11 @@ class Evidence:
     alt_sd_m: F64 | None = None
     #: 1-sigma uncertainty of the climb-rate estimate, m/s (vertical velocity variance).
     climb_sd_mps: F64 | None = None
+    #: (N, C) probability that the acoustic network reports the track this step if it is of
+    #: class c (:meth:`dronewall.classify.hearing.AcousticNetwork.p_heard`); NaN rows: no
+    #: acoustic network. With ``heard`` (N,) bool: whether a report fitting the track came.
+    p_heard: F64 | None = None
+    heard: NDArray[np.bool_] | None = None
 
     @classmethod
     def none(cls, n: int) -> Evidence:
@@ -391,6 +410,15 @@ def update(log_post: F64, evidence: Evidence,
             continue
         ll, _ = _categorical(code, table)
         contrib[:, :, _E[kind]] = wt * ll
+    if evidence.p_heard is not None and evidence.heard is not None:
+        ph = np.asarray(evidence.p_heard, dtype=np.float64).reshape(n, N_CLASSES)
+        f = config.audibility_false_p
+        q = f + (1.0 - f) * np.minimum(np.nan_to_num(ph, nan=0.0), config.audibility_max_p)
+        hd = np.asarray(evidence.heard, dtype=bool)
+        ll = np.where(hd[:, None], np.log(q), np.log1p(-q))
+        ok = np.isfinite(ph).all(axis=1) & dt_ok
+        contrib[:, :, _E["audibility"]] = np.where(ok[:, None],
+                                                   config.audibility_weight * ll, 0.0)
     for kind, flag, lik in (("adsb", evidence.has_adsb, t("adsb_lik")),
                             ("remote_id", evidence.has_remote_id, t("remote_id_lik"))):
         f = np.asarray(flag, dtype=bool)
@@ -410,6 +438,7 @@ def update(log_post: F64, evidence: Evidence,
     wmat[:, 0, _E["remote_id"]] = config.coop_weight
     wmat[:, 0, _E["micro_doppler"]] = config.micro_doppler_weight
     wmat[:, 0, _E["acoustic_level"]] = config.acoustic_level_weight
+    wmat[:, 0, _E["audibility"]] = config.audibility_weight
     contrib = np.maximum(contrib, top - wmat * config.llr_cap_nats)
 
     lam = np.where(dt_ok, np.exp(-np.where(dt_ok, dt, 0.0) / config.forget_tau_s), 1.0)[:, None]

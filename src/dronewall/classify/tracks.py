@@ -227,13 +227,17 @@ class TrackClassifier:
     # ------------------------------------------------------------------ the step
 
     def step(self, t: float, snap: Any, pos: F64, vel: F64,
-             coop_trusted: NDArray[np.bool_] | None = None) -> ClassStep:
+             coop_trusted: NDArray[np.bool_] | None = None,
+             audible: tuple[F64, NDArray[np.bool_]] | None = None) -> ClassStep:
         """Update the confirmed tracks of ``snap`` (an engine ``TrackSnapshot``; ``pos``/``vel``
         (N, 3) their positions and velocities at ``t`` in the engine frame, m and m/s).
 
         ``coop_trusted`` (N,): which tracks' cooperative identities are trusted
         (:mod:`coop_tracks`); only those count as ADS-B / Remote ID evidence, so a spoofed
         identity attached to a hostile track cannot make it look manned. None: all count.
+        ``audible``: (N, C) probability that the acoustic network reports the track this step
+        per class and (N,) whether a report fitting it came (:mod:`hearing`); None: no
+        acoustic network, silence is no evidence.
         """
         ids = np.asarray(snap.ids, dtype=np.int64)
         n = ids.size
@@ -293,7 +297,9 @@ class TrackClassifier:
             micro_doppler=code("micro_doppler"), acoustic_sl_db=value("acoustic_sl_db"),
             speed_sd_mps=speed_sd,
             alt_sd_m=np.sqrt(np.clip(snap.P[:, nv - 1, nv - 1], 0.0, None)),
-            climb_sd_mps=np.sqrt(np.clip(snap.P[:, -1, -1], 0.0, None)))
+            climb_sd_mps=np.sqrt(np.clip(snap.P[:, -1, -1], 0.0, None)),
+            p_heard=None if audible is None else audible[0],
+            heard=None if audible is None else audible[1])
         lp, contrib = bayes.update(self.logp[rows], ev, self.config)
         lam = np.where(np.isfinite(dt) & (dt >= 0),
                        np.exp(-np.where(np.isfinite(dt), np.maximum(dt, 0.0), 0.0)

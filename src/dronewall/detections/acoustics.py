@@ -29,3 +29,22 @@ def transmission_loss_db(range_m: F64 | float,
     """TL (dB) at slant range ``range_m`` (m, floored at 1 m): 20 log10(R) + alpha R."""
     r = np.maximum(np.asarray(range_m, dtype=np.float64), 1.0)
     return 20.0 * np.log10(r) + alpha_db_per_m * r
+
+
+def audible_range_m(budget_db: F64, alpha_db_per_m: float = ABSORPTION_DB_PER_M) -> F64:
+    """Range R (m) solving ``20 log10(R) + alpha R = budget_db`` (R >= 1 m; 1 m if budget <= 0).
+
+    Newton iterations on the monotone left side, started from the no-absorption solution (an
+    upper bound), converge from above in a few steps.
+    """
+    b = np.asarray(budget_db, dtype=np.float64)
+    r = 10.0 ** (np.maximum(b, 0.0) / 20.0)
+    for _ in range(30):
+        f = 20.0 * np.log10(r) + alpha_db_per_m * r - b
+        fp = 20.0 / (np.log(10.0) * r) + alpha_db_per_m
+        r_new = np.maximum(r - f / fp, 1.0)
+        if np.all(np.abs(r_new - r) <= 1e-6 * r):
+            r = r_new
+            break
+        r = r_new
+    return np.where(b <= 0.0, 1.0, r)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,10 @@ from dronewall.engagement.threat import AssetTable, assets_from_zones
 from dronewall.geo import Frame
 from dronewall.scenario import Scenario
 from dronewall.sim.state import TruthState
+
+if TYPE_CHECKING:
+    from dronewall.classify.hearing import AcousticNetwork
+    from dronewall.sensors.acoustic import AcousticModel
 
 
 class ChainRun:
@@ -74,7 +78,8 @@ class ChainRun:
             cfg = tracker_config_for(sc)
             stages.append(TrackingStage(cfg, frame, suite.table))
             stages.append(ClassificationStage(
-                frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al)))
+                frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
+                hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None))
             self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
             self.tscore = TrackingScorer(frame, len(plat))
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
@@ -170,3 +175,17 @@ class ChainRun:
             summary["airspace"] = ar["summary"]
             files.update(ar["files"])
             timing["airspace_scoring_s"] = round(self.t_air, 3)
+
+
+def acoustic_network(model: AcousticModel) -> AcousticNetwork:
+    """The simulated acoustic nodes' positions and calibration as the classifier reads silence
+    from them (:mod:`dronewall.classify.hearing`): Pd 0.5 at the received level
+    noise + SNR50 - processing gain, the simulator's logistic width."""
+    from dronewall.classify.hearing import AcousticNetwork
+    from dronewall.sensors.acoustic import LOGISTIC_WIDTH_DB, PROCESSING_GAIN_DB
+
+    return AcousticNetwork(
+        sensor_rows=model.rows.astype(np.int64), ecef=model.ecef, rot=model.rot,
+        rl50_db=model.noise_db + model.snr50_db - PROCESSING_GAIN_DB,
+        width_db=LOGISTIC_WIDTH_DB, sigma_bearing_rad=model.sig_b,
+        report_period_s=model.report_period_s)

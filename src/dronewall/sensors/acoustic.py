@@ -24,7 +24,11 @@ from shapely.geometry import Polygon
 
 from dronewall.catalog import AcousticClass
 from dronewall.detections import DetectionBatch, MeasKind
-from dronewall.detections.acoustics import ABSORPTION_DB_PER_M, transmission_loss_db
+from dronewall.detections.acoustics import (  # noqa: F401 (audible_range_m: re-export)
+    ABSORPTION_DB_PER_M,
+    audible_range_m,
+    transmission_loss_db,
+)
 from dronewall.errors import ConfigurationError
 from dronewall.geo import Frame
 from dronewall.scenario.model import AcousticGridSpec, AcousticNodeSpec, AcousticParams
@@ -59,25 +63,6 @@ SNR_REPORT_SIGMA_DB = 1.0
 _N_CLASSES = len([c for c in AcousticClass if c != AcousticClass.NONE])
 #: SNR margin (dB) below the threshold at which Pd = PD_FLOOR.
 _CUT_MARGIN_DB = LOGISTIC_WIDTH_DB * float(np.log((1.0 - PD_FLOOR) / PD_FLOOR))
-
-
-def audible_range_m(budget_db: F64, alpha_db_per_m: float = ABSORPTION_DB_PER_M) -> F64:
-    """Range R (m) solving ``20 log10(R) + alpha R = budget_db`` (R >= 1 m; 1 m if budget <= 0).
-
-    Newton iterations on the monotone left side, started from the no-absorption solution (an
-    upper bound), converge from above in a few steps.
-    """
-    b = np.asarray(budget_db, dtype=np.float64)
-    r = 10.0 ** (np.maximum(b, 0.0) / 20.0)
-    for _ in range(30):
-        f = 20.0 * np.log10(r) + alpha_db_per_m * r - b
-        fp = 20.0 / (np.log(10.0) * r) + alpha_db_per_m
-        r_new = np.maximum(r - f / fp, 1.0)
-        if np.all(np.abs(r_new - r) <= 1e-6 * r):
-            r = r_new
-            break
-        r = r_new
-    return np.where(b <= 0.0, 1.0, r)
 
 
 def acoustic_pd(snr_db: F64, detection_snr_db: F64 | float) -> F64:
@@ -180,6 +165,7 @@ class AcousticModel:
         self.snr50_db = np.array([q.detection_snr_db for q in p], dtype=np.float64)
         self.sig_b = np.radians([q.sigma_bearing_deg for q in p]).astype(np.float64)
         period = np.array([q.report_period_s for q in p], dtype=np.float64)
+        self.report_period_s = period
         self.fa_per_report = (np.array([q.false_alarms_per_hour for q in p], dtype=np.float64)
                               * period / 3600.0)
         self.schedule = Schedule(self.ids, period)

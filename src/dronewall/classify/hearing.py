@@ -1,0 +1,168 @@
+"""What the acoustic network should hear of a track: silence as evidence.
+
+A Shahed-class two-stroke engine (~105 dB re 20 uPa @ 1 m) is heard by a rural node at ~3 km, a
+small decoy engine (~92 dB) at ~1.5 km, a multirotor (~80 dB) at a few hundred metres, a bird
+flock not at all. A track that crosses a dense acoustic belt and is never heard is therefore
+unlikely to carry an engine -- evidence radar kinematics cannot give (a slow radar track with a
+small RCS is a bird flock, a multirotor or a reconnaissance UAV alike). Negative information of
+this kind is standard in tracking (Koch, "On exploiting negative sensor evidence for target
+tracking and sensor data fusion", Information Fusion 8, 2007).
+
+Per step and track, with the track at ECEF position p and class c of source level SL_c:
+
+    Pd_n(SL)   = logistic((SL - TL(r_n) - RL50_n) / W) * due_n        node n at slant range r_n
+    P(heard|c) = E_SL~N(SL_c, sd_c) [ 1 - prod_n (1 - Pd_n(SL)) ]      3-point Gauss-Hermite
+
+``RL50_n`` is the received level at which node n reports with probability 0.5 and ``W`` the
+width of its Pd curve (the node's calibration); ``TL`` is :func:`transmission_loss_db`. Only
+the ``max_nodes`` nearest nodes within the network's reach are summed: a node counts for a
+track only within the range at which it would hear the loudest drone engine considered
+(``reach_level_db``) with Pd 1 % -- the same reach in the model and in reading the reports, so
+a jet heard 15 km away neither is expected nor counts there.
+
+"Heard" is read from the step's acoustic reports, not from the tracker's associations: a
+report counts for every track whose bearing from the reporting node it fits (within
+``gate_sd`` standard deviations of the node's bearing error and the track's position
+uncertainty seen from the node). In a group of drones the tracker may leave an ambiguous
+bearing unassociated; the track was still heard, and silence must not be read into it. A report
+that fits several tracks is *ambiguous* for each of them: it says neither heard nor silent
+(a bird flock on the bearing of a passing Shahed was not heard by it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from dronewall.detections import DetectionBatch, MeasKind
+from dronewall.detections.acoustics import audible_range_m, transmission_loss_db
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Gauss-Hermite (probabilists') 3-point rule: abscissae in sd units and weights.
+_GH_X = np.array([-np.sqrt(3.0), 0.0, np.sqrt(3.0)])
+_GH_W = np.array([1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0])
+
+
+@dataclass(frozen=True)
+class AcousticNetwork:
+    """The acoustic nodes as the classifier needs them (K nodes).
+
+    ``sensor_rows`` (K,): the nodes' rows in the engine's sensor table (``DetectionBatch.sensor``);
+    ``ecef`` (K, 3) m; ``rot`` (K, 3, 3) ECEF -> local ENU; ``rl50_db`` (K,): received level
+    (dB re 20 uPa) at which the node reports with probability 0.5; ``width_db``: logistic
+    width of the Pd curve, dB; ``sigma_bearing_rad`` (K,): 1-sigma bearing error;
+    ``report_period_s`` (K,): reporting interval (a step shorter than it sees a report from a
+    node with probability dt / period).
+    """
+
+    sensor_rows: I64
+    ecef: F64
+    rot: F64
+    rl50_db: F64
+    width_db: float
+    sigma_bearing_rad: F64
+    report_period_s: F64
+    #: nearest nodes summed per track (the farther ones hear far less)
+    max_nodes: int = 24
+    #: source level (dB re 20 uPa @ 1 m) whose 1 % audible range is the network's reach: a
+    #: Shahed-class engine 105 dB + 2 sd (``ClassifierConfig.sl_mean_db``, ``sl_sd_db``)
+    reach_level_db: float = 112.0
+    #: bearing gate of a report that "fits" a track, in combined standard deviations
+    gate_sd: float = 3.0
+
+    def __post_init__(self) -> None:
+        k = int(np.asarray(self.sensor_rows).size)
+        for name, shape in (("ecef", (k, 3)), ("rot", (k, 3, 3)), ("rl50_db", (k,)),
+                            ("sigma_bearing_rad", (k,)), ("report_period_s", (k,))):
+            if np.asarray(getattr(self, name)).shape != shape:
+                raise ValueError(f"AcousticNetwork.{name}: expected shape {shape}, "
+                                 f"got {np.asarray(getattr(self, name)).shape}")
+        if not (self.width_db > 0 and self.max_nodes >= 1 and self.gate_sd > 0
+                and np.isfinite(self.reach_level_db)):
+            raise ValueError("AcousticNetwork: width_db, max_nodes and gate_sd must be > 0, "
+                             "reach_level_db finite")
+        if not np.all(np.asarray(self.report_period_s) > 0):
+            raise ValueError("AcousticNetwork.report_period_s must be > 0")
+        object.__setattr__(self, "_tree", cKDTree(self.ecef) if k else None)
+        # reach: TL at which the most sensitive node hears reach_level_db with Pd = 1 %
+        budget = (self.reach_level_db - float(np.min(self.rl50_db)) + self.width_db * np.log(99.0)
+                  if k else 0.0)
+        object.__setattr__(self, "max_range_m", float(audible_range_m(np.array([budget]))[0])
+                           if budget > 0 else 1.0)
+
+    def __len__(self) -> int:
+        return int(np.asarray(self.sensor_rows).size)
+
+    def p_heard(self, ecef: F64, sl_mean_db: F64, sl_sd_db: F64, dt_s: float) -> F64:
+        """(N, C) probability that at least one node reports a source at ``ecef`` (N, 3) m
+        within a step of ``dt_s`` s, for each of C source-level distributions (means and sds,
+        dB re 20 uPa @ 1 m). Rows with no node within ``max_range_m`` are 0."""
+        pos = np.asarray(ecef, dtype=np.float64).reshape(-1, 3)
+        mean = np.asarray(sl_mean_db, dtype=np.float64).reshape(-1)
+        sd = np.asarray(sl_sd_db, dtype=np.float64).reshape(-1)
+        n, c = pos.shape[0], mean.size
+        out = np.zeros((n, c))
+        tree = self._tree
+        if n == 0 or tree is None:
+            return out
+        k = min(self.max_nodes, len(self))
+        r, j = tree.query(pos, k=k, distance_upper_bound=self.max_range_m)
+        r, j = r.reshape(n, k), j.reshape(n, k)
+        ok = np.isfinite(r)
+        jj = np.where(ok, j, 0)
+        due = np.clip(dt_s / self.report_period_s[jj], 0.0, 1.0) * ok          # (N, k)
+        excess = -transmission_loss_db(np.where(ok, r, 1.0)) - self.rl50_db[jj]  # (N, k)
+        levels = mean[:, None] + sd[:, None] * _GH_X[None, :]                   # (C, 3)
+        z = (levels[None, None, :, :] + excess[:, :, None, None]) / self.width_db
+        pd = due[:, :, None, None] / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))  # (N, k, C, 3)
+        log_miss = np.log1p(-np.minimum(pd, 1.0 - 1e-12)).sum(axis=1)          # (N, C, 3)
+        out = (-np.expm1(log_miss) * _GH_W).sum(axis=-1)
+        return out
+
+    def heard(self, ecef: F64, pos_sd_m: F64,
+              det: DetectionBatch) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Of tracks at ``ecef`` (N, 3) m with horizontal position sd ``pos_sd_m`` (N,) m:
+        (heard (N,), ambiguous (N,)). ``heard``: an acoustic report in ``det`` fits the track's
+        bearing from its node and no other track's; ``ambiguous``: not heard, but a report
+        fits it together with other tracks."""
+        pos = np.asarray(ecef, dtype=np.float64).reshape(-1, 3)
+        n = pos.shape[0]
+        out = np.zeros(n, dtype=bool)
+        amb = np.zeros(n, dtype=bool)
+        if n == 0 or len(det) == 0 or len(self) == 0:
+            return out, amb
+        lookup = np.full(int(max(np.max(self.sensor_rows), np.max(det.sensor))) + 1, -1,
+                         np.int64)
+        lookup[self.sensor_rows] = np.arange(len(self))
+        node = lookup[np.asarray(det.sensor, dtype=np.int64)]
+        mine = (node >= 0) & (np.asarray(det.meas_kind) == int(MeasKind.BEARING))
+        if not mine.any():
+            return out, amb
+        node = node[mine]
+        bearing = np.asarray(det.z, dtype=np.float64)[mine, 0]
+        pairs = cKDTree(pos).query_ball_point(self.ecef[node], r=self.max_range_m)
+        di = np.repeat(np.arange(node.size), [len(p) for p in pairs])
+        if di.size == 0:
+            return out, amb
+        ti = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs])
+        nd = node[di]
+        d = pos[ti] - self.ecef[nd]
+        rot = self.rot[nd]
+        east = np.einsum("mj,mj->m", rot[:, 0, :], d)
+        north = np.einsum("mj,mj->m", rot[:, 1, :], d)
+        rng_h = np.maximum(np.hypot(east, north), 1.0)
+        az = np.arctan2(east, north)
+        diff = np.abs((bearing[di] - az + np.pi) % (2.0 * np.pi) - np.pi)
+        sd_track = np.arctan2(np.asarray(pos_sd_m, dtype=np.float64)[ti], rng_h)
+        tol = self.gate_sd * np.hypot(self.sigma_bearing_rad[nd], sd_track)
+        fit = diff <= tol
+        fits_per_report = np.bincount(di[fit], minlength=node.size)
+        excl = fit & (fits_per_report[di] == 1)
+        out[ti[excl]] = True
+        amb[ti[fit & ~excl]] = True
+        return out, amb & ~out
