@@ -85,6 +85,7 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     feeds stamped on arrival (groups detections within ``LIVE_GROUP_TOLERANCE_S``)."""
     from dronewall.pipeline.airspace import airspace_config, scenario_zones
     from dronewall.pipeline.tracking import tracker_config_for
+    from dronewall.pipeline.wiring import acoustic_network
     from dronewall.sensors import SensorSuite
     from dronewall.sim.truth import TruthSimulator
 
@@ -101,8 +102,9 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     cfg = tracker_config_for(sc)
     if wire:
         cfg = replace(cfg, time_group_tolerance_s=LIVE_GROUP_TOLERANCE_S)
+    hearing = acoustic_network(suite.acoustic) if len(suite.acoustic) else None
     stages: list[Any] = [TrackingStage(cfg, frame, suite.table),
-                         ClassificationStage(frame, coverage=coverage)]
+                         ClassificationStage(frame, coverage=coverage, hearing=hearing)]
     if zoning is not None:
         stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage))
     assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
