@@ -8,9 +8,11 @@ off, or the situation changed so that it must not act).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from trk_helpers import FRAME, bearing_az, sensors_at, xy_batch
 
 from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind, SensorTable
+from dronewall.errors import ConfigurationError
 from dronewall.tracking import Engine, TrackerConfig
 
 POS_SD_M = 20.0            # cooperative (ADS-B-like) position sd
@@ -174,6 +176,36 @@ def test_close_targets_seen_apart_by_one_sensor_are_not_merged() -> None:
         r = eng.step(float(k), xy_batch(float(k), p, 20.0))
         assert r.merged.size == 0
     assert eng.snapshot(confirmed_only=True).ids.size == 2
+
+
+def _seen_apart_then_alternately(memory_s: float) -> tuple[Engine, list]:
+    """Two targets 80 m apart in parallel, one sensor (sd 40 m): 10 scans seeing both, then
+    30 scans seeing one of them per scan, alternately (a far radar's low Pd per target)."""
+    cfg = TrackerConfig(dims=2, q_horizontal_m2ps3=1.0, merge_distinct_memory_s=memory_s)
+    eng = Engine(cfg, FRAME, _xy_sensors(1))
+    rng = np.random.default_rng(5)
+    res = []
+    for k in range(40):
+        p = np.array([[40.0 * k, 0.0], [40.0 * k, 80.0]]) + rng.normal(size=(2, 2)) * 40.0
+        if k >= 10:
+            p = p[k % 2:k % 2 + 1]
+        res.append(eng.step(float(k), xy_batch(float(k), p, 40.0)))
+    return eng, res
+
+
+def test_targets_once_seen_apart_stay_two_for_the_memory() -> None:
+    eng, res = _seen_apart_then_alternately(60.0)
+    assert not any(r.merged.size for r in res)
+    assert eng.snapshot(confirmed_only=True).ids.tolist() == [1, 2]
+    # control: only this step's evidence -> the alternately seen pair is merged (2 s after
+    # the last scan that saw both, plus the 3 steps merge_steps asks)
+    eng, res = _seen_apart_then_alternately(0.0)
+    assert [k for k, r in enumerate(res) if r.merged.size] == [12]
+    # ... and a 5 s memory holds them apart 5 s longer
+    eng, res = _seen_apart_then_alternately(5.0)
+    assert [k for k, r in enumerate(res) if r.merged.size] == [17]
+    with pytest.raises(ConfigurationError, match="merge_distinct_memory_s"):
+        TrackerConfig(merge_distinct_memory_s=-1.0)
 
 
 # ---- 4. revisit-scaled coast ---------------------------------------------------------------

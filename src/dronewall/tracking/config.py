@@ -125,6 +125,13 @@ class TrackerConfig:
     merge_steps: int = 3
     """Consecutive steps a pair must stay indistinguishable, with no sensor updating both in
     the same group, before the younger track (higher id) is merged into the older one."""
+    merge_distinct_memory_s: float = 0.0
+    """A pair of tracks that one sensor updated in the same group with different detections
+    (two objects seen at once: two targets) is not merged for this long afterwards, s. Two
+    bird flocks or drones a few hundred metres apart, each seen by a far radar on a third of
+    its scans, are seen together only now and then; in between their tracks look
+    indistinguishable and were merged, putting one target's id on the other. 0 (default):
+    only this step's evidence counts."""
     coast_revisit_factor: float = 0.0
     """A confirmed track is deleted when it has had no strong update (a position-type
     detection, a fix, or bearings from >= triangulation.min_bearings sensors) for longer than
@@ -281,6 +288,9 @@ class TrackerConfig:
                 bad(f"{name} must be in (0, 1], got {v}")
         if self.lost_min_hits < 1 or self.reacquire_hits < 1:
             bad("lost_min_hits and reacquire_hits must be >= 1")
+        if not (np.isfinite(self.merge_distinct_memory_s) and self.merge_distinct_memory_s >= 0):
+            bad(f"merge_distinct_memory_s must be finite and >= 0, got "
+                f"{self.merge_distinct_memory_s}")
         if self.merge_steps < 1:
             bad(f"merge_steps must be >= 1, got {self.merge_steps}")
         for name in ("score_false_alarm_density_m3", "score_tentative_coast_s"):

@@ -146,6 +146,8 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         # duplicate merging: chi-square(4) gate on the horizontal position/velocity difference
         self._merge_d2 = (float(chi2.ppf(config.merge_gate_prob, 4))
                           if config.merge_gate_prob > 0 else 0.0)
+        self._distinct_keys = np.zeros(0, np.int64)
+        self._distinct_t = np.zeros(0)
         # stitching a newly confirmed track into a lost one: chi-square(4) gate
         self._stitch_d2 = float(chi2.ppf(config.stitch_gate_prob, 4))
 

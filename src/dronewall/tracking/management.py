@@ -266,6 +266,8 @@ class _TrackManagement(EngineState):
             radius = np.sqrt(2.0 * self._merge_d2 * trp)
             pi, pj = assoc.self_pairs(T.x[conf, :2], radius)
             a, b = conf[pi], conf[pj]
+            two = self._seen_apart(T.ids[a], T.ids[b])
+            a, b = a[~two], b[~two]
             if a.size:
                 if d == 2:
                     du = T.x[a] - T.x[b]
@@ -286,9 +288,6 @@ class _TrackManagement(EngineState):
                 good &= ~((ia != "") & (ib != "") & (ia != ib))
                 a, b, d2 = a[good], b[good], d2[good]
             if a.size:
-                good = ~self._distinct_evidence(T.ids[a], T.ids[b])
-                a, b, d2 = a[good], b[good], d2[good]
-            if a.size:
                 young = np.where(T.ids[a] > T.ids[b], a, b)
                 old = np.where(T.ids[a] > T.ids[b], b, a)
                 order = np.lexsort((T.ids[old], d2, young))
@@ -302,6 +301,29 @@ class _TrackManagement(EngineState):
         ready = np.flatnonzero(T.dup_n[:n] >= self.cfg.merge_steps)
         if ready.size:
             self._merge_rows(ready, partner, acc, diag)
+
+    def _seen_apart(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
+        """(P,) True where tracks ida[i] and idb[i] are known to be two targets: one sensor
+        updated both in the same group with different detections in this step or, with
+        ``merge_distinct_memory_s``, within that many seconds before it (remembered here)."""
+        now = self._distinct_evidence(ida, idb)
+        mem = self.cfg.merge_distinct_memory_s
+        if mem <= 0 or ida.size == 0:
+            return now
+        key = np.minimum(ida, idb) * (1 << 32) + np.maximum(ida, idb)
+        t = self._t_processed
+        keys = np.concatenate([self._distinct_keys, key[now]])
+        times = np.concatenate([self._distinct_t, np.full(int(now.sum()), t)])
+        keep = times >= t - mem
+        keys, times = keys[keep], times[keep]
+        order = np.lexsort((times, keys))
+        keys, times = keys[order], times[order]
+        last = np.r_[keys[1:] != keys[:-1], True] if keys.size else np.zeros(0, bool)
+        self._distinct_keys, self._distinct_t = keys[last], times[last]
+        pos = np.minimum(np.searchsorted(self._distinct_keys, key),
+                         max(self._distinct_keys.size - 1, 0))
+        known = (self._distinct_keys[pos] == key) if self._distinct_keys.size else now
+        return now | known
 
     def _distinct_evidence(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
         """(P,) True where tracks ida[i] and idb[i] were updated by the same sensor in the same

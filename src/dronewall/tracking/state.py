@@ -31,6 +31,7 @@ from dronewall.tracking.config import TrackerConfig
 from dronewall.tracking.table import _StepAcc, _Table
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 
 class EngineState:
@@ -68,4 +69,6 @@ class EngineState:
     _t_maintained: float                # time of the last track maintenance, s
     _t_group: float                     # time of the group being processed, s
     _merge_d2: float                    # chi-square(4) duplicate-merge gate (0: off)
+    _distinct_keys: I64                 # track-id pairs (lo << 32 | hi) seen as two targets
+    _distinct_t: F64                    # ... and when last, s (merge_distinct_memory_s)
     _stitch_d2: float                   # chi-square(4) gate for stitching into a lost track
