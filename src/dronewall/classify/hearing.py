@@ -31,7 +31,7 @@ that fits several tracks is *ambiguous* for each of them: it says neither heard 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,6 +74,9 @@ class AcousticNetwork:
     reach_level_db: float = 112.0
     #: bearing gate of a report that "fits" a track, in combined standard deviations
     gate_sd: float = 3.0
+    #: the network's reach, m (derived from ``reach_level_db``)
+    max_range_m: float = field(init=False)
+    _tree: cKDTree | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = int(np.asarray(self.sensor_rows).size)
@@ -145,11 +148,12 @@ class AcousticNetwork:
             return out, amb
         node = node[mine]
         bearing = np.asarray(det.z, dtype=np.float64)[mine, 0]
-        pairs = cKDTree(pos).query_ball_point(self.ecef[node], r=self.max_range_m)
-        di = np.repeat(np.arange(node.size), [len(p) for p in pairs])
-        if di.size == 0:
+        pairs = cKDTree(self.ecef[node]).sparse_distance_matrix(
+            cKDTree(pos), self.max_range_m, output_type="ndarray")
+        if pairs.size == 0:
             return out, amb
-        ti = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs])
+        di = pairs["i"].astype(np.int64)       # report
+        ti = pairs["j"].astype(np.int64)       # track
         nd = node[di]
         d = pos[ti] - self.ecef[nd]
         rot = self.rot[nd]
