@@ -93,6 +93,10 @@ def test_heard_counts_fitting_acoustic_bearings_only() -> None:
     assert not net.heard(trk, sd, batch(3, 90.0))[0][0]   # points east: another source
     assert not net.heard(trk, sd, batch(4, 2.0))[0][0]    # row 4 is no acoustic node (RF)
     assert not net.heard(trk, sd, DetectionBatch.empty())[0][0]
+    # sensor indices no table row has (a malformed feed; the engine quarantines them): no fit,
+    # and nothing allocated by their size
+    assert not net.heard(trk, sd, batch(2 ** 31 - 1, 2.0))[0][0]
+    assert not net.heard(trk, sd, batch(-5, 2.0))[0][0]
     # a vague track position widens the fit (2 km sd seen from 2 km: ~45 deg)
     assert net.heard(trk, np.array([2000.0]), batch(3, 40.0))[0][0]
     # a second track further along the same bearing: the report fits both -> ambiguous

@@ -139,10 +139,15 @@ class AcousticNetwork:
         amb = np.zeros(n, dtype=bool)
         if n == 0 or len(det) == 0 or len(self) == 0:
             return out, amb
-        lookup = np.full(int(max(np.max(self.sensor_rows), np.max(det.sensor))) + 1, -1,
-                         np.int64)
-        lookup[self.sensor_rows] = np.arange(len(self))
-        node = lookup[np.asarray(det.sensor, dtype=np.int64)]
+        # the reports' nodes: a sorted search, not a lookup table sized by the largest sensor
+        # index (the step's raw detections may carry any index; the engine quarantines bad
+        # ones, and a table sized by one would allocate gigabytes)
+        rows = np.asarray(self.sensor_rows, dtype=np.int64)
+        order = np.argsort(rows, kind="stable")
+        srt = rows[order]
+        sensor = np.asarray(det.sensor, dtype=np.int64)
+        at = np.minimum(np.searchsorted(srt, sensor), srt.size - 1)
+        node = np.where(srt[at] == sensor, order[at], -1)
         mine = (node >= 0) & (np.asarray(det.meas_kind) == int(MeasKind.BEARING))
         if not mine.any():
             return out, amb
