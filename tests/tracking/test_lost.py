@@ -142,7 +142,32 @@ def test_a_stitched_track_keeps_the_new_tracks_revisit() -> None:
     assert T.revisit[row] < 3.0
 
 
+def test_a_fast_targets_lost_track_is_kept_vaguer_than_a_slow_ones() -> None:
+    # a target flies straight, is lost for ~25 s and comes back 600 m off its prediction:
+    # stitched (same id) only while its lost track is still kept. lost_max_sd_m 150 m deletes
+    # it during the gap; lost_fast_max_sd_m keeps it -- for a fast target only.
+    def run(speed_mps: float, **kw: float) -> list[int]:
+        cfg = _cfg(q_horizontal_m2ps3=5.0, gate_mahalanobis=2.5, init_exclusion_mahalanobis=0.0,
+                   lost_reassoc_max_sd_m=100.0, **kw)
+        v = np.array([speed_mps, 0.0])
+        sched = {t: [v * t] for t in range(0, 21, 2)}
+        for t in range(45, 71, 2):
+            sched[t] = [v * t + np.array([600.0, 0.0])]
+        return _run(cfg, sched, 70)[1][70][1]
+
+    assert run(30.0, lost_max_sd_m=5000.0) == [1]                       # kept: stitched
+    assert run(30.0, lost_max_sd_m=150.0) not in ([], [1])              # deleted: new id
+    assert run(30.0, lost_max_sd_m=150.0, lost_fast_max_sd_m=5000.0) == [1]
+    # a slow target (below lost_fast_speed_mps) keeps the ordinary limit
+    assert run(8.0, lost_max_sd_m=5000.0) == [1]
+    assert run(8.0, lost_max_sd_m=150.0, lost_fast_max_sd_m=5000.0) not in ([], [1])
+
+
 def test_the_lost_track_limits_are_validated() -> None:
+    with pytest.raises(ConfigurationError, match="lost_fast_max_sd_m"):
+        _cfg(lost_fast_max_sd_m=-1.0)
+    with pytest.raises(ConfigurationError, match="lost_fast_speed_mps"):
+        _cfg(lost_fast_speed_mps=float("nan"))
     with pytest.raises(ConfigurationError, match="lost_reassoc_max_sd_m"):
         _cfg(lost_reassoc_max_sd_m=-1.0)
     with pytest.raises(ConfigurationError, match="lost_reassoc_max_sd_m"):

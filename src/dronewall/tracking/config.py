@@ -150,6 +150,15 @@ class TrackerConfig:
     lost_max_sd_m: float = 3_000.0
     """A lost track is deleted once its horizontal 1-sigma position error exceeds this, m: a
     prediction that vague is no longer evidence of where the target went."""
+    lost_fast_max_sd_m: float = 0.0
+    """``lost_max_sd_m`` for a lost track of a fast target -- one whose horizontal speed
+    estimate is at least ``lost_fast_speed_mps`` -- m. Aircraft and
+    one-way drones at cruise fly straight, so a stitch's position *and* velocity match stays
+    telling over a gap whose prediction sd has grown past what a wandering slow target
+    (birds, hovering multirotors) allows. 0 (default): ``lost_max_sd_m`` for every track."""
+    lost_fast_speed_mps: float = 25.0
+    """Horizontal speed, m/s, from which a lost track is *fast* for ``lost_fast_max_sd_m``
+    (above bird flight speeds of ~8-20 m/s)."""
     lost_reassoc_max_sd_m: float = 0.0
     """A lost track whose horizontal 1-sigma position error exceeds this, m, takes no more
     plots -- its gate would hold clutter and neighbours, and one wrong plot in a prediction
@@ -277,6 +286,10 @@ class TrackerConfig:
             bad(f"merge_gate_prob must be in [0, 1), got {self.merge_gate_prob}")
         if not (np.isfinite(self.lost_max_sd_m) and self.lost_max_sd_m > 0):
             bad(f"lost_max_sd_m must be finite and > 0, got {self.lost_max_sd_m}")
+        for name in ("lost_fast_max_sd_m", "lost_fast_speed_mps"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= 0):
+                bad(f"{name} must be finite and >= 0, got {v}")
         if not (np.isfinite(self.lost_reassoc_max_sd_m) and self.lost_reassoc_max_sd_m >= 0):
             bad("lost_reassoc_max_sd_m must be finite and >= 0, got "
                 f"{self.lost_reassoc_max_sd_m}")

@@ -211,7 +211,7 @@ class _TrackManagement(EngineState):
             var_l = np.diagonal(T.P[:n, :h2, :h2], axis1=1, axis2=2).max(axis=1)
             unrep = np.isin(T.status[:n], (LOST, REACQ))
             dead |= unrep & ((t_ref - T.t_good[:n] > cfg.lost_window_s)
-                             | ~(var_l <= cfg.lost_max_sd_m ** 2))
+                             | ~(var_l <= self._lost_sd_limit(unrep) ** 2))
         else:
             dead = expired
         tent = st == TENTATIVE
@@ -235,6 +235,19 @@ class _TrackManagement(EngineState):
         if dead.any():
             acc.deleted.extend(T.ids[:n][dead].tolist())
             T.keep(~dead)
+
+    def _lost_sd_limit(self, rows: NDArray[np.bool_]) -> F64:
+        """(n,) horizontal sd, m, beyond which a lost track (mask ``rows``) is deleted:
+        ``lost_fast_max_sd_m`` for fast targets (horizontal speed estimate at least
+        ``lost_fast_speed_mps``), ``lost_max_sd_m`` otherwise."""
+        T, cfg = self.T, self.cfg
+        lim = np.full(rows.size, cfg.lost_max_sd_m)
+        if cfg.lost_fast_max_sd_m <= 0 or not rows.any():
+            return lim
+        r = np.flatnonzero(rows)
+        v = T.x[r, self.dims:self.dims + 2]
+        lim[r[np.hypot(v[:, 0], v[:, 1]) >= cfg.lost_fast_speed_mps]] = cfg.lost_fast_max_sd_m
+        return lim
 
     # ---- duplicate-track merging ------------------------------------------------------------
 
