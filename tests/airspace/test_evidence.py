@@ -37,6 +37,14 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
         # the latest sensor update: every step, or none after "updated_until" (coasting)
         upd = np.array([min(float(t), tracks[k].get("updated_until", np.inf)) for k in live])
+        # per-kind update times {kind bit index: [t, ...]} -> (N, K) latest update per kind
+        last_seen = None
+        if any("seen" in d for d in tracks.values()):
+            last_seen = np.full((ids.size, 8), np.nan)
+            for r, k in enumerate(live):
+                for j, ts in tracks[k].get("seen", {}).items():
+                    past = [u for u in ts if u <= t]
+                    last_seen[r, j] = max(past) if past else np.nan
         ann.observe(float(t), ids, lat, lon, alt, vel, sig,
                     np.array([tracks[k].get("ident", "") for k in live], dtype=object),
                     np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_TRUSTED
@@ -46,7 +54,7 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                     np.array([tracks[k].get("p_bird", 0.0) for k in live]),
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
-                    last_update=upd)
+                    last_update=upd, last_seen=last_seen)
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
     out += [ann.complete(e) for e in mon.finish(t_end) if isinstance(e, Violation)]
     return out
@@ -236,6 +244,38 @@ def test_a_short_track_only_one_sensor_kind_saw_is_uncorroborated() -> None:
     assert any("uncorroborated" in r for r in vs[1].confidence_reasons)
     assert vs[2].track_quality == "medium" and vs[2].confidence == "confirmed"
     assert vs[3].track_quality == "high"
+
+
+def test_a_sensor_kind_that_updated_a_track_once_or_twice_does_not_corroborate_it() -> None:
+    """Per-kind update times: a kind counts once it updated the track at MIN_KIND_UPDATES (3)
+    different times -- one acoustic bearing of a passing drone associated with a radar flock
+    track is no second sensor."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    radar, acoustic = 0, 1
+    every = list(range(0, 401, 2))
+
+    def fly(acoustic_times: list[int]) -> Violation:
+        tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 40.0, "hits": 20,
+                  "kinds": 1 << radar | (1 << acoustic if acoustic_times else 0),
+                  "seen": {radar: every, acoustic: acoustic_times}}}
+        (v,) = _fly(zs, tr, 400)
+        return v
+
+    once, twice, thrice = fly([200]), fly([200, 201]), fly([200, 201, 230])
+    for n, v in ((1, once), (2, twice)):
+        assert v.sensor_kinds == ["radar", "acoustic"]              # it did update the track
+        assert v.sensor_updates is not None and v.sensor_updates["acoustic"] == n
+        assert v.track_quality == "low"
+        assert any("uncorroborated" in r for r in v.confidence_reasons)
+        assert any("acoustic: fewer than 3 updates" in r for r in v.confidence_reasons)
+    assert thrice.sensor_updates["acoustic"] == 3 and thrice.track_quality == "high"
+    assert thrice.sensor_updates["radar"] == len(every)
+    # updates at one time count once (the same report seen on several steps)
+    assert fly([200, 200, 200]).sensor_updates["acoustic"] == 1
+    # the record round-trips through the incident report's input check
+    from dronewall.report.incident_inputs import check_event
+    assert check_event(once.to_dict(), "episodes.jsonl:1")["sensor_updates"] == {
+        "radar": len(every), "acoustic": 1}
 
 
 def test_an_episode_lost_inside_ends_at_the_last_sensor_update() -> None:

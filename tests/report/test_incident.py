@@ -79,6 +79,12 @@ def test_filters_and_bad_input(tmp_path: Path) -> None:
                                         'not json\n')
     with pytest.raises(DataFormatError, match=r"bad.jsonl: line 2"):
         incident_report(tmp_path / "bad.jsonl", tr, tmp_path / "b.html")
+    for bad in ('{"radar": -1}', '["radar"]', '{"radar": 1.5}'):
+        (tmp_path / "bad2.jsonl").write_text(
+            '{"event": "violation", "track_id": 1, "zone_id": "Z", "sensor_updates": '
+            + bad + '}\n')
+        with pytest.raises(DataFormatError, match=r"bad2.jsonl: line 1.*sensor_updates"):
+            incident_report(tmp_path / "bad2.jsonl", tr, tmp_path / "b.html")
     (tmp_path / "notgeo.json").write_text('{"sigma": 1}')
     with pytest.raises(DataFormatError, match="FeatureCollection"):
         incident_report(ev, tr, tmp_path / "g.html", zones=[tmp_path / "notgeo.json"])

@@ -137,6 +137,9 @@ class Violation(AirspaceEvent):
     track_p_bird: float | None = None
     track_hits: int | None = None
     sensor_kinds: list[str] | None = None
+    #: distinct update times per sensor kind; a kind corroborates the track from
+    #: ``evidence.MIN_KIND_UPDATES`` (None: not counted -- records from older files)
+    sensor_updates: dict[str, int] | None = None
     observed_inside: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,7 +153,7 @@ class Violation(AirspaceEvent):
 _EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "covered_before_s",
                     "cooperative", "authorised", "track_quality", "episode_id",
                     "confidence_reasons", "fragments", "track_steps", "track_p_bird",
-                    "track_hits", "sensor_kinds", "observed_inside")
+                    "track_hits", "sensor_kinds", "sensor_updates", "observed_inside")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

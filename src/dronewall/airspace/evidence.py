@@ -73,6 +73,10 @@ _FIXING_BITS = (1 << int(SensorKind.RADAR)) | (1 << int(SensorKind.EOIR))
 #: at good Pd -- to carry a violation, [E]: strings of short single-radar tracks are how
 #: bird flocks and clutter look on the raid's far radars (``docs/benchmarks.md`` section 6).
 MIN_HITS_UNCORROBORATED = 30
+#: A sensor kind corroborates a track only when it updated the track at this many different
+#: times or more: one bearing or plot of a neighbour that the tracker associated once (a
+#: passing Shahed's acoustic bearing on a flock) is no second sensor seeing the target, [E].
+MIN_KIND_UPDATES = 3
 #: Probability of the bird class above which a track is treated as a likely bird, [E].
 BIRD_P = 0.5
 #: Longest back-propagation for the entry window of a first-detected-inside episode, s.
@@ -111,6 +115,19 @@ class _TrackInfo:
     upd_t: float = float("nan")
     upd_lat: float = float("nan")
     upd_lon: float = float("nan")
+    # per sensor kind: distinct update times seen and the latest (None: not tracked -- the
+    # caller gave no per-kind update times, and ``kinds`` is taken as it is)
+    kind_n: NDArray[np.int64] | None = None
+    kind_t: F64 | None = None
+
+    def corroborating(self) -> int:
+        """Bitmask of the sensor kinds that count as having seen the track: those that
+        updated it at ``MIN_KIND_UPDATES`` different times (all of ``kinds`` when per-kind
+        update times were not given)."""
+        if self.kind_n is None:
+            return self.kinds
+        ok = np.flatnonzero(self.kind_n >= MIN_KIND_UPDATES)
+        return int(sum(1 << int(k) for k in ok))
 
 
 class EvidenceAnnotator:
@@ -156,12 +173,16 @@ class EvidenceAnnotator:
                 vel_enu: F64, sigma_h: F64, identity: NDArray[np.object_],
                 trusted: NDArray[np.bool_] | None, suspect: NDArray[np.bool_] | None,
                 p_bird: F64 | None, kinds: NDArray[np.int64], hits: NDArray[np.int64],
-                events: list[AirspaceEvent], last_update: F64 | None = None) -> None:
+                events: list[AirspaceEvent], last_update: F64 | None = None,
+                last_seen: F64 | None = None) -> None:
         """One step of the picture (N tracks) and the monitor's new events for it:
         ``trusted``/``suspect`` (N,) the cooperative-identity verdicts of the trust monitor,
         ``p_bird`` (N,) the bird-class probability, ``kinds`` (N,) bitmask of the sensor kinds
         that updated each track lately, ``hits`` (N,) strong updates, ``last_update`` (N,)
-        the time of each track's latest sensor update, s (None: every step is one)."""
+        the time of each track's latest sensor update, s (None: every step is one);
+        ``last_seen`` (N, K) the time of each track's latest update by each sensor kind
+        (``SensorKind`` order; NaN never), s -- a kind counts as corroborating once it updated
+        the track at ``MIN_KIND_UPDATES`` different times (None: ``kinds`` as given)."""
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
         self._t_prev = t
@@ -185,6 +206,15 @@ class EvidenceAnnotator:
             if p_bird is not None and p_bird.size:
                 inf.p_bird_sum += float(p_bird[k])
             inf.kinds |= int(kinds[k])
+            if last_seen is not None:
+                ls = last_seen[k]
+                if inf.kind_n is None:
+                    inf.kind_n = np.zeros(ls.size, np.int64)
+                    inf.kind_t = np.full(ls.size, -np.inf)
+                assert inf.kind_t is not None
+                fresh = ls > inf.kind_t                        # NaN -> False
+                inf.kind_n[fresh] += 1
+                inf.kind_t[fresh] = ls[fresh]
             inf.hits = max(inf.hits, int(hits[k]))
             inf.speed_mps = float(speed[k])
             if last_update is None or float(last_update[k]) >= t:
@@ -292,6 +322,7 @@ class EvidenceAnnotator:
             confidence_reasons=reasons, track_steps=inf.steps,
             track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
             track_hits=inf.hits, sensor_kinds=_kind_names(inf.kinds),
+            sensor_updates=_kind_counts(inf.kind_n),
             observed_inside=not coasted)
 
     def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
@@ -389,6 +420,15 @@ def _kind_names(bits: int) -> list[str]:
     return [k.name.lower() for k in SensorKind if bits >> int(k) & 1]
 
 
+def _kind_counts(kind_n: NDArray[np.int64] | None) -> dict[str, int] | None:
+    """{kind name: distinct update times} of the kinds that updated a track (None: not
+    counted)."""
+    if kind_n is None:
+        return None
+    return {k.name.lower(): int(kind_n[int(k)]) for k in SensorKind
+            if int(k) < kind_n.size and kind_n[int(k)] > 0}
+
+
 def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, object]] | None:
     """The track quality of an episode from the evidence of all its tracks (each track once,
     its latest record; fragments that were only predicted inside add nothing): steps-weighted
@@ -406,6 +446,9 @@ def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, ob
         return "low", ["no sensor update inside the zone: the tracks were only predicted "
                        "there"], {"observed_inside": False}
     inf = _TrackInfo()
+    counted = all(x.sensor_updates is not None for x in seen)
+    if counted:
+        inf.kind_n = np.zeros(len(SensorKind), np.int64)
     for x in seen:
         n = int(x.track_steps or 0)
         inf.steps += n
@@ -413,10 +456,15 @@ def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, ob
         inf.hits = max(inf.hits, int(x.track_hits or 0))
         inf.kinds |= sum(1 << int(SensorKind[k.upper()]) for k in (x.sensor_kinds or [])
                          if k.upper() in SensorKind.__members__)
+        if counted and inf.kind_n is not None:
+            for k, c in (x.sensor_updates or {}).items():
+                if k.upper() in SensorKind.__members__:
+                    inf.kind_n[int(SensorKind[k.upper()])] += int(c)
         inf.suspect += int(x.cooperative == "untrusted")
     q, reasons = _quality(inf)
     fields: dict[str, object] = {
         "track_steps": inf.steps, "track_hits": inf.hits, "sensor_kinds": _kind_names(inf.kinds),
+        "sensor_updates": _kind_counts(inf.kind_n),
         "track_p_bird": num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
         "observed_inside": True}
     if len(seen) > 1:
@@ -435,15 +483,20 @@ def _quality(inf: _TrackInfo) -> tuple[str, list[str]]:
     p_bird = inf.p_bird_sum / inf.steps if inf.steps else 0.0
     if p_bird > BIRD_P:
         reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f})")
-    n_kinds = bin(inf.kinds).count("1")
+    n_kinds = bin(inf.corroborating()).count("1")
     if inf.hits < MIN_HITS_QUALITY:
         reasons.append(f"only {inf.hits} strong updates")
     elif n_kinds <= 1 and inf.hits < MIN_HITS_UNCORROBORATED:
         reasons.append(f"one sensor kind and only {inf.hits} strong updates: uncorroborated")
+    # a kind that updated the track but too rarely to count: say so
+    thin = _kind_names(inf.kinds & ~inf.corroborating())
+    note = f" ({', '.join(thin)}: fewer than {MIN_KIND_UPDATES} updates)" if thin else ""
     if reasons:
+        if note and n_kinds <= 1:
+            reasons.append("no second sensor kind" + note)
         return "low", reasons
     if n_kinds <= 1:
-        return "medium", ["one sensor kind"]
+        return "medium", ["one sensor kind" + note]
     return "high", [f"{n_kinds} sensor kinds"]
 
 

@@ -192,7 +192,8 @@ class AirspaceStage:
             pic.identity, cl.trusted if cl is not None else None,
             cl.trust == TRUST_SUSPECT if cl is not None else None,
             cl.classes.prob[:, int(PlatformClass.BIRD)] if cl is not None and len(pic) else None,
-            kinds, snap.hits.astype(np.int64), new, last_update=snap.t_update)
+            kinds, snap.hits.astype(np.int64), new, last_update=snap.t_update,
+            last_seen=snap.last_seen)
         return rec.with_(events=tuple(self._complete(new)))
 
     def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:

@@ -57,6 +57,7 @@ _TIMES = "times"        # list of seconds (or nulls), or null
 _ISOS = "isos"          # list of ISO texts (or nulls), or null
 _STRS = "texts"         # list of strings, or null
 _INT = "int"            # whole number >= 0, or null
+_COUNTS = "counts"      # {text: whole number >= 0}, or null
 
 EVENT_FIELDS: dict[str, str] = {
     "track_id": _ID, "zone_id": _ID, "zone_kind": _STR, "zone_name": _STR, "country": _STR,
@@ -75,7 +76,7 @@ EVENT_FIELDS: dict[str, str] = {
     "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
     "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,
-    "observed_inside": _BOOL,
+    "sensor_updates": _COUNTS, "observed_inside": _BOOL,
 }
 EVENT_KINDS = ("warning", "entry", "exit", "violation")
 _REQUIRED = ("track_id", "zone_id")
@@ -122,6 +123,13 @@ def _check_value(kind: str, v: Any, where: str) -> None:
               and all(x is None or (_is_num(x) and math.isfinite(float(x))) for x in v)
               and (v[0] is None or -90 <= v[0] <= 90) and (v[1] is None or -180 <= v[1] <= 180))
         expected = "[lat_deg, lon_deg(, alt_m)] on the globe, or null"
+    elif kind == _COUNTS:
+        if not isinstance(v, dict) or len(v) > 64:
+            raise DataFormatError(f"{where}: got {excerpt(v)}; expected an object of counts "
+                                  "(text: whole number >= 0) or null")
+        for k, x in v.items():
+            _check_value(_INT, x, f"{where}.{k}")
+        return
     else:  # lists
         item = {_IDS: _ID, _TIMES: _TIME, _ISOS: _ISO, _STRS: _STR}[kind]
         if not isinstance(v, list) or len(v) > 100_000:
