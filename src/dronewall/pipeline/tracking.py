@@ -127,9 +127,10 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # ... and under lost_fast_max_sd_m for a lost track moving at >= 25 m/s (one-way drones,
     # aircraft: they fly on along their course, so a stitch stays telling after the IMM's
     # prediction has grown vague; bird flocks wander and keep 3 km). Flagship seeds 1-4: ids
-    # per platform 1.69 / 1.78 / 1.54 / 1.82 -> 1.67 / 1.76 / 1.52 / 1.75, the other figures
-    # unchanged (docs/benchmarks.md s.6, "Fast lost tracks kept vaguer"). 8 km for every
-    # track gave a tenth fewer ids but kept flock tracks that became over-claimed episodes.
+    # per platform 1.69 / 1.78 / 1.54 / 1.82 -> 1.67 / 1.76 / 1.52 / 1.75, Poland 1.59 ->
+    # 1.19, the other figures unchanged (docs/benchmarks.md s.6, "Fast lost tracks kept
+    # vaguer"). 8 km for every track gave a tenth fewer ids but kept flock tracks that became
+    # over-claimed episodes.
     lost_fast_max_sd_m = 8_000.0
     # every confirmed track may be lost and re-acquired (re-acquisition needs two strong
     # updates, so one clutter plot cannot bring a lost track back)
