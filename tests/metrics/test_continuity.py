@@ -53,6 +53,26 @@ def test_restart_after_short_gap_is_a_handover_long_gap_a_reacquisition() -> Non
     assert r["fragments_per_truth_mean"] == 2.0
 
 
+def test_a_track_that_comes_back_on_another_platform_is_a_wrong_rejoin() -> None:
+    # two platforms 5 km apart. Track 1 follows truth 0 until t=9, is not reported for 60 s,
+    # and comes back at t=70 on truth 1: a wrong re-join (a stitch or re-acquisition onto
+    # the neighbour). Track 2 follows truth 1, slides onto truth 0 at t=75 after a 2 s
+    # gap: a change of platform, not a re-join.
+    scans = [(float(t), [0, 1], [0.0, 5000.0], [1], [0.0]) for t in range(10)]
+    scans += [(float(t), [0, 1], [0.0, 5000.0], [2], [5000.0]) for t in range(10, 70)]
+    scans += [(70.0, [0, 1], [0.0, 5000.0], [1, 2], [5000.0, 5100.0])]
+    scans += [(float(t), [0, 1], [0.0, 5000.0], [1], [5000.0]) for t in range(71, 73)]
+    scans += [(float(t), [0, 1], [0.0, 5000.0], [1, 2], [5000.0, 0.0]) for t in range(75, 80)]
+    r = _run(scans).summary()
+    assert r["track_rejoins"] == 1 and r["track_rejoins_wrong"] == 1
+    assert r["track_platform_changes"] == 1
+    # the same track coming back on its own platform is a right re-join
+    ok = [(float(t), [0], [0.0], [1], [0.0]) for t in range(10)]
+    ok += [(float(t), [0], [0.0], [1], [0.0]) for t in range(70, 75)]
+    r = _run(ok, n=1).summary()
+    assert (r["track_rejoins"], r["track_rejoins_wrong"], r["track_platform_changes"]) == (1, 0, 0)
+
+
 def test_false_tracks_only_far_from_every_platform() -> None:
     # track 9 is 300 m from a platform that is not scored now (unscored), track 8 is far
     scans = [(0.0, [0], [0.0], [1, 8, 9], [0.0, 50_000.0, 20_300.0])]

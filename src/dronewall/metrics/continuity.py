@@ -16,6 +16,12 @@ minimum-distance assignment within the same radius. Over the run:
 * **completeness**: matched truth-scans / truth-scans;
 * **confirmation latency**: first match minus the time the truth first became fixable by the
   sensors (``fixable_time``, the caller's definition; default: first presence);
+* **a track changing platform** (the track's side of the same matches): a track matched with
+  platform A is later matched with B -- within ``reacquire_gap_s`` of its last match
+  (``track_platform_changes``: it slid onto a neighbour), or after a longer unmatched gap
+  (``track_rejoins_wrong``, of ``track_rejoins``: a track that came back -- re-acquired,
+  or a new track stitched into a lost one -- and now follows another platform, carrying the
+  first one's history and class evidence);
 * **false tracks**: reported tracks unmatched and farther than ``false_radius_m`` from every
   truth object (including ones not scored in that scan, ``other_pos``); unmatched tracks near a
   scored truth are **duplicates**, near an unscored one **unscored** (e.g. a track still
@@ -64,6 +70,9 @@ class ContinuityScorer:
     duplicate_steps: int = 0
     unscored_steps: int = 0
     n_scans: int = 0
+    track_platform_changes: int = 0
+    track_rejoins: int = 0
+    track_rejoins_wrong: int = 0
 
     def __post_init__(self) -> None:
         n = self.n_truth
@@ -76,6 +85,10 @@ class ContinuityScorer:
         self._frag_keys: list[I64] = []
         self._ids_seen: list[I64] = []
         self.switches_by_truth = np.zeros(n, np.int64)
+        # per track ever matched (sorted ids): its last matched truth and when
+        self._tk_ids = np.zeros(0, np.int64)
+        self._tk_truth = np.zeros(0, np.int64)
+        self._tk_t = np.zeros(0)
 
     def scan(self, t: float, truth_ids: ArrayLike, truth_pos: ArrayLike, track_ids: ArrayLike,
              track_pos: ArrayLike, other_pos: ArrayLike | None = None) -> tuple[I64, I64]:
@@ -138,12 +151,38 @@ class ContinuityScorer:
             self.switches_by_truth[m_truth[changed][alive]] += 1
             self.handovers += int((~alive & (gap <= self.reacquire_gap_s)).sum())
             self.reacquisitions += int((~alive & (gap > self.reacquire_gap_s)).sum())
+        self._track_side(t, m_truth, m_track)
         self.prev_track[m_truth] = m_track
         self.last_match_t[m_truth] = t
         first = np.isnan(self.first_match_t[m_truth])
         self.first_match_t[m_truth[first]] = t
         self.scans_matched[m_truth] += 1
         self._frag_keys.append(m_truth * (1 << 32) + m_track)
+
+    def _track_side(self, t: float, m_truth: I64, m_track: I64) -> None:
+        """Count matched tracks whose platform changed since their last match (see the module
+        docstring) and remember each track's platform."""
+        if self._tk_ids.size:
+            j = np.minimum(np.searchsorted(self._tk_ids, m_track), self._tk_ids.size - 1)
+            known = self._tk_ids[j] == m_track
+        else:
+            j, known = np.zeros(m_track.size, np.int64), np.zeros(m_track.size, dtype=bool)
+        if known.any():
+            jk = j[known]
+            gap = t - self._tk_t[jk]
+            other = self._tk_truth[jk] != m_truth[known]
+            back = gap > self.reacquire_gap_s
+            self.track_platform_changes += int((other & ~back).sum())
+            self.track_rejoins += int(back.sum())
+            self.track_rejoins_wrong += int((other & back).sum())
+            self._tk_truth[jk] = m_truth[known]
+            self._tk_t[jk] = t
+        if (~known).any():
+            ids = np.concatenate([self._tk_ids, m_track[~known]])
+            order = np.argsort(ids, kind="stable")
+            self._tk_ids = ids[order]
+            self._tk_truth = np.concatenate([self._tk_truth, m_truth[~known]])[order]
+            self._tk_t = np.concatenate([self._tk_t, np.full(int((~known).sum()), t)])[order]
 
     def _false(self, tid: I64, X: F64, kid: I64, Y: F64, k_rows: I64,
                other_pos: ArrayLike | None) -> None:
@@ -208,6 +247,9 @@ class ContinuityScorer:
             "unscored_track_steps_per_scan": round(self.unscored_steps
                                                    / max(self.n_scans, 1), 4),
             "track_ids_reported": int(ids.size),
+            "track_platform_changes": self.track_platform_changes,
+            "track_rejoins": self.track_rejoins,
+            "track_rejoins_wrong": self.track_rejoins_wrong,
             "match_radius_m": self.match_radius_m,
             "reacquire_gap_s": self.reacquire_gap_s,
         }
