@@ -348,3 +348,26 @@ def test_a_track_that_re_enters_within_moments_stays_on_one_visit() -> None:
     assert len(merged) == 2
     first = min(merged, key=lambda v: v.entry_t_s)
     assert 49.0 <= first.entry_t_s <= 51.0 and 159.0 <= first.exit_t_s <= 161.0
+
+
+def test_kind_updates_flag_only_new_update_times_and_forget_ended_tracks() -> None:
+    from dronewall.airspace.kind_updates import KindUpdates
+
+    ku = KindUpdates()
+    nan = np.nan
+    # track 5: radar at 1 s; track 9: nothing yet
+    assert ku.fresh(np.array([5, 9]), np.array([[1.0, nan], [nan, nan]])).tolist() == [1, 0]
+    # same times again: nothing new; a new acoustic time on 9 and a new radar time on 5
+    assert ku.fresh(np.array([9, 5]), np.array([[nan, 2.0], [1.0, nan]])).tolist() == [2, 0]
+    assert ku.fresh(np.array([5]), np.array([[3.0, nan]])).tolist() == [1]
+    # a track absent for a while keeps its times: an old time is not counted again
+    assert ku.fresh(np.array([9]), np.array([[nan, 2.0]])).tolist() == [0]
+    ku.forget(np.array([5]))
+    assert ku.ids.tolist() == [9]
+    # the annotator forgets them with the track
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    ann = EvidenceAnnotator(zs, EPOCH, retain_s=5.0)
+    _fly(zs, {1: {"t0": 0, "t1": 10, "lon0": LON0 - 0.05, "v": 40.0, "seen": {0: [0, 5, 10]}},
+              2: {"t0": 0, "t1": 60, "lon0": LON0 - 0.05, "v": 40.0, "seen": {0: [0, 30]}}},
+         60, ann=ann)
+    assert ann._updates.ids.tolist() == [2]

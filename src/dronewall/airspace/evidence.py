@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
+from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.zones import ZoneSet
 from dronewall.detections.batch import SensorKind
 from dronewall.geo import geodetic_to_ecef
@@ -115,10 +116,9 @@ class _TrackInfo:
     upd_t: float = float("nan")
     upd_lat: float = float("nan")
     upd_lon: float = float("nan")
-    # per sensor kind: distinct update times seen and the latest (None: not tracked -- the
+    # distinct update times per sensor kind (SensorKind order; None: not counted -- the
     # caller gave no per-kind update times, and ``kinds`` is taken as it is)
-    kind_n: NDArray[np.int64] | None = None
-    kind_t: F64 | None = None
+    kind_n: list[int] | None = None
 
     def corroborating(self) -> int:
         """Bitmask of the sensor kinds that count as having seen the track: those that
@@ -126,8 +126,7 @@ class _TrackInfo:
         update times were not given)."""
         if self.kind_n is None:
             return self.kinds
-        ok = np.flatnonzero(self.kind_n >= MIN_KIND_UPDATES)
-        return int(sum(1 << int(k) for k in ok))
+        return sum(1 << k for k, c in enumerate(self.kind_n) if c >= MIN_KIND_UPDATES)
 
 
 class EvidenceAnnotator:
@@ -166,6 +165,7 @@ class EvidenceAnnotator:
         self._t_prev: float | None = None
         self._zone_geom = {z.id: z.geometry for z in zones.zones}
         self._next_prune = 0.0
+        self._updates = KindUpdates()
 
     # ------------------------------------------------------------------ per step
 
@@ -187,6 +187,7 @@ class EvidenceAnnotator:
             self._dt = t - self._t_prev
         self._t_prev = t
         speed = np.hypot(vel_enu[:, 0], vel_enu[:, 1]) if len(ids) else np.zeros(0)
+        fresh = None if last_seen is None else self._updates.fresh(ids, last_seen)
         for k, tid in enumerate(ids.tolist()):
             inf = self.info.get(tid)
             if inf is None:
@@ -206,15 +207,14 @@ class EvidenceAnnotator:
             if p_bird is not None and p_bird.size:
                 inf.p_bird_sum += float(p_bird[k])
             inf.kinds |= int(kinds[k])
-            if last_seen is not None:
-                ls = last_seen[k]
+            if fresh is not None:
                 if inf.kind_n is None:
-                    inf.kind_n = np.zeros(ls.size, np.int64)
-                    inf.kind_t = np.full(ls.size, -np.inf)
-                assert inf.kind_t is not None
-                fresh = ls > inf.kind_t                        # NaN -> False
-                inf.kind_n[fresh] += 1
-                inf.kind_t[fresh] = ls[fresh]
+                    inf.kind_n = [0] * last_seen.shape[1]
+                bits = int(fresh[k])
+                while bits:
+                    low = bits & -bits
+                    inf.kind_n[low.bit_length() - 1] += 1
+                    bits ^= low
             inf.hits = max(inf.hits, int(hits[k]))
             inf.speed_mps = float(speed[k])
             if last_update is None or float(last_update[k]) >= t:
@@ -242,6 +242,7 @@ class EvidenceAnnotator:
         if old:
             for tid in old:
                 del self.info[tid]
+            self._updates.forget(np.fromiter(old, np.int64, len(old)))
             for key in [k for k in self.first if k[0] in old]:
                 del self.first[key]
             for key in [k for k in self.episode_of if k[0] in old]:
@@ -420,13 +421,13 @@ def _kind_names(bits: int) -> list[str]:
     return [k.name.lower() for k in SensorKind if bits >> int(k) & 1]
 
 
-def _kind_counts(kind_n: NDArray[np.int64] | None) -> dict[str, int] | None:
+def _kind_counts(kind_n: list[int] | None) -> dict[str, int] | None:
     """{kind name: distinct update times} of the kinds that updated a track (None: not
     counted)."""
     if kind_n is None:
         return None
-    return {k.name.lower(): int(kind_n[int(k)]) for k in SensorKind
-            if int(k) < kind_n.size and kind_n[int(k)] > 0}
+    return {k.name.lower(): kind_n[int(k)] for k in SensorKind
+            if int(k) < len(kind_n) and kind_n[int(k)] > 0}
 
 
 def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, object]] | None:
@@ -448,7 +449,7 @@ def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, ob
     inf = _TrackInfo()
     counted = all(x.sensor_updates is not None for x in seen)
     if counted:
-        inf.kind_n = np.zeros(len(SensorKind), np.int64)
+        inf.kind_n = [0] * len(SensorKind)
     for x in seen:
         n = int(x.track_steps or 0)
         inf.steps += n

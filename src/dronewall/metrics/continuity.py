@@ -20,8 +20,9 @@ minimum-distance assignment within the same radius. Over the run:
   platform A is later matched with B -- within ``reacquire_gap_s`` of its last match
   (``track_platform_changes``: it slid onto a neighbour), or after a longer unmatched gap
   (``track_rejoins_wrong``, of ``track_rejoins``: a track that came back -- re-acquired,
-  or a new track stitched into a lost one -- and now follows another platform, carrying the
-  first one's history and class evidence);
+  a new track stitched into a lost one, or a reported track that had drifted beyond the
+  match radius -- and now follows another platform, carrying the first one's history and
+  class evidence);
 * **false tracks**: reported tracks unmatched and farther than ``false_radius_m`` from every
   truth object (including ones not scored in that scan, ``other_pos``); unmatched tracks near a
   scored truth are **duplicates**, near an unscored one **unscored** (e.g. a track still

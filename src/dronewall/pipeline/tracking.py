@@ -129,8 +129,8 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # prediction has grown vague; bird flocks wander and keep 3 km). Flagship seeds 1-4: ids
     # per platform 1.69 / 1.78 / 1.54 / 1.82 -> 1.67 / 1.76 / 1.52 / 1.75, Poland 1.59 ->
     # 1.19, the other figures unchanged (docs/benchmarks.md s.6, "Fast lost tracks kept
-    # vaguer"). 8 km for every track gave a tenth fewer ids but kept flock tracks that became
-    # over-claimed episodes.
+    # vaguer"). 8 km for every track gave 6-12 % fewer ids but one more over-claimed flock
+    # episode (seed 2, measured before the silence evidence).
     lost_fast_max_sd_m = 8_000.0
     # every confirmed track may be lost and re-acquired (re-acquisition needs two strong
     # updates, so one clutter plot cannot bring a lost track back)

@@ -128,7 +128,7 @@ def _check_value(kind: str, v: Any, where: str) -> None:
             raise DataFormatError(f"{where}: got {excerpt(v)}; expected an object of counts "
                                   "(text: whole number >= 0) or null")
         for k, x in v.items():
-            _check_value(_INT, x, f"{where}.{k}")
+            _check_value(_INT, x, f"{where}.{excerpt(k)}")
         return
     else:  # lists
         item = {_IDS: _ID, _TIMES: _TIME, _ISOS: _ISO, _STRS: _STR}[kind]
