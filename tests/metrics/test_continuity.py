@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dronewall.metrics.continuity import ContinuityScorer
 
@@ -88,3 +89,50 @@ def test_latency_from_fixable_time() -> None:
     s = _run(scans, n=1)
     assert s.summary()["confirm_latency_median_s"] == 7.0
     assert s.summary(fixable_time=np.array([4.0]))["confirm_latency_median_s"] == 3.0
+
+
+def test_a_truth_cannot_take_back_by_memory_a_track_that_has_since_followed_another() -> None:
+    # truth 0 is matched with track 1, then goes unscored while track 1 follows truth 1 (200 m
+    # away). When both are scored again, track 1 stays with truth 1 -- the correspondence of
+    # truth 0 ended when its track was matched with truth 1 -- and truth 0 takes track 2.
+    # (Before, the older claim of truth 0 won and truth 1 was counted a switch, again at every
+    # such return, while track 1 never left it.)
+    scans = [(0.0, [0], [0.0], [1], [0.0]),
+             (1.0, [1], [200.0], [1], [200.0]),
+             (2.0, [0, 1], [0.0, 200.0], [1, 2], [200.0, 0.0])]
+    s = _run(scans)
+    mt, mk = s.scan(3.0, [0, 1], np.c_[[0.0, 200.0], [0.0, 0.0]], [1, 2],
+                    np.c_[[200.0, 0.0], [0.0, 0.0]])
+    assert dict(zip(mt.tolist(), mk.tolist(), strict=True)) == {0: 2, 1: 1}
+    assert s.switches_by_truth.tolist() == [1, 0]     # truth 0's track changed, truth 1's not
+
+
+def test_figures_by_group_say_where_fragments_and_switches_come_from() -> None:
+    # truth 0 (group "drone") keeps one track; truth 1 (group "bird") is tracked by three in
+    # turn with long gaps; truth 2 (group "bird") is never matched; group "aircraft" is absent
+    scans = [(0.0, [0, 1, 2], [0.0, 1e5, 5e5], [7, 1], [0.0, 1e5]),
+             (50.0, [0, 1, 2], [0.0, 1e5, 5e5], [7, 2], [0.0, 1e5]),
+             (100.0, [0, 1, 2], [0.0, 1e5, 5e5], [7, 3], [0.0, 1e5])]
+    s = _run(scans, n=3)
+    g = s.by_group([0, 1, 1], ["drone", "bird", "aircraft"])
+    assert set(g) == {"drone", "bird"}
+    assert g["drone"]["fragments_per_truth_mean"] == 1.0
+    assert g["bird"]["fragments_per_truth_mean"] == 3.0
+    assert g["bird"]["truths_scored"] == 2 and g["bird"]["truths_never_matched"] == 1
+    assert g["bird"]["completeness"] == 0.5
+    assert g["drone"]["identity_switches"] == 0
+
+    with pytest.raises(ValueError, match="group has 2 entries for 3 truths"):
+        s.by_group([0, 1], ["a", "b"])
+
+
+@pytest.mark.parametrize(("sep_m", "close"), [(1500.0, 2), (5000.0, 0)])
+def test_switches_between_closely_spaced_platforms_are_counted_apart(sep_m: float,
+                                                                     close: int) -> None:
+    # two platforms sep_m apart exchange their tracks: two switches; they are close-pair
+    # switches only when the platforms are within close_pair_radius_m (2 km)
+    scans = [(0.0, [0, 1], [0.0, sep_m], [1, 2], [0.0, sep_m]),
+             (1.0, [0, 1], [0.0, sep_m], [1, 2], [sep_m, 0.0])]
+    r = _run(scans).summary()
+    assert r["identity_switches"] == 2
+    assert r["identity_switches_close_pair"] == close

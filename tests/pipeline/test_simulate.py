@@ -78,6 +78,12 @@ def test_outputs_and_summary(small_run) -> None:
     tr = s["tracking"]
     assert tr["scans"] == 241 and tr["confirmed_tracks"] >= 5
     assert tr["mean_paired_error"] < 200
+    # continuity per true class: the airliner has one track, every scored platform is counted
+    byc = tr["continuity"]["by_class"]
+    assert byc["manned_aircraft"]["fragments_per_truth_mean"] == 1.0
+    assert sum(v["truths_scored"] for v in byc.values()) == tr["continuity"]["truths_scored"]
+    assert sum(v["identity_switches"] for v in byc.values()) == \
+        tr["continuity"]["identity_switches"]
     # which sensors fed each track: the airliner's track carries its ICAO address and ADS-B
     tk = pacsv.read_csv(out / "tracks.csv")
     seen = tk.column("seen_by").to_pylist()

@@ -3,11 +3,13 @@
 Per scan, each truth object keeps the track it was matched with at its previous match when that
 track is still reported and within ``match_radius_m`` ("assignment with memory",
 Bernardin & Stiefelhagen 2008, CLEAR MOT); the remaining truths and tracks are matched by a
-minimum-distance assignment within the same radius. Over the run:
+minimum-distance assignment within the same radius. The memory is one-to-one: a truth's
+correspondence ends when its track is matched with another truth. Over the run:
 
 * **identity switches** (CLEAR-MOT mismatches of the "swap" kind): a truth's matched track
   changes from A to B while A is still reported (alive) -- the picture put the truth's identity
-  on another track;
+  on another track; of these, **close-pair switches**: A now follows another platform within
+  ``close_pair_radius_m`` (closely spaced targets);
 * **handovers**: the matched track changes after A ended, with the truth unmatched for at most
   ``reacquire_gap_s`` -- a fragment (the track was dropped and restarted);
 * **re-acquisitions**: the same after a longer unmatched gap (the truth left coverage and came
@@ -46,6 +48,9 @@ I64 = NDArray[np.int64]
 #: Default match radius, m: a truth and a track farther apart are not the same object. Wider
 #: than the GOSPA cut-off because long-range radar tracks carry errors of up to ~1 km.
 MATCH_RADIUS_M = 1000.0
+#: Two platforms closer than this are a *closely spaced pair* for the switch breakdown, m (two
+#: match radii: both tracks of such a pair can sit within the match radius of either platform).
+CLOSE_PAIR_RADIUS_M = 2000.0
 #: An unmatched gap longer than this makes a new match a re-acquisition, s.
 REACQUIRE_GAP_S = 30.0
 
@@ -58,6 +63,7 @@ class ContinuityScorer:
     match_radius_m: float = MATCH_RADIUS_M
     reacquire_gap_s: float = REACQUIRE_GAP_S
     false_radius_m: float = MATCH_RADIUS_M
+    close_pair_radius_m: float = CLOSE_PAIR_RADIUS_M
     prev_track: I64 = field(init=False)
     last_match_t: F64 = field(init=False)
     first_t: F64 = field(init=False)
@@ -65,6 +71,7 @@ class ContinuityScorer:
     scans_present: I64 = field(init=False)
     scans_matched: I64 = field(init=False)
     switches: int = 0
+    switches_close_pair: int = 0
     handovers: int = 0
     reacquisitions: int = 0
     false_steps: int = 0
@@ -116,7 +123,7 @@ class ContinuityScorer:
             # 1. memory: keep the previous match while its track is reported and close enough
             prev = self.prev_track[tid]
             j = np.minimum(np.searchsorted(ks, prev), ks.size - 1)
-            has = (prev >= 0) & (ks[j] == prev)
+            has = (prev >= 0) & (ks[j] == prev) & self._owns(tid, prev)
             krow = order[j]
             d2 = np.sum((X - Y[krow]) ** 2, axis=1)
             keep = has & (d2 <= r2)
@@ -136,11 +143,23 @@ class ContinuityScorer:
                 t_rows = np.concatenate([t_rows, ft[ri[ok]]])
                 k_rows = np.concatenate([k_rows, fk[ci[ok]]])
             m_truth, m_track = tid[t_rows], kid[k_rows]
-        self._count_changes(t, m_truth, m_track, kid)
+        self._count_changes(t, m_truth, m_track, kid, X[t_rows])
         self._false(tid, X, kid, Y, k_rows, other_pos)
         return m_truth, m_track
 
-    def _count_changes(self, t: float, m_truth: I64, m_track: I64, kid: I64) -> None:
+    def _owns(self, tid: I64, prev: I64) -> NDArray[np.bool_]:
+        """(n,) whether each truth's previous track was last matched with that truth: a
+        correspondence ends when its track is matched with another truth (the mapping is
+        one-to-one), so a truth unscored for a while cannot take back, by memory, a track
+        that has since followed another platform."""
+        out = np.zeros(tid.size, dtype=bool)
+        if self._tk_ids.size == 0:
+            return out
+        j = np.minimum(np.searchsorted(self._tk_ids, prev), self._tk_ids.size - 1)
+        return (prev >= 0) & (self._tk_ids[j] == prev) & (self._tk_truth[j] == tid)
+
+    def _count_changes(self, t: float, m_truth: I64, m_track: I64, kid: I64,
+                       m_pos: F64) -> None:
         if m_truth.size == 0:
             return
         prev = self.prev_track[m_truth]
@@ -150,6 +169,7 @@ class ContinuityScorer:
             gap = t - self.last_match_t[m_truth[changed]]
             self.switches += int(alive.sum())
             self.switches_by_truth[m_truth[changed][alive]] += 1
+            self._close_pairs(np.flatnonzero(changed)[alive], prev, m_track, m_pos)
             self.handovers += int((~alive & (gap <= self.reacquire_gap_s)).sum())
             self.reacquisitions += int((~alive & (gap > self.reacquire_gap_s)).sum())
         self._track_side(t, m_truth, m_track)
@@ -159,6 +179,20 @@ class ContinuityScorer:
         self.first_match_t[m_truth[first]] = t
         self.scans_matched[m_truth] += 1
         self._frag_keys.append(m_truth * (1 << 32) + m_track)
+
+    def _close_pairs(self, rows: I64, prev: I64, m_track: I64, m_pos: F64) -> None:
+        """Of the switches at ``rows`` (of this scan's matches), count those whose old track
+        now follows another platform within ``close_pair_radius_m``: closely spaced targets
+        (a pair converging, crossing or flying together) -- where the sensors' resolution, not
+        only the tracker, limits identity."""
+        if rows.size == 0:
+            return
+        order = np.argsort(m_track, kind="stable")
+        j = np.minimum(np.searchsorted(m_track[order], prev[rows]), m_track.size - 1)
+        other = order[j]
+        now = m_track[other] == prev[rows]
+        sep = np.linalg.norm(m_pos[rows] - m_pos[other], axis=1)
+        self.switches_close_pair += int((now & (sep <= self.close_pair_radius_m)).sum())
 
     def _track_side(self, t: float, m_truth: I64, m_track: I64) -> None:
         """Count matched tracks whose platform changed since their last match (see the module
@@ -212,19 +246,55 @@ class ContinuityScorer:
             out[t] = c
         return out
 
+    def _latency(self, fixable_time: F64 | None) -> F64:
+        """(n_truth,) first match minus the fixable time (first presence where not given), s,
+        >= 0; NaN for truths never matched."""
+        t0 = self.first_t if fixable_time is None else np.where(
+            np.isfinite(fixable_time), fixable_time, self.first_t)
+        return np.maximum(self.first_match_t - t0, 0.0)
+
+    def by_group(self, group: ArrayLike, names: list[str],
+                 fixable_time: F64 | None = None) -> dict[str, dict[str, float | int | None]]:
+        """The per-truth figures of :meth:`summary` per group of truths (``group`` (n_truth,)
+        ints indexing ``names``, e.g. the platform class): where fragments, switches and
+        latency come from. Groups with no scored truth are left out."""
+        g = np.asarray(group, dtype=np.int64).reshape(-1)
+        if g.size != self.n_truth:
+            raise ValueError(f"group has {g.size} entries for {self.n_truth} truths")
+        seen = self.scans_present > 0
+        frag = self.fragments()
+        lat = self._latency(fixable_time)
+        out: dict[str, dict[str, float | int | None]] = {}
+        for k, name in enumerate(names):
+            m = seen & (g == k)
+            n = int(m.sum())
+            if n == 0:
+                continue
+            matched = m & (frag > 0)
+            lk = lat[matched]
+            out[name] = {
+                "truths_scored": n,
+                "truths_never_matched": int((m & (frag == 0)).sum()),
+                "fragments_per_truth_mean": (round(float(frag[matched].mean()), 3)
+                                             if matched.any() else None),
+                "identity_switches": int(self.switches_by_truth[m].sum()),
+                "identity_switches_per_truth": round(float(self.switches_by_truth[m].sum()) / n,
+                                                     4),
+                "completeness": round(float(self.scans_matched[m].sum()
+                                            / max(self.scans_present[m].sum(), 1)), 4),
+                "confirm_latency_median_s": _q(lk, 50),
+                "confirm_latency_p90_s": _q(lk, 90),
+            }
+        return out
+
     def summary(self, fixable_time: F64 | None = None) -> dict[str, float | int | None]:
         """Run-level figures (counts, per-truth means, latency median/p90 in s)."""
         seen = self.scans_present > 0
         n_seen = int(seen.sum())
         frag = self.fragments()
         matched_ever = frag > 0
-        t0 = self.first_t if fixable_time is None else np.where(
-            np.isfinite(fixable_time), fixable_time, self.first_t)
-        lat = (self.first_match_t - t0)[seen & matched_ever]
-        lat = np.maximum(lat, 0.0)
-
-        def q(a: F64, p: float) -> float | None:
-            return round(float(np.percentile(a, p)), 1) if a.size else None
+        lat = self._latency(fixable_time)[seen & matched_ever]
+        q = _q
 
         ids = np.unique(np.concatenate(self._ids_seen)) if self._ids_seen else np.zeros(0)
         per = max(n_seen, 1)
@@ -233,6 +303,7 @@ class ContinuityScorer:
             "truths_never_matched": int((seen & ~matched_ever).sum()),
             "identity_switches": self.switches,
             "identity_switches_per_truth": round(self.switches / per, 4),
+            "identity_switches_close_pair": self.switches_close_pair,
             "handovers": self.handovers,
             "reacquisitions": self.reacquisitions,
             "fragments_per_truth_mean": (round(float(frag[matched_ever].mean()), 3)
@@ -254,6 +325,11 @@ class ContinuityScorer:
             "match_radius_m": self.match_radius_m,
             "reacquire_gap_s": self.reacquire_gap_s,
         }
+
+
+def _q(a: F64, p: float) -> float | None:
+    """The p-th percentile of ``a`` rounded to 0.1 (None for no values)."""
+    return round(float(np.percentile(a, p)), 1) if a.size else None
 
 
 def _rows(a: ArrayLike, n: int | None, d: int | None = None) -> F64:

@@ -102,7 +102,10 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         out.append(
             f"Tracking: {tr.get('unique_track_ids', 0)} confirmed track ids for "
             f"{tr.get('platforms_ever_detectable', 0)} detectable platforms, "
-            f"{co.get('identity_switches', 0)} identity switches, {co.get('handovers', 0)} "
+            f"{co.get('identity_switches', 0)} identity switches"
+            + (f" ({co['identity_switches_close_pair']} between platforms within 2 km)"
+               if co.get("identity_switches_close_pair") is not None else "")
+            + f", {co.get('handovers', 0)} "
             f"handovers, {co.get('reacquisitions', 0)} re-acquisitions, completeness "
             + (f"{100 * co['completeness']:.1f} %" if co.get("completeness") is not None
                else "-")
@@ -110,6 +113,12 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
             f" (p90 {_fmt(co.get('confirm_latency_p90_s'), 's')}), mean GOSPA "
             f"{_fmt(tr.get('gospa_mean'), 'm')} (cut-off {_fmt(tr.get('gospa_cutoff_m'), 'm', 0)}),"
             f" false tracks {_fmt(co.get('false_track_steps_per_scan'), 'per scan', 2)}")
+        byc = co.get("by_class") or {}
+        if byc:
+            out.append("Track fragments per platform by class: " + ", ".join(
+                f"{name.replace('_', ' ')} {_fmt(v.get('fragments_per_truth_mean'), '', 2)}"
+                f" ({v.get('truths_scored', 0)}, switches "
+                f"{v.get('identity_switches', 0)})" for name, v in byc.items()))
         if acc is not None:
             out.append(
                 f"Classification: {100 * acc:.1f} % of {cl.get('scored_platforms')} platforms "

@@ -219,8 +219,12 @@ class TrackingScorer:
     """Scores the confirmed tracks against truth: GOSPA, breaks, switches, latency (see the
     module docstring), and which platform each track followed (``follower``)."""
 
-    def __init__(self, frame: Frame, n_platforms: int, min_bearings: int = 3) -> None:
+    def __init__(self, frame: Frame, n_platforms: int, min_bearings: int = 3,
+                 platform_cls: np.ndarray | None = None) -> None:
         self.frame = frame
+        #: each platform's true class (``PlatformClass``), for the per-class continuity figures
+        self.platform_cls = (None if platform_cls is None
+                             else np.asarray(platform_cls, dtype=np.int64).reshape(-1))
         self.min_bearings = min_bearings
         self.continuity = ContinuityScorer(n_platforms)
         self.fixable_t = np.full(n_platforms, np.nan)
@@ -294,6 +298,10 @@ class TrackingScorer:
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
         # CLEAR-MOT continuity with failure kinds apart (docs/tracking.md, "Metrics")
         metrics["continuity"] = self.continuity.summary(self.fixable_t)
+        if self.platform_cls is not None:
+            names = [c.name.lower() for c in PlatformClass]
+            metrics["continuity"]["by_class"] = self.continuity.by_group(
+                self.platform_cls, names, self.fixable_t)
         metrics["unique_track_ids_per_platform"] = (
             round(metrics["unique_track_ids"] / len(fd), 3) if fd else None)
         return metrics

@@ -81,7 +81,7 @@ class ChainRun:
                 frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
                 hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None))
             self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
-            self.tscore = TrackingScorer(frame, len(plat))
+            self.tscore = TrackingScorer(frame, len(plat), platform_cls=plat.cls)
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
             self.spoofed = spoofed_identities(sc, plat)
         if zoning is not None:
