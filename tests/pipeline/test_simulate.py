@@ -244,3 +244,18 @@ def test_a_remote_id_broadcast_nobody_hears_is_scored_apart(tmp_path) -> None:
 
     assert any("on cooperative platforms no receiver heard" in x
                for x in headline_lines(res.summary))
+
+
+def test_headline_gives_continuity_per_class() -> None:
+    from dronewall.pipeline.summary import headline_lines
+
+    co = {"identity_switches": 3, "identity_switches_close_pair": 2, "by_class": {
+        "bird": {"truths_scored": 4, "truths_never_matched": 1, "fragments_per_truth_mean": 3.5,
+                 "identity_switches": 3},
+        "multirotor": {"truths_scored": 2, "truths_never_matched": 2,
+                       "fragments_per_truth_mean": None, "identity_switches": 0}}}
+    lines = headline_lines({"tracking": {"continuity": co}})
+    assert any("3 identity switches (2 between platforms within 2 km)" in x for x in lines)
+    line = next(x for x in lines if x.startswith("By class"))
+    assert "bird x4: 3.50 tracks, 3 switches, 1 never tracked" in line
+    assert "multirotor x2: -, 0 switches, 2 never tracked" in line

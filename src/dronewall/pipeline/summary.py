@@ -115,10 +115,8 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
             f" false tracks {_fmt(co.get('false_track_steps_per_scan'), 'per scan', 2)}")
         byc = co.get("by_class") or {}
         if byc:
-            out.append("Track fragments per platform by class: " + ", ".join(
-                f"{name.replace('_', ' ')} {_fmt(v.get('fragments_per_truth_mean'), '', 2)}"
-                f" ({v.get('truths_scored', 0)}, switches "
-                f"{v.get('identity_switches', 0)})" for name, v in byc.items()))
+            out.append("By class (tracks per platform tracked; switches; never tracked): "
+                       + "; ".join(_class_continuity(name, v) for name, v in byc.items()))
         if acc is not None:
             out.append(
                 f"Classification: {100 * acc:.1f} % of {cl.get('scored_platforms')} platforms "
@@ -127,6 +125,16 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
                    f"{100 * ent['accuracy']:.1f} % of {ent['platforms_scored']} platforms"
                    if ent.get("accuracy") is not None else ""))
     return out
+
+
+def _class_continuity(name: str, v: dict[str, Any]) -> str:
+    """One class's continuity figures for the summary line."""
+    txt = f"{name.replace('_', ' ')} x{v.get('truths_scored', 0)}: "
+    frag = v.get("fragments_per_truth_mean")
+    txt += "-" if frag is None else f"{frag:.2f} tracks"
+    txt += f", {v.get('identity_switches', 0)} switches"
+    never = v.get("truths_never_matched", 0)
+    return txt + (f", {never} never tracked" if never else "")
 
 
 def print_summary(result: Any, console: Console | None = None) -> None:
