@@ -136,3 +136,19 @@ def test_switches_between_closely_spaced_platforms_are_counted_apart(sep_m: floa
     r = _run(scans).summary()
     assert r["identity_switches"] == 2
     assert r["identity_switches_close_pair"] == close
+
+
+def test_latency_after_the_third_fix_is_the_trackers_own_delay() -> None:
+    # truth 0 first matched at 10 s, its third fix at 8 s -> 2 s; truth 1 matched at 3 s,
+    # before its third fix (confirmed on fewer plots) -> 0 s; truth 2 never had three fixes
+    scans = []
+    for t in range(12):
+        ki = ([7] if t >= 10 else []) + ([8] if t >= 3 else [])
+        kx = ([0.0] if t >= 10 else []) + ([1e5] if t >= 3 else [])
+        scans.append((float(t), [0, 1, 2], [0.0, 1e5, 5e5], ki, kx))
+    s = _run(scans, n=3)
+    r = s.summary(third_fix_time=np.array([8.0, 6.0, np.nan]))
+    assert r["truths_with_third_fix"] == 2
+    assert r["confirm_latency_after_third_fix_median_s"] == 1.0   # median of 2 and 0
+    assert r["confirm_latency_after_third_fix_p90_s"] == 1.8
+    assert "confirm_latency_after_third_fix_median_s" not in s.summary()

@@ -17,7 +17,9 @@ correspondence ends when its track is matched with another truth. Over the run:
 * **fragments per truth**: distinct tracks ever matched with it;
 * **completeness**: matched truth-scans / truth-scans;
 * **confirmation latency**: first match minus the time the truth first became fixable by the
-  sensors (``fixable_time``, the caller's definition; default: first presence);
+  sensors (``fixable_time``, the caller's definition; default: first presence); optionally
+  also from a later sensor milestone (``third_fix_time``, e.g. the third fix in a run), which
+  separates the tracker's own delay from the wait for the sensors' data;
 * **a track changing platform** (the track's side of the same matches): a track matched with
   platform A is later matched with B -- within ``reacquire_gap_s`` of its last match
   (``track_platform_changes``: it slid onto a neighbour), or after a longer unmatched gap
@@ -253,8 +255,22 @@ class ContinuityScorer:
             np.isfinite(fixable_time), fixable_time, self.first_t)
         return np.maximum(self.first_match_t - t0, 0.0)
 
-    def by_group(self, group: ArrayLike, names: list[str],
-                 fixable_time: F64 | None = None) -> dict[str, dict[str, float | int | None]]:
+    def _latency_from(self, milestone: F64 | None, rows: NDArray[np.bool_]
+                      ) -> dict[str, float | int | None]:
+        """Latency median / p90, s, from ``milestone`` (n_truth,) times to the first match,
+        over ``rows`` matched truths that reached it (a match before it counts 0)."""
+        if milestone is None:
+            return {}
+        m = np.asarray(milestone, dtype=np.float64).reshape(-1)
+        ok = rows & np.isfinite(m) & np.isfinite(self.first_match_t)
+        lat = np.maximum(self.first_match_t[ok] - m[ok], 0.0)
+        return {"confirm_latency_after_third_fix_median_s": _q(lat, 50),
+                "confirm_latency_after_third_fix_p90_s": _q(lat, 90),
+                "truths_with_third_fix": int(ok.sum())}
+
+    def by_group(self, group: ArrayLike, names: list[str], fixable_time: F64 | None = None,
+                 third_fix_time: F64 | None = None
+                 ) -> dict[str, dict[str, float | int | None]]:
         """The per-truth figures of :meth:`summary` per group of truths (``group`` (n_truth,)
         ints indexing ``names``, e.g. the platform class): where fragments, switches and
         latency come from. Groups with no scored truth are left out."""
@@ -284,11 +300,14 @@ class ContinuityScorer:
                                             / max(self.scans_present[m].sum(), 1)), 4),
                 "confirm_latency_median_s": _q(lk, 50),
                 "confirm_latency_p90_s": _q(lk, 90),
+                **self._latency_from(third_fix_time, matched),
             }
         return out
 
-    def summary(self, fixable_time: F64 | None = None) -> dict[str, float | int | None]:
-        """Run-level figures (counts, per-truth means, latency median/p90 in s)."""
+    def summary(self, fixable_time: F64 | None = None, third_fix_time: F64 | None = None
+                ) -> dict[str, float | int | None]:
+        """Run-level figures (counts, per-truth means, latency median/p90 in s; with
+        ``third_fix_time`` also the latency from that milestone)."""
         seen = self.scans_present > 0
         n_seen = int(seen.sum())
         frag = self.fragments()
@@ -313,6 +332,7 @@ class ContinuityScorer:
                              if n_seen else None),
             "confirm_latency_median_s": q(lat, 50),
             "confirm_latency_p90_s": q(lat, 90),
+            **self._latency_from(third_fix_time, seen & matched_ever),
             "false_track_steps_per_scan": round(self.false_steps / max(self.n_scans, 1), 4),
             "duplicate_track_steps_per_scan": round(self.duplicate_steps
                                                     / max(self.n_scans, 1), 4),

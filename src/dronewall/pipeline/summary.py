@@ -110,7 +110,11 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
             + (f"{100 * co['completeness']:.1f} %" if co.get("completeness") is not None
                else "-")
             + f", confirmation latency median {_fmt(co.get('confirm_latency_median_s'), 's')}"
-            f" (p90 {_fmt(co.get('confirm_latency_p90_s'), 's')}), mean GOSPA "
+            f" (p90 {_fmt(co.get('confirm_latency_p90_s'), 's')}"
+            + (f"; {_fmt(co['confirm_latency_after_third_fix_median_s'], 's')} / "
+               f"{_fmt(co.get('confirm_latency_after_third_fix_p90_s'), 's')} after the "
+               "sensors' third fix" if "confirm_latency_after_third_fix_median_s" in co else "")
+            + "), mean GOSPA "
             f"{_fmt(tr.get('gospa_mean'), 'm')} (cut-off {_fmt(tr.get('gospa_cutoff_m'), 'm', 0)}),"
             f" false tracks {_fmt(co.get('false_track_steps_per_scan'), 'per scan', 2)}")
         byc = co.get("by_class") or {}

@@ -228,6 +228,12 @@ class TrackingScorer:
         self.min_bearings = min_bearings
         self.continuity = ContinuityScorer(n_platforms)
         self.fixable_t = np.full(n_platforms, np.nan)
+        # fixes in a run (each within FIX_PAIR_WINDOW_S of the previous), its last fix, and
+        # when a platform first had three: the latency measured from there is the tracker's
+        # own delay, apart from the wait for the sensors' third fix
+        self.fix_run = np.zeros(n_platforms, np.int64)
+        self.last_fix_t = np.full(n_platforms, -np.inf)
+        self.third_fix_t = np.full(n_platforms, np.nan)
         self.last_pos_det = np.full(n_platforms, -np.inf)
         #: this step's matches (platform indices, track ids), for other scorers
         self.matches: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64),
@@ -278,13 +284,22 @@ class TrackingScorer:
         fix = seen[t - self.last_pos_det[seen] <= FIX_PAIR_WINDOW_S]
         self.last_pos_det[seen] = t
         ang = ~pos_kind
+        tri = np.zeros(0, np.int64)
         if ang.any():
             pairs = np.unique(tid[ang] * (1 << 32) + det.sensor[ok][ang].astype(np.int64))
             p, c = np.unique(pairs >> 32, return_counts=True)
-            fix = np.union1d(fix, p[c >= self.min_bearings])
+            tri = p[c >= self.min_bearings]
+            fix = np.union1d(fix, tri)
         if fix.size:
             new = np.isnan(self.fixable_t[fix])
             self.fixable_t[fix[new]] = t
+        evt = np.union1d(seen, tri)            # platforms fixed at this step
+        if evt.size:
+            run = t - self.last_fix_t[evt] <= FIX_PAIR_WINDOW_S
+            self.fix_run[evt] = np.where(run, self.fix_run[evt] + 1, 1)
+            self.last_fix_t[evt] = t
+            third = evt[(self.fix_run[evt] >= 3) & np.isnan(self.third_fix_t[evt])]
+            self.third_fix_t[third] = t
 
     def metrics(self) -> dict[str, Any]:
         fd = {int(i): float(v) for i, v in enumerate(self.first_det) if np.isfinite(v)}
@@ -297,11 +312,11 @@ class TrackingScorer:
         metrics["max_live_tracks"] = self.max_tracks
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
         # CLEAR-MOT continuity with failure kinds apart (docs/tracking.md, "Metrics")
-        metrics["continuity"] = self.continuity.summary(self.fixable_t)
+        metrics["continuity"] = self.continuity.summary(self.fixable_t, self.third_fix_t)
         if self.platform_cls is not None:
             names = [c.name.lower() for c in PlatformClass]
             metrics["continuity"]["by_class"] = self.continuity.by_group(
-                self.platform_cls, names, self.fixable_t)
+                self.platform_cls, names, self.fixable_t, self.third_fix_t)
         metrics["unique_track_ids_per_platform"] = (
             round(metrics["unique_track_ids"] / len(fd), 3) if fd else None)
         return metrics
