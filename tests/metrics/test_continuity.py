@@ -42,6 +42,11 @@ def test_swap_while_old_track_alive_is_a_switch() -> None:
     scans = [(0.0, [0], [0.0], [1], [0.0]), (1.0, [0], [0.0], [1, 2], [5000.0, 5.0])]
     r = _run(scans, n=1).summary()
     assert r["identity_switches"] == 1 and r["handovers"] == 0
+    assert r["identity_switches_after_gap"] == 0
+    # the same after the truth went unmatched for 60 s: a switch after a gap
+    scans = [(0.0, [0], [0.0], [1], [0.0]), (61.0, [0], [0.0], [1, 2], [5000.0, 5.0])]
+    r = _run(scans, n=1).summary()
+    assert r["identity_switches"] == 1 and r["identity_switches_after_gap"] == 1
 
 
 def test_restart_after_short_gap_is_a_handover_long_gap_a_reacquisition() -> None:

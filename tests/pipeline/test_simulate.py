@@ -250,6 +250,7 @@ def test_headline_gives_continuity_per_class() -> None:
     from dronewall.pipeline.summary import headline_lines
 
     co = {"identity_switches": 3, "identity_switches_close_pair": 2,
+          "identity_switches_after_gap": 1,
           "confirm_latency_median_s": 30.0, "confirm_latency_p90_s": 200.0,
           "confirm_latency_after_third_fix_median_s": 1.0,
           "confirm_latency_after_third_fix_p90_s": 80.0, "by_class": {
@@ -258,7 +259,7 @@ def test_headline_gives_continuity_per_class() -> None:
         "multirotor": {"truths_scored": 2, "truths_never_matched": 2,
                        "fragments_per_truth_mean": None, "identity_switches": 0}}}
     lines = headline_lines({"tracking": {"continuity": co}})
-    assert any("3 identity switches (2 between platforms within 2 km)" in x for x in lines)
+    assert any("3 identity switches (2 between platforms within 2 km, 1 after > 30 s unmatched)" in x for x in lines)
     assert any("median 30.0 s (p90 200.0 s; 1.0 s / 80.0 s after the sensors' third fix)" in x
                for x in lines)
     line = next(x for x in lines if x.startswith("By class"))

@@ -9,7 +9,9 @@ correspondence ends when its track is matched with another truth. Over the run:
 * **identity switches** (CLEAR-MOT mismatches of the "swap" kind): a truth's matched track
   changes from A to B while A is still reported (alive) -- the picture put the truth's identity
   on another track; of these, **close-pair switches**: A now follows another platform within
-  ``close_pair_radius_m`` (closely spaced targets);
+  ``close_pair_radius_m`` (closely spaced targets), and **switches after a gap**: the truth had
+  been unmatched for more than ``reacquire_gap_s`` (lost, while A lived on elsewhere -- a
+  re-acquisition in all but the old track's survival);
 * **handovers**: the matched track changes after A ended, with the truth unmatched for at most
   ``reacquire_gap_s`` -- a fragment (the track was dropped and restarted);
 * **re-acquisitions**: the same after a longer unmatched gap (the truth left coverage and came
@@ -74,6 +76,7 @@ class ContinuityScorer:
     scans_matched: I64 = field(init=False)
     switches: int = 0
     switches_close_pair: int = 0
+    switches_after_gap: int = 0
     handovers: int = 0
     reacquisitions: int = 0
     false_steps: int = 0
@@ -170,6 +173,7 @@ class ContinuityScorer:
             alive = np.isin(prev[changed], kid)
             gap = t - self.last_match_t[m_truth[changed]]
             self.switches += int(alive.sum())
+            self.switches_after_gap += int((alive & (gap > self.reacquire_gap_s)).sum())
             self.switches_by_truth[m_truth[changed][alive]] += 1
             self._close_pairs(np.flatnonzero(changed)[alive], prev, m_track, m_pos)
             self.handovers += int((~alive & (gap <= self.reacquire_gap_s)).sum())
@@ -323,6 +327,7 @@ class ContinuityScorer:
             "identity_switches": self.switches,
             "identity_switches_per_truth": round(self.switches / per, 4),
             "identity_switches_close_pair": self.switches_close_pair,
+            "identity_switches_after_gap": self.switches_after_gap,
             "handovers": self.handovers,
             "reacquisitions": self.reacquisitions,
             "fragments_per_truth_mean": (round(float(frag[matched_ever].mean()), 3)

@@ -103,7 +103,8 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
             f"Tracking: {tr.get('unique_track_ids', 0)} confirmed track ids for "
             f"{tr.get('platforms_ever_detectable', 0)} detectable platforms, "
             f"{co.get('identity_switches', 0)} identity switches"
-            + (f" ({co['identity_switches_close_pair']} between platforms within 2 km)"
+            + (f" ({co['identity_switches_close_pair']} between platforms within 2 km, "
+               f"{co.get('identity_switches_after_gap', 0)} after > 30 s unmatched)"
                if co.get("identity_switches_close_pair") is not None else "")
             + f", {co.get('handovers', 0)} "
             f"handovers, {co.get('reacquisitions', 0)} re-acquisitions, completeness "
