@@ -259,7 +259,8 @@ def test_headline_gives_continuity_per_class() -> None:
         "multirotor": {"truths_scored": 2, "truths_never_matched": 2,
                        "fragments_per_truth_mean": None, "identity_switches": 0}}}
     lines = headline_lines({"tracking": {"continuity": co}})
-    assert any("3 identity switches (2 between platforms within 2 km, 1 after > 30 s unmatched)" in x for x in lines)
+    assert any("3 identity switches (2 between platforms within 2 km, 1 after > 30 s "
+               "unmatched)" in x for x in lines)
     assert any("median 30.0 s (p90 200.0 s; 1.0 s / 80.0 s after the sensors' third fix)" in x
                for x in lines)
     line = next(x for x in lines if x.startswith("By class"))
