@@ -266,3 +266,21 @@ def test_headline_gives_continuity_per_class() -> None:
     line = next(x for x in lines if x.startswith("By class"))
     assert "bird x4: 3.50 tracks, 3 switches, 1 never tracked" in line
     assert "multirotor x2: -, 0 switches, 2 never tracked" in line
+
+
+def test_switch_trace_replays_the_runs_switch_counts(small_run) -> None:
+    """bench/switch_trace.py (the per-switch listing behind docs/benchmarks.md s.6) replays
+    the continuity scorer over the run's CSV files and gets summary.json's counts."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "switch_trace.py"
+    spec = importlib.util.spec_from_file_location("switch_trace", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    _, out = small_run
+    rows, totals = mod.trace(out)
+    co = json.loads((out / "summary.json").read_text())["tracking"]["continuity"]
+    assert totals == {k: co[k] for k in totals}
+    assert len(rows) == co["identity_switches"]
+    assert mod.main([str(out / "missing")]) == 2
