@@ -54,6 +54,10 @@ SUMMARY = {
                  "median_first_detection_after_launch_s": 1.0}}},
     "tracking": {"confirm_latency_mean_s": 1.5, "track_breaks": 2, "id_switches": 1,
                  "never_tracked": 0, "gospa_mean": 250.0,
+                 "continuity": {"identity_switches": 1, "reacquisitions": 2,
+                                "fragments_per_truth_mean": 1.25, "completeness": 0.9,
+                                "confirm_latency_median_s": 4.0,
+                                "false_track_steps_per_scan": 0.05},
                  "classification": {"scored_platforms": 4,
                                     "accuracy_30s_after_confirmation": 0.75,
                                     "by_true_class": {"bird": {"label_correct": 1},
@@ -90,6 +94,9 @@ def test_run_metrics_reads_every_schema_field() -> None:
     assert m["one_way_flown"] == 6 and m["one_way_neutralised_rate"] == pytest.approx(4 / 6)
     assert (m["waste_share"], m["shots_per_kill"]) == (0.1, 1.4)
     assert (m["violation_episodes_true"], m["violation_episodes_unmatched"]) == (4, 1)
+    assert (m["identity_switches"], m["track_reacquisitions"], m["tracks_per_platform"],
+            m["track_completeness"], m["track_confirm_latency_median_s"],
+            m["false_tracks_per_scan"]) == (1, 2, 1.25, 0.9, 4.0, 0.05)
     assert set(schema.BY_NAME) <= set(m)
     # every metric but the one the summary lacks has a value
     assert [k for k, v in m.items() if math.isnan(v)] == ["warning_lead_time_s"]
