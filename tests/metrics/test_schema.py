@@ -68,6 +68,7 @@ SUMMARY = {
                  "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0,
                  "episodes": {"true_non_cooperative": 4, "reported": 5, "matched": 4,
                               "missed": 0, "unmatched": 1,
+                              "duration_abs_err_s": {"n": 4, "median_s": 2.5, "mean_s": 6.0},
                               "alert_latency_s": {"n": 4, "median_s": -1.5, "mean_s": 9.0}}},
     "engagement": {"threats_flown": 8, "neutralised": {"total": 5}, "leakers": {"total": 2},
                    "value_lost_eur": 1e6, "spend_eur": 5000.0, "cost_exchange_ratio": 2.5,
@@ -97,6 +98,7 @@ def test_run_metrics_reads_every_schema_field() -> None:
     assert (m["identity_switches"], m["track_reacquisitions"], m["tracks_per_platform"],
             m["track_completeness"], m["track_confirm_latency_median_s"],
             m["false_tracks_per_scan"]) == (1, 2, 1.25, 0.9, 4.0, 0.05)
+    assert m["violation_episode_duration_err_s"] == 2.5
     assert set(schema.BY_NAME) <= set(m)
     # every metric but the one the summary lacks has a value
     assert [k for k, v in m.items() if math.isnan(v)] == ["warning_lead_time_s"]
