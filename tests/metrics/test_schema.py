@@ -142,6 +142,10 @@ def test_shares_print_in_per_cent_and_ratios_with_times() -> None:
     assert schema.format_value(schema.metric("leak_rate"), 0.5) == "50.0 %"
     assert schema.format_value(schema.metric("cost_exchange_ratio"), 0.3) == "0.3×"
     assert schema.format_value(schema.metric("spend_eur"), 43_100.0) == "€43.1 k"
+    # the unit shown beside a share is per cent, whether a proportion or a ratio bounded by 1
+    assert [schema.display_unit(schema.metric(n)) for n in
+            ("leak_rate", "waste_share", "track_completeness", "cost_exchange_ratio",
+             "spend_eur")] == ["%", "%", "%", "1", "EUR"]
 
 
 def test_montecarlo_doc_lists_every_metric_with_its_source() -> None:

@@ -325,12 +325,22 @@ def definitions(names: Iterable[str]) -> dict[str, dict[str, object]]:
     return out
 
 
+def _is_share(m: Metric) -> bool:
+    """Proportions and ratios bounded by 1 are shares, shown in per cent."""
+    return m.kind == "proportion" or (m.kind == "ratio" and m.upper == 1.0)
+
+
+def display_unit(m: Metric) -> str:
+    """The unit people see next to :func:`format_value`'s numbers (``%`` for shares)."""
+    return "%" if _is_share(m) else m.unit
+
+
 def format_value(m: Metric, v: float | None) -> str:
     """A value of metric ``m`` with its unit, for people (console, report): ``93.2 %``,
     ``11.6 s``, ``262 m``, ``EUR 161.4 k``, ``29.6x``, ``1.25``; an en dash when undefined."""
     if v is None or not math.isfinite(v):
         return "–"
-    if m.kind == "proportion" or (m.kind == "ratio" and m.upper == 1.0):  # shares in per cent
+    if _is_share(m):  # shares in per cent
         return f"{100 * v:.1f} %"
     if m.unit == "EUR":
         a = abs(v)

@@ -84,7 +84,7 @@ def _method(a: dict[str, Any]) -> dict[str, str]:
 
 def _metric_row(m: schema.Metric, a: dict[str, Any]) -> dict[str, Any]:
     return {"metric": m.name, "label": m.label, "meaning": m.meaning,
-            "unit": "%" if m.kind == "proportion" else m.unit, "kind": m.kind,
+            "unit": schema.display_unit(m), "kind": m.kind,
             "n": _int(a.get("n")),
             "mean": _number(m, "mean", a.get("mean")),
             "low": _number(m, "ci95_low", a.get("ci95_low")),
