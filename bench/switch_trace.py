@@ -63,20 +63,28 @@ def trace(run: Path) -> tuple[list[dict[str, object]], dict[str, int]]:
                   tk.column("alt_m").to_numpy())
     t_det = det.column("t_s").to_numpy()
     i_det = det.column("truth_id").to_numpy().astype(np.int64)
+    # each table sorted by time once; a step is a slice [lo, hi) found by binary search
+    o = np.argsort(t_tr, kind="stable")
+    t_tr, i_tr, x_tr = t_tr[o], i_tr[o], x_tr[o]
+    o = np.argsort(t_tk, kind="stable")
+    t_tk, id_tk, x_tk = t_tk[o], id_tk[o], x_tk[o]
+    o = np.argsort(t_det, kind="stable")
+    t_det, i_det = t_det[o], i_det[o]
     last_det = np.full(len(names), -np.inf)
     sc = ContinuityScorer(len(names))
     rows: list[dict[str, object]] = []
     for t in np.unique(t_tr):
-        d = t_det == t
+        d = slice(np.searchsorted(t_det, t, "left"), np.searchsorted(t_det, t, "right"))
         np.maximum.at(last_det, i_det[d], t)
-        m = t_tr == t
-        vis = m & (t - last_det[i_tr] <= DETECTABLE_WINDOW_S)
-        k = t_tk == t
+        m = slice(np.searchsorted(t_tr, t, "left"), np.searchsorted(t_tr, t, "right"))
+        vis = t - last_det[i_tr[m]] <= DETECTABLE_WINDOW_S
+        ti, tx = i_tr[m][vis], x_tr[m][vis]
+        k = slice(np.searchsorted(t_tk, t, "left"), np.searchsorted(t_tk, t, "right"))
         prev = sc.prev_track.copy()
         last = sc.last_match_t.copy()
         before = sc.switches_by_truth.copy()
-        mt, mk = sc.scan(float(t), i_tr[vis], x_tr[vis], id_tk[k], x_tk[k])
-        pos = dict(zip(i_tr[vis].tolist(), x_tr[vis], strict=True))
+        mt, mk = sc.scan(float(t), ti, tx, id_tk[k], x_tk[k])
+        pos = dict(zip(ti.tolist(), tx, strict=True))
         owner = dict(zip(mk.tolist(), mt.tolist(), strict=True))
         for p in np.flatnonzero(sc.switches_by_truth != before):
             old = int(prev[p])

@@ -272,6 +272,23 @@ class ContinuityScorer:
                 "confirm_latency_after_third_fix_p90_s": _q(lat, 90),
                 "truths_with_third_fix": int(ok.sum())}
 
+    def _truth_figures(self, rows: NDArray[np.bool_], frag: I64, lat: F64
+                       ) -> dict[str, float | int | None]:
+        """Per-truth figures over the scored truths ``rows``: never matched, fragments per
+        matched truth, completeness, latency median / p90 (``lat`` from :meth:`_latency`)."""
+        matched = rows & (frag > 0)
+        lk = lat[matched]
+        return {
+            "truths_never_matched": int((rows & (frag == 0)).sum()),
+            "fragments_per_truth_mean": (round(float(frag[matched].mean()), 3)
+                                         if matched.any() else None),
+            "completeness": (round(float(self.scans_matched[rows].sum()
+                                         / max(self.scans_present[rows].sum(), 1)), 4)
+                             if rows.any() else None),
+            "confirm_latency_median_s": _q(lk, 50),
+            "confirm_latency_p90_s": _q(lk, 90),
+        }
+
     def by_group(self, group: ArrayLike, names: list[str], fixable_time: F64 | None = None,
                  third_fix_time: F64 | None = None
                  ) -> dict[str, dict[str, float | int | None]]:
@@ -290,22 +307,11 @@ class ContinuityScorer:
             n = int(m.sum())
             if n == 0:
                 continue
-            matched = m & (frag > 0)
-            lk = lat[matched]
-            out[name] = {
-                "truths_scored": n,
-                "truths_never_matched": int((m & (frag == 0)).sum()),
-                "fragments_per_truth_mean": (round(float(frag[matched].mean()), 3)
-                                             if matched.any() else None),
-                "identity_switches": int(self.switches_by_truth[m].sum()),
-                "identity_switches_per_truth": round(float(self.switches_by_truth[m].sum()) / n,
-                                                     4),
-                "completeness": round(float(self.scans_matched[m].sum()
-                                            / max(self.scans_present[m].sum(), 1)), 4),
-                "confirm_latency_median_s": _q(lk, 50),
-                "confirm_latency_p90_s": _q(lk, 90),
-                **self._latency_from(third_fix_time, matched),
-            }
+            out[name] = {"truths_scored": n, **self._truth_figures(m, frag, lat),
+                         "identity_switches": int(self.switches_by_truth[m].sum()),
+                         "identity_switches_per_truth":
+                             round(float(self.switches_by_truth[m].sum()) / n, 4),
+                         **self._latency_from(third_fix_time, m & (frag > 0))}
         return out
 
     def summary(self, fixable_time: F64 | None = None, third_fix_time: F64 | None = None
@@ -315,29 +321,18 @@ class ContinuityScorer:
         seen = self.scans_present > 0
         n_seen = int(seen.sum())
         frag = self.fragments()
-        matched_ever = frag > 0
-        lat = self._latency(fixable_time)[seen & matched_ever]
-        q = _q
-
         ids = np.unique(np.concatenate(self._ids_seen)) if self._ids_seen else np.zeros(0)
         per = max(n_seen, 1)
         return {
             "truths_scored": n_seen,
-            "truths_never_matched": int((seen & ~matched_ever).sum()),
+            **self._truth_figures(seen, frag, self._latency(fixable_time)),
             "identity_switches": self.switches,
             "identity_switches_per_truth": round(self.switches / per, 4),
             "identity_switches_close_pair": self.switches_close_pair,
             "identity_switches_after_gap": self.switches_after_gap,
             "handovers": self.handovers,
             "reacquisitions": self.reacquisitions,
-            "fragments_per_truth_mean": (round(float(frag[matched_ever].mean()), 3)
-                                         if matched_ever.any() else None),
-            "completeness": (round(float(self.scans_matched[seen].sum()
-                                         / max(self.scans_present[seen].sum(), 1)), 4)
-                             if n_seen else None),
-            "confirm_latency_median_s": q(lat, 50),
-            "confirm_latency_p90_s": q(lat, 90),
-            **self._latency_from(third_fix_time, seen & matched_ever),
+            **self._latency_from(third_fix_time, seen & (frag > 0)),
             "false_track_steps_per_scan": round(self.false_steps / max(self.n_scans, 1), 4),
             "duplicate_track_steps_per_scan": round(self.duplicate_steps
                                                     / max(self.n_scans, 1), 4),
