@@ -12,6 +12,7 @@ from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind
 from dronewall.errors import ConfigurationError
 from dronewall.geo.frames import geodetic_to_ecef
 from dronewall.tracking import Engine, TrackerConfig
+from dronewall.tracking.table import LOST
 
 R_MAX_M, H_FA_M, FA_PER_SCAN, SCAN_S = 100_000.0, 3_000.0, 2.0, 2.0
 #: false alarms per scan per m^3 of the radar's coverage (the slab below H_FA_M)
@@ -159,3 +160,23 @@ def test_scenario_switches_the_score_on_with_its_radars_false_alarm_density() ->
     assert tracker_config_for(sc).score_false_alarm_density_m3 == pytest.approx(expect)
     off = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"track_score": False})})
     assert tracker_config_for(off).score_false_alarm_density_m3 == 0.0     # M-of-N alone
+
+
+def test_a_track_the_score_confirmed_is_kept_lost_through_a_gap() -> None:
+    """Each of SPARSE's plots comes after the M-of-N window, so the hit count restarts at
+    every plot: the track is confirmed by its score with one "hit" and has a few more by the
+    end (fewer than lost_min_hits, 5 here). Its support is the score, so when its coast time
+    runs out it is kept as lost, not deleted, and comes back under its own id when the
+    target's plots return."""
+    from dataclasses import replace
+
+    cfg = replace(_cfg(DENSITY), lost_window_s=300.0, lost_min_hits=5, lost_max_sd_m=20_000.0)
+    back = {t for t in range(150, 171, 2)}
+    pic, eng = _run(cfg, SPARSE | back, 120, 1, clutter=False)
+    T = eng.T
+    assert T.n == 1 and int(T.hits[0]) < 5 and T.status[0] == LOST
+    ids = {}
+    for t_end in (30, 170):
+        e = _run(cfg, SPARSE | back, t_end, 1, clutter=False)[1]
+        ids[t_end] = e.snapshot(confirmed_only=True).ids.tolist()
+    assert ids[30] == ids[170] == [1]           # confirmed on its third plot; back as itself

@@ -132,6 +132,17 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # vaguer"). 8 km for every track gave 6-12 % fewer ids but one more over-claimed flock
     # episode (seed 2, measured before the silence evidence).
     lost_fast_max_sd_m = 8_000.0
+    # Lost tracks are predicted with their own models (tracking/lost.py), not the IMM: over
+    # minutes its turn models average the velocity away (a 45 m/s Gerbera's lost track slowed
+    # to 22-25 m/s, fell under lost_fast_speed_mps and was deleted at 3 km sd 65-170 s after
+    # its last plot). Fast ones fly on at constant velocity (q 3 m^2/s^3, the quiet model's);
+    # slow ones (birds) forget their heading in 30 s (Ornstein-Uhlenbeck velocity, sd 12.5 m/s
+    # per axis): a bird on the flagship raid was a median 1.2 km from where it was last seen
+    # after a median 2-4 min gap. Flagship seeds 1-4 (with the score-confirmed tracks kept
+    # lost, management.py): ids per platform 1.67 / 1.76 / 1.52 / 1.75 -> 1.33 / 1.30 / 1.26 /
+    # 1.31 (docs/benchmarks.md s.6, "Lost tracks predicted as what they are").
+    lost_q_m2ps3 = 3.0
+    lost_slow_tau_s = 30.0
     # every confirmed track may be lost and re-acquired (re-acquisition needs two strong
     # updates, so one clutter plot cannot bring a lost track back)
     lost_min_hits = 2
@@ -159,6 +170,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          max_coast_time_s=max_coast_s,
                          lost_window_s=lost_window_s, lost_max_sd_m=lost_max_sd_m,
                          lost_fast_max_sd_m=lost_fast_max_sd_m,
+                         lost_q_horizontal_m2ps3=lost_q_m2ps3, lost_slow_tau_s=lost_slow_tau_s,
                          lost_reassoc_max_sd_m=lost_reassoc_max_sd_m,
                          lost_min_hits=lost_min_hits,
                          merge_distinct_memory_s=merge_distinct_memory_s,

@@ -165,6 +165,21 @@ class TrackerConfig:
     that wide drags its velocity off -- but is kept, up to ``lost_max_sd_m``, for stitching: a
     newly confirmed track that matches it in position *and* velocity takes its id. 0
     (default): no separate limit (lost tracks take plots up to ``lost_max_sd_m``)."""
+    lost_q_horizontal_m2ps3: float = 0.0
+    """Lost tracks of fast targets (``lost_fast_speed_mps``) are predicted with one
+    constant-velocity model of this horizontal acceleration density, m^2/s^3, instead of the
+    IMM, whose mixture of turning models slows a coasting track and swells its covariance
+    over minutes (``update._predict_lost``). 0 (default): lost tracks are predicted like the
+    others (unless ``lost_slow_tau_s`` is set; then fast ones with ``q_horizontal_m2ps3``)."""
+    lost_slow_tau_s: float = 0.0
+    """Lost tracks of slow targets (below ``lost_fast_speed_mps``: birds, loitering
+    multirotors) are predicted with a velocity that forgets its direction with this
+    correlation time, s (Ornstein-Uhlenbeck, ``kernels.ou_transition``): over a gap of
+    minutes a wanderer is near where it was last seen, spread like a random walk, not far
+    along its last heading with the cubic spread of constant velocity. 0 (default): off."""
+    lost_slow_speed_sd_mps: float = 12.5
+    """Stationary sd per horizontal axis of a slow lost track's velocity, m/s (with
+    ``lost_slow_tau_s``): half of ``lost_fast_speed_mps``'s default, the speeds below it."""
     lost_min_hits: int = 4
     """Only confirmed tracks with at least this many strong updates are kept as lost when their
     coast time runs out (fewer: deleted -- a track barely past confirmation is as likely
@@ -251,14 +266,14 @@ class TrackerConfig:
                      "coast_time_s", "tentative_coast_time_s", "max_position_sd_m",
                      "init_velocity_sd_mps", "init_vertical_velocity_sd_mps",
                      "imm_q_high_m2ps3", "bearing_max_range_m", "bearing_explain_range_m",
-                     "bearing_height_sd_m",
+                     "bearing_height_sd_m", "lost_slow_speed_sd_mps",
                      "max_meas_position_sd_m", "max_meas_angle_sd_rad",
                      "max_meas_range_rate_sd_mps", "clutter_density"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
                 bad(f"{name} must be finite and > 0, got {v}")
         for name in ("latency_window_s", "time_group_tolerance_s", "max_future_s",
-                     "imm_turn_rate_dps"):
+                     "imm_turn_rate_dps", "lost_q_horizontal_m2ps3", "lost_slow_tau_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):
                 bad(f"{name} must be finite and >= 0, got {v}")

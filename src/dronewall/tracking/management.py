@@ -200,7 +200,13 @@ class _TrackManagement(EngineState):
             # not reported any more, kept for re-acquisition (tracks with enough support only)
             # until the window closes or the prediction is too vague to re-associate; a
             # re-acquisition without its confirming update falls back to lost
-            keep_lost = expired & (T.hits[:n] >= cfg.lost_min_hits)
+            # (support: its strong updates, or a track score that confirmed it -- a score
+            # confirmation after a long wait restarts the M-of-N hit count, so four plots can
+            # leave ``hits`` at 1)
+            support = T.hits[:n] >= cfg.lost_min_hits
+            if self._score_on:
+                support |= T.score[:n] >= cfg.score_confirm
+            keep_lost = expired & support
             dead = expired & ~keep_lost
             if keep_lost.any():
                 T.status[:n][keep_lost] = LOST

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from dronewall.detections.acoustics import transmission_loss_db
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
+from dronewall.tracking.lost import predict_lost
 from dronewall.tracking.measurements import (
     _HORIZ_SUBS,
     SUB_HPOS,
@@ -56,13 +57,17 @@ class _GroupUpdate(_MeasurementModels):
 
     def _predict(self, tg: float) -> None:
         """Predict every live track to the group time tg (s): CV, or IMM (mix, predict each
-        model, combine)."""
+        model, combine); lost tracks with their own models (``lost.predict_lost``)."""
         T = self.T
         n = T.n
         dt = np.maximum(tg - T.t_state[:n], 0.0)
         if not np.any(dt > 0):
             return
         up = self.frame.local_up(T.x[:n, :3]) if self.dims == 3 else None
+        lost = self._lost_rows(n, dt)
+        if lost is not None:
+            x_l, P_l = predict_lost(self.T.x[lost], self.T.P[lost], dt[lost],
+                                    None if up is None else up[lost], self.cfg)
         if self.r == 1:
             _, qh, qv, _ = self._models[0]
             Q = K.cv_process_noise(dt, K.accel_density_matrix(qh, qv, self.dims, up, n))
@@ -79,7 +84,23 @@ class _GroupUpdate(_MeasurementModels):
                     T.xm[:n, j], T.Pm[:n, j] = K.kf_predict(x0[:, j], P0[:, j], F, Q)
             T.mu[:n] = c
             T.x[:n], T.P[:n] = K.imm_combine(T.xm[:n], T.Pm[:n], c)
+        if lost is not None:
+            T.x[lost], T.P[lost] = x_l, P_l
+            if self.r > 1:
+                # every model restarts from the lost prediction at the track's next update
+                T.xm[lost] = x_l[:, None, :]
+                T.Pm[lost] = P_l[:, None, :, :]
+                T.mu[lost] = self._mu0
         T.t_state[:n] = tg
+
+    def _lost_rows(self, n: int, dt: F64) -> I64 | None:
+        """Rows of lost tracks to predict with the lost-track models, or None (none, or the
+        models off: ``lost_q_horizontal_m2ps3`` and ``lost_slow_tau_s`` both 0)."""
+        cfg = self.cfg
+        if cfg.lost_q_horizontal_m2ps3 <= 0 and cfg.lost_slow_tau_s <= 0:
+            return None
+        rows = np.flatnonzero((self.T.status[:n] == LOST) & (dt > 0))
+        return rows if rows.size else None
 
     # ---- measurement update ------------------------------------------------------------------
 
