@@ -169,7 +169,7 @@ class TrackerConfig:
     """Lost tracks of fast targets (``lost_fast_speed_mps``) are predicted with one
     constant-velocity model of this horizontal acceleration density, m^2/s^3, instead of the
     IMM, whose mixture of turning models slows a coasting track and swells its covariance
-    over minutes (``update._predict_lost``). 0 (default): lost tracks are predicted like the
+    over minutes (``tracking/lost.py``). 0 (default): lost tracks are predicted like the
     others (unless ``lost_slow_tau_s`` is set; then fast ones with ``q_horizontal_m2ps3``)."""
     lost_slow_tau_s: float = 0.0
     """Lost tracks of slow targets (below ``lost_fast_speed_mps``: birds, loitering
