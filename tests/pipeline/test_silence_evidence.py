@@ -15,7 +15,7 @@ ENGINE = ("attack_drone", "decoy", "recon_uav")
 
 BELT = """\
 name: silent-belt
-seed: 4
+seed: SEED
 time: {start: "2026-01-01T00:00:00Z", duration_s: 400, step_s: 1}
 origin: {lat_deg: 51.45, lon_deg: 23.40}
 sensors:
@@ -36,10 +36,9 @@ traffic:
 """
 
 
-def _bird_share(out) -> tuple[float, float]:
-    """Share of track rows classed as an engine-driven UAV (attack drone, decoy, recon UAV)
-    among rows following a flock (nearest truth within 1 km) and among rows following a
-    Shahed."""
+def _engine_calls(out) -> tuple[list[bool], list[bool]]:
+    """Per track row, whether it is classed as an engine-driven UAV (attack drone, decoy,
+    recon UAV): rows following a flock (nearest truth within 1 km), rows following a Shahed."""
     tk = pacsv.read_csv(out / "tracks.csv").to_pydict()
     tr = pacsv.read_csv(out / "truth.csv").to_pydict()
     tt = np.asarray(tr["t_s"], float)
@@ -59,20 +58,31 @@ def _bird_share(out) -> tuple[float, float]:
             continue
         pb = c in ENGINE
         (flock if str(tid[rows[k]]).startswith("flocks") else shahed).append(pb)
-    assert len(flock) > 100 and len(shahed) > 100
-    return float(np.mean(flock)), float(np.mean(shahed))
+    return flock, shahed
 
 
 def test_silence_makes_flocks_birds_and_leaves_heard_drones_alone(tmp_path, monkeypatch) -> None:
-    sc = parse_scenario(BELT)
-    run_simulation(sc, tmp_path / "with")
-    flock_with, shahed_with = _bird_share(tmp_path / "with")
-    monkeypatch.setattr(wiring, "acoustic_network", lambda model: None)
-    run_simulation(sc, tmp_path / "without")
-    flock_without, shahed_without = _bird_share(tmp_path / "without")
-    # without the hearing model ~1 % of flock rows are called an engine-driven UAV (speed,
+    # two seeds pooled: how often a flock looks like a slow UAV depends on the flocks' paths
+    # (seed 4's, tracked under one id each since lost tracks keep their place, were almost
+    # never called one, with or without the hearing model)
+    rows: dict[str, tuple[list[bool], list[bool]]] = {"with": ([], []), "without": ([], [])}
+    for seed in (1, 2):
+        sc = parse_scenario(BELT.replace("SEED", str(seed)))
+        for case in ("with", "without"):
+            with monkeypatch.context() as m:
+                if case == "without":
+                    m.setattr(wiring, "acoustic_network", lambda model: None)
+                out = tmp_path / f"{case}-{seed}"
+                run_simulation(sc, out)
+                flock, shahed = _engine_calls(out)
+            rows[case][0].extend(flock)
+            rows[case][1].extend(shahed)
+    assert all(len(r) > 200 for pair in rows.values() for r in pair)
+    flock_with, shahed_with = (float(np.mean(r)) for r in rows["with"])
+    flock_without, shahed_without = (float(np.mean(r)) for r in rows["without"])
+    # without the hearing model a few % of flock rows are called an engine-driven UAV (speed,
     # size and a noisy height fit a slow reconnaissance UAV); silence removes most of them
-    assert flock_without >= 0.005, flock_without
+    assert flock_without >= 0.02, flock_without
     assert flock_with <= 0.3 * flock_without, (flock_with, flock_without)
     # the Shaheds are heard crossing the belt: still engine-driven on every row
     assert shahed_with >= 0.95 and shahed_without >= 0.95, (shahed_with, shahed_without)
