@@ -134,7 +134,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     lost_fast_max_sd_m = 8_000.0
     # Lost tracks are predicted with their own models (tracking/lost.py), not the IMM: over
     # minutes its turn models average the velocity away (a 45 m/s Gerbera's lost track slowed
-    # to 22-25 m/s, fell under lost_fast_speed_mps and was deleted at 3 km sd 65-170 s after
+    # to 22-25 m/s, fell under lost_fast_speed_mps and was deleted at 3 km sd 75-160 s after
     # its last plot). Fast ones fly on at constant velocity (q 3 m^2/s^3, the quiet model's);
     # slow ones (birds) forget their heading in 30 s (Ornstein-Uhlenbeck velocity, sd 12.5 m/s
     # per axis): a bird on the flagship raid was a median 1.2 km from where it was last seen

@@ -3,9 +3,9 @@ their coast time, unreported, kept for re-acquisition and stitching over gaps of
 
 Over such gaps the IMM's mixture of turning and manoeuvring models averages velocity vectors
 that point apart: the combined speed decays (on the flagship raid a 45 m/s drone's lost track
-slowed to 25 m/s in 100 s) and the covariance swells with the spread of the model means, so
-the lost track fell behind its target and was dropped before the target's next plots. A
-lost track is predicted instead as what it is over such gaps:
+slowed to 22-25 m/s within 75-160 s) and the covariance swells with the spread of the model
+means, so the lost track fell behind its target and was dropped before the target's next
+plots. A lost track is predicted instead as what it is over such gaps:
 
 * fast (horizontal speed >= ``lost_fast_speed_mps``: one-way drones, aircraft, which fly on
   along their course) -- constant velocity with acceleration density
