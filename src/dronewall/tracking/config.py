@@ -174,7 +174,7 @@ class TrackerConfig:
     lost_slow_tau_s: float = 0.0
     """Lost tracks of slow targets (below ``lost_fast_speed_mps``: birds, loitering
     multirotors) are predicted with a velocity that forgets its direction with this
-    correlation time, s (Ornstein-Uhlenbeck, ``kernels.ou_transition``): over a gap of
+    correlation time, s (Ornstein-Uhlenbeck, ``lost.ou_transition``): over a gap of
     minutes a wanderer is near where it was last seen, spread like a random walk, not far
     along its last heading with the cubic spread of constant velocity. 0 (default): off."""
     lost_slow_speed_sd_mps: float = 12.5

@@ -66,7 +66,7 @@ class _GroupUpdate(_MeasurementModels):
         up = self.frame.local_up(T.x[:n, :3]) if self.dims == 3 else None
         lost = self._lost_rows(n, dt)
         if lost is not None:
-            x_l, P_l = predict_lost(self.T.x[lost], self.T.P[lost], dt[lost],
+            x_l, P_l = predict_lost(T.x[lost], T.P[lost], dt[lost],
                                     None if up is None else up[lost], self.cfg)
         if self.r == 1:
             _, qh, qv, _ = self._models[0]
