@@ -45,8 +45,10 @@ def test_swap_while_old_track_alive_is_a_switch() -> None:
     assert r["identity_switches_after_gap"] == 0
     # the same after the truth went unmatched for 60 s: a switch after a gap
     scans = [(0.0, [0], [0.0], [1], [0.0]), (61.0, [0], [0.0], [1, 2], [5000.0, 5.0])]
-    r = _run(scans, n=1).summary()
+    s = _run(scans, n=1)
+    r = s.summary()
     assert r["identity_switches"] == 1 and r["identity_switches_after_gap"] == 1
+    assert s.by_group([0], ["drone"])["drone"]["identity_switches_after_gap"] == 1
 
 
 def test_restart_after_short_gap_is_a_handover_long_gap_a_reacquisition() -> None:
@@ -138,9 +140,15 @@ def test_switches_between_closely_spaced_platforms_are_counted_apart(sep_m: floa
     # switches only when the platforms are within close_pair_radius_m (2 km)
     scans = [(0.0, [0, 1], [0.0, sep_m], [1, 2], [0.0, sep_m]),
              (1.0, [0, 1], [0.0, sep_m], [1, 2], [sep_m, 0.0])]
-    r = _run(scans).summary()
+    s = _run(scans)
+    r = s.summary()
     assert r["identity_switches"] == 2
     assert r["identity_switches_close_pair"] == close
+    # per group: each platform's own switch, close-pair or not
+    g = s.by_group([0, 1], ["shahed", "gerbera"])
+    assert [g[k]["identity_switches_close_pair"] for k in ("shahed", "gerbera")] == \
+        [close // 2, close // 2]
+    assert g["shahed"]["identity_switches_after_gap"] == 0
 
 
 def test_latency_after_the_third_fix_is_the_trackers_own_delay() -> None:

@@ -82,8 +82,9 @@ def test_outputs_and_summary(small_run) -> None:
     byc = tr["continuity"]["by_class"]
     assert byc["manned_aircraft"]["fragments_per_truth_mean"] == 1.0
     assert sum(v["truths_scored"] for v in byc.values()) == tr["continuity"]["truths_scored"]
-    assert sum(v["identity_switches"] for v in byc.values()) == \
-        tr["continuity"]["identity_switches"]
+    for key in ("identity_switches", "identity_switches_close_pair",
+                "identity_switches_after_gap"):
+        assert sum(v[key] for v in byc.values()) == tr["continuity"][key], key
     # which sensors fed each track: the airliner's track carries its ICAO address and ADS-B
     tk = pacsv.read_csv(out / "tracks.csv")
     seen = tk.column("seen_by").to_pylist()

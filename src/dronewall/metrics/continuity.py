@@ -98,6 +98,8 @@ class ContinuityScorer:
         self._frag_keys: list[I64] = []
         self._ids_seen: list[I64] = []
         self.switches_by_truth = np.zeros(n, np.int64)
+        self.close_pair_by_truth = np.zeros(n, np.int64)     # subsets of switches_by_truth
+        self.after_gap_by_truth = np.zeros(n, np.int64)
         # per track ever matched (sorted ids): its last matched truth and when
         self._tk_ids = np.zeros(0, np.int64)
         self._tk_truth = np.zeros(0, np.int64)
@@ -173,9 +175,11 @@ class ContinuityScorer:
             alive = np.isin(prev[changed], kid)
             gap = t - self.last_match_t[m_truth[changed]]
             self.switches += int(alive.sum())
-            self.switches_after_gap += int((alive & (gap > self.reacquire_gap_s)).sum())
+            late = alive & (gap > self.reacquire_gap_s)
+            self.switches_after_gap += int(late.sum())
             self.switches_by_truth[m_truth[changed][alive]] += 1
-            self._close_pairs(np.flatnonzero(changed)[alive], prev, m_track, m_pos)
+            self.after_gap_by_truth[m_truth[changed][late]] += 1
+            self._close_pairs(np.flatnonzero(changed)[alive], prev, m_track, m_truth, m_pos)
             self.handovers += int((~alive & (gap <= self.reacquire_gap_s)).sum())
             self.reacquisitions += int((~alive & (gap > self.reacquire_gap_s)).sum())
         self._track_side(t, m_truth, m_track)
@@ -186,7 +190,8 @@ class ContinuityScorer:
         self.scans_matched[m_truth] += 1
         self._frag_keys.append(m_truth * (1 << 32) + m_track)
 
-    def _close_pairs(self, rows: I64, prev: I64, m_track: I64, m_pos: F64) -> None:
+    def _close_pairs(self, rows: I64, prev: I64, m_track: I64, m_truth: I64,
+                     m_pos: F64) -> None:
         """Of the switches at ``rows`` (of this scan's matches), count those whose old track
         now follows another platform within ``close_pair_radius_m``: closely spaced targets
         (a pair converging, crossing or flying together) -- where the sensors' resolution, not
@@ -198,7 +203,9 @@ class ContinuityScorer:
         other = order[j]
         now = m_track[other] == prev[rows]
         sep = np.linalg.norm(m_pos[rows] - m_pos[other], axis=1)
-        self.switches_close_pair += int((now & (sep <= self.close_pair_radius_m)).sum())
+        close = now & (sep <= self.close_pair_radius_m)
+        self.switches_close_pair += int(close.sum())
+        self.close_pair_by_truth[m_truth[rows[close]]] += 1
 
     def _track_side(self, t: float, m_truth: I64, m_track: I64) -> None:
         """Count matched tracks whose platform changed since their last match (see the module
@@ -311,6 +318,8 @@ class ContinuityScorer:
                          "identity_switches": int(self.switches_by_truth[m].sum()),
                          "identity_switches_per_truth":
                              round(float(self.switches_by_truth[m].sum()) / n, 4),
+                         "identity_switches_close_pair": int(self.close_pair_by_truth[m].sum()),
+                         "identity_switches_after_gap": int(self.after_gap_by_truth[m].sum()),
                          **self._latency_from(third_fix_time, m & (frag > 0))}
         return out
 
