@@ -63,8 +63,8 @@ def _engine_calls(out) -> tuple[list[bool], list[bool]]:
 
 def test_silence_makes_flocks_birds_and_leaves_heard_drones_alone(tmp_path, monkeypatch) -> None:
     # two seeds pooled: how often a flock looks like a slow UAV depends on the flocks' paths
-    # (seed 4's, tracked under one id each since lost tracks keep their place, were almost
-    # never called one, with or without the hearing model)
+    # (since lost tracks are predicted by their own models, seed 4's flocks were almost never
+    # called one: 0.2 % of rows without the hearing model)
     rows: dict[str, tuple[list[bool], list[bool]]] = {"with": ([], []), "without": ([], [])}
     for seed in (1, 2):
         sc = parse_scenario(BELT.replace("SEED", str(seed)))
@@ -75,9 +75,9 @@ def test_silence_makes_flocks_birds_and_leaves_heard_drones_alone(tmp_path, monk
                 out = tmp_path / f"{case}-{seed}"
                 run_simulation(sc, out)
                 flock, shahed = _engine_calls(out)
+            assert len(flock) > 100 and len(shahed) > 100, (seed, case)
             rows[case][0].extend(flock)
             rows[case][1].extend(shahed)
-    assert all(len(r) > 200 for pair in rows.values() for r in pair)
     flock_with, shahed_with = (float(np.mean(r)) for r in rows["with"])
     flock_without, shahed_without = (float(np.mean(r)) for r in rows["without"])
     # without the hearing model a few % of flock rows are called an engine-driven UAV (speed,

@@ -171,8 +171,8 @@ def test_a_track_the_score_confirmed_is_kept_lost_through_a_gap() -> None:
     from dataclasses import replace
 
     cfg = replace(_cfg(DENSITY), lost_window_s=300.0, lost_min_hits=5, lost_max_sd_m=20_000.0)
-    back = {t for t in range(150, 171, 2)}
-    pic, eng = _run(cfg, SPARSE | back, 120, 1, clutter=False)
+    back = set(range(150, 171, 2))
+    _, eng = _run(cfg, SPARSE | back, 120, 1, clutter=False)
     T = eng.T
     assert T.n == 1 and int(T.hits[0]) < 5 and T.status[0] == LOST
     ids = {}

@@ -181,9 +181,11 @@ class TrackerConfig:
     """Stationary sd per horizontal axis of a slow lost track's velocity, m/s (with
     ``lost_slow_tau_s``): half of ``lost_fast_speed_mps``'s default, the speeds below it."""
     lost_min_hits: int = 4
-    """Only confirmed tracks with at least this many strong updates are kept as lost when their
-    coast time runs out (fewer: deleted -- a track barely past confirmation is as likely
-    clutter as a target, and keeping it would let clutter re-acquire it)."""
+    """Only confirmed tracks with at least this many strong updates -- or, track score on, a
+    score of at least ``score_confirm`` (a score confirmation after a long wait restarts the
+    hit count) -- are kept as lost when their coast time runs out (fewer: deleted -- a track
+    barely past confirmation is as likely clutter as a target, and keeping it would let
+    clutter re-acquire it)."""
     reacquire_hits: int = 2
     """Strong updates (in different groups) a lost track needs before it is reported again: one
     clutter plot inside a lost track's wide gate must not bring it back."""
