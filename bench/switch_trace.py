@@ -83,7 +83,7 @@ def trace(run: Path) -> tuple[list[dict[str, object]], dict[str, int]]:
         prev = sc.prev_track.copy()
         last = sc.last_match_t.copy()
         before = sc.switches_by_truth.copy()
-        mt, mk = sc.scan(float(t), ti, tx, id_tk[k], x_tk[k])
+        mt, mk = sc.scan(float(t), ti, tx, id_tk[k], x_tk[k], x_tr[m][~vis])
         pos = dict(zip(ti.tolist(), tx, strict=True))
         owner = dict(zip(mk.tolist(), mt.tolist(), strict=True))
         for p in np.flatnonzero(sc.switches_by_truth != before):

@@ -114,6 +114,27 @@ def test_a_truth_cannot_take_back_by_memory_a_track_that_has_since_followed_anot
     assert s.switches_by_truth.tolist() == [1, 0]     # truth 0's track changed, truth 1's not
 
 
+def test_a_track_on_a_platform_not_scored_now_is_not_handed_to_its_neighbour() -> None:
+    # Two platforms 950 m apart, tracks 1 (on truth 0) and 2 (on truth 1). Truth 1 goes
+    # unscored for a while (no sensor saw it in the scoring window) and track 1 ends; truth 0
+    # is free. Track 2 sits 10 m from truth 1 and 940 m from truth 0 -- within the match
+    # radius of both. It stays truth 1's: truth 0 is unmatched meanwhile, and when truth 1 is
+    # scored again nothing has changed (flagship seed 1: gerbera-16 took gerbera-24's track
+    # that way, and two phantom switches followed 400 s later when the pair drew apart).
+    scans = [(0.0, [0, 1], [0.0, 950.0], [1, 2], [0.0, 940.0]),
+             (1.0, [0], [0.0], [2], [940.0]),
+             (2.0, [0, 1], [0.0, 950.0], [2, 3], [940.0, 10.0]),
+             (3.0, [0, 1], [0.0, 1200.0], [2, 3], [1190.0, 10.0])]
+    s = _run(scans, other={1.0: [950.0]})
+    r = s.summary()
+    assert r["identity_switches"] == 0
+    assert s.prev_track.tolist() == [3, 2]
+    # the same without the unscored platform's position: truth 0 takes track 2 at t = 1, and
+    # the wrong correspondence ends in switches (control: the position is what prevents it)
+    r = _run(scans).summary()
+    assert r["identity_switches"] >= 1
+
+
 def test_figures_by_group_say_where_fragments_and_switches_come_from() -> None:
     # truth 0 (group "drone") keeps one track; truth 1 (group "bird") is tracked by three in
     # turn with long gaps; truth 2 (group "bird") is never matched; group "aircraft" is absent

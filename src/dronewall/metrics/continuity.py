@@ -3,8 +3,10 @@
 Per scan, each truth object keeps the track it was matched with at its previous match when that
 track is still reported and within ``match_radius_m`` ("assignment with memory",
 Bernardin & Stiefelhagen 2008, CLEAR MOT); the remaining truths and tracks are matched by a
-minimum-distance assignment within the same radius. The memory is one-to-one: a truth's
-correspondence ends when its track is matched with another truth. Over the run:
+minimum-distance assignment within the same radius, in which the truth objects present but not
+scored now (``other_pos``) take part and keep the tracks nearest them unscored. The memory is
+one-to-one: a truth's correspondence ends when its track is matched with another truth. Over
+the run:
 
 * **identity switches** (CLEAR-MOT mismatches of the "swap" kind): a truth's matched track
   changes from A to B while A is still reported (alive) -- the picture put the truth's identity
@@ -109,7 +111,9 @@ class ContinuityScorer:
              track_pos: ArrayLike, other_pos: ArrayLike | None = None) -> tuple[I64, I64]:
         """Score one scan: scored truths (ids (n,) ints in [0, n_truth), positions (n, d) m),
         reported tracks (ids (m,), positions (m, d) m), and the positions of truth objects not
-        scored now (k, d). Returns the matches: truth ids and their track ids."""
+        scored now (k, d): they are in the minimum-distance step, so a track sitting on one of
+        them is not matched with a scored neighbour, and they count its steps as unscored,
+        not false. Returns the matches: truth ids and their track ids (scored truths only)."""
         tid = np.asarray(truth_ids, dtype=np.int64).reshape(-1)
         kid = np.asarray(track_ids, dtype=np.int64).reshape(-1)
         X = _rows(truth_pos, tid.size)
@@ -139,14 +143,23 @@ class ContinuityScorer:
             # a track kept by two truths (cannot happen with one-to-one history) -- guard
             _, first = np.unique(k_rows, return_index=True)
             t_rows, k_rows = t_rows[np.sort(first)], k_rows[np.sort(first)]
-            # 2. minimum-distance assignment of the rest within the radius
+            # 2. minimum-distance assignment of the rest within the radius; the platforms
+            # present but not scored now take part and keep the tracks nearest them (their
+            # matches are not scored): a track sitting on a platform no sensor has seen for a
+            # few seconds is not handed to a neighbour within the radius
             ft = np.setdiff1d(np.arange(tid.size), t_rows)
             fk = np.setdiff1d(np.arange(kid.size), k_rows)
             if ft.size and fk.size:
-                D2 = np.sum((X[ft, None, :] - Y[None, fk, :]) ** 2, axis=2)
+                O = _rows(other_pos, None, X.shape[1]) if other_pos is not None \
+                    else np.zeros((0, X.shape[1]))
+                if O.shape[0]:
+                    r = self.match_radius_m
+                    O = O[cKDTree(Y[fk]).query(O, distance_upper_bound=r)[0] <= r]
+                P = np.concatenate([X[ft], O])
+                D2 = np.sum((P[:, None, :] - Y[None, fk, :]) ** 2, axis=2)
                 big = r2 * 4 + 1.0
                 ri, ci = linear_sum_assignment(np.where(D2 <= r2, D2, big))
-                ok = D2[ri, ci] <= r2
+                ok = (D2[ri, ci] <= r2) & (ri < ft.size)
                 t_rows = np.concatenate([t_rows, ft[ri[ok]]])
                 k_rows = np.concatenate([k_rows, fk[ci[ok]]])
             m_truth, m_track = tid[t_rows], kid[k_rows]
