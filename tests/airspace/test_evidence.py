@@ -19,14 +19,15 @@ M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
 def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
          ann: EvidenceAnnotator | None = None):
     """Run monitor + annotator over tracks {id: {t0, t1, lon0, v (m/s east), ident, trust,
-    trusted_from (s; trusted only from then on), p_bird, hits}} at 1 s; return completed
-    violations."""
+    trusted_from (s; trusted only from then on), p_bird, hits, gap ((a, b): unreported for
+    a < t < b)}} at 1 s; return completed violations."""
     cfg = AirspaceConfig(epoch=EPOCH)
     mon = AirspaceMonitor(zs, cfg)
     ann = ann if ann is not None else EvidenceAnnotator(zs, EPOCH, coverage=coverage)
     out: list[Violation] = []
     for t in np.arange(0.0, t_end + 1.0):
-        live = [k for k, d in tracks.items() if d["t0"] <= t <= d["t1"]]
+        live = [k for k, d in tracks.items() if d["t0"] <= t <= d["t1"]
+                and not (d.get("gap", (np.inf, np.inf))[0] < t < d.get("gap", (0, 0))[1])]
         ids = np.array(live, np.int64)
         lon = np.array([tracks[k]["lon0"] + tracks[k]["v"] * (t - tracks[k]["t0"])
                         / M_PER_DEG_LON for k in live])
@@ -371,3 +372,52 @@ def test_kind_updates_flag_only_new_update_times_and_forget_ended_tracks() -> No
               2: {"t0": 0, "t1": 60, "lon0": LON0 - 0.05, "v": 40.0, "seen": {0: [0, 30]}}},
          60, ann=ann)
     assert ann._updates.ids.tolist() == [2]
+
+
+def test_a_track_that_came_back_after_a_gap_says_its_identity_rests_on_prediction() -> None:
+    # 6.9 km west of the border at 50 m/s: entry at ~138 s. Unreported from 40 to 100 s (a
+    # lost track re-acquired or stitched): the crossing is still observed and confirmed, but
+    # the record says that the history before 100 s -- where it came from -- may be another
+    # drone's
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    track = {"t0": 0, "t1": 400, "lon0": LON0 - 0.1, "v": 50.0}
+    (v,) = _fly(zs, {1: {**track, "gap": (40.0, 100.0)}}, 400)
+    assert v.evidence == "observed_crossing" and v.confidence == "confirmed"
+    assert v.identity_gaps == [{"from_t_s": 40.0, "to_t_s": 100.0, "gap_s": 60.0,
+                                "from_utc": "2026-03-01T00:00:40.000Z",
+                                "to_utc": "2026-03-01T00:01:40.000Z", "where": "before_entry"}]
+    (line,) = [r for r in v.confidence_reasons if r.startswith("identity across")]
+    assert "unreported 60 s (00:00:40-00:01:40 UTC) before entry" in line
+    assert "where it came from, may be another drone's" in line
+    assert v.to_dict()["identity_gaps"][0]["where"] == "before_entry"
+    # control: a 20 s gap is below REJOIN_GAP_S, and no gap at all gives no record either
+    for tr in ({**track, "gap": (40.0, 60.0)}, track):
+        (w,) = _fly(zs, {1: tr}, 400)
+        assert w.identity_gaps is None and "identity_gaps" not in w.to_dict()
+        assert not any(r.startswith("identity across") for r in w.confidence_reasons)
+
+
+def test_a_gap_inside_the_zone_and_the_fragments_gaps_are_merged_per_episode() -> None:
+    from dronewall.airspace import identity_gaps as idg
+    g1 = idg.gap_records([(40.0, 100.0), (300.0, 345.0), (500.0, 560.0)], 138.0, 400.0, EPOCH)
+    assert [r["where"] for r in g1] == ["before_entry", "inside"]   # 560 s: after the end
+    g2 = idg.gap_records([(300.0, 345.0), (350.0, 390.0)], 140.0, 400.0, EPOCH)
+    merged = idg.merge([g1, None, g2])
+    assert [(r["from_t_s"], r["to_t_s"]) for r in merged] == [(40.0, 100.0), (300.0, 345.0),
+                                                              (350.0, 390.0)]
+    assert idg.merge([None, []]) is None
+    (line,) = idg.reasons(merged)
+    assert line.startswith("identity across 3 gap(s)")
+    assert "depth and duration may join two drones" in line
+    # consolidate() merges the fragments' gaps and keeps one identity line in the reasons
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    (v,) = _fly(zs, {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.1, "v": 50.0,
+                         "gap": (40.0, 100.0)}}, 400)
+    a = v.__class__(**{**v.__dict__, "episode_id": "E1", "identity_gaps": g1})
+    b = v.__class__(**{**v.__dict__, "episode_id": "E1", "track_id": 2, "identity_gaps": g2,
+                       "entry_t_s": 139.0})
+    (c,) = consolidate([a, b])
+    assert [(r["from_t_s"], r["to_t_s"]) for r in c.identity_gaps] == [
+        (40.0, 100.0), (300.0, 345.0), (350.0, 390.0)]
+    ids = [r for r in c.confidence_reasons if r.startswith("identity across")]
+    assert len(ids) == 1 and ids[0].startswith("identity across 3 gap(s)")

@@ -141,6 +141,10 @@ class Violation(AirspaceEvent):
     #: ``evidence.MIN_KIND_UPDATES`` (None: not counted -- records from older files)
     sensor_updates: dict[str, int] | None = None
     observed_inside: bool | None = None
+    #: the gaps after which the track(s) came back under the same id up to the end of the
+    #: episode (:mod:`dronewall.airspace.identity_gaps`): from / to (s, UTC), length, and
+    #: whether before the entry or inside the zone -- where the identity rests on prediction
+    identity_gaps: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
@@ -153,7 +157,8 @@ class Violation(AirspaceEvent):
 _EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "covered_before_s",
                     "cooperative", "authorised", "track_quality", "episode_id",
                     "confidence_reasons", "fragments", "track_steps", "track_p_bird",
-                    "track_hits", "sensor_kinds", "sensor_updates", "observed_inside")
+                    "track_hits", "sensor_kinds", "sensor_updates", "observed_inside",
+                    "identity_gaps")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

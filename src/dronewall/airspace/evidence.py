@@ -46,6 +46,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from dronewall.airspace import identity_gaps as idg
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.kind_updates import KindUpdates
@@ -119,6 +120,8 @@ class _TrackInfo:
     # distinct update times per sensor kind (SensorKind order; None: not counted -- the
     # caller gave no per-kind update times, and ``kinds`` is taken as it is)
     kind_n: list[int] | None = None
+    # identity gaps: (last reported, reported again) times, s (:mod:`.identity_gaps`)
+    gaps: list[tuple[float, float]] | None = None
 
     def corroborating(self) -> int:
         """Bitmask of the sensor kinds that count as having seen the track: those that
@@ -194,6 +197,10 @@ class EvidenceAnnotator:
                 inf = self.info[tid] = _TrackInfo()
             if inf.steps == 0:
                 inf.first_t = t
+            elif t - inf.last_t >= idg.REJOIN_GAP_S:
+                if inf.gaps is None:
+                    inf.gaps = []
+                idg.note_gap(inf.gaps, inf.last_t, t)
             inf.steps += 1
             inf.last_t = t
             if trusted is not None and trusted.size:
@@ -312,6 +319,8 @@ class EvidenceAnnotator:
         observed = bool(v.entry_interpolated)
         window, covered = self._entry_window(v, key, observed)
         conf, reasons = _confidence(v, observed, quality, q_reasons, coop)
+        gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
+                               float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch)
         return replace(
             v, evidence="observed_crossing" if observed else "first_detected_inside",
             entry_window_t_s=[num(window[0], 1), num(window[1], 1)],
@@ -320,7 +329,8 @@ class EvidenceAnnotator:
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
             track_quality=quality, episode_id=ep, confidence=conf,
-            confidence_reasons=reasons, track_steps=inf.steps,
+            confidence_reasons=reasons + idg.reasons(gaps), identity_gaps=gaps or None,
+            track_steps=inf.steps,
             track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
             track_hits=inf.hits, sensor_kinds=_kind_names(inf.kinds),
             sensor_updates=_kind_counts(inf.kind_n),
@@ -572,6 +582,9 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
                                         bool(first.entry_interpolated), quality, combined[1],
                                         str(first.cooperative or ""))
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
+        gaps = idg.merge([x.identity_gaps for x in vs])
+        reasons = [r for r in (reasons or []) if not r.startswith(idg.REASON_PREFIX)] \
+            + idg.reasons(gaps)
         out.append(replace(
             first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
             t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
@@ -586,5 +599,5 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
-            fragments=[x.track_id for x in vs], **evidence_fields))
+            fragments=[x.track_id for x in vs], identity_gaps=gaps, **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

@@ -150,13 +150,13 @@ class ContinuityScorer:
             ft = np.setdiff1d(np.arange(tid.size), t_rows)
             fk = np.setdiff1d(np.arange(kid.size), k_rows)
             if ft.size and fk.size:
-                O = _rows(other_pos, None, X.shape[1]) if other_pos is not None \
+                unsc = _rows(other_pos, None, X.shape[1]) if other_pos is not None \
                     else np.zeros((0, X.shape[1]))
-                if O.shape[0]:
+                if unsc.shape[0]:      # only those within the radius of a free track
                     r = self.match_radius_m
-                    O = O[cKDTree(Y[fk]).query(O, distance_upper_bound=r)[0] <= r]
-                P = np.concatenate([X[ft], O])
-                D2 = np.sum((P[:, None, :] - Y[None, fk, :]) ** 2, axis=2)
+                    unsc = unsc[cKDTree(Y[fk]).query(unsc, distance_upper_bound=r)[0] <= r]
+                rows_xy = np.concatenate([X[ft], unsc])
+                D2 = np.sum((rows_xy[:, None, :] - Y[None, fk, :]) ** 2, axis=2)
                 big = r2 * 4 + 1.0
                 ri, ci = linear_sum_assignment(np.where(D2 <= r2, D2, big))
                 ok = (D2[ri, ci] <= r2) & (ri < ft.size)

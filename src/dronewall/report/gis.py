@@ -122,7 +122,8 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
     keys = ("episode_id", "track_id", "zone_id", "zone_kind", "zone_name", "from_country",
             "evidence", "confidence", "confidence_reasons", "cooperative", "authorised",
             "identity", "track_quality", "entry_time", "exit_time", "entry_window_utc",
-            "duration_s", "max_depth_m", "sigma_at_max_depth_m", "p_episode", "ongoing")
+            "duration_s", "max_depth_m", "sigma_at_max_depth_m", "p_episode", "ongoing",
+            "identity_gaps")
     return {k: e.get(k) for k in keys if k in e}
 
 
@@ -204,7 +205,13 @@ def _style(doc: ET.Element, sid: str, line: str, poly: str | None = None, width:
 
 
 def _description(props: dict[str, Any]) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in props.items() if v not in (None, "", []))
+    def text(k: str, v: Any) -> str:
+        if k == "identity_gaps" and isinstance(v, list):
+            return "; ".join(f"{g.get('from_utc')} - {g.get('to_utc')} ({g.get('gap_s')} s, "
+                             f"{str(g.get('where', '')).replace('_', ' ')})"
+                             for g in v if isinstance(g, dict))
+        return str(v)
+    return "\n".join(f"{k}: {text(k, v)}" for k, v in props.items() if v not in (None, "", []))
 
 
 def to_kml(run: RunLayers, name: str, decimate_s: float = 5.0) -> bytes:

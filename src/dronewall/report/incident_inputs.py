@@ -58,6 +58,10 @@ _ISOS = "isos"          # list of ISO texts (or nulls), or null
 _STRS = "texts"         # list of strings, or null
 _INT = "int"            # whole number >= 0, or null
 _COUNTS = "counts"      # {text: whole number >= 0}, or null
+_GAPS = "gaps"          # list of identity-gap objects (from/to s and UTC, gap s, where)
+#: The fields of one identity gap (``dronewall.airspace.identity_gaps``) and their kinds.
+_GAP_FIELDS = {"from_t_s": _TIME, "to_t_s": _TIME, "gap_s": _NUM, "from_utc": _ISO,
+               "to_utc": _ISO, "where": _STR}
 
 EVENT_FIELDS: dict[str, str] = {
     "track_id": _ID, "zone_id": _ID, "zone_kind": _STR, "zone_name": _STR, "country": _STR,
@@ -76,7 +80,7 @@ EVENT_FIELDS: dict[str, str] = {
     "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
     "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,
-    "sensor_updates": _COUNTS, "observed_inside": _BOOL,
+    "sensor_updates": _COUNTS, "observed_inside": _BOOL, "identity_gaps": _GAPS,
 }
 EVENT_KINDS = ("warning", "entry", "exit", "violation")
 _REQUIRED = ("track_id", "zone_id")
@@ -129,6 +133,17 @@ def _check_value(kind: str, v: Any, where: str) -> None:
                                   "(text: whole number >= 0) or null")
         for k, x in v.items():
             _check_value(_INT, x, f"{where}.{excerpt(k)}")
+        return
+    elif kind == _GAPS:
+        if not isinstance(v, list) or len(v) > 10_000:
+            raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list of identity "
+                                  "gaps or null")
+        for k, g in enumerate(v):
+            if not isinstance(g, dict) or set(g) - set(_GAP_FIELDS):
+                raise DataFormatError(f"{where}[{k}]: got {excerpt(g)}; expected an object "
+                                      f"with fields {', '.join(_GAP_FIELDS)}")
+            for f, x in g.items():
+                _check_value(_GAP_FIELDS[f], x, f"{where}[{k}].{f}")
         return
     else:  # lists
         item = {_IDS: _ID, _TIMES: _TIME, _ISOS: _ISO, _STRS: _STR}[kind]

@@ -45,6 +45,8 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("track_hits", "strong updates of the track"),
                    ("track_p_bird", "mean P(bird) of the track"),
                    ("observed_inside", "a sensor updated the track inside the zone"),
+                   ("identity_gaps", "gaps the track came back from under its id (identity "
+                                     "by prediction)"),
                    ("confidence_reasons", "why this confidence"))
 
 
@@ -179,6 +181,17 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
             if len(val) < 2:
                 continue
             txt = ", ".join(str(x) for x in val)
+        elif key == "identity_gaps":
+            if not val:
+                continue
+            txt = "; ".join(
+                f"{clock.fmt(float(g['from_t_s']))} – {clock.fmt(float(g['to_t_s']))} "
+                f"({float(g['gap_s']):.0f} s, "
+                + ("inside the zone" if g.get("where") == "inside" else "before entry") + ")"
+                if isinstance(g.get("from_t_s"), int | float)
+                and isinstance(g.get("to_t_s"), int | float)
+                and isinstance(g.get("gap_s"), int | float)
+                else f"{g.get('from_utc')} – {g.get('to_utc')}" for g in val)
         elif key in ("confidence_reasons", "sensor_kinds"):
             txt = "; ".join(str(x) for x in val) if key == "confidence_reasons" \
                 else ", ".join(str(x) for x in val)
