@@ -383,11 +383,11 @@ def test_a_track_that_came_back_after_a_gap_says_its_identity_rests_on_predictio
     track = {"t0": 0, "t1": 400, "lon0": LON0 - 0.1, "v": 50.0}
     (v,) = _fly(zs, {1: {**track, "gap": (40.0, 100.0)}}, 400)
     assert v.evidence == "observed_crossing" and v.confidence == "confirmed"
-    assert v.identity_gaps == [{"from_t_s": 40.0, "to_t_s": 100.0, "gap_s": 60.0,
+    assert v.identity_gaps == [{"track_id": 1, "from_t_s": 40.0, "to_t_s": 100.0, "gap_s": 60.0,
                                 "from_utc": "2026-03-01T00:00:40.000Z",
                                 "to_utc": "2026-03-01T00:01:40.000Z", "where": "before_entry"}]
     (line,) = [r for r in v.confidence_reasons if r.startswith("identity across")]
-    assert "unreported 60 s (00:00:40-00:01:40 UTC) before entry" in line
+    assert "track 1 unreported 60 s (00:00:40-00:01:40 UTC) before entry" in line
     assert "where it came from, may be another drone's" in line
     assert v.to_dict()["identity_gaps"][0]["where"] == "before_entry"
     # control: a 20 s gap is below REJOIN_GAP_S, and no gap at all gives no record either
@@ -399,15 +399,22 @@ def test_a_track_that_came_back_after_a_gap_says_its_identity_rests_on_predictio
 
 def test_a_gap_inside_the_zone_and_the_fragments_gaps_are_merged_per_episode() -> None:
     from dronewall.airspace import identity_gaps as idg
-    g1 = idg.gap_records([(40.0, 100.0), (300.0, 345.0), (500.0, 560.0)], 138.0, 400.0, EPOCH)
+    g1 = idg.gap_records([(40.0, 100.0), (300.0, 345.0), (500.0, 560.0)], 138.0, 400.0, EPOCH,
+                         1)
     assert [r["where"] for r in g1] == ["before_entry", "inside"]   # 560 s: after the end
-    g2 = idg.gap_records([(300.0, 345.0), (350.0, 390.0)], 140.0, 400.0, EPOCH)
-    merged = idg.merge([g1, None, g2])
-    assert [(r["from_t_s"], r["to_t_s"]) for r in merged] == [(40.0, 100.0), (300.0, 345.0),
-                                                              (350.0, 390.0)]
+    # track 1 re-entered (a second record of it lists its gaps again), and track 2 came back
+    # at 350 s after its loss inside: its own record's entry was at 360 s (first detected
+    # inside), so its gap reads "before entry" -- in the episode, which began at 138 s, inside
+    g1b = idg.gap_records([(40.0, 100.0), (300.0, 345.0)], 390.0, 400.0, EPOCH, 1)
+    g2 = idg.gap_records([(310.0, 350.0)], 360.0, 400.0, EPOCH, 2)
+    assert [r["where"] for r in g2] == ["before_entry"]
+    merged = idg.merge([g1, None, g1b, g2], 138.0)
+    assert [(r["track_id"], r["from_t_s"], r["where"]) for r in merged] == [
+        (1, 40.0, "before_entry"), (1, 300.0, "inside"), (2, 310.0, "inside")]
     assert idg.merge([None, []]) is None
     (line,) = idg.reasons(merged)
     assert line.startswith("identity across 3 gap(s)")
+    assert "track 2 unreported 40 s" in line
     assert "depth and duration may join two drones" in line
     # consolidate() merges the fragments' gaps and keeps one identity line in the reasons
     zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
@@ -415,9 +422,9 @@ def test_a_gap_inside_the_zone_and_the_fragments_gaps_are_merged_per_episode() -
                          "gap": (40.0, 100.0)}}, 400)
     a = v.__class__(**{**v.__dict__, "episode_id": "E1", "identity_gaps": g1})
     b = v.__class__(**{**v.__dict__, "episode_id": "E1", "track_id": 2, "identity_gaps": g2,
-                       "entry_t_s": 139.0})
+                       "entry_t_s": 360.0})
     (c,) = consolidate([a, b])
-    assert [(r["from_t_s"], r["to_t_s"]) for r in c.identity_gaps] == [
-        (40.0, 100.0), (300.0, 345.0), (350.0, 390.0)]
+    assert [(r["track_id"], r["from_t_s"], r["where"]) for r in c.identity_gaps] == [
+        (1, 40.0, "before_entry"), (1, 300.0, "inside"), (2, 310.0, "inside")]
     ids = [r for r in c.confidence_reasons if r.startswith("identity across")]
     assert len(ids) == 1 and ids[0].startswith("identity across 3 gap(s)")

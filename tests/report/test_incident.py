@@ -298,7 +298,7 @@ def test_lead_names_the_zone_countries_without_a_dash_for_local_zones(tmp_path: 
 def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
     ev, tr, z = _inputs(tmp_path)
     evs = [json.loads(x) for x in ev.read_text().splitlines()]
-    gap = {"from_t_s": 120.0, "to_t_s": 180.0, "gap_s": 60.0,
+    gap = {"track_id": 7, "from_t_s": 120.0, "to_t_s": 180.0, "gap_s": 60.0,
            "from_utc": "2025-09-19T06:56:00.000Z", "to_utc": "2025-09-19T06:57:00.000Z",
            "where": "before_entry"}
     evs[-1].update(evidence="observed_crossing", identity_gaps=[gap], confidence_reasons=[
@@ -308,7 +308,7 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
     block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
                       re.DOTALL).group(0)
     assert "gaps the track came back from under its id" in block
-    assert "(60 s, before entry)" in block
+    assert "track 7: " in block and "(60 s, before entry)" in block
     # a malformed gap is named with its field, not an internal error
     for bad, field in (({**gap, "gap_s": "long"}, "gap_s"), ({**gap, "x": 1}, "[0]")):
         evs[-1]["identity_gaps"] = [bad]

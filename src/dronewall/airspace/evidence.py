@@ -320,7 +320,8 @@ class EvidenceAnnotator:
         window, covered = self._entry_window(v, key, observed)
         conf, reasons = _confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
-                               float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch)
+                               float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch,
+                               v.track_id)
         return replace(
             v, evidence="observed_crossing" if observed else "first_detected_inside",
             entry_window_t_s=[num(window[0], 1), num(window[1], 1)],
@@ -582,7 +583,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
                                         bool(first.entry_interpolated), quality, combined[1],
                                         str(first.cooperative or ""))
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
-        gaps = idg.merge([x.identity_gaps for x in vs])
+        gaps = idg.merge([x.identity_gaps for x in vs], first.entry_t_s)
         reasons = [r for r in (reasons or []) if not r.startswith(idg.REASON_PREFIX)] \
             + idg.reasons(gaps)
         out.append(replace(

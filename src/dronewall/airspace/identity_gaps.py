@@ -42,27 +42,37 @@ def note_gap(gaps: list[tuple[float, float]], last_t: float, t: float) -> None:
 
 
 def gap_records(gaps: list[tuple[float, float]], entry_t_s: float | None, end_t_s: float,
-                epoch: datetime) -> list[dict[str, Any]]:
-    """The gaps that ended by ``end_t_s`` (the violation's end), s, as records: times (s and
-    UTC), length (s) and whether the track came back before the entry or inside the zone."""
+                epoch: datetime, track_id: Any = None) -> list[dict[str, Any]]:
+    """The gaps of track ``track_id`` that ended by ``end_t_s`` (the violation's end), s, as
+    records: the track, times (s and UTC), length (s) and whether the track came back before
+    the entry (``entry_t_s``, s) or inside the zone."""
     out = []
     for a, b in gaps:
         if b > end_t_s:
             continue
-        inside = entry_t_s is not None and b > entry_t_s
-        out.append({"from_t_s": num(a, 1), "to_t_s": num(b, 1), "gap_s": num(b - a, 1),
-                    "from_utc": iso_time(epoch, a), "to_utc": iso_time(epoch, b),
-                    "where": "inside" if inside else "before_entry"})
+        out.append({"track_id": track_id, "from_t_s": num(a, 1), "to_t_s": num(b, 1),
+                    "gap_s": num(b - a, 1), "from_utc": iso_time(epoch, a),
+                    "to_utc": iso_time(epoch, b), "where": _where(b, entry_t_s)})
     return out
 
 
-def merge(records: list[list[dict[str, Any]] | None]) -> list[dict[str, Any]] | None:
-    """The gap records of an episode's fragments together, in time order (None: none)."""
-    seen: dict[tuple[Any, Any], dict[str, Any]] = {}
+def merge(records: list[list[dict[str, Any]] | None],
+          entry_t_s: float | None = None) -> list[dict[str, Any]] | None:
+    """The gap records of an episode's fragments together, in time order (None: none), each
+    placed against the episode's entry ``entry_t_s`` (s; None: as recorded): a fragment that
+    came back inside the zone after its own loss there is inside the episode."""
+    seen: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
     for rs in records:
         for r in rs or []:
-            seen.setdefault((r["from_t_s"], r["to_t_s"]), r)
+            key = (r.get("track_id"), r["from_t_s"], r["to_t_s"])
+            if key not in seen:
+                seen[key] = r if entry_t_s is None else {
+                    **r, "where": _where(float(r["to_t_s"]), entry_t_s)}
     return sorted(seen.values(), key=lambda r: float(r["to_t_s"])) or None
+
+
+def _where(back_t_s: float, entry_t_s: float | None) -> str:
+    return "inside" if entry_t_s is not None and back_t_s > entry_t_s else "before_entry"
 
 
 def reasons(records: list[dict[str, Any]] | None) -> list[str]:
@@ -70,12 +80,13 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
     if not records:
         return []
     shown = records[-MAX_GAPS_IN_REASONS:]
-    parts = [f"unreported {float(r['gap_s']):.0f} s ({_clock(r['from_utc'])}-"
+    parts = [(f"track {r['track_id']} " if r.get("track_id") is not None else "the track ")
+             + f"unreported {float(r['gap_s']):.0f} s ({_clock(r['from_utc'])}-"
              f"{_clock(r['to_utc'])} UTC) "
              + ("inside the zone" if r["where"] == "inside" else "before entry")
              for r in shown]
     more = len(records) - len(shown)
-    head = (f"{REASON_PREFIX} {len(records)} gap(s) rests on prediction: the track was "
+    head = (f"{REASON_PREFIX} {len(records)} gap(s) rests on prediction: "
             + "; ".join(parts) + (f"; and {more} earlier" if more else ""))
     tail = []
     if any(r["where"] == "before_entry" for r in records):

@@ -60,7 +60,7 @@ _INT = "int"            # whole number >= 0, or null
 _COUNTS = "counts"      # {text: whole number >= 0}, or null
 _GAPS = "gaps"          # list of identity-gap objects (from/to s and UTC, gap s, where)
 #: The fields of one identity gap (``dronewall.airspace.identity_gaps``) and their kinds.
-_GAP_FIELDS = {"from_t_s": _TIME, "to_t_s": _TIME, "gap_s": _NUM, "from_utc": _ISO,
+_GAP_FIELDS = {"track_id": _ID, "from_t_s": _TIME, "to_t_s": _TIME, "gap_s": _NUM, "from_utc": _ISO,
                "to_utc": _ISO, "where": _STR}
 
 EVENT_FIELDS: dict[str, str] = {

@@ -185,7 +185,8 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
             if not val:
                 continue
             txt = "; ".join(
-                f"{clock.fmt(float(g['from_t_s']))} – {clock.fmt(float(g['to_t_s']))} "
+                (f"track {g['track_id']}: " if g.get("track_id") is not None else "")
+                + f"{clock.fmt(float(g['from_t_s']))} – {clock.fmt(float(g['to_t_s']))} "
                 f"({float(g['gap_s']):.0f} s, "
                 + ("inside the zone" if g.get("where") == "inside" else "before entry") + ")"
                 if isinstance(g.get("from_t_s"), int | float)
