@@ -428,3 +428,25 @@ def test_a_gap_inside_the_zone_and_the_fragments_gaps_are_merged_per_episode() -
         (1, 40.0, "before_entry"), (1, 300.0, "inside"), (2, 310.0, "inside")]
     ids = [r for r in c.confidence_reasons if r.startswith("identity across")]
     assert len(ids) == 1 and ids[0].startswith("identity across 3 gap(s)")
+
+
+def test_a_picture_that_stalled_is_no_identity_gap() -> None:
+    # the feed sent no picture for 60 s (one step at 100 s after one at 40 s): every track was
+    # in both pictures, so none came back from a gap; a track absent from pictures between
+    # its reports did
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    ann = EvidenceAnnotator(zs, EPOCH)
+    one = np.ones(1)
+
+    def step(t: float, tid: int) -> None:
+        ann.observe(t, np.array([tid], np.int64), one * LAT0, one * LON0, one * 100.0,
+                    np.zeros((1, 3)), one * 50.0, np.array([""], dtype=object),
+                    np.zeros(1, bool), np.zeros(1, bool), np.zeros(1), np.array([3]),
+                    np.array([50]), [])
+
+    for t in (0.0, 1.0, 40.0, 100.0):
+        step(t, 1)
+    assert ann.info[1].gaps is None
+    step(101.0, 2)          # track 1 absent from this picture ...
+    step(140.0, 1)          # ... and back 40 s after its last report
+    assert ann.info[1].gaps == [(100.0, 140.0)]

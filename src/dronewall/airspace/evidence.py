@@ -186,6 +186,7 @@ class EvidenceAnnotator:
         ``last_seen`` (N, K) the time of each track's latest update by each sensor kind
         (``SensorKind`` order; NaN never), s -- a kind counts as corroborating once it updated
         the track at ``MIN_KIND_UPDATES`` different times (None: ``kinds`` as given)."""
+        t_prev = self._t_prev
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
         self._t_prev = t
@@ -197,7 +198,10 @@ class EvidenceAnnotator:
                 inf = self.info[tid] = _TrackInfo()
             if inf.steps == 0:
                 inf.first_t = t
-            elif t - inf.last_t >= idg.REJOIN_GAP_S:
+            elif t - inf.last_t >= idg.REJOIN_GAP_S and t_prev is not None \
+                    and inf.last_t < t_prev:
+                # absent from the pictures in between (a stalled feed that sent no picture
+                # for a while is no gap of this track)
                 if inf.gaps is None:
                     inf.gaps = []
                 idg.note_gap(inf.gaps, inf.last_t, t)
