@@ -28,16 +28,19 @@ def square_spec(zid: str = "SQ", kind: str = "custom", country: str | None = Non
 
 
 def run(zs: ZoneSet, times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: Any = 100.0,
-        sigma: Any = 50.0, track_id: Any = 1, cfg: AirspaceConfig | None = None
-        ) -> list[dict[str, Any]]:
+        sigma: Any = 50.0, track_id: Any = 1, cfg: AirspaceConfig | None = None,
+        sigma_alt: Any = None) -> list[dict[str, Any]]:
     """Run one track through a monitor (velocities estimated), then finish; the events in
-    their JSON form (``to_dict``)."""
+    their JSON form (``to_dict``). ``sigma_alt``: the altitude 1-sigma, m (None: not given)."""
     mon = AirspaceMonitor(zs, cfg or AirspaceConfig())
     alt = np.broadcast_to(np.asarray(alt, float), times.shape)
     sigma = np.broadcast_to(np.asarray(sigma, float), times.shape)
+    sv = (None if sigma_alt is None
+          else np.broadcast_to(np.asarray(sigma_alt, float), times.shape))
     ev = []
     for k, t in enumerate(times):
-        ev += mon.step(float(t), [track_id], [lat[k]], [lon[k]], [alt[k]], [sigma[k]])
+        ev += mon.step(float(t), [track_id], [lat[k]], [lon[k]], [alt[k]], [sigma[k]],
+                       sigma_alt_m=None if sv is None else [sv[k]])
     ev += mon.finish(float(times[-1]))
     return [e.to_dict() for e in ev]
 

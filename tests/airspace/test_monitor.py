@@ -91,6 +91,43 @@ def test_altitude_floor_and_ceiling() -> None:
     assert of(ev, "violation")[0]["max_alt_m"] <= 500.0
 
 
+def test_an_uncertain_altitude_under_a_ceiling_is_not_certainly_inside() -> None:
+    """A track estimated 100 m under a zone's 1,500 m ceiling (an airport zone's) whose altitude
+    is uncertain by 300 m (a radar's elevation error far out) is inside with probability
+    Phi(100 / 300) ~ 0.63, not "confirmed"; the same track with a precise altitude, or in a
+    zone without a ceiling, is."""
+    zs = ZoneSet.from_specs([square_spec(ceiling_m=1500.0)])
+    t, lat, lon, _ = _eastward(LON0 - 0.03, LON0 + DLON_20KM + 0.03)
+    (vague,) = of(run(zs, t, lat, lon, alt=1400.0, sigma_alt=300.0), "violation")
+    assert vague["p_episode"] == pytest.approx(norm.cdf(100.0 / 300.0), abs=0.01)
+    assert vague["p_inside"] == pytest.approx(norm.cdf(100.0 / 300.0), abs=0.01)
+    assert vague["confidence"] == "uncertain" and vague["sigma_alt_m"] == 300.0
+    # controls: a precise altitude, no altitude error given, no ceiling
+    (sharp,) = of(run(zs, t, lat, lon, alt=1400.0, sigma_alt=20.0), "violation")
+    (hard,) = of(run(zs, t, lat, lon, alt=1400.0), "violation")
+    assert sharp["confidence"] == hard["confidence"] == "confirmed"
+    assert hard["sigma_alt_m"] is None
+    open_zs = ZoneSet.from_specs([square_spec()])
+    (open_,) = of(run(open_zs, t, lat, lon, alt=1400.0, sigma_alt=300.0), "violation")
+    assert open_["p_episode"] > 0.99 and open_["confidence"] == "confirmed"
+    # a floor works the same way: 100 m above a 200 m floor, 100 m altitude sd
+    fl = ZoneSet.from_specs([square_spec(floor_m=200.0)])
+    (low,) = of(run(fl, t, lat, lon, alt=300.0, sigma_alt=100.0), "violation")
+    assert low["p_episode"] == pytest.approx(norm.cdf(1.0), abs=0.01)
+
+
+def test_vertical_probability() -> None:
+    from dronewall.airspace.scan import vertical_probability
+
+    inf = np.inf
+    p = vertical_probability(np.array([1400.0, 1400.0, 1600.0, 300.0, 1400.0]),
+                             np.array([-inf, -inf, -inf, 200.0, -inf]),
+                             np.array([1500.0, 1500.0, 1500.0, 1500.0, inf]),
+                             np.array([300.0, np.nan, np.nan, 100.0, 300.0]))
+    assert p == pytest.approx([norm.cdf(1 / 3), 1.0, 0.0,
+                               norm.cdf(12.0) - norm.cdf(-1.0), 1.0], abs=1e-9)
+
+
 def test_depth_of_a_10_km_incursion_within_half_a_percent() -> None:
     big = [[LAT0 - 0.5, LON0], [LAT0 - 0.5, LON0 + 1.6], [LAT0 + 0.5, LON0 + 1.6],
            [LAT0 + 0.5, LON0]]

@@ -316,3 +316,30 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
         with pytest.raises(DataFormatError, match=re.escape("field 'identity_gaps'") + ".*"
                            + re.escape(field)):
             incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+
+
+def test_the_altitude_is_shown_with_its_error(tmp_path: Path) -> None:
+    """An episode with the track's altitude error (``sigma_alt_m``) says so next to the
+    altitude range, and the altitude plot draws the tracker's +-1 sigma from ``alt_sd_m``."""
+    ev, tr, z = _inputs(tmp_path)
+    incident_report(ev, tr, tmp_path / "a.html", zones=[z])
+    plain = (tmp_path / "a.html").read_text()
+    assert "altitude 1σ" not in plain and "± 1σ" not in plain   # control: nothing to show
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    evs[-1]["sigma_alt_m"] = 640.0
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    rows = tr.read_text().splitlines()
+    tr.write_text("\n".join([rows[0] + ",alt_sd_m"] + [r + ",640" for r in rows[1:]]) + "\n")
+    incident_report(ev, tr, tmp_path / "b.html", zones=[z])
+    html = (tmp_path / "b.html").read_text()
+    assert "estimates; track altitude 1σ up to 640 m" in html
+    plot = re.search(r'<svg[^>]*id="plot-alt-v1".*?</svg>', html, re.DOTALL)
+    assert plot is not None and "± 1σ" in plot.group(0)
+    # a negative or text altitude error is named with its column / field
+    tr.write_text("\n".join([rows[0] + ",alt_sd_m"] + [r + ",-5" for r in rows[1:]]) + "\n")
+    with pytest.raises(DataFormatError, match="alt_sd_m"):
+        incident_report(ev, tr, tmp_path / "c.html", zones=[z])
+    evs[-1]["sigma_alt_m"] = "high"
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    with pytest.raises(DataFormatError, match="sigma_alt_m"):
+        incident_report(ev, tr, tmp_path / "c.html", zones=[z])

@@ -102,6 +102,8 @@ class EventBuilder:
         et, xt = float(T["ent_t"][j]), float(T["ex_t"][j])
         md, ms = float(T["max_depth"][j]), float(T["md_sigma"][j])
         p_deep = float(normal_cdf(np.array([md / ms]))[0]) if np.isfinite(md / ms) else 0.0
+        pv = float(T["md_pvert"][j])
+        p_deep *= pv if np.isfinite(pv) else 1.0   # ... and inside the altitude band there
         p_ep = float(T["p_ep"][j])
         return Violation(
             **self._common(T, ids, j),
@@ -123,4 +125,5 @@ class EventBuilder:
             p_inside=num(p_deep, 4), p_episode=num(p_ep, 4),
             confidence=confidence_label(p_ep),
             ongoing=bool(ongoing), end_reason=reason, n_scans=int(T["n_scans"][j]),
+            sigma_alt_m=num(T["max_sig_alt"][j], 1),
         )

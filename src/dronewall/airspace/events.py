@@ -118,6 +118,9 @@ class Violation(AirspaceEvent):
     ongoing: bool
     end_reason: str
     n_scans: int
+    #: largest 1-sigma altitude error of the track over the scans inside, m (None: not known,
+    #: the altitude band was tested on the estimate alone)
+    sigma_alt_m: float | None = None
     # evidence semantics (:mod:`dronewall.airspace.evidence`; absent on the truth monitor's
     # records and on raw monitor output): how the episode is known
     evidence: str | None = None

@@ -599,6 +599,8 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             path_length_m=num(sum(float(x.path_length_m or 0.0) for x in vs), 1),
             min_alt_m=min((x.min_alt_m for x in vs if x.min_alt_m is not None), default=None),
             max_alt_m=max((x.max_alt_m for x in vs if x.max_alt_m is not None), default=None),
+            sigma_alt_m=max((x.sigma_alt_m for x in vs if x.sigma_alt_m is not None),
+                            default=None),
             max_speed_mps=max((x.max_speed_mps for x in vs if x.max_speed_mps is not None),
                               default=None),
             p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,

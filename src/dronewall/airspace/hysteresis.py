@@ -57,8 +57,10 @@ def record_crossings(T: PairTable, pv: PairView, cr: Crossings, from_c: I64) -> 
 def accumulate(T: PairTable, pv: PairView, cr: Crossings, dp: Depth, step_h: F64, speed: F64,
                lat: F64, lon: F64) -> None:
     """Accumulate over the episode / candidate run: path inside (m, from the segment share
-    inside and the track's horizontal step ``step_h`` (N,)), scans, altitude range, top speed
-    (``speed`` (N,) m/s), the largest ``p_scan`` and the deepest point (``lat``/``lon`` (N,))."""
+    inside and the track's horizontal step ``step_h`` (N,)), scans, altitude range and its
+    largest 1-sigma error, top speed (``speed`` (N,) m/s), the largest ``p_scan`` and the
+    deepest point (``lat``/``lon`` (N,)) with its horizontal error and altitude-band
+    probability."""
     I, s_, raw, state = pv.idx, pv.slot, pv.raw, pv.state  # noqa: E741
     signed, a = dp.signed, dp.alt
     acc = (state == 1) | raw
@@ -70,12 +72,14 @@ def accumulate(T: PairTable, pv: PairView, cr: Crossings, dp: Depth, step_h: F64
     T["min_alt"][g] = np.minimum(T["min_alt"][g], a[ri])
     T["max_alt"][g] = np.maximum(T["max_alt"][g], a[ri])
     T["max_speed"][g] = np.fmax(T["max_speed"][g], speed[s_][ri])
+    T["max_sig_alt"][g] = np.fmax(T["max_sig_alt"][g], dp.sigma_alt[ri])
     T["p_ep"][g] = np.maximum(T["p_ep"][g], dp.p_scan[ri])
     deeper = ri & (signed > T["max_depth"][I])
     g = I[deeper]
     T["max_depth"][g] = signed[deeper]
     T["md_lat"][g], T["md_lon"][g] = lat[s_][deeper], lon[s_][deeper]
     T["md_sigma"][g] = dp.sigma[deeper]
+    T["md_pvert"][g] = dp.p_vert[deeper]
 
 
 def decide(T: PairTable, cfg: AirspaceConfig, pv: PairView, cr: Crossings,

@@ -60,7 +60,8 @@ class AirspaceMonitor:
     """Push-style airspace analytics. No global state; one instance per picture.
 
     ``step(t_s, track_ids (N,), lat_deg (N,), lon_deg (N,), alt_m (N,), sigma_m (N,),
-    vel_enu (N, 3) m/s or None) -> list[dict]`` events; ``finish(t_s)`` closes open episodes.
+    vel_enu (N, 3) m/s or None, sigma_alt_m (N,) m or None) -> list[dict]`` events;
+    ``finish(t_s)`` closes open episodes.
     """
 
     def __init__(self, zones: ZoneSet, config: AirspaceConfig | None = None) -> None:
@@ -77,12 +78,16 @@ class AirspaceMonitor:
     # ------------------------------------------------------------------ public API
 
     def step(self, t_s: float, track_ids: ArrayLike, lat_deg: ArrayLike, lon_deg: ArrayLike,
-             alt_m: ArrayLike, sigma_m: ArrayLike, vel_enu: ArrayLike | None = None
-             ) -> list[AirspaceEvent]:
+             alt_m: ArrayLike, sigma_m: ArrayLike, vel_enu: ArrayLike | None = None,
+             sigma_alt_m: ArrayLike | None = None) -> list[AirspaceEvent]:
         """Process one scan of the track picture; return the events it causes (sorted).
 
         ``sigma_m``: 1-sigma horizontal position error, m. ``vel_enu``: local East-North-Up
         velocity, m/s; when ``None`` it is estimated from each track's previous position.
+        ``sigma_alt_m``: 1-sigma altitude error, m; with it, a zone's altitude band counts
+        with the probability that the true altitude lies in it (a radar track far out whose
+        altitude is uncertain by hundreds of metres is not "certainly" under an airport
+        zone's ceiling); ``None`` or NaN rows: the band is tested on the estimate alone.
         Rows with a non-finite position or sigma <= 0 are quarantined (counted in
         ``stats['quarantined_rows']``), not raised.
         """
@@ -98,11 +103,14 @@ class AirspaceMonitor:
         if not (len(ids_arr) == len(lon) == len(alt) == n0):
             raise ValueError("track_ids, lat_deg, lon_deg, alt_m must have the same length")
         vel = None if vel_enu is None else np.asarray(vel_enu, dtype=np.float64).reshape(n0, 3)
+        sig_v = (np.full(n0, np.nan) if sigma_alt_m is None else np.broadcast_to(
+            np.asarray(sigma_alt_m, dtype=np.float64), lat.shape).copy())
         ok = (np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt) & np.isfinite(sig)
               & (sig > 0) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
         if not ok.all():
             self.stats["quarantined_rows"] += int((~ok).sum())
             ids_arr, lat, lon, alt, sig = ids_arr[ok], lat[ok], lon[ok], alt[ok], sig[ok]
+            sig_v = sig_v[ok]
             vel = None if vel is None else vel[ok]
         ids = ids_arr.tolist()
         if len(set(ids)) != len(ids):
@@ -121,7 +129,7 @@ class AirspaceMonitor:
         if gone.any():
             events += self._close_rows(np.flatnonzero(gone), "track_lost", ongoing=False)
         rows = tr.allocate(ids, rows)
-        events += self._scan(t, rows, lat, lon, alt, sig, vel)
+        events += self._scan(t, rows, lat, lon, alt, sig, vel, sig_v)
         self.stats["events"] += len(events)
         return sort_events(events)
 
@@ -151,7 +159,7 @@ class AirspaceMonitor:
     # ------------------------------------------------------------------ the scan
 
     def _scan(self, t: float, rows: I64, lat: F64, lon: F64, alt: F64, sig: F64,
-              vel: F64 | None) -> list[AirspaceEvent]:
+              vel: F64 | None, sig_v: F64) -> list[AirspaceEvent]:
         zs, cfg, tr, Z = self.zones, self.config, self._tr, self._Z
         n = len(rows)
         if n == 0 or len(zs) == 0:
@@ -164,7 +172,7 @@ class AirspaceMonitor:
         self._pt = T = merge_keys(self._pt, np.union1d(ins.key_raw, app.keys))
         pv = pair_view(T, tr.cap, rows, Z, ins.key_raw, ins.key_h, kin.has_prev)
 
-        dp = depth(zs, cfg, self._zone_part_start, pv, kin.ecef_g, alt, sig)
+        dp = depth(zs, cfg, self._zone_part_start, pv, kin.ecef_g, alt, sig, sig_v)
         cr = crossings(zs, tr, pv, t, rows, lat, lon, alt)
         record_crossings(T, pv, cr, origin_country(zs, tr, pv, rows, ins.cur_c))
         accumulate(T, pv, cr, dp, kin.step_h, kin.speed, lat, lon)

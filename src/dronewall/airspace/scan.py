@@ -117,22 +117,45 @@ class Depth:
     """Per-pair (M,) geometry of one scan. ``d``: horizontal distance to the zone boundary, m
     (computed only for pairs inside or in an open episode, else 0); ``signed``: ``d`` inside,
     ``-d`` outside; ``alt`` m; ``v_out``: vertical distance outside the altitude band, m;
-    ``sigma``: 1-sigma horizontal error, m; ``band``: hysteresis band, m; ``p_scan``:
-    probability of being inside this scan (0 outside the altitude band)."""
+    ``sigma``: 1-sigma horizontal error, m; ``sigma_alt``: 1-sigma altitude error, m (NaN: not
+    known); ``band``: hysteresis band, m; ``p_vert``: probability that the true altitude is
+    inside the zone's altitude band; ``p_scan``: probability of being inside this scan."""
 
     d: F64
     signed: F64
     alt: F64
     v_out: F64
     sigma: F64
+    sigma_alt: F64
     band: F64
+    p_vert: F64
     p_scan: F64
 
 
+def vertical_probability(alt: F64, floor: F64, ceiling: F64, sigma_alt: F64) -> F64:
+    """Probability that the true altitude lies in ``[floor, ceiling]`` (m, +-inf when open)
+    for an estimate ``alt`` with Gaussian 1-sigma error ``sigma_alt`` (m). Where the error is
+    not known (NaN or <= 0) it is the hard test on the estimate (1 inside, 0 outside): a zone
+    without an altitude band gives 1 either way."""
+    alt, floor, ceiling, s = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
+                                                   for a in (alt, floor, ceiling, sigma_alt)))
+    hard = ((alt >= floor) & (alt <= ceiling)).astype(np.float64)
+    known = np.isfinite(s) & (s > 0)
+    if not known.any():
+        return hard
+    safe = np.where(known, s, 1.0)
+    hi = np.where(np.isfinite(ceiling), normal_cdf((ceiling - alt) / safe), 1.0)
+    lo = np.where(np.isfinite(floor), normal_cdf((floor - alt) / safe), 0.0)
+    return np.where(known, np.clip(hi - lo, 0.0, 1.0), hard)
+
+
 def depth(zs: ZoneSet, cfg: AirspaceConfig, part_start: I64, pv: PairView, ecef_g: F64,
-          alt: F64, sig: F64) -> Depth:
+          alt: F64, sig: F64, sig_alt: F64 | None = None) -> Depth:
     """Penetration depth (horizontal, >= 0) for pairs inside or in an open episode, the band
-    ``clip(band_sigma_factor * sigma, band_min_m, band_max_m)`` and ``p_scan``."""
+    ``clip(band_sigma_factor * sigma, band_min_m, band_max_m)`` and ``p_scan``: the
+    probability of being inside horizontally, ``Phi(signed / sigma)``, times that of being
+    inside the zone's altitude band (:func:`vertical_probability` with the track's altitude
+    error ``sig_alt`` (N,) m; None or NaN: the hard test on the estimated altitude)."""
     s_, zI = pv.slot, pv.zone
     need = pv.raw | (pv.state == 1)
     d = np.zeros(len(pv.idx))
@@ -143,9 +166,12 @@ def depth(zs: ZoneSet, cfg: AirspaceConfig, part_start: I64, pv: PairView, ecef_
     fl, ce = zs.floor_m[zI], zs.ceiling_m[zI]
     v_out = np.maximum(0.0, np.maximum(fl - a, a - ce))
     sg = sig[s_]
+    sv = np.full(len(s_), np.nan) if sig_alt is None else sig_alt[s_]
     band = np.clip(cfg.band_sigma_factor * sg, cfg.band_min_m, cfg.band_max_m)
-    p_scan = np.where(v_out > 0, 0.0, normal_cdf(signed / sg))
-    return Depth(d=d, signed=signed, alt=a, v_out=v_out, sigma=sg, band=band, p_scan=p_scan)
+    p_vert = vertical_probability(a, fl, ce, sv)
+    p_scan = normal_cdf(signed / sg) * p_vert
+    return Depth(d=d, signed=signed, alt=a, v_out=v_out, sigma=sg, sigma_alt=sv, band=band,
+                 p_vert=p_vert, p_scan=p_scan)
 
 
 def crossing(zs: ZoneSet, z: I64, lat0: F64, lon0: F64, alt0: F64, lat1: F64, lon1: F64,

@@ -41,6 +41,8 @@ class Picture:
     (N,): the same positions, geodetic. ``cov_h`` (N, 2, 2): horizontal (x, y) position
     covariance of the state, m^2. ``tracks``: the engine's snapshot of these tracks (state,
     covariance, hits, identity, per-sensor-kind last update times, sensor attributes).
+    ``sigma_alt_m`` (N,): 1-sigma altitude error along the local vertical, m (NaN where the
+    tracker does not estimate height; None: not given).
     """
 
     t: float
@@ -52,6 +54,7 @@ class Picture:
     alt_m: F64
     cov_h: F64
     engine: StepResult | None = field(default=None, repr=False)
+    sigma_alt_m: F64 | None = field(default=None, repr=False)
 
     @property
     def ids(self) -> I64:

@@ -65,15 +65,20 @@ class TrackingStage:
         n = snap.ids.size
         pos = np.zeros((n, 3))
         vel = np.zeros((n, 3))
+        sig_alt = np.full(n, np.nan)
         if n:
             dt = (rec.t - snap.t_state)[:, None]
             pos[:, :d] = snap.x[:, :d] + snap.x[:, d:] * dt
             vel[:, :d] = snap.x[:, d:]
             lat, lon, alt = self.frame.local_to_geodetic(pos)
+            if d == 3:   # the position covariance along the local vertical
+                up = self.frame.local_enu_rotation(pos)[:, 2, :]
+                var = np.einsum("ni,nij,nj->n", up, snap.P[:, :3, :3], up)
+                sig_alt = np.sqrt(np.clip(var, 0.0, None))
         else:
             lat = lon = alt = np.zeros(0)
         pic = Picture(t=rec.t, tracks=snap, pos=pos, vel=vel, lat_deg=lat, lon_deg=lon,
-                      alt_m=alt, cov_h=snap.P[:, :2, :2], engine=res)
+                      alt_m=alt, cov_h=snap.P[:, :2, :2], engine=res, sigma_alt_m=sig_alt)
         return rec.with_(picture=pic)
 
     def finish(self) -> StepResult:
@@ -180,7 +185,7 @@ class AirspaceStage:
         else:
             vel_enu = np.zeros((0, 3))
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
-                                pic.sigma_h_m, vel_enu)
+                                pic.sigma_h_m, vel_enu, pic.sigma_alt_m)
         cl = rec.classified
         snap = pic.tracks
         recent = (rec.t - snap.last_seen) <= self.recent_s      # NaN -> False

@@ -36,6 +36,7 @@ class TrackSeries:
     sigma: np.ndarray
     seen_by: list[str]
     speed: np.ndarray | None = None  # m/s from the tracker's velocity estimate, when present
+    alt_sd: np.ndarray | None = None  # 1-sigma altitude error, m (column alt_sd_m), when present
 
 
 #: Largest magnitude of a distance, speed or other metric field of an event (m, m/s, ...):
@@ -74,7 +75,8 @@ EVENT_FIELDS: dict[str, str] = {
     "entry_point": _POINT, "exit_point": _POINT, "entry_interpolated": _BOOL,
     "exit_interpolated": _BOOL, "duration_s": _NUM, "max_depth_m": _NUM,
     "max_depth_point": _POINT, "sigma_at_max_depth_m": _NUM, "path_length_m": _NUM,
-    "min_alt_m": _NUM, "max_alt_m": _NUM, "max_speed_mps": _NUM, "p_episode": _PROB,
+    "min_alt_m": _NUM, "max_alt_m": _NUM, "sigma_alt_m": _NUM, "max_speed_mps": _NUM,
+    "p_episode": _PROB,
     "confidence": _STR, "ongoing": _BOOL, "end_reason": _STR, "n_scans": _INT,
     "evidence": _STR, "entry_window_t_s": _TIMES, "entry_window_utc": _ISOS,
     "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
@@ -279,6 +281,8 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
              else np.full(t_a.size, np.nan))
     seen = ([("" if x is None else str(x)) for x in tbl.column("seen_by").to_pylist()]
             if "seen_by" in cols else [""] * t_a.size)
+    alt_sd = (_column(tbl, "alt_sd_m", path, 0.0, MAX_ABS_METRIC, "1-sigma errors in metres")
+              if "alt_sd_m" in cols else None)
     speed = None
     if {"vx_mps", "vy_mps"} <= cols:
         vx = _column(tbl, "vx_mps", path, -MAX_ABS_METRIC, MAX_ABS_METRIC, "speeds in m/s")
@@ -294,7 +298,8 @@ def load_tracks(path: Path) -> dict[str, TrackSeries]:
         sel = order[a:b]
         out[str(ids_s[a])] = TrackSeries(t_a[sel], lat[sel], lon[sel], alt[sel], sigma[sel],
                                          [seen[i] for i in sel],
-                                         None if speed is None else speed[sel])
+                                         None if speed is None else speed[sel],
+                                         None if alt_sd is None else alt_sd[sel])
     return out
 
 

@@ -269,6 +269,10 @@ def _episode_plots(v: dict[str, Any], tr: TrackSeries, zone: shapely.Geometry | 
                      width=PLOT_W, height=PLOT_H, ident=f"plot-{key}-v{n}")
         if np.isfinite(e0) and np.isfinite(e1):
             p.band(e0, e1, colour=ZONE_RED, label="inside the zone")
+        if key == "alt" and tr.alt_sd is not None and np.isfinite(tr.alt_sd[k]).any():
+            sd = tr.alt_sd[k]   # the tracker's 1-sigma altitude error, either side
+            p.line(t, y + sd, colour=TRACK_BLUE, width=0.8, dash="3 2", label="± 1σ")
+            p.line(t, np.maximum(y - sd, 0.0), colour=TRACK_BLUE, width=0.8, dash="3 2")
         p.line(t, y, colour=TRACK_BLUE, label=f"track {v.get('track_id')}")
         if key == "depth":
             p.hline(0.0, colour=ZONE_RED, text="zone boundary")
@@ -293,7 +297,9 @@ def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
         ("maximum depth", f"{_num(v.get('max_depth_m'), 1, 0)} m at "
                           f"{_fmt_point(v.get('max_depth_point'))}"),
         ("path inside", f"{_num(v.get('path_length_m'), 1e-3)} km"),
-        ("altitude inside", f"{_num(v.get('min_alt_m'), 1, 0)}–{_num(v.get('max_alt_m'), 1, 0)} m"),
+        ("altitude inside", f"{_num(v.get('min_alt_m'), 1, 0)}–{_num(v.get('max_alt_m'), 1, 0)} m"
+         + (f" (estimates; track altitude 1σ up to {_num(v.get('sigma_alt_m'), 1, 0)} m)"
+            if np.isfinite(_f(v.get("sigma_alt_m"))) else "")),
         ("came from", str(v.get("from_country") or "unknown / international")),
         ("identity", str(v.get("identity") or "none (non-cooperative)")),
         ("confidence", f"P(really inside) = {_num(v.get('p_inside'), 1, 3)} → "
