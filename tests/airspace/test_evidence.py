@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -147,6 +148,13 @@ def test_fragments_of_one_platform_form_one_episode() -> None:
     assert one.entry_t_s == next(v for v in vs if v.track_id == 1).entry_t_s
     assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
     assert one.evidence == "observed_crossing"
+    # track 1 coming back under its id after track 2 (a third record of the episode) is
+    # listed once
+    v1, v2 = (next(v for v in vs if v.track_id == k) for k in (1, 2))
+    t = float(v2.exit_t_s or 0.0)
+    back = replace(v1, entry_t_s=t + 10.0, exit_t_s=t + 60.0, t_s=t + 60.0)
+    (again,) = [m for m in consolidate([v1, v2, back]) if m.episode_id == ep[1]]
+    assert again.fragments == [1, 2] and again.exit_t_s == t + 60.0
 
 
 def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -> None:

@@ -343,3 +343,28 @@ def test_the_altitude_is_shown_with_its_error(tmp_path: Path) -> None:
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     with pytest.raises(DataFormatError, match="sigma_alt_m"):
         incident_report(ev, tr, tmp_path / "c.html", zones=[z])
+
+
+def test_an_episode_whose_track_came_back_under_its_id_is_drawn_once(tmp_path: Path) -> None:
+    """Fragments [7, 8, 7] (track 7 lost, track 8, track 7 again): one series with each report
+    once, the altitude error carried over, and the fragments listed once each."""
+    from dronewall.report.incident import _join_fragments
+    from dronewall.report.incident_inputs import TrackSeries
+
+    def series(t0: float, n: int) -> TrackSeries:
+        t = t0 + np.arange(n, dtype=float)
+        return TrackSeries(t, np.full(n, 59.8), 26.0 + 0.01 * t, np.full(n, 300.0),
+                           np.full(n, 50.0), ["radar"] * n, np.full(n, 40.0),
+                           np.full(n, 80.0))
+
+    tracks = {"7": series(0.0, 10), "8": series(20.0, 5)}
+    _join_fragments(tracks, [{"track_id": 7, "fragments": [7, 8, 7]}])
+    j = tracks["7"]
+    assert j.t_s.size == 15 and np.all(np.diff(j.t_s) > 0)
+    assert j.alt_sd is not None and j.speed is not None and np.all(j.alt_sd == 80.0)
+    ev, tr, z = _inputs(tmp_path)
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    evs[-1].update(episode_id="E1", fragments=[7, 7])
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "f.html", zones=[z])
+    assert "track fragments" not in (tmp_path / "f.html").read_text()

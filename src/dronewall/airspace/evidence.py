@@ -606,5 +606,6 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
-            fragments=[x.track_id for x in vs], identity_gaps=gaps, **evidence_fields))
+            fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
+            **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

@@ -175,9 +175,10 @@ def _consolidate(raw: list[dict[str, Any]], source: str = "events") -> list[dict
 
 def _join_fragments(tracks: dict[str, TrackSeries], episodes: list[dict[str, Any]]) -> None:
     """Give every multi-fragment episode one track series (its fragments in time order),
-    under the episode's first track id."""
+    under the episode's first track id. A track listed twice (it left and re-entered, or was
+    lost and re-acquired, within one episode) is taken once."""
     for v in episodes:
-        frags = [str(x) for x in (v.get("fragments") or [])]
+        frags = list(dict.fromkeys(str(x) for x in (v.get("fragments") or [])))
         parts = [tracks[f] for f in frags if f in tracks]
         if len(parts) < 2:
             continue
@@ -185,11 +186,16 @@ def _join_fragments(tracks: dict[str, TrackSeries], episodes: list[dict[str, Any
                for k in ("t_s", "lat", "lon", "alt", "sigma")}
         order = np.argsort(cat["t_s"], kind="stable")
         seen = [x for p in parts for x in p.seen_by]
-        speed = (np.concatenate([p.speed for p in parts])[order]
-                 if all(p.speed is not None for p in parts) else None)
+
+        def joined(name: str, parts: list[TrackSeries] = parts,
+                   order: np.ndarray = order) -> np.ndarray | None:
+            cols = [getattr(p, name) for p in parts]
+            return (None if any(c is None for c in cols)
+                    else np.concatenate(cols)[order])
+
         tracks[str(v.get("track_id"))] = TrackSeries(
             cat["t_s"][order], cat["lat"][order], cat["lon"][order], cat["alt"][order],
-            cat["sigma"][order], [seen[i] for i in order], speed)
+            cat["sigma"][order], [seen[i] for i in order], joined("speed"), joined("alt_sd"))
 
 
 def incident_report(events_path: Path, tracks_path: Path, out: Path,

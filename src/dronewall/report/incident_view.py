@@ -178,9 +178,10 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
         if isinstance(val, bool):
             txt = "yes" if val else "no"
         elif key == "fragments":
+            val = list(dict.fromkeys(str(x) for x in val))
             if len(val) < 2:
                 continue
-            txt = ", ".join(str(x) for x in val)
+            txt = ", ".join(val)
         elif key == "identity_gaps":
             if not val:
                 continue
