@@ -88,3 +88,30 @@ def test_missing_column_and_bad_zone_file(tmp_path: Path) -> None:
          "geometry": {"type": "Polygon", "coordinates": [[[20, 52], [21, 52], [21, 53]]]}}]}))
     with pytest.raises(DataFormatError, match=r"feature 0: field 'country'"):
         violations_command(z, _csv(tmp_path, "0,a,52,20,1\n"), tmp_path / "e.jsonl")
+
+
+def test_an_altitude_error_column_weighs_the_zones_altitude_band(tmp_path: Path) -> None:
+    """``sigma_alt_m``: a track 100 m under a 1,500 m ceiling with a 300 m altitude error is
+    inside with p ~ 0.63; without the column (or with the cell empty) the estimate decides."""
+    zp = _zones(tmp_path)
+    fc = json.loads(zp.read_text())
+    fc["features"][0]["properties"].update(kind="airport", ceiling_m=1500.0)
+    fc["features"][0]["properties"].pop("country")
+    zp.write_text(json.dumps(fc))
+    dlon = 100.0 / (111_320.0 * np.cos(np.radians(LAT0)))
+    for col, cell in (("", ""), (",sigma_alt_m", ",300"), (",sigma_alt_m", ",")):
+        rows = [f"time,track_id,lat,lon,alt_m,sigma_m{col}"]
+        rows += [f"{2.0 * k},T1,{LAT0},{LON0 - 0.05 + k * dlon},1400,40{cell}"
+                 for k in range(150)]
+        (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+        violations_command(zp, tmp_path / "t.csv", tmp_path / "e.jsonl")
+        (vi,) = [e for e in map(json.loads, (tmp_path / "e.jsonl").read_text().splitlines())
+                 if e["event"] == "violation"]
+        if cell == ",300":
+            assert vi["p_episode"] == pytest.approx(0.63, abs=0.01)
+            assert vi["sigma_alt_m"] == 300.0 and vi["confidence"] == "uncertain"
+        else:
+            assert vi["p_episode"] == 1.0 and vi["sigma_alt_m"] is None
+    (tmp_path / "t.csv").write_text("time,track_id,lat,lon,alt_m,sigma_alt_m\n0,a,52,20,100,-3\n")
+    with pytest.raises(DataFormatError, match=r"line 2, column 'sigma_alt_m'"):
+        violations_command(zp, tmp_path / "t.csv", tmp_path / "e.jsonl")

@@ -2,8 +2,10 @@
 
 ``violations_command(zones, tracks, out, epoch)`` reads a zone file (GeoJSON or KML, see
 ``docs/airspace.md``) and a tracks CSV with columns ``time,track_id,lat,lon,alt_m`` and optional
-``sigma_m``; runs :class:`dronewall.airspace.AirspaceMonitor` one ``step`` per distinct time
-(rows sorted by time); writes one JSON event per line to ``out``, sorted by (t_s, track, zone,
+``sigma_m`` (1-sigma horizontal error) and ``sigma_alt_m`` (1-sigma altitude error: with it a
+zone's altitude band counts with the probability that the true altitude is in it); runs
+:class:`dronewall.airspace.AirspaceMonitor` one ``step`` per distinct time (rows sorted by
+time); writes one JSON event per line to ``out``, sorted by (t_s, track, zone,
 event rank). Velocities for warnings are estimated from consecutive positions of each track.
 
 ``time`` is either seconds (any real number; ``epoch`` or 1970-01-01T00:00:00Z is t = 0) or
@@ -69,9 +71,10 @@ def read_tracks(path: Path) -> dict[str, Any]:
                                   f"{', '.join(REQUIRED_COLUMNS)}[, sigma_m])")
     idx = {c: header.index(c) for c in REQUIRED_COLUMNS}
     i_sig = header.index("sigma_m") if "sigma_m" in header else None
+    i_sv = header.index("sigma_alt_m") if "sigma_alt_m" in header else None
     times: list[Any] = []
     ids: list[str] = []
-    vals: list[tuple[float, float, float, float]] = []
+    vals: list[tuple[float, float, float, float, float]] = []
     lines: list[int] = []
     iso: bool | None = None
     for line, row in rows:
@@ -106,12 +109,19 @@ def read_tracks(path: Path) -> dict[str, Any]:
             if sg <= 0:
                 raise DataFormatError(f"{where} 'sigma_m': got {excerpt(row[i_sig])}; expected "
                                       "a positive number of metres (1-sigma)")
+        sv = np.nan                  # empty: not known (the band is tested on the estimate)
+        if i_sv is not None and row[i_sv].strip():
+            sv = finite_number(row[i_sv], f"{where} 'sigma_alt_m'", lo=0.0, hi=MAX_SIGMA_M,
+                               what="a positive number of metres (1-sigma)")
+            if sv <= 0:
+                raise DataFormatError(f"{where} 'sigma_alt_m': got {excerpt(row[i_sv])}; "
+                                      "expected a positive number of metres (1-sigma)")
         ids.append(tid)
-        vals.append((nums[0], nums[1], nums[2], sg))
+        vals.append((nums[0], nums[1], nums[2], sg, sv))
         lines.append(line)
-    arr = np.array(vals, dtype=np.float64).reshape(-1, 4)
+    arr = np.array(vals, dtype=np.float64).reshape(-1, 5)
     return {"times": times, "iso": bool(iso), "ids": ids, "lat": arr[:, 0], "lon": arr[:, 1],
-            "alt": arr[:, 2], "sigma": arr[:, 3], "lines": lines}
+            "alt": arr[:, 2], "sigma": arr[:, 3], "sigma_alt": arr[:, 4], "lines": lines}
 
 
 def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
@@ -156,7 +166,8 @@ def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
     for g in groups:
         a = _time.perf_counter()
         events += mon.step(float(t[g[0]]), ids[g].tolist(), data["lat"][g], data["lon"][g],
-                           data["alt"][g], data["sigma"][g], None)
+                           data["alt"][g], data["sigma"][g], None,
+                           sigma_alt_m=data["sigma_alt"][g])
         wall += _time.perf_counter() - a
     events += mon.finish(float(ts[-1]) if n else 0.0)
     events = sort_events(events)
