@@ -309,6 +309,15 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
                       re.DOTALL).group(0)
     assert "gaps the track came back from under its id" in block
     assert "track 7: " in block and "(60 s, before entry)" in block
+    # the overview table counts them in a sortable column; a report without evidence fields
+    # has no such column
+    html = (tmp_path / "e.html").read_text()
+    assert '<th data-key="gaps"' in html and '<td class="num gaps">1</td>' in html
+    assert 'data-gaps="1"' in html
+    (tmp_path / "plain").mkdir()
+    plain_ev, plain_tr, _ = _inputs(tmp_path / "plain")
+    incident_report(plain_ev, plain_tr, tmp_path / "p.html", zones=[z])
+    assert 'data-key="gaps"' not in (tmp_path / "p.html").read_text()
     # a malformed gap is named with its field, not an internal error
     for bad, field in (({**gap, "gap_s": "long"}, "gap_s"), ({**gap, "x": 1}, "[0]")):
         evs[-1]["identity_gaps"] = [bad]

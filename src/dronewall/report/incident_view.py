@@ -147,8 +147,12 @@ def episode_rows(report: dict[str, Any], clock: Clock) -> list[dict[str, Any]]:
             "p_inside": "–" if not np.isfinite(p) else f"{p:.2f}",
             "confidence": str(v.get("confidence") or ""),
             "evidence": str(v.get("evidence") or ""),
+            # identity gaps: None where the record does not say (older files, other tools)
+            "gaps": (len(v.get("identity_gaps") or []) if "identity_gaps" in v
+                     or v.get("evidence") else None),
             "sort": {"n": i, "time": _f(v.get("entry_t_s")), "duration": _f(v.get("duration_s")),
-                     "depth": _f(v.get("max_depth_m")), "confidence": p},
+                     "depth": _f(v.get("max_depth_m")), "confidence": p,
+                     "gaps": len(v.get("identity_gaps") or [])},
         })
     return rows
 
