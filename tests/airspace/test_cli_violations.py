@@ -115,3 +115,7 @@ def test_an_altitude_error_column_weighs_the_zones_altitude_band(tmp_path: Path)
     (tmp_path / "t.csv").write_text("time,track_id,lat,lon,alt_m,sigma_alt_m\n0,a,52,20,100,-3\n")
     with pytest.raises(DataFormatError, match=r"line 2, column 'sigma_alt_m'"):
         violations_command(zp, tmp_path / "t.csv", tmp_path / "e.jsonl")
+    (tmp_path / "t.csv").write_text("time,track_id,lat,lon,alt_m,sigma_m\n0,a,52,20,100,0\n")
+    with pytest.raises(DataFormatError, match=r"line 2, column 'sigma_m': got '?0'?; expected a "
+                                              r"positive"):
+        violations_command(zp, tmp_path / "t.csv", tmp_path / "e.jsonl")

@@ -54,6 +54,18 @@ def _parse_epoch(epoch: str | None) -> datetime | None:
     return parse_iso_datetime(epoch, "--epoch")
 
 
+def _sigma(row: list[str], i: int | None, where: str, default: float) -> float:
+    """A 1-sigma error cell (column index ``i``; None or empty: ``default``), m, > 0."""
+    if i is None or not row[i].strip():
+        return default
+    v = finite_number(row[i], where, lo=0.0, hi=MAX_SIGMA_M,
+                      what="a positive number of metres (1-sigma)")
+    if v <= 0:
+        raise DataFormatError(f"{where}: got {excerpt(row[i])}; expected a positive number of "
+                              "metres (1-sigma)")
+    return v
+
+
 def read_tracks(path: Path) -> dict[str, Any]:
     """Parse and validate a tracks CSV. Returns columns as arrays (file order) plus
     ``iso`` (bool), ``times`` (float seconds, or datetimes when iso) and ``lines``."""
@@ -102,20 +114,9 @@ def read_tracks(path: Path) -> dict[str, Any]:
         nums = [finite_number(row[idx[c]], f"{where} '{c}'", lo=lo, hi=hi, what="a number")
                 for c, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0),
                                   ("alt_m", ALT_MIN_M, ALT_MAX_M))]
-        sg = DEFAULT_SIGMA_M
-        if i_sig is not None and row[i_sig].strip():
-            sg = finite_number(row[i_sig], f"{where} 'sigma_m'", lo=0.0, hi=MAX_SIGMA_M,
-                               what="a positive number of metres (1-sigma)")
-            if sg <= 0:
-                raise DataFormatError(f"{where} 'sigma_m': got {excerpt(row[i_sig])}; expected "
-                                      "a positive number of metres (1-sigma)")
-        sv = np.nan                  # empty: not known (the band is tested on the estimate)
-        if i_sv is not None and row[i_sv].strip():
-            sv = finite_number(row[i_sv], f"{where} 'sigma_alt_m'", lo=0.0, hi=MAX_SIGMA_M,
-                               what="a positive number of metres (1-sigma)")
-            if sv <= 0:
-                raise DataFormatError(f"{where} 'sigma_alt_m': got {excerpt(row[i_sv])}; "
-                                      "expected a positive number of metres (1-sigma)")
+        sg = _sigma(row, i_sig, f"{where} 'sigma_m'", DEFAULT_SIGMA_M)
+        # altitude error: empty = not known (zone altitude bands are tested on the estimate)
+        sv = _sigma(row, i_sv, f"{where} 'sigma_alt_m'", np.nan)
         ids.append(tid)
         vals.append((nums[0], nums[1], nums[2], sg, sv))
         lines.append(line)
