@@ -90,12 +90,15 @@ METRICS: tuple[Metric, ...] = (
     _c("uncrewed_detected", "Uncrewed platforms detected (count)",
        "uncrewed platforms detected at least once by any sensor",
        "sum of platforms.by_class.<class>.detected_by_any_sensor"),
-    Metric("detection_latency_s", "Detection latency",
+    Metric("detection_latency_s", "First detection after launch",
            "first detection after launch: the per-class medians weighted by the detected counts "
-           "(same classes)", "s", "duration",
+           "(same classes); includes the flight from the launch point into sensor coverage",
+           "s", "duration",
            "platforms.by_class.<class>.median_first_detection_after_launch_s"),
-    Metric("track_confirm_latency_s", "Track confirmation latency",
-           "first true detection -> first confirmed track on that platform, mean", "s",
+    Metric("track_confirm_latency_s", "Track confirmation latency, mean from first detection",
+           "first true detection -> first confirmed track on that platform, mean (one far "
+           "detection is not yet enough to track; see the median from the first fixable "
+           "moment)", "s",
            "duration", "tracking.confirm_latency_mean_s",
            _path("tracking.confirm_latency_mean_s")),
     Metric("alert_latency_s", "Alert latency",
