@@ -98,3 +98,38 @@ def test_export_bad_options_exit_2(run: Path, tmp_path: Path, args: list[str],
 def test_export_of_a_folder_that_is_not_a_run_exits_2(tmp_path: Path) -> None:
     res = _cli("export", str(tmp_path), "--out", str(tmp_path / "x.geojson"))
     assert res.returncode == 2 and "not the output folder" in res.stderr
+
+
+def test_a_parquet_run_exports_and_reports_like_a_csv_one(run: Path, tmp_path: Path) -> None:
+    """``simulate --format parquet`` writes tracks.parquet: export and the incident report read
+    it and give what they give from tracks.csv (export used to write 0 tracks silently)."""
+    from dronewall.pipeline.simulate import run_simulation
+
+    pq_run = tmp_path / "pq"
+    run_simulation(SCEN, pq_run, duration_s=240, engage=False, compare_doctrines=False,
+                   fmt="parquet")
+    assert (pq_run / "tracks.parquet").is_file() and not (pq_run / "tracks.csv").exists()
+    layers = {}
+    for name, r in (("csv", run), ("pq", pq_run)):
+        out = tmp_path / f"{name}.geojson"
+        res = _cli("export", str(r), "--out", str(out))
+        assert res.returncode == 0, res.stderr
+        feats = json.loads(out.read_text())["features"]
+        layers[name] = sorted((f["properties"]["layer"], str(f["properties"].get("track_id")),
+                               len(f["geometry"].get("coordinates") or []))
+                              for f in feats if f["properties"]["layer"] == "track")
+        rep = tmp_path / f"{name}.html"
+        tracks = r / ("tracks.csv" if name == "csv" else "tracks.parquet")
+        res = _cli("report", "incident", "--events", str(r / "events.jsonl"), "--tracks",
+                   str(tracks), "--zones", str(r / "zones.geojson"), "--out", str(rep))
+        assert res.returncode == 0, res.stderr
+    assert layers["pq"] and layers["pq"] == layers["csv"]
+    a, b = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("csv", "pq"))
+    a.pop("generated_utc"), b.pop("generated_utc")
+    assert a == b
+    # a damaged Parquet file is a clear error, exit 2
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1" + b"\0" * 64)
+    res = _cli("report", "incident", "--events", str(run / "events.jsonl"), "--tracks",
+               str(bad), "--out", str(tmp_path / "x.html"))
+    assert res.returncode == 2 and "not a readable Parquet table" in res.stderr

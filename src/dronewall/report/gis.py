@@ -25,7 +25,13 @@ import numpy as np
 from dronewall.errors import DataFormatError
 from dronewall.inputs import load_json
 from dronewall.inputs.outputs import write_output_bytes
-from dronewall.report.incident_inputs import TrackSeries, load_events, load_tracks
+from dronewall.report.incident_inputs import (
+    TrackSeries,
+    is_parquet,
+    load_events,
+    load_tracks,
+    read_parquet,
+)
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 GX_NS = "http://www.google.com/kml/ext/2.2"
@@ -52,11 +58,17 @@ def _last_attrs(path: Path) -> dict[str, dict[str, Any]]:
     import pyarrow.csv as pacsv
 
     want = ["track_id", "t_s", "label", "p_label", "identity", "coop_trust"]
-    tbl = pacsv.read_csv(str(path), convert_options=pacsv.ConvertOptions(
-        include_columns=want, include_missing_columns=True,
-        column_types={"identity": "string", "track_id": "string", "label": "string",
-                      "coop_trust": "string"}))
-    cols = {c: tbl.column(c).to_pylist() for c in want}
+    if is_parquet(path):
+        tbl = read_parquet(path, "tracks file", want)
+        cols = {c: (tbl.column(c).to_pylist() if c in tbl.column_names
+                    else [None] * tbl.num_rows) for c in want}
+        cols["track_id"] = [None if x is None else str(x) for x in cols["track_id"]]
+    else:
+        tbl = pacsv.read_csv(str(path), convert_options=pacsv.ConvertOptions(
+            include_columns=want, include_missing_columns=True,
+            column_types={"identity": "string", "track_id": "string", "label": "string",
+                          "coop_trust": "string"}))
+        cols = {c: tbl.column(c).to_pylist() for c in want}
     out: dict[str, dict[str, Any]] = {}
     for i, tid in enumerate(cols["track_id"]):
         out[str(tid)] = {"label": cols["label"][i] or "", "p_label": cols["p_label"][i],
@@ -74,6 +86,8 @@ def load_run(run_dir: Path) -> RunLayers:
         raise DataFormatError(f"{run_dir / 'summary.json'}: field start_utc: expected the "
                               "run's start as ISO-8601 UTC") from None
     tracks_p = run_dir / "tracks.csv"
+    if not tracks_p.is_file() and (run_dir / "tracks.parquet").is_file():
+        tracks_p = run_dir / "tracks.parquet"           # simulate --format parquet
     tracks = load_tracks(tracks_p) if tracks_p.is_file() else {}
     attrs = _last_attrs(tracks_p) if tracks_p.is_file() else {}
     ep_p, ev_p = run_dir / "episodes.jsonl", run_dir / "events.jsonl"

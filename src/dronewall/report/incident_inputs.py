@@ -237,14 +237,44 @@ def _times(tbl: pa.Table, name: str, path: Path) -> np.ndarray:
     return t
 
 
-def load_tracks(path: Path) -> dict[str, TrackSeries]:
-    """Tracks from ``tracks.csv`` (t_s, lat_deg, ...) or the neutral format (time, lat, ...)."""
-    check_input_file(path, "tracks file", MAX_DOCUMENT_BYTES)
+def is_parquet(path: Path) -> bool:
+    """A Parquet file (``simulate --format parquet``): by its suffix or its magic bytes."""
+    if path.suffix.lower() == ".parquet":
+        return True
     try:
-        tbl = pacsv.read_csv(str(path))
-    except Exception as e:  # noqa: BLE001 - pyarrow raises ArrowInvalid with the line in it
-        raise DataFormatError(f"{path}: not a readable CSV table: {excerpt(str(e), 200)}"
+        with open(path, "rb") as f:
+            return f.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
+def read_parquet(path: Path, what: str, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet table (only ``columns`` that it has, when given); an unreadable file is a
+    :class:`DataFormatError` naming it."""
+    import pyarrow.parquet as pq
+
+    check_input_file(path, what, MAX_DOCUMENT_BYTES)
+    try:
+        pf = pq.ParquetFile(str(path))
+        have = pf.schema_arrow.names
+        return pf.read(columns=None if columns is None else [c for c in columns if c in have])
+    except Exception as e:  # noqa: BLE001 - any reader failure is a format error
+        raise DataFormatError(f"{path}: not a readable Parquet table: {excerpt(str(e), 200)}"
                               ) from None
+
+
+def load_tracks(path: Path) -> dict[str, TrackSeries]:
+    """Tracks from ``tracks.csv`` / ``tracks.parquet`` (t_s, lat_deg, ...) or the neutral
+    format (time, lat, ...)."""
+    if is_parquet(path):
+        tbl = read_parquet(path, "tracks file")
+    else:
+        check_input_file(path, "tracks file", MAX_DOCUMENT_BYTES)
+        try:
+            tbl = pacsv.read_csv(str(path))
+        except Exception as e:  # noqa: BLE001 - pyarrow raises ArrowInvalid with the line
+            raise DataFormatError(f"{path}: not a readable CSV table: {excerpt(str(e), 200)}"
+                                  ) from None
     try:
         binary = [n for n, t in zip(tbl.column_names, tbl.schema.types, strict=True)
                   if pa.types.is_binary(t) or pa.types.is_large_binary(t)]
