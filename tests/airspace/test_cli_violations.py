@@ -119,3 +119,29 @@ def test_an_altitude_error_column_weighs_the_zones_altitude_band(tmp_path: Path)
     with pytest.raises(DataFormatError, match=r"line 2, column 'sigma_m': got '?0'?; expected a "
                                               r"positive"):
         violations_command(zp, tmp_path / "t.csv", tmp_path / "e.jsonl")
+
+
+def test_simulates_own_tracks_file_is_read_with_its_names_and_start(tmp_path: Path) -> None:
+    """A ``simulate`` tracks.csv (t_s, lat_deg, lon_deg, pos_sd_m, alt_sd_m) is accepted: its
+    radial pos_sd_m becomes the 1-sigma per axis (/ sqrt 2), alt_sd_m the altitude error, and
+    t = 0 is the run's start from the summary.json beside it."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"start_utc": "2025-09-10T00:30:00Z"}))
+    dlon = 100.0 / (111_320.0 * np.cos(np.radians(LAT0)))
+    rows = ['"t_s","track_id","lat_deg","lon_deg","alt_m","x_m","pos_sd_m","alt_sd_m"']
+    rows += [f"{2.0 * k},7,{LAT0},{LON0 - 0.05 + k * dlon},300,0,{40 * np.sqrt(2)},90"
+             for k in range(150)]
+    (run / "tracks.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "e.jsonl"
+    violations_command(_zones(tmp_path), run / "tracks.csv", out)
+    ev = [json.loads(x) for x in out.read_text().splitlines()]
+    (en,) = [e for e in ev if e["event"] == "entry"]
+    (vi,) = [e for e in ev if e["event"] == "violation"]
+    assert en["time"].startswith("2025-09-10T00:3")       # not 1970: the run's start
+    assert vi["sigma_at_max_depth_m"] == pytest.approx(40.0, abs=0.1)
+    assert vi["sigma_alt_m"] == 90.0
+    # without the summary the times count from 1970, as for any file in seconds
+    (run / "summary.json").unlink()
+    violations_command(_zones(tmp_path), run / "tracks.csv", out)
+    assert '"time":"1970-01-01T' in out.read_text()

@@ -151,7 +151,8 @@ def track(
 def violations(
     zones: Annotated[list[Path], typer.Option("--zones", help="zones GeoJSON/KML (repeatable)")],
     tracks: Annotated[Path, typer.Option(
-        "--tracks", help="CSV: time,track_id,lat,lon,alt_m[,sigma_m][,sigma_alt_m]")],
+        "--tracks", help="CSV: time,track_id,lat,lon,alt_m[,sigma_m][,sigma_alt_m], or "
+                         "simulate's tracks.csv")],
     out: Annotated[Path, typer.Option("--out", "-o", help="events JSON lines to write")],
     epoch: Annotated[str | None, typer.Option(
         help="ISO-8601 UTC epoch when time is in seconds")] = None,

@@ -38,6 +38,8 @@ from dronewall.inputs import (
 from dronewall.inputs.limits import ALT_MAX_M, ALT_MIN_M, MAX_ABS_TIME_S, MAX_DOCUMENT_BYTES
 
 REQUIRED_COLUMNS = ("time", "track_id", "lat", "lon", "alt_m")
+#: ``simulate``'s tracks.csv names for the same columns (``docs/outputs.md``).
+SIMULATE_NAMES = {"t_s": "time", "lat_deg": "lat", "lon_deg": "lon", "alt_sd_m": "sigma_alt_m"}
 #: 1-sigma horizontal error assumed when the file has no ``sigma_m`` column: a typical fused
 #: radar track at 10-30 km (15 m range, 0.5 deg azimuth noise, after filtering).
 DEFAULT_SIGMA_M = 50.0
@@ -52,6 +54,17 @@ def _parse_epoch(epoch: str | None) -> datetime | None:
     if epoch is None:
         return None
     return parse_iso_datetime(epoch, "--epoch")
+
+
+def _run_start(tracks: Path) -> datetime | None:
+    """The start (t = 0) of the ``simulate`` run a tracks.csv belongs to, from the
+    ``summary.json`` beside it (None when there is none or it has no valid ``start_utc``)."""
+    try:
+        start = json.loads((tracks.parent / "summary.json").read_text())["start_utc"]
+        dt = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return dt if dt.tzinfo is not None else None
 
 
 def _sigma(row: list[str], i: int | None, where: str, default: float) -> float:
@@ -76,6 +89,14 @@ def read_tracks(path: Path) -> dict[str, Any]:
         raise DataFormatError(f"{path}: line 1: empty file; expected a header with columns "
                               f"{', '.join(REQUIRED_COLUMNS)}[, sigma_m]") from None
     header = [h.strip() for h in header]
+    raw_header = list(header)
+    radial = False
+    if "time" not in header and "t_s" in header:
+        # simulate's tracks.csv: the same quantities under its names; its pos_sd_m is the
+        # horizontal RMS radius sqrt(Pxx + Pyy), i.e. sqrt(2) x the 1-sigma per axis
+        header = [SIMULATE_NAMES.get(h, h) for h in header]
+        radial = "pos_sd_m" in header and "sigma_m" not in header
+        header = ["sigma_m" if radial and h == "pos_sd_m" else h for h in header]
     for c in REQUIRED_COLUMNS:
         if c not in header:
             raise DataFormatError(f"{path}: line 1: missing column '{c}' (header has "
@@ -114,7 +135,9 @@ def read_tracks(path: Path) -> dict[str, Any]:
         nums = [finite_number(row[idx[c]], f"{where} '{c}'", lo=lo, hi=hi, what="a number")
                 for c, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0),
                                   ("alt_m", ALT_MIN_M, ALT_MAX_M))]
-        sg = _sigma(row, i_sig, f"{where} 'sigma_m'", DEFAULT_SIGMA_M)
+        sg = _sigma(row, i_sig, f"{where} '{'pos_sd_m' if radial else 'sigma_m'}'",
+                    DEFAULT_SIGMA_M * (np.sqrt(2.0) if radial else 1.0))
+        sg = sg / np.sqrt(2.0) if radial else sg
         # altitude error: empty = not known (zone altitude bands are tested on the estimate)
         sv = _sigma(row, i_sv, f"{where} 'sigma_alt_m'", np.nan)
         ids.append(tid)
@@ -122,7 +145,8 @@ def read_tracks(path: Path) -> dict[str, Any]:
         lines.append(line)
     arr = np.array(vals, dtype=np.float64).reshape(-1, 5)
     return {"times": times, "iso": bool(iso), "ids": ids, "lat": arr[:, 0], "lon": arr[:, 1],
-            "alt": arr[:, 2], "sigma": arr[:, 3], "sigma_alt": arr[:, 4], "lines": lines}
+            "alt": arr[:, 2], "sigma": arr[:, 3], "sigma_alt": arr[:, 4], "lines": lines,
+            "simulate": "t_s" in raw_header}
 
 
 def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
@@ -144,6 +168,8 @@ def violations_command(zones: Path | list[Path], tracks: Path, out: Path,
         ep = t0
     else:
         t = np.array(data["times"], dtype=np.float64)
+        if ep is None and data["simulate"]:
+            ep = _run_start(tracks)
     cfg = AirspaceConfig(epoch=ep or datetime(1970, 1, 1, tzinfo=UTC),
                          track_timeout_s=TRACK_TIMEOUT_S)
     mon = AirspaceMonitor(zs, cfg)
