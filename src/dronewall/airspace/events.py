@@ -141,7 +141,7 @@ class Violation(AirspaceEvent):
     track_hits: int | None = None
     sensor_kinds: list[str] | None = None
     #: distinct update times per sensor kind; a kind corroborates the track from
-    #: ``evidence.MIN_KIND_UPDATES`` (None: not counted -- records from older files)
+    #: ``track_quality.MIN_KIND_UPDATES`` (None: not counted -- records from older files)
     sensor_updates: dict[str, int] | None = None
     observed_inside: bool | None = None
     #: the gaps after which the track(s) came back under the same id up to the end of the

@@ -39,7 +39,7 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -47,11 +47,12 @@ import shapely
 from numpy.typing import NDArray
 
 from dronewall.airspace import identity_gaps as idg
+from dronewall.airspace import track_quality as tq
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.kind_updates import KindUpdates
+from dronewall.airspace.track_quality import TrackInfo
 from dronewall.airspace.zones import ZoneSet
-from dronewall.detections.batch import SensorKind
 from dronewall.geo import geodetic_to_ecef
 
 F64 = NDArray[np.float64]
@@ -65,22 +66,6 @@ AUTHORISED_TRUSTED_SHARE = 0.5
 #: track is not continued by a drone that appears where it was lost, while a young track's
 #: speed (uncertain by tens of m/s at long range) does not split one drone's fragments.
 FRAGMENT_MAX_DV_MPS = 80.0
-#: Below this many strong updates a track is too thin to carry a confirmed violation, [E].
-MIN_HITS_QUALITY = 5
-#: Bitmask (over ``SensorKind``) of the independent sensors that fix a position on their own
-#: (a bearing of one acoustic or RF node does not).
-_FIXING_BITS = (1 << int(SensorKind.RADAR)) | (1 << int(SensorKind.EOIR))
-#: A track only one kind of sensor saw (no second kind to corroborate it) needs this many
-#: strong updates on one track -- a sustained track, about a minute of plots of a 2 s radar
-#: at good Pd -- to carry a violation, [E]: strings of short single-radar tracks are how
-#: bird flocks and clutter look on the raid's far radars (``docs/benchmarks.md`` section 6).
-MIN_HITS_UNCORROBORATED = 30
-#: A sensor kind corroborates a track only when it updated the track at this many different
-#: times or more: one bearing or plot of a neighbour that the tracker associated once (a
-#: passing Shahed's acoustic bearing on a flock) is no second sensor seeing the target, [E].
-MIN_KIND_UPDATES = 3
-#: Probability of the bird class above which a track is treated as a likely bird, [E].
-BIRD_P = 0.5
 #: Longest back-propagation for the entry window of a first-detected-inside episode, s.
 BACKPROP_MAX_S = 1800.0
 #: A track not observed for this long is forgotten (its episodes closed when it
@@ -100,38 +85,6 @@ REENTRY_JOIN_S = 30.0
 BACKPROP_SAMPLES = 31
 
 
-@dataclass
-class _TrackInfo:
-    steps: int = 0
-    trusted: int = 0
-    steps_since_trusted: int = 0
-    suspect: int = 0
-    identity: str = ""
-    p_bird_sum: float = 0.0
-    kinds: int = 0
-    hits: int = 0
-    first_t: float = float("nan")
-    last_t: float = 0.0
-    speed_mps: float = float("nan")
-    # the latest step a sensor updated the track (not a coasted prediction), and where
-    upd_t: float = float("nan")
-    upd_lat: float = float("nan")
-    upd_lon: float = float("nan")
-    # distinct update times per sensor kind (SensorKind order; None: not counted -- the
-    # caller gave no per-kind update times, and ``kinds`` is taken as it is)
-    kind_n: list[int] | None = None
-    # identity gaps: (last reported, reported again) times, s (:mod:`.identity_gaps`)
-    gaps: list[tuple[float, float]] | None = None
-
-    def corroborating(self) -> int:
-        """Bitmask of the sensor kinds that count as having seen the track: those that
-        updated it at ``MIN_KIND_UPDATES`` different times (all of ``kinds`` when per-kind
-        update times were not given)."""
-        if self.kind_n is None:
-            return self.kinds
-        return sum(1 << k for k, c in enumerate(self.kind_n) if c >= MIN_KIND_UPDATES)
-
-
 class EvidenceAnnotator:
     """Per-track evidence over the run and the completion of violation records."""
 
@@ -149,7 +102,7 @@ class EvidenceAnnotator:
         self.fragment_gate_m = fragment_gate_m
         self.fragment_speed_mps = fragment_speed_mps
         self.fragment_overlap_s = float(fragment_overlap_s)
-        self.info: dict[int, _TrackInfo] = {}
+        self.info: dict[int, TrackInfo] = {}
         # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time
         self.first: dict[tuple[int, str], tuple[float, float, float, F64, float, float]] = {}
         # episodes that ended with the track lost: (zone, end t, lat, lon, episode id,
@@ -195,7 +148,7 @@ class EvidenceAnnotator:
         for k, tid in enumerate(ids.tolist()):
             inf = self.info.get(tid)
             if inf is None:
-                inf = self.info[tid] = _TrackInfo()
+                inf = self.info[tid] = TrackInfo()
             if inf.steps == 0:
                 inf.first_t = t
             elif t - inf.last_t >= idg.REJOIN_GAP_S and t_prev is not None \
@@ -272,7 +225,7 @@ class EvidenceAnnotator:
             return back[1]
         if not e.interpolated and e.lat is not None and e.lon is not None:
             best, best_d = None, np.inf
-            inf = self.info.get(key[0], _TrackInfo())
+            inf = self.info.get(key[0], TrackInfo())
             for zone, t_end, la, lo, ep, ident, speed in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
@@ -295,7 +248,7 @@ class EvidenceAnnotator:
         """The violation with its evidence fields (see the module docstring)."""
         tid = int(v.track_id)
         key = (tid, v.zone_id)
-        inf = self.info.get(tid, _TrackInfo())
+        inf = self.info.get(tid, TrackInfo())
         ep = self.episode_of.get(key)
         if ep is None:
             self._seq += 1
@@ -315,14 +268,14 @@ class EvidenceAnnotator:
             else:
                 self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps))
         coop = _cooperative(inf)
-        quality, q_reasons = _quality(inf)
+        quality, q_reasons = tq.quality(inf)
         if coasted:
             quality = "low"
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
                                      "predicted there"]
         observed = bool(v.entry_interpolated)
         window, covered = self._entry_window(v, key, observed)
-        conf, reasons = _confidence(v, observed, quality, q_reasons, coop)
+        conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
                                float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch,
                                v.track_id)
@@ -337,12 +290,12 @@ class EvidenceAnnotator:
             confidence_reasons=reasons + idg.reasons(gaps), identity_gaps=gaps or None,
             track_steps=inf.steps,
             track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
-            track_hits=inf.hits, sensor_kinds=_kind_names(inf.kinds),
-            sensor_updates=_kind_counts(inf.kind_n),
+            track_hits=inf.hits, sensor_kinds=tq.kind_names(inf.kinds),
+            sensor_updates=tq.kind_counts(inf.kind_n),
             observed_inside=not coasted)
 
     def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
-                          lost: _TrackInfo) -> tuple[int, str] | None:
+                          lost: TrackInfo) -> tuple[int, str] | None:
         """The pending first-detected-inside entry in ``zone`` that began within
         ``fragment_overlap_s`` before ``t_end`` nearest to the lost track's last position
         (within the fragment gate), or None."""
@@ -353,7 +306,7 @@ class EvidenceAnnotator:
                 continue
             if not t0 > lost.first_t:      # it must have appeared after the lost track did
                 continue
-            heir = self.info.get(key[0], _TrackInfo())
+            heir = self.info.get(key[0], TrackInfo())
             if not _same_body(heir.identity, heir.speed_mps, lost.identity, lost.speed_mps):
                 continue
             d = _dist_m(lat, lon, la, lo)
@@ -404,7 +357,7 @@ class EvidenceAnnotator:
         return float(cov[1:].sum() * step)
 
 
-def _observed_end(v: Violation, inf: _TrackInfo, epoch: datetime) -> tuple[Violation, bool]:
+def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violation, bool]:
     """A violation that ended with its track lost ends at the track's last sensor update
     inside the zone, not where its coasted prediction was last reported: the sensors saw it
     no later. Returns the (possibly shortened) violation and whether no sensor update fell
@@ -421,7 +374,7 @@ def _observed_end(v: Violation, inf: _TrackInfo, epoch: datetime) -> tuple[Viola
                    exit_interpolated=False, duration_s=num(inf.upd_t - t_in, 3)), False
 
 
-def _cooperative(inf: _TrackInfo) -> str:
+def _cooperative(inf: TrackInfo) -> str:
     if not inf.identity:
         return "non_cooperative"
     if inf.suspect > 0:
@@ -430,107 +383,6 @@ def _cooperative(inf: _TrackInfo) -> str:
                                     >= AUTHORISED_TRUSTED_SHARE):
         return "authorised"
     return "unverified"
-
-
-def _kind_names(bits: int) -> list[str]:
-    return [k.name.lower() for k in SensorKind if bits >> int(k) & 1]
-
-
-def _kind_counts(kind_n: list[int] | None) -> dict[str, int] | None:
-    """{kind name: distinct update times} of the kinds that updated a track (None: not
-    counted)."""
-    if kind_n is None:
-        return None
-    return {k.name.lower(): kind_n[int(k)] for k in SensorKind
-            if int(k) < len(kind_n) and kind_n[int(k)] > 0}
-
-
-def _combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, object]] | None:
-    """The track quality of an episode from the evidence of all its tracks (each track once,
-    its latest record; fragments that were only predicted inside add nothing): steps-weighted
-    P(bird), the strong updates of its best-observed track (a string of two-plot tracks is no
-    better evidence than one of them), the union of sensor kinds; returns the quality, its
-    reasons and the combined evidence fields of the record. None when a fragment lacks the
-    evidence fields (records from older files or other tools)."""
-    latest: dict[object, Violation] = {}
-    for x in vs:
-        if x.track_steps is None or x.track_hits is None or x.sensor_kinds is None:
-            return None
-        latest[x.track_id] = x
-    seen = [x for x in latest.values() if x.observed_inside is not False]
-    if not seen:
-        return "low", ["no sensor update inside the zone: the tracks were only predicted "
-                       "there"], {"observed_inside": False}
-    inf = _TrackInfo()
-    counted = all(x.sensor_updates is not None for x in seen)
-    if counted:
-        inf.kind_n = [0] * len(SensorKind)
-    for x in seen:
-        n = int(x.track_steps or 0)
-        inf.steps += n
-        inf.p_bird_sum += float(x.track_p_bird or 0.0) * n
-        inf.hits = max(inf.hits, int(x.track_hits or 0))
-        inf.kinds |= sum(1 << int(SensorKind[k.upper()]) for k in (x.sensor_kinds or [])
-                         if k.upper() in SensorKind.__members__)
-        if counted and inf.kind_n is not None:
-            for k, c in (x.sensor_updates or {}).items():
-                if k.upper() in SensorKind.__members__:
-                    inf.kind_n[int(SensorKind[k.upper()])] += int(c)
-        inf.suspect += int(x.cooperative == "untrusted")
-    q, reasons = _quality(inf)
-    fields: dict[str, object] = {
-        "track_steps": inf.steps, "track_hits": inf.hits, "sensor_kinds": _kind_names(inf.kinds),
-        "sensor_updates": _kind_counts(inf.kind_n),
-        "track_p_bird": num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
-        "observed_inside": True}
-    if len(seen) > 1:
-        reasons = [f"over {len(seen)} tracks: " + "; ".join(reasons)]
-    return q, reasons, fields
-
-
-def _quality(inf: _TrackInfo) -> tuple[str, list[str]]:
-    reasons = []
-    if inf.suspect > 0 and not (inf.kinds & _FIXING_BITS):
-        # its position rests on cooperative reports suspected of spoofing: no independent
-        # sensor able to fix a position (radar, EO/IR) saw an aircraft there -- a ghost, or
-        # an offset position; a stray acoustic / RF bearing associated with it proves nothing
-        reasons.append("position only from cooperative reports suspected of spoofing: no "
-                       "independent sensor saw it")
-    p_bird = inf.p_bird_sum / inf.steps if inf.steps else 0.0
-    if p_bird > BIRD_P:
-        reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f})")
-    n_kinds = bin(inf.corroborating()).count("1")
-    if inf.hits < MIN_HITS_QUALITY:
-        reasons.append(f"only {inf.hits} strong updates")
-    elif n_kinds <= 1 and inf.hits < MIN_HITS_UNCORROBORATED:
-        reasons.append(f"one sensor kind and only {inf.hits} strong updates: uncorroborated")
-    # a kind that updated the track but too rarely to count: say so
-    thin = _kind_names(inf.kinds & ~inf.corroborating())
-    note = f" ({', '.join(thin)}: fewer than {MIN_KIND_UPDATES} updates)" if thin else ""
-    if reasons:
-        if note and n_kinds <= 1:
-            reasons.append("no second sensor kind" + note)
-        return "low", reasons
-    if n_kinds <= 1:
-        return "medium", ["one sensor kind" + note]
-    return "high", [f"{n_kinds} sensor kinds"]
-
-
-def _confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
-                coop: str) -> tuple[str, list[str]]:
-    p = float(v.p_episode or 0.0)
-    reasons = [f"p_episode {p:.2f}", "observed crossing" if observed
-               else "first detected inside (entry inferred)"]
-    reasons += [f"track quality {quality}: " + "; ".join(q_reasons)]
-    if coop == "authorised":
-        return "authorised", reasons + ["trusted cooperative identity"]
-    if coop == "untrusted":
-        reasons.append("cooperative identity suspected of spoofing")
-    if quality == "low" or p < 0.5:
-        return "uncertain", reasons
-    if observed and p >= 0.95 and quality in ("high", "medium"):
-        return "confirmed", reasons
-    return "probable", reasons
 
 
 def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float) -> bool:
@@ -552,7 +404,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
     """One record per episode: the fragments of an ``episode_id`` merged (entry of the first,
     exit of the last, deepest point, summed path and scans, the strongest confidence among
     ``confirmed`` > ``probable`` > ``uncertain``, the track quality of all its tracks'
-    evidence together (:func:`_combined_quality`; a low one caps the confidence at
+    evidence together (:func:`.track_quality.combined_quality`; a low one caps the confidence at
     ``uncertain``), fragments listed). Violations without an
     episode id are returned as they are."""
     rank = {"confirmed": 3, "probable": 2, "uncertain": 1, "authorised": 0}
@@ -574,7 +426,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
         # the episode's quality from the evidence of all its tracks together (a weak first
         # fragment must not hide the strong track that followed the platform inside, nor one
         # fragment of a bird flock that was not called a bird make the flock a drone)
-        combined = _combined_quality(vs)
+        combined = tq.combined_quality(vs)
         p_ep = max(float(x.p_episode or 0.0) for x in vs)
         quality, conf, reasons = first.track_quality, best.confidence, best.confidence_reasons
         evidence_fields: dict[str, object] = {}
@@ -583,7 +435,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             # the confidence rule of a single track, on the episode's evidence: its entry is
             # the first fragment's, its p_episode the largest
             quality = combined[0]
-            conf, reasons = _confidence(replace(first, p_episode=p_ep),
+            conf, reasons = tq.confidence(replace(first, p_episode=p_ep),
                                         bool(first.entry_interpolated), quality, combined[1],
                                         str(first.cooperative or ""))
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)

@@ -2,7 +2,7 @@
 
 The picture carries, per track, the time of the latest update by each sensor kind
 (``TrackSnapshot.last_seen``). A kind corroborates a track only when it updated it at several
-different times (``evidence.MIN_KIND_UPDATES``), so the annotator needs, each step, which kinds
+different times (``track_quality.MIN_KIND_UPDATES``), so the annotator needs, each step, which kinds
 brought a *new* update time. :class:`KindUpdates` keeps the latest time per (track, kind) as
 arrays keyed by sorted track id and answers that for the whole step at once.
 """

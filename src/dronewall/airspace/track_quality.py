@@ -1,0 +1,169 @@
+"""Track quality and the confidence label of a violation: what the record rests on.
+
+A violation's track is ``high`` / ``medium`` / ``low`` quality from what saw it over its life
+(:class:`TrackInfo`: steps, mean P(bird), strong updates, sensor kinds and how often each
+updated it, cooperative reports suspected of spoofing): birds and clutter-like tracks
+(bird-likely class, few hits, or a short track only one sensor kind saw) are ``low``, and so is
+a track whose position rests on suspected cooperative reports alone (a ghost). The confidence
+label (:func:`confidence`) combines the quality with p_episode, the evidence of the entry and
+the cooperative status. :func:`combined_quality` is the same rule over an episode's
+fragments. Used by :mod:`.evidence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dronewall.airspace.event_builder import num
+from dronewall.airspace.events import Violation
+from dronewall.detections.batch import SensorKind
+
+#: Below this many strong updates a track is too thin to carry a confirmed violation, [E].
+MIN_HITS_QUALITY = 5
+#: Bitmask (over ``SensorKind``) of the independent sensors that fix a position on their own
+#: (a bearing of one acoustic or RF node does not).
+FIXING_BITS = (1 << int(SensorKind.RADAR)) | (1 << int(SensorKind.EOIR))
+#: A track only one kind of sensor saw (no second kind to corroborate it) needs this many
+#: strong updates on one track -- a sustained track, about a minute of plots of a 2 s radar
+#: at good Pd -- to carry a violation, [E]: strings of short single-radar tracks are how
+#: bird flocks and clutter look on the raid's far radars (``docs/benchmarks.md`` section 6).
+MIN_HITS_UNCORROBORATED = 30
+#: A sensor kind corroborates a track only when it updated the track at this many different
+#: times or more: one bearing or plot of a neighbour that the tracker associated once (a
+#: passing Shahed's acoustic bearing on a flock) is no second sensor seeing the target, [E].
+MIN_KIND_UPDATES = 3
+#: Probability of the bird class above which a track is treated as a likely bird, [E].
+BIRD_P = 0.5
+
+
+@dataclass
+class TrackInfo:
+    steps: int = 0
+    trusted: int = 0
+    steps_since_trusted: int = 0
+    suspect: int = 0
+    identity: str = ""
+    p_bird_sum: float = 0.0
+    kinds: int = 0
+    hits: int = 0
+    first_t: float = float("nan")
+    last_t: float = 0.0
+    speed_mps: float = float("nan")
+    # the latest step a sensor updated the track (not a coasted prediction), and where
+    upd_t: float = float("nan")
+    upd_lat: float = float("nan")
+    upd_lon: float = float("nan")
+    # distinct update times per sensor kind (SensorKind order; None: not counted -- the
+    # caller gave no per-kind update times, and ``kinds`` is taken as it is)
+    kind_n: list[int] | None = None
+    # identity gaps: (last reported, reported again) times, s (:mod:`.identity_gaps`)
+    gaps: list[tuple[float, float]] | None = None
+
+    def corroborating(self) -> int:
+        """Bitmask of the sensor kinds that count as having seen the track: those that
+        updated it at ``MIN_KIND_UPDATES`` different times (all of ``kinds`` when per-kind
+        update times were not given)."""
+        if self.kind_n is None:
+            return self.kinds
+        return sum(1 << k for k, c in enumerate(self.kind_n) if c >= MIN_KIND_UPDATES)
+
+
+def kind_names(bits: int) -> list[str]:
+    return [k.name.lower() for k in SensorKind if bits >> int(k) & 1]
+
+
+def kind_counts(kind_n: list[int] | None) -> dict[str, int] | None:
+    """{kind name: distinct update times} of the kinds that updated a track (None: not
+    counted)."""
+    if kind_n is None:
+        return None
+    return {k.name.lower(): kind_n[int(k)] for k in SensorKind
+            if int(k) < len(kind_n) and kind_n[int(k)] > 0}
+
+
+def combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, object]] | None:
+    """The track quality of an episode from the evidence of all its tracks (each track once,
+    its latest record; fragments that were only predicted inside add nothing): steps-weighted
+    P(bird), the strong updates of its best-observed track (a string of two-plot tracks is no
+    better evidence than one of them), the union of sensor kinds; returns the quality, its
+    reasons and the combined evidence fields of the record. None when a fragment lacks the
+    evidence fields (records from older files or other tools)."""
+    latest: dict[object, Violation] = {}
+    for x in vs:
+        if x.track_steps is None or x.track_hits is None or x.sensor_kinds is None:
+            return None
+        latest[x.track_id] = x
+    seen = [x for x in latest.values() if x.observed_inside is not False]
+    if not seen:
+        return "low", ["no sensor update inside the zone: the tracks were only predicted "
+                       "there"], {"observed_inside": False}
+    inf = TrackInfo()
+    counted = all(x.sensor_updates is not None for x in seen)
+    if counted:
+        inf.kind_n = [0] * len(SensorKind)
+    for x in seen:
+        n = int(x.track_steps or 0)
+        inf.steps += n
+        inf.p_bird_sum += float(x.track_p_bird or 0.0) * n
+        inf.hits = max(inf.hits, int(x.track_hits or 0))
+        inf.kinds |= sum(1 << int(SensorKind[k.upper()]) for k in (x.sensor_kinds or [])
+                         if k.upper() in SensorKind.__members__)
+        if counted and inf.kind_n is not None:
+            for k, c in (x.sensor_updates or {}).items():
+                if k.upper() in SensorKind.__members__:
+                    inf.kind_n[int(SensorKind[k.upper()])] += int(c)
+        inf.suspect += int(x.cooperative == "untrusted")
+    q, reasons = quality(inf)
+    fields: dict[str, object] = {
+        "track_steps": inf.steps, "track_hits": inf.hits, "sensor_kinds": kind_names(inf.kinds),
+        "sensor_updates": kind_counts(inf.kind_n),
+        "track_p_bird": num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
+        "observed_inside": True}
+    if len(seen) > 1:
+        reasons = [f"over {len(seen)} tracks: " + "; ".join(reasons)]
+    return q, reasons, fields
+
+
+def quality(inf: TrackInfo) -> tuple[str, list[str]]:
+    reasons = []
+    if inf.suspect > 0 and not (inf.kinds & FIXING_BITS):
+        # its position rests on cooperative reports suspected of spoofing: no independent
+        # sensor able to fix a position (radar, EO/IR) saw an aircraft there -- a ghost, or
+        # an offset position; a stray acoustic / RF bearing associated with it proves nothing
+        reasons.append("position only from cooperative reports suspected of spoofing: no "
+                       "independent sensor saw it")
+    p_bird = inf.p_bird_sum / inf.steps if inf.steps else 0.0
+    if p_bird > BIRD_P:
+        reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f})")
+    n_kinds = bin(inf.corroborating()).count("1")
+    if inf.hits < MIN_HITS_QUALITY:
+        reasons.append(f"only {inf.hits} strong updates")
+    elif n_kinds <= 1 and inf.hits < MIN_HITS_UNCORROBORATED:
+        reasons.append(f"one sensor kind and only {inf.hits} strong updates: uncorroborated")
+    # a kind that updated the track but too rarely to count: say so
+    thin = kind_names(inf.kinds & ~inf.corroborating())
+    note = f" ({', '.join(thin)}: fewer than {MIN_KIND_UPDATES} updates)" if thin else ""
+    if reasons:
+        if note and n_kinds <= 1:
+            reasons.append("no second sensor kind" + note)
+        return "low", reasons
+    if n_kinds <= 1:
+        return "medium", ["one sensor kind" + note]
+    return "high", [f"{n_kinds} sensor kinds"]
+
+
+def confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
+                coop: str) -> tuple[str, list[str]]:
+    p = float(v.p_episode or 0.0)
+    reasons = [f"p_episode {p:.2f}", "observed crossing" if observed
+               else "first detected inside (entry inferred)"]
+    reasons += [f"track quality {quality}: " + "; ".join(q_reasons)]
+    if coop == "authorised":
+        return "authorised", reasons + ["trusted cooperative identity"]
+    if coop == "untrusted":
+        reasons.append("cooperative identity suspected of spoofing")
+    if quality == "low" or p < 0.5:
+        return "uncertain", reasons
+    if observed and p >= 0.95 and quality in ("high", "medium"):
+        return "confirmed", reasons
+    return "probable", reasons
