@@ -26,19 +26,13 @@ import numpy as np
 import pyarrow.csv as pacsv
 from scipy.spatial import cKDTree
 
-from dronewall.geo import Frame, geodetic_to_ecef
+from dronewall.geo import Frame
 
 #: A track farther than this from every platform follows none of them, m.
 NEAR_M = 1000.0
 #: A track's platform is *unambiguous* when the second-nearest platform is farther than this, m
 #: (streams of drones fly closer than the radar can resolve them at long range).
 CLEAR_M = 2000.0
-
-
-def _local(frame: Frame, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) -> np.ndarray:
-    e = geodetic_to_ecef(lat, lon, alt)
-    e = np.column_stack(e) if isinstance(e, tuple) else np.asarray(e)
-    return np.asarray(frame.to_local(e))[:, :2]
 
 
 class _Run:
@@ -54,12 +48,13 @@ class _Run:
         frame = Frame(float(np.mean(lat)), float(np.mean(tr.column("lon_deg").to_numpy())), 0.0)
         self.t_tr = tr.column("t_s").to_numpy()
         self.p_tr = np.array(tr.column("platform_id").to_pylist(), dtype=object)
-        self.x_tr = _local(frame, lat, tr.column("lon_deg").to_numpy(),
-                           tr.column("alt_m").to_numpy())
+        self.x_tr = frame.geodetic_to_local(lat, tr.column("lon_deg").to_numpy(),
+                                            tr.column("alt_m").to_numpy())[:, :2]
         t_tk = tk.column("t_s").to_numpy()
         id_tk = tk.column("track_id").to_numpy().astype(np.int64)
-        x_tk = _local(frame, tk.column("lat_deg").to_numpy(), tk.column("lon_deg").to_numpy(),
-                      tk.column("alt_m").to_numpy())
+        x_tk = frame.geodetic_to_local(tk.column("lat_deg").to_numpy(),
+                                       tk.column("lon_deg").to_numpy(),
+                                       tk.column("alt_m").to_numpy())[:, :2]
         o = np.lexsort((t_tk, id_tk))
         self.id_tk, self.t_tk, self.x_tk = id_tk[o], t_tk[o], x_tk[o]
         self._trees: dict[float, tuple[cKDTree, np.ndarray]] = {}

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from dronewall.geo import Frame, geodetic_to_ecef
+from dronewall.geo import Frame
 from dronewall.metrics.continuity import ContinuityScorer
 
 #: As ``dronewall.pipeline.tracking.DETECTABLE_WINDOW_S``: a platform is scored while a sensor
@@ -33,9 +33,7 @@ DETECTABLE_WINDOW_S = 10.0
 
 
 def _local(frame: Frame, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) -> np.ndarray:
-    e = geodetic_to_ecef(lat, lon, alt)
-    e = np.column_stack(e) if isinstance(e, tuple) else np.asarray(e)
-    return np.asarray(frame.to_local(e))[:, :2]
+    return np.asarray(frame.geodetic_to_local(lat, lon, alt))[:, :2]
 
 
 def trace(run: Path) -> tuple[list[dict[str, object]], dict[str, int]]:

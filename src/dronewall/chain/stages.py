@@ -72,7 +72,7 @@ class TrackingStage:
             vel[:, :d] = snap.x[:, d:]
             lat, lon, alt = self.frame.local_to_geodetic(pos)
             if d == 3:   # the position covariance along the local vertical
-                up = self.frame.local_enu_rotation(pos)[:, 2, :]
+                up = self.frame.local_up(pos)
                 var = np.einsum("ni,nij,nj->n", up, snap.P[:, :3, :3], up)
                 sig_alt = np.sqrt(np.clip(var, 0.0, None))
         else:
