@@ -308,6 +308,10 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
     block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
                       re.DOTALL).group(0)
     assert "gaps the track came back from under its id" in block
+    # coded values are explained, the code kept as in the JSON
+    assert "observed crossing: the track was outside at the scan before" in block
+    assert "(observed_crossing)" in block
+    assert "<td>observed crossing</td>" in (tmp_path / "e.html").read_text()   # overview
     assert "track 7: " in block and "(60 s, before entry)" in block
     # the overview table counts them in a sortable column; a report without evidence fields
     # has no such column

@@ -48,6 +48,20 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("identity_gaps", "gaps the track came back from under its id (identity "
                                      "by prediction)"),
                    ("confidence_reasons", "why this confidence"))
+#: What the coded values of ``evidence`` and ``cooperative`` mean (docs/airspace.md); the
+#: report shows the meaning with the code as it is in the JSON.
+EVIDENCE_VALUES = {
+    "evidence": {
+        "observed_crossing": "observed crossing: the track was outside at the scan before; the "
+                             "entry is interpolated between two observed positions",
+        "first_detected_inside": "first detected inside: nobody saw the entry; its time is "
+                                 "estimated by back-propagating the track (window below)"},
+    "cooperative": {
+        "non_cooperative": "non-cooperative: no ADS-B / Remote ID identity",
+        "authorised": "authorised: a broadcast identity the independent sensors corroborated",
+        "untrusted": "untrusted: a broadcast identity suspected of spoofing",
+        "unverified": "unverified: a broadcast identity no independent sensor corroborated"},
+}
 
 
 def time_origin(events: list[dict[str, Any]]) -> float | None:
@@ -207,6 +221,8 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                              else str(x).replace("+00:00", "Z") for x in val)
         elif isinstance(val, dict):
             txt = ", ".join(f"{k}: {x}" for k, x in val.items())
+        elif isinstance(val, str) and val in EVIDENCE_VALUES.get(key, {}):
+            txt = f"{EVIDENCE_VALUES[key][val]} ({val})"
         else:
             txt = str(val)
         out.append((label, txt))
