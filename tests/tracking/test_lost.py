@@ -126,6 +126,32 @@ def test_an_ambiguous_continuation_is_not_stitched() -> None:
     assert seen[70][1] == [1]
 
 
+def test_a_neighbour_once_seen_apart_does_not_block_the_stitch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # two targets 400 m apart on parallel paths, plotted together (one sensor, one scan: two
+    # targets); A goes unseen for 25 s and comes back 600 m ahead, B is tracked throughout.
+    # B's track fits A's wide lost prediction too, but it was seen beside A: it is no rival
+    # explanation, and A's return is stitched into A's track
+    from dronewall.tracking import management
+
+    cfg = _cfg(q_horizontal_m2ps3=5.0, gate_mahalanobis=2.5, init_exclusion_mahalanobis=0.0)
+    sched = {}
+    for t in range(0, 71, 2):
+        pts = [V * t + np.array([0.0, 400.0])]
+        if t <= 20:
+            pts.insert(0, V * t)
+        elif t >= 45:
+            pts.insert(0, V * t + np.array([600.0, 0.0]))
+        sched[t] = pts
+    _, seen = _run(cfg, sched, 70)
+    assert seen[20][1] == [1, 2] and seen[40][1] == [2]
+    assert seen[70][1] == [1, 2]
+    # control: without the record of the two seen apart, B's track blocks it (a new id)
+    monkeypatch.setattr(management, "APART_RADIUS_M", 0.0)
+    _, seen = _run(cfg, sched, 70)
+    assert seen[70][1] == [2, 3]
+
+
 def test_a_stitched_track_keeps_the_new_tracks_revisit() -> None:
     # plots every 6 s, a long gap, plots every 2 s again: the revisit estimate after the
     # stitch is the new track's (~2 s), not the lost one's -- a longer revisit would keep the

@@ -148,6 +148,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
                           if config.merge_gate_prob > 0 else 0.0)
         self._distinct_keys = np.zeros(0, np.int64)
         self._distinct_t = np.zeros(0)
+        self._apart_keys = np.zeros(0, np.int64)
         # stitching a newly confirmed track into a lost one: chi-square(4) gate
         self._stitch_d2 = float(chi2.ppf(config.stitch_gate_prob, 4))
 
@@ -188,6 +189,8 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         t1 = time.perf_counter()
         if n_processed:
             self._merge_duplicates(acc, diag)
+            if self.cfg.lost_window_s > 0:
+                self._record_apart()
         if np.isfinite(horizon):
             self._maintain(horizon, acc)
         self._append_history(acc)

@@ -71,4 +71,5 @@ class EngineState:
     _merge_d2: float                    # chi-square(4) duplicate-merge gate (0: off)
     _distinct_keys: I64                 # track-id pairs (lo << 32 | hi) seen as two targets
     _distinct_t: F64                    # ... and when last, s (merge_distinct_memory_s)
+    _apart_keys: I64                    # pairs ever seen as two targets, both still kept
     _stitch_d2: float                   # chi-square(4) gate for stitching into a lost track
