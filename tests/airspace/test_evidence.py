@@ -130,6 +130,20 @@ def test_bird_like_and_thin_tracks_are_never_confirmed() -> None:
         assert v.track_quality == "low" and v.confidence == "uncertain"
 
 
+def test_a_thin_track_that_may_be_a_bird_carries_no_violation() -> None:
+    # two sensor kinds, 10 strong updates, mean P(bird) 0.45: too little to tell a bird from
+    # a drone -- low quality; controls: the same track sure not to be a bird, and a sustained
+    # track (80 updates) with the same doubt
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    tr = {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 15.0, "p_bird": 0.45, "hits": 10},
+          2: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 15.0, "p_bird": 0.1, "hits": 10},
+          3: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 15.0, "p_bird": 0.45, "hits": 80}}
+    q = {v.track_id: (v.track_quality, v.confidence_reasons) for v in _fly(zs, tr, 400)}
+    assert q[1][0] == "low" and any("possibly a bird (mean P(bird) 0.45) on only 10"
+                                    in r for r in q[1][1])
+    assert q[2][0] == "high" and q[3][0] == "high"
+
+
 def test_fragments_of_one_platform_form_one_episode() -> None:
     zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
     x_lost = LON0 + 6000.0 / M_PER_DEG_LON     # track 1 lost 6 km inside at t = 220
