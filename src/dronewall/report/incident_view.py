@@ -55,7 +55,8 @@ EVIDENCE_VALUES = {
         "observed_crossing": "observed crossing: the track was outside at the scan before; the "
                              "entry is interpolated between two observed positions",
         "first_detected_inside": "first detected inside: nobody saw the entry; its time is "
-                                 "estimated by back-propagating the track (window below)"},
+                                 "estimated by back-propagating the track, in the window "
+                                 "below"},
     "cooperative": {
         "non_cooperative": "non-cooperative: no ADS-B / Remote ID identity",
         "authorised": "authorised: a broadcast identity the independent sensors corroborated",
