@@ -490,6 +490,6 @@ STITCH_MIN_LR = 3.0
 #: the flock's own neighbour. Flagship seeds 1-4 (with ``stitch_gate_prob`` 0.99): ids per
 #: platform 1.33 / 1.30 / 1.26 / 1.31 -> 1.28 / 1.26 / 1.24 / 1.30, switches 35 / 44 / 24 /
 #: 27 -> 36 / 43 / 23 / 26; the stitches this rule allowed continued the right platform in
-#: 34 of 37 checked against truth, the others in 84 of 106 (docs/benchmarks.md s.6,
+#: 52 of 55 checked against truth, the others in 186 of 220 (docs/benchmarks.md s.6,
 #: "Rivals seen apart").
 APART_RADIUS_M = 10_000.0
