@@ -337,7 +337,7 @@ class _TrackManagement(EngineState):
         mem = self.cfg.merge_distinct_memory_s
         if mem <= 0 or ida.size == 0:
             return now
-        key = np.minimum(ida, idb) * (1 << 32) + np.maximum(ida, idb)
+        key = _pair_key(ida, idb)
         t = self._t_processed
         keys = np.concatenate([self._distinct_keys, key[now]])
         times = np.concatenate([self._distinct_t, np.full(int(now.sum()), t)])
@@ -369,8 +369,7 @@ class _TrackManagement(EngineState):
         ida, idb = T.ids[rows[i]], T.ids[rows[j]]
         two = self._distinct_evidence(ida, idb)
         if two.any():
-            key = np.minimum(ida, idb)[two] * (1 << 32) + np.maximum(ida, idb)[two]
-            self._apart_keys = np.union1d(self._apart_keys, key)
+            self._apart_keys = np.union1d(self._apart_keys, _pair_key(ida[two], idb[two]))
 
     def _known_apart(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
         """(P,) True where tracks ida[i] and idb[i] were seen as two targets
@@ -378,7 +377,7 @@ class _TrackManagement(EngineState):
         keys = self._apart_keys
         if keys.size == 0 or ida.size == 0:
             return np.zeros(ida.size, dtype=bool)
-        key = np.minimum(ida, idb) * (1 << 32) + np.maximum(ida, idb)
+        key = _pair_key(ida, idb)
         pos = np.minimum(np.searchsorted(keys, key), keys.size - 1)
         return keys[pos] == key
 
@@ -474,6 +473,11 @@ class _TrackManagement(EngineState):
         T.hist_x[rows, slot] = T.x[:n]
         T.hist_t[rows, slot] = T.t_state[:n]
         T.hist_count[:n] += 1
+
+
+def _pair_key(ida: I64, idb: I64) -> I64:
+    """One int64 per unordered pair of track ids: lo << 32 | hi."""
+    return np.minimum(ida, idb) * (1 << 32) + np.maximum(ida, idb)
 
 
 #: A newly confirmed track is stitched into a lost one only when that pairing is at least this
