@@ -346,6 +346,17 @@ def test_the_altitude_is_shown_with_its_error(tmp_path: Path) -> None:
     incident_report(ev, tr, tmp_path / "b.html", zones=[z])
     html = (tmp_path / "b.html").read_text()
     assert "estimates; track altitude 1σ up to 640 m" in html
+    assert "m above the WGS84 ellipsoid" in html
+    assert "below the ellipsoid" not in html        # control: no estimate below it
+    # an estimate below the ellipsoid is not shown as a height: the range starts at 0 m and
+    # the text names the lowest estimate as an error of the estimate
+    evs[-1]["min_alt_m"], evs[-1]["max_alt_m"] = -170.0, 926.0
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "n.html", zones=[z])
+    neg = (tmp_path / "n.html").read_text()
+    assert "0–926 m above the WGS84 ellipsoid (estimates; the lowest, -170 m, is below the " \
+           "ellipsoid: an error of the estimate, track altitude 1σ up to 640 m)" in neg
+    assert "-170–926" not in neg
     plot = re.search(r'<svg[^>]*id="plot-alt-v1".*?</svg>', html, re.DOTALL)
     assert plot is not None and "± 1σ" in plot.group(0)
     # a negative or text altitude error is named with its column / field

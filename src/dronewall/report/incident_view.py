@@ -176,6 +176,26 @@ def _lost_inside(v: dict[str, Any]) -> bool:
     return v.get("end_reason") == "track_lost"
 
 
+def _altitude_text(v: dict[str, Any]) -> str:
+    """The altitude range inside, above the WGS84 ellipsoid (the tracks' reference), with the
+    track's altitude error. A low estimate below the ellipsoid is an error of the estimate
+    (a radar's elevation error far out), not a height: the range starts at 0 m and the text
+    says what the lowest estimate was and why it is not a height."""
+    lo, hi, sig = _f(v.get("min_alt_m")), _f(v.get("max_alt_m")), _f(v.get("sigma_alt_m"))
+    if not (np.isfinite(lo) or np.isfinite(hi)):
+        return "not recorded"
+    err = f"track altitude 1σ up to {_num(sig, 1, 0)} m" if np.isfinite(sig) else ""
+    if np.isfinite(lo) and lo < 0.0:
+        note = (f"estimates; the lowest, {_num(lo, 1, 0)} m, is below the ellipsoid: an error "
+                f"of the estimate{', ' + err if err else ''}")
+        lo = 0.0
+    else:
+        note = f"estimates{'; ' + err if err else ''}"
+    if np.isfinite(hi) and hi < lo:        # every estimate below the ellipsoid
+        hi = lo
+    return f"{_num(lo, 1, 0)}–{_num(hi, 1, 0)} m above the WGS84 ellipsoid ({note})"
+
+
 def _lower(v: dict[str, Any]) -> str:
     """"≥ " for a duration that is a lower bound (track lost inside, or still inside when
     the record ended), else ""."""
@@ -319,9 +339,7 @@ def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
         ("maximum depth", f"{_num(v.get('max_depth_m'), 1, 0)} m at "
                           f"{_fmt_point(v.get('max_depth_point'))}"),
         ("path inside", f"{_num(v.get('path_length_m'), 1e-3)} km"),
-        ("altitude inside", f"{_num(v.get('min_alt_m'), 1, 0)}–{_num(v.get('max_alt_m'), 1, 0)} m"
-         + (f" (estimates; track altitude 1σ up to {_num(v.get('sigma_alt_m'), 1, 0)} m)"
-            if np.isfinite(_f(v.get("sigma_alt_m"))) else "")),
+        ("altitude inside", _altitude_text(v)),
         ("came from", str(v.get("from_country") or "unknown / international")),
         ("identity", str(v.get("identity") or "none (non-cooperative)")),
         ("confidence", f"P(really inside) = {_num(v.get('p_inside'), 1, 3)} → "
