@@ -143,9 +143,20 @@ def test_a_neighbour_once_seen_apart_does_not_block_the_stitch(
         elif t >= 45:
             pts.insert(0, V * t + np.array([600.0, 0.0]))
         sched[t] = pts
-    _, seen = _run(cfg, sched, 70)
+    eng, seen = _run(cfg, sched, 70)
     assert seen[20][1] == [1, 2] and seen[40][1] == [2]
     assert seen[70][1] == [1, 2]
+    # the memory keeps live pairs only: a track merged into another (ids are never reused)
+    # takes its pairs with it
+    from dronewall.tracking.table import _StepAcc
+
+    assert eng._apart_keys.tolist() == [(1 << 32) | 2]
+    T = eng.T
+    rows = {int(i): r for r, i in enumerate(T.ids[: T.n])}
+    partner = np.arange(T.n)
+    partner[rows[2]] = rows[1]
+    eng._merge_rows(np.array([rows[2]]), partner, _StepAcc(T.n), {})
+    assert T.ids[: T.n].tolist() == [1] and eng._apart_keys.size == 0
     # control: without the record of the two seen apart, B's track blocks it (a new id)
     monkeypatch.setattr(management, "APART_RADIUS_M", 0.0)
     _, seen = _run(cfg, sched, 70)

@@ -246,9 +246,7 @@ class _TrackManagement(EngineState):
             gone = T.ids[:n][dead]
             acc.deleted.extend(gone.tolist())
             T.keep(~dead)
-            if self._apart_keys.size:
-                k = self._apart_keys
-                self._apart_keys = k[~(np.isin(k >> 32, gone) | np.isin(k & 0xFFFFFFFF, gone))]
+            self._forget_apart(gone)
 
     def _lost_sd_limit(self, rows: NDArray[np.bool_]) -> F64:
         """(n,) horizontal sd, m, beyond which a lost track (mask ``rows``) is deleted:
@@ -371,6 +369,13 @@ class _TrackManagement(EngineState):
         if two.any():
             self._apart_keys = np.union1d(self._apart_keys, _pair_key(ida[two], idb[two]))
 
+    def _forget_apart(self, gone: I64) -> None:
+        """Drop the seen-apart pairs of tracks that are gone (deleted, or merged into another
+        track: ids are never reused), so a service running for days keeps only live pairs."""
+        k = self._apart_keys
+        if k.size and gone.size:
+            self._apart_keys = k[~(np.isin(k >> 32, gone) | np.isin(k & 0xFFFFFFFF, gone))]
+
     def _known_apart(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
         """(P,) True where tracks ida[i] and idb[i] were seen as two targets
         (:meth:`_record_apart`)."""
@@ -454,6 +459,7 @@ class _TrackManagement(EngineState):
         acc.merged.append(np.column_stack([T.ids[root], T.ids[drop]]).reshape(-1))
         acc.deleted.extend(T.ids[drop].tolist())
         diag["merged"] = diag.get("merged", 0) + int(drop.size)
+        self._forget_apart(T.ids[drop])
         mask = np.ones(n, dtype=bool)
         mask[drop] = False
         T.keep(mask)
