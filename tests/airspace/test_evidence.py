@@ -19,7 +19,8 @@ M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
 
 def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
          ann: EvidenceAnnotator | None = None):
-    """Run monitor + annotator over tracks {id: {t0, t1, lon0, v (m/s east), ident, trust,
+    """Run monitor + annotator over tracks {id: {t0, t1, lon0, north_m (m north of LAT0),
+    back_north_m (m further north once back from its gap), v (m/s east), ident, trust,
     trusted_from (s; trusted only from then on), p_bird, hits, gap ((a, b): unreported for
     a < t < b)}} at 1 s; return completed violations."""
     cfg = AirspaceConfig(epoch=EPOCH)
@@ -32,7 +33,10 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         ids = np.array(live, np.int64)
         lon = np.array([tracks[k]["lon0"] + tracks[k]["v"] * (t - tracks[k]["t0"])
                         / M_PER_DEG_LON for k in live])
-        lat = np.full(ids.size, LAT0)
+        lat = np.array([LAT0 + (tracks[k].get("north_m", 0.0)
+                                + (tracks[k].get("back_north_m", 0.0)
+                                   if t >= tracks[k].get("gap", (0, np.inf))[1] else 0.0))
+                        / 111_320.0 for k in live])
         alt = np.full(ids.size, 150.0)
         vel = np.array([[tracks[k]["v"], 0.0, 0.0] for k in live]).reshape(-1, 3)
         sig = np.full(ids.size, 60.0)
@@ -171,14 +175,40 @@ def test_fragments_of_one_platform_form_one_episode() -> None:
     assert again.fragments == [1, 2] and again.exit_t_s == t + 60.0
 
 
+def test_a_fragment_continues_an_episode_only_where_its_platform_could_have_flown() -> None:
+    # track 1 flies east at 50 m/s and is lost 7 km inside at t = 220; a new track first seen
+    # inside later continues its episode where track 1, flying on as it flew, could be by then
+    # (its dead-reckoned position, give or take the fragment gate and 15 m/s x the gap) -- not
+    # anywhere within reach of its last position: in a stream of drones or a group of flocks
+    # the nearest newcomer behind or beside a lost track is its neighbour
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    x_lost = LON0 + 7000.0 / M_PER_DEG_LON
+    lost = {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 50.0}
+    ahead = {"t0": 280, "t1": 400, "lon0": x_lost + 3000.0 / M_PER_DEG_LON, "v": 50.0}
+    behind = dict(ahead, lon0=x_lost - 2000.0 / M_PER_DEG_LON)          # 2 km behind it
+    beside = {"t0": 250, "t1": 400, "lon0": x_lost + 1500.0 / M_PER_DEG_LON, "v": 50.0,
+              "north_m": 4500.0}                                          # 4.5 km abeam
+    for new, same in ((ahead, True), (behind, False), (beside, False),
+                      (dict(beside, north_m=2000.0), True)):
+        ep = {v.track_id: v.episode_id for v in _fly(zs, {1: dict(lost), 2: new}, 400)}
+        assert (ep[1] == ep[2]) is same, new
+    # the same track back under its id (the tracker re-acquired it, or stitched a new track
+    # into it) continues its own episode wherever it reappears: the identity decision is the
+    # tracker's, and the identity gap is in the record
+    back = dict(lost, t1=400, gap=(220, 300), back_north_m=5000.0)
+    vs = _fly(zs, {1: back}, 400)
+    assert len(vs) == 2 and len({v.episode_id for v in vs}) == 1
+
+
 def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -> None:
     # The tracker may confirm a new track on the plots while the old one still coasts
     # without them; the old one is lost a little later. Both are one platform: one episode.
     zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
     x0 = LON0 - 4000.0 / M_PER_DEG_LON
     x_200 = x0 + 50.0 * 200.0 / M_PER_DEG_LON           # where track 1 is at t = 200
-    tr = {1: {"t0": 0, "t1": 220, "lon0": x0, "v": 50.0},
-          # track 2 starts 20 s before track 1 is lost, 300 m from it
+    # track 1: last sensor update at t = 195, coasting (reported) until it is lost at 220
+    tr = {1: {"t0": 0, "t1": 220, "lon0": x0, "v": 50.0, "updated_until": 195.0},
+          # track 2 starts at 200, while track 1 coasts, 300 m from it
           2: {"t0": 200, "t1": 400, "lon0": x_200 + 300.0 / M_PER_DEG_LON, "v": 50.0},
           # first seen inside 90 s before track 1 is lost: too early to be its heir
           3: {"t0": 130, "t1": 400, "lon0": x0 + 50.0 * 130.0 / M_PER_DEG_LON, "v": 50.0},
@@ -191,6 +221,16 @@ def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -
     one = next(m for m in consolidate(vs) if m.episode_id == ep[1])
     assert one.fragments == [1, 2] and one.evidence == "observed_crossing"
     assert one.exit_t_s == next(v for v in vs if v.track_id == 2).exit_t_s
+    # a new track that began while the old one was still fed by the sensors: a duplicate of
+    # the same platform when it began at the old one's place (300 m: one episode), another
+    # target when it began beside it farther away (1.5 km, within the fragment gate: two
+    # episodes -- on the flagship raid every such pair was two platforms) -- while 1.5 km
+    # from a coasting predecessor's last update is a continuation
+    fed = dict(tr[1], updated_until=np.inf)
+    far2 = dict(tr[2], lon0=x_200 + 1500.0 / M_PER_DEG_LON)
+    for one_, two_, same in ((fed, tr[2], True), (fed, far2, False), (tr[1], far2, True)):
+        ep = {v.track_id: v.episode_id for v in _fly(zs, {1: one_, 2: two_}, 400)}
+        assert (ep[1] == ep[2]) is same
     # a track that was there before the lost one appeared is not its heir: two drones in
     # trail, the second one's short track lost next to the first's
     x_in = LON0 + 5000.0 / M_PER_DEG_LON

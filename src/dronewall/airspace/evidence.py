@@ -24,10 +24,14 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   within ``REENTRY_JOIN_S`` of leaving it continues its episode (one visit), and a
   first-detected-inside episode
   that starts where an episode of another track in the same zone ended with the track lost
-  (within ``fragment_gate_m`` + ``fragment_speed_mps`` x gap, within ``fragment_window_s``)
-  continues that episode; so does one that started up to ``fragment_overlap_s`` *before*
-  that track was lost, near where it was lost (a new track confirmed on the plots while the
-  old one still coasted without them);
+  (within ``fragment_window_s``, where that platform could be by then: within
+  ``fragment_gate_m`` + ``fragment_drift_mps`` x gap of its dead-reckoned position,
+  :meth:`EvidenceAnnotator._miss_m`) continues that episode; so does one that started while
+  that track still coasted -- after its last sensor update, before it was dropped (up to
+  ``fragment_overlap_s``), within the same gate (a new track confirmed on the plots while the
+  old one coasted without them), or one that started beside it while both were fed by the
+  sensors, within
+  ``FRAGMENT_DUPLICATE_M`` of it (a duplicate track); farther away, it is another target;
 * ``confidence`` / ``confidence_reasons``: from all of it, not only p_inside: ``confirmed``
   needs an observed crossing, p_episode >= 0.95 and a good-quality non-authorised track;
   ``probable`` a likely episode of a medium/high-quality track; anything on a low-quality
@@ -73,10 +77,25 @@ BACKPROP_MAX_S = 1800.0
 RETAIN_S = 600.0
 #: How often the forgetting runs, s.
 PRUNE_EVERY_S = 30.0
-#: A first-detected-inside episode that began at most this long before another track of the
-#: same zone was lost near its start continues that track's episode: the tracker coasts a
+#: A first-detected-inside episode that began at most this long after (while it coasted) or
+#: before (as its duplicate, FRAGMENT_DUPLICATE_M) another track's last sensor update in the
+#: same zone continues that track's episode once it is lost near there: the tracker coasts a
 #: track without plots for up to ~40 s while a new one may already be confirmed on them, s [E].
 FRAGMENT_OVERLAP_S = 60.0
+#: A first-detected-inside episode that began while another track of the zone was still fed
+#: by the sensors continues that track's episode only if, when it began, it lay within this of
+#: that track's reported position -- the same place at the same time: a duplicate track of one
+#: platform, m [E]. Measured at the new track's first report (docs/benchmarks.md section 6):
+#: duplicates of one gull flock (Copenhagen, seed 7) 49-139 m apart; the pairs on the flagship
+#: raid (seeds 1-2) 963 m to 7 km apart, every one of them two platforms.
+FRAGMENT_DUPLICATE_M = 500.0
+#: Where a lost fragment's platform may be a gap later: within this many m/s x gap (plus the
+#: fragment gate) of its position dead-reckoned from its last updated velocity, m/s [E]. A
+#: drone holds course and speed between waypoints; 15 m/s covers a speed change of that much or
+#: a turn of ~17 deg at 50 m/s. The circle of ``fragment_speed_mps`` x gap around the last
+#: position alone joined neighbouring flocks and the drones of a stream (docs/benchmarks.md
+#: section 6).
+FRAGMENT_DRIFT_MPS = 15.0
 #: A track that re-enters a zone at most this long after it left it continues the same
 #: episode -- one zone visit: a drone skimming a border, or a track flickering across it
 #: within its position error, is not a string of separate violations, s [E].
@@ -91,6 +110,7 @@ class EvidenceAnnotator:
     def __init__(self, zones: ZoneSet, epoch: datetime, frame: object | None = None,
                  coverage: object | None = None, fragment_window_s: float = 180.0,
                  fragment_gate_m: float = 3000.0, fragment_speed_mps: float = 60.0,
+                 fragment_drift_mps: float = FRAGMENT_DRIFT_MPS,
                  retain_s: float = RETAIN_S,
                  fragment_overlap_s: float = FRAGMENT_OVERLAP_S) -> None:
         self.zones = zones
@@ -101,18 +121,22 @@ class EvidenceAnnotator:
         self.fragment_window_s = fragment_window_s
         self.fragment_gate_m = fragment_gate_m
         self.fragment_speed_mps = fragment_speed_mps
+        self.fragment_drift_mps = float(fragment_drift_mps)
         self.fragment_overlap_s = float(fragment_overlap_s)
         self.info: dict[int, TrackInfo] = {}
         # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time
         self.first: dict[tuple[int, str], tuple[float, float, float, F64, float, float]] = {}
         # episodes that ended with the track lost: (zone, end t, lat, lon, episode id,
-        # cooperative identity, horizontal speed m/s at the end)
-        self.ended: list[tuple[str, float, float, float, str, str, float]] = []
+        # cooperative identity, horizontal speed m/s at the end, ENU velocity (east, north)
+        # m/s at its last sensor update, track id)
+        self.ended: list[tuple[str, float, float, float, str, str, float, float, float,
+                               int]] = []
         self.episode_of: dict[tuple[int, str], str] = {}
         # first-detected-inside entries that opened a new episode and whose violation is still
-        # open: (track, zone) -> (start t, lat, lon); a track lost near one soon after its
-        # start takes it into its own episode (when identity and speed agree)
-        self.pending: dict[tuple[int, str], tuple[float, float, float]] = {}
+        # open: (track, zone) -> (start t, lat, lon, ids of the tracks reported within
+        # FRAGMENT_DUPLICATE_M of it then); a track lost near one soon after its start takes
+        # it into its own episode (when identity and speed agree)
+        self.pending: dict[tuple[int, str], tuple[float, float, float, frozenset[int]]] = {}
         # episodes that ended with an observed exit: (track, zone) -> (exit t, episode id); a
         # re-entry of that track into that zone within REENTRY_JOIN_S continues the episode
         self.exited: dict[tuple[int, str], tuple[float, str]] = {}
@@ -183,6 +207,7 @@ class EvidenceAnnotator:
             inf.speed_mps = float(speed[k])
             if last_update is None or float(last_update[k]) >= t:
                 inf.upd_t, inf.upd_lat, inf.upd_lon = t, float(lat[k]), float(lon[k])
+                inf.upd_ve, inf.upd_vn = float(vel_enu[k, 0]), float(vel_enu[k, 1])
         row = {tid: k for k, tid in enumerate(ids.tolist())}
         for e in events:
             if isinstance(e, Entry):
@@ -193,7 +218,7 @@ class EvidenceAnnotator:
                 self.first[key] = (float(e.lat or np.nan), float(e.lon or np.nan),
                                    float(e.alt_m or 0.0), np.array(v, float),
                                    float(e.t_s or t), sg)
-                self.episode_of[key] = self._episode_for(e, key)
+                self.episode_of[key] = self._episode_for(e, key, ids, lat, lon)
         if t >= self._next_prune:
             self._prune(t)
 
@@ -216,9 +241,11 @@ class EvidenceAnnotator:
                         if t - x[0] <= self.fragment_overlap_s}
         self.exited = {k: x for k, x in self.exited.items() if t - x[0] <= REENTRY_JOIN_S}
 
-    def _episode_for(self, e: Entry, key: tuple[int, str]) -> str:
+    def _episode_for(self, e: Entry, key: tuple[int, str], ids: NDArray[np.int64],
+                     lat: F64, lon: F64) -> str:
         """A new episode id, or the one of a lost fragment this entry continues (or of this
-        track's own visit it left moments ago)."""
+        track's own visit it left moments ago). ``ids``, ``lat``, ``lon``: this step's
+        tracks."""
         t = float(e.t_s or 0.0)
         back = self.exited.pop(key, None)
         if back is not None and 0.0 <= t - back[0] <= REENTRY_JOIN_S:
@@ -226,19 +253,25 @@ class EvidenceAnnotator:
         if not e.interpolated and e.lat is not None and e.lon is not None:
             best, best_d = None, np.inf
             inf = self.info.get(key[0], TrackInfo())
-            for zone, t_end, la, lo, ep, ident, speed in self.ended:
+            for zone, t_end, la, lo, ep, ident, speed, ve, vn, tid in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
                     continue
+                if tid == key[0]:
+                    # the same track back inside after it was lost: the tracker kept its id
+                    # (re-acquired, or a new track stitched into it; an identity gap says so)
+                    best, best_d = ep, -np.inf
+                    break
                 if not _same_body(inf.identity, inf.speed_mps, ident, speed):
                     continue
-                d = _dist_m(la, lo, float(e.lat), float(e.lon))
-                if d <= self.fragment_gate_m + self.fragment_speed_mps * gap and d < best_d:
+                d = self._miss_m(la, lo, ve, vn, gap, float(e.lat), float(e.lon))
+                if d < best_d:
                     best, best_d = ep, d
             if best is not None:
                 self.ended = [x for x in self.ended if x[4] != best]
                 return best
-            self.pending[key] = (t, float(e.lat), float(e.lon))
+            self.pending[key] = (t, float(e.lat), float(e.lon),
+                                 _near_ids(ids, lat, lon, float(e.lat), float(e.lon), key[0]))
         self._seq += 1
         return f"E{self._seq:04d}"
 
@@ -260,13 +293,14 @@ class EvidenceAnnotator:
         if v.end_reason == "track_lost" and v.exit_point[0] is not None:
             t_end = float(v.exit_t_s or 0.0)
             la, lo = float(v.exit_point[0]), float(v.exit_point[1] or 0.0)
-            heir = self._overlapping_heir(v.zone_id, t_end, la, lo, inf)
+            heir = self._overlapping_heir(v.zone_id, t_end, la, lo, inf, tid)
             if heir is not None:
                 # the track that took over the plots while this one coasted continues it
                 self.episode_of[heir] = ep
                 del self.pending[heir]
             else:
-                self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps))
+                self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps,
+                                   inf.upd_ve, inf.upd_vn, tid))
         coop = _cooperative(inf)
         quality, q_reasons = tq.quality(inf)
         if coasted:
@@ -295,24 +329,58 @@ class EvidenceAnnotator:
             observed_inside=not coasted)
 
     def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
-                          lost: TrackInfo) -> tuple[int, str] | None:
-        """The pending first-detected-inside entry in ``zone`` that began within
-        ``fragment_overlap_s`` before ``t_end`` nearest to the lost track's last position
-        (within the fragment gate), or None."""
+                          lost: TrackInfo, lost_id: int) -> tuple[int, str] | None:
+        """The pending first-detected-inside entry in ``zone`` that continues the lost track
+        ``lost_id`` (last sensor update at ``t_end``, its observed end, at ``lat``, ``lon``),
+        or None: the nearest to that position, within the fragment gate, of those that began
+
+        * while the lost track coasted -- at most ``fragment_overlap_s`` after ``t_end`` (a
+          new track confirmed on the plots the old one no longer took), or
+        * at most ``fragment_overlap_s`` before ``t_end``, within ``FRAGMENT_DUPLICATE_M`` of
+          the lost track's reported position at that moment (a duplicate of one platform).
+
+        A track that began beside the lost one farther away, both fed by the sensors, is
+        another target (on the flagship raid, seeds 1-2, all 16 such pairs within the fragment
+        gate were two platforms, 963 m to 7 km apart; ``docs/benchmarks.md`` section 6)."""
         best, best_d = None, np.inf
-        for key, (t0, la, lo) in self.pending.items():
-            lead = t_end - t0
-            if key[1] != zone or not (0.0 <= lead <= self.fragment_overlap_s):
+        for key, (t0, la, lo, near) in self.pending.items():
+            gap = t0 - t_end
+            if key[1] != zone or not (-self.fragment_overlap_s <= gap <= self.fragment_overlap_s):
+                continue
+            if gap < 0.0 and lost_id not in near:   # began beside it, elsewhere: two targets
                 continue
             if not t0 > lost.first_t:      # it must have appeared after the lost track did
                 continue
             heir = self.info.get(key[0], TrackInfo())
             if not _same_body(heir.identity, heir.speed_mps, lost.identity, lost.speed_mps):
                 continue
-            d = _dist_m(lat, lon, la, lo)
-            if d <= self.fragment_gate_m + self.fragment_speed_mps * lead and d < best_d:
+            if gap >= 0.0:
+                d = self._miss_m(lat, lon, lost.upd_ve, lost.upd_vn, gap, la, lo)
+            else:
+                d0 = _dist_m(lat, lon, la, lo)
+                d = d0 if d0 <= self.fragment_gate_m + self.fragment_speed_mps * -gap else np.inf
+            if d < best_d:
                 best, best_d = key, d
         return best
+
+    def _miss_m(self, lat: float, lon: float, ve: float, vn: float, gap: float,
+                lat2: float, lon2: float) -> float:
+        """How far (lat2, lon2) lies outside where a track last updated at (lat, lon) deg with
+        ENU velocity (ve, vn) m/s could be ``gap`` s later, m (<= 0: inside; inf: outside the
+        fragment gate): within ``fragment_gate_m`` + ``fragment_drift_mps`` x gap of its
+        dead-reckoned position -- a platform that flew on as it was flying, give or take a
+        turn or a speed change and both fragments' position errors -- and never farther than
+        ``fragment_speed_mps`` x gap from its last position. Without a velocity, the last
+        position with ``fragment_gate_m`` + ``fragment_speed_mps`` x gap."""
+        d0 = _dist_m(lat, lon, lat2, lon2)
+        reach = self.fragment_gate_m + self.fragment_speed_mps * gap
+        if not (np.isfinite(ve) and np.isfinite(vn)):
+            return d0 - reach if d0 <= reach else np.inf
+        plat = lat + vn * gap / 111_320.0
+        plon = lon + ve * gap / (111_320.0 * np.cos(np.radians(lat)))
+        d = _dist_m(plat, plon, lat2, lon2)
+        spread = self.fragment_gate_m + self.fragment_drift_mps * gap
+        return d - spread if (d <= spread and d0 <= reach) else np.inf
 
     def _entry_window(self, v: Violation, key: tuple[int, str], observed: bool
                       ) -> tuple[tuple[float, float], float | None]:
@@ -392,6 +460,18 @@ def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float) -> bo
         return False
     return not (np.isfinite(speed_a) and np.isfinite(speed_b)
                 and abs(speed_a - speed_b) > FRAGMENT_MAX_DV_MPS)
+
+
+def _near_ids(ids: NDArray[np.int64], lat: F64, lon: F64, la: float, lo: float,
+              own: int) -> frozenset[int]:
+    """Ids of the tracks (other than ``own``) reported within ``FRAGMENT_DUPLICATE_M`` of
+    (la, lo) deg, horizontally (equirectangular, as :func:`_dist_m`)."""
+    if len(ids) == 0:
+        return frozenset()
+    dy = (np.asarray(lat) - la) * 111_320.0
+    dx = (np.asarray(lon) - lo) * 111_320.0 * np.cos(np.radians(0.5 * (np.asarray(lat) + la)))
+    near = np.hypot(dx, dy) <= FRAGMENT_DUPLICATE_M
+    return frozenset(int(i) for i in np.asarray(ids)[near] if int(i) != own)
 
 
 def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -61,6 +61,8 @@ class TrackInfo:
     upd_t: float = float("nan")
     upd_lat: float = float("nan")
     upd_lon: float = float("nan")
+    upd_ve: float = float("nan")       # ENU velocity at that update, m/s
+    upd_vn: float = float("nan")
     # distinct update times per sensor kind (SensorKind order; None: not counted -- the
     # caller gave no per-kind update times, and ``kinds`` is taken as it is)
     kind_n: list[int] | None = None
