@@ -200,6 +200,25 @@ def test_a_fragment_continues_an_episode_only_where_its_platform_could_have_flow
     assert len(vs) == 2 and len({v.episode_id for v in vs}) == 1
 
 
+def test_a_track_long_known_as_a_flock_does_not_continue_a_drones_episode() -> None:
+    # fragments join only when the bodies agree: identity, speed (within 80 m/s) and -- once
+    # both tracks carry 30 steps of class evidence -- mean P(bird) within 0.5. On the flagship
+    # raid an hour-old flock track reappearing where a drone was lost took its episode.
+    from dronewall.airspace.evidence import _same_body
+
+    drone, flock = (0.05, 300), (0.85, 900)
+    assert _same_body("", 45.0, "", 15.0, drone, drone)
+    assert not _same_body("", 45.0, "", 15.0, drone, flock)
+    assert not _same_body("", 15.0, "", 45.0, flock, drone)
+    # a young track's class is not judged: a few steps of evidence decide nothing
+    assert _same_body("", 45.0, "", 15.0, drone, (0.85, 10))
+    # nor a doubtful one: a drone at P(bird) 0.4 may be the flock's lost neighbour's fragment
+    assert _same_body("", 45.0, "", 15.0, (0.40, 300), flock)
+    # identity and speed as before
+    assert not _same_body("4ca123", 45.0, "", 45.0, drone, drone)
+    assert not _same_body("", 140.0, "", 45.0, drone, drone)
+
+
 def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -> None:
     # The tracker may confirm a new track on the plots while the old one still coasts
     # without them; the old one is lost a little later. Both are one platform: one episode.

@@ -70,6 +70,12 @@ AUTHORISED_TRUSTED_SHARE = 0.5
 #: track is not continued by a drone that appears where it was lost, while a young track's
 #: speed (uncertain by tens of m/s at long range) does not split one drone's fragments.
 FRAGMENT_MAX_DV_MPS = 80.0
+#: Fragments whose tracks both have this many steps of class evidence or more join only when
+#: their mean P(bird) differs by less than ``FRAGMENT_MAX_DP_BIRD`` [E]: on the flagship raid
+#: a flock track that had been tracked for most of an hour took over the episodes of drones
+#: lost near it (docs/benchmarks.md section 6); a young track's class is not judged.
+FRAGMENT_CLASS_MIN_STEPS = 30
+FRAGMENT_MAX_DP_BIRD = 0.5
 #: Longest back-propagation for the entry window of a first-detected-inside episode, s.
 BACKPROP_MAX_S = 1800.0
 #: A track not observed for this long is forgotten (its episodes closed when it
@@ -128,9 +134,9 @@ class EvidenceAnnotator:
         self.first: dict[tuple[int, str], tuple[float, float, float, F64, float, float]] = {}
         # episodes that ended with the track lost: (zone, end t, lat, lon, episode id,
         # cooperative identity, horizontal speed m/s at the end, ENU velocity (east, north)
-        # m/s at its last sensor update, track id)
+        # m/s at its last sensor update, track id, (mean P(bird), steps))
         self.ended: list[tuple[str, float, float, float, str, str, float, float, float,
-                               int]] = []
+                               int, tuple[float, int]]] = []
         self.episode_of: dict[tuple[int, str], str] = {}
         # first-detected-inside entries that opened a new episode and whose violation is still
         # open: (track, zone) -> (start t, lat, lon, ids of the tracks reported within
@@ -253,7 +259,7 @@ class EvidenceAnnotator:
         if not e.interpolated and e.lat is not None and e.lon is not None:
             best, best_d = None, np.inf
             inf = self.info.get(key[0], TrackInfo())
-            for zone, t_end, la, lo, ep, ident, speed, ve, vn, tid in self.ended:
+            for zone, t_end, la, lo, ep, ident, speed, ve, vn, tid, bird in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
                     continue
@@ -262,7 +268,7 @@ class EvidenceAnnotator:
                     # (re-acquired, or a new track stitched into it; an identity gap says so)
                     best, best_d = ep, -np.inf
                     break
-                if not _same_body(inf.identity, inf.speed_mps, ident, speed):
+                if not _same_body(inf.identity, inf.speed_mps, ident, speed, _bird(inf), bird):
                     continue
                 d = self._miss_m(la, lo, ve, vn, gap, float(e.lat), float(e.lon))
                 if d < best_d:
@@ -300,7 +306,7 @@ class EvidenceAnnotator:
                 del self.pending[heir]
             else:
                 self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps,
-                                   inf.upd_ve, inf.upd_vn, tid))
+                                   inf.upd_ve, inf.upd_vn, tid, _bird(inf)))
         coop = _cooperative(inf)
         quality, q_reasons = tq.quality(inf)
         if coasted:
@@ -352,7 +358,8 @@ class EvidenceAnnotator:
             if not t0 > lost.first_t:      # it must have appeared after the lost track did
                 continue
             heir = self.info.get(key[0], TrackInfo())
-            if not _same_body(heir.identity, heir.speed_mps, lost.identity, lost.speed_mps):
+            if not _same_body(heir.identity, heir.speed_mps, lost.identity, lost.speed_mps,
+                              _bird(heir), _bird(lost)):
                 continue
             if gap >= 0.0:
                 d = self._miss_m(lat, lon, lost.upd_ve, lost.upd_vn, gap, la, lo)
@@ -453,13 +460,26 @@ def _cooperative(inf: TrackInfo) -> str:
     return "unverified"
 
 
-def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float) -> bool:
-    """Could two fragments be one platform: the same cooperative identity (or none on both)
-    and horizontal speeds within ``FRAGMENT_MAX_DV_MPS`` (unknown speed: not checked)."""
+def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float,
+               bird_a: tuple[float, int] = (np.nan, 0),
+               bird_b: tuple[float, int] = (np.nan, 0)) -> bool:
+    """Could two fragments be one platform: the same cooperative identity (or none on both),
+    horizontal speeds within ``FRAGMENT_MAX_DV_MPS`` (unknown speed: not checked), and -- where
+    both tracks have been classified for ``FRAGMENT_CLASS_MIN_STEPS`` steps or more (``bird_*``:
+    mean P(bird), steps) -- mean P(bird) within ``FRAGMENT_MAX_DP_BIRD``: a track long known as
+    a flock does not continue a drone's episode, nor the other way round."""
     if ident_a != ident_b:
         return False
-    return not (np.isfinite(speed_a) and np.isfinite(speed_b)
-                and abs(speed_a - speed_b) > FRAGMENT_MAX_DV_MPS)
+    if (np.isfinite(speed_a) and np.isfinite(speed_b)
+            and abs(speed_a - speed_b) > FRAGMENT_MAX_DV_MPS):
+        return False
+    return not (min(bird_a[1], bird_b[1]) >= FRAGMENT_CLASS_MIN_STEPS
+                and abs(bird_a[0] - bird_b[0]) >= FRAGMENT_MAX_DP_BIRD)
+
+
+def _bird(inf: TrackInfo) -> tuple[float, int]:
+    """A track's mean P(bird) over its steps, and the steps (NaN, 0: none yet)."""
+    return (inf.p_bird_sum / inf.steps if inf.steps else np.nan), inf.steps
 
 
 def _near_ids(ids: NDArray[np.int64], lat: F64, lon: F64, la: float, lo: float,
