@@ -93,7 +93,7 @@ FRAGMENT_OVERLAP_S = 60.0
 #: that track's reported position -- the same place at the same time: a duplicate track of one
 #: platform, m [E]. Measured at the new track's first report (docs/benchmarks.md section 6):
 #: duplicates of one gull flock (Copenhagen, seed 7) 49-139 m apart; the pairs on the flagship
-#: raid (seeds 1-2) 963 m to 7 km apart, every one of them two platforms.
+#: raid (seeds 1-2) 963 m to 6.7 km apart, every one of them two platforms.
 FRAGMENT_DUPLICATE_M = 500.0
 #: Where a lost fragment's platform may be a gap later: within this many m/s x gap (plus the
 #: fragment gate) of its position dead-reckoned from its last updated velocity, m/s [E]. A
@@ -347,7 +347,7 @@ class EvidenceAnnotator:
 
         A track that began beside the lost one farther away, both fed by the sensors, is
         another target (on the flagship raid, seeds 1-2, all 16 such pairs within the fragment
-        gate were two platforms, 963 m to 7 km apart; ``docs/benchmarks.md`` section 6)."""
+        gate were two platforms, 963 m to 6.7 km apart; ``docs/benchmarks.md`` section 6)."""
         best, best_d = None, np.inf
         for key, (t0, la, lo, near) in self.pending.items():
             gap = t0 - t_end
