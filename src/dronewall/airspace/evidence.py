@@ -488,16 +488,21 @@ def _near_ids(ids: NDArray[np.int64], lat: F64, lon: F64, la: float, lo: float,
     (la, lo) deg, horizontally (equirectangular, as :func:`_dist_m`)."""
     if len(ids) == 0:
         return frozenset()
-    dy = (np.asarray(lat) - la) * 111_320.0
-    dx = (np.asarray(lon) - lo) * 111_320.0 * np.cos(np.radians(0.5 * (np.asarray(lat) + la)))
-    near = np.hypot(dx, dy) <= FRAGMENT_DUPLICATE_M
+    near = _dists_m(np.asarray(lat), np.asarray(lon), la, lo) <= FRAGMENT_DUPLICATE_M
     return frozenset(int(i) for i in np.asarray(ids)[near] if int(i) != own)
 
 
+def _dists_m(lat1: F64 | float, lon1: F64 | float, lat2: F64 | float,
+             lon2: F64 | float) -> F64:
+    """Horizontal distances between points (deg), m: equirectangular at the mean latitude --
+    within 0.1 % over the few kilometres fragments are compared at."""
+    dy = (np.subtract(lat2, lat1)) * 111_320.0
+    dx = np.subtract(lon2, lon1) * 111_320.0 * np.cos(np.radians(0.5 * np.add(lat1, lat2)))
+    return np.asarray(np.hypot(dx, dy), dtype=np.float64)
+
+
 def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dy = (lat2 - lat1) * 111_320.0
-    dx = (lon2 - lon1) * 111_320.0 * np.cos(np.radians(0.5 * (lat1 + lat2)))
-    return float(np.hypot(dx, dy))
+    return float(_dists_m(lat1, lon1, lat2, lon2))
 
 
 def consolidate(violations: list[Violation]) -> list[Violation]:
