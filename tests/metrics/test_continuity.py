@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dronewall.metrics.continuity import ContinuityScorer
+from dronewall.metrics.origin import MIXED
 
 
 def _run(scans: list[tuple[float, list[int], list[float], list[int], list[float]]],
@@ -186,3 +187,90 @@ def test_latency_after_the_third_fix_is_the_trackers_own_delay() -> None:
     assert r["confirm_latency_after_third_fix_median_s"] == 1.0   # median of 2 and 0
     assert r["confirm_latency_after_third_fix_p90_s"] == 1.8
     assert "confirm_latency_after_third_fix_median_s" not in s.summary()
+
+
+def test_two_tracks_following_their_own_platforms_are_not_switched_by_estimate_error() -> None:
+    # Two drones 900 m apart, each followed by its own track (the detections that update
+    # track 1 come from truth 0, track 2's from truth 1), whose estimates wander by up to
+    # 1,050 m -- cross-range error at long range. By distance alone the scorer loses truth 0
+    # (track 1 beyond the radius), then truth 1, and re-pairs them crosswise: two phantom
+    # switches that stay. With the detection origins each truth keeps the track that
+    # follows it.
+    tx = [0.0, 900.0]
+    scans = [(float(t), [0, 1], tx, [1, 2], [100.0, 800.0]) for t in range(3)]
+    scans += [(3.0, [0, 1], tx, [1, 2], [1050.0, 300.0]),
+              (4.0, [0, 1], tx, [1, 2], [1050.0, -150.0])]
+    scans += [(float(t), [0, 1], tx, [1, 2], [100.0, 800.0]) for t in range(5, 8)]
+    s = _run(scans)
+    assert s.summary()["identity_switches"] == 2           # control: distance alone
+    assert s.prev_track.tolist() == [2, 1]
+    s = ContinuityScorer(2)
+    for t, ti, x, ki, kx in scans:
+        s.scan(t, ti, np.c_[x, np.zeros(2)], ki, np.c_[kx, np.zeros(2)], track_origin=[0, 1])
+    r = s.summary()
+    assert r["identity_switches"] == 0 and r["handovers"] == 0
+    assert s.prev_track.tolist() == [1, 2]
+
+
+def test_a_track_whose_detections_come_from_another_platform_is_not_kept_by_memory() -> None:
+    # truth 0 is matched with track 1; track 1 then takes truth 1's detections (a real swap)
+    # while still within the radius of truth 0: the correspondence ends (truth 0 is unmatched
+    # and track 1 is truth 1's), though distance alone would have kept it
+    s = ContinuityScorer(2)
+    s.scan(0.0, [0], [[0.0, 0.0]], [1], [[0.0, 0.0]], track_origin=[0])
+    mt, mk = s.scan(1.0, [0, 1], [[0.0, 0.0], [900.0, 0.0]], [1], [[400.0, 0.0]],
+                    track_origin=[1])
+    assert dict(zip(mt.tolist(), mk.tolist(), strict=True)) == {1: 1}
+    # an unknown origin (-1: too few true detections) leaves the distance rules alone
+    s = ContinuityScorer(2)
+    s.scan(0.0, [0], [[0.0, 0.0]], [1], [[0.0, 0.0]], track_origin=[0])
+    mt, mk = s.scan(1.0, [0, 1], [[0.0, 0.0], [900.0, 0.0]], [1], [[400.0, 0.0]],
+                    track_origin=[-1])
+    assert dict(zip(mt.tolist(), mk.tolist(), strict=True)) == {0: 1}
+
+
+def test_a_track_following_an_unscored_platform_is_not_given_to_a_scored_one() -> None:
+    # track 1 follows truth 1 (not scored this scan: no recent detection) and sits 300 m from
+    # scored truth 0: with the unscored truth's id it stays unmatched (unscored, not a match)
+    s = ContinuityScorer(2)
+    mt, _ = s.scan(0.0, [0], [[0.0, 0.0]], [1], [[300.0, 0.0]], [[900.0, 0.0]],
+                   track_origin=[1], other_ids=[1])
+    assert mt.size == 0
+    assert s.summary()["unscored_track_steps_per_scan"] == 1.0
+
+
+def test_a_track_built_from_a_platforms_detections_follows_it_up_to_the_origin_radius() -> None:
+    # 1.5 km off (a far radar's cross-range error) a track fed by the platform's detections
+    # is still its track; one of unknown origin is not, nor one 2.5 km off (a track coasting
+    # long after the platform's last detection)
+    for origin, x, matched in [(0, 1500.0, True), (-1, 1500.0, False), (0, 2500.0, False)]:
+        s = ContinuityScorer(1)
+        mt, mk = s.scan(0.0, [0], [[0.0, 0.0]], [1], [[x, 0.0]], track_origin=[origin])
+        assert (mt.size == 1) is matched, (origin, x)
+    # and the memory holds it there too: matched at 100 m, then its estimate strays 1.8 km
+    s = ContinuityScorer(1)
+    s.scan(0.0, [0], [[0.0, 0.0]], [1], [[100.0, 0.0]], track_origin=[0])
+    s.scan(1.0, [0], [[0.0, 0.0]], [1, 2], [[1800.0, 0.0], [900.0, 0.0]], track_origin=[0, -1])
+    assert s.summary()["identity_switches"] == 0 and s.prev_track.tolist() == [1]
+
+
+def test_switches_are_broken_down_by_what_fed_the_old_track() -> None:
+    # matched by distance (the acceptance scoring), the origins only say what fed the old
+    # track at each switch: the track drifts 5 km off (fed by the platform, by a mix of two,
+    # by another platform, by too few true detections) and a new one takes the platform over
+    for origin, kind in [(0, "own"), (MIXED, "mixed"), (1, "other"), (-1, "unknown")]:
+        s = ContinuityScorer(2, match_by_origin=False)
+        s.scan(0.0, [0], [[0.0, 0.0]], [1], [[0.0, 0.0]], track_origin=[origin])
+        s.scan(1.0, [0], [[0.0, 0.0]], [1, 2], [[5000.0, 0.0], [5.0, 0.0]],
+               track_origin=[origin, -1])
+        r = s.summary()
+        assert r["identity_switches"] == 1
+        assert r[f"identity_switches_old_track_{kind}"] == 1
+        assert sum(r[f"identity_switches_old_track_{k}"]
+                   for k in ("own", "other", "mixed", "unknown")) == 1
+    # a track fed by another platform is still matched by distance here (origins not used)
+    s = ContinuityScorer(2, match_by_origin=False)
+    mt, _ = s.scan(0.0, [0], [[0.0, 0.0]], [1], [[100.0, 0.0]], track_origin=[1])
+    assert mt.tolist() == [0]
+    # without origins there is no breakdown
+    assert "identity_switches_old_track_own" not in ContinuityScorer(1).summary()

@@ -267,6 +267,27 @@ def test_headline_gives_continuity_per_class() -> None:
     line = next(x for x in lines if x.startswith("By class"))
     assert "bird x4: 3.50 tracks, 3 switches, 1 never tracked" in line
     assert "multirotor x2: -, 0 switches, 2 never tracked" in line
+    assert not any(x.startswith("Switches by") for x in lines)
+    co.update(identity_switches_old_track_mixed=2, identity_switches_old_track_other=1,
+              identity_switches_old_track_own=0, identity_switches_old_track_unknown=0,
+              by_detection_origin={"identity_switches": 3, "false_track_steps_per_scan": 0.1})
+    line = next(x for x in headline_lines({"tracking": {"continuity": co}})
+                if x.startswith("Switches by"))
+    assert line.startswith("Switches by what fed the old track: 2 a mix of two platforms' "
+                           "detections (a pair the sensors did not resolve), 1 another")
+    assert line.endswith("scored by detection origin: 3 switches, false tracks 0.10 per scan")
+
+
+def test_switches_are_broken_down_by_detection_origin(small_run) -> None:
+    # every switch has one kind of old track; the origin-scored figures sit beside them
+    res, _ = small_run
+    co = res.summary["tracking"]["continuity"]
+    kinds = sum(co[f"identity_switches_old_track_{k}"]
+                for k in ("own", "other", "mixed", "unknown"))
+    assert kinds == co["identity_switches"]
+    by = co["by_detection_origin"]
+    assert 0.0 <= by["completeness"] <= 1.0 and by["false_track_steps_per_scan"] >= 0.0
+    assert by["completeness"] >= co["completeness"] - 0.05
 
 
 def test_switch_trace_replays_the_runs_switch_counts(small_run) -> None:

@@ -219,3 +219,33 @@ def test_clear_best_needs_a_margin_over_the_runner_up() -> None:
     # key 0: ahead by 2 (clear at margin 1, not at 3); key 1: alone; key 2: a tie
     assert clear_best(key, score, 3, 1.0).tolist() == [True, False, True, False, False]
     assert clear_best(key, score, 3, 3.0).tolist() == [False, False, True, False, False]
+
+
+def test_each_update_echoes_its_detections_truth_id() -> None:
+    # two targets 2 km apart; the detections carry truth ids 7 and 9 (analysis only): every
+    # update of a track is reported with the truth id of the detection that made it, and the
+    # tracks are the same as without the ids (the engine never reads them)
+    eng = Engine(_cfg(), FRAME, xy_sensor())
+    plain = Engine(_cfg(), FRAME, xy_sensor())
+    rows = []
+    for t in range(8):
+        pts = np.array([V * t, V * t + [0.0, 2000.0]])
+        b = xy_batch(float(t), pts, 20.0)
+        tagged = DetectionBatch.create(t=b.t, sensor=b.sensor, meas_kind=b.meas_kind, z=b.z,
+                                       R=b.R, truth_id=np.array([7, 9], np.int32))
+        r = eng.step(float(t), tagged)
+        plain.step(float(t), b)
+        rows.append(r.update_origin)
+    got = np.concatenate(rows)
+    assert got.shape[1] == 2 and got.shape[0] >= 12
+    snap = eng.snapshot(confirmed_only=True)
+    y = snap.x[:, 1]
+    by_track = {int(i): set(got[got[:, 0] == i, 1].tolist()) for i in snap.ids}
+    assert by_track[int(snap.ids[np.argmin(y)])] == {7}
+    assert by_track[int(snap.ids[np.argmax(y)])] == {9}
+    ref = plain.snapshot(confirmed_only=True)
+    np.testing.assert_array_equal(snap.ids, ref.ids)
+    np.testing.assert_array_equal(snap.x, ref.x)
+    # without truth ids (a live feed) the echo is -1
+    assert (np.concatenate([plain.step(8.0, xy_batch(8.0, V * 8, 20.0)).update_origin[:, 1]])
+            == -1).all()

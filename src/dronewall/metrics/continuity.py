@@ -5,7 +5,18 @@ track is still reported and within ``match_radius_m`` ("assignment with memory",
 Bernardin & Stiefelhagen 2008, CLEAR MOT); the remaining truths and tracks are matched by a
 minimum-distance assignment within the same radius, in which the truth objects present but not
 scored now (``other_pos``) take part and keep the tracks nearest them unscored. The memory is
-one-to-one: a truth's correspondence ends when its track is matched with another truth. Over
+one-to-one: a truth's correspondence ends when its track is matched with another truth.
+
+With the tracks' **detection origins** (``metrics/origin.py``: in a simulation, the platform
+that produced most of a track's recent detections, or a mix of two), each switch is counted
+by what fed the old track (``identity_switches_old_track_*``: its own platform -- the
+estimate strayed beyond the radius --, another platform, a mix, too few true detections).
+With ``match_by_origin`` the origins also decide the correspondences where distance cannot:
+a track is not matched with, nor kept by memory for, a truth other than its origin, and is
+matched with its origin -- up to ``origin_radius_m`` (2 km) -- before any pair that distance
+alone would choose (which platform's data a track is built from says which platform it
+follows; how far its estimate strays is accuracy, scored by GOSPA). A track whose origin is
+unknown (and every track of a replay without truth) is scored by distance alone. Over
 the run:
 
 * **identity switches** (CLEAR-MOT mismatches of the "swap" kind): a truth's matched track
@@ -48,6 +59,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
+from dronewall.metrics.origin import MIXED
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
@@ -57,6 +70,11 @@ MATCH_RADIUS_M = 1000.0
 #: Two platforms closer than this are a *closely spaced pair* for the switch breakdown, m (two
 #: match radii: both tracks of such a pair can sit within the match radius of either platform).
 CLOSE_PAIR_RADIUS_M = 2000.0
+#: A track is matched with the platform its detections come from (its *origin*) up to this
+#: distance, m: whose data a track is built from decides which platform it follows; how far
+#: its estimate strays is accuracy (GOSPA), not identity. Bounded, so that a track coasting
+#: long after its platform's last detection does not keep it from afar.
+ORIGIN_RADIUS_M = 2 * MATCH_RADIUS_M
 #: An unmatched gap longer than this makes a new match a re-acquisition, s.
 REACQUIRE_GAP_S = 30.0
 
@@ -70,6 +88,10 @@ class ContinuityScorer:
     reacquire_gap_s: float = REACQUIRE_GAP_S
     false_radius_m: float = MATCH_RADIUS_M
     close_pair_radius_m: float = CLOSE_PAIR_RADIUS_M
+    origin_radius_m: float = ORIGIN_RADIUS_M
+    #: False: the detection origins given to :meth:`scan` only break the switches down by
+    #: what fed the old track (``identity_switches_old_track_*``); matching is by distance.
+    match_by_origin: bool = True
     prev_track: I64 = field(init=False)
     last_match_t: F64 = field(init=False)
     first_t: F64 = field(init=False)
@@ -88,6 +110,10 @@ class ContinuityScorer:
     track_platform_changes: int = 0
     track_rejoins: int = 0
     track_rejoins_wrong: int = 0
+    #: switches by the detection origin of the old track at the switch: fed by the platform
+    #: itself, by another one, by a mix of two (``UpdateOrigins``: no platform has the share),
+    #: or too few true detections to say; None until origins are given
+    switches_old_track: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         n = self.n_truth
@@ -108,22 +134,35 @@ class ContinuityScorer:
         self._tk_t = np.zeros(0)
 
     def scan(self, t: float, truth_ids: ArrayLike, truth_pos: ArrayLike, track_ids: ArrayLike,
-             track_pos: ArrayLike, other_pos: ArrayLike | None = None) -> tuple[I64, I64]:
+             track_pos: ArrayLike, other_pos: ArrayLike | None = None,
+             track_origin: ArrayLike | None = None,
+             other_ids: ArrayLike | None = None) -> tuple[I64, I64]:
         """Score one scan: scored truths (ids (n,) ints in [0, n_truth), positions (n, d) m),
         reported tracks (ids (m,), positions (m, d) m), and the positions of truth objects not
         scored now (k, d): they are in the minimum-distance step, so a track sitting on one of
         them is not matched with a scored neighbour, and they count its steps as unscored,
-        not false. Returns the matches: truth ids and their track ids (scored truths only)."""
+        not false. ``track_origin`` (m,): the truth id each track's recent detections came
+        from (-1 unknown; ``metrics/origin.py``), ``other_ids`` (k,) the ids of the unscored
+        truths: with them, within the match radius, a track is never matched with a truth
+        other than its origin and is matched with its origin before any nearer truth (see
+        the module docstring). Returns the matches: truth ids and their track ids (scored
+        truths only)."""
         tid = np.asarray(truth_ids, dtype=np.int64).reshape(-1)
         kid = np.asarray(track_ids, dtype=np.int64).reshape(-1)
         X = _rows(truth_pos, tid.size)
         Y = _rows(track_pos, kid.size)
+        given = (np.full(kid.size, -1, np.int64) if track_origin is None
+                 else np.asarray(track_origin, dtype=np.int64).reshape(-1))
+        if track_origin is not None and self.switches_old_track is None:
+            self.switches_old_track = dict.fromkeys(("own", "other", "mixed", "unknown"), 0)
+        org = given if self.match_by_origin else np.full(kid.size, -1, np.int64)
         self.n_scans += 1
         self.first_t[tid] = np.where(np.isnan(self.first_t[tid]), t, self.first_t[tid])
         self.scans_present[tid] += 1
         if kid.size:
             self._ids_seen.append(kid)
         r2 = self.match_radius_m ** 2
+        ro2 = max(self.origin_radius_m, self.match_radius_m) ** 2
         m_truth = np.zeros(0, np.int64)
         m_track = np.zeros(0, np.int64)
         t_rows = np.zeros(0, np.int64)
@@ -137,7 +176,9 @@ class ContinuityScorer:
             has = (prev >= 0) & (ks[j] == prev) & self._owns(tid, prev)
             krow = order[j]
             d2 = np.sum((X - Y[krow]) ** 2, axis=1)
-            keep = has & (d2 <= r2)
+            own = org[krow] == tid
+            follows_other = (org[krow] >= 0) & ~own
+            keep = has & ((d2 <= r2) | (own & (d2 <= ro2))) & ~follows_other
             t_rows = np.flatnonzero(keep)
             k_rows = krow[keep]
             # a track kept by two truths (cannot happen with one-to-one history) -- guard
@@ -152,19 +193,25 @@ class ContinuityScorer:
             if ft.size and fk.size:
                 unsc = _rows(other_pos, None, X.shape[1]) if other_pos is not None \
                     else np.zeros((0, X.shape[1]))
-                if unsc.shape[0]:      # only those within the radius of a free track
-                    r = self.match_radius_m
-                    unsc = unsc[cKDTree(Y[fk]).query(unsc, distance_upper_bound=r)[0] <= r]
+                uid = (np.full(unsc.shape[0], -2, np.int64) if other_ids is None
+                       else np.asarray(other_ids, dtype=np.int64).reshape(-1))
+                if unsc.shape[0]:      # only those within reach of a free track
+                    r = max(self.origin_radius_m, self.match_radius_m)
+                    near = cKDTree(Y[fk]).query(unsc, distance_upper_bound=r)[0] <= r
+                    unsc, uid = unsc[near], uid[near]
                 rows_xy = np.concatenate([X[ft], unsc])
                 D2 = np.sum((rows_xy[:, None, :] - Y[None, fk, :]) ** 2, axis=2)
-                big = r2 * 4 + 1.0
-                ri, ci = linear_sum_assignment(np.where(D2 <= r2, D2, big))
-                ok = (D2[ri, ci] <= r2) & (ri < ft.size)
+                C, big = _origin_cost(D2, r2, ro2, np.concatenate([tid[ft], uid]), org[fk])
+                ri, ci = linear_sum_assignment(C)
+                ok = (C[ri, ci] < big) & (ri < ft.size)
                 t_rows = np.concatenate([t_rows, ft[ri[ok]]])
                 k_rows = np.concatenate([k_rows, fk[ci[ok]]])
             m_truth, m_track = tid[t_rows], kid[k_rows]
-        self._count_changes(t, m_truth, m_track, kid, X[t_rows])
-        self._false(tid, X, kid, Y, k_rows, other_pos)
+        self._count_changes(t, m_truth, m_track, kid, X[t_rows], given)
+        on_other = np.zeros(kid.size, dtype=bool)
+        if other_ids is not None:
+            on_other = np.isin(org, np.asarray(other_ids, dtype=np.int64)) & (org >= 0)
+        self._false(tid, X, kid, Y, k_rows, other_pos, on_other)
         return m_truth, m_track
 
     def _owns(self, tid: I64, prev: I64) -> NDArray[np.bool_]:
@@ -179,13 +226,23 @@ class ContinuityScorer:
         return (prev >= 0) & (self._tk_ids[j] == prev) & (self._tk_truth[j] == tid)
 
     def _count_changes(self, t: float, m_truth: I64, m_track: I64, kid: I64,
-                       m_pos: F64) -> None:
+                       m_pos: F64, origin: I64) -> None:
         if m_truth.size == 0:
             return
         prev = self.prev_track[m_truth]
         changed = (prev >= 0) & (prev != m_track)
         if changed.any():
             alive = np.isin(prev[changed], kid)
+            if self.switches_old_track is not None and alive.any():
+                order = np.argsort(kid, kind="stable")
+                old = prev[changed][alive]
+                o = origin[order[np.searchsorted(kid[order], old)]]
+                own = o == m_truth[changed][alive]
+                sw = self.switches_old_track
+                sw["own"] += int(own.sum())
+                sw["other"] += int(((o >= 0) & ~own).sum())
+                sw["mixed"] += int((o == MIXED).sum())
+                sw["unknown"] += int((o == -1).sum())
             gap = t - self.last_match_t[m_truth[changed]]
             self.switches += int(alive.sum())
             late = alive & (gap > self.reacquire_gap_s)
@@ -246,7 +303,9 @@ class ContinuityScorer:
             self._tk_t = np.concatenate([self._tk_t, np.full(int((~known).sum()), t)])[order]
 
     def _false(self, tid: I64, X: F64, kid: I64, Y: F64, k_rows: I64,
-               other_pos: ArrayLike | None) -> None:
+               other_pos: ArrayLike | None, on_other: NDArray[np.bool_]) -> None:
+        """Classify the unmatched tracks: near a scored truth a duplicate, near (or, by its
+        detection origin, following) an unscored one unscored, else false."""
         un = np.setdiff1d(np.arange(kid.size), k_rows)
         if un.size == 0:
             return
@@ -257,6 +316,8 @@ class ContinuityScorer:
                        if tid.size else np.zeros(un.size, bool))
         near_other = (cKDTree(other).query(Y[un], distance_upper_bound=r)[0] <= r
                       if other.shape[0] else np.zeros(un.size, bool))
+        near_scored &= ~on_other[un]
+        near_other |= on_other[un]
         self.duplicate_steps += int(near_scored.sum())
         self.unscored_steps += int((~near_scored & near_other).sum())
         self.false_steps += int((~near_scored & ~near_other).sum())
@@ -352,6 +413,9 @@ class ContinuityScorer:
             "identity_switches_per_truth": round(self.switches / per, 4),
             "identity_switches_close_pair": self.switches_close_pair,
             "identity_switches_after_gap": self.switches_after_gap,
+            **({} if self.switches_old_track is None else
+               {f"identity_switches_old_track_{k}": v
+                for k, v in self.switches_old_track.items()}),
             "handovers": self.handovers,
             "reacquisitions": self.reacquisitions,
             **self._latency_from(third_fix_time, seen & (frag > 0)),
@@ -367,6 +431,22 @@ class ContinuityScorer:
             "match_radius_m": self.match_radius_m,
             "reacquire_gap_s": self.reacquire_gap_s,
         }
+
+
+def _origin_cost(D2: F64, r2: float, ro2: float, row_ids: I64,
+                 origin: I64) -> tuple[F64, float]:
+    """Assignment cost of truths (rows, ids ``row_ids``) and tracks (columns, detection
+    origins ``origin``, -1 unknown) at squared distances D2, m^2, and the cost of a
+    forbidden pair: beyond the radius (squared ``r2``; ``ro2`` for a track with that truth as
+    its origin), or a track that follows another truth. A track with its own origin costs
+    ``D2 - ro2`` (<= 0), so it is matched with that truth before any pair that distance
+    alone would choose."""
+    big = max(r2, ro2) * 4 + 1.0
+    known = origin >= 0
+    own = known[None, :] & (origin[None, :] == row_ids[:, None])
+    other = known[None, :] & ~own
+    allowed = ((D2 <= r2) | (own & (D2 <= ro2))) & ~other
+    return np.where(allowed, np.where(own, D2 - ro2, D2), big), big
 
 
 def _q(a: F64, p: float) -> float | None:

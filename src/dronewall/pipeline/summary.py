@@ -122,6 +122,8 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         if byc:
             out.append("By class (tracks per platform tracked; switches; never tracked): "
                        + "; ".join(_class_continuity(name, v) for name, v in byc.items()))
+        if "identity_switches_old_track_mixed" in co:
+            out.append(_switch_origins(co))
         if acc is not None:
             out.append(
                 f"Classification: {100 * acc:.1f} % of {cl.get('scored_platforms')} platforms "
@@ -130,6 +132,21 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
                    f"{100 * ent['accuracy']:.1f} % of {ent['platforms_scored']} platforms"
                    if ent.get("accuracy") is not None else ""))
     return out
+
+
+def _switch_origins(co: dict[str, Any]) -> str:
+    """What fed the old track at each switch (detection origins, simulation only), and the
+    switches and false tracks when the detection origins decide the correspondences."""
+    g = co.get
+    by = co.get("by_detection_origin") or {}
+    return (f"Switches by what fed the old track: {g('identity_switches_old_track_mixed')} a mix "
+            f"of two platforms' detections (a pair the sensors did not resolve), "
+            f"{g('identity_switches_old_track_other')} another platform's, "
+            f"{g('identity_switches_old_track_own')} its own platform's (the estimate strayed "
+            f"beyond 1 km), {g('identity_switches_old_track_unknown')} too few true detections"
+            + (f"; scored by detection origin: {by.get('identity_switches')} switches, false "
+               f"tracks {_fmt(by.get('false_track_steps_per_scan'), 'per scan', 2)}"
+               if by else ""))
 
 
 def _class_continuity(name: str, v: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from dronewall.geo import Frame
 from dronewall.io import TableWriter
 from dronewall.metrics import ScanData, tracking_metrics
 from dronewall.metrics.continuity import ContinuityScorer
+from dronewall.metrics.origin import UpdateOrigins
 from dronewall.pipeline.follow import TruthFollower
 from dronewall.scenario import Scenario
 from dronewall.sim.state import PlatformTable, TruthState
@@ -40,6 +41,13 @@ DETECTABLE_WINDOW_S = 10.0
 #: Two true position-type detections of a platform within this window make it trackable (the
 #: start of the confirmation latency), s.
 FIX_PAIR_WINDOW_S = 30.0
+#: Figures of the continuity score by detection origin kept in the summary beside the
+#: distance-based ones.
+BY_ORIGIN_KEYS = ("identity_switches", "identity_switches_per_truth",
+                  "identity_switches_close_pair", "identity_switches_after_gap",
+                  "handovers", "reacquisitions", "fragments_per_truth_mean", "completeness",
+                  "false_track_steps_per_scan", "duplicate_track_steps_per_scan",
+                  "unscored_track_steps_per_scan")
 #: GOSPA cut-off for simulated multi-sensor scenarios, m.
 GOSPA_C_M = 500.0
 _TRUST = np.array(TRUST_NAMES, dtype=object)
@@ -240,7 +248,15 @@ class TrackingScorer:
         self.platform_cls = (None if platform_cls is None
                              else np.asarray(platform_cls, dtype=np.int64).reshape(-1))
         self.min_bearings = min_bearings
-        self.continuity = ContinuityScorer(n_platforms)
+        # CLEAR-MOT by distance (the acceptance figures); the tracks' detection origins only
+        # break its switches down by what fed the old track
+        self.continuity = ContinuityScorer(n_platforms, match_by_origin=False)
+        #: the same with the correspondences decided by detection origin where distance
+        #: cannot (``continuity.by_detection_origin`` in the summary; ``metrics/origin.py``)
+        self.continuity_origin = ContinuityScorer(n_platforms)
+        self.origins = UpdateOrigins()
+        #: whether any track update carried a truth id yet (none in a replay without truth)
+        self.origins_seen = False
         self.fixable_t = np.full(n_platforms, np.nan)
         # fixes in a run (each within FIX_PAIR_WINDOW_S of the previous), its last fix, and
         # when a platform first had three: the latency measured from there is the tracker's
@@ -267,6 +283,9 @@ class TrackingScorer:
             for k, v in pic.engine.quarantined.items():
                 self.quarantined[k] = self.quarantined.get(k, 0) + v
             self.max_tracks = max(self.max_tracks, pic.engine.n_tracks)
+            self.origins.add(pic.engine.update_origin)
+            self.origins.forget(pic.engine.deleted)
+            self.origins_seen |= bool((pic.engine.update_origin[:, 1] >= 0).any())
         ok = det.truth_id >= 0
         if ok.any():
             np.maximum.at(self.last_true_det, det.truth_id[ok], det.t[ok])
@@ -282,8 +301,14 @@ class TrackingScorer:
                                    pic.pos[:, :2]))
         other = st.active & ~vis
         opos = self.frame.to_local(st.ecef[other])[:, :2] if other.any() else np.zeros((0, 2))
+        org = self.origins.origin(pic.ids) if self.origins_seen else None
+        oid = np.flatnonzero(other)
         self.matches = self.continuity.scan(st.t, np.flatnonzero(vis), tpos[:, :2], pic.ids,
-                                            pic.pos[:, :2], opos)
+                                            pic.pos[:, :2], opos, track_origin=org,
+                                            other_ids=oid)
+        if org is not None:
+            self.continuity_origin.scan(st.t, np.flatnonzero(vis), tpos[:, :2], pic.ids,
+                                        pic.pos[:, :2], opos, track_origin=org, other_ids=oid)
 
     def _fixable(self, t: float, det: DetectionBatch, ok: np.ndarray) -> None:
         """Platforms the sensors have made trackable by now (the start of the confirmation
@@ -327,6 +352,9 @@ class TrackingScorer:
         metrics["quarantined"] = dict(sorted(self.quarantined.items()))
         # CLEAR-MOT continuity with failure kinds apart (docs/tracking.md, "Metrics")
         metrics["continuity"] = self.continuity.summary(self.fixable_t, self.third_fix_t)
+        if self.origins_seen:
+            by = self.continuity_origin.summary(self.fixable_t, self.third_fix_t)
+            metrics["continuity"]["by_detection_origin"] = {k: by[k] for k in BY_ORIGIN_KEYS}
         if self.platform_cls is not None:
             names = [c.name.lower() for c in PlatformClass]
             metrics["continuity"]["by_class"] = self.continuity.by_group(

@@ -211,7 +211,8 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
             n_input=len(det), n_accepted=int(accepted.size), n_processed=n_processed,
             n_pending=len(self._pending), n_tracks=n, n_confirmed=int((st == CONFIRMED).sum()),
             timings_s=tim, diagnostics=diag, merged=acc.merged_pairs(),
-            lost=np.asarray(acc.lost, np.int64), reacquired=np.asarray(acc.reacquired, np.int64))
+            lost=np.asarray(acc.lost, np.int64), reacquired=np.asarray(acc.reacquired, np.int64),
+            update_origin=acc.origins())
 
     def flush(self) -> StepResult:
         """Process everything still pending (end of a replay), without advancing the clock."""

@@ -61,6 +61,7 @@ class _GroupMeas:
     mem_ptr: I64 | None = None  # fixes: sensors of fix i are mem_sens[mem_ptr[i]:mem_ptr[i+1]]
     mem_sens: I64 | None = None
     attr: F64 | None = None     # (k, N_ATTR) sensor attributes (see ATTR_NAMES), NaN = none
+    origin: NDArray[np.int32] | None = None  # (k,) the detections' truth_id, echoed, never read
 
 
 _SUB_DIM_2D = {SUB_XY: 2, SUB_POS: 2, SUB_RADAR3: 3, SUB_RADAR4: 4, SUB_BEARING: 1, SUB_AZEL: 2,
@@ -116,7 +117,8 @@ class _MeasurementModels(EngineState):
             gcov[radar] = C[:, :d, :d]
         return _GroupMeas(sub, z, R, b.sensor.astype(np.int32), self._skind[b.sensor],
                           b.identity, gpos, gcov,
-                          attr=detection_attributes(b, self._skind[b.sensor]))
+                          attr=detection_attributes(b, self._skind[b.sensor]),
+                          origin=b.truth_id)
 
     def _tilt_margin(self, p: F64) -> F64:
         """Bound on the horizontal offset, m, between frame (x, y) and the local-horizontal

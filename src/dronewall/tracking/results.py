@@ -26,7 +26,10 @@ class StepResult:
     duplicate tracks merged in this step (the dropped id is also listed in ``deleted``).
     ``lost``: confirmed tracks whose coast time ran out in this step (no longer reported, kept
     for re-acquisition); ``reacquired``: lost tracks reported again under their own id (a
-    strong update, or a new track stitched into them).
+    strong update, or a new track stitched into them). ``update_origin`` (k, 2) int64 rows
+    ``[track id, truth_id]``: each detection (position-type or angle) that updated a track in
+    this step, with the detection's ``truth_id`` echoed for evaluation (-1 where the source
+    gives none, as every live feed); the engine never reads it.
     """
 
     t: float
@@ -50,6 +53,7 @@ class StepResult:
     merged: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
     lost: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     reacquired: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    update_origin: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
 
 @dataclass(frozen=True)

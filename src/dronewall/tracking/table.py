@@ -127,6 +127,19 @@ class _StepAcc:
         self._ev_ids: list[I64] = []
         self._ev_code: list[I64] = []
         self._ev_meas: list[I64] = []
+        self._origin: list[I64] = []
+
+    def origin(self, ids: I64, truth: NDArray[np.int32]) -> None:
+        """Record the ``truth_id`` (echoed, analysis only) of the detections that updated
+        tracks ``ids``."""
+        self._origin.append(np.stack([np.asarray(ids, np.int64),
+                                      np.asarray(truth, np.int64)], axis=1))
+
+    def origins(self) -> I64:
+        """(k, 2) int64 rows ``[track id, truth_id]``, in update order."""
+        if not self._origin:
+            return np.zeros((0, 2), np.int64)
+        return np.concatenate(self._origin)
 
     def touch(self, ids: I64) -> None:
         self._touched.append(np.asarray(ids, np.int64))

@@ -232,6 +232,8 @@ class _GroupUpdate(_MeasurementModels):
         """Apply assigned pairs; a track with several (different sensors) is updated in rounds."""
         if ar.size == 0:
             return
+        if M.origin is not None:
+            self._acc.origin(self.T.ids[ar], M.origin[am])
         order = np.lexsort((M.sensor[am], ar))
         ar, am = ar[order], am[order]
         first = np.r_[True, ar[1:] != ar[:-1]]
