@@ -6,7 +6,7 @@ truth id of every detection that updated a track). A track's origin is the platf
 produced at least 80 % of its last 10 true detections (``dronewall.metrics.origin``); each
 time a track's origin goes from one platform to another the change is listed with the two
 platforms' horizontal separation then (``truth.csv``) and the time since the old platform last
-fed the track, and counted by kind:
+fed the track before the new one did, and counted by kind:
 
 * ``near`` (the two within 2 km) with no gap: the association moved the track onto a
   neighbour -- a pair flying together, crossing, or a stream of drones;
@@ -55,24 +55,32 @@ def _wrap(steps: list[tuple[float, np.ndarray]]) -> None:
 
 
 def origin_changes(steps: list[tuple[float, np.ndarray]]) -> list[dict[str, Any]]:
-    """Each change of a track's origin from one platform to another: time s, track id, old and
-    new platform (truth ids) and the time since the old platform last fed the track, s."""
+    """Each change of a track's origin from one platform to another: the time of the first
+    of the new platform's detections among the track's last ten (s; the change itself is
+    only certain once they make 80 %), track id, old and new platform (truth ids), and the
+    gap between the old platform's last detection before that and it, s (0 when the two
+    fed the track in turn)."""
     u = UpdateOrigins()
+    depth = u.depth
     last: dict[int, int] = {}
-    fed: dict[tuple[int, int], float] = {}
+    recent: dict[int, list[tuple[float, int]]] = {}
     out: list[dict[str, Any]] = []
     for t, rows in steps:
         u.add(rows)
         for k, j in rows[rows[:, 1] >= 0].tolist():
-            fed[(k, j)] = t
+            recent.setdefault(k, []).append((t, j))
+            del recent[k][:-2 * depth]
         ids = np.unique(rows[:, 0])
         for k, o in zip(ids.tolist(), u.origin(ids).tolist(), strict=True):
             if o < 0:
                 continue
             old = last.get(k)
             if old is not None and old != o:
-                out.append({"t_s": t, "track": k, "old": old, "new": o,
-                            "gap_s": t - fed.get((k, old), t)})
+                h = recent[k]
+                first = min(tt for tt, j in h[-depth:] if j == o)
+                before = [tt for tt, j in h if j == old and tt <= first]
+                out.append({"t_s": first, "track": k, "old": old, "new": o,
+                            "gap_s": first - before[-1] if before else None})
             last[k] = o
     return out
 
@@ -98,8 +106,8 @@ def classify(changes: list[dict[str, Any]], truth: Path) -> Counter[str]:
             c["separation_m"] = round(float(np.hypot((pa[0] - pb[0]) * 110_540.0,
                                                      (pa[1] - pb[1]) * k)))
         near = c["separation_m"] is not None and c["separation_m"] <= NEAR_M
-        kinds[("near" if near else "far") + (" after a gap" if c["gap_s"] > GAP_S
-                                             else " no gap")] += 1
+        gap = c["gap_s"] is None or c["gap_s"] > GAP_S
+        kinds[("near" if near else "far") + (" after a gap" if gap else " no gap")] += 1
     return kinds
 
 
