@@ -56,3 +56,42 @@ def test_true_violations_of_one_visit_are_joined_for_scoring() -> None:
     assert spans == [("a", "EPRZ", 3380, 3390), ("a", "POL", 3259, 3374),
                      ("a", "POL", 3466, 4000), ("b", "POL", 3380, 3390)]
     assert next(x for x in joined if x.entry_t_s == 3259).duration_s == 3374 - 3259
+
+
+def test_a_missed_visit_inside_a_longer_report_is_told_apart() -> None:
+    # platform a visits POL twice, 40 s apart by truth (two visits); its track's exit was
+    # declared late, so the re-entry continued one reported episode (0-300 s): the second
+    # visit is missed as an episode of its own but lies inside the report; platform b's
+    # visit was not reported at all
+    from dataclasses import replace
+
+    from dronewall.airspace.events import Violation
+    from dronewall.pipeline.airspace import AirspaceRecorder
+
+    def v(pid: object, t0: float, t1: float) -> Violation:
+        return Violation(track_id=pid, zone_id="POL", zone_kind="sovereign", zone_name="POL",
+                         country="POL", time="", t_s=t1, from_country="", entry_time="",
+                         exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
+                         exit_point=[None, None], entry_interpolated=True,
+                         exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
+                         max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
+                         path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
+                         p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
+                         end_reason="exit", n_scans=1)
+
+    rec = AirspaceRecorder.__new__(AirspaceRecorder)
+    rec.pid = np.array(["a", "b"], dtype=object)
+    rec.platform_cls = None
+    rec.heard = np.zeros(2, bool)
+    rec.observed = ObservedStretches(2)
+    rec.ev_tracks = []
+    rec.ev_truth = [v("a", 0.0, 100.0), v("a", 140.0, 300.0), v("b", 500.0, 600.0)]
+    report = replace(v(7, 1.0, 300.0), episode_id="E1", fragments=[7],
+                     cooperative="non_cooperative")
+    ep = rec._episode_summary([report], {7: 0}, None)
+    assert (ep["matched"], ep["missed"], ep["unmatched"]) == (1, 2, 0)
+    assert ep["missed_inside_reported"] == 1
+    assert sorted(m[0] for m in ep["missed_episodes"]) == ["a", "b"]
+    # a report that ends before the second visit does not cover it
+    ep = rec._episode_summary([replace(report, exit_t_s=120.0)], {7: 0}, None)
+    assert ep["missed_inside_reported"] == 0

@@ -306,3 +306,15 @@ def test_switch_trace_replays_the_runs_switch_counts(small_run) -> None:
     assert totals == {k: co[k] for k in totals}
     assert len(rows) == co["identity_switches"]
     assert mod.main([str(out / "missing")]) == 2
+
+
+def test_headline_says_when_a_missed_visit_lies_inside_a_longer_report() -> None:
+    from dronewall.pipeline.summary import headline_lines
+
+    ep = {"true_non_cooperative": 23, "reported": 22, "matched": 22, "missed": 1,
+          "unmatched": 0, "missed_inside_reported": 1}
+    line = headline_lines({"airspace": {"episodes": ep}})[0]
+    assert "(22 matched, 1 missed (1 of them inside a longer reported episode of the same " \
+           "platform), 0 unmatched)" in line
+    ep["missed_inside_reported"] = 0
+    assert "inside a longer" not in headline_lines({"airspace": {"episodes": ep}})[0]

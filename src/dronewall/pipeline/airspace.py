@@ -240,6 +240,7 @@ class AirspaceRecorder:
         reported = [e for e in episodes if e.cooperative != "authorised"
                     and e.track_quality != "low"]
         used: set[int] = set()
+        spans: list[tuple[set[str], str, float, float]] = []   # matched reports' coverage
         used_unheard: set[int] = set()
         lat_s, lat_tracked, dur_err, dur_obs_err = [], [], [], []
         matched = unmatched = 0
@@ -267,6 +268,8 @@ class AirspaceRecorder:
                 continue
             k = min(cands, key=lambda k: abs(truth[k].entry_t_s - ep.entry_t_s))
             used.add(k)
+            spans.append((names, ep.zone_id, float(ep.entry_t_s or 0.0),
+                          float(ep.exit_t_s or 0.0)))
             matched += 1
             g = truth[k]
             dur_err.append(abs(float(ep.duration_s or 0.0) - float(g.duration_s or 0.0)))
@@ -292,6 +295,13 @@ class AirspaceRecorder:
                     "mean_s": round(float(x.mean()), 1)}
 
         n_true = len(truth)
+        # missed visits that lie wholly inside a matched report on their platform and zone:
+        # the report joined them to an earlier visit (the platform left the zone for more
+        # than REENTRY_JOIN_S by truth, but the track's exit was declared later within its
+        # position error), so the visit was reported, only not as an episode of its own
+        inside = [k for k, g in enumerate(truth) if k not in used and any(
+            str(g.track_id) in nm and z == g.zone_id and a <= float(g.entry_t_s or 0.0)
+            and float(g.exit_t_s or 0.0) <= b for nm, z, a, b in spans)]
         by_conf: dict[str, int] = {}
         for e in episodes:
             by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
@@ -310,6 +320,8 @@ class AirspaceRecorder:
             "unmatched_episode_ids": unmatched_ids,
             "missed_episodes": [[str(g.track_id), g.zone_id, round(float(g.entry_t_s or 0.0), 1)]
                                 for k, g in enumerate(truth) if k not in used],
+            # of the missed, those inside a matched report of the same platform and zone
+            "missed_inside_reported": len(inside),
             "authorised": sum(1 for e in episodes if e.cooperative == "authorised"),
             "low_quality": sum(1 for e in episodes if e.track_quality == "low"
                                and e.cooperative != "authorised"),

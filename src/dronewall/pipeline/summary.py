@@ -68,7 +68,10 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         out.append(
             f"Violations: {ep.get('true_non_cooperative', 0)} true non-cooperative episodes "
             f"(birds aside); reported {ep.get('reported', 0)} ({ep.get('matched', 0)} matched, "
-            f"{ep.get('missed', 0)} missed, {ep.get('unmatched', 0)} unmatched"
+            f"{ep.get('missed', 0)} missed"
+            + (f" ({ep['missed_inside_reported']} of them inside a longer reported episode "
+               "of the same platform)" if ep.get("missed_inside_reported") else "")
+            + f", {ep.get('unmatched', 0)} unmatched"
             + (f", {ep['matched_cooperative_unheard']} on cooperative platforms no receiver "
                "heard" if ep.get("matched_cooperative_unheard") else "") + ")"
             + (f"; alert latency median {_fmt(lat.get('median_s'), 's')}, "
