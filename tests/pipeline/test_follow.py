@@ -18,3 +18,22 @@ def test_majority_platform_per_track() -> None:
                      ([7], [near2])):
         fol.observe(act, truth, np.array(ids), np.array(pos, dtype=float))
     assert fol.majority() == {7: 0, 8: 0}
+
+
+def test_the_platform_followed_during_a_time_window() -> None:
+    # track 7 follows platform 0 for 10 steps and platform 1 for the 4 after: over its life
+    # platform 0, between 10 and 13 s platform 1; track 9 is near no platform
+    f = Frame(52.0, 23.0)
+    truth = f.from_local(np.array([[0.0, 0.0, 100.0], [5000.0, 0.0, 100.0]]))
+    fol = TruthFollower(f, 2)
+    act = np.array([True, True])
+    for t in range(14):
+        p = [10.0, 0.0, 0.0] if t < 10 else [5000.0, 20.0, 0.0]
+        fol.observe(act, truth, np.array([7, 9]),
+                    np.array([p, [0.0, 3 * ASSOC_RADIUS_M, 0.0]]), float(t))
+    assert fol.majority() == {7: 0}
+    assert fol.during(7, 10.0, 13.0) == 1
+    assert fol.during(7, 0.0, 13.0) == 0
+    assert fol.during(7, 8.0, 11.0) == 0           # 2 and 2: the lower index
+    assert fol.during(7, 20.0, 30.0) is None and fol.during(9, 0.0, 13.0) is None
+    assert fol.during(8, 0.0, 13.0) is None

@@ -95,3 +95,47 @@ def test_a_missed_visit_inside_a_longer_report_is_told_apart() -> None:
     # a report that ends before the second visit does not cover it
     ep = rec._episode_summary([replace(report, exit_t_s=120.0)], {7: 0}, None)
     assert ep["missed_inside_reported"] == 0
+
+
+def test_an_episode_is_matched_through_the_platform_its_track_followed_during_it() -> None:
+    # track 7 followed platform a for most of its life and platform b (flying beside it) when
+    # b crossed into POL: the report is b's visit -- matched through the platform the track
+    # followed during the episode; through its life-long platform it was "unmatched" and b's
+    # visit "missed"
+    from dataclasses import replace
+
+    from dronewall.airspace.events import Violation
+    from dronewall.pipeline.airspace import AirspaceRecorder
+
+    def v(pid: object, t0: float, t1: float) -> Violation:
+        return Violation(track_id=pid, zone_id="POL", zone_kind="sovereign", zone_name="POL",
+                         country="POL", time="", t_s=t1, from_country="", entry_time="",
+                         exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
+                         exit_point=[None, None], entry_interpolated=True,
+                         exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
+                         max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
+                         path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
+                         p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
+                         end_reason="exit", n_scans=1)
+
+    rec = AirspaceRecorder.__new__(AirspaceRecorder)
+    rec.pid = np.array(["a", "b"], dtype=object)
+    rec.platform_cls = None
+    rec.heard = np.zeros(2, bool)
+    rec.observed = ObservedStretches(2)
+    rec.ev_tracks = []
+    rec.ev_truth = [v("b", 500.0, 700.0)]
+    report = replace(v(7, 502.0, 700.0), episode_id="E1", fragments=[7],
+                     cooperative="non_cooperative")
+    ep = rec._episode_summary([report], {7: 0}, None)
+    assert (ep["matched"], ep["missed"], ep["unmatched"]) == (0, 1, 1)
+
+    def during(track: int, t0: float, t1: float) -> int | None:
+        assert (track, t0, t1) == (7, 501.0, 701.0)
+        return 1
+
+    ep = rec._episode_summary([report], {7: 0}, None, during)
+    assert (ep["matched"], ep["missed"], ep["unmatched"]) == (1, 0, 0)
+    # a track that followed none during the episode falls back on its life-long platform
+    ep = rec._episode_summary([report], {7: 1}, None, lambda *_: None)
+    assert ep["matched"] == 1

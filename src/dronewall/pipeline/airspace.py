@@ -4,12 +4,14 @@ truth, alert latency and warning lead time against truth.
 The chain's airspace stage monitors the confirmed tracks (what an operator would be told); the
 :class:`AirspaceRecorder` runs a second monitor on the true platform positions (what really
 happened, σ = ``TRUTH_SIGMA_M``). A track event is matched to a truth event through the platform
-the track followed most of its life (``pipeline.follow``).
+the track followed most of its life (``pipeline.follow``); an episode through the platforms its
+tracks followed during it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -179,12 +181,16 @@ class AirspaceRecorder:
 
     def finish(self, closing: list[AirspaceEvent],
                followed: dict[int, int] | None = None,
-               first_matched_t: np.ndarray | None = None) -> dict[str, Any]:
+               first_matched_t: np.ndarray | None = None,
+               during: Callable[[int, float, float], int | None] | None = None
+               ) -> dict[str, Any]:
         """Close episodes (``closing``: the chain's airspace stage's final events), write the
         event files; ``followed`` (track id -> platform index, from ``pipeline.follow``) matches
-        track events to truth events; ``first_matched_t`` (per platform, s; NaN never): when a
-        confirmed track first held the platform (alert latency is scored for platforms tracked
-        before they crossed)."""
+        track events to truth events; ``during(track, t0, t1)`` (``TruthFollower.during``): the
+        platform a track followed in a time window, which matches an episode through the
+        platforms its tracks followed during it; ``first_matched_t`` (per platform, s; NaN
+        never): when a confirmed track first held the platform (alert latency is scored for
+        platforms tracked before they crossed)."""
         self.ev_truth += self.mon_truth.finish(self.t_last)
         self.ev_tracks += closing
         # cooperative identity on every event ("" = non-cooperative: no ADS-B / Remote ID);
@@ -201,7 +207,8 @@ class AirspaceRecorder:
                     f.write(json.dumps(e.to_dict(), sort_keys=True) + "\n")
         self._write_zones(self.out / "zones.geojson")
         summary = self._summary(followed or {})
-        summary["episodes"] = self._episode_summary(episodes, followed or {}, first_matched_t)
+        summary["episodes"] = self._episode_summary(episodes, followed or {}, first_matched_t,
+                                                    during)
         return {"summary": summary,
                 "files": {"events": str(self.out / "events.jsonl"),
                           "episodes": str(self.out / "episodes.jsonl"),
@@ -209,7 +216,9 @@ class AirspaceRecorder:
                           "zones": str(self.out / "zones.geojson")}}
 
     def _episode_summary(self, episodes: list[Violation], followed: dict[int, int],
-                         first_matched_t: np.ndarray | None) -> dict[str, Any]:
+                         first_matched_t: np.ndarray | None,
+                         during: Callable[[int, float, float], int | None] | None = None
+                         ) -> dict[str, Any]:
         """Reported episodes against true episodes (``docs/airspace.md``, "Scoring"):
 
         * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), birds
@@ -218,9 +227,13 @@ class AirspaceRecorder:
         * reported episodes: consolidated episodes (fragments of one platform merged) that are
           listed as violations: not authorised cooperative traffic, not on a low-quality
           track (those stay in ``episodes.jsonl`` as ``uncertain``);
-        * a reported episode matches a true one of the platform its tracks followed most, in
-          the same zone, overlapping in time; each true episode is matched once -- further
-          reported episodes on it count as unmatched (duplicates); one that matches no true
+        * a reported episode matches a true one of a platform its tracks followed, in the same
+          zone, overlapping in time: the platform each fragment followed most during the
+          episode (``during``; the one it followed most over its life where it followed none
+          then, or without ``during``) -- a track on a pair of drones that followed one for
+          most of its life and the other while that one crossed reported the other's visit;
+          each true episode is matched once -- further reported episodes on it count as
+          unmatched (duplicates); one that matches no true
           episode but a visit of a cooperative platform whose broadcast no receiver ever heard
           is a real violation the wall rightly reports as non-cooperative: counted apart
           (``matched_cooperative_unheard``), neither matched nor unmatched.
@@ -253,7 +266,8 @@ class AirspaceRecorder:
                     and ep.entry_t_s <= g.exit_t_s]
 
         for ep in reported:
-            plats = {followed.get(int(k)) for k in (ep.fragments or [ep.track_id])}
+            plats = {self._platform_during(int(k), ep, followed, during)
+                     for k in (ep.fragments or [ep.track_id])}
             plats.discard(None)
             names = {str(self.pid[p]) for p in plats}
             cands = candidates(truth, used, ep, names)
@@ -335,6 +349,19 @@ class AirspaceRecorder:
             "alert_latency_s": stats(lat_s),
             "alert_latency_tracked_before_crossing_s": stats(lat_tracked),
         }
+
+    @staticmethod
+    def _platform_during(track: int, ep: Violation, followed: dict[int, int],
+                         during: Callable[[int, float, float], int | None] | None
+                         ) -> int | None:
+        """The platform ``track`` followed most during episode ``ep`` (1 s margin), else the
+        one it followed most over its life."""
+        if during is not None:
+            p = during(track, float(ep.entry_t_s or 0.0) - 1.0,
+                       float(ep.exit_t_s if ep.exit_t_s is not None else np.inf) + 1.0)
+            if p is not None:
+                return p
+        return followed.get(track)
 
     def _declared_entry(self, ep: Violation) -> float | None:
         """When the operator was told of the episode's entry: the earliest entry declaration

@@ -293,7 +293,7 @@ class TrackingScorer:
             self._fixable(st.t, det, ok)
         if len(pic):
             self.confirmed_ids.update(pic.ids.tolist())
-            self.follower.observe(st.active, st.ecef, pic.ids, pic.pos)
+            self.follower.observe(st.active, st.ecef, pic.ids, pic.pos, st.t)
         # scoring data: detectable truth vs confirmed tracks, horizontal (x, y)
         vis = st.active & (st.t - self.last_true_det <= DETECTABLE_WINDOW_S)
         tpos = self.frame.to_local(st.ecef[vis])

@@ -171,6 +171,8 @@ class ChainRun:
         if self.air_rec is not None:
             ar = self.air_rec.finish(finals.get("airspace", []), followed,
                                      self.tscore.continuity.first_match_t
+                                     if self.tscore is not None else None,
+                                     self.tscore.follower.during
                                      if self.tscore is not None else None)
             summary["airspace"] = ar["summary"]
             files.update(ar["files"])
