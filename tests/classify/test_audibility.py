@@ -108,6 +108,18 @@ def test_heard_counts_fitting_acoustic_bearings_only() -> None:
     assert 4_000.0 < net.max_range_m < 12_000.0
     far = FRAME.from_local(FRAME.to_local(ecef[:1]) + np.array([[0.0, 15_000.0, 150.0]]))
     assert not net.heard(far, sd, batch(3, 0.0))[0][0]
+    # ... but a far track on the report's bearing (an airliner 8 km off, 10.5 km up: 13 km
+    # slant) is another source that may have made it: the near track is not heard by it, only
+    # ambiguous, and the far one is neither
+    jet = FRAME.from_local(FRAME.to_local(ecef[:1]) + np.array([[0.0, 8_000.0, 10_500.0]]))
+    heard, amb = net.heard(np.vstack([trk, jet]), np.array([50.0, 50.0]), batch(3, 2.0))
+    assert heard.tolist() == [False, False] and amb.tolist() == [True, False]
+    # (control) without that far track the near one is heard
+    assert net.heard(trk, sd, batch(3, 2.0))[0][0]
+    # beyond explain_range_m it explains nothing
+    jet_far = FRAME.from_local(FRAME.to_local(ecef[:1]) + np.array([[0.0, 25_000.0, 10_500.0]]))
+    heard, amb = net.heard(np.vstack([trk, jet_far]), np.array([50.0, 50.0]), batch(3, 2.0))
+    assert heard.tolist() == [True, False] and amb.tolist() == [False, False]
     with pytest.raises(ValueError, match="rl50_db"):
         AcousticNetwork(sensor_rows=np.array([3, 5]), ecef=ecef, rot=net.rot,
                         rl50_db=np.array([29.0]), width_db=2.0,

@@ -26,7 +26,11 @@ report counts for every track whose bearing from the reporting node it fits (wit
 uncertainty seen from the node). In a group of drones the tracker may leave an ambiguous
 bearing unassociated; the track was still heard, and silence must not be read into it. A report
 that fits several tracks is *ambiguous* for each of them: it says neither heard nor silent
-(a bird flock on the bearing of a passing Shahed was not heard by it).
+(a bird flock on the bearing of a passing Shahed was not heard by it). Tracks beyond the reach,
+up to ``explain_range_m``, count among those a report fits, never as heard: an airliner 10.5 km
+up and 8 km away explains the report on its bearing, which then says nothing of a flock on the
+same bearing near the node (flagship seed 10: without this a flock track "heard" that way was
+called a multirotor and listed as a violation).
 """
 
 from __future__ import annotations
@@ -74,6 +78,12 @@ class AcousticNetwork:
     reach_level_db: float = 112.0
     #: bearing gate of a report that "fits" a track, in combined standard deviations
     gate_sd: float = 3.0
+    #: a report also fits tracks beyond the reach up to this slant range, m -- never as heard
+    #: (their model expects nothing there), but as another source that may have made it: an
+    #: airliner 13 km from a node explains the report on its bearing, which then says nothing
+    #: of a bird flock on the same bearing near the node (the engine's
+    #: ``bearing_explain_range_m``, 20 km, is the same idea)
+    explain_range_m: float = 20_000.0
     #: the network's reach, m (derived from ``reach_level_db``)
     max_range_m: float = field(init=False)
     _tree: cKDTree | None = field(init=False, repr=False, compare=False)
@@ -86,9 +96,9 @@ class AcousticNetwork:
                 raise ValueError(f"AcousticNetwork.{name}: expected shape {shape}, "
                                  f"got {np.asarray(getattr(self, name)).shape}")
         if not (self.width_db > 0 and self.max_nodes >= 1 and self.gate_sd > 0
-                and np.isfinite(self.reach_level_db)):
+                and np.isfinite(self.reach_level_db) and self.explain_range_m >= 0):
             raise ValueError("AcousticNetwork: width_db, max_nodes and gate_sd must be > 0, "
-                             "reach_level_db finite")
+                             "reach_level_db finite, explain_range_m >= 0")
         if not np.all(np.asarray(self.report_period_s) > 0):
             raise ValueError("AcousticNetwork.report_period_s must be > 0")
         object.__setattr__(self, "_tree", cKDTree(self.ecef) if k else None)
@@ -154,11 +164,12 @@ class AcousticNetwork:
         node = node[mine]
         bearing = np.asarray(det.z, dtype=np.float64)[mine, 0]
         pairs = cKDTree(self.ecef[node]).sparse_distance_matrix(
-            cKDTree(pos), self.max_range_m, output_type="ndarray")
+            cKDTree(pos), max(self.max_range_m, self.explain_range_m), output_type="ndarray")
         if pairs.size == 0:
             return out, amb
         di = pairs["i"].astype(np.int64)       # report
         ti = pairs["j"].astype(np.int64)       # track
+        near = pairs["v"] <= self.max_range_m  # within reach: may be heard
         nd = node[di]
         d = pos[ti] - self.ecef[nd]
         rot = self.rot[nd]
@@ -171,7 +182,7 @@ class AcousticNetwork:
         tol = self.gate_sd * np.hypot(self.sigma_bearing_rad[nd], sd_track)
         fit = diff <= tol
         fits_per_report = np.bincount(di[fit], minlength=node.size)
-        excl = fit & (fits_per_report[di] == 1)
+        excl = fit & near & (fits_per_report[di] == 1)
         out[ti[excl]] = True
-        amb[ti[fit & ~excl]] = True
+        amb[ti[fit & near & ~excl]] = True
         return out, amb & ~out
