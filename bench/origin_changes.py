@@ -22,7 +22,6 @@ docs/benchmarks.md section 6 ("What the switches are made of") was measured with
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow.csv as pacsv
+from simrun import run_args, simulate
 
 from dronewall.metrics.origin import UpdateOrigins
 from dronewall.tracking import engine as E
@@ -112,24 +112,12 @@ def classify(changes: list[dict[str, Any]], truth: Path) -> Counter[str]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", type=Path)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--duration", type=float, default=None, help="s (default: the scenario's)")
-    ap.add_argument("--out", type=Path, required=True)
-    a = ap.parse_args()
+    a = run_args(__doc__)
     steps: list[tuple[float, np.ndarray]] = []
     _wrap(steps)
-    from dronewall.cli.main import app
-
-    args = ["simulate", str(a.scenario), "--seed", str(a.seed), "--no-engage", "--out", str(a.out)]
-    if a.duration is not None:
-        args += ["--duration", str(a.duration)]
-    try:
-        app(args, standalone_mode=False)
-    except SystemExit as e:
-        if e.code:
-            return int(e.code)
+    rc = simulate(a)
+    if rc:
+        return rc
     ch = origin_changes(steps)
     kinds = classify(ch, a.out / "truth.csv")
     (a.out / "origin_changes.jsonl").write_text("".join(json.dumps(c) + "\n" for c in ch))

@@ -15,13 +15,13 @@ docs/benchmarks.md section 6 ("Rivals seen apart; a tighter stitch gate") was me
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 from identity_gaps_check import _Run
+from simrun import run_args, simulate
 
 from dronewall.tracking import kernels as K
 from dronewall.tracking import management as M
@@ -79,24 +79,12 @@ def label(run: Path, log: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", type=Path)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--duration", type=float, default=None, help="s (default: the scenario's)")
-    ap.add_argument("--out", type=Path, required=True)
-    a = ap.parse_args()
+    a = run_args(__doc__)
     log: list[dict[str, object]] = []
     _wrap(log)
-    from dronewall.cli.main import app
-
-    args = ["simulate", str(a.scenario), "--seed", str(a.seed), "--no-engage", "--out", str(a.out)]
-    if a.duration is not None:
-        args += ["--duration", str(a.duration)]
-    try:
-        app(args, standalone_mode=False)
-    except SystemExit as e:
-        if e.code:
-            return int(e.code)
+    rc = simulate(a)
+    if rc:
+        return rc
     rows = label(a.out, log)
     (a.out / "stitches.jsonl").write_text("".join(json.dumps(s) + "\n" for s in rows))
     for aside in (True, False):

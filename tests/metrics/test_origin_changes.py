@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ _PATH = Path(__file__).resolve().parents[2] / "bench" / "origin_changes.py"
 
 
 def _mod():  # type: ignore[no-untyped-def]
+    if str(_PATH.parent) not in sys.path:     # its sibling module simrun
+        sys.path.insert(0, str(_PATH.parent))
     spec = importlib.util.spec_from_file_location("origin_changes", _PATH)
     assert spec is not None and spec.loader is not None
     m = importlib.util.module_from_spec(spec)

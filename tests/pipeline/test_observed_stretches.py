@@ -4,7 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from dronewall.pipeline.airspace import ObservedStretches
+from dronewall.airspace.events import Violation
+from dronewall.pipeline.airspace import AirspaceRecorder, ObservedStretches
+
+
+def _violation(pid: object, t0: float, t1: float, zone: str = "POL") -> Violation:
+    """A violation episode of ``pid`` in ``zone`` from t0 to t1 s (the other fields filler)."""
+    return Violation(track_id=pid, zone_id=zone, zone_kind="sovereign", zone_name=zone,
+                     country="POL", time="", t_s=t1, from_country="", entry_time="",
+                     exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
+                     exit_point=[None, None], entry_interpolated=True,
+                     exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
+                     max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
+                     path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
+                     p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
+                     end_reason="exit", n_scans=1)
+
+
+def _recorder(pids: list[str], truth: list[Violation]) -> AirspaceRecorder:
+    """An AirspaceRecorder holding just what episode scoring reads."""
+    rec = AirspaceRecorder.__new__(AirspaceRecorder)
+    rec.pid = np.array(pids, dtype=object)
+    rec.platform_cls = None
+    rec.heard = np.zeros(len(pids), bool)
+    rec.observed = ObservedStretches(len(pids))
+    rec.ev_tracks = []
+    rec.ev_truth = truth
+    return rec
 
 
 def test_an_episode_flown_on_beyond_coverage_is_observed_only_to_the_last_detection() -> None:
@@ -35,19 +61,10 @@ def test_a_platform_seen_again_after_a_long_gap_is_observed_from_its_first_stret
 
 
 def test_true_violations_of_one_visit_are_joined_for_scoring() -> None:
-    from dronewall.airspace.events import Violation
     from dronewall.pipeline.airspace import _join_visits
 
     def v(pid: str, zone: str, t0: float, t1: float) -> Violation:
-        return Violation(track_id=pid, zone_id=zone, zone_kind="sovereign", zone_name=zone,
-                         country="POL", time="", t_s=t1, from_country="", entry_time="",
-                         exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
-                         exit_point=[None, None], entry_interpolated=True,
-                         exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
-                         max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
-                         path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
-                         p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
-                         end_reason="exit", n_scans=1)
+        return _violation(pid, t0, t1, zone)
 
     joined = _join_visits([v("a", "POL", 3333, 3374), v("a", "POL", 3259, 3312),
                            v("a", "POL", 3466, 4000), v("b", "POL", 3380, 3390),
@@ -65,27 +82,10 @@ def test_a_missed_visit_inside_a_longer_report_is_told_apart() -> None:
     # visit was not reported at all
     from dataclasses import replace
 
-    from dronewall.airspace.events import Violation
-    from dronewall.pipeline.airspace import AirspaceRecorder
+    v = _violation
 
-    def v(pid: object, t0: float, t1: float) -> Violation:
-        return Violation(track_id=pid, zone_id="POL", zone_kind="sovereign", zone_name="POL",
-                         country="POL", time="", t_s=t1, from_country="", entry_time="",
-                         exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
-                         exit_point=[None, None], entry_interpolated=True,
-                         exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
-                         max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
-                         path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
-                         p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
-                         end_reason="exit", n_scans=1)
-
-    rec = AirspaceRecorder.__new__(AirspaceRecorder)
-    rec.pid = np.array(["a", "b"], dtype=object)
-    rec.platform_cls = None
-    rec.heard = np.zeros(2, bool)
-    rec.observed = ObservedStretches(2)
-    rec.ev_tracks = []
-    rec.ev_truth = [v("a", 0.0, 100.0), v("a", 140.0, 300.0), v("b", 500.0, 600.0)]
+    rec = _recorder(["a", "b"], [v("a", 0.0, 100.0), v("a", 140.0, 300.0),
+                                 v("b", 500.0, 600.0)])
     report = replace(v(7, 1.0, 300.0), episode_id="E1", fragments=[7],
                      cooperative="non_cooperative")
     ep = rec._episode_summary([report], {7: 0}, None)
@@ -104,27 +104,9 @@ def test_an_episode_is_matched_through_the_platform_its_track_followed_during_it
     # visit "missed"
     from dataclasses import replace
 
-    from dronewall.airspace.events import Violation
-    from dronewall.pipeline.airspace import AirspaceRecorder
+    v = _violation
 
-    def v(pid: object, t0: float, t1: float) -> Violation:
-        return Violation(track_id=pid, zone_id="POL", zone_kind="sovereign", zone_name="POL",
-                         country="POL", time="", t_s=t1, from_country="", entry_time="",
-                         exit_time="", entry_t_s=t0, exit_t_s=t1, entry_point=[None, None],
-                         exit_point=[None, None], entry_interpolated=True,
-                         exit_interpolated=True, duration_s=t1 - t0, max_depth_m=10.0,
-                         max_depth_point=[None, None], sigma_at_max_depth_m=1.0,
-                         path_length_m=1.0, min_alt_m=0.0, max_alt_m=0.0, max_speed_mps=1.0,
-                         p_inside=1.0, p_episode=1.0, confidence="confirmed", ongoing=False,
-                         end_reason="exit", n_scans=1)
-
-    rec = AirspaceRecorder.__new__(AirspaceRecorder)
-    rec.pid = np.array(["a", "b"], dtype=object)
-    rec.platform_cls = None
-    rec.heard = np.zeros(2, bool)
-    rec.observed = ObservedStretches(2)
-    rec.ev_tracks = []
-    rec.ev_truth = [v("b", 500.0, 700.0)]
+    rec = _recorder(["a", "b"], [v("b", 500.0, 700.0)])
     report = replace(v(7, 502.0, 700.0), episode_id="E1", fragments=[7],
                      cooperative="non_cooperative")
     ep = rec._episode_summary([report], {7: 0}, None)
