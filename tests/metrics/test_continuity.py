@@ -274,3 +274,12 @@ def test_switches_are_broken_down_by_what_fed_the_old_track() -> None:
     assert mt.tolist() == [0]
     # without origins there is no breakdown
     assert "identity_switches_old_track_own" not in ContinuityScorer(1).summary()
+
+
+def test_origins_of_the_wrong_length_are_refused() -> None:
+    s = ContinuityScorer(2)
+    with pytest.raises(ValueError, match="track_origin"):
+        s.scan(0.0, [0], [[0.0, 0.0]], [1, 2], [[0.0, 0.0], [5.0, 0.0]], track_origin=[0])
+    with pytest.raises(ValueError, match="other_ids"):
+        s.scan(0.0, [0], [[0.0, 0.0]], [1], [[0.0, 0.0]], [[900.0, 0.0]], track_origin=[0],
+               other_ids=[1, 2])

@@ -14,9 +14,9 @@ def test_majority_platform_per_track() -> None:
     near0, near1, near2 = [10.0, 0.0, 0.0], [5000.0, 20.0, 0.0], [0.0, 9000.0, 0.0]
     far = [0.0, 3 * ASSOC_RADIUS_M, 0.0]
     # track 7 follows platform 0 twice and platform 1 once; track 8 ties 1/1 -> lowest index 0
-    for ids, pos in (([7, 8], [near0, near1]), ([7, 8], [near0, near0]), ([7, 9], [near1, far]),
-                     ([7], [near2])):
-        fol.observe(act, truth, np.array(ids), np.array(pos, dtype=float))
+    for t, (ids, pos) in enumerate((([7, 8], [near0, near1]), ([7, 8], [near0, near0]),
+                                    ([7, 9], [near1, far]), ([7], [near2]))):
+        fol.observe(act, truth, np.array(ids), np.array(pos, dtype=float), float(t))
     assert fol.majority() == {7: 0, 8: 0}
 
 

@@ -153,6 +153,11 @@ class ContinuityScorer:
         Y = _rows(track_pos, kid.size)
         given = (np.full(kid.size, -1, np.int64) if track_origin is None
                  else np.asarray(track_origin, dtype=np.int64).reshape(-1))
+        if given.size != kid.size:
+            raise ValueError(f"track_origin: {given.size} values for {kid.size} tracks")
+        if other_ids is not None and np.size(other_ids) != _rows(
+                other_pos if other_pos is not None else [], None, X.shape[1]).shape[0]:
+            raise ValueError("other_ids: one id per row of other_pos expected")
         if track_origin is not None and self.switches_old_track is None:
             self.switches_old_track = dict.fromkeys(("own", "other", "mixed", "unknown"), 0)
         org = given if self.match_by_origin else np.full(kid.size, -1, np.int64)

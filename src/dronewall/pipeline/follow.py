@@ -31,9 +31,9 @@ class TruthFollower:
 
     def observe(self, active: NDArray[np.bool_], truth_ecef: NDArray[np.float64],
                 track_ids: NDArray[np.int64], pos_local: NDArray[np.float64],
-                t: float = float("nan")) -> None:
+                t: float) -> None:
         """Pair tracks (ids (N,), engine-frame positions (N, 3)) with active platforms at
-        time ``t`` (s; needed for :meth:`during`)."""
+        time ``t`` (s, non-decreasing over the calls)."""
         act = np.flatnonzero(active)
         if act.size == 0 or track_ids.size == 0:
             return
