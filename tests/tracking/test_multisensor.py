@@ -178,6 +178,93 @@ def test_close_targets_seen_apart_by_one_sensor_are_not_merged() -> None:
     assert eng.snapshot(confirmed_only=True).ids.size == 2
 
 
+def _second_sensor_offset(offset_m: float, merge_gate_prob: float = 0.99,
+                          common: bool = True) -> list:
+    """Sensor 0 reports a target moving at 40 m/s each second for 20 s; from 5 s sensor 1
+    reports a point ``offset_m`` across its track (a biased sensor, or a second target the
+    first sensor never sees). Both declare sd 20 m (errors 5 m). The gate (1.5 sd) is
+    tighter than the merge test, so sensor 1's reports start a track of their own that the
+    merge test cannot tell from the first, at least at first."""
+    cfg = TrackerConfig(dims=2, gate_mahalanobis=1.5, init_exclusion_mahalanobis=0.0,
+                        q_horizontal_m2ps3=50.0, merge_gate_prob=merge_gate_prob,
+                        merge_common_noise=common)
+    eng = Engine(cfg, FRAME, _xy_sensors(2))
+    rng = np.random.default_rng(8)
+    res = []
+    for k in range(20):
+        p = np.array([40.0 * k, 0.0])
+        b = [xy_batch(float(k), p + rng.normal(size=2) * 5.0, 20.0, sensor=0)]
+        if k >= 5:
+            q = p + [0.0, offset_m]
+            b.append(xy_batch(float(k), q + rng.normal(size=2) * 5.0, 20.0, sensor=1))
+        res.append(eng.step(float(k), _concat(*b)))
+    return res
+
+
+def _confirmed_at(res: list, track_id: int) -> list[int]:
+    return [k for k, r in enumerate(res) if track_id in r.confirmed.tolist()]
+
+
+def test_a_new_track_indistinguishable_from_a_reported_one_is_held_not_reported() -> None:
+    """(``merge_common_noise`` on) A track that passes confirmation while it fits a
+    reported track (no sensor seeing the two apart) is held back and merged: the operator
+    never sees its id. Sensor 1's bias restarts a track every few seconds; none is ever
+    reported."""
+    res = _second_sensor_offset(50.0)
+    merged = np.concatenate([r.merged for r in res]).tolist()
+    assert merged[0] == [1, 2] and len(merged) >= 2
+    assert sorted({i for r in res for i in r.confirmed.tolist()}) == [1]
+    # controls: with merging off the same reports give a second confirmed track; with the
+    # default duplicate test it is reported, then merged
+    assert _confirmed_at(_second_sensor_offset(50.0, merge_gate_prob=0.0), 2) == [6]
+    res = _second_sensor_offset(50.0, common=False)
+    assert _confirmed_at(res, 2) == [6]
+    assert [1, 2] in np.concatenate([r.merged for r in res]).tolist()
+
+
+def test_a_held_track_that_stands_apart_is_confirmed() -> None:
+    """60 m across: held for a step while the merge test cannot tell the new track from the
+    first, confirmed as soon as its estimate settles apart (one step later than with merging
+    off), never merged."""
+    res = _second_sensor_offset(60.0)
+    assert not any(r.merged.size for r in res)
+    assert _confirmed_at(res, 2) == [7]
+    assert _confirmed_at(_second_sensor_offset(60.0, merge_gate_prob=0.0), 2) == [6]
+
+
+def _pair_through_a_gap(gap_s: int, common: bool = True) -> list:
+    """Two targets 300 m apart in parallel at 40 m/s, each reported (sd 20 m) by its own
+    sensor -- no sensor ever sees both -- for 10 s, then a ``gap_s`` gap in which both
+    tracks coast, then 10 s of reports again. A third sensor reports a target 20 km off
+    every second (the engine has data to process at every step, as in any busy picture)."""
+    cfg = TrackerConfig(dims=2, q_horizontal_m2ps3=50.0, coast_time_s=60.0,
+                        merge_common_noise=common)
+    eng = Engine(cfg, FRAME, _xy_sensors(3))
+    rng = np.random.default_rng(9)
+    res = []
+    for k in range(20 + gap_s):
+        b = [xy_batch(float(k), np.array([0.0, 20_000.0 + 40.0 * k]), 20.0, sensor=2)]
+        if k < 10 or k >= 10 + gap_s:
+            for i, y in enumerate((0.0, 300.0)):
+                p = np.array([40.0 * k, y]) + rng.normal(size=2) * 20.0
+                b.append(xy_batch(float(k), p, 20.0, sensor=i))
+        res.append(eng.step(float(k), _concat(*b)))
+    return res
+
+
+def test_tracks_coasting_side_by_side_are_not_merged_for_their_grown_covariances() -> None:
+    """Over a 20 s gap both tracks' covariances grow (sd ~370 m) until the merge test cannot
+    tell 300 m apart; nothing in that time says they are one target, and after the gap each
+    is updated by its own target's reports again: no merge, two ids to the end."""
+    res = _pair_through_a_gap(20)
+    assert not any(r.merged.size for r in res)
+    assert sorted(set(res[-1].updated.tolist())) == [1, 2, 3]
+    # controls: with the predicted covariances (the default) the coasting pair is merged;
+    # without the gap the pair stays apart either way
+    assert any(r.merged.size for r in _pair_through_a_gap(20, common=False))
+    assert not any(r.merged.size for r in _pair_through_a_gap(0))
+
+
 def _seen_apart_then_alternately(memory_s: float) -> tuple[Engine, list]:
     """Two targets 80 m apart in parallel, one sensor (sd 40 m): 10 scans seeing both, then
     30 scans seeing one of them per scan, alternately (a far radar's low Pd per target)."""

@@ -467,6 +467,8 @@ class _TrackInitiation(_GroupUpdate):
         self._condition_on_range_rate(x, P, radar)
         T.x[rows] = x
         T.P[rows] = P
+        T.P_upd[rows] = P
+        T.t_pupd[rows] = tg
         if self.r > 1:
             T.xm[rows] = x[:, None, :]
             T.Pm[rows] = P[:, None, :, :]
@@ -492,6 +494,7 @@ class _TrackInitiation(_GroupUpdate):
         T.reacq_n[rows] = 0
         T.dup_of[rows] = -1
         T.dup_n[rows] = 0
+        T.held[rows] = False
         T.attr[rows] = np.nan
         T.attr_t[rows] = np.nan
         # track score (config.score_false_alarm_density_m3): from 0 for a track a radar plot

@@ -98,7 +98,8 @@ class _TrackManagement(EngineState):
         """M-of-N: a tentative track with >= confirm_m hits within <= confirm_n opportunities
         (each within tentative_coast_time_s of the previous), or (score on) a track score >=
         score_confirm becomes confirmed -- or, when it continues a lost track, is stitched
-        into it."""
+        into it; with ``merge_common_noise``, one that fits a reported track is held back
+        (:meth:`_merge_duplicates` settles it)."""
         T = self.T
         n = T.n
         c = (T.status[:n] == TENTATIVE) & (T.hits[:n] >= self.cfg.confirm_m) & \
@@ -110,11 +111,28 @@ class _TrackManagement(EngineState):
             radar_only = np.isfinite(T.score[:n]) & ~other
             c &= ~radar_only | (T.score[:n] >= self.cfg.score_mofn_min)
             c |= (T.status[:n] == TENTATIVE) & (T.score[:n] >= self.cfg.score_confirm)
+        c |= T.held[:n] & (T.status[:n] == TENTATIVE)
+        if not c.any():
+            return
+        if self._merge_d2 > 0 and self.cfg.merge_common_noise:
+            # a track that fits a reported one it is not seen apart from is held back, not
+            # reported: the duplicate merge settles it (merged, or confirmed once it stands
+            # apart) -- a restart beside its own coasting track, or a far pair the sensors do
+            # not resolve, would otherwise show the operator a new id for a few seconds
+            dup = c & (self._dup_partners(T.status[:n] == CONFIRMED, c) >= 0)
+            T.held[:n] = dup
+            c &= ~dup
         if c.any():
-            T.status[:n][c] = CONFIRMED
-            new = np.flatnonzero(c)
-            kept = self._stitch(new, acc) if self.cfg.lost_window_s > 0 else new
-            acc.confirmed.extend(T.ids[kept].tolist())
+            self._confirm_rows(np.flatnonzero(c), acc)
+
+    def _confirm_rows(self, new: I64, acc: _StepAcc) -> None:
+        """Confirm the tentative rows ``new``: reported from now, or stitched into the lost
+        tracks they continue."""
+        T = self.T
+        T.status[new] = CONFIRMED
+        T.held[new] = False
+        kept = self._stitch(new, acc) if self.cfg.lost_window_s > 0 else new
+        acc.confirmed.extend(T.ids[kept].tolist())
 
     def _stitch(self, new: I64, acc: _StepAcc) -> I64:
         """Stitch newly confirmed rows ``new`` into lost tracks they continue; return the rows
@@ -224,7 +242,8 @@ class _TrackManagement(EngineState):
                              | ~(var_l <= self._lost_sd_limit(unrep) ** 2))
         else:
             dead = expired
-        tent = st == TENTATIVE
+        # a held track passed confirmation: the duplicate merge settles it within a few steps
+        tent = (st == TENTATIVE) & ~T.held[:n]
         if self._score_on:
             # a radar-scored tentative track waits longer for its next plot, and its misses
             # are weighed by the score, not counted against M-of-N (a plot of a neighbour in
@@ -264,7 +283,38 @@ class _TrackManagement(EngineState):
     # ---- duplicate-track merging ------------------------------------------------------------
 
     def _merge_duplicates(self, acc: _StepAcc, diag: dict[str, int]) -> None:
-        """Merge confirmed tracks that stay statistically indistinguishable.
+        """Merge confirmed tracks that stay statistically indistinguishable, and settle the
+        tracks held back at confirmation as suspected duplicates (:meth:`_confirm`).
+
+        Each younger track (higher id; a held track is always the younger) keeps its best
+        older partner (:meth:`_dup_partners`) and a counter of consecutive steps with the same
+        partner; at ``merge_steps`` it is merged into the older track (lower id, kept). A held
+        track (``merge_common_noise``) with no partner left is confirmed now: a target of its
+        own.
+        """
+        T = self.T
+        n = T.n
+        if n == 0 or self._merge_d2 <= 0:
+            return
+        held = T.held[:n] & (T.status[:n] == TENTATIVE)
+        partner = self._dup_partners(T.status[:n] == CONFIRMED, held)
+        pid = np.where(partner >= 0, T.ids[np.maximum(partner, 0)], -1)
+        same = (pid >= 0) & (pid == T.dup_of[:n])
+        T.dup_n[:n] = np.where(same, T.dup_n[:n] + 1, (pid >= 0).astype(np.int32))
+        T.dup_of[:n] = pid
+        free = np.flatnonzero(held & (partner < 0))
+        ready = np.flatnonzero(T.dup_n[:n] >= self.cfg.merge_steps)
+        if ready.size:
+            free_ids = T.ids[free]
+            self._merge_rows(ready, partner, acc, diag)
+            free = np.flatnonzero(np.isin(T.ids[: T.n], free_ids))
+        if free.size:
+            self._confirm_rows(free, acc)
+
+    def _dup_partners(self, conf: NDArray[np.bool_], held: NDArray[np.bool_]) -> I64:
+        """(n,) row of each younger track's best (smallest d^2) older duplicate partner, -1
+        where none: among the rows ``conf`` (reported) and ``held`` (confirmable, withheld),
+        a held track being the younger of any pair and two held tracks never a pair.
 
         Pair test (all vectorised; candidates from a k-d tree on horizontal positions): with
         u = [x, y, vx, vy] (horizontal position and velocity) and Pu the matching block of P,
@@ -272,60 +322,85 @@ class _TrackManagement(EngineState):
         agree within the 1-D gate (3-D, where both heights were measured), the cooperative
         identities do not differ, and no sensor updated both tracks in the same group of this
         step with different detections (a sensor that sees two objects proves two targets).
-        Each younger track keeps its best (smallest d^2) older partner and a counter of
-        consecutive steps with the same partner; at ``merge_steps`` it is merged into the older
-        track (lower id, kept).
         """
         T = self.T
         n = T.n
-        if n == 0 or self._merge_d2 <= 0:
-            return
         d = self.dims
         partner = np.full(n, -1, np.int64)          # row of the older partner
-        conf = np.flatnonzero(T.status[:n] == CONFIRMED)
-        if conf.size >= 2:
-            hi = np.array([0, 1, d, d + 1])
-            trp = np.trace(T.P[conf, :2, :2], axis1=1, axis2=2)
-            # |dp|^2 <= d^2 * lambda_max(Pp_a + Pp_b) <= thr * 2 max(tr Pp_a, tr Pp_b): querying
-            # each track with sqrt(2 thr tr Pp) finds every pair that can pass
-            radius = np.sqrt(2.0 * self._merge_d2 * trp)
-            pi, pj = assoc.self_pairs(T.x[conf, :2], radius)
-            a, b = conf[pi], conf[pj]
-            two = self._seen_apart(T.ids[a], T.ids[b])
-            a, b = a[~two], b[~two]
-            if a.size:
-                if d == 2:
-                    du = T.x[a] - T.x[b]
-                    Su = T.P[a] + T.P[b]
-                else:
-                    du = T.x[a][:, hi] - T.x[b][:, hi]
-                    Su = T.P[a][:, hi][:, :, hi] + T.P[b][:, hi][:, :, hi]
-                d2, _, ok = K.mahalanobis_sq(du, Su)
-                good = ok & (d2 <= self._merge_d2) & (T.t_state[a] == T.t_state[b])
-                if d == 3:
-                    # heights must agree within the 1-D gate -- where both were observed: a
-                    # track never updated by a height-measuring kind carries an assumed height
-                    dz2 = (T.x[a, 2] - T.x[b, 2]) ** 2 / (T.P[a, 2, 2] + T.P[b, 2, 2])
-                    vert = np.isfinite(T.last_seen[:, _VERTICAL_KINDS])
-                    both = vert[a].any(axis=1) & vert[b].any(axis=1)
-                    good &= ~both | (dz2 <= self._gate_d2[1])
-                ia, ib = T.identity[a], T.identity[b]
-                good &= ~((ia != "") & (ib != "") & (ia != ib))
-                a, b, d2 = a[good], b[good], d2[good]
-            if a.size:
-                young = np.where(T.ids[a] > T.ids[b], a, b)
-                old = np.where(T.ids[a] > T.ids[b], b, a)
-                order = np.lexsort((T.ids[old], d2, young))
-                young, old = young[order], old[order]
-                first = np.r_[True, young[1:] != young[:-1]]
-                partner[young[first]] = old[first]
-        pid = np.where(partner >= 0, T.ids[np.maximum(partner, 0)], -1)
-        same = (pid >= 0) & (pid == T.dup_of[:n])
-        T.dup_n[:n] = np.where(same, T.dup_n[:n] + 1, (pid >= 0).astype(np.int32))
-        T.dup_of[:n] = pid
-        ready = np.flatnonzero(T.dup_n[:n] >= self.cfg.merge_steps)
-        if ready.size:
-            self._merge_rows(ready, partner, acc, diag)
+        cand = np.flatnonzero(conf | held)
+        if cand.size < 2:
+            return partner
+        hi = np.array([0, 1, d, d + 1])
+        trp = np.trace(T.P[cand, :2, :2], axis1=1, axis2=2)
+        # |dp|^2 <= d^2 * lambda_max(Pp_a + Pp_b) <= thr * 2 max(tr Pp_a, tr Pp_b): querying
+        # each track with sqrt(2 thr tr Pp) finds every pair that can pass
+        radius = np.sqrt(2.0 * self._merge_d2 * trp)
+        pi, pj = assoc.self_pairs(T.x[cand, :2], radius)
+        a, b = cand[pi], cand[pj]
+        one = ~(held[a] & held[b])
+        a, b = a[one], b[one]
+        two = self._seen_apart(T.ids[a], T.ids[b])
+        a, b = a[~two], b[~two]
+        if a.size == 0:
+            return partner
+        tl = np.maximum(T.t_pupd[a], T.t_pupd[b])
+        Pa, Pb = self._pair_cov(a, tl), self._pair_cov(b, tl)
+        if d == 2:
+            du = T.x[a] - T.x[b]
+            Su = Pa + Pb
+        else:
+            du = T.x[a][:, hi] - T.x[b][:, hi]
+            Su = Pa[:, hi][:, :, hi] + Pb[:, hi][:, :, hi]
+        d2, _, ok = K.mahalanobis_sq(du, Su)
+        good = ok & (d2 <= self._merge_d2) & (T.t_state[a] == T.t_state[b])
+        if d == 3:
+            # heights must agree within the 1-D gate -- where both were observed: a
+            # track never updated by a height-measuring kind carries an assumed height
+            dz2 = (T.x[a, 2] - T.x[b, 2]) ** 2 / (Pa[:, 2, 2] + Pb[:, 2, 2])
+            vert = np.isfinite(T.last_seen[:, _VERTICAL_KINDS])
+            both = vert[a].any(axis=1) & vert[b].any(axis=1)
+            good &= ~both | (dz2 <= self._gate_d2[1])
+        ia, ib = T.identity[a], T.identity[b]
+        good &= ~((ia != "") & (ib != "") & (ia != ib))
+        a, b, d2 = a[good], b[good], d2[good]
+        if a.size:
+            a_young = np.where(held[a] | held[b], held[a], T.ids[a] > T.ids[b])
+            young = np.where(a_young, a, b)
+            old = np.where(a_young, b, a)
+            order = np.lexsort((T.ids[old], d2, young))
+            young, old = young[order], old[order]
+            first = np.r_[True, young[1:] != young[:-1]]
+            partner[young[first]] = old[first]
+        return partner
+
+    def _pair_cov(self, rows: I64, t_last: F64) -> F64:
+        """(k, ns, ns) covariance of track ``rows`` for the duplicate test against a partner
+        last updated at ``t_last`` (k,), s (the later of the two last updates).
+
+        Under "one target", the target's manoeuvres after ``t_last`` are common to both of its
+        tracks and cancel in their difference: each track's predicted covariance keeps only
+        the process noise it gathered up to ``t_last``. With P = F P_upd F^T + Qacc (P_upd
+        after the track's last update at t_u, Qacc the noise gathered since), the share of a
+        white-noise acceleration gathered before t_last is 1 - r^3 (position), 1 - r^2
+        (position-velocity), 1 - r (velocity), r = (t - t_last) / (t - t_u). The fresher track
+        of a pair keeps none of it; two tracks coasting side by side no longer pass the test
+        merely because their process noise has grown (flagship raid: two decoys 1.6 km
+        apart, unseen for 30 s, were merged). With ``merge_common_noise`` off (default): the
+        predicted covariance P.
+        """
+        T = self.T
+        if not self.cfg.merge_common_noise:
+            return T.P[rows]
+        d = self.dims
+        span = T.t_state[rows] - T.t_pupd[rows]
+        F = K.cv_transition(np.maximum(span, 0.0), d)
+        base = F @ T.P_upd[rows] @ np.swapaxes(F, -1, -2)
+        r = np.where(span > 0, (T.t_state[rows] - t_last) / np.where(span > 0, span, 1.0), 0.0)
+        r = np.clip(r, 0.0, 1.0)[:, None, None]
+        pos = np.arange(2 * d) < d
+        w = np.where(pos[:, None] & pos[None, :], 1.0 - r ** 3,
+                     np.where(pos[:, None] | pos[None, :], 1.0 - r ** 2, 1.0 - r))
+        return base + w * (T.P[rows] - base)
 
     def _seen_apart(self, ida: I64, idb: I64) -> NDArray[np.bool_]:
         """(P,) True where tracks ida[i] and idb[i] are known to be two targets: one sensor
@@ -443,6 +518,7 @@ class _TrackManagement(EngineState):
         if mv.any():
             kr, br = keep_r[mv], best[mv]
             T.x[kr], T.P[kr] = T.x[br], T.P[br]
+            T.P_upd[kr], T.t_pupd[kr] = T.P_upd[br], T.t_pupd[br]
             T.xm[kr], T.Pm[kr], T.mu[kr] = T.xm[br], T.Pm[br], T.mu[br]
             T.revisit[kr] = (np.fmax(T.revisit[kr], T.revisit[br]) if revisit_max
                              else T.revisit[br])

@@ -40,7 +40,8 @@ class _Table:
 
     COLS = ("x", "P", "xm", "Pm", "mu", "ids", "status", "hits", "opps", "t_state", "t_update",
             "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count", "revisit",
-            "t_strong", "t_good", "reacq_n", "dup_of", "dup_n", "attr", "attr_t", "score")
+            "t_strong", "t_good", "reacq_n", "dup_of", "dup_n", "held", "attr", "attr_t", "score",
+            "P_upd", "t_pupd")
 
     def __init__(self, cap: int, ns: int, r: int, hist: int) -> None:
         self.n = 0
@@ -69,9 +70,12 @@ class _Table:
         self.reacq_n = np.zeros(cap, np.int32)         # strong updates since it was lost
         self.dup_of = np.full(cap, -1, np.int64)       # duplicate-candidate partner id
         self.dup_n = np.zeros(cap, np.int32)           # consecutive indistinguishable steps
+        self.held = np.zeros(cap, bool)                # confirmable, held as a duplicate
         self.attr = np.full((cap, N_ATTR), np.nan)     # last sensor attribute values
         self.attr_t = np.full((cap, N_ATTR), np.nan)   # ... and their times, s
         self.score = np.full(cap, np.nan)              # tentative track score (NaN: none)
+        self.P_upd = np.zeros((cap, ns, ns))           # P after the latest update ...
+        self.t_pupd = np.zeros(cap)                    # ... and its time, s
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra

@@ -160,6 +160,8 @@ class _GroupUpdate(_MeasurementModels):
         """
         T = self.T
         T.t_update[rows] = tg
+        T.P_upd[rows] = T.P[rows]
+        T.t_pupd[rows] = tg
         ids = T.ids[rows]
         self._acc.touch(ids)
         self._acc.event(ids, self._gseq * (len(self.sensors) + 1) + sensor.astype(np.int64),
