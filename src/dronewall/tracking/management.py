@@ -317,7 +317,8 @@ class _TrackManagement(EngineState):
         a held track being the younger of any pair and two held tracks never a pair.
 
         Pair test (all vectorised; candidates from a k-d tree on horizontal positions): with
-        u = [x, y, vx, vy] (horizontal position and velocity) and Pu the matching block of P,
+        u = [x, y, vx, vy] (horizontal position and velocity) and Pu the matching block of P
+        (of :meth:`_pair_cov` with ``merge_common_noise``),
         d^2 = (u_a - u_b)^T (Pu_a + Pu_b)^-1 (u_a - u_b) <= chi2_4(merge_gate_prob), the heights
         agree within the 1-D gate (3-D, where both heights were measured), the cooperative
         identities do not differ, and no sensor updated both tracks in the same group of this
@@ -384,9 +385,9 @@ class _TrackManagement(EngineState):
         white-noise acceleration gathered before t_last is 1 - r^3 (position), 1 - r^2
         (position-velocity), 1 - r (velocity), r = (t - t_last) / (t - t_u). The fresher track
         of a pair keeps none of it; two tracks coasting side by side no longer pass the test
-        merely because their process noise has grown (flagship raid: two decoys 1.6 km
-        apart, unseen for 30 s, were merged). With ``merge_common_noise`` off (default): the
-        predicted covariance P.
+        merely because their process noise has grown (flagship raid seed 10: two decoys
+        1.6 km apart, one unseen for 35 s and the other for 9 s, were merged). With
+        ``merge_common_noise`` off (default): the predicted covariance P.
         """
         T = self.T
         if not self.cfg.merge_common_noise:
