@@ -40,6 +40,10 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         alt = np.full(ids.size, 150.0)
         vel = np.array([[tracks[k]["v"], 0.0, 0.0] for k in live]).reshape(-1, 3)
         sig = np.full(ids.size, 60.0)
+        # horizontal covariance (east, north), m^2: per track "cov", else None (60 m per axis)
+        cov = (np.array([tracks[k].get("cov", 3600.0 * np.eye(2)) for k in live],
+                        float).reshape(-1, 2, 2)
+               if any("cov" in d for d in tracks.values()) else None)
         ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
         # the latest sensor update: every step, or none after "updated_until" (coasting)
         upd = np.array([min(float(t), tracks[k].get("updated_until", np.inf)) for k in live])
@@ -60,7 +64,7 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                     np.array([tracks[k].get("p_bird", 0.0) for k in live]),
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
-                    last_update=upd, last_seen=last_seen)
+                    last_update=upd, last_seen=last_seen, cov_en=cov)
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
     out += [ann.complete(e) for e in mon.finish(t_end) if isinstance(e, Violation)]
     return out
@@ -72,7 +76,33 @@ def test_observed_crossing_of_a_good_track_is_confirmed_with_a_tight_window() ->
     assert v.evidence == "observed_crossing" and v.cooperative == "non_cooperative"
     assert v.confidence == "confirmed" and v.track_quality == "high"
     lo, hi = v.entry_window_t_s
-    assert lo <= v.entry_t_s <= hi and hi - lo < 5.0
+    # 95 %: +- (half a 1 s scan + 1.96 x 60 m / 50 m/s across the border), rounded outwards
+    assert lo <= v.entry_t_s <= hi
+    assert abs((hi - lo) - 2 * (0.5 + 1.96 * 60.0 / 50.0)) <= 0.2
+    # the point along the (north-south) border: the 60 m north error alone
+    assert v.entry_point_95_m == np.ceil(1.96 * 60.0)
+
+
+def test_an_observed_entry_window_comes_from_the_error_across_the_border() -> None:
+    """The crossing time moves with the position error across the border only, the entry
+    point with the error along it: a track flying east into the square's north-south west
+    edge with a 600 m north error (a radar's cross-range, looking east) and 30 m east error
+    gets a window of +- (0.5 + 1.96 x 30 / 50) s -- not the +- (0.5 + 1.96 x 426 / 50) s of
+    its per-axis sigma -- and an entry point uncertain by 1.96 x 600 m."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    cov = np.diag([30.0 ** 2, 600.0 ** 2])
+    (v,) = _fly(zs, {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov}},
+                400)
+    lo, hi = v.entry_window_t_s
+    assert lo <= v.entry_t_s <= hi
+    assert abs((hi - lo) - 2 * (0.5 + 1.96 * 30.0 / 50.0)) <= 0.2
+    assert abs(v.entry_point_95_m - 1.96 * 600.0) <= 1.0
+    # the same error turned across the border: the window widens, the point tightens
+    (w,) = _fly(zs, {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 50.0,
+                         "cov": np.diag([600.0 ** 2, 30.0 ** 2])}}, 400)
+    lo2, hi2 = w.entry_window_t_s
+    assert abs((hi2 - lo2) - 2 * (0.5 + 1.96 * 600.0 / 50.0)) <= 0.2
+    assert abs(w.entry_point_95_m - 1.96 * 30.0) <= 1.0
 
 
 def test_first_detected_inside_gets_a_back_propagated_entry_window() -> None:
@@ -84,6 +114,7 @@ def test_first_detected_inside_gets_a_back_propagated_entry_window() -> None:
     lo, hi = v.entry_window_t_s
     assert hi == v.entry_t_s == 200.0
     assert 90.0 <= hi - lo <= 110.0
+    assert v.entry_point_95_m is None      # nobody saw where it crossed
     assert v.confidence != "confirmed"       # an inferred entry is never confirmed
 
 

@@ -126,6 +126,9 @@ class Violation(AirspaceEvent):
     evidence: str | None = None
     entry_window_t_s: list[float | None] | None = None
     entry_window_utc: list[str | None] | None = None
+    #: 95 % uncertainty of an observed entry's point along the zone boundary, m (None: first
+    #: detected inside, or not known)
+    entry_point_95_m: float | None = None
     covered_before_s: float | None = None
     cooperative: str | None = None
     authorised: bool | None = None
@@ -157,7 +160,8 @@ class Violation(AirspaceEvent):
         return d
 
 
-_EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "covered_before_s",
+_EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
+                    "covered_before_s",
                     "cooperative", "authorised", "track_quality", "episode_id",
                     "confidence_reasons", "fragments", "track_steps", "track_p_bird",
                     "track_hits", "sensor_kinds", "sensor_updates", "observed_inside",

@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 
 from dronewall.airspace import identity_gaps as idg
 from dronewall.airspace import track_quality as tq
+from dronewall.airspace.crossing import WINDOW_Z, boundary_axes, crossing_sd
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.kind_updates import KindUpdates
@@ -130,8 +131,10 @@ class EvidenceAnnotator:
         self.fragment_drift_mps = float(fragment_drift_mps)
         self.fragment_overlap_s = float(fragment_overlap_s)
         self.info: dict[int, TrackInfo] = {}
-        # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time
-        self.first: dict[tuple[int, str], tuple[float, float, float, F64, float, float]] = {}
+        # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time,
+        # horizontal 1-sigma per axis (m) and horizontal position covariance (east, north) m^2
+        self.first: dict[tuple[int, str],
+                         tuple[float, float, float, F64, float, float, F64]] = {}
         # episodes that ended with the track lost: (zone, end t, lat, lon, episode id,
         # cooperative identity, horizontal speed m/s at the end, ENU velocity (east, north)
         # m/s at its last sensor update, track id, (mean P(bird), steps))
@@ -160,7 +163,7 @@ class EvidenceAnnotator:
                 trusted: NDArray[np.bool_] | None, suspect: NDArray[np.bool_] | None,
                 p_bird: F64 | None, kinds: NDArray[np.int64], hits: NDArray[np.int64],
                 events: list[AirspaceEvent], last_update: F64 | None = None,
-                last_seen: F64 | None = None) -> None:
+                last_seen: F64 | None = None, cov_en: F64 | None = None) -> None:
         """One step of the picture (N tracks) and the monitor's new events for it:
         ``trusted``/``suspect`` (N,) the cooperative-identity verdicts of the trust monitor,
         ``p_bird`` (N,) the bird-class probability, ``kinds`` (N,) bitmask of the sensor kinds
@@ -168,7 +171,10 @@ class EvidenceAnnotator:
         the time of each track's latest sensor update, s (None: every step is one);
         ``last_seen`` (N, K) the time of each track's latest update by each sensor kind
         (``SensorKind`` order; NaN never), s -- a kind counts as corroborating once it updated
-        the track at ``MIN_KIND_UPDATES`` different times (None: ``kinds`` as given)."""
+        the track at ``MIN_KIND_UPDATES`` different times (None: ``kinds`` as given);
+        ``cov_en`` (N, 2, 2) the horizontal position covariance, east / north, m^2 (None:
+        ``sigma_h`` on both axes) -- an observed entry's window and point uncertainty come
+        from it (:mod:`.crossing`)."""
         t_prev = self._t_prev
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
@@ -221,9 +227,11 @@ class EvidenceAnnotator:
                 k = row.get(int(e.track_id))
                 v = vel_enu[k] if k is not None else np.zeros(3)
                 sg = float(sigma_h[k]) if k is not None else float("nan")
+                cv = (np.array(cov_en[k], float) if cov_en is not None and k is not None
+                      else sg * sg * np.eye(2))
                 self.first[key] = (float(e.lat or np.nan), float(e.lon or np.nan),
                                    float(e.alt_m or 0.0), np.array(v, float),
-                                   float(e.t_s or t), sg)
+                                   float(e.t_s or t), sg, cv)
                 self.episode_of[key] = self._episode_for(e, key, ids, lat, lon)
         if t >= self._next_prune:
             self._prune(t)
@@ -314,16 +322,19 @@ class EvidenceAnnotator:
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
                                      "predicted there"]
         observed = bool(v.entry_interpolated)
-        window, covered = self._entry_window(v, key, observed)
+        window, covered, point95 = self._entry_window(v, key, observed)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
                                float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch,
                                v.track_id)
         return replace(
             v, evidence="observed_crossing" if observed else "first_detected_inside",
-            entry_window_t_s=[num(window[0], 1), num(window[1], 1)],
+            # rounded outwards: the stated window never gets narrower than computed
+            entry_window_t_s=[num(np.floor(window[0] * 10.0) / 10.0, 1),
+                              num(np.ceil(window[1] * 10.0) / 10.0, 1)],
             entry_window_utc=[iso_time(self.epoch, window[0]) if np.isfinite(window[0])
                               else None, iso_time(self.epoch, window[1])],
+            entry_point_95_m=None if point95 is None else num(np.ceil(point95), 0),
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
             track_quality=quality, episode_id=ep, confidence=conf,
@@ -390,22 +401,22 @@ class EvidenceAnnotator:
         return d - spread if (d <= spread and d0 <= reach) else np.inf
 
     def _entry_window(self, v: Violation, key: tuple[int, str], observed: bool
-                      ) -> tuple[tuple[float, float], float | None]:
+                      ) -> tuple[tuple[float, float], float | None, float | None]:
+        """The entry window [earliest, latest] (s), the seconds of the back-propagated path in
+        sensor coverage (first detected inside; else None) and the 95 % uncertainty of the
+        entry point along the boundary (observed crossing; else None), m."""
         t_in = float(v.entry_t_s or 0.0)
         first = self.first.get(key)
-        sig = first[5] if first is not None else float("nan")
         vel = first[3] if first is not None else np.zeros(3)
         speed = float(np.hypot(vel[0], vel[1]))
         if observed:
-            # interpolated between two scans: +- half a scan, plus the position error in time
-            half = 0.5 * self._dt + (sig / speed if speed > 1.0 and np.isfinite(sig) else 0.0)
-            return (t_in - half, t_in + half), None
+            return self._observed_window(v, first, t_in, speed)
         if first is None or speed < 1.0:
-            return (float("-inf"), t_in), None
+            return (float("-inf"), t_in), None, None
         lat0, lon0, alt0 = first[0], first[1], first[2]
         geom = self._zone_geom.get(v.zone_id)
         if geom is None or not np.isfinite(lat0):
-            return (float("-inf"), t_in), None
+            return (float("-inf"), t_in), None, None
         # straight back along the first velocity (local ENU -> degrees)
         ts = np.linspace(0.0, BACKPROP_MAX_S, BACKPROP_SAMPLES * 8)
         m_per_deg_lat = 111_320.0
@@ -415,10 +426,35 @@ class EvidenceAnnotator:
         inside = shapely.contains_xy(geom, lo, la)
         out = np.flatnonzero(~inside)
         if out.size == 0:
-            return (float("-inf"), t_in), self._covered(la, lo, alt0, ts)
+            return (float("-inf"), t_in), self._covered(la, lo, alt0, ts), None
         back_s = float(ts[out[0]])
         covered = self._covered(la[: out[0] + 1], lo[: out[0] + 1], alt0, ts[: out[0] + 1])
-        return (t_in - back_s, t_in), covered
+        return (t_in - back_s, t_in), covered, None
+
+    def _observed_window(self, v: Violation, first: tuple[float, float, float, F64, float,
+                                                          float, F64] | None,
+                         t_in: float, speed: float
+                         ) -> tuple[tuple[float, float], None, float | None]:
+        """95 % window of an observed (interpolated) entry and 95 % uncertainty of its point
+        along the boundary, m: +- half a scan (where between two scans the crossing fell) plus
+        ``WINDOW_Z`` times the crossing-time error that the position error across the
+        boundary leaves at the speed across it (:func:`.crossing.crossing_sd`, with the
+        covariance when the entry was declared). A track hardly moving (< 1 m/s) has no
+        kinematic crossing time: half a scan, and no point uncertainty."""
+        half = 0.5 * self._dt
+        geom = self._zone_geom.get(v.zone_id)
+        pt = v.entry_point
+        if first is None or speed <= 1.0 or geom is None or pt[0] is None or pt[1] is None:
+            return (t_in - half, t_in + half), None, None
+        axes = boundary_axes(geom, float(pt[0]), float(pt[1]))
+        cov = first[6]
+        if axes is None or not np.isfinite(cov).all():
+            sig = first[5]
+            extra = WINDOW_Z * sig / speed if np.isfinite(sig) else 0.0
+            return (t_in - half - extra, t_in + half + extra), None, None
+        sd_t, sd_along = crossing_sd(axes[0], axes[1], first[3][:2], cov)
+        half += WINDOW_Z * sd_t
+        return (t_in - half, t_in + half), None, WINDOW_Z * sd_along
 
     def _covered(self, la: F64, lo: F64, alt: float, ts: F64) -> float | None:
         """Seconds of the back-propagated path inside independent sensor coverage."""

@@ -182,8 +182,13 @@ class AirspaceStage:
         if len(pic):
             rot = self.frame.local_enu_rotation(pic.pos)
             vel_enu = np.einsum("nij,nj->ni", rot, pic.vel)
+            # horizontal covariance turned to local east / north (the frame's horizontal
+            # axes differ from them by the tangent plane's tilt, < 2 deg within 200 km)
+            r2 = rot[:, :2, :2]
+            cov_en = r2 @ pic.cov_h @ np.swapaxes(r2, 1, 2)
         else:
             vel_enu = np.zeros((0, 3))
+            cov_en = np.zeros((0, 2, 2))
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
                                 pic.sigma_h_m, vel_enu, pic.sigma_alt_m)
         cl = rec.classified
@@ -198,7 +203,7 @@ class AirspaceStage:
             cl.trust == TRUST_SUSPECT if cl is not None else None,
             cl.classes.prob[:, int(PlatformClass.BIRD)] if cl is not None and len(pic) else None,
             kinds, snap.hits.astype(np.int64), new, last_update=snap.t_update,
-            last_seen=snap.last_seen)
+            last_seen=snap.last_seen, cov_en=cov_en)
         return rec.with_(events=tuple(self._complete(new)))
 
     def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:

@@ -79,6 +79,7 @@ EVENT_FIELDS: dict[str, str] = {
     "p_episode": _PROB,
     "confidence": _STR, "ongoing": _BOOL, "end_reason": _STR, "n_scans": _INT,
     "evidence": _STR, "entry_window_t_s": _TIMES, "entry_window_utc": _ISOS,
+    "entry_point_95_m": _NUM,
     "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
     "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,

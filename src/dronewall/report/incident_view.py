@@ -35,6 +35,7 @@ ZONE_RED, TRACK_BLUE = "#c0392b", "#1f4e79"
 EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("evidence", "evidence of the entry"),
                    ("entry_window_utc", "entry happened between"),
+                   ("entry_point_95_m", "entry point uncertainty along the border, 95 %, m"),
                    ("covered_before_s", "seconds the back-propagated path was inside radar "
                                         "coverage before the first detection"),
                    ("cooperative", "cooperative (broadcast identity)"),
@@ -53,7 +54,9 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
 EVIDENCE_VALUES = {
     "evidence": {
         "observed_crossing": "observed crossing: the track was outside at the scan before; the "
-                             "entry is interpolated between two observed positions",
+                             "entry is interpolated between two observed positions, its "
+                             "window and point are 95 % intervals from the track's position "
+                             "error across and along the border",
         "first_detected_inside": "first detected inside: nobody saw the entry; its time is "
                                  "estimated by back-propagating the track, in the window "
                                  "below"},
