@@ -35,7 +35,7 @@ ZONE_RED, TRACK_BLUE = "#c0392b", "#1f4e79"
 EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("evidence", "evidence of the entry"),
                    ("entry_window_utc", "entry happened between"),
-                   ("entry_point_95_m", "entry point uncertainty along the border, 95 %, m"),
+                   ("entry_point_95_m", "entry point along the border (95 %)"),
                    ("covered_before_s", "seconds the back-propagated path was inside radar "
                                         "coverage before the first detection"),
                    ("cooperative", "cooperative (broadcast identity)"),
@@ -236,6 +236,8 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                 and isinstance(g.get("to_t_s"), int | float)
                 and isinstance(g.get("gap_s"), int | float)
                 else f"{g.get('from_utc')} – {g.get('to_utc')}" for g in val)
+        elif key == "entry_point_95_m" and isinstance(val, int | float):
+            txt = f"± {float(val):,.0f} m".replace(",", "\u2009")
         elif key in ("confidence_reasons", "sensor_kinds"):
             txt = "; ".join(str(x) for x in val) if key == "confidence_reasons" \
                 else ", ".join(str(x) for x in val)
