@@ -11,6 +11,7 @@ from air_helpers import DLON_20KM, LAT0, LON0, square_spec
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import Violation
 from dronewall.airspace.evidence import EvidenceAnnotator, consolidate
+from dronewall.airspace.windows import duration_bounds
 from dronewall.classify.coop_tracks import TRUST_NONE, TRUST_SUSPECT, TRUST_TRUSTED
 
 EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
@@ -103,6 +104,35 @@ def test_an_observed_entry_window_comes_from_the_error_across_the_border() -> No
     lo2, hi2 = w.entry_window_t_s
     assert abs((hi2 - lo2) - 2 * (0.5 + 1.96 * 600.0 / 50.0)) <= 0.2
     assert abs(w.entry_point_95_m - 1.96 * 30.0) <= 1.0
+
+
+def test_an_observed_exit_gets_a_window_and_the_visit_duration_bounds() -> None:
+    """Through the 20 km square at 50 m/s: entry at the west edge, exit at the east edge, both
+    crossings of a north-south edge, so an east error of 200 m moves both times by
+    1.96 x 200 / 50 s; the duration bounds span the two windows. A track lost inside gets
+    neither: its duration is a lower bound."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    cov = np.diag([200.0 ** 2, 20.0 ** 2])
+    (v,) = _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov}},
+                600)
+    assert v.end_reason == "exit" and v.exit_interpolated
+    half = 0.5 + 1.96 * 200.0 / 50.0
+    (e0, e1), (x0, x1) = v.entry_window_t_s, v.exit_window_t_s
+    assert abs((x1 - x0) - 2 * half) <= 0.2 and abs((e1 - e0) - 2 * half) <= 0.2
+    assert x0 <= v.exit_t_s <= x1 and v.exit_window_utc[0].startswith("2026-03-01T00:0")
+    assert v.duration_bounds_s == [round(x0 - e1, 1), round(x1 - e0, 1)]
+    assert v.duration_bounds_s[0] < v.duration_s < v.duration_bounds_s[1]
+    (w,) = _fly(zs, {1: {"t0": 0, "t1": 300, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov}},
+                600)
+    assert w.end_reason == "track_lost"
+    assert w.exit_window_t_s is None and w.duration_bounds_s is None
+
+
+def test_duration_bounds_from_two_windows() -> None:
+    assert duration_bounds([10.0, 12.0], [100.0, 103.0]) == [88.0, 93.0]
+    assert duration_bounds([None, 12.0], [100.0, 103.0]) == [88.0, None]   # open-ended entry
+    assert duration_bounds([10.0, 12.0], None) is None                     # no observed exit
+    assert duration_bounds([10.0, 12.0], [11.0, 13.0]) == [0.0, 3.0]       # never negative
 
 
 def test_first_detected_inside_gets_a_back_propagated_entry_window() -> None:

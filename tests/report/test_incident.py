@@ -123,7 +123,9 @@ def test_evidence_block_and_hostile_text(tmp_path: Path) -> None:
     v.update(evidence="observed crossing", entry_window_utc=["2025-09-19T06:57:55Z",
                                                              "2025-09-19T06:58:05Z"],
              cooperative=False, episode_id="EST-7-1", zone_name="<script>alert(1)</script>",
-             entry_point_95_m=1176.0)
+             entry_point_95_m=1176.0, exit_window_utc=["2025-09-19T07:09:58Z",
+                                                       "2025-09-19T07:10:04Z"],
+             duration_bounds_s=[713.0, 729.5])
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     incident_report(ev, tr, tmp_path / "e.html", zones=[z], title="<b>x</b>")
     html = (tmp_path / "e.html").read_text()
@@ -131,7 +133,9 @@ def test_evidence_block_and_hostile_text(tmp_path: Path) -> None:
     for text in ("How we know", "observed crossing", "EST-7-1",
                  "2025-09-19T06:57:55Z – 2025-09-19T06:58:05Z",
                  "cooperative (broadcast identity)</th><td>no",
-                 "entry point along the border (95 %)</th><td>± 1\u2009176 m"):
+                 "entry point along the border (95 %)</th><td>± 1\u2009176 m",
+                 "2025-09-19T07:09:58Z – 2025-09-19T07:10:04Z",
+                 "from the entry and exit windows</th><td>713.0 – 729.5 s"):
         assert text in block, text
     assert "authorised" not in block  # absent field: no row, no invented value
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

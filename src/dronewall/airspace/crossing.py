@@ -85,3 +85,35 @@ def crossing_sd(normal: ArrayLike, tangent: ArrayLike, vel_en: ArrayLike, cov_en
     a = u - n * float(u @ v) / nv
     sd_along = math.sqrt(max(float(a @ C @ a), 0.0))
     return sd_t, sd_along
+
+
+#: Below this horizontal speed a crossing has no kinematic time (a hovering track's heading is
+#: noise), m/s.
+MIN_SPEED_MPS = 1.0
+
+
+def crossing_window(geom: BaseGeometry | None, lat_deg: float | None, lon_deg: float | None,
+                    t_s: float, half_scan_s: float, vel_en: ArrayLike, cov_en: ArrayLike,
+                    sigma_h_m: float) -> tuple[tuple[float, float], float | None]:
+    """95 % window [earliest, latest] (s) of an observed crossing interpolated at ``t_s``
+    through the boundary of ``geom`` at (lat_deg, lon_deg), and the 95 % uncertainty of the
+    crossing point along the boundary, m (None where not known).
+
+    +- (``half_scan_s`` -- where between two scans it fell -- + ``WINDOW_Z`` x the crossing-time
+    sd of :func:`crossing_sd`, with the track's velocity ``vel_en`` (2,) m/s and horizontal
+    covariance ``cov_en`` (2, 2) m^2 when the crossing was declared). Without a usable
+    covariance or boundary: ``WINDOW_Z`` x ``sigma_h_m`` / speed; a track slower than
+    ``MIN_SPEED_MPS``: half a scan only."""
+    v = np.asarray(vel_en, dtype=np.float64)[:2]
+    speed = float(np.hypot(v[0], v[1]))
+    half = float(half_scan_s)
+    if not speed > MIN_SPEED_MPS or geom is None or lat_deg is None or lon_deg is None:
+        return (t_s - half, t_s + half), None
+    C = np.asarray(cov_en, dtype=np.float64)
+    axes = boundary_axes(geom, float(lat_deg), float(lon_deg))
+    if axes is None or C.shape != (2, 2) or not np.isfinite(C).all():
+        extra = WINDOW_Z * sigma_h_m / speed if math.isfinite(sigma_h_m) else 0.0
+        return (t_s - half - extra, t_s + half + extra), None
+    sd_t, sd_along = crossing_sd(axes[0], axes[1], v, C)
+    half += WINDOW_Z * sd_t
+    return (t_s - half, t_s + half), WINDOW_Z * sd_along

@@ -129,6 +129,13 @@ class Violation(AirspaceEvent):
     #: 95 % uncertainty of an observed entry's point along the zone boundary, m (None: first
     #: detected inside, or not known)
     entry_point_95_m: float | None = None
+    #: 95 % window [earliest, latest] of an exit the sensors observed, s / UTC (None: the
+    #: episode ended otherwise -- track lost, ongoing)
+    exit_window_t_s: list[float | None] | None = None
+    exit_window_utc: list[str | None] | None = None
+    #: [shortest, longest] duration from the entry and exit windows, s (None: no observed
+    #: exit; longest None: the entry window is open-ended)
+    duration_bounds_s: list[float | None] | None = None
     covered_before_s: float | None = None
     cooperative: str | None = None
     authorised: bool | None = None
@@ -161,6 +168,7 @@ class Violation(AirspaceEvent):
 
 
 _EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
+                    "exit_window_t_s", "exit_window_utc", "duration_bounds_s",
                     "covered_before_s",
                     "cooperative", "authorised", "track_quality", "episode_id",
                     "confidence_reasons", "fragments", "track_steps", "track_p_bird",

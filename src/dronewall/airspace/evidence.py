@@ -47,18 +47,17 @@ from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from dronewall.airspace import identity_gaps as idg
 from dronewall.airspace import track_quality as tq
-from dronewall.airspace.crossing import WINDOW_Z, boundary_axes, crossing_sd
+from dronewall.airspace.crossing import crossing_window
 from dronewall.airspace.event_builder import iso_time, num
-from dronewall.airspace.events import AirspaceEvent, Entry, Violation
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.track_quality import TrackInfo
+from dronewall.airspace.windows import backprop_window, duration_bounds, outwards, utc_window
 from dronewall.airspace.zones import ZoneSet
-from dronewall.geo import geodetic_to_ecef
 
 F64 = NDArray[np.float64]
 
@@ -77,8 +76,6 @@ FRAGMENT_MAX_DV_MPS = 80.0
 #: lost near it (docs/benchmarks.md section 6); a young track's class is not judged.
 FRAGMENT_CLASS_MIN_STEPS = 30
 FRAGMENT_MAX_DP_BIRD = 0.5
-#: Longest back-propagation for the entry window of a first-detected-inside episode, s.
-BACKPROP_MAX_S = 1800.0
 #: A track not observed for this long is forgotten (its episodes closed when it
 #: disappeared; the airspace stage passes at least its monitor's track timeout + 60 s), s.
 RETAIN_S = 600.0
@@ -107,8 +104,6 @@ FRAGMENT_DRIFT_MPS = 15.0
 #: episode -- one zone visit: a drone skimming a border, or a track flickering across it
 #: within its position error, is not a string of separate violations, s [E].
 REENTRY_JOIN_S = 30.0
-#: Samples along the back-propagated path to judge sensor coverage.
-BACKPROP_SAMPLES = 31
 
 
 class EvidenceAnnotator:
@@ -141,6 +136,9 @@ class EvidenceAnnotator:
         self.ended: list[tuple[str, float, float, float, str, str, float, float, float,
                                int, tuple[float, int]]] = []
         self.episode_of: dict[tuple[int, str], str] = {}
+        # the fix at each (track, zone) exit: ENU velocity, horizontal 1-sigma per axis (m),
+        # horizontal covariance (east, north) m^2 -- an observed exit's window comes from it
+        self.exit_fix: dict[tuple[int, str], tuple[F64, float, F64]] = {}
         # first-detected-inside entries that opened a new episode and whose violation is still
         # open: (track, zone) -> (start t, lat, lon, ids of the tracks reported within
         # FRAGMENT_DUPLICATE_M of it then); a track lost near one soon after its start takes
@@ -233,6 +231,13 @@ class EvidenceAnnotator:
                                    float(e.alt_m or 0.0), np.array(v, float),
                                    float(e.t_s or t), sg, cv)
                 self.episode_of[key] = self._episode_for(e, key, ids, lat, lon)
+            elif isinstance(e, Exit):
+                k = row.get(int(e.track_id))
+                if k is not None:
+                    sg = float(sigma_h[k])
+                    self.exit_fix[(int(e.track_id), e.zone_id)] = (
+                        np.array(vel_enu[k], float), sg,
+                        np.array(cov_en[k], float) if cov_en is not None else sg * sg * np.eye(2))
         if t >= self._next_prune:
             self._prune(t)
 
@@ -250,6 +255,8 @@ class EvidenceAnnotator:
                 del self.first[key]
             for key in [k for k in self.episode_of if k[0] in old]:
                 del self.episode_of[key]
+            for key in [k for k in self.exit_fix if k[0] in old]:
+                del self.exit_fix[key]
         self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
         self.pending = {k: x for k, x in self.pending.items()
                         if t - x[0] <= self.fragment_overlap_s}
@@ -323,18 +330,20 @@ class EvidenceAnnotator:
                                      "predicted there"]
         observed = bool(v.entry_interpolated)
         window, covered, point95 = self._entry_window(v, key, observed)
+        xwin = self._exit_window(v, key)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
                                float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch,
                                v.track_id)
         return replace(
             v, evidence="observed_crossing" if observed else "first_detected_inside",
-            # rounded outwards: the stated window never gets narrower than computed
-            entry_window_t_s=[num(np.floor(window[0] * 10.0) / 10.0, 1),
-                              num(np.ceil(window[1] * 10.0) / 10.0, 1)],
-            entry_window_utc=[iso_time(self.epoch, window[0]) if np.isfinite(window[0])
-                              else None, iso_time(self.epoch, window[1])],
+            entry_window_t_s=outwards(window),
+            entry_window_utc=utc_window(self.epoch, window),
             entry_point_95_m=None if point95 is None else num(np.ceil(point95), 0),
+            exit_window_t_s=None if xwin is None else outwards(xwin),
+            exit_window_utc=None if xwin is None else utc_window(self.epoch, xwin),
+            duration_bounds_s=duration_bounds(outwards(window),
+                                              None if xwin is None else outwards(xwin)),
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
             track_quality=quality, episode_id=ep, confidence=conf,
@@ -408,64 +417,30 @@ class EvidenceAnnotator:
         t_in = float(v.entry_t_s or 0.0)
         first = self.first.get(key)
         vel = first[3] if first is not None else np.zeros(3)
-        speed = float(np.hypot(vel[0], vel[1]))
         if observed:
-            return self._observed_window(v, first, t_in, speed)
-        if first is None or speed < 1.0:
+            if first is None:
+                return (t_in - 0.5 * self._dt, t_in + 0.5 * self._dt), None, None
+            pt = v.entry_point
+            w, p95 = crossing_window(self._zone_geom.get(v.zone_id), pt[0], pt[1], t_in,
+                                     0.5 * self._dt, vel, first[6], first[5])
+            return w, None, p95
+        if first is None:
             return (float("-inf"), t_in), None, None
-        lat0, lon0, alt0 = first[0], first[1], first[2]
-        geom = self._zone_geom.get(v.zone_id)
-        if geom is None or not np.isfinite(lat0):
-            return (float("-inf"), t_in), None, None
-        # straight back along the first velocity (local ENU -> degrees)
-        ts = np.linspace(0.0, BACKPROP_MAX_S, BACKPROP_SAMPLES * 8)
-        m_per_deg_lat = 111_320.0
-        m_per_deg_lon = 111_320.0 * np.cos(np.radians(lat0))
-        la = lat0 - vel[1] * ts / m_per_deg_lat
-        lo = lon0 - vel[0] * ts / m_per_deg_lon
-        inside = shapely.contains_xy(geom, lo, la)
-        out = np.flatnonzero(~inside)
-        if out.size == 0:
-            return (float("-inf"), t_in), self._covered(la, lo, alt0, ts), None
-        back_s = float(ts[out[0]])
-        covered = self._covered(la[: out[0] + 1], lo[: out[0] + 1], alt0, ts[: out[0] + 1])
-        return (t_in - back_s, t_in), covered, None
+        w, covered = backprop_window(self._zone_geom.get(v.zone_id), first[0], first[1],
+                                     first[2], vel, t_in, self.coverage)  # type: ignore[arg-type]
+        return w, covered, None
 
-    def _observed_window(self, v: Violation, first: tuple[float, float, float, F64, float,
-                                                          float, F64] | None,
-                         t_in: float, speed: float
-                         ) -> tuple[tuple[float, float], None, float | None]:
-        """95 % window of an observed (interpolated) entry and 95 % uncertainty of its point
-        along the boundary, m: +- half a scan (where between two scans the crossing fell) plus
-        ``WINDOW_Z`` times the crossing-time error that the position error across the
-        boundary leaves at the speed across it (:func:`.crossing.crossing_sd`, with the
-        covariance when the entry was declared). A track hardly moving (< 1 m/s) has no
-        kinematic crossing time: half a scan, and no point uncertainty."""
-        half = 0.5 * self._dt
-        geom = self._zone_geom.get(v.zone_id)
-        pt = v.entry_point
-        if first is None or speed <= 1.0 or geom is None or pt[0] is None or pt[1] is None:
-            return (t_in - half, t_in + half), None, None
-        axes = boundary_axes(geom, float(pt[0]), float(pt[1]))
-        cov = first[6]
-        if axes is None or not np.isfinite(cov).all():
-            sig = first[5]
-            extra = WINDOW_Z * sig / speed if np.isfinite(sig) else 0.0
-            return (t_in - half - extra, t_in + half + extra), None, None
-        sd_t, sd_along = crossing_sd(axes[0], axes[1], first[3][:2], cov)
-        half += WINDOW_Z * sd_t
-        return (t_in - half, t_in + half), None, WINDOW_Z * sd_along
-
-    def _covered(self, la: F64, lo: F64, alt: float, ts: F64) -> float | None:
-        """Seconds of the back-propagated path inside independent sensor coverage."""
-        if self.coverage is None or ts.size < 2:
+    def _exit_window(self, v: Violation, key: tuple[int, str]) -> tuple[float, float] | None:
+        """95 % window of an exit the sensors observed (interpolated between two observed
+        positions, the episode ended by it), s; None for any other end."""
+        fix = self.exit_fix.pop(key, None)
+        if (fix is None or v.end_reason != "exit" or not v.exit_interpolated
+                or v.exit_t_s is None):
             return None
-        k = np.unique(np.linspace(0, ts.size - 1, min(BACKPROP_SAMPLES, ts.size)).astype(int))
-        al = np.full(k.size, alt)
-        ecef = geodetic_to_ecef(la[k], lo[k], al)
-        cov = np.asarray(self.coverage(ecef, la[k], lo[k], al), dtype=bool)  # type: ignore[operator]
-        step = ts[-1] / max(k.size - 1, 1)
-        return float(cov[1:].sum() * step)
+        pt = v.exit_point
+        w, _ = crossing_window(self._zone_geom.get(v.zone_id), pt[0], pt[1], float(v.exit_t_s),
+                               0.5 * self._dt, fix[0], fix[2], fix[1])
+        return w
 
 
 def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violation, bool]:
@@ -586,6 +561,8 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
         out.append(replace(
             first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
             t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
+            exit_window_t_s=last.exit_window_t_s, exit_window_utc=last.exit_window_utc,
+            duration_bounds_s=duration_bounds(first.entry_window_t_s, last.exit_window_t_s),
             duration_s=num(xt - et, 3), max_depth_m=deep.max_depth_m,
             max_depth_point=deep.max_depth_point,
             sigma_at_max_depth_m=deep.sigma_at_max_depth_m,

@@ -136,7 +136,7 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
     keys = ("episode_id", "track_id", "zone_id", "zone_kind", "zone_name", "from_country",
             "evidence", "confidence", "confidence_reasons", "cooperative", "authorised",
             "identity", "track_quality", "entry_time", "exit_time", "entry_window_utc",
-            "entry_point_95_m",
+            "entry_point_95_m", "exit_window_utc", "duration_bounds_s",
             "duration_s", "max_depth_m", "sigma_at_max_depth_m", "min_alt_m", "max_alt_m",
             "sigma_alt_m", "p_episode", "ongoing", "identity_gaps")
     return {k: e.get(k) for k in keys if k in e}

@@ -36,6 +36,8 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("evidence", "evidence of the entry"),
                    ("entry_window_utc", "entry happened between"),
                    ("entry_point_95_m", "entry point along the border (95 %)"),
+                   ("exit_window_utc", "observed exit happened between (95 %)"),
+                   ("duration_bounds_s", "duration, from the entry and exit windows"),
                    ("covered_before_s", "seconds the back-propagated path was inside radar "
                                         "coverage before the first detection"),
                    ("cooperative", "cooperative (broadcast identity)"),
@@ -238,6 +240,10 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                 else f"{g.get('from_utc')} – {g.get('to_utc')}" for g in val)
         elif key == "entry_point_95_m" and isinstance(val, int | float):
             txt = f"± {float(val):,.0f} m".replace(",", "\u2009")
+        elif key == "duration_bounds_s" and isinstance(val, list | tuple) and len(val) == 2:
+            lo, hi = val
+            txt = (f"{float(lo):.1f} – {float(hi):.1f} s" if hi is not None
+                   else f"at least {float(lo):.1f} s") if lo is not None else str(val)
         elif key in ("confidence_reasons", "sensor_kinds"):
             txt = "; ".join(str(x) for x in val) if key == "confidence_reasons" \
                 else ", ".join(str(x) for x in val)
