@@ -126,6 +126,10 @@ def test_an_observed_exit_gets_a_window_and_the_visit_duration_bounds() -> None:
                 600)
     assert w.end_reason == "track_lost"
     assert w.exit_window_t_s is None and w.duration_bounds_s is None
+    # no sensor update after the crossing: the exit is the coasted prediction's, not seen
+    (c,) = _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,
+                         "updated_until": v.exit_t_s - 5.0}}, 600)
+    assert c.end_reason == "exit" and c.exit_window_t_s is None and c.duration_bounds_s is None
 
 
 def test_duration_bounds_from_two_windows() -> None:

@@ -330,7 +330,7 @@ class EvidenceAnnotator:
                                      "predicted there"]
         observed = bool(v.entry_interpolated)
         window, covered, point95 = self._entry_window(v, key, observed)
-        xwin = self._exit_window(v, key)
+        xwin = self._exit_window(v, key, inf)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
                                float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch,
@@ -430,12 +430,16 @@ class EvidenceAnnotator:
                                      first[2], vel, t_in, self.coverage)  # type: ignore[arg-type]
         return w, covered, None
 
-    def _exit_window(self, v: Violation, key: tuple[int, str]) -> tuple[float, float] | None:
-        """95 % window of an exit the sensors observed (interpolated between two observed
-        positions, the episode ended by it), s; None for any other end."""
+    def _exit_window(self, v: Violation, key: tuple[int, str], inf: TrackInfo
+                     ) -> tuple[float, float] | None:
+        """95 % window of an exit the sensors observed, s: interpolated between two
+        positions, the episode ended by it, and a sensor updated the track at or after the
+        crossing (outside). None for any other end -- among them an exit only the track's
+        coasted prediction made (layered raid, seed 1: a drone that hit its target inside the
+        zone, its track coasting out 7 s later): nobody saw it leave."""
         fix = self.exit_fix.pop(key, None)
         if (fix is None or v.end_reason != "exit" or not v.exit_interpolated
-                or v.exit_t_s is None):
+                or v.exit_t_s is None or not inf.upd_t >= float(v.exit_t_s)):
             return None
         pt = v.exit_point
         w, _ = crossing_window(self._zone_geom.get(v.zone_id), pt[0], pt[1], float(v.exit_t_s),
