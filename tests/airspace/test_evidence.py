@@ -132,6 +132,17 @@ def test_an_observed_exit_gets_a_window_and_the_visit_duration_bounds() -> None:
     assert c.end_reason == "exit" and c.exit_window_t_s is None and c.duration_bounds_s is None
 
 
+def test_a_visit_first_seen_inside_has_only_a_shortest_duration() -> None:
+    """First detected 5 km inside, then seen leaving: at least exit - first detection; how long
+    it was inside before is a straight-line guess, so no longest duration."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    lon0 = LON0 + 5000.0 / M_PER_DEG_LON
+    (v,) = _fly(zs, {1: {"t0": 200, "t1": 800, "lon0": lon0, "v": 50.0}}, 800)
+    assert v.evidence == "first_detected_inside" and v.end_reason == "exit"
+    lo, hi = v.duration_bounds_s
+    assert hi is None and lo == round(v.exit_window_t_s[0] - 200.0, 1)
+
+
 def test_duration_bounds_from_two_windows() -> None:
     assert duration_bounds([10.0, 12.0], [100.0, 103.0]) == [88.0, 93.0]
     assert duration_bounds([None, 12.0], [100.0, 103.0]) == [88.0, None]   # open-ended entry
@@ -149,6 +160,7 @@ def test_first_detected_inside_gets_a_back_propagated_entry_window() -> None:
     assert hi == v.entry_t_s == 200.0
     assert 90.0 <= hi - lo <= 110.0
     assert v.entry_point_95_m is None      # nobody saw where it crossed
+    assert v.duration_bounds_s is None     # nor leave (flies on inside to the end)
     assert v.confidence != "confirmed"       # an inferred entry is never confirmed
 
 

@@ -342,7 +342,7 @@ class EvidenceAnnotator:
             entry_point_95_m=None if point95 is None else num(np.ceil(point95), 0),
             exit_window_t_s=None if xwin is None else outwards(xwin),
             exit_window_utc=None if xwin is None else utc_window(self.epoch, xwin),
-            duration_bounds_s=duration_bounds(outwards(window),
+            duration_bounds_s=duration_bounds(_bounding_entry(outwards(window), observed),
                                               None if xwin is None else outwards(xwin)),
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
@@ -520,6 +520,13 @@ def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return float(_dists_m(lat1, lon1, lat2, lon2))
 
 
+def _bounding_entry(w: list[float | None] | None, observed: bool) -> list[float | None] | None:
+    """The entry window as a bound of the duration: an observed entry's 95 % window as it is;
+    a first-detected-inside entry bounds it only by its first detection (the back-propagated
+    earliest is a straight-line estimate, not an interval: the longest duration is unknown)."""
+    return w if observed or w is None else [None, w[1]]
+
+
 def consolidate(violations: list[Violation]) -> list[Violation]:
     """One record per episode: the fragments of an ``episode_id`` merged (entry of the first,
     exit of the last, deepest point, summed path and scans, the strongest confidence among
@@ -566,7 +573,9 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
             t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
             exit_window_t_s=last.exit_window_t_s, exit_window_utc=last.exit_window_utc,
-            duration_bounds_s=duration_bounds(first.entry_window_t_s, last.exit_window_t_s),
+            duration_bounds_s=duration_bounds(
+                _bounding_entry(first.entry_window_t_s, bool(first.entry_interpolated)),
+                last.exit_window_t_s),
             duration_s=num(xt - et, 3), max_depth_m=deep.max_depth_m,
             max_depth_point=deep.max_depth_point,
             sigma_at_max_depth_m=deep.sigma_at_max_depth_m,
