@@ -27,11 +27,14 @@ from shapely.geometry.base import BaseGeometry
 
 F64 = NDArray[np.float64]
 
-#: Two-sided 95 % quantile of a normal: the entry window and the entry-point uncertainty are
-#: 95 % intervals.
+#: Two-sided 95 % quantile of a normal: the crossing windows and the crossing-point
+#: uncertainty are 95 % intervals.
 WINDOW_Z = 1.959963984540054
 #: Floor of the speed across the boundary as a share of the speed: sin(5 deg).
 MIN_NORMAL_FRACTION = math.sin(math.radians(5.0))
+#: Below this horizontal speed a crossing has no kinematic time (a hovering track's heading is
+#: noise), m/s.
+MIN_SPEED_MPS = 1.0
 #: Metres per degree of latitude (spherical; the boundary's direction only needs ~1 %).
 _M_PER_DEG = 111_320.0
 #: Half-length of the boundary piece whose direction is taken at the crossing, degrees
@@ -85,11 +88,6 @@ def crossing_sd(normal: ArrayLike, tangent: ArrayLike, vel_en: ArrayLike, cov_en
     a = u - n * float(u @ v) / nv
     sd_along = math.sqrt(max(float(a @ C @ a), 0.0))
     return sd_t, sd_along
-
-
-#: Below this horizontal speed a crossing has no kinematic time (a hovering track's heading is
-#: noise), m/s.
-MIN_SPEED_MPS = 1.0
 
 
 def crossing_window(geom: BaseGeometry | None, lat_deg: float | None, lon_deg: float | None,

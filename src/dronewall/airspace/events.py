@@ -134,7 +134,7 @@ class Violation(AirspaceEvent):
     exit_window_t_s: list[float | None] | None = None
     exit_window_utc: list[str | None] | None = None
     #: [shortest, longest] duration from the entry and exit windows, s (None: no observed
-    #: exit; longest None: the entry window is open-ended)
+    #: exit; longest None: the entry was first detected inside, its earliest an estimate)
     duration_bounds_s: list[float | None] | None = None
     covered_before_s: float | None = None
     cooperative: str | None = None

@@ -6,12 +6,17 @@ An investigator also needs *how we know* -- and must never be told more than the
 zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`Violation`:
 
 * ``evidence``: ``observed_crossing`` (the track was outside at the scan before: the entry is
-  interpolated between two observed positions) or ``first_detected_inside`` (the track was
+  interpolated between two observed positions; its window and the uncertainty of its point
+  along the border, ``entry_point_95_m``, are 95 % intervals from the track's position error,
+  :func:`.crossing.crossing_window`) or ``first_detected_inside`` (the track was
   first seen inside). For the latter the entry window is estimated by back-propagating the
   track's first velocity to the zone boundary (``entry_window_t_s``: [earliest, latest]; the
   latest is the first detection), with the time that back-propagated path spent inside
   independent sensor coverage (``covered_before_s``: the sensors should have seen it there --
   a long covered stretch suggests a launch inside or a flight below coverage);
+* ``exit_window_t_s`` / ``duration_bounds_s``: the same 95 % window for an exit the sensors saw
+  (a sensor updated the track at or after the crossing), and the shortest and longest
+  duration the two windows allow (:mod:`.windows`);
 * ``cooperative``: ``non_cooperative`` (no ADS-B / Remote ID), ``authorised`` (a cooperative
   identity trusted by the independent sensors for most of the track's life from its
   first verification: kept in the record, not a violation), ``untrusted`` (identity
