@@ -138,6 +138,11 @@ def test_evidence_block_and_hostile_text(tmp_path: Path) -> None:
                  "from the entry and exit windows</th><td>713.0 – 729.5 s"):
         assert text in block, text
     assert "authorised" not in block  # absent field: no row, no invented value
+    # a visit first seen inside is bounded from below only
+    evs[-1].update(duration_bounds_s=[713.0, None])
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e2.html", zones=[z])
+    assert "exit windows</th><td>at least 713.0 s" in (tmp_path / "e2.html").read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert "<th scope=\"col\">evidence</th>" in html  # overview column when any episode has it

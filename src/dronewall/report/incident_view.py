@@ -242,8 +242,9 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
             txt = f"± {float(val):,.0f} m".replace(",", "\u2009")
         elif key == "duration_bounds_s" and isinstance(val, list | tuple) and len(val) == 2:
             lo, hi = val
-            txt = (f"{float(lo):.1f} – {float(hi):.1f} s" if hi is not None
-                   else f"at least {float(lo):.1f} s") if lo is not None else str(val)
+            txt = (f"{float(lo):.1f} – {float(hi):.1f} s" if lo is not None and hi is not None
+                   else f"at least {float(lo):.1f} s" if lo is not None
+                   else f"at most {float(hi):.1f} s" if hi is not None else "not known")
         elif key in ("confidence_reasons", "sensor_kinds"):
             txt = "; ".join(str(x) for x in val) if key == "confidence_reasons" \
                 else ", ".join(str(x) for x in val)
