@@ -9,8 +9,9 @@ import numpy as np
 from air_helpers import DLON_20KM, LAT0, LON0, square_spec
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
-from dronewall.airspace.events import Violation
-from dronewall.airspace.evidence import EvidenceAnnotator, consolidate
+from dronewall.airspace.consolidate import consolidate
+from dronewall.airspace.events import Entry, Exit, Violation, event_from_dict
+from dronewall.airspace.evidence import EvidenceAnnotator
 from dronewall.airspace.windows import duration_bounds
 from dronewall.classify.coop_tracks import TRUST_NONE, TRUST_SUSPECT, TRUST_TRUSTED
 
@@ -19,11 +20,12 @@ M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
 
 
 def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
-         ann: EvidenceAnnotator | None = None):
+         ann: EvidenceAnnotator | None = None, crossings: list | None = None):
     """Run monitor + annotator over tracks {id: {t0, t1, lon0, north_m (m north of LAT0),
     back_north_m (m further north once back from its gap), v (m/s east), ident, trust,
     trusted_from (s; trusted only from then on), p_bird, hits, gap ((a, b): unreported for
-    a < t < b)}} at 1 s; return completed violations."""
+    a < t < b)}} at 1 s; return completed violations (and append the annotated entry and exit
+    events, as the operator is alerted with them, to ``crossings``)."""
     cfg = AirspaceConfig(epoch=EPOCH)
     mon = AirspaceMonitor(zs, cfg)
     ann = ann if ann is not None else EvidenceAnnotator(zs, EPOCH, coverage=coverage)
@@ -67,6 +69,8 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
                     last_update=upd, last_seen=last_seen, cov_en=cov)
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
+        if crossings is not None:
+            crossings += [ann.annotate(e) for e in ev if isinstance(e, Entry | Exit)]
     out += [ann.complete(e) for e in mon.finish(t_end) if isinstance(e, Violation)]
     return out
 
@@ -130,6 +134,45 @@ def test_an_observed_exit_gets_a_window_and_the_visit_duration_bounds() -> None:
     (c,) = _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,
                          "updated_until": v.exit_t_s - 5.0}}, 600)
     assert c.end_reason == "exit" and c.exit_window_t_s is None and c.duration_bounds_s is None
+
+
+def test_entry_and_exit_events_state_their_windows_at_once() -> None:
+    """The operator is alerted with the entry and exit as they are declared: each carries
+    the window its violation will state; an exit nobody saw (the coasted prediction's) and a
+    first detection inside say so."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    cov = np.diag([200.0 ** 2, 20.0 ** 2])
+    ev: list = []
+    (v,) = _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov}},
+                600, crossings=ev)
+    entry, exit_ = ev
+    assert isinstance(entry, Entry) and isinstance(exit_, Exit)
+    assert entry.evidence == "observed_crossing" and entry.declared_t_s < v.exit_t_s
+    assert entry.window_t_s == v.entry_window_t_s and entry.window_utc == v.entry_window_utc
+    assert entry.point_95_m == v.entry_point_95_m == np.ceil(1.96 * 20.0)
+    assert exit_.window_t_s == v.exit_window_t_s and exit_.window_utc == v.exit_window_utc
+    d = entry.to_dict()
+    assert d["window_t_s"] == v.entry_window_t_s and "covered_before_s" not in d
+    assert event_from_dict(d) == entry
+    # no sensor update after the crossing out: no exit window
+    ev = []
+    _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,
+                  "updated_until": v.exit_t_s - 5.0}}, 600, crossings=ev)
+    assert ev[1].window_t_s is None and "window_t_s" not in ev[1].to_dict()
+    # first detected 5 km inside: the back-propagated window, the path's coverage
+    ev = []
+    (w,) = _fly(zs, {1: {"t0": 200, "t1": 400, "lon0": LON0 + 5000.0 / M_PER_DEG_LON,
+                         "v": 50.0}}, 400, coverage=lambda e, la, lo, al: np.ones(la.size, bool),
+                crossings=ev)
+    (first,) = ev
+    assert first.evidence == "first_detected_inside" and first.point_95_m is None
+    assert first.window_t_s == w.entry_window_t_s and first.window_t_s[1] == 200.0
+    assert first.covered_before_s == w.covered_before_s > 0
+    # the monitor's raw events carry none of it
+    raw = Entry(**{k: x for k, x in entry.to_dict().items()
+                   if k not in ("event", "evidence", "window_t_s", "window_utc", "point_95_m")})
+    assert set(raw.to_dict()) == set(d) - {"evidence", "window_t_s", "window_utc",
+                                           "point_95_m"}
 
 
 def test_a_visit_first_seen_inside_has_only_a_shortest_duration() -> None:

@@ -63,6 +63,18 @@ def test_geojson_layers_match_the_run(run: Path, tmp_path: Path) -> None:
     assert len(by.get("violation", [])) == len(episodes)
     assert {z["properties"]["id"] for z in by["zone"]} >= {"POL", "wlodawa-town"}
     assert "entry" in by
+    # how each violation and each entry is known travels with them
+    events = [json.loads(x) for x in (run / "events.jsonl").read_text().splitlines()]
+    by_ep = {f["properties"]["episode_id"]: f["properties"] for f in by["violation"]}
+    for e in episodes:
+        props = by_ep[e["episode_id"]]
+        for k in ("evidence", "entry_window_utc", "confidence", "track_quality"):
+            assert props[k] == e[k]
+        assert props.get("entry_point_95_m") == e.get("entry_point_95_m")
+    entries = [e for e in events if e["event"] == "entry"]
+    assert [f["properties"]["window_utc"] for f in by["entry"]] == [
+        e["window_utc"] for e in entries]
+    assert [f["properties"]["evidence"] for f in by["entry"]] == [e["evidence"] for e in entries]
 
 
 def test_kml_has_zones_animated_tracks_and_violations(run: Path, tmp_path: Path) -> None:

@@ -198,6 +198,11 @@ def test_alert_acknowledgement_is_audited(srv: Srv) -> None:
     assert alerts, "no alert in a run with a border crossing"
     crit = [a for a in alerts if a["kind"] == "entry" and a["zone_id"] == "POL"]
     assert crit and crit[0]["severity"] in ("critical", "high")
+    # the operator is told at once how the entry is known, with its window
+    ev = crit[0]["event"]
+    assert ev["evidence"] in ("observed_crossing", "first_detected_inside")
+    assert ev["window_t_s"][1] >= ev["t_s"] and ev["window_utc"][1].endswith("Z")
+    assert ("crossed " in crit[0]["text"]) == (ev["evidence"] == "observed_crossing")
     a = alerts[0]
     assert srv.post(f"/alerts/{a['id']}/ack", role="viewer").status_code == 403
     r = srv.post(f"/alerts/{a['id']}/ack")

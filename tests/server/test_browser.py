@@ -45,6 +45,10 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                 "[...DW.state.tracks.values()].map(t => [t.id, t.lat, t.lon])")}
             moved = [k for k, a, b in before if k in after and after[k] != (a, b)]
             assert moved, "no track moved on the map"
+            # an entry alert says how the crossing is known (window or first detection inside)
+            page.wait_for_function(r"""[...document.querySelectorAll('#alerts li.alert')]
+                .some(li => /entered .*(crossed \d\d:\d\d:\d\d\.\d–\d\d:\d\d:\d\d\.\d UTC \(95 %\)|first detected inside, entry not seen)/
+                .test(li.textContent))""", timeout=30_000)
             page.wait_for_timeout(600)
             page.screenshot(path=str(tmp_path / "cop.png"))
             # open a track by clicking its symbol on the map (once the map has placed it)

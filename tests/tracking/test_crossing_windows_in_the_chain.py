@@ -2,7 +2,8 @@
 per-axis sigma: a radar that sees the target cross a border head-on (its precise range across
 the border) gives a tight window, one that sees the crossing from the side (its coarse
 azimuth across the border) a wide one -- and the entry point's uncertainty the other way
-round (``airspace.crossing``; the covariance is passed by ``chain.stages.AirspaceStage``)."""
+round (``airspace.crossing``; the covariance is passed by ``chain.stages.AirspaceStage``).
+The entry and exit events the operator is alerted with state the same windows at once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from trk_helpers import FRAME, radar_z, sensors_at
 
 from dronewall.airspace import AirspaceConfig, ZoneSet
-from dronewall.airspace.events import Violation
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.chain.records import StepRecord
 from dronewall.chain.stages import AirspaceStage, TrackingStage
 from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind
@@ -32,27 +33,36 @@ def _zone() -> ZoneSet:
                                                      for a, o in zip(lat, lon, strict=True)]}}])
 
 
-def _visit(y0_m: float) -> Violation:
+def _visit(y0_m: float) -> tuple[Violation, Entry, Exit]:
     """One radar at the frame origin; a target at y = ``y0_m`` flying east at 40 m/s from
-    x = 10 km through the strip, one plot a second; the visit's violation record."""
+    x = 10 km through the strip, one plot a second; the visit's violation record and the
+    entry and exit events of the step they were declared in."""
     st = sensors_at(np.array([[0.0, 0.0, 10.0]]), [SensorKind.RADAR])
     track = TrackingStage(TrackerConfig(dims=3), FRAME, st)
     air = AirspaceStage(_zone(), AirspaceConfig(epoch=datetime(2026, 3, 1, tzinfo=UTC)), FRAME)
     v = np.array([40.0, 0.0, 0.0])
-    out: list[Violation] = []
+    out: list[AirspaceEvent] = []
     for k in range(560):
         p = np.array([10e3, y0_m, 300.0]) + v * k
         det = DetectionBatch.create(t=[float(k)], sensor=[0], meas_kind=[int(MeasKind.RADAR)],
                                     z=radar_z(st, 0, p, v)[None, :3], R=R[None])
         rec = air.step(track.step(StepRecord(t=float(k), detections=det)))
-        out += [e for e in rec.events if isinstance(e, Violation)]
-    assert len(out) == 1 and out[0].end_reason == "exit"
-    return out[0]
+        out += [e for e in rec.events if isinstance(e, Violation | Entry | Exit)]
+    assert [e.kind for e in out] == ["entry", "exit", "violation"]
+    assert out[2].end_reason == "exit"
+    return out[2], out[0], out[1]    # type: ignore[return-value]
 
 
 def test_the_window_follows_the_error_across_the_border() -> None:
-    head_on = _visit(0.0)        # the radar looks east, along the flight: range across
-    side = _visit(40e3)          # the radar looks ~north: azimuth error across the border
+    head_on, entry, exit_ = _visit(0.0)   # the radar looks east, along the flight: range across
+    side = _visit(40e3)[0]       # the radar looks ~north: azimuth error across the border
+    # the operator's entry and exit alerts said the same while the visit was going on
+    assert entry.declared_t_s < exit_.declared_t_s
+    assert entry.evidence == "observed_crossing"
+    assert entry.window_t_s == head_on.entry_window_t_s
+    assert entry.point_95_m == head_on.entry_point_95_m
+    assert exit_.window_t_s == head_on.exit_window_t_s
+    assert entry.to_dict()["window_utc"] == head_on.entry_window_utc
     for v in (head_on, side):
         assert v.evidence == "observed_crossing" and v.exit_window_t_s is not None
     width = {n: (v.entry_window_t_s[1] - v.entry_window_t_s[0] - 1.0,

@@ -35,11 +35,16 @@ class AirspaceEvent:
     t_s: float | None
     identity: str | None = None
 
+    #: optional fields left out of the JSON form while None (``identity`` always is)
+    optional: ClassVar[tuple[str, ...]] = ()
+
     def to_dict(self) -> dict[str, Any]:
-        """The event as a JSON-ready dict (``event`` = kind; ``identity`` only when known)."""
+        """The event as a JSON-ready dict (``event`` = kind; ``identity`` and the kind's
+        :attr:`optional` fields only when known)."""
         d = asdict(self)
-        if d["identity"] is None:
-            del d["identity"]
+        for k in ("identity", *self.optional):
+            if d.get(k, 0) is None:
+                del d[k]
         d["event"] = self.kind
         return d
 
@@ -72,11 +77,30 @@ class Entry(AirspaceEvent):
     declared_t_s: float | None
     interpolated: bool
     from_country: str
+    # how the crossing is known, stated at once for the operator (``docs/airspace.md``, "How
+    # each violation is known"; absent on raw monitor output and the truth monitor's events):
+    #: ``observed_crossing`` (interpolated between a position outside and one inside) or
+    #: ``first_detected_inside``
+    evidence: str | None = None
+    #: the entry's window [earliest, latest], s / UTC: an observed crossing's 95 % window; for
+    #: a first detection inside, the track's velocity back-propagated to the boundary (None:
+    #: unbounded) and the first detection -- the same window the episode's violation states
+    window_t_s: list[float | None] | None = None
+    window_utc: list[str | None] | None = None
+    #: 95 % uncertainty of an observed crossing's point along the boundary, m
+    point_95_m: float | None = None
+    #: seconds the back-propagated path lay inside sensor coverage (first detected inside)
+    covered_before_s: float | None = None
+
+    optional: ClassVar[tuple[str, ...]] = ("evidence", "window_t_s", "window_utc",
+                                           "point_95_m", "covered_before_s")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Exit(AirspaceEvent):
-    """Declared outside again; fields as :class:`Entry`."""
+    """Declared outside again; fields as :class:`Entry`. ``window_t_s`` / ``window_utc`` /
+    ``point_95_m``: the 95 % window and point uncertainty of an exit the sensors saw
+    (interpolated, with a sensor update at or after the crossing; absent otherwise)."""
 
     kind: ClassVar[str] = "exit"
     lat: float | None
@@ -85,6 +109,11 @@ class Exit(AirspaceEvent):
     p_inside: float | None
     declared_t_s: float | None
     interpolated: bool
+    window_t_s: list[float | None] | None = None
+    window_utc: list[str | None] | None = None
+    point_95_m: float | None = None
+
+    optional: ClassVar[tuple[str, ...]] = ("window_t_s", "window_utc", "point_95_m")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,21 +188,12 @@ class Violation(AirspaceEvent):
     #: whether before the entry or inside the zone -- where the identity rests on prediction
     identity_gaps: list[dict[str, Any]] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        d = super().to_dict()
-        for k in _EVIDENCE_FIELDS:
-            if d.get(k) is None:
-                d.pop(k, None)
-        return d
-
-
-_EVIDENCE_FIELDS = ("evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
-                    "exit_window_t_s", "exit_window_utc", "duration_bounds_s",
-                    "covered_before_s",
-                    "cooperative", "authorised", "track_quality", "episode_id",
-                    "confidence_reasons", "fragments", "track_steps", "track_p_bird",
-                    "track_hits", "sensor_kinds", "sensor_updates", "observed_inside",
-                    "identity_gaps")
+    optional: ClassVar[tuple[str, ...]] = (
+        "evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
+        "exit_window_t_s", "exit_window_utc", "duration_bounds_s", "covered_before_s",
+        "cooperative", "authorised", "track_quality", "episode_id", "confidence_reasons",
+        "fragments", "track_steps", "track_p_bird", "track_hits", "sensor_kinds",
+        "sensor_updates", "observed_inside", "identity_gaps")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

@@ -43,7 +43,7 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   track, or with p_episode < 0.5, is at most ``uncertain``; authorised traffic is labelled
   ``authorised``.
 
-:func:`consolidate` merges the fragments of an episode into one record.
+:func:`.consolidate.consolidate` merges the fragments of an episode into one record.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from numpy.typing import NDArray
 
 from dronewall.airspace import identity_gaps as idg
 from dronewall.airspace import track_quality as tq
+from dronewall.airspace.consolidate import bounding_entry
 from dronewall.airspace.crossing import crossing_window
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
@@ -144,6 +145,10 @@ class EvidenceAnnotator:
         # the fix at each (track, zone) exit: ENU velocity, horizontal 1-sigma per axis (m),
         # horizontal covariance (east, north) m^2 -- an observed exit's window comes from it
         self.exit_fix: dict[tuple[int, str], tuple[F64, float, F64]] = {}
+        # the window of each (track, zone) entry as stated when it was declared (see
+        # :meth:`_entry_window`): the violation states the same
+        self.entry_win: dict[tuple[int, str],
+                             tuple[tuple[float, float], float | None, float | None]] = {}
         # first-detected-inside entries that opened a new episode and whose violation is still
         # open: (track, zone) -> (start t, lat, lon, ids of the tracks reported within
         # FRAGMENT_DUPLICATE_M of it then); a track lost near one soon after its start takes
@@ -236,6 +241,9 @@ class EvidenceAnnotator:
                                    float(e.alt_m or 0.0), np.array(v, float),
                                    float(e.t_s or t), sg, cv)
                 self.episode_of[key] = self._episode_for(e, key, ids, lat, lon)
+                self.entry_win[key] = self._entry_window(
+                    float(e.t_s if e.t_s is not None else t), e.lat, e.lon, key,
+                    bool(e.interpolated))
             elif isinstance(e, Exit):
                 k = row.get(int(e.track_id))
                 if k is not None:
@@ -262,6 +270,8 @@ class EvidenceAnnotator:
                 del self.episode_of[key]
             for key in [k for k in self.exit_fix if k[0] in old]:
                 del self.exit_fix[key]
+            for key in [k for k in self.entry_win if k[0] in old]:
+                del self.entry_win[key]
         self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
         self.pending = {k: x for k, x in self.pending.items()
                         if t - x[0] <= self.fragment_overlap_s}
@@ -334,7 +344,9 @@ class EvidenceAnnotator:
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
                                      "predicted there"]
         observed = bool(v.entry_interpolated)
-        window, covered, point95 = self._entry_window(v, key, observed)
+        pt = v.entry_point
+        window, covered, point95 = self.entry_win.get(key) or self._entry_window(
+            float(v.entry_t_s or 0.0), pt[0], pt[1], key, observed)
         xwin = self._exit_window(v, key, inf)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
@@ -347,7 +359,7 @@ class EvidenceAnnotator:
             entry_point_95_m=None if point95 is None else num(np.ceil(point95), 0),
             exit_window_t_s=None if xwin is None else outwards(xwin),
             exit_window_utc=None if xwin is None else utc_window(self.epoch, xwin),
-            duration_bounds_s=duration_bounds(_bounding_entry(outwards(window), observed),
+            duration_bounds_s=duration_bounds(bounding_entry(outwards(window), observed),
                                               None if xwin is None else outwards(xwin)),
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
@@ -414,26 +426,51 @@ class EvidenceAnnotator:
         spread = self.fragment_gate_m + self.fragment_drift_mps * gap
         return d - spread if (d <= spread and d0 <= reach) else np.inf
 
-    def _entry_window(self, v: Violation, key: tuple[int, str], observed: bool
+    def _entry_window(self, t_in: float, lat: float | None, lon: float | None,
+                      key: tuple[int, str], observed: bool
                       ) -> tuple[tuple[float, float], float | None, float | None]:
-        """The entry window [earliest, latest] (s), the seconds of the back-propagated path in
-        sensor coverage (first detected inside; else None) and the 95 % uncertainty of the
-        entry point along the boundary (observed crossing; else None), m."""
-        t_in = float(v.entry_t_s or 0.0)
+        """The window [earliest, latest] (s) of the entry at ``t_in`` s, (lat, lon) deg, the
+        seconds of the back-propagated path in sensor coverage (first detected inside; else
+        None) and the 95 % uncertainty of the entry point along the boundary (observed
+        crossing; else None), m."""
         first = self.first.get(key)
         vel = first[3] if first is not None else np.zeros(3)
         if observed:
             if first is None:
                 return (t_in - 0.5 * self._dt, t_in + 0.5 * self._dt), None, None
-            pt = v.entry_point
-            w, p95 = crossing_window(self._zone_geom.get(v.zone_id), pt[0], pt[1], t_in,
+            w, p95 = crossing_window(self._zone_geom.get(key[1]), lat, lon, t_in,
                                      0.5 * self._dt, vel, first[6], first[5])
             return w, None, p95
         if first is None:
             return (float("-inf"), t_in), None, None
-        w, covered = backprop_window(self._zone_geom.get(v.zone_id), first[0], first[1],
+        w, covered = backprop_window(self._zone_geom.get(key[1]), first[0], first[1],
                                      first[2], vel, t_in, self.coverage)  # type: ignore[arg-type]
         return w, covered, None
+
+    def annotate(self, e: AirspaceEvent) -> AirspaceEvent:
+        """An entry or exit of this step (after :meth:`observe`) with how its crossing is
+        known, so that the operator is told at once what the violation record will state: an
+        entry's evidence and window (the one its violation states), an observed exit's 95 %
+        window (interpolated, a sensor update at or after the crossing). Other events, and a
+        crossing only the track's coasted prediction made, are returned as they are."""
+        key = (int(e.track_id), e.zone_id)
+        if isinstance(e, Entry) and key in self.entry_win:
+            w, covered, p95 = self.entry_win[key]
+            return replace(e, evidence="observed_crossing" if e.interpolated
+                           else "first_detected_inside",
+                           window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
+                           point_95_m=None if p95 is None else num(np.ceil(p95), 0),
+                           covered_before_s=None if covered is None else num(covered, 0))
+        if isinstance(e, Exit):
+            inf, fix = self.info.get(key[0]), self.exit_fix.get(key)
+            if (inf is None or fix is None or not e.interpolated or e.t_s is None
+                    or not inf.upd_t >= float(e.t_s)):
+                return e
+            w, p95 = crossing_window(self._zone_geom.get(e.zone_id), e.lat, e.lon,
+                                     float(e.t_s), 0.5 * self._dt, fix[0], fix[2], fix[1])
+            return replace(e, window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
+                           point_95_m=None if p95 is None else num(np.ceil(p95), 0))
+        return e
 
     def _exit_window(self, v: Violation, key: tuple[int, str], inf: TrackInfo
                      ) -> tuple[float, float] | None:
@@ -442,7 +479,7 @@ class EvidenceAnnotator:
         crossing (outside). None for any other end -- among them an exit only the track's
         coasted prediction made (layered raid, seed 1: a drone that hit its target inside the
         zone, its track coasting out 7 s later): nobody saw it leave."""
-        fix = self.exit_fix.pop(key, None)
+        fix = self.exit_fix.get(key)   # kept: the exit event may be annotated after this
         if (fix is None or v.end_reason != "exit" or not v.exit_interpolated
                 or v.exit_t_s is None or not inf.upd_t >= float(v.exit_t_s)):
             return None
@@ -523,77 +560,3 @@ def _dists_m(lat1: F64 | float, lon1: F64 | float, lat2: F64 | float,
 
 def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return float(_dists_m(lat1, lon1, lat2, lon2))
-
-
-def _bounding_entry(w: list[float | None] | None, observed: bool) -> list[float | None] | None:
-    """The entry window as a bound of the duration: an observed entry's 95 % window as it is;
-    a first-detected-inside entry bounds it only by its first detection (the back-propagated
-    earliest is a straight-line estimate, not an interval: the longest duration is unknown)."""
-    return w if observed or w is None else [None, w[1]]
-
-
-def consolidate(violations: list[Violation]) -> list[Violation]:
-    """One record per episode: the fragments of an ``episode_id`` merged (entry of the first,
-    exit of the last, deepest point, summed path and scans, the strongest confidence among
-    ``confirmed`` > ``probable`` > ``uncertain``, the track quality of all its tracks'
-    evidence together (:func:`.track_quality.combined_quality`; a low one caps the confidence at
-    ``uncertain``), fragments listed). Violations without an
-    episode id are returned as they are."""
-    rank = {"confirmed": 3, "probable": 2, "uncertain": 1, "authorised": 0}
-    groups: dict[str, list[Violation]] = {}
-    out: list[Violation] = []
-    for v in violations:
-        if v.episode_id is None:
-            out.append(v)
-        else:
-            groups.setdefault(v.episode_id, []).append(v)
-    for vs in groups.values():
-        if len(vs) == 1:
-            out.append(replace(vs[0], fragments=[vs[0].track_id]))
-            continue
-        vs = sorted(vs, key=lambda x: float(x.entry_t_s or 0.0))
-        first, last = vs[0], max(vs, key=lambda x: float(x.exit_t_s or 0.0))
-        deep = max(vs, key=lambda x: float(x.max_depth_m or -np.inf))
-        best = max(vs, key=lambda x: rank.get(x.confidence, 0))
-        # the episode's quality from the evidence of all its tracks together (a weak first
-        # fragment must not hide the strong track that followed the platform inside, nor one
-        # fragment of a bird flock that was not called a bird make the flock a drone)
-        combined = tq.combined_quality(vs)
-        p_ep = max(float(x.p_episode or 0.0) for x in vs)
-        quality, conf, reasons = first.track_quality, best.confidence, best.confidence_reasons
-        evidence_fields: dict[str, object] = {}
-        if combined is not None:
-            evidence_fields = combined[2]
-            # the confidence rule of a single track, on the episode's evidence: its entry is
-            # the first fragment's, its p_episode the largest
-            quality = combined[0]
-            conf, reasons = tq.confidence(replace(first, p_episode=p_ep),
-                                        bool(first.entry_interpolated), quality, combined[1],
-                                        str(first.cooperative or ""))
-        et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
-        gaps = idg.merge([x.identity_gaps for x in vs], first.entry_t_s)
-        reasons = [r for r in (reasons or []) if not r.startswith(idg.REASON_PREFIX)] \
-            + idg.reasons(gaps)
-        out.append(replace(
-            first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
-            t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
-            exit_window_t_s=last.exit_window_t_s, exit_window_utc=last.exit_window_utc,
-            duration_bounds_s=duration_bounds(
-                _bounding_entry(first.entry_window_t_s, bool(first.entry_interpolated)),
-                last.exit_window_t_s),
-            duration_s=num(xt - et, 3), max_depth_m=deep.max_depth_m,
-            max_depth_point=deep.max_depth_point,
-            sigma_at_max_depth_m=deep.sigma_at_max_depth_m,
-            path_length_m=num(sum(float(x.path_length_m or 0.0) for x in vs), 1),
-            min_alt_m=min((x.min_alt_m for x in vs if x.min_alt_m is not None), default=None),
-            max_alt_m=max((x.max_alt_m for x in vs if x.max_alt_m is not None), default=None),
-            sigma_alt_m=max((x.sigma_alt_m for x in vs if x.sigma_alt_m is not None),
-                            default=None),
-            max_speed_mps=max((x.max_speed_mps for x in vs if x.max_speed_mps is not None),
-                              default=None),
-            p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,
-            confidence_reasons=reasons, ongoing=last.ongoing,
-            end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
-            fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
-            **evidence_fields))
-    return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

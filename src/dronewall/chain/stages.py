@@ -207,7 +207,9 @@ class AirspaceStage:
         return rec.with_(events=tuple(self._complete(new)))
 
     def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:
-        return [self.evidence.complete(e) if isinstance(e, Violation) else e for e in events]
+        """Violations completed, entries and exits with how their crossing is known."""
+        return [self.evidence.complete(e) if isinstance(e, Violation)
+                else self.evidence.annotate(e) for e in events]
 
     def finish(self) -> list[AirspaceEvent]:
         """Close the episodes still open (``ongoing`` violations)."""

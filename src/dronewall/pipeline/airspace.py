@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
+from dronewall.airspace.consolidate import consolidate
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.events import Warning as ZoneWarning
-from dronewall.airspace.evidence import REENTRY_JOIN_S, consolidate
+from dronewall.airspace.evidence import REENTRY_JOIN_S
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
 from dronewall.scenario import Scenario

@@ -142,6 +142,10 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
     return {k: e.get(k) for k in keys if k in e}
 
 
+#: How an entry / exit crossing is known (``docs/airspace.md``), where the event says.
+_CROSSING_KEYS = ("evidence", "window_utc", "point_95_m", "covered_before_s")
+
+
 def _point(p: Any) -> list[float] | None:
     if not isinstance(p, list | tuple) or len(p) < 2 or p[0] is None or p[1] is None:
         return None
@@ -181,7 +185,8 @@ def to_geojson(run: RunLayers, decimate_s: float = 5.0) -> dict[str, Any]:
             round(float(e["lon"]), 6), round(float(e["lat"]), 6)]},
             "properties": {"layer": str(e["event"]), "track_id": e.get("track_id"),
                            "zone_id": e.get("zone_id"), "time": e.get("time"),
-                           "identity": e.get("identity"), "p_inside": e.get("p_inside")}})
+                           "identity": e.get("identity"), "p_inside": e.get("p_inside"),
+                           **{k: e[k] for k in _CROSSING_KEYS if e.get(k) is not None}}})
     return {"type": "FeatureCollection", "features": feats}
 
 

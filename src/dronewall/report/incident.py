@@ -151,8 +151,8 @@ def _consolidate(raw: list[dict[str, Any]], source: str = "events") -> list[dict
         return list(raw)
     from dataclasses import MISSING, fields
 
+    from dronewall.airspace.consolidate import consolidate
     from dronewall.airspace.events import Violation, event_from_dict
-    from dronewall.airspace.evidence import consolidate
 
     # records from other tools may leave out fields the report does not need: fill them with
     # "unknown" so the fragments can still be joined (the page shows them as unknown)

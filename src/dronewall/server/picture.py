@@ -132,7 +132,8 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
         else:
             sev = "high" if threat else "medium"
         text = (f"{what} entered {zone}" + (f" from {e.from_country}" if e.from_country else "")
-                + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else ""))
+                + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
+                + crossing_text(e))
     elif isinstance(e, Violation):
         sev = "info"
         text = (f"violation episode of {what} in {zone}: "
@@ -149,6 +150,26 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             "affiliation": aff, "text": text, "time_to_crossing_s": d.get("time_to_crossing_s"),
             "predicted_crossing_t_s": d.get("predicted_crossing_t_s"), "acked_by": None,
             "event": d}
+
+
+def _hms(iso: str | None) -> str:
+    """HH:MM:SS.s of an ISO-8601 UTC time ("?" when unbounded)."""
+    return "?" if not iso else iso[11:21]
+
+
+def crossing_text(e: Entry | Exit) -> str:
+    """How the crossing is known, for the alert line: an observed entry's or exit's 95 %
+    window (UTC) and point uncertainty; for a first detection inside, that nobody saw the
+    entry and the back-propagated window. "" when the event carries no window."""
+    w = e.window_utc
+    if not w:
+        return ""
+    along = f", point ± {e.point_95_m:.0f} m along the border" if e.point_95_m else ""
+    if isinstance(e, Entry) and e.evidence == "first_detected_inside":
+        when = (f"back-propagated {_hms(w[0])}–{_hms(w[1])} UTC" if w[0]
+                else f"not bounded before {_hms(w[1])} UTC")
+        return f"; first detected inside, entry not seen ({when})"
+    return f"; crossed {_hms(w[0])}–{_hms(w[1])} UTC (95 %){along}"
 
 
 class StepView:

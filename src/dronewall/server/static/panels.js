@@ -214,6 +214,15 @@
       box.innerHTML = `<h4>track ${S.selected} <button id="det-close">×</button></h4><p class="muted">${DW.esc(e.message)}</p>`;
     } finally { detailsBusy = false; }
   };
+  // how an entry / exit crossing is known (docs/airspace.md): an observed crossing's 95 %
+  // window as +- seconds and its point along the border; a first detection inside says so
+  function howKnown(p) {
+    const w = p.window_t_s;
+    if (p.evidence === "first_detected_inside") return ", first detected inside (entry not seen)";
+    if (!w || w[0] === null || w[1] === null) return "";
+    const along = p.point_95_m ? `, ±${Math.round(p.point_95_m)} m along the border` : "";
+    return ` ±${((w[1] - w[0]) / 2).toFixed(1)} s (95 %)${along}`;
+  }
   function detailsHtml(d) {
     const probs = Object.entries(d.class_probabilities || {}).sort((a, b) => b[1] - a[1])
       .map(([k, p]) => `<div><span class="bar" style="width:${Math.round(p * 120)}px"></span>${DW.esc(DW.CLASS_LABEL[k] || k)} ${(p * 100).toFixed(1)} %</div>`).join("");
@@ -221,7 +230,7 @@
     const ev = (d.events || []).slice(-6).reverse().map((e) => {
       const p = e.payload || {};
       const depth = p.max_depth_m !== undefined && p.max_depth_m !== null ? `, ${(p.max_depth_m / 1000).toFixed(1)} km deep` : "";
-      return `${DW.utc(e.t_s)} ${DW.esc(e.kind)} ${DW.esc(p.zone_name || e.zone_id)}${depth}${p.confidence ? ", " + DW.esc(p.confidence) : ""}`;
+      return `${DW.utc(e.t_s)} ${DW.esc(e.kind)} ${DW.esc(p.zone_name || e.zone_id)}${depth}${p.confidence ? ", " + DW.esc(p.confidence) : ""}${howKnown(p)}`;
     }).join("<br>") || "none";
     const th = d.threat ? `rank ${d.threat.rank}${d.threat.asset ? " → " + DW.esc(d.threat.asset) : ""}${d.threat.t_go_s ? ", t-go " + DW.mmss(d.threat.t_go_s) : ""}${d.threat.p_reach !== undefined && d.threat.p_reach !== null ? ", P(reach) " + d.threat.p_reach.toFixed(2) : ""}` : "—";
     return `<h4><span>track ${d.id} · ${DW.esc(DW.AFFS[d.aff] ? DW.AFFS[d.aff].label : d.aff)}</span><button id="det-close" title="close">×</button></h4>

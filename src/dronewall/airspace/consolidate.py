@@ -1,0 +1,89 @@
+"""One record per violation episode: the fragments a platform's episode was reported in
+(several tracks, or one track's visits joined by :data:`.evidence.REENTRY_JOIN_S`) merged into
+one :class:`~.events.Violation` (``docs/airspace.md``, "How each violation is known")."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from dronewall.airspace import identity_gaps as idg
+from dronewall.airspace import track_quality as tq
+from dronewall.airspace.event_builder import num
+from dronewall.airspace.events import Violation
+from dronewall.airspace.windows import duration_bounds
+
+
+def bounding_entry(w: list[float | None] | None, observed: bool) -> list[float | None] | None:
+    """The entry window as a bound of the duration: an observed entry's 95 % window as it is;
+    a first-detected-inside entry bounds it only by its first detection (the back-propagated
+    earliest is a straight-line estimate, not an interval: the longest duration is unknown)."""
+    return w if observed or w is None else [None, w[1]]
+
+
+def consolidate(violations: list[Violation]) -> list[Violation]:
+    """One record per episode: the fragments of an ``episode_id`` merged (entry of the first,
+    exit of the last, deepest point, summed path and scans, the strongest confidence among
+    ``confirmed`` > ``probable`` > ``uncertain``, the track quality of all its tracks'
+    evidence together (:func:`.track_quality.combined_quality`; a low one caps the confidence at
+    ``uncertain``), fragments listed). Violations without an
+    episode id are returned as they are."""
+    rank = {"confirmed": 3, "probable": 2, "uncertain": 1, "authorised": 0}
+    groups: dict[str, list[Violation]] = {}
+    out: list[Violation] = []
+    for v in violations:
+        if v.episode_id is None:
+            out.append(v)
+        else:
+            groups.setdefault(v.episode_id, []).append(v)
+    for vs in groups.values():
+        if len(vs) == 1:
+            out.append(replace(vs[0], fragments=[vs[0].track_id]))
+            continue
+        vs = sorted(vs, key=lambda x: float(x.entry_t_s or 0.0))
+        first, last = vs[0], max(vs, key=lambda x: float(x.exit_t_s or 0.0))
+        deep = max(vs, key=lambda x: float(x.max_depth_m or -np.inf))
+        best = max(vs, key=lambda x: rank.get(x.confidence, 0))
+        # the episode's quality from the evidence of all its tracks together (a weak first
+        # fragment must not hide the strong track that followed the platform inside, nor one
+        # fragment of a bird flock that was not called a bird make the flock a drone)
+        combined = tq.combined_quality(vs)
+        p_ep = max(float(x.p_episode or 0.0) for x in vs)
+        quality, conf, reasons = first.track_quality, best.confidence, best.confidence_reasons
+        evidence_fields: dict[str, object] = {}
+        if combined is not None:
+            evidence_fields = combined[2]
+            # the confidence rule of a single track, on the episode's evidence: its entry is
+            # the first fragment's, its p_episode the largest
+            quality = combined[0]
+            conf, reasons = tq.confidence(replace(first, p_episode=p_ep),
+                                        bool(first.entry_interpolated), quality, combined[1],
+                                        str(first.cooperative or ""))
+        et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
+        gaps = idg.merge([x.identity_gaps for x in vs], first.entry_t_s)
+        reasons = [r for r in (reasons or []) if not r.startswith(idg.REASON_PREFIX)] \
+            + idg.reasons(gaps)
+        out.append(replace(
+            first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
+            t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
+            exit_window_t_s=last.exit_window_t_s, exit_window_utc=last.exit_window_utc,
+            duration_bounds_s=duration_bounds(
+                bounding_entry(first.entry_window_t_s, bool(first.entry_interpolated)),
+                last.exit_window_t_s),
+            duration_s=num(xt - et, 3), max_depth_m=deep.max_depth_m,
+            max_depth_point=deep.max_depth_point,
+            sigma_at_max_depth_m=deep.sigma_at_max_depth_m,
+            path_length_m=num(sum(float(x.path_length_m or 0.0) for x in vs), 1),
+            min_alt_m=min((x.min_alt_m for x in vs if x.min_alt_m is not None), default=None),
+            max_alt_m=max((x.max_alt_m for x in vs if x.max_alt_m is not None), default=None),
+            sigma_alt_m=max((x.sigma_alt_m for x in vs if x.sigma_alt_m is not None),
+                            default=None),
+            max_speed_mps=max((x.max_speed_mps for x in vs if x.max_speed_mps is not None),
+                              default=None),
+            p_episode=p_ep, p_inside=deep.p_inside, track_quality=quality, confidence=conf,
+            confidence_reasons=reasons, ongoing=last.ongoing,
+            end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
+            fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
+            **evidence_fields))
+    return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

@@ -1,0 +1,42 @@
+"""The operator's alert line for an entry says how the crossing is known: an observed
+crossing's 95 % window in UTC and its point along the border; a first detection inside, that
+nobody saw the entry and the back-propagated window (``server.picture.event_alert``)."""
+
+from __future__ import annotations
+
+from dronewall.airspace.events import Entry
+from dronewall.server.picture import event_alert
+
+BASE = dict(track_id=7, zone_id="POL", zone_kind="sovereign", zone_name="Poland",
+            country="POL", time="2026-03-01T00:10:05.400Z", t_s=605.4, lat=52.0, lon=23.6,
+            alt_m=120.0, p_inside=0.97, declared_t_s=607.0, from_country="BLR")
+
+
+def test_an_observed_entry_alert_states_its_window_and_point() -> None:
+    e = Entry(**BASE, interpolated=True, evidence="observed_crossing",
+              window_t_s=[604.5, 606.3],
+              window_utc=["2026-03-01T00:10:04.500Z", "2026-03-01T00:10:06.300Z"],
+              point_95_m=26.0)
+    a = event_alert(e, "a1", aff="hostile", cls="shahed", p=0.93)
+    assert a is not None and a["severity"] == "critical"
+    assert a["text"] == ("track 7 (shahed 0.93) entered Poland from BLR (p inside 0.97); "
+                         "crossed 00:10:04.5–00:10:06.3 UTC (95 %), point ± 26 m along the "
+                         "border")
+    assert a["event"]["window_t_s"] == [604.5, 606.3]
+
+
+def test_a_first_detection_inside_says_nobody_saw_the_entry() -> None:
+    e = Entry(**BASE, interpolated=False, evidence="first_detected_inside",
+              window_t_s=[480.0, 605.4],
+              window_utc=["2026-03-01T00:08:00.000Z", "2026-03-01T00:10:05.400Z"],
+              covered_before_s=60.0)
+    text = event_alert(e, "a2", aff="unknown")["text"]
+    assert text.endswith("; first detected inside, entry not seen (back-propagated "
+                         "00:08:00.0–00:10:05.4 UTC)")
+    unbounded = Entry(**{**BASE, "t_s": 605.4}, interpolated=False,
+                      evidence="first_detected_inside", window_t_s=[None, 605.4],
+                      window_utc=[None, "2026-03-01T00:10:05.400Z"])
+    assert "not bounded before 00:10:05.4 UTC" in event_alert(unbounded, "a3")["text"]
+    # the monitor's raw entry (no evidence yet) is stated without a window
+    raw = Entry(**BASE, interpolated=True)
+    assert event_alert(raw, "a4")["text"].endswith("(p inside 0.97)")
