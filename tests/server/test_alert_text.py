@@ -4,6 +4,8 @@ nobody saw the entry and the back-propagated window (``server.picture.event_aler
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dronewall.airspace.events import Entry
 from dronewall.server.picture import event_alert
 
@@ -40,3 +42,24 @@ def test_a_first_detection_inside_says_nobody_saw_the_entry() -> None:
     # the monitor's raw entry (no evidence yet) is stated without a window
     raw = Entry(**BASE, interpolated=True)
     assert event_alert(raw, "a4")["text"].endswith("(p inside 0.97)")
+
+
+def test_a_closed_episode_alert_states_its_duration_bounds() -> None:
+    from dronewall.airspace.events import Violation
+
+    v = Violation(track_id=7, zone_id="POL", zone_kind="sovereign", zone_name="Poland",
+                  country="POL", time="2026-03-01T00:13:45.000Z", t_s=825.0,
+                  from_country="BLR", entry_time="", exit_time="", entry_t_s=605.4,
+                  exit_t_s=825.0, entry_point=[52.0, 23.6], exit_point=[52.0, 23.9],
+                  entry_interpolated=True, exit_interpolated=True, duration_s=219.6,
+                  max_depth_m=4100.0, max_depth_point=[52.0, 23.7],
+                  sigma_at_max_depth_m=60.0, path_length_m=9000.0, min_alt_m=100.0,
+                  max_alt_m=150.0, max_speed_mps=45.0, p_inside=1.0, p_episode=1.0,
+                  confidence="confirmed", ongoing=False, end_reason="exit", n_scans=220,
+                  duration_bounds_s=[216.2, 222.8])
+    text = event_alert(v, "a5", aff="hostile")["text"]
+    assert text == ("violation episode of track 7 in Poland: 220 s (216–223 s), 4.1 km deep, "
+                    "confidence confirmed")
+    once = event_alert(replace(v, duration_bounds_s=[180.9, None]), "a6")["text"]
+    assert "220 s (at least 180 s)" in once     # rounded outwards, never narrower
+    assert "(" not in event_alert(replace(v, duration_bounds_s=None), "a7")["text"]

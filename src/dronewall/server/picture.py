@@ -138,6 +138,7 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
         sev = "info"
         text = (f"violation episode of {what} in {zone}: "
                 + (f"{e.duration_s:.0f} s" if e.duration_s is not None else "duration ?")
+                + duration_text(e.duration_bounds_s)
                 + (f", {e.max_depth_m / 1000:.1f} km deep" if e.max_depth_m is not None
                    else "") + f", confidence {e.confidence}"
                 + (" (ongoing)" if e.ongoing else ""))
@@ -170,6 +171,15 @@ def crossing_text(e: Entry | Exit) -> str:
                 else f"not bounded before {_hms(w[1])} UTC")
         return f"; first detected inside, entry not seen ({when})"
     return f"; crossed {_hms(w[0])}–{_hms(w[1])} UTC (95 %){along}"
+
+
+def duration_text(b: list[float | None] | None) -> str:
+    """The duration bounds the entry and exit windows give (``docs/airspace.md``), rounded
+    outwards to whole seconds; "" when none were observed."""
+    if not b or b[0] is None:
+        return ""
+    lo = math.floor(b[0])
+    return f" ({lo}–{math.ceil(b[1])} s)" if b[1] is not None else f" (at least {lo} s)"
 
 
 class StepView:
