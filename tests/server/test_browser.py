@@ -46,9 +46,10 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
             moved = [k for k, a, b in before if k in after and after[k] != (a, b)]
             assert moved, "no track moved on the map"
             # an entry alert says how the crossing is known (window or first detection inside)
-            page.wait_for_function(r"""[...document.querySelectorAll('#alerts li.alert')]
-                .some(li => /entered .*(crossed \d\d:\d\d:\d\d\.\d–\d\d:\d\d:\d\d\.\d UTC \(95 %\)|first detected inside, entry not seen)/
-                .test(li.textContent))""", timeout=30_000)
+            how = (r"entered .*(crossed \d\d:\d\d:\d\d\.\d–\d\d:\d\d:\d\d\.\d UTC \(95 %\)"
+                   r"|first detected inside, entry not seen)")
+            page.wait_for_function("""(how) => [...document.querySelectorAll('#alerts li.alert')]
+                .some(li => new RegExp(how).test(li.textContent))""", arg=how, timeout=30_000)
             page.wait_for_timeout(600)
             page.screenshot(path=str(tmp_path / "cop.png"))
             # open a track by clicking its symbol on the map (once the map has placed it)
