@@ -40,6 +40,10 @@ def main() -> int:
         try:
             with srv.client(srv.token) as c:
                 op = c.post("/api/v1/users", json={"name": "operator", "role": "operator"}).json()
+            # past the unpaced start (recommendations made while it raced there would be
+            # shown on a picture still catching up), then a recommendation waiting
+            srv.wait(lambda c: c.get("/api/v1/health").json()["t_s"] >= a.start, timeout=900,
+                     token=srv.token)
             srv.wait(lambda c: c.get("/api/v1/recommendations").json()["items"], timeout=600,
                      token=srv.token)
             with sync_playwright() as p:

@@ -1,6 +1,7 @@
 """The operator's alert line for an entry says how the crossing is known: an observed
 crossing's 95 % window in UTC and its point along the border; a first detection inside, that
-nobody saw the entry and the back-propagated window (``server.picture.event_alert``)."""
+nobody saw the entry and where its course leads back to the border
+(``server.picture.event_alert``)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,13 @@ def test_a_first_detection_inside_says_nobody_saw_the_entry() -> None:
               window_utc=["2026-03-01T00:08:00.000Z", "2026-03-01T00:10:05.400Z"],
               covered_before_s=60.0)
     text = event_alert(e, "a2", aff="unknown")["text"]
-    assert text.endswith("; first detected inside, entry not seen (back-propagated "
-                         "00:08:00.0–00:10:05.4 UTC)")
+    assert text.endswith("; first detected inside at 00:10:05.4 UTC, entry not seen (its "
+                         "course leads back to the border at 00:08:00.0 UTC)")
     unbounded = Entry(**{**BASE, "t_s": 605.4}, interpolated=False,
                       evidence="first_detected_inside", window_t_s=[None, 605.4],
                       window_utc=[None, "2026-03-01T00:10:05.400Z"])
-    assert "not bounded before 00:10:05.4 UTC" in event_alert(unbounded, "a3")["text"]
+    assert event_alert(unbounded, "a3")["text"].endswith(
+        "; first detected inside at 00:10:05.4 UTC, entry not seen")
     # the monitor's raw entry (no evidence yet) is stated without a window
     raw = Entry(**BASE, interpolated=True)
     assert event_alert(raw, "a4")["text"].endswith("(p inside 0.97)")

@@ -47,7 +47,7 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
             assert moved, "no track moved on the map"
             # an entry alert says how the crossing is known (window or first detection inside)
             how = (r"entered .*(crossed \d\d:\d\d:\d\d\.\d–\d\d:\d\d:\d\d\.\d UTC \(95 %\)"
-                   r"|first detected inside, entry not seen)")
+                   r"|first detected inside at \d\d:\d\d:\d\d\.\d UTC, entry not seen)")
             page.wait_for_function("""(how) => [...document.querySelectorAll('#alerts li.alert')]
                 .some(li => new RegExp(how).test(li.textContent))""", arg=how, timeout=30_000)
             page.wait_for_timeout(600)

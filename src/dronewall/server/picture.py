@@ -167,9 +167,9 @@ def crossing_text(e: Entry | Exit) -> str:
         return ""
     along = f", point ± {e.point_95_m:.0f} m along the border" if e.point_95_m else ""
     if isinstance(e, Entry) and e.evidence == "first_detected_inside":
-        when = (f"back-propagated {_hms(w[0])}–{_hms(w[1])} UTC" if w[0]
-                else f"not bounded before {_hms(w[1])} UTC")
-        return f"; first detected inside, entry not seen ({when})"
+        back = (f" (its course leads back to the border at {_hms(w[0])} UTC)" if w[0]
+                else "")
+        return f"; first detected inside at {_hms(w[1])} UTC, entry not seen{back}"
     return f"; crossed {_hms(w[0])}–{_hms(w[1])} UTC (95 %){along}"
 
 
