@@ -80,6 +80,10 @@ def test_chains_verify_and_queries(db_url: str) -> None:
     box = query.track_history(store, sid, bbox=(23.0, 51.0, 23.2, 52.0))
     assert box.total == 6 and {r["track_id"] for r in box.items} == {1}
     assert query.events(store, sid, kind="warning", t0=3.0).total == 4
+    # a track's details list its latest events, not its first
+    assert [e["payload"]["k"] for e in query.latest_events(store, sid, 1, 4)] == [3, 4, 5, 6]
+    assert len(query.latest_events(store, sid, 1, 50)) == 6
+    assert query.latest_events(store, sid, 2, 50) == []
     pic = query.picture_at(store, sid, 4.5, 2.0)
     assert [r["track_id"] for r in pic["tracks"]] == [1, 2] and pic["tracks"][0]["t_s"] == 4.0
     d = query.decisions(store, sid).items[0]

@@ -211,9 +211,9 @@ def track_detail(st: St, _u: Viewer, track_id: int) -> dict[str, Any]:
         i = int(np.flatnonzero(ta.ids == track_id)[0])
         th = {"rank": int(ta.rank[i]), "score": float(ta.score[i])}
     out["threat"] = th
-    ev = query.events(st.store, st.session.session_id, track_id=track_id, limit=50)
+    ev = query.latest_events(st.store, st.session.session_id, track_id, 50)
     out["events"] = [{"kind": e["kind"], "t_s": e["t_s"], "zone_id": e["zone_id"],
-                      "payload": e["payload"]} for e in ev.items]
+                      "payload": e["payload"]} for e in ev]
     out["recommendations"] = [proposal_dict(p) for p in st.approver.open()
                               if p.track_id == track_id]
     out["speed_mps"] = round(float(np.hypot(out["ve"], out["vn"])), 1)

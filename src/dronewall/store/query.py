@@ -117,6 +117,15 @@ def events(store: Store, session_id: str, *, kind: str | None = None, t0: float 
     return _page(store, stmt, [t.c.t_s, t.c.id], limit, offset, decode="payload")
 
 
+def latest_events(store: Store, session_id: str, track_id: int, n: int = 50
+                  ) -> list[dict[str, Any]]:
+    """A track's latest ``n`` events, oldest first (a warning is re-issued every step while a
+    crossing is predicted: the first ``n`` of a long approach would all be warnings)."""
+    total = events(store, session_id, track_id=track_id, limit=1).total
+    return events(store, session_id, track_id=track_id, limit=n,
+                  offset=max(0, total - n)).items
+
+
 def threats(store: Store, session_id: str, *, t0: float | None = None, t1: float | None = None,
             limit: int = 100, offset: int = 0) -> Page:
     t = S.threats

@@ -227,10 +227,18 @@
     const probs = Object.entries(d.class_probabilities || {}).sort((a, b) => b[1] - a[1])
       .map(([k, p]) => `<div><span class="bar" style="width:${Math.round(p * 120)}px"></span>${DW.esc(DW.CLASS_LABEL[k] || k)} ${(p * 100).toFixed(1)} %</div>`).join("");
     const sens = Object.entries(d.sensors_last_update_s || {}).map(([k, s]) => `${DW.esc(k)} ${DW.mmss(s)} ago`).join("<br>") || "—";
-    const ev = (d.events || []).slice(-6).reverse().map((e) => {
+    // newest first; a run of repeated warnings for one zone (re-issued each step while the
+    // crossing is predicted) is one line with its count
+    const runs = [];
+    for (const e of (d.events || []).slice().reverse()) {
+      const last = runs[runs.length - 1];
+      if (last && e.kind === "warning" && last.e.kind === "warning" && last.e.zone_id === e.zone_id) last.n += 1;
+      else runs.push({ e, n: 1 });
+    }
+    const ev = runs.slice(0, 6).map(({ e, n }) => {
       const p = e.payload || {};
       const depth = p.max_depth_m !== undefined && p.max_depth_m !== null ? `, ${(p.max_depth_m / 1000).toFixed(1)} km deep` : "";
-      return `${DW.utc(e.t_s)} ${DW.esc(e.kind)} ${DW.esc(p.zone_name || e.zone_id)}${depth}${p.confidence ? ", " + DW.esc(p.confidence) : ""}${howKnown(p)}`;
+      return `${DW.utc(e.t_s)} ${DW.esc(e.kind)}${n > 1 ? ` ×${n}` : ""} ${DW.esc(p.zone_name || e.zone_id)}${depth}${p.confidence ? ", " + DW.esc(p.confidence) : ""}${howKnown(p)}`;
     }).join("<br>") || "none";
     const th = d.threat ? `rank ${d.threat.rank}${d.threat.asset ? " → " + DW.esc(d.threat.asset) : ""}${d.threat.t_go_s ? ", t-go " + DW.mmss(d.threat.t_go_s) : ""}${d.threat.p_reach !== undefined && d.threat.p_reach !== null ? ", P(reach) " + d.threat.p_reach.toFixed(2) : ""}` : "—";
     return `<h4><span>track ${d.id} · ${DW.esc(DW.AFFS[d.aff] ? DW.AFFS[d.aff].label : d.aff)}</span><button id="det-close" title="close">×</button></h4>
