@@ -35,7 +35,11 @@ def test_a_first_detection_inside_says_nobody_saw_the_entry() -> None:
               covered_before_s=60.0)
     text = event_alert(e, "a2", aff="unknown")["text"]
     assert text.endswith("; first detected inside at 00:10:05.4 UTC, entry not seen (its "
-                         "course leads back to the border at 00:08:00.0 UTC)")
+                         "course leads back to the border at 00:08:00.0 UTC), though that path "
+                         "lay in sensor coverage for 60 s")
+    # a path back that the sensors barely covered is no pop-up
+    brief = event_alert(replace(e, covered_before_s=10.0), "a2b", aff="unknown")["text"]
+    assert brief.endswith("at 00:08:00.0 UTC)")
     unbounded = Entry(**{**BASE, "t_s": 605.4}, interpolated=False,
                       evidence="first_detected_inside", window_t_s=[None, 605.4],
                       window_utc=[None, "2026-03-01T00:10:05.400Z"])

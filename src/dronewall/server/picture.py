@@ -153,6 +153,11 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             "event": d}
 
 
+#: An entry first detected inside whose back-propagated path lay in sensor coverage for at
+#: least this long says so in its alert, s (``covered_before_s``).
+COVERED_NOTE_S = 30.0
+
+
 def _hms(iso: str | None) -> str:
     """HH:MM:SS.s of an ISO-8601 UTC time ("?" when unbounded)."""
     return "?" if not iso else iso[11:21]
@@ -169,7 +174,11 @@ def crossing_text(e: Entry | Exit) -> str:
     if isinstance(e, Entry) and e.evidence == "first_detected_inside":
         back = (f" (its course leads back to the border at {_hms(w[0])} UTC)" if w[0]
                 else "")
-        return f"; first detected inside at {_hms(w[1])} UTC, entry not seen{back}"
+        # a pop-up where the sensors were looking: launched inside, or flew below coverage
+        seen = (f", though that path lay in sensor coverage for {e.covered_before_s:.0f} s"
+                if e.covered_before_s is not None and e.covered_before_s >= COVERED_NOTE_S
+                else "")
+        return f"; first detected inside at {_hms(w[1])} UTC, entry not seen{back}{seen}"
     return f"; crossed {_hms(w[0])}–{_hms(w[1])} UTC (95 %){along}"
 
 
