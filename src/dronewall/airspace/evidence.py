@@ -147,8 +147,8 @@ class EvidenceAnnotator:
         self.exit_fix: dict[tuple[int, str], tuple[F64, float, F64]] = {}
         # the window of each (track, zone) entry as stated when it was declared (see
         # :meth:`_entry_window`): the violation states the same
-        self.entry_win: dict[tuple[int, str],
-                             tuple[tuple[float, float], float | None, float | None]] = {}
+        self.entry_win: dict[tuple[int, str], tuple[float, tuple[float, float], float | None,
+                                                    float | None]] = {}
         # first-detected-inside entries that opened a new episode and whose violation is still
         # open: (track, zone) -> (start t, lat, lon, ids of the tracks reported within
         # FRAGMENT_DUPLICATE_M of it then); a track lost near one soon after its start takes
@@ -241,9 +241,9 @@ class EvidenceAnnotator:
                                    float(e.alt_m or 0.0), np.array(v, float),
                                    float(e.t_s or t), sg, cv)
                 self.episode_of[key] = self._episode_for(e, key, ids, lat, lon)
-                self.entry_win[key] = self._entry_window(
-                    float(e.t_s if e.t_s is not None else t), e.lat, e.lon, key,
-                    bool(e.interpolated))
+                t_in = float(e.t_s if e.t_s is not None else t)
+                self.entry_win[key] = (t_in, *self._entry_window(t_in, e.lat, e.lon, key,
+                                                                  bool(e.interpolated)))
             elif isinstance(e, Exit):
                 k = row.get(int(e.track_id))
                 if k is not None:
@@ -344,9 +344,10 @@ class EvidenceAnnotator:
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
                                      "predicted there"]
         observed = bool(v.entry_interpolated)
-        pt = v.entry_point
-        window, covered, point95 = self.entry_win.get(key) or self._entry_window(
-            float(v.entry_t_s or 0.0), pt[0], pt[1], key, observed)
+        pt, t_in = v.entry_point, float(v.entry_t_s or 0.0)
+        told = self.entry_win.get(key)
+        window, covered, point95 = (told[1:] if told is not None and told[0] == t_in
+                                    else self._entry_window(t_in, pt[0], pt[1], key, observed))
         xwin = self._exit_window(v, key, inf)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
@@ -455,38 +456,48 @@ class EvidenceAnnotator:
         crossing only the track's coasted prediction made, are returned as they are."""
         key = (int(e.track_id), e.zone_id)
         if isinstance(e, Entry) and key in self.entry_win:
-            w, covered, p95 = self.entry_win[key]
+            _, w, covered, p95 = self.entry_win[key]
             return replace(e, evidence="observed_crossing" if e.interpolated
                            else "first_detected_inside",
                            window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
                            point_95_m=None if p95 is None else num(np.ceil(p95), 0),
                            covered_before_s=None if covered is None else num(covered, 0))
         if isinstance(e, Exit):
-            inf, fix = self.info.get(key[0]), self.exit_fix.get(key)
-            if (inf is None or fix is None or not e.interpolated or e.t_s is None
-                    or not inf.upd_t >= float(e.t_s)):
+            got = self._observed_exit(key, e.t_s, e.lat, e.lon, e.interpolated,
+                                      self.info.get(key[0]))
+            if got is None:
                 return e
-            w, p95 = crossing_window(self._zone_geom.get(e.zone_id), e.lat, e.lon,
-                                     float(e.t_s), 0.5 * self._dt, fix[0], fix[2], fix[1])
+            w, p95 = got
             return replace(e, window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
                            point_95_m=None if p95 is None else num(np.ceil(p95), 0))
         return e
 
     def _exit_window(self, v: Violation, key: tuple[int, str], inf: TrackInfo
                      ) -> tuple[float, float] | None:
-        """95 % window of an exit the sensors observed, s: interpolated between two
-        positions, the episode ended by it, and a sensor updated the track at or after the
-        crossing (outside). None for any other end -- among them an exit only the track's
-        coasted prediction made (layered raid, seed 1: a drone that hit its target inside the
-        zone, its track coasting out 7 s later): nobody saw it leave."""
-        fix = self.exit_fix.get(key)   # kept: the exit event may be annotated after this
-        if (fix is None or v.end_reason != "exit" or not v.exit_interpolated
-                or v.exit_t_s is None or not inf.upd_t >= float(v.exit_t_s)):
+        """95 % window of an exit that ended the episode ``v`` and the sensors observed
+        (:meth:`_observed_exit`), s; None for any other end -- among them an exit only the
+        track's coasted prediction made (layered raid, seed 1: a drone that hit its target
+        inside the zone, its track coasting out 7 s later): nobody saw it leave."""
+        if v.end_reason != "exit":
             return None
         pt = v.exit_point
-        w, _ = crossing_window(self._zone_geom.get(v.zone_id), pt[0], pt[1], float(v.exit_t_s),
+        got = self._observed_exit(key, v.exit_t_s, pt[0], pt[1], v.exit_interpolated, inf)
+        return None if got is None else got[0]
+
+    def _observed_exit(self, key: tuple[int, str], t_x: float | None, lat: float | None,
+                       lon: float | None, interpolated: bool, inf: TrackInfo | None
+                       ) -> tuple[tuple[float, float], float | None] | None:
+        """The 95 % window (s) and point uncertainty along the boundary (m) of the exit of
+        ``key`` at ``t_x`` s, (lat, lon) deg -- when the sensors observed it: interpolated
+        between two positions, and a sensor updated the track at or after the crossing
+        (outside); else None. The fix stored at the exit is kept: the exit event and the
+        violation it ends both state the window."""
+        fix = self.exit_fix.get(key)
+        if (fix is None or inf is None or not interpolated or t_x is None
+                or not inf.upd_t >= float(t_x)):
+            return None
+        return crossing_window(self._zone_geom.get(key[1]), lat, lon, float(t_x),
                                0.5 * self._dt, fix[0], fix[2], fix[1])
-        return w
 
 
 def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violation, bool]:
