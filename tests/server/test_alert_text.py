@@ -69,3 +69,14 @@ def test_a_closed_episode_alert_states_its_duration_bounds() -> None:
     once = event_alert(replace(v, duration_bounds_s=[180.9, None]), "a6")["text"]
     assert "220 s (at least 180 s)" in once     # rounded outwards, never narrower
     assert "(" not in event_alert(replace(v, duration_bounds_s=None), "a7")["text"]
+
+
+def test_window_ends_round_outwards() -> None:
+    """A window's UTC ends are shown to 0.1 s, the start rounded down, the end up: the line
+    never states a narrower window than the event."""
+    e = Entry(**BASE, interpolated=True, evidence="observed_crossing",
+              window_t_s=[604.5, 606.4],
+              window_utc=["2026-03-01T00:10:04.580Z", "2026-03-01T00:10:06.320Z"])
+    assert "crossed 00:10:04.5–00:10:06.4 UTC (95 %)" in event_alert(e, "a8")["text"]
+    e = replace(e, window_utc=["2026-03-01T00:10:59.950Z", "2026-03-01T00:10:59.960Z"])
+    assert "crossed 00:10:59.9–00:11:00.0 UTC" in event_alert(e, "a9")["text"]

@@ -18,6 +18,7 @@ ranked threats (top :data:`THREATS_RECORDED`) every ``record_period_s``.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -158,15 +159,23 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
 COVERED_NOTE_S = 30.0
 
 
-def _hms(iso: str | None) -> str:
-    """HH:MM:SS.s of an ISO-8601 UTC time ("?" when unbounded)."""
-    return "?" if not iso else iso[11:21]
+def _hms(iso: str | None, up: bool = False) -> str:
+    """HH:MM:SS.s of an ISO-8601 UTC time, rounded down (``up``: up) to 0.1 s -- a window's
+    ends round outwards, never narrower than stated ("?" when unbounded)."""
+    if not iso:
+        return "?"
+    t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    tenths = t.microsecond / 1e5
+    k = math.ceil(tenths - 1e-9) if up else math.floor(tenths + 1e-9)
+    t = t.replace(microsecond=0) + timedelta(seconds=k / 10)
+    return f"{t:%H:%M:%S}.{t.microsecond // 100_000}"
 
 
 def crossing_text(e: Entry | Exit) -> str:
     """How the crossing is known, for the alert line: an observed entry's or exit's 95 %
     window (UTC) and point uncertainty; for a first detection inside, that nobody saw the
-    entry and the back-propagated window. "" when the event carries no window."""
+    entry, when its course leads back to the border and whether the sensors covered that path.
+    "" when the event carries no window."""
     w = e.window_utc
     if not w:
         return ""
@@ -179,7 +188,7 @@ def crossing_text(e: Entry | Exit) -> str:
                 if e.covered_before_s is not None and e.covered_before_s >= COVERED_NOTE_S
                 else "")
         return f"; first detected inside at {_hms(w[1])} UTC, entry not seen{back}{seen}"
-    return f"; crossed {_hms(w[0])}–{_hms(w[1])} UTC (95 %){along}"
+    return f"; crossed {_hms(w[0])}–{_hms(w[1], up=True)} UTC (95 %){along}"
 
 
 def duration_text(b: list[float | None] | None) -> str:
