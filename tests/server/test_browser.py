@@ -72,6 +72,17 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                 timeout=15_000)
             assert "class" in det.inner_text() and "%" in det.inner_text()
             page.screenshot(path=str(tmp_path / "track.png"))
+            # the details of a track an entry alert names list that entry with its window
+            ent = page.evaluate("""() => { const li = [...document.querySelectorAll(
+                '#alerts li.alert')].find(li => li.textContent.includes(' entered '));
+                return li ? +li.getAttribute('data-track') : null; }""")
+            assert ent is not None
+            page.evaluate("(id) => DW.select(id, true)", ent)
+            said = (r"entry .*(±\d+\.\d s \(95 %\)"
+                    r"|first detected inside \(entry not seen\))")
+            page.wait_for_function("""([id, said]) => { const t = document.getElementById(
+                'details').innerText; return t.includes(`track ${id}`)
+                && new RegExp(said).test(t); }""", arg=[ent, said], timeout=15_000)
             # approve the first recommendation waiting for a decision
             card = page.locator("#recs li[data-rec]").first
             card.wait_for(timeout=30_000)
