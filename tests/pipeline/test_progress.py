@@ -38,13 +38,46 @@ def test_line_counts_failures_and_estimate() -> None:
     # 3 done in 130 s -> 5 left take 5 * 130 / 3 = 216.7 s
     assert out.getvalue().splitlines()[-1] == ("study: 3/8 runs done, 1 failed, 2 min 10 s "
                                                "elapsed, ~3 min 37 s left")
-    clock.t += 70
+    # 40 s later, nothing new: the same pace, 40 s closer (not the mean rate over 170 s)
+    clock.t += 40
+    assert p.line() == "study: 3/8 runs done, 1 failed, 2 min 50 s elapsed, ~2 min 57 s left"
+    clock.t += 200          # past that estimate
+    assert p.line().endswith(", finishing")
+    clock.t -= 170
     p.update(8, failed=1)  # all done: no estimate line, the final line follows at close
     assert len(out.getvalue().splitlines()) == 3
     p.close()
     assert out.getvalue().splitlines()[-1] == "study: 8/8 runs done, 1 failed, 3 min 20 s elapsed"
     p.close()  # idempotent
     assert len(out.getvalue().splitlines()) == 4
+
+
+def test_runs_finishing_in_batches_do_not_stretch_the_estimate() -> None:
+    """Two workers, four runs of ~3 min: two finish at 3 min; at 5 min the last two are
+    due in ~1 min -- the mean rate over the whole elapsed time said ~5 min."""
+    clock, out = FakeClock(), io.StringIO()
+    p = Progress(4, "study", "runs", stream=out, tty=False, clock=clock, interval_s=10,
+                 min_gap_s=0)
+    p.start()
+    clock.t += 180
+    p.advance(2)
+    clock.t += 120
+    assert p.remaining_s() == 60.0
+    assert p.line().endswith("5 min elapsed, ~1 min left")
+    p.close()
+
+
+def test_a_simulation_reports_its_pace() -> None:
+    clock, out = FakeClock(), io.StringIO()
+    p = Progress(3600, "simulate", "s simulated", stream=out, tty=False, clock=clock,
+                 interval_s=10, min_gap_s=0)
+    p.start()
+    clock.t += 60
+    p.update(600.0)                  # 10 s simulated per second
+    assert p.remaining_s() == 300.0
+    clock.t += 5
+    assert p.remaining_s() == 295.0
+    p.close()
 
 
 def test_heartbeat_writes_lines_without_progress() -> None:

@@ -38,8 +38,11 @@ A single ``simulate`` run::
             ...
             p.update(t)
 
-Remaining time is estimated from the mean rate so far (elapsed / done x what is left); until
-something is done the line says ``estimating``.
+Remaining time is estimated from the pace up to the latest progress (time until then / done x
+what is left, less the time since): runs that finish in batches on parallel workers do not make
+the estimate grow with the wait between batches, as the mean rate over the whole elapsed time
+did ("2/4 runs done, 5 min elapsed, ~5 min left" five minutes into a six-minute study). Past
+that estimate the line says ``finishing``; until something is done, ``estimating``.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ class Progress:
         self._note = ""
         self._lock = threading.Lock()
         self._t0 = clock()
+        self._t_done = self._t0      # when the amount done last grew
         self._last_line = -math.inf
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -123,7 +127,7 @@ class Progress:
         """Show the bar / write the first line and start the heartbeat (``__enter__`` does)."""
         if not self.enabled:
             return
-        self._t0 = self.clock()
+        self._t0 = self._t_done = self.clock()
         if self.tty:
             self._start_bar()
             return
@@ -154,11 +158,15 @@ class Progress:
         with self._lock:
             self.done += n
             self.failed += int(failed)
+            if n > 0:
+                self._t_done = self.clock()
         self._changed()
 
     def update(self, done: float, *, failed: int | None = None) -> None:
         """Set the amount done (e.g. the simulated time reached) and optionally the failures."""
         with self._lock:
+            if float(done) > self.done:
+                self._t_done = self.clock()
             self.done = float(done)
             if failed is not None:
                 self.failed = int(failed)
@@ -174,11 +182,13 @@ class Progress:
         return self.clock() - self._t0
 
     def remaining_s(self) -> float:
-        """Estimated time left, s, from the mean rate so far; NaN until something is done."""
-        done = min(self.done, self.total)
+        """Estimated time left, s: the pace up to the latest progress applied to what is left,
+        less the time since that progress (<= 0: overdue); NaN until something is done."""
+        with self._lock:
+            done, t_done = min(self.done, self.total), self._t_done
         if done <= 0:
             return math.nan
-        return self.elapsed_s() / done * (self.total - done)
+        return (t_done - self._t0) / done * (self.total - done) - (self.clock() - t_done)
 
     def line(self, final: bool = False) -> str:
         """The plain progress line (what a log gets)."""
@@ -191,7 +201,7 @@ class Progress:
         if not final:
             rem = self.remaining_s()
             parts.append("estimating time left" if math.isnan(rem)
-                         else f"~{format_duration(rem)} left")
+                         else "finishing" if rem < 0.5 else f"~{format_duration(rem)} left")
         if note:
             parts.append(note)
         return ", ".join(parts)
