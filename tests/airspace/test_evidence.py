@@ -216,6 +216,14 @@ def test_coverage_along_the_back_propagated_path_is_reported() -> None:
 
     (v,) = _fly(zs, {1: {"t0": 200, "t1": 400, "lon0": lon0, "v": 50.0}}, 400, everywhere)
     assert v.covered_before_s is not None and v.covered_before_s >= 80.0
+    # the same track first seen 3 s / 50 s after the data began: before it nobody was
+    # looking -- its path back in coverage is no sign of a pop-up (the flagship's run start
+    # gave tracks first detected at 3 s "1,334-1,800 s covered before")
+    (w,) = _fly(zs, {1: {"t0": 3, "t1": 200, "lon0": lon0, "v": 50.0}}, 200, everywhere)
+    assert w.covered_before_s == 0.0
+    assert w.entry_window_t_s[0] < -90.0          # the straight-line estimate still reaches back
+    (x,) = _fly(zs, {1: {"t0": 50, "t1": 200, "lon0": lon0, "v": 50.0}}, 200, everywhere)
+    assert 35.0 <= x.covered_before_s <= 50.0
 
 
 def test_trusted_cooperative_traffic_is_authorised_not_a_violation() -> None:

@@ -160,6 +160,7 @@ class EvidenceAnnotator:
         self._seq = 0
         self._dt = 1.0
         self._t_prev: float | None = None
+        self._t_start = float("-inf")
         self._zone_geom = {z.id: z.geometry for z in zones.zones}
         self._next_prune = 0.0
         self._updates = KindUpdates()
@@ -184,6 +185,8 @@ class EvidenceAnnotator:
         ``sigma_h`` on both axes) -- an observed entry's window and point uncertainty come
         from it (:mod:`.crossing`)."""
         t_prev = self._t_prev
+        if t_prev is None:
+            self._t_start = t          # the data began: coverage before it saw nothing
         if self._t_prev is not None and t > self._t_prev:
             self._dt = t - self._t_prev
         self._t_prev = t
@@ -445,7 +448,8 @@ class EvidenceAnnotator:
         if first is None:
             return (float("-inf"), t_in), None, None
         w, covered = backprop_window(self._zone_geom.get(key[1]), first[0], first[1],
-                                     first[2], vel, t_in, self.coverage)  # type: ignore[arg-type]
+                                     first[2], vel, t_in, self.coverage,  # type: ignore[arg-type]
+                                     t_start=self._t_start)
         return w, covered, None
 
     def annotate(self, e: AirspaceEvent) -> AirspaceEvent:

@@ -31,13 +31,16 @@ Coverage = Callable[[F64, F64, F64, F64], NDArray[np.bool_]]
 
 
 def backprop_window(geom: BaseGeometry | None, lat0: float, lon0: float, alt0: float,
-                    vel_en: F64, t_in: float, coverage: Coverage | None
+                    vel_en: F64, t_in: float, coverage: Coverage | None,
+                    t_start: float = float("-inf")
                     ) -> tuple[tuple[float, float], float | None]:
     """Entry window [earliest, latest] (s) of a track first detected inside at ``t_in`` at
     (lat0, lon0, alt0 m) with horizontal velocity ``vel_en`` (east, north) m/s: straight back
     along that velocity to the zone boundary gives the earliest (-inf when the path back stays
     inside for ``BACKPROP_MAX_S`` or cannot be drawn), the first detection the latest; and the
-    seconds of that path inside sensor coverage (None without a coverage test)."""
+    seconds of that path inside sensor coverage (None without a coverage test) -- counted only
+    from ``t_start``, when the data began: before it nobody was looking, whatever the
+    coverage (a track first detected 3 s into a run is no pop-up)."""
     speed = float(np.hypot(vel_en[0], vel_en[1]))
     if geom is None or speed < 1.0 or not np.isfinite(lat0):
         return (float("-inf"), t_in), None
@@ -45,11 +48,15 @@ def backprop_window(geom: BaseGeometry | None, lat0: float, lon0: float, alt0: f
     la = lat0 - vel_en[1] * ts / _M_PER_DEG
     lo = lon0 - vel_en[0] * ts / (_M_PER_DEG * np.cos(np.radians(lat0)))
     out = np.flatnonzero(~shapely.contains_xy(geom, lo, la))
+    k = ts.size if out.size == 0 else out[0] + 1
+    watched = k if not np.isfinite(t_start) else min(
+        k, int(np.searchsorted(ts, max(t_in - t_start, 0.0), side="right")))
+    covered = path_covered(la[:watched], lo[:watched], alt0, ts[:watched], coverage)
+    if coverage is not None and covered is None and watched < k:
+        covered = 0.0                 # the data began less than a sample before
     if out.size == 0:
-        return (float("-inf"), t_in), path_covered(la, lo, alt0, ts, coverage)
-    k = out[0] + 1
-    return ((t_in - float(ts[out[0]]), t_in),
-            path_covered(la[:k], lo[:k], alt0, ts[:k], coverage))
+        return (float("-inf"), t_in), covered
+    return (t_in - float(ts[out[0]]), t_in), covered
 
 
 def path_covered(la: F64, lo: F64, alt: float, ts: F64, coverage: Coverage | None
