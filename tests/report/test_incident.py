@@ -143,6 +143,20 @@ def test_evidence_block_and_hostile_text(tmp_path: Path) -> None:
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     incident_report(ev, tr, tmp_path / "e2.html", zones=[z])
     assert "exit windows</th><td>at least 713.0 s" in (tmp_path / "e2.html").read_text()
+    # an entry nobody saw is not stated as an interval it "happened between"
+    evs[-1].update(evidence="first_detected_inside", entry_window_utc=["2025-09-19T06:40:00Z",
+                                                                      "2025-09-19T06:58:05Z"])
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e3.html", zones=[z])
+    e3 = (tmp_path / "e3.html").read_text()
+    assert ("entry not seen: before the first detection</th><td>first detected "
+            "2025-09-19T06:58:05Z; its course leads back to the border at 2025-09-19T06:40:00Z"
+            in e3)
+    assert "entry happened between" not in e3
+    evs[-1].update(entry_window_utc=[None, "2025-09-19T06:58:05Z"])
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e4.html", zones=[z])
+    assert "stays inside for 30 min back (launched inside?)" in (tmp_path / "e4.html").read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert "<th scope=\"col\">evidence</th>" in html  # overview column when any episode has it

@@ -34,7 +34,7 @@ ZONE_RED, TRACK_BLUE = "#c0392b", "#1f4e79"
 #: Optional "how we know" fields of a violation event, in display order (docs/airspace.md).
 EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("evidence", "evidence of the entry"),
-                   ("entry_window_utc", "entry happened between"),
+                   ("entry_window_utc", "entry happened between (95 %)"),
                    ("entry_point_95_m", "entry point along the border (95 %)"),
                    ("exit_window_utc", "observed exit happened between (95 %)"),
                    ("duration_bounds_s", "duration, from the entry and exit windows"),
@@ -59,9 +59,10 @@ EVIDENCE_VALUES = {
                              "entry is interpolated between two observed positions, its "
                              "window and point are 95 % intervals from the track's position "
                              "error across and along the border",
-        "first_detected_inside": "first detected inside: nobody saw the entry; its time is "
-                                 "estimated by back-propagating the track, in the window "
-                                 "below"},
+        "first_detected_inside": "first detected inside: nobody saw the entry; it happened "
+                                 "before the first detection, and the track's course leads "
+                                 "back to the border at the time below (a straight-line "
+                                 "estimate, not a bound)"},
     "cooperative": {
         "non_cooperative": "non-cooperative: no ADS-B / Remote ID identity",
         "authorised": "authorised: a broadcast identity the independent sensors corroborated",
@@ -238,6 +239,15 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                 and isinstance(g.get("to_t_s"), int | float)
                 and isinstance(g.get("gap_s"), int | float)
                 else f"{g.get('from_utc')} – {g.get('to_utc')}" for g in val)
+        elif (key == "entry_window_utc" and v.get("evidence") == "first_detected_inside"
+              and isinstance(val, list | tuple) and len(val) == 2):
+            # not an interval: nobody saw the entry; the earliest is where a straight line
+            # back along the first velocity meets the border
+            label = "entry not seen: before the first detection"
+            back = ("its course leads back to the border at "
+                    + str(val[0]).replace("+00:00", "Z") if val[0] is not None
+                    else "its course stays inside for 30 min back (launched inside?)")
+            txt = f"first detected {str(val[1]).replace('+00:00', 'Z')}; {back}"
         elif key == "entry_point_95_m" and isinstance(val, int | float):
             txt = f"± {float(val):,.0f} m".replace(",", "\u2009")
         elif key == "duration_bounds_s" and isinstance(val, list | tuple) and len(val) == 2:
