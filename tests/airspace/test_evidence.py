@@ -154,6 +154,15 @@ def test_entry_and_exit_events_state_their_windows_at_once() -> None:
     d = entry.to_dict()
     assert d["window_t_s"] == v.entry_window_t_s and "covered_before_s" not in d
     assert event_from_dict(d) == entry
+    assert entry.predicted_for_s is None        # updated every second: seen inside at once
+    # an entry declared while the track coasted says how long its prediction carried it
+    ev = []
+    _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,
+                  "updated_until": v.entry_t_s - 3.0}}, 600, crossings=ev)
+    coasted = next(e for e in ev if isinstance(e, Entry))
+    assert coasted.evidence == "observed_crossing"
+    assert 2.0 <= coasted.predicted_for_s <= 4.0
+    assert coasted.to_dict()["predicted_for_s"] == coasted.predicted_for_s
     # no sensor update after the crossing out: no exit window
     ev = []
     _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,

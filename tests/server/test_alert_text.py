@@ -80,3 +80,13 @@ def test_window_ends_round_outwards() -> None:
     assert "crossed 00:10:04.5–00:10:06.4 UTC (95 %)" in event_alert(e, "a8")["text"]
     e = replace(e, window_utc=["2026-03-01T00:10:59.950Z", "2026-03-01T00:10:59.960Z"])
     assert "crossed 00:10:59.9–00:11:00.0 UTC" in event_alert(e, "a9")["text"]
+
+
+def test_an_entry_declared_on_prediction_says_so() -> None:
+    e = Entry(**BASE, interpolated=True, evidence="observed_crossing",
+              window_t_s=[604.5, 606.3],
+              window_utc=["2026-03-01T00:10:04.500Z", "2026-03-01T00:10:06.300Z"],
+              point_95_m=26.0, predicted_for_s=2.9)
+    assert event_alert(e, "a10")["text"].endswith(
+        "point ± 26 m along the border; declared on the track's prediction: its last sensor "
+        "update was 2.9 s before the crossing")

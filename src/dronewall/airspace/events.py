@@ -91,9 +91,13 @@ class Entry(AirspaceEvent):
     point_95_m: float | None = None
     #: seconds the back-propagated path lay inside sensor coverage (first detected inside)
     covered_before_s: float | None = None
+    #: an observed crossing declared while the track coasted: the seconds from its last
+    #: sensor update to the crossing (the inside part rests on the track's prediction; None:
+    #: a sensor updated it at or after the crossing)
+    predicted_for_s: float | None = None
 
     optional: ClassVar[tuple[str, ...]] = ("evidence", "window_t_s", "window_utc",
-                                           "point_95_m", "covered_before_s")
+                                           "point_95_m", "covered_before_s", "predicted_for_s")
 
 
 @dataclass(frozen=True, kw_only=True)

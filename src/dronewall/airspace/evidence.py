@@ -460,12 +460,15 @@ class EvidenceAnnotator:
         crossing only the track's coasted prediction made, are returned as they are."""
         key = (int(e.track_id), e.zone_id)
         if isinstance(e, Entry) and key in self.entry_win:
-            _, w, covered, p95 = self.entry_win[key]
+            t_in, w, covered, p95 = self.entry_win[key]
+            upd = self.info[key[0]].upd_t if key[0] in self.info else np.nan
             return replace(e, evidence="observed_crossing" if e.interpolated
                            else "first_detected_inside",
                            window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
                            point_95_m=None if p95 is None else num(np.ceil(p95), 0),
-                           covered_before_s=None if covered is None else num(covered, 0))
+                           covered_before_s=None if covered is None else num(covered, 0),
+                           predicted_for_s=num(t_in - upd, 1) if e.interpolated
+                           and upd < t_in else None)
         if isinstance(e, Exit):
             got = self._observed_exit(key, e.t_s, e.lat, e.lon, e.interpolated,
                                       self.info.get(key[0]))

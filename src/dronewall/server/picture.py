@@ -188,7 +188,10 @@ def crossing_text(e: Entry | Exit) -> str:
                 if e.covered_before_s is not None and e.covered_before_s >= COVERED_NOTE_S
                 else "")
         return f"; first detected inside at {_hms(w[1])} UTC, entry not seen{back}{seen}"
-    return f"; crossed {_hms(w[0])}–{_hms(w[1], up=True)} UTC (95 %){along}"
+    pred = (f"; declared on the track's prediction: its last sensor update was "
+            f"{e.predicted_for_s:.1f} s before the crossing"
+            if isinstance(e, Entry) and e.predicted_for_s else "")
+    return f"; crossed {_hms(w[0])}–{_hms(w[1], up=True)} UTC (95 %){along}{pred}"
 
 
 def duration_text(b: list[float | None] | None) -> str:

@@ -221,7 +221,8 @@
     if (p.evidence === "first_detected_inside") return ", first detected inside (entry not seen)";
     if (!w || w[0] === null || w[1] === null) return "";
     const along = p.point_95_m ? `, ±${Math.round(p.point_95_m)} m along the border` : "";
-    return ` ±${(Math.ceil((w[1] - w[0]) * 5 - 1e-9) / 10).toFixed(1)} s (95 %)${along}`;  // half-width, rounded up
+    const pred = p.predicted_for_s ? `, on the track's prediction (last update ${p.predicted_for_s.toFixed(1)} s before)` : "";
+    return ` ±${(Math.ceil((w[1] - w[0]) * 5 - 1e-9) / 10).toFixed(1)} s (95 %)${along}${pred}`;  // half-width, rounded up
   }
   function detailsHtml(d) {
     const probs = Object.entries(d.class_probabilities || {}).sort((a, b) => b[1] - a[1])
