@@ -48,8 +48,10 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                         float).reshape(-1, 2, 2)
                if any("cov" in d for d in tracks.values()) else None)
         ev = mon.step(float(t), ids, lat, lon, alt, sig, vel)
-        # the latest sensor update: every step, or none after "updated_until" (coasting)
-        upd = np.array([min(float(t), tracks[k].get("updated_until", np.inf)) for k in live])
+        # the latest sensor update: every step, or none after "updated_until" (coasting); a
+        # live feed stamps it "update_lag" s before the picture's time
+        upd = np.array([min(float(t), tracks[k].get("updated_until", np.inf))
+                        - tracks[k].get("update_lag", 0.0) for k in live])
         # per-kind update times {kind bit index: [t, ...]} -> (N, K) latest update per kind
         last_seen = None
         if any("seen" in d for d in tracks.values()):
@@ -163,6 +165,12 @@ def test_entry_and_exit_events_state_their_windows_at_once() -> None:
     assert coasted.evidence == "observed_crossing"
     assert 2.0 <= coasted.predicted_for_s <= 4.0
     assert coasted.to_dict()["predicted_for_s"] == coasted.predicted_for_s
+    # a live feed's updates come between pictures, not at their times: still seen
+    ev = []
+    (lag,) = _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,
+                           "update_lag": 0.4}}, 600, crossings=ev)
+    assert lag.exit_window_t_s == v.exit_window_t_s and lag.observed_inside
+    assert ev[0].predicted_for_s is None and ev[1].window_t_s == v.exit_window_t_s
     # no sensor update after the crossing out: no exit window
     ev = []
     _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,

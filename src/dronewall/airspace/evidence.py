@@ -228,7 +228,10 @@ class EvidenceAnnotator:
                     bits ^= low
             inf.hits = max(inf.hits, int(hits[k]))
             inf.speed_mps = float(speed[k])
-            if last_update is None or float(last_update[k]) >= t:
+            # a sensor updated it since the last picture (asynchronous feeds stamp updates
+            # between pictures, not at the picture's time)
+            if last_update is None or float(last_update[k]) > (
+                    t_prev if t_prev is not None else -np.inf):
                 inf.upd_t, inf.upd_lat, inf.upd_lon = t, float(lat[k]), float(lon[k])
                 inf.upd_ve, inf.upd_vn = float(vel_enu[k, 0]), float(vel_enu[k, 1])
         row = {tid: k for k, tid in enumerate(ids.tolist())}
