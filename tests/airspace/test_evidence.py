@@ -157,6 +157,7 @@ def test_entry_and_exit_events_state_their_windows_at_once() -> None:
     assert d["window_t_s"] == v.entry_window_t_s and "covered_before_s" not in d
     assert event_from_dict(d) == entry
     assert entry.predicted_for_s is None        # updated every second: seen inside at once
+    assert entry.after_start_s is None          # an observed crossing
     # an entry declared while the track coasted says how long its prediction carried it
     ev = []
     _fly(zs, {1: {"t0": 0, "t1": 600, "lon0": LON0 - 0.05, "v": 50.0, "cov": cov,
@@ -183,6 +184,7 @@ def test_entry_and_exit_events_state_their_windows_at_once() -> None:
                 crossings=ev)
     (first,) = ev
     assert first.evidence == "first_detected_inside" and first.point_95_m is None
+    assert first.after_start_s == 200.0          # the data began at 0 s
     assert first.window_t_s == w.entry_window_t_s and first.window_t_s[1] == 200.0
     assert first.covered_before_s == w.covered_before_s > 0
     # the monitor's raw events carry none of it

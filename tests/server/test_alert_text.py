@@ -90,3 +90,18 @@ def test_an_entry_declared_on_prediction_says_so() -> None:
     assert event_alert(e, "a10")["text"].endswith(
         "point ± 26 m along the border; declared on the track's prediction: its last sensor "
         "update was 2.9 s before the crossing")
+
+
+def test_a_track_found_inside_as_the_picture_began_is_no_entry() -> None:
+    """A server (re)started mid-raid finds drones already inside: their alert says so, not
+    that they entered then; a minute later a first detection inside is a pop-up again."""
+    e = Entry(**BASE, interpolated=False, evidence="first_detected_inside",
+              window_t_s=[None, 17.0], window_utc=[None, "2026-03-01T00:00:17.000Z"],
+              after_start_s=17.0)
+    a = event_alert(e, "a11", aff="hostile", cls="attack_drone", p=0.97)
+    assert a["severity"] == "critical"
+    assert a["text"] == ("track 7 (attack drone 0.97) inside Poland as the picture began: "
+                         "first detected at 00:00:17.0 UTC, 17 s after it began; its entry "
+                         "was not seen")
+    later = event_alert(replace(e, after_start_s=95.0), "a12")["text"]
+    assert "entered Poland" in later and "first detected inside at" in later

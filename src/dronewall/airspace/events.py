@@ -95,9 +95,14 @@ class Entry(AirspaceEvent):
     #: sensor update to the crossing (the inside part rests on the track's prediction; None:
     #: a sensor updated it at or after the crossing)
     predicted_for_s: float | None = None
+    #: first detected inside: seconds from the start of the picture (a run's first step, a
+    #: server's first picture after a start) to the first detection -- a track found inside
+    #: in the first minute was there before anyone looked, not necessarily entering then
+    after_start_s: float | None = None
 
     optional: ClassVar[tuple[str, ...]] = ("evidence", "window_t_s", "window_utc",
-                                           "point_95_m", "covered_before_s", "predicted_for_s")
+                                           "point_95_m", "covered_before_s", "predicted_for_s",
+                                           "after_start_s")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -471,7 +471,9 @@ class EvidenceAnnotator:
                            point_95_m=None if p95 is None else num(np.ceil(p95), 0),
                            covered_before_s=None if covered is None else num(covered, 0),
                            predicted_for_s=num(t_in - upd, 1) if e.interpolated
-                           and upd < t_in else None)
+                           and upd < t_in else None,
+                           after_start_s=None if e.interpolated
+                           or not np.isfinite(self._t_start) else num(t_in - self._t_start, 1))
         if isinstance(e, Exit):
             got = self._observed_exit(key, e.t_s, e.lat, e.lon, e.interpolated,
                                       self.info.get(key[0]))

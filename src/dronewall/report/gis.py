@@ -143,7 +143,8 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
 
 
 #: How an entry / exit crossing is known (``docs/airspace.md``), where the event says.
-_CROSSING_KEYS = ("evidence", "window_utc", "point_95_m", "covered_before_s", "predicted_for_s")
+_CROSSING_KEYS = ("evidence", "window_utc", "point_95_m", "covered_before_s", "predicted_for_s",
+                  "after_start_s")
 
 
 def _point(p: Any) -> list[float] | None:

@@ -72,6 +72,7 @@ EVENT_FIELDS: dict[str, str] = {
     "lat": _NUM, "lon": _NUM, "alt_m": _NUM, "p_inside": _PROB, "declared_t_s": _TIME,
     "interpolated": _BOOL, "from_country": _STR,
     "window_t_s": _TIMES, "window_utc": _ISOS, "point_95_m": _NUM, "predicted_for_s": _NUM,
+    "after_start_s": _NUM,
     "entry_time": _ISO, "exit_time": _ISO, "entry_t_s": _TIME, "exit_t_s": _TIME,
     "entry_point": _POINT, "exit_point": _POINT, "entry_interpolated": _BOOL,
     "exit_interpolated": _BOOL, "duration_s": _NUM, "max_depth_m": _NUM,

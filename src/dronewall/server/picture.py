@@ -132,9 +132,16 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             sev = "critical" if threat else "high"
         else:
             sev = "high" if threat else "medium"
-        text = (f"{what} entered {zone}" + (f" from {e.from_country}" if e.from_country else "")
-                + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
-                + crossing_text(e))
+        if at_start(e):
+            # found inside as the picture began: there before anyone looked, no entry seen
+            text = (f"{what} inside {zone} as the picture began: first detected at "
+                    f"{_hms((e.window_utc or [None, e.time])[1])} UTC, "
+                    f"{e.after_start_s:.0f} s after it began; its entry was not seen")
+        else:
+            text = (f"{what} entered {zone}"
+                    + (f" from {e.from_country}" if e.from_country else "")
+                    + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
+                    + crossing_text(e))
     elif isinstance(e, Violation):
         sev = "info"
         text = (f"violation episode of {what} in {zone}: "
@@ -157,6 +164,16 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
 #: An entry first detected inside whose back-propagated path lay in sensor coverage for at
 #: least this long says so in its alert, s (``covered_before_s``).
 COVERED_NOTE_S = 30.0
+#: An entry first detected inside at most this long after the picture began is stated as a
+#: track inside since before the picture began, s (a sparse far track takes up to a minute to
+#: confirm; ``Entry.after_start_s``).
+AT_START_S = 60.0
+
+
+def at_start(e: Entry) -> bool:
+    """An entry first detected inside within ``AT_START_S`` of the picture's start."""
+    return (e.evidence == "first_detected_inside" and e.after_start_s is not None
+            and e.after_start_s <= AT_START_S)
 
 
 def _hms(iso: str | None, up: bool = False) -> str:
