@@ -458,9 +458,12 @@ class EvidenceAnnotator:
     def annotate(self, e: AirspaceEvent) -> AirspaceEvent:
         """An entry or exit of this step (after :meth:`observe`) with how its crossing is
         known, so that the operator is told at once what the violation record will state: an
-        entry's evidence and window (the one its violation states), an observed exit's 95 %
-        window (interpolated, a sensor update at or after the crossing). Other events, and a
-        crossing only the track's coasted prediction made, are returned as they are."""
+        entry's evidence and window (the one its violation states), how long an observed
+        entry rested on the track's prediction (``predicted_for_s``) and, for one first
+        detected inside, how long after the picture began (``after_start_s``); an observed
+        exit's 95 % window (interpolated, a sensor update at or after the crossing). Other
+        events, and an exit only the track's coasted prediction made, are returned as they
+        are."""
         key = (int(e.track_id), e.zone_id)
         if isinstance(e, Entry) and key in self.entry_win:
             t_in, w, covered, p95 = self.entry_win[key]
