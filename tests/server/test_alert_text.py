@@ -105,3 +105,9 @@ def test_a_track_found_inside_as_the_picture_began_is_no_entry() -> None:
                          "was not seen")
     later = event_alert(replace(e, after_start_s=95.0), "a12")["text"]
     assert "entered Poland" in later and "first detected inside at" in later
+    # a track not (yet) known as a threat found inside at the start is no incursion alarm:
+    # a restart mid-raid finds every bird and unclassified track inside at once
+    found = event_alert(e, "a13", aff="pending")
+    assert found["severity"] == "medium"
+    assert event_alert(replace(e, after_start_s=95.0), "a14", aff="pending")["severity"] == "high"
+    assert event_alert(replace(e, zone_kind="airport"), "a15", aff="unknown")["severity"] == "info"

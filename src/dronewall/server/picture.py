@@ -118,7 +118,9 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
     track is (``aff``, :func:`affiliation`) so birds and trusted airliners do not drown the
     drones: entry into own sovereign airspace is ``critical`` for hostile or suspect tracks,
     ``high`` for unknown ones; a warning of a sovereign crossing and entry into another zone
-    one step lower; anything by a neutral track and closed violation episodes ``info``."""
+    one step lower; a track not known to be a threat found inside as the picture began
+    (:func:`at_start`) one step lower again; anything by a neutral track and closed violation
+    episodes ``info``."""
     d = e.to_dict()
     threat = aff in ("hostile", "suspect")
     what = f"track {e.track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
@@ -133,7 +135,11 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
         else:
             sev = "high" if threat else "medium"
         if at_start(e):
-            # found inside as the picture began: there before anyone looked, no entry seen
+            # found inside as the picture began: there before anyone looked, no entry seen.
+            # A threat stays a threat; a track not yet known to be one is found, not an
+            # incursion (a restart mid-raid finds every bird inside at once)
+            if not threat:
+                sev = "medium" if e.zone_kind == "sovereign" else "info"
             text = (f"{what} inside {zone} as the picture began: first detected at "
                     f"{_hms((e.window_utc or [None, e.time])[1])} UTC, "
                     f"{e.after_start_s:.0f} s after it began; its entry was not seen")
