@@ -14,6 +14,7 @@ from dronewall.airspace.events import Entry, Exit, Violation, event_from_dict
 from dronewall.airspace.evidence import EvidenceAnnotator
 from dronewall.airspace.windows import duration_bounds
 from dronewall.classify.coop_tracks import TRUST_NONE, TRUST_SUSPECT, TRUST_TRUSTED
+from dronewall.detections import SensorKind
 
 EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
 M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(LAT0))
@@ -256,6 +257,32 @@ def test_trusted_cooperative_traffic_is_authorised_not_a_violation() -> None:
     assert vs[1].confidence == "authorised"
     assert vs[2].cooperative == "untrusted" and not vs[2].authorised
     assert vs[2].confidence == "confirmed"
+
+
+def test_a_remote_id_drone_in_an_airport_zone_is_identified_and_listed() -> None:
+    """Remote ID names a drone and its operator; it is no permit to fly in an airport's UAS
+    zone. A drone trusted on its Remote ID alone is ``identified`` there -- listed, with the
+    confidence a non-cooperative track would get -- but stays ``authorised`` in sovereign
+    airspace (a domestic flight) and when its identity came by ADS-B (crewed traffic)."""
+    rid = (1 << int(SensorKind.RADAR)) | (1 << int(SensorKind.REMOTE_ID))
+    adsb = (1 << int(SensorKind.RADAR)) | (1 << int(SensorKind.ADSB))
+    drone = {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 20.0, "ident": "1596F5XYZ0001",
+             "trust": TRUST_TRUSTED, "kinds": rid}
+    for kind, coop in (("airport", "identified"), ("infrastructure", "identified"),
+                       ("sovereign", "authorised")):
+        zs = ZoneSet.from_specs([square_spec(kind=kind, country="POL")])
+        (v,) = _fly(zs, {1: drone}, 400)
+        assert v.cooperative == coop, kind
+        assert v.authorised == (coop == "authorised")
+        if coop == "identified":
+            assert v.confidence == "confirmed"
+            assert any("Remote ID" in r and "no permit" in r for r in v.confidence_reasons)
+    zs = ZoneSet.from_specs([square_spec(kind="airport", country="POL")])
+    (v,) = _fly(zs, {1: {**drone, "ident": "4ca123", "kinds": adsb}}, 400)
+    assert v.cooperative == "authorised"
+    # the listed episode survives consolidation and the incident report's default scope
+    (ep,) = consolidate(_fly(zs, {1: drone}, 400))
+    assert ep.cooperative == "identified" and ep.confidence == "confirmed"
 
 
 def test_cooperative_traffic_verified_only_inside_coverage_is_authorised() -> None:

@@ -194,9 +194,10 @@ traffic:
 """
 
 
-def test_remote_id_broadcasters_are_cooperative_in_the_truth_episodes(tmp_path) -> None:
-    # A lawful Remote ID drone is cooperative traffic like an ADS-B airliner: its zone
-    # visits are not "true non-cooperative violations" the picture is scored against.
+def test_remote_id_drones_in_an_airport_zone_are_identified_and_listed(tmp_path) -> None:
+    # A Remote ID drone is cooperative -- it says who it is -- but a broadcast is no permit
+    # to fly in an airport's UAS zone: its visits there are true episodes the picture must
+    # list (``identified``, with the serial), scored apart from the non-cooperative ones.
     out = tmp_path / "rid"
     res = run_simulation(parse_scenario(RID_ZONE), out)
     plats = {r["platform_id"]: r for r in
@@ -210,7 +211,16 @@ def test_remote_id_broadcasters_are_cooperative_in_the_truth_episodes(tmp_path) 
     assert all(e["identity"] == "" for e in dark)
     ep = res.summary["airspace"]["episodes"]
     assert ep["true_non_cooperative"] == len(dark)
+    assert ep["true_identified"] == len(hobby)
     assert ep["true_cooperative_unheard"] == 0
+    # the picture lists the hobby drone's visits as identified, with its serial, and they
+    # match the truth
+    eps = [json.loads(x) for x in (out / "episodes.jsonl").read_text().splitlines()]
+    named = [v for v in eps if v.get("cooperative") == "identified"]
+    assert named and all(v["identity"] == hobby[0]["identity"] for v in named)
+    assert not any(v.get("cooperative") == "authorised" for v in eps)
+    assert not [m for m in ep["missed_episodes"] if m[0].startswith("hobby")]
+    assert ep["unmatched"] == 0
 
 
 def test_a_remote_id_broadcast_nobody_hears_is_scored_apart(tmp_path) -> None:
@@ -237,7 +247,7 @@ def test_a_remote_id_broadcast_nobody_hears_is_scored_apart(tmp_path) -> None:
     dark = [e for e in viol if e["track_id"].startswith("dark")]
     assert hobby and dark
     ep = res.summary["airspace"]["episodes"]
-    assert ep["true_non_cooperative"] == len(dark)
+    assert ep["true_non_cooperative"] == len(dark) and ep["true_identified"] == 0
     assert ep["true_cooperative_unheard"] == len(hobby)
     assert ep["matched_cooperative_unheard"] >= 1 and ep["unmatched"] == 0
     assert ep["reported"] == ep["matched"] + ep["unmatched"] + ep["matched_cooperative_unheard"]

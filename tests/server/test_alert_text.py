@@ -111,3 +111,36 @@ def test_a_track_found_inside_as_the_picture_began_is_no_entry() -> None:
     assert found["severity"] == "medium"
     assert event_alert(replace(e, after_start_s=95.0), "a14", aff="pending")["severity"] == "high"
     assert event_alert(replace(e, zone_kind="airport"), "a15", aff="unknown")["severity"] == "info"
+
+
+def test_a_remote_id_drone_entering_an_airport_zone_is_alerted_with_its_serial() -> None:
+    """A trusted identity makes a track neutral, and a neutral track's alerts are info --
+    but a drone known by its Remote ID alone entering an airport zone is alerted as an
+    unknown track would be, naming its serial; in sovereign airspace it stays info."""
+    e = Entry(**{**BASE, "zone_id": "EPWA", "zone_kind": "airport", "zone_name": "Warsaw"},
+              interpolated=True, evidence="observed_crossing")
+    a = event_alert(e, "r1", aff="neutral", cls="multirotor", p=0.9, remote_id="1596F5AB12")
+    assert a["severity"] == "medium" and a["affiliation"] == "unknown"
+    assert "identified by Remote ID 1596F5AB12, which is no permit to fly here" in a["text"]
+    # an airliner (ADS-B: no Remote ID serial given) is not raised
+    assert event_alert(e, "r2", aff="neutral", cls="manned_aircraft", p=0.9)["severity"] == "info"
+    sov = event_alert(Entry(**BASE, interpolated=True), "r3", aff="neutral", remote_id="1596F5AB12")
+    assert sov["severity"] == "info" and "Remote ID" not in sov["text"]
+
+
+def test_remote_id_only_picks_tracks_named_by_remote_id_alone() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from dronewall.detections import SensorKind
+    from dronewall.server.picture import remote_id_only
+
+    ls = np.full((3, 7), np.nan)
+    ls[0, int(SensorKind.REMOTE_ID)] = 5.0                      # a Remote ID drone
+    ls[1, int(SensorKind.ADSB)] = 5.0                           # an airliner
+    ls[2, int(SensorKind.REMOTE_ID)] = ls[2, int(SensorKind.ADSB)] = 5.0
+    pic = SimpleNamespace(ids=np.array([4, 5, 6]), tracks=SimpleNamespace(last_seen=ls),
+                          identity=np.array(["1596F5AB12", "4ca123", "4ca124"], dtype=object))
+    assert remote_id_only(SimpleNamespace(picture=pic)) == {4: "1596F5AB12"}
+    assert remote_id_only(SimpleNamespace(picture=None)) == {}

@@ -19,7 +19,10 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   duration the two windows allow (:mod:`.windows`);
 * ``cooperative``: ``non_cooperative`` (no ADS-B / Remote ID), ``authorised`` (a cooperative
   identity trusted by the independent sensors for most of the track's life from its
-  first verification: kept in the record, not a violation), ``untrusted`` (identity
+  first verification: kept in the record, not a violation), ``identified`` (the same, but a
+  drone known by its Remote ID alone inside an airport or infrastructure zone: a broadcast
+  names the drone and its operator, it is no permit to fly there -- EU 2019/947 art. 15 UAS
+  geographical zones -- so the visit is listed, with the serial), ``untrusted`` (identity
   suspected of spoofing), ``unverified``;
 * ``track_quality``: ``high`` / ``medium`` / ``low`` with reasons -- birds and clutter-like
   tracks (bird-likely class, few hits, or a short track only one sensor kind saw) are
@@ -67,11 +70,6 @@ from dronewall.airspace.zones import ZoneSet
 
 F64 = NDArray[np.float64]
 
-#: A cooperative identity trusted for at least this share of the track's steps from the first
-#: one it was trusted on makes its flight authorised (cooperative traffic), [E]. Counted from
-#: the first verification, not from the first report: an arrival is heard on ADS-B far outside
-#: the independent sensors' coverage and can only be verified once inside it.
-AUTHORISED_TRUSTED_SHARE = 0.5
 #: Fragments join only when their horizontal speeds differ by at most this, m/s [E]: a jet's
 #: track is not continued by a drone that appears where it was lost, while a young track's
 #: speed (uncertain by tens of m/s at long range) does not split one drone's fragments.
@@ -343,7 +341,7 @@ class EvidenceAnnotator:
             else:
                 self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps,
                                    inf.upd_ve, inf.upd_vn, tid, _bird(inf)))
-        coop = _cooperative(inf)
+        coop = tq.cooperative_status(inf, v.zone_kind)
         quality, q_reasons = tq.quality(inf)
         if coasted:
             quality = "low"
@@ -530,17 +528,6 @@ def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violat
     return replace(v, exit_t_s=num(inf.upd_t, 3), exit_time=iso_time(epoch, inf.upd_t),
                    exit_point=[num(inf.upd_lat, 7), num(inf.upd_lon, 7)],
                    exit_interpolated=False, duration_s=num(inf.upd_t - t_in, 3)), False
-
-
-def _cooperative(inf: TrackInfo) -> str:
-    if not inf.identity:
-        return "non_cooperative"
-    if inf.suspect > 0:
-        return "untrusted"
-    if inf.steps_since_trusted and (inf.trusted / inf.steps_since_trusted
-                                    >= AUTHORISED_TRUSTED_SHARE):
-        return "authorised"
-    return "unverified"
 
 
 def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float,

@@ -19,6 +19,15 @@ from dronewall.airspace.event_builder import num
 from dronewall.airspace.events import Violation
 from dronewall.detections.batch import SensorKind
 
+#: A cooperative identity trusted for at least this share of the track's steps from the first
+#: one it was trusted on makes its flight authorised (cooperative traffic), [E]. Counted from
+#: the first verification, not from the first report: an arrival is heard on ADS-B far outside
+#: the independent sensors' coverage and can only be verified once inside it.
+AUTHORISED_TRUSTED_SHARE = 0.5
+#: Zone kinds where a drone needs a permit that a Remote ID broadcast is not (airports and
+#: critical infrastructure are UAS geographical zones, EU 2019/947 art. 15): a drone trusted on
+#: its Remote ID alone is ``identified`` there, and its visit is listed.
+UAS_PERMIT_ZONE_KINDS = ("airport", "infrastructure")
 #: Below this many strong updates a track is too thin to carry a confirmed violation, [E].
 MIN_HITS_QUALITY = 5
 #: Bitmask (over ``SensorKind``) of the independent sensors that fix a position on their own
@@ -165,6 +174,24 @@ def quality(inf: TrackInfo) -> tuple[str, list[str]]:
     return "high", [f"{n_kinds} sensor kinds"]
 
 
+def cooperative_status(inf: TrackInfo, zone_kind: str = "") -> str:
+    """The episode's cooperative status (module docstring, ``cooperative``). A trusted
+    identity broadcast by Remote ID alone (no ADS-B) in a zone of ``UAS_PERMIT_ZONE_KINDS`` is
+    ``identified``, not ``authorised``: Remote ID names the drone, it clears no flight there."""
+    if not inf.identity:
+        return "non_cooperative"
+    if inf.suspect > 0:
+        return "untrusted"
+    if inf.steps_since_trusted and (inf.trusted / inf.steps_since_trusted
+                                    >= AUTHORISED_TRUSTED_SHARE):
+        rid_only = (inf.kinds >> int(SensorKind.REMOTE_ID) & 1
+                    and not inf.kinds >> int(SensorKind.ADSB) & 1)
+        if rid_only and zone_kind in UAS_PERMIT_ZONE_KINDS:
+            return "identified"
+        return "authorised"
+    return "unverified"
+
+
 def confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
                 coop: str) -> tuple[str, list[str]]:
     p = float(v.p_episode or 0.0)
@@ -175,6 +202,9 @@ def confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
         return "authorised", reasons + ["trusted cooperative identity"]
     if coop == "untrusted":
         reasons.append("cooperative identity suspected of spoofing")
+    if coop == "identified":
+        reasons.append("identified by its Remote ID, which the independent sensors "
+                       "corroborated: a broadcast names the drone, it is no permit for this zone")
     if quality == "low" or p < 0.5:
         return "uncertain", reasons
     if observed and p >= 0.95 and quality in ("high", "medium"):

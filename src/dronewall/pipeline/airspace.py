@@ -23,6 +23,7 @@ from dronewall.airspace.consolidate import consolidate
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.events import Warning as ZoneWarning
 from dronewall.airspace.evidence import REENTRY_JOIN_S
+from dronewall.airspace.track_quality import UAS_PERMIT_ZONE_KINDS
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
 from dronewall.scenario import Scenario
@@ -141,8 +142,13 @@ class AirspaceRecorder:
 
     def __init__(self, sc: Scenario, zones: ZoneSet, platform_ids: np.ndarray,
                  platform_coop_id: np.ndarray, out: Path, reference: set[str] | None = None,
-                 platform_cls: np.ndarray | None = None) -> None:
+                 platform_cls: np.ndarray | None = None,
+                 platform_rid_only: np.ndarray | None = None) -> None:
         self.reference = reference or set()
+        # platforms whose cooperative identity is a Remote ID serial (no ADS-B): a drone named,
+        # not cleared -- its visits to airport / infrastructure zones are listed violations
+        self.rid_only = (np.zeros(len(platform_ids), bool) if platform_rid_only is None
+                         else np.asarray(platform_rid_only, bool))
         self.zones = zones
         self.platform_cls = platform_cls
         self.mon_truth = AirspaceMonitor(zones, airspace_config(sc))
@@ -222,7 +228,9 @@ class AirspaceRecorder:
                          ) -> dict[str, Any]:
         """Reported episodes against true episodes (``docs/airspace.md``, "Scoring"):
 
-        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), birds
+        * true episodes: violations of non-cooperative platforms (no ADS-B / Remote ID), and
+          visits of drones known by a Remote ID the wall heard to airport and infrastructure
+          zones (a broadcast is no permit there: ``identified``), birds
           excluded (a bird crossing a border is no airspace violation); one per zone visit
           (a re-entry within ``REENTRY_JOIN_S`` joins the visit, as for reported episodes);
         * reported episodes: consolidated episodes (fragments of one platform merged) that are
@@ -245,7 +253,9 @@ class AirspaceRecorder:
         viol = [e for e in self.ev_truth if isinstance(e, Violation)
                 and (self.platform_cls is None
                      or int(self.platform_cls[index[str(e.track_id)]]) != int(PlatformClass.BIRD))]
-        truth = _join_visits([e for e in viol if not e.identity])
+        truth = _join_visits([e for e in viol if not e.identity or (
+            self.rid_only[index[str(e.track_id)]] and e.zone_kind in UAS_PERMIT_ZONE_KINDS
+            and self.heard[index[str(e.track_id)]])])
         # cooperative platforms whose broadcast no receiver ever heard: for the wall they are
         # non-cooperative, so a report of their visit is a real violation seen (matched apart,
         # not "unmatched"); not reporting them is no miss (they are lawful traffic)
@@ -321,7 +331,10 @@ class AirspaceRecorder:
         for e in episodes:
             by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
         return {
-            "true_non_cooperative": n_true,
+            "true_non_cooperative": sum(1 for g in truth if not g.identity),
+            # visits of drones named by a Remote ID the wall heard to airport and
+            # infrastructure zones: listed (``identified``) and scored like the others
+            "true_identified": sum(1 for g in truth if g.identity),
             "true_cooperative_unheard": len(unheard),
             "matched_cooperative_unheard": len(used_unheard),
             "reported": len(reported),

@@ -67,7 +67,9 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         dur = ep.get("duration_abs_err_s") or {}
         out.append(
             f"Violations: {ep.get('true_non_cooperative', 0)} true non-cooperative episodes "
-            f"(birds aside); reported {ep.get('reported', 0)} ({ep.get('matched', 0)} matched, "
+            + (f"and {ep['true_identified']} of drones named by Remote ID in airport or "
+               "infrastructure zones " if ep.get("true_identified") else "")
+            + f"(birds aside); reported {ep.get('reported', 0)} ({ep.get('matched', 0)} matched, "
             f"{ep.get('missed', 0)} missed"
             + (f" ({ep['missed_inside_reported']} of them inside a longer reported episode "
                "of the same platform)" if ep.get("missed_inside_reported") else "")

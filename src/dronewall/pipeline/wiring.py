@@ -88,8 +88,9 @@ class ChainRun:
             # a platform's cooperative identity: its ADS-B address, else its Remote ID serial
             coop_id = np.where(plat.icao24.astype(str) != "", plat.icao24.astype(str),
                                plat.rid_serial.astype(str))
+            rid_only = (plat.icao24.astype(str) == "") & (plat.rid_serial.astype(str) != "")
             self.air_rec = AirspaceRecorder(sc, zoning[0], plat.ids, coop_id, out,
-                                            zoning[1], plat.cls)
+                                            zoning[1], plat.cls, rid_only)
             if track:
                 stages.append(AirspaceStage(
                     zoning[0], airspace_config(sc), frame,

@@ -111,8 +111,9 @@ def select_episodes(events: list[dict[str, Any]], scope: str = LISTED_DEFAULT,
     Violation records that carry evidence (``episode_id`` ...; ``dronewall simulate`` writes
     them) are first consolidated: the fragments of one platform form one episode. ``scope``:
 
-    * ``violations`` (default): non-cooperative, untrusted and unverified-cooperative episodes
-      on tracks of adequate quality -- what an investigator needs first;
+    * ``violations`` (default): non-cooperative, untrusted, unverified-cooperative and
+      identified (a Remote ID drone in an airport or infrastructure zone) episodes on tracks
+      of adequate quality -- what an investigator needs first;
     * ``all``: every episode, including authorised cooperative traffic and low-quality tracks.
 
     Episodes are ranked by depth x duration (largest first). ``source`` (the events file) is

@@ -66,6 +66,8 @@ EVIDENCE_VALUES = {
     "cooperative": {
         "non_cooperative": "non-cooperative: no ADS-B / Remote ID identity",
         "authorised": "authorised: a broadcast identity the independent sensors corroborated",
+        "identified": "identified: a drone named by its Remote ID, which the independent "
+                      "sensors corroborated, in a zone its broadcast is no permit for",
         "untrusted": "untrusted: a broadcast identity suspected of spoofing",
         "unverified": "unverified: a broadcast identity no independent sensor corroborated"},
 }

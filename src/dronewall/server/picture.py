@@ -25,11 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation, Warning
+from dronewall.airspace.track_quality import UAS_PERMIT_ZONE_KINDS
 from dronewall.catalog import PlatformClass
 from dronewall.chain import StepRecord
 from dronewall.chain.approval import Proposal
 from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_SUSPECT, TRUST_TRUSTED
-from dronewall.detections import DetectionBatch, SensorTable
+from dronewall.detections import DetectionBatch, SensorKind, SensorTable
 from dronewall.server.live import LiveChain
 from dronewall.store import StepRows
 
@@ -66,6 +67,19 @@ def affiliation(cls: NDArray[np.int64], p: NDArray[np.float64], trust: NDArray[n
         else:
             out.append("unknown")
     return out
+
+
+def remote_id_only(rec: StepRecord) -> dict[int, str]:
+    """Track id -> identity of the tracks whose identity came by Remote ID alone (a Remote ID
+    receiver updated them, no ADS-B receiver did)."""
+    pic = rec.picture
+    if pic is None or pic.ids.size == 0:
+        return {}
+    ls = pic.tracks.last_seen
+    k = (np.isfinite(ls[:, int(SensorKind.REMOTE_ID)]) & ~np.isfinite(ls[:, int(SensorKind.ADSB)])
+         & (pic.identity != ""))
+    return {int(i): str(s) for i, s in zip(pic.ids[k].tolist(), pic.identity[k].tolist(),
+                                            strict=True)}
 
 
 def _f(a: NDArray[np.float64], nd: int) -> list[float | None]:
@@ -113,22 +127,29 @@ def proposal_dict(p: Proposal, status: str = "pending") -> dict[str, Any]:
 
 
 def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str = "",
-                p: float | None = None) -> dict[str, Any] | None:
+                p: float | None = None, remote_id: str = "") -> dict[str, Any] | None:
     """An operator alert for a new event (None: not alert-worthy). Severity follows what the
     track is (``aff``, :func:`affiliation`) so birds and trusted airliners do not drown the
     drones: entry into own sovereign airspace is ``critical`` for hostile or suspect tracks,
     ``high`` for unknown ones; a warning of a sovereign crossing and entry into another zone
     one step lower; a track not known to be a threat found inside as the picture began
     (:func:`at_start`) one step lower again; anything by a neutral track and closed violation
-    episodes ``info``."""
+    episodes ``info`` -- except a drone trusted on its Remote ID alone (``remote_id``: its
+    serial) in an airport or infrastructure zone: the broadcast names it, it is no permit to
+    fly there, so it is alerted as an unknown track would be, with its serial."""
     d = e.to_dict()
+    if remote_id and e.zone_kind in UAS_PERMIT_ZONE_KINDS and aff == "neutral":
+        aff = "unknown"
+    else:
+        remote_id = ""
     threat = aff in ("hostile", "suspect")
     what = f"track {e.track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
     zone = e.zone_name or e.zone_id
     if isinstance(e, Warning):
         sev = ("high" if threat else "medium") if e.zone_kind == "sovereign" else \
             ("medium" if threat else "info")
-        text = f"{what} predicted to enter {zone}"  # the client counts down to the crossing
+        # the client counts down to the crossing
+        text = f"{what} predicted to enter {zone}" + _named(remote_id)
     elif isinstance(e, Entry):
         if e.zone_kind == "sovereign":
             sev = "critical" if threat else "high"
@@ -147,7 +168,7 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             text = (f"{what} entered {zone}"
                     + (f" from {e.from_country}" if e.from_country else "")
                     + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
-                    + crossing_text(e))
+                    + _named(remote_id) + crossing_text(e))
     elif isinstance(e, Violation):
         sev = "info"
         text = (f"violation episode of {what} in {zone}: "
@@ -165,6 +186,11 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             "affiliation": aff, "text": text, "time_to_crossing_s": d.get("time_to_crossing_s"),
             "predicted_crossing_t_s": d.get("predicted_crossing_t_s"), "acked_by": None,
             "event": d}
+
+
+def _named(remote_id: str) -> str:
+    return (f"; identified by Remote ID {remote_id}, which is no permit to fly here"
+            if remote_id else "")
 
 
 #: An entry first detected inside whose back-propagated path lay in sensor coverage for at
@@ -371,6 +397,7 @@ class StepView:
             rows.threats = [{k: v for k, v in th.items() if k != "inbound"} for th in threats]
         alerts = []
         row_of = {tid: k for k, tid in enumerate(ids)}
+        rid = remote_id_only(rec)
         for n, e in enumerate(rec.events):
             if e.zone_id in live.reference_zones:
                 continue  # neighbours' airspace: only says where a track came from
@@ -382,7 +409,8 @@ class StepView:
             k = row_of.get(int(e.track_id))
             a = event_alert(e, f"{seq}-{n}", tr["aff"][k] if k is not None else "unknown",
                             tr["cls"][k] if k is not None else "",
-                            tr["p"][k] if k is not None else None)
+                            tr["p"][k] if k is not None else None,
+                            remote_id=rid.get(int(e.track_id), ""))
             if a is not None:
                 alerts.append(a)
         new_props, eng_rows = [], []
