@@ -417,3 +417,40 @@ def test_an_episode_whose_track_came_back_under_its_id_is_drawn_once(tmp_path: P
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     incident_report(ev, tr, tmp_path / "f.html", zones=[z])
     assert "track fragments" not in (tmp_path / "f.html").read_text()
+
+
+def test_a_drone_hovering_over_a_runway_fills_its_episode_map(tmp_path: Path) -> None:
+    """A multirotor patrolling 300 m around a point is drawn at a scale that shows its path
+    (scale bar of at most 2 km), not as a dot in 8 km of context; the overview keeps the wider
+    view."""
+    zone = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "id": "APT", "kind": "airport", "name": "Airport"}, "geometry": {"type": "Polygon",
+        "coordinates": [[[9.80, 57.07], [9.90, 57.07], [9.90, 57.12], [9.80, 57.12],
+                         [9.80, 57.07]]]}}]}
+    (tmp_path / "z.geojson").write_text(json.dumps(zone))
+    rows = ["t_s,track_id,lat_deg,lon_deg,alt_m,pos_sd_m,seen_by"]
+    for k in range(0, 301):
+        a = k / 30.0
+        rows.append(f"{k * 2},3,{57.095 + 0.0027 * np.sin(a):.6f},"
+                    f"{9.85 + 0.005 * np.cos(a):.6f},100,20,radar")
+    (tmp_path / "tracks.csv").write_text("\n".join(rows) + "\n")
+    ev = [{"event": "violation", "track_id": 3, "zone_id": "APT", "zone_kind": "airport",
+           "zone_name": "Airport", "entry_t_s": 0.0, "exit_t_s": 600.0,
+           "entry_time": "2025-09-24T19:30:00Z", "exit_time": "2025-09-24T19:40:00Z",
+           "entry_point": [57.095, 9.855], "exit_point": [57.095, 9.855],
+           "max_depth_point": [57.095, 9.845], "duration_s": 600.0, "max_depth_m": 2500.0,
+           "p_inside": 1.0, "confidence": "probable", "ongoing": False}]
+    (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(e) for e in ev) + "\n")
+    incident_report(tmp_path / "events.jsonl", tmp_path / "tracks.csv", tmp_path / "r.html",
+                    zones=[tmp_path / "z.geojson"])
+    html = (tmp_path / "r.html").read_text()
+    maps = re.findall(r'<svg[^>]*class="map".*?</svg>', html, re.S)
+    assert len(maps) == 2
+    bars = [re.search(r'class="scale-bar".*?</g>', m, re.S).group(0) for m in maps]
+    labels = [re.findall(r">([\d.]+ k?m)</text>", b)[-1] for b in bars]
+
+    def metres(s: str) -> float:
+        return float(s.split()[0]) * (1000.0 if s.endswith(" km") else 1.0)
+
+    assert metres(labels[1]) <= 2000.0, labels      # the episode map (8 km span: 5 km)
+    assert metres(labels[0]) >= metres(labels[1])   # the overview no closer

@@ -27,6 +27,9 @@ from dronewall.report.incident import M_PER_DEG_LAT, TrackSeries, speed_mps
 PAD_MIN_S, PAD_FRAC = 120.0, 0.5
 MAP_W, MAP_H = 760, 470
 OVERVIEW_W, OVERVIEW_H = 900, 560
+#: The smallest ground span an episode map shows, m: a drone hovering over a runway fills the
+#: map instead of a dot lost in 8 km of context (the overview keeps the wide view).
+EPISODE_MIN_SPAN_M = 3_000.0
 PLOT_W, PLOT_H = 760, 200
 #: Overview map: at most this many episode tracks drawn (longest first); all entry points are.
 OVERVIEW_MAX_TRACKS = 150
@@ -289,7 +292,7 @@ def _episode_map(v: dict[str, Any], tr: TrackSeries | None, zone: shapely.Geomet
         lon += list(tr.lon[m])
     if not lat:
         return Markup("<p class='note'>No position to map.</p>")
-    proj = svg.Projection.fit(lat, lon, MAP_W, MAP_H, margin=0.1, min_span_m=8_000.0)
+    proj = svg.Projection.fit(lat, lon, MAP_W, MAP_H, margin=0.1, min_span_m=EPISODE_MIN_SPAN_M)
     mp = svg.Map(proj, ident=f"map-v{n}", title=f"episode {n} map", background="#d4e4ef")
     draw_basemap(mp, load_basemap(proj), subject_country=str(v.get("country") or "") or None)
     if zone is not None:
