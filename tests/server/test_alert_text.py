@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dronewall.airspace.events import Entry
-from dronewall.server.picture import event_alert
+from dronewall.server.alerts import event_alert
 
 BASE = dict(track_id=7, zone_id="POL", zone_kind="sovereign", zone_name="Poland",
             country="POL", time="2026-03-01T00:10:05.400Z", t_s=605.4, lat=52.0, lon=23.6,
@@ -29,22 +29,32 @@ def test_an_observed_entry_alert_states_its_window_and_point() -> None:
 
 
 def test_a_first_detection_inside_says_nobody_saw_the_entry() -> None:
+    """A track first detected inside did not "enter" when it was seen: the line says when it
+    was first detected and that nobody saw the entry, where its course leads back to the
+    border and whether the sensors covered that path (a pop-up)."""
     e = Entry(**BASE, interpolated=False, evidence="first_detected_inside",
               window_t_s=[480.0, 605.4],
               window_utc=["2026-03-01T00:08:00.000Z", "2026-03-01T00:10:05.400Z"],
               covered_before_s=60.0)
-    text = event_alert(e, "a2", aff="unknown")["text"]
-    assert text.endswith("; first detected inside at 00:10:05.4 UTC, entry not seen (its "
-                         "course leads back to the border at 00:08:00.0 UTC), though that path "
-                         "lay in sensor coverage for 60 s")
-    # a path back that the sensors barely covered is no pop-up
-    brief = event_alert(replace(e, covered_before_s=10.0), "a2b", aff="unknown")["text"]
-    assert brief.endswith("at 00:08:00.0 UTC)")
+    a = event_alert(e, "a2", aff="unknown")
+    assert a["text"] == ("track 7 first detected inside Poland at 00:10:05.4 UTC (p inside "
+                         "0.97); entry not seen (its course leads back to the border at "
+                         "00:08:00.0 UTC), though that path lay in sensor coverage for 60 s")
+    # a pop-up where the sensors were looking, of a track not known as a threat: most often
+    # a bird or a local launch -- one step lower than an entry; a threat stays critical
+    assert a["severity"] == "medium"
+    assert event_alert(e, "a2h", aff="hostile")["severity"] == "critical"
+    # a path back that the sensors barely covered is no pop-up: an entry they missed
+    brief = event_alert(replace(e, covered_before_s=10.0), "a2b", aff="unknown")
+    assert brief["text"].endswith("at 00:08:00.0 UTC)") and brief["severity"] == "high"
     unbounded = Entry(**{**BASE, "t_s": 605.4}, interpolated=False,
                       evidence="first_detected_inside", window_t_s=[None, 605.4],
                       window_utc=[None, "2026-03-01T00:10:05.400Z"])
-    assert event_alert(unbounded, "a3")["text"].endswith(
-        "; first detected inside at 00:10:05.4 UTC, entry not seen")
+    u = event_alert(unbounded, "a3")
+    assert u["text"].endswith("first detected inside Poland at 00:10:05.4 UTC (p inside 0.97); "
+                              "entry not seen (its course does not lead back to the border "
+                              "within 30 min)")
+    assert u["severity"] == "medium"
     # the monitor's raw entry (no evidence yet) is stated without a window
     raw = Entry(**BASE, interpolated=True)
     assert event_alert(raw, "a4")["text"].endswith("(p inside 0.97)")
@@ -104,12 +114,16 @@ def test_a_track_found_inside_as_the_picture_began_is_no_entry() -> None:
                          "first detected at 00:00:17.0 UTC, 17 s after it began; its entry "
                          "was not seen")
     later = event_alert(replace(e, after_start_s=95.0), "a12")["text"]
-    assert "entered Poland" in later and "first detected inside at" in later
+    assert "first detected inside Poland at" in later and "as the picture began" not in later
     # a track not (yet) known as a threat found inside at the start is no incursion alarm:
     # a restart mid-raid finds every bird and unclassified track inside at once
     found = event_alert(e, "a13", aff="pending")
     assert found["severity"] == "medium"
-    assert event_alert(replace(e, after_start_s=95.0), "a14", aff="pending")["severity"] == "high"
+    # a minute later, a first detection whose course leads back to the border unseen by any
+    # sensor is an entry they missed: high
+    missed = replace(e, after_start_s=95.0, window_t_s=[40.0, 95.0],
+                     window_utc=["2026-03-01T00:00:40.000Z", "2026-03-01T00:01:35.000Z"])
+    assert event_alert(missed, "a14", aff="pending")["severity"] == "high"
     assert event_alert(replace(e, zone_kind="airport"), "a15", aff="unknown")["severity"] == "info"
 
 

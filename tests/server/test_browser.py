@@ -46,8 +46,8 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
             moved = [k for k, a, b in before if k in after and after[k] != (a, b)]
             assert moved, "no track moved on the map"
             # an entry alert says how the crossing is known (window or first detection inside)
-            how = (r"entered .*(crossed \d\d:\d\d:\d\d\.\d–\d\d:\d\d:\d\d\.\d UTC \(95 %\)"
-                   r"|first detected inside at \d\d:\d\d:\d\d\.\d UTC, entry not seen)")
+            how = (r"(entered .*crossed \d\d:\d\d:\d\d\.\d–\d\d:\d\d:\d\d\.\d UTC \(95 %\)"
+                   r"|first detected inside .* at \d\d:\d\d:\d\d\.\d UTC.*; entry not seen)")
             page.wait_for_function("""(how) => [...document.querySelectorAll('#alerts li.alert')]
                 .some(li => new RegExp(how).test(li.textContent))""", arg=how, timeout=30_000)
             page.wait_for_timeout(600)
@@ -74,7 +74,8 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
             page.screenshot(path=str(tmp_path / "track.png"))
             # the details of a track an entry alert names list that entry with its window
             ent = page.evaluate("""() => { const li = [...document.querySelectorAll(
-                '#alerts li.alert')].find(li => li.textContent.includes(' entered '));
+                '#alerts li.alert')].find(li => / entered |first detected inside /
+                .test(li.textContent));
                 return li ? +li.getAttribute('data-track') : null; }""")
             assert ent is not None
             page.evaluate("(id) => DW.select(id, true)", ent)

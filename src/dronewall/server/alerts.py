@@ -1,0 +1,160 @@
+"""Operator alert lines for airspace events: severity by what the track is, and how each
+crossing is known, in words (``docs/serve.md``, "Alerts"; ``docs/airspace.md``, "How each
+violation is known")."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation, Warning
+from dronewall.airspace.track_quality import UAS_PERMIT_ZONE_KINDS
+from dronewall.airspace.windows import BACKPROP_MAX_S
+
+
+def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str = "",
+                p: float | None = None, remote_id: str = "") -> dict[str, Any] | None:
+    """An operator alert for a new event (None: not alert-worthy). Severity follows what the
+    track is (``aff``, :func:`affiliation`) so birds and trusted airliners do not drown the
+    drones: entry into own sovereign airspace is ``critical`` for hostile or suspect tracks,
+    ``high`` for unknown ones; a warning of a sovereign crossing and entry into another zone
+    one step lower; a track not known to be a threat found inside as the picture began
+    (:func:`at_start`) or popping up inside (:func:`pop_up`) one step lower again; anything
+    by a neutral track and closed violation episodes ``info`` -- except a drone trusted on its
+    Remote ID alone (``remote_id``: its serial) in an airport or infrastructure zone: the
+    broadcast names it, it is no permit to fly there, so it is alerted as an unknown track
+    would be, with its serial."""
+    d = e.to_dict()
+    if remote_id and e.zone_kind in UAS_PERMIT_ZONE_KINDS and aff == "neutral":
+        aff = "unknown"
+    else:
+        remote_id = ""
+    threat = aff in ("hostile", "suspect")
+    what = f"track {e.track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
+    zone = e.zone_name or e.zone_id
+    if isinstance(e, Warning):
+        sev = ("high" if threat else "medium") if e.zone_kind == "sovereign" else \
+            ("medium" if threat else "info")
+        # the client counts down to the crossing
+        text = f"{what} predicted to enter {zone}" + _named(remote_id)
+    elif isinstance(e, Entry):
+        if e.zone_kind == "sovereign":
+            sev = "critical" if threat else "high"
+        else:
+            sev = "high" if threat else "medium"
+        if at_start(e):
+            # found inside as the picture began: there before anyone looked, no entry seen.
+            # A threat stays a threat; a track not yet known to be one is found, not an
+            # incursion (a restart mid-raid finds every bird inside at once)
+            if not threat:
+                sev = "medium" if e.zone_kind == "sovereign" else "info"
+            text = (f"{what} inside {zone} as the picture began: first detected at "
+                    f"{_hms((e.window_utc or [None, e.time])[1])} UTC, "
+                    f"{e.after_start_s:.0f} s after it began; its entry was not seen")
+        elif e.evidence == "first_detected_inside" and e.window_utc:
+            # nobody saw it enter: say when it was first seen, not that it "entered" then. A
+            # pop-up (its path back lay in coverage, or never reaches the border) of a track
+            # not known as a threat is most often a bird or a local launch: one step lower
+            if pop_up(e) and not threat:
+                sev = "medium" if e.zone_kind == "sovereign" else "info"
+            text = (f"{what} first detected inside {zone} at {_hms(e.window_utc[1])} UTC"
+                    + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
+                    + _named(remote_id) + crossing_text(e))
+        else:
+            text = (f"{what} entered {zone}"
+                    + (f" from {e.from_country}" if e.from_country else "")
+                    + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
+                    + _named(remote_id) + crossing_text(e))
+    elif isinstance(e, Violation):
+        sev = "info"
+        text = (f"violation episode of {what} in {zone}: "
+                + (f"{e.duration_s:.0f} s" if e.duration_s is not None else "duration ?")
+                + duration_text(e.duration_bounds_s)
+                + (f", {e.max_depth_m / 1000:.1f} km deep" if e.max_depth_m is not None
+                   else "") + f", confidence {e.confidence}"
+                + (" (ongoing)" if e.ongoing else ""))
+    else:
+        return None
+    if aff == "neutral":
+        sev = "info"
+    return {"id": alert_id, "kind": e.kind, "severity": sev, "t_s": e.t_s, "time": e.time,
+            "track_id": e.track_id, "zone_id": e.zone_id, "zone_kind": e.zone_kind,
+            "affiliation": aff, "text": text, "time_to_crossing_s": d.get("time_to_crossing_s"),
+            "predicted_crossing_t_s": d.get("predicted_crossing_t_s"), "acked_by": None,
+            "event": d}
+
+
+def _named(remote_id: str) -> str:
+    return (f"; identified by Remote ID {remote_id}, which is no permit to fly here"
+            if remote_id else "")
+
+
+#: An entry first detected inside whose back-propagated path lay in sensor coverage for at
+#: least this long says so in its alert, s (``covered_before_s``).
+COVERED_NOTE_S = 30.0
+#: An entry first detected inside at most this long after the picture began is stated as a
+#: track inside since before the picture began, s (a sparse far track takes up to a minute to
+#: confirm; ``Entry.after_start_s``).
+AT_START_S = 60.0
+
+
+def pop_up(e: Entry) -> bool:
+    """A first detection inside whose path back lay in sensor coverage for at least
+    ``COVERED_NOTE_S`` or never reaches the border: launched inside, or flown below coverage --
+    not an entry the sensors missed at the border."""
+    if e.evidence != "first_detected_inside":
+        return False
+    covered = e.covered_before_s is not None and e.covered_before_s >= COVERED_NOTE_S
+    return covered or bool(e.window_utc and not e.window_utc[0])
+
+
+def at_start(e: Entry) -> bool:
+    """An entry first detected inside within ``AT_START_S`` of the picture's start."""
+    return (e.evidence == "first_detected_inside" and e.after_start_s is not None
+            and e.after_start_s <= AT_START_S)
+
+
+def _hms(iso: str | None, up: bool = False) -> str:
+    """HH:MM:SS.s of an ISO-8601 UTC time, rounded down (``up``: up) to 0.1 s -- a window's
+    ends round outwards, never narrower than stated ("?" when unbounded)."""
+    if not iso:
+        return "?"
+    t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    tenths = t.microsecond / 1e5
+    k = math.ceil(tenths - 1e-9) if up else math.floor(tenths + 1e-9)
+    t = t.replace(microsecond=0) + timedelta(seconds=k / 10)
+    return f"{t:%H:%M:%S}.{t.microsecond // 100_000}"
+
+
+def crossing_text(e: Entry | Exit) -> str:
+    """How the crossing is known, for the alert line: an observed entry's or exit's 95 %
+    window (UTC) and point uncertainty; for a first detection inside, that nobody saw the
+    entry, when its course leads back to the border and whether the sensors covered that path.
+    "" when the event carries no window."""
+    w = e.window_utc
+    if not w:
+        return ""
+    along = f", point ± {e.point_95_m:.0f} m along the border" if e.point_95_m else ""
+    if isinstance(e, Entry) and e.evidence == "first_detected_inside":
+        back = (f" (its course leads back to the border at {_hms(w[0])} UTC)" if w[0]
+                else f" (its course does not lead back to the border within "
+                     f"{BACKPROP_MAX_S / 60:.0f} min)")
+        # a pop-up where the sensors were looking: launched inside, or flew below coverage
+        seen = (f", though that path lay in sensor coverage for {e.covered_before_s:.0f} s"
+                if e.covered_before_s is not None and e.covered_before_s >= COVERED_NOTE_S
+                else "")
+        return f"; entry not seen{back}{seen}"
+    pred = (f"; declared on the track's prediction: its last sensor update was "
+            f"{e.predicted_for_s:.1f} s before the crossing"
+            if isinstance(e, Entry) and e.predicted_for_s else "")
+    return f"; crossed {_hms(w[0])}–{_hms(w[1], up=True)} UTC (95 %){along}{pred}"
+
+
+def duration_text(b: list[float | None] | None) -> str:
+    """The duration bounds the entry and exit windows give (``docs/airspace.md``), rounded
+    outwards to whole seconds; "" when none were observed."""
+    if not b or b[0] is None:
+        return ""
+    lo = math.floor(b[0])
+    return f" ({lo}–{math.ceil(b[1])} s)" if b[1] is not None else f" (at least {lo} s)"
