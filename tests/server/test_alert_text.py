@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dronewall.airspace.events import Entry
+from dronewall.airspace.events import Entry, Warning
 from dronewall.server.alerts import event_alert
 
 BASE = dict(track_id=7, zone_id="POL", zone_kind="sovereign", zone_name="Poland",
@@ -158,3 +158,28 @@ def test_remote_id_only_picks_tracks_named_by_remote_id_alone() -> None:
                           identity=np.array(["1596F5AB12", "4ca123", "4ca124"], dtype=object))
     assert remote_id_only(SimpleNamespace(picture=pic)) == {4: "1596F5AB12"}
     assert remote_id_only(SimpleNamespace(picture=None)) == {}
+
+
+def test_an_unverified_broadcast_is_cooperative_traffic_until_shown_otherwise() -> None:
+    """An airliner heard on ADS-B beyond the radars enters with its identity not yet
+    corroborated: not a HIGH alarm like a silent unknown track, but one step lower, naming
+    the identity; a threat (or a suspected spoof) stays as severe as it is."""
+    e = Entry(**BASE, interpolated=True, evidence="observed_crossing",
+              window_t_s=[604.5, 606.3],
+              window_utc=["2026-03-01T00:10:04.500Z", "2026-03-01T00:10:06.300Z"])
+    silent = event_alert(e, "u1", aff="unknown")
+    coop = event_alert(e, "u2", aff="unknown", cls="manned_aircraft", p=0.8,
+                       unverified="4ca123")
+    assert silent["severity"] == "high" and coop["severity"] == "medium"
+    assert coop["text"].endswith("; broadcasting 4ca123, not yet corroborated by an "
+                                 "independent sensor")
+    spoof = event_alert(e, "u3", aff="suspect", unverified="4ca123")
+    assert spoof["severity"] == "critical" and "broadcasting" not in spoof["text"]
+    w = Warning(**{k: v for k, v in BASE.items()
+                   if k in ("track_id", "zone_id", "zone_kind", "zone_name", "country", "time",
+                            "t_s")},
+                predicted_crossing_time="2026-03-01T00:12:05.400Z",
+                predicted_crossing_t_s=725.4, time_to_crossing_s=120.0, predicted_lat=52.0,
+                predicted_lon=23.6)
+    warn = event_alert(w, "u4", aff="unknown", unverified="4ca123")
+    assert warn["severity"] == "info" and "broadcasting 4ca123" in warn["text"]

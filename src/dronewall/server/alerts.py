@@ -14,7 +14,8 @@ from dronewall.airspace.windows import BACKPROP_MAX_S
 
 
 def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str = "",
-                p: float | None = None, remote_id: str = "") -> dict[str, Any] | None:
+                p: float | None = None, remote_id: str = "", unverified: str = ""
+                ) -> dict[str, Any] | None:
     """An operator alert for a new event (None: not alert-worthy). Severity follows what the
     track is (``aff``, :func:`affiliation`) so birds and trusted airliners do not drown the
     drones: entry into own sovereign airspace is ``critical`` for hostile or suspect tracks,
@@ -24,13 +25,17 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
     by a neutral track and closed violation episodes ``info`` -- except a drone trusted on its
     Remote ID alone (``remote_id``: its serial) in an airport or infrastructure zone: the
     broadcast names it, it is no permit to fly there, so it is alerted as an unknown track
-    would be, with its serial."""
+    would be, with its serial. A track broadcasting an identity no independent sensor has
+    corroborated yet (``unverified``: that identity; typically an airliner heard on ADS-B
+    beyond the radars) and not otherwise a threat is cooperative traffic until shown
+    otherwise: its warnings and entries are one step lower, naming the identity."""
     d = e.to_dict()
     if remote_id and e.zone_kind in UAS_PERMIT_ZONE_KINDS and aff == "neutral":
         aff = "unknown"
     else:
         remote_id = ""
     threat = aff in ("hostile", "suspect")
+    unverified = "" if threat or aff == "neutral" else unverified
     what = f"track {e.track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
     zone = e.zone_name or e.zone_id
     if isinstance(e, Warning):
@@ -76,6 +81,10 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
                 + (" (ongoing)" if e.ongoing else ""))
     else:
         return None
+    if unverified and isinstance(e, Warning | Entry):
+        sev = _LOWER[sev]
+        text += (f"; broadcasting {unverified}, not yet corroborated by an independent "
+                 "sensor")
     if aff == "neutral":
         sev = "info"
     return {"id": alert_id, "kind": e.kind, "severity": sev, "t_s": e.t_s, "time": e.time,
@@ -83,6 +92,9 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             "affiliation": aff, "text": text, "time_to_crossing_s": d.get("time_to_crossing_s"),
             "predicted_crossing_t_s": d.get("predicted_crossing_t_s"), "acked_by": None,
             "event": d}
+
+
+_LOWER = {"critical": "high", "high": "medium", "medium": "info", "info": "info"}
 
 
 def _named(remote_id: str) -> str:

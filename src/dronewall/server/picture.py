@@ -283,7 +283,9 @@ class StepView:
             a = event_alert(e, f"{seq}-{n}", tr["aff"][k] if k is not None else "unknown",
                             tr["cls"][k] if k is not None else "",
                             tr["p"][k] if k is not None else None,
-                            remote_id=rid.get(int(e.track_id), ""))
+                            remote_id=rid.get(int(e.track_id), ""),
+                            unverified=(tr["coop"][k] if k is not None
+                                        and tr["trust"][k] == "unverified" else ""))
             if a is not None:
                 alerts.append(a)
         new_props, eng_rows = [], []
