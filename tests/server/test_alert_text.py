@@ -142,24 +142,6 @@ def test_a_remote_id_drone_entering_an_airport_zone_is_alerted_with_its_serial()
     assert sov["severity"] == "info" and "Remote ID" not in sov["text"]
 
 
-def test_remote_id_only_picks_tracks_named_by_remote_id_alone() -> None:
-    from types import SimpleNamespace
-
-    import numpy as np
-
-    from dronewall.detections import SensorKind
-    from dronewall.server.picture import remote_id_only
-
-    ls = np.full((3, 7), np.nan)
-    ls[0, int(SensorKind.REMOTE_ID)] = 5.0                      # a Remote ID drone
-    ls[1, int(SensorKind.ADSB)] = 5.0                           # an airliner
-    ls[2, int(SensorKind.REMOTE_ID)] = ls[2, int(SensorKind.ADSB)] = 5.0
-    pic = SimpleNamespace(ids=np.array([4, 5, 6]), tracks=SimpleNamespace(last_seen=ls),
-                          identity=np.array(["1596F5AB12", "4ca123", "4ca124"], dtype=object))
-    assert remote_id_only(SimpleNamespace(picture=pic)) == {4: "1596F5AB12"}
-    assert remote_id_only(SimpleNamespace(picture=None)) == {}
-
-
 def test_an_unverified_broadcast_is_cooperative_traffic_until_shown_otherwise() -> None:
     """An airliner heard on ADS-B beyond the radars enters with its identity not yet
     corroborated: not a HIGH alarm like a silent unknown track, but one step lower, naming

@@ -194,7 +194,10 @@ class StepView:
         ta = rec.threats
         if ta is None or ta.ids.size == 0:
             return []
-        order = ta.order()[:k]
+        order = ta.order()
+        # only tracks that threaten something: birds and trusted cooperative traffic score 0
+        # (the same rule as simulate's threats.csv)
+        order = order[ta.score[order] > 0][:k]
         out = []
         for i in order.tolist():
             a = int(ta.asset[i])
