@@ -165,3 +165,35 @@ def test_an_unverified_broadcast_is_cooperative_traffic_until_shown_otherwise() 
                 predicted_lon=23.6)
     warn = event_alert(w, "u4", aff="unknown", unverified="4ca123")
     assert warn["severity"] == "info" and "broadcasting 4ca123" in warn["text"]
+
+
+def test_a_neutral_tracks_warning_is_no_alert() -> None:
+    """A bird or a trusted airliner predicted to enter a zone: no line for the operator (the
+    event is still recorded); an unknown track's warning is one."""
+    w = Warning(track_id=7, zone_id="CITY", zone_kind="no_fire", zone_name="Aalborg",
+                country=None, time="2026-03-01T00:10:05.400Z", t_s=605.4,
+                predicted_crossing_time="2026-03-01T00:12:05.400Z",
+                predicted_crossing_t_s=725.4, time_to_crossing_s=120.0, predicted_lat=52.0,
+                predicted_lon=23.6)
+    assert event_alert(w, "n1", aff="neutral", cls="bird", p=0.99) is None
+    assert event_alert(w, "n2", aff="unknown")["severity"] == "info"
+
+
+def test_the_alert_book_drops_information_before_critical_alerts() -> None:
+    from dronewall.server.alerts import AlertBook
+
+    book = AlertBook(50)
+
+    def a(i: int, sev: str, acked: str | None = None) -> dict:
+        return {"id": f"a{i}", "severity": sev, "acked_by": acked}
+
+    book.add([a(0, "critical"), a(1, "high", acked="olga"), a(2, "medium")])
+    book.add([a(10 + i, "info") for i in range(200)])
+    kept = [x["id"] for x in book]
+    assert len(book) == 50 and kept[:3] == ["a0", "a1", "a2"]
+    assert kept[3:] == [f"a{10 + i}" for i in range(153, 200)]   # the newest information
+    # full of real alerts: the acknowledged one goes before the unacknowledged, then the oldest
+    # of the lowest severity
+    book.add([a(300 + i, "high") for i in range(50)])
+    kept = [x["id"] for x in book]
+    assert "a0" in kept and "a1" not in kept and "a2" not in kept

@@ -96,6 +96,18 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                     && li.innerText.includes('approved by olga'))""",
                 timeout=15_000)
             page.screenshot(path=str(tmp_path / "approved.png"))
+            # a flood of information (gulls predicted to enter a city's no-fire zone) never
+            # pushes an unacknowledged critical alert out of the panel's memory
+            page.evaluate("""() => {
+                const a = (id, sev, kind, tid) => ({id, severity: sev, kind, track_id: tid,
+                    zone_id: 'Z', zone_kind: 'no_fire', text: id, t_s: DW.now(),
+                    acked_by: null});
+                const flood = [...Array(400).keys()].map(i => a(`info-${i}`, 'info',
+                                                              'warning', 900000 + i));
+                DW.onStep({alerts: [a('crit-kept', 'critical', 'entry', 899999), ...flood]});
+            }""")
+            page.wait_for_function("""() => [...document.querySelectorAll('#alerts li.alert')]
+                .some(li => li.textContent.includes('crit-kept'))""", timeout=10_000)
             browser.close()
         with srv.client(op["token"]) as c:
             au = c.get("/api/v1/audit", params={"action": "approve"}).json()["items"]

@@ -22,7 +22,8 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
     ``high`` for unknown ones; a warning of a sovereign crossing and entry into another zone
     one step lower; a track not known to be a threat found inside as the picture began
     (:func:`at_start`) or popping up inside (:func:`pop_up`) one step lower again; anything
-    by a neutral track and closed violation episodes ``info`` -- except a drone trusted on its
+    by a neutral track and closed violation episodes ``info`` (a neutral track's warning is
+    no alert at all) -- except a drone trusted on its
     Remote ID alone (``remote_id``: its serial) in an airport or infrastructure zone: the
     broadcast names it, it is no permit to fly there, so it is alerted as an unknown track
     would be, with its serial. A track broadcasting an identity no independent sensor has
@@ -39,6 +40,8 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
     what = f"track {e.track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
     zone = e.zone_name or e.zone_id
     if isinstance(e, Warning):
+        if aff == "neutral":
+            return None   # a bird or a trusted airliner predicted to enter a zone: no alert
         sev = ("high" if threat else "medium") if e.zone_kind == "sovereign" else \
             ("medium" if threat else "info")
         # the client counts down to the crossing
@@ -170,3 +173,38 @@ def duration_text(b: list[float | None] | None) -> str:
         return ""
     lo = math.floor(b[0])
     return f" ({lo}–{math.ceil(b[1])} s)" if b[1] is not None else f" (at least {lo} s)"
+
+
+#: Which alerts go first when the book is full: information, then acknowledged ones, then the
+#: unacknowledged by rising severity (oldest first within a rank).
+_KEEP_RANK = {"info": 0, "medium": 2, "high": 3, "critical": 4}
+
+
+def keep_rank(a: dict[str, Any]) -> int:
+    """0 information, 1 acknowledged, 2-4 unacknowledged medium / high / critical."""
+    r = _KEEP_RANK.get(str(a.get("severity")), 2)
+    return 1 if r > 0 and a.get("acked_by") else r
+
+
+class AlertBook:
+    """The alerts kept in memory for the panel and for clients that (re)connect, at most
+    ``capacity``, in arrival order. When full, the oldest alert of the lowest
+    :func:`keep_rank` goes (older ones stay in the store's events): a flood of information --
+    gulls predicted to enter a city's no-fire zone -- never pushes out an unacknowledged
+    critical entry."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = int(capacity)
+        self._items: list[dict[str, Any]] = []
+
+    def add(self, alerts: list[dict[str, Any]]) -> None:
+        self._items.extend(alerts)
+        while len(self._items) > self.capacity:
+            ranks = [keep_rank(a) for a in self._items]
+            del self._items[ranks.index(min(ranks))]
+
+    def __iter__(self) -> Any:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)

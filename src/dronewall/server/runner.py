@@ -28,6 +28,7 @@ from typing import Any
 
 from dronewall.chain import StepRecord
 from dronewall.chain.approval import Decision
+from dronewall.server.alerts import AlertBook
 from dronewall.server.approver import LiveApprover
 from dronewall.server.live import LiveChain
 from dronewall.server.memory import Trimmer, rss_mib
@@ -36,7 +37,8 @@ from dronewall.store import SessionInfo, Store
 
 log = logging.getLogger("dronewall.server")
 
-#: Alerts kept in memory for the panel (older ones stay in the store's events).
+#: Alerts kept in memory for the panel (older ones stay in the store's events; information
+#: goes first when full: ``alerts.AlertBook``).
 MAX_ALERTS = 500
 
 
@@ -74,7 +76,7 @@ class Runner:
         self.view = StepView(live, record_period_s)
         self.view.feed_status = getattr(source, "sensor_status", None)
         self.state = RunnerState()
-        self.alerts: deque[dict[str, Any]] = deque(maxlen=MAX_ALERTS)
+        self.alerts = AlertBook(MAX_ALERTS)
         self.alert_lock = threading.Lock()
         self.last_rec: StepRecord | None = None
         self.stop_evt = threading.Event()
@@ -182,7 +184,7 @@ class Runner:
             delta["wall_pub"] = wall_rec
             delta["utc"] = self._utc(t)
             with self.alert_lock:
-                self.alerts.extend(delta["alerts"])
+                self.alerts.add(delta["alerts"])
             self.state = RunnerState(seq=seq, t=t, wall_step=wall_due, tracks=delta["tracks"],
                                      threats=delta["threats"],
                                      n_detections=delta["n_detections"], status="running")
@@ -278,7 +280,7 @@ class Runner:
             self.approver.take_closed()
             _, delta = self.view.step(rec, seq, [])
             with self.alert_lock:
-                self.alerts.extend(delta["alerts"])
+                self.alerts.add(delta["alerts"])
             self.state = RunnerState(seq=seq, t=t, tracks=delta["tracks"],
                                      threats=delta["threats"], status="resuming")
         self.resume_check = {"steps_replayed": seq, "steps_recorded": len(steps),

@@ -44,7 +44,20 @@
       if (!alerts.has(a.id) && !quiet && (a.severity === "critical" || a.severity === "high")) beep(a.severity);
       alerts.set(a.id, Object.assign(alerts.get(a.id) || {}, a, { count: n }));
     }
-    while (alerts.size > 300) alerts.delete(alerts.keys().next().value);
+    // full: the oldest of the lowest rank goes (information, then acknowledged, then by
+    // severity) -- a flood of information never pushes out an unacknowledged critical alert
+    while (alerts.size > 300) {
+      let drop = null, low = 99;
+      for (const [id, b] of alerts) {
+        const r = keepRank(b);
+        if (r < low) { low = r; drop = id; }
+      }
+      alerts.delete(drop);
+    }
+  }
+  function keepRank(a) {
+    const r = { info: 0, medium: 2, high: 3, critical: 4 }[a.severity] ?? 2;
+    return r > 0 && a.acked_by ? 1 : r;
   }
   function renderAlerts() {
     const ol = document.getElementById("alerts");
