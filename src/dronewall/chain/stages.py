@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.chain.records import Classified, Picture, StepRecord
+from dronewall.classify.bayes import ClassifierConfig
 from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED, CoopTrustMonitor
 from dronewall.classify.hearing import AcousticNetwork
 from dronewall.classify.tracks import ClassStep, TrackClassifier
@@ -102,11 +103,13 @@ class ClassificationStage:
     name = "classification"
 
     def __init__(self, frame: Frame, coverage: Coverage | None = None,
-                 hearing: AcousticNetwork | None = None) -> None:
+                 hearing: AcousticNetwork | None = None,
+                 config: ClassifierConfig | None = None) -> None:
         self.frame = frame
         self.coverage = coverage
         self.hearing = hearing if hearing is not None and len(hearing) else None
-        self.classifier = TrackClassifier(frame)
+        self.classifier = (TrackClassifier(frame) if config is None
+                           else TrackClassifier(frame, config))
         self.coop = CoopTrustMonitor()
         self._t_prev: float | None = None
 

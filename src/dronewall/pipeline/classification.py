@@ -17,6 +17,7 @@ confirmed, against the platform it followed most) are kept as ``per_track``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from dronewall.airspace.events import Entry
 from dronewall.catalog import PlatformClass
 from dronewall.chain import StepRecord
+from dronewall.classify.bayes import DEFAULT_CONFIG, ClassifierConfig
 from dronewall.classify.labels import (
     LABEL_NAMES,
     ONE_WAY_UAS,
@@ -31,9 +33,23 @@ from dronewall.classify.labels import (
     one_way_uas_p,
     reported_labels,
 )
+from dronewall.scenario import Scenario
 
 #: Class is scored this long after the track was first seen confirmed, s.
 SCORE_AFTER_S = 30.0
+
+
+def classifier_config_for(sc: Scenario) -> ClassifierConfig:
+    """The classifier settings of a scenario (or live site): the default models with the
+    site's prior weights (``classification.prior``; classes not named keep the default
+    weight)."""
+    weights = sc.classification.prior
+    if not weights:
+        return DEFAULT_CONFIG
+    names = [c.name for c in PlatformClass]
+    prior = tuple(float(weights.get(n, w)) for n, w in zip(names, DEFAULT_CONFIG.prior,
+                                                          strict=True))
+    return replace(DEFAULT_CONFIG, prior=prior)
 
 
 class ClassificationScorer:
@@ -116,7 +132,7 @@ class ClassificationScorer:
         ok_lab = label_correct(self.p_label[sc], tc[sc])
         ok_map = self.p_map[sc] == tc[sc]
         by_class: dict[str, dict[str, Any]] = {}
-        names = [c.name.lower() for c in PlatformClass]
+        names = [c.name for c in PlatformClass]
         for c in np.unique(tc[sc]).tolist():
             m = tc[sc] == c
             labs, cnt = np.unique(self.p_label[sc][m], return_counts=True)
@@ -155,7 +171,7 @@ class ClassificationScorer:
     def summary(self, followed: dict[int, int],
                 entered_truth: set[int] | None = None) -> dict[str, Any]:
         """``followed``: track id -> index of the true platform it followed most."""
-        names = [c.name.lower() for c in PlatformClass]
+        names = [c.name for c in PlatformClass]
         conf = np.zeros((len(names), len(names)), dtype=np.int64)
         for tk, pred in self.scored.items():
             if tk in followed:

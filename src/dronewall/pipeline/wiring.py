@@ -66,7 +66,10 @@ class ChainRun:
             self.t_air = 0.0
             return
         if track:
-            from dronewall.pipeline.classification import ClassificationScorer
+            from dronewall.pipeline.classification import (
+                ClassificationScorer,
+                classifier_config_for,
+            )
             from dronewall.pipeline.threat import ThreatScorer, ThreatWriter
             from dronewall.pipeline.tracking import (
                 TrackingScorer,
@@ -79,7 +82,8 @@ class ChainRun:
             stages.append(TrackingStage(cfg, frame, suite.table))
             stages.append(ClassificationStage(
                 frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
-                hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None))
+                hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None,
+                config=classifier_config_for(sc)))
             self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
             self.tscore = TrackingScorer(frame, len(plat), platform_cls=plat.cls)
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dronewall.catalog import PLATFORMS, MotionModel
+from dronewall.catalog import PLATFORMS, MotionModel, PlatformClass
 from dronewall.scenario.base import LatLon, LatLonAlt, Strict, ZoneKind, _check_latlon
 from dronewall.scenario.defence import EffectorSpec, RoeSpec
 
@@ -442,6 +442,35 @@ class TrackingSpec(Strict):
                     "alone. Measured in docs/benchmarks.md s.6")
 
 
+#: Class names a scenario may weigh in ``classification.prior`` (``PlatformClass`` order; the
+#: spelling of ``roe.engage_classes``).
+CLASS_KEYS = tuple(c.name for c in PlatformClass)
+
+
+class ClassificationSpec(Strict):
+    """Classifier options of a site (``docs/classification.md``, "The prior")."""
+
+    prior: dict[str, float] = Field(
+        default_factory=dict,
+        description="prior weight per class (" + ", ".join(CLASS_KEYS) + "): what this site "
+                    "expects to see before any evidence, e.g. an airport in peacetime "
+                    "{ATTACK_DRONE: 0.01, DECOY: 0.01}. Classes not named keep the default "
+                    "weight (the eastern flank's wartime mix); the weights are normalised. The "
+                    "posterior also relaxes toward it as evidence ages")
+
+    @field_validator("prior")
+    @classmethod
+    def _prior(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, w in v.items():
+            if k not in CLASS_KEYS:
+                raise ValueError(f"unknown class {k!r}; allowed: {', '.join(CLASS_KEYS)}")
+            if not (w > 0.0 and w <= 1.0e6):
+                raise ValueError(f"prior weight of {k} must be > 0 and <= 1e6 (a zero prior "
+                                 f"would make the class impossible whatever the sensors say); "
+                                 f"got {w}")
+        return v
+
+
 class Scenario(Strict):
     """A complete scenario file."""
 
@@ -459,6 +488,7 @@ class Scenario(Strict):
     jamming: list[JammingSpec] = []
     spoofing: list[SpoofSpec] = []
     tracking: TrackingSpec = TrackingSpec()
+    classification: ClassificationSpec = ClassificationSpec()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

@@ -84,6 +84,7 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     engagement recommendations (unless the ROE say ``approval: auto``). ``wire``: fed by wire
     feeds stamped on arrival (groups detections within ``LIVE_GROUP_TOLERANCE_S``)."""
     from dronewall.pipeline.airspace import airspace_config, scenario_zones
+    from dronewall.pipeline.classification import classifier_config_for
     from dronewall.pipeline.tracking import tracker_config_for
     from dronewall.pipeline.wiring import acoustic_network
     from dronewall.sensors import SensorSuite
@@ -104,7 +105,8 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
         cfg = replace(cfg, time_group_tolerance_s=LIVE_GROUP_TOLERANCE_S)
     hearing = acoustic_network(suite.acoustic) if len(suite.acoustic) else None
     stages: list[Any] = [TrackingStage(cfg, frame, suite.table),
-                         ClassificationStage(frame, coverage=coverage, hearing=hearing)]
+                         ClassificationStage(frame, coverage=coverage, hearing=hearing,
+                                             config=classifier_config_for(sc))]
     if zoning is not None:
         stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage))
     assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
