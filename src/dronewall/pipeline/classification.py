@@ -132,7 +132,7 @@ class ClassificationScorer:
         ok_lab = label_correct(self.p_label[sc], tc[sc])
         ok_map = self.p_map[sc] == tc[sc]
         by_class: dict[str, dict[str, Any]] = {}
-        names = [c.name for c in PlatformClass]
+        names = [c.name.lower() for c in PlatformClass]
         for c in np.unique(tc[sc]).tolist():
             m = tc[sc] == c
             labs, cnt = np.unique(self.p_label[sc][m], return_counts=True)
@@ -171,7 +171,7 @@ class ClassificationScorer:
     def summary(self, followed: dict[int, int],
                 entered_truth: set[int] | None = None) -> dict[str, Any]:
         """``followed``: track id -> index of the true platform it followed most."""
-        names = [c.name for c in PlatformClass]
+        names = [c.name.lower() for c in PlatformClass]
         conf = np.zeros((len(names), len(names)), dtype=np.int64)
         for tk, pred in self.scored.items():
             if tk in followed:
