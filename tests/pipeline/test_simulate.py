@@ -218,6 +218,13 @@ def test_remote_id_drones_in_an_airport_zone_are_identified_and_listed(tmp_path)
     eps = [json.loads(x) for x in (out / "episodes.jsonl").read_text().splitlines()]
     named = [v for v in eps if v.get("cooperative") == "identified"]
     assert named and all(v["identity"] == hobby[0]["identity"] for v in named)
+    # each carries where the broadcast says the pilot stands (operator_offset_m, 300 m, from
+    # the drone's home at 55.618 N 12.60 E), heard up to the episode's end
+    for v in named:
+        la, lo = v["operator_point"]
+        d = np.hypot((la - 55.618) * 111_320.0, (lo - 12.60) * 111_320.0 * np.cos(np.radians(la)))
+        assert 200.0 <= d <= 400.0, d
+        assert v["operator_t_s"] <= v["exit_t_s"] + 1e-6
     assert not any(v.get("cooperative") == "authorised" for v in eps)
     assert not [m for m in ep["missed_episodes"] if m[0].startswith("hobby")]
     assert ep["unmatched"] == 0

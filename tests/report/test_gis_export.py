@@ -145,3 +145,25 @@ def test_a_parquet_run_exports_and_reports_like_a_csv_one(run: Path, tmp_path: P
     res = _cli("report", "incident", "--events", str(run / "events.jsonl"), "--tracks",
                str(bad), "--out", str(tmp_path / "x.html"))
     assert res.returncode == 2 and "not a readable Parquet table" in res.stderr
+
+
+def test_a_remote_id_pilot_position_is_its_own_claimed_point() -> None:
+    from datetime import UTC, datetime
+
+    from dronewall.report.gis import RunLayers, to_geojson
+
+    ep = {"episode_id": "E0001", "track_id": 5, "zone_id": "EKYT", "zone_kind": "airport",
+          "identity": "1581F5XYZ", "cooperative": "identified",
+          "max_depth_point": [57.10, 9.83], "operator_point": [57.098, 9.828],
+          "operator_t_s": 640.0}
+    gj = to_geojson(RunLayers(datetime(2025, 9, 24, tzinfo=UTC), {}, {}, [ep], [], []))
+    by = {f["properties"]["layer"]: f for f in gj["features"]}
+    assert by["violation"]["properties"]["operator_point"] == [57.098, 9.828]
+    pilot = by["remote_id_pilot"]
+    assert pilot["geometry"]["coordinates"] == [9.828, 57.098]
+    assert pilot["properties"]["claimed"] is True
+    assert pilot["properties"]["identity"] == "1581F5XYZ"
+    # no operator position, no pilot point
+    gj = to_geojson(RunLayers(datetime(2025, 9, 24, tzinfo=UTC), {}, {},
+                              [{**ep, "operator_point": None}], [], []))
+    assert "remote_id_pilot" not in {f["properties"]["layer"] for f in gj["features"]}

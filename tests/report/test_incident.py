@@ -454,3 +454,21 @@ def test_a_drone_hovering_over_a_runway_fills_its_episode_map(tmp_path: Path) ->
 
     assert metres(labels[1]) <= 2000.0, labels      # the episode map (8 km span: 5 km)
     assert metres(labels[0]) >= metres(labels[1])   # the overview no closer
+
+
+def test_a_remote_id_drone_states_where_its_broadcast_puts_the_pilot(tmp_path: Path) -> None:
+    """An identified drone's episode lists the pilot position its Remote ID claimed -- as a
+    claim, not a fix -- and marks it on the episode map."""
+    ev, tr, z = _inputs(tmp_path)
+    rows = [json.loads(x) for x in ev.read_text().splitlines()]
+    rows[-1].update({"identity": "1581F5XYZ", "cooperative": "identified",
+                     "operator_point": [59.78, 26.5], "operator_t_s": 580.0})
+    ev.write_text("\n".join(json.dumps(e) for e in rows) + "\n")
+    incident_report(ev, tr, tmp_path / "r.html", zones=[z])
+    html = (tmp_path / "r.html").read_text()
+    assert "pilot position (Remote ID claim)" in html
+    assert "59.78" in html and "as broadcast by the drone; no sensor of the wall fixed it" in html
+    assert "pilot (Remote ID claim)" in html          # the map's marker and legend
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["items"][0]["violation"]["operator_point"] == [59.78, 26.5]
+

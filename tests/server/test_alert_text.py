@@ -136,6 +136,11 @@ def test_a_remote_id_drone_entering_an_airport_zone_is_alerted_with_its_serial()
     a = event_alert(e, "r1", aff="neutral", cls="multirotor", p=0.9, remote_id="1596F5AB12")
     assert a["severity"] == "medium" and a["affiliation"] == "unknown"
     assert "identified by Remote ID 1596F5AB12, which is no permit to fly here" in a["text"]
+    # where the broadcast puts the pilot, when it did
+    withop = replace(e, operator_point=[57.098, 9.828], operator_t_s=600.0)
+    assert ("identified by Remote ID 1596F5AB12 (pilot at 57.09800 N 9.82800 E, as "
+            "broadcast), which is no permit to fly here") in event_alert(
+                withop, "r1b", aff="neutral", remote_id="1596F5AB12")["text"]
     # an airliner (ADS-B: no Remote ID serial given) is not raised
     assert event_alert(e, "r2", aff="neutral", cls="manned_aircraft", p=0.9)["severity"] == "info"
     sov = event_alert(Entry(**BASE, interpolated=True), "r3", aff="neutral", remote_id="1596F5AB12")

@@ -85,5 +85,14 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
             fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
-            **evidence_fields))
+            **_latest_operator(vs), **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))
+
+
+def _latest_operator(vs: list[Violation]) -> dict[str, object]:
+    """The pilot position a Remote ID broadcast claimed, latest over the fragments."""
+    heard = [x for x in vs if x.operator_point is not None and x.operator_t_s is not None]
+    if not heard:
+        return {}
+    x = max(heard, key=lambda x: float(x.operator_t_s or 0.0))
+    return {"operator_point": x.operator_point, "operator_t_s": x.operator_t_s}

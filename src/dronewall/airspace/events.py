@@ -100,9 +100,14 @@ class Entry(AirspaceEvent):
     #: in the first minute was there before anyone looked, not necessarily entering then
     after_start_s: float | None = None
 
+    #: a Remote ID drone: the pilot's position its broadcast claims, [lat, lon] deg, and
+    #: when it was last heard, s (:mod:`dronewall.airspace.operators`; None: none heard)
+    operator_point: list[float] | None = None
+    operator_t_s: float | None = None
+
     optional: ClassVar[tuple[str, ...]] = ("evidence", "window_t_s", "window_utc",
                                            "point_95_m", "covered_before_s", "predicted_for_s",
-                                           "after_start_s")
+                                           "after_start_s", "operator_point", "operator_t_s")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,13 +201,17 @@ class Violation(AirspaceEvent):
     #: episode (:mod:`dronewall.airspace.identity_gaps`): from / to (s, UTC), length, and
     #: whether before the entry or inside the zone -- where the identity rests on prediction
     identity_gaps: list[dict[str, Any]] | None = None
+    #: a Remote ID drone: the pilot's position its broadcast claimed, latest heard up to the
+    #: episode's end, [lat, lon] deg, and when, s (a claim, not a sensor fix; None: none)
+    operator_point: list[float] | None = None
+    operator_t_s: float | None = None
 
     optional: ClassVar[tuple[str, ...]] = (
         "evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
         "exit_window_t_s", "exit_window_utc", "duration_bounds_s", "covered_before_s",
         "cooperative", "authorised", "track_quality", "episode_id", "confidence_reasons",
         "fragments", "track_steps", "track_p_bird", "track_hits", "sensor_kinds",
-        "sensor_updates", "observed_inside", "identity_gaps")
+        "sensor_updates", "observed_inside", "identity_gaps", "operator_point", "operator_t_s")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

@@ -64,6 +64,7 @@ from dronewall.airspace.crossing import crossing_window
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.airspace.kind_updates import KindUpdates
+from dronewall.airspace.operators import RemoteIdOperators
 from dronewall.airspace.track_quality import TrackInfo
 from dronewall.airspace.windows import backprop_window, duration_bounds, outwards, utc_window
 from dronewall.airspace.zones import ZoneSet
@@ -130,6 +131,8 @@ class EvidenceAnnotator:
         self.fragment_drift_mps = float(fragment_drift_mps)
         self.fragment_overlap_s = float(fragment_overlap_s)
         self.info: dict[int, TrackInfo] = {}
+        # pilot positions claimed by Remote ID broadcasts, per identity (fed by the caller)
+        self.operators = RemoteIdOperators()
         # first fix of each (track, zone) entry: position (lat, lon, alt), ENU velocity, time,
         # horizontal 1-sigma per axis (m) and horizontal position covariance (east, north) m^2
         self.first: dict[tuple[int, str],
@@ -374,7 +377,8 @@ class EvidenceAnnotator:
             track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
             track_hits=inf.hits, sensor_kinds=tq.kind_names(inf.kinds),
             sensor_updates=tq.kind_counts(inf.kind_n),
-            observed_inside=not coasted)
+            observed_inside=not coasted,
+            **_operator(self.operators.of(inf.identity, v.t_s)))
 
     def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
                           lost: TrackInfo, lost_id: int) -> tuple[int, str] | None:
@@ -474,7 +478,9 @@ class EvidenceAnnotator:
                            predicted_for_s=num(t_in - upd, 1) if e.interpolated
                            and upd < t_in else None,
                            after_start_s=None if e.interpolated
-                           or not np.isfinite(self._t_start) else num(t_in - self._t_start, 1))
+                           or not np.isfinite(self._t_start) else num(t_in - self._t_start, 1),
+                           **_operator(self.operators.of(
+                               self.info[key[0]].identity if key[0] in self.info else None)))
         if isinstance(e, Exit):
             got = self._observed_exit(key, e.t_s, e.lat, e.lon, e.interpolated,
                                       self.info.get(key[0]))
@@ -528,6 +534,10 @@ def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violat
     return replace(v, exit_t_s=num(inf.upd_t, 3), exit_time=iso_time(epoch, inf.upd_t),
                    exit_point=[num(inf.upd_lat, 7), num(inf.upd_lon, 7)],
                    exit_interpolated=False, duration_s=num(inf.upd_t - t_in, 3)), False
+
+
+def _operator(got: tuple[list[float], float] | None) -> dict[str, object]:
+    return {} if got is None else {"operator_point": got[0], "operator_t_s": got[1]}
 
 
 def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float,

@@ -138,7 +138,8 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
             "identity", "track_quality", "entry_time", "exit_time", "entry_window_utc",
             "entry_point_95_m", "exit_window_utc", "duration_bounds_s",
             "duration_s", "max_depth_m", "sigma_at_max_depth_m", "min_alt_m", "max_alt_m",
-            "sigma_alt_m", "p_episode", "ongoing", "identity_gaps")
+            "sigma_alt_m", "p_episode", "ongoing", "identity_gaps", "operator_point",
+            "operator_t_s")
     return {k: e.get(k) for k in keys if k in e}
 
 
@@ -179,6 +180,14 @@ def to_geojson(run: RunLayers, decimate_s: float = 5.0) -> dict[str, Any]:
             continue
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": p},
                       "properties": {"layer": "violation", **_episode_props(e)}})
+        op = _point(e.get("operator_point"))
+        if op is not None:   # where the drone's Remote ID says its pilot is: a claim
+            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": op},
+                          "properties": {"layer": "remote_id_pilot", "claimed": True,
+                                         "episode_id": e.get("episode_id"),
+                                         "track_id": e.get("track_id"),
+                                         "identity": e.get("identity"),
+                                         "operator_t_s": e.get("operator_t_s")}})
     for e in run.events:
         if e.get("lat") is None or e.get("lon") is None:
             continue

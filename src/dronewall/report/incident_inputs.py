@@ -87,6 +87,7 @@ EVENT_FIELDS: dict[str, str] = {
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
     "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,
     "sensor_updates": _COUNTS, "observed_inside": _BOOL, "identity_gaps": _GAPS,
+    "operator_point": _POINT, "operator_t_s": _TIME,
 }
 EVENT_KINDS = ("warning", "entry", "exit", "violation")
 _REQUIRED = ("track_id", "zone_id")

@@ -281,7 +281,7 @@ def _episode_map(v: dict[str, Any], tr: TrackSeries | None, zone: shapely.Geomet
                  clock: Clock, n: int) -> Markup:
     w0, w1 = _window(v)
     lat, lon = [], []
-    for key in ("entry_point", "exit_point", "max_depth_point"):
+    for key in ("entry_point", "exit_point", "max_depth_point", "operator_point"):
         p = v.get(key)
         if p and len(p) >= 2:
             lat.append(_f(p[0]))
@@ -307,7 +307,9 @@ def _episode_map(v: dict[str, Any], tr: TrackSeries | None, zone: shapely.Geomet
                  highlight_colour=ZONE_RED, highlight_legend="inside the zone")
     for key, shape, col, lab in (("entry_point", "circle", "#1e8449", "entry"),
                                  ("exit_point", "diamond", "#6c3483", "exit"),
-                                 ("max_depth_point", "triangle", "#000000", "max depth")):
+                                 ("max_depth_point", "triangle", "#000000", "max depth"),
+                                 ("operator_point", "square", "#b9770e",
+                                  "pilot (Remote ID claim)")):
         p = v.get(key)
         if p and len(p) >= 2:
             mp.points([_f(p[0])], [_f(p[1])], labels=[lab], shape=shape, size=5.0, fill=col,
@@ -369,6 +371,10 @@ def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
         ("altitude inside", _altitude_text(v)),
         ("came from", str(v.get("from_country") or "unknown / international")),
         ("identity", str(v.get("identity") or "none (non-cooperative)")),
+        *([("pilot position (Remote ID claim)",
+            f"{_fmt_point(v.get('operator_point'))}, last heard "
+            f"{clock.fmt(_f(v.get('operator_t_s')))} — as broadcast by the drone; no sensor "
+            "of the wall fixed it")] if v.get("operator_point") else []),
         ("confidence", f"P(really inside) = {_num(v.get('p_inside'), 1, 3)} → "
                        f"{v.get('confidence') or '–'}"),
         ("sensors while inside", ", ".join(f"{k} ({c} steps)" for k, c in

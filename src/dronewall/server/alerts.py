@@ -68,12 +68,12 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
                 sev = "medium" if e.zone_kind == "sovereign" else "info"
             text = (f"{what} first detected inside {zone} at {_hms(e.window_utc[1])} UTC"
                     + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
-                    + _named(remote_id) + crossing_text(e))
+                    + _named(remote_id, e) + crossing_text(e))
         else:
             text = (f"{what} entered {zone}"
                     + (f" from {e.from_country}" if e.from_country else "")
                     + (f" (p inside {e.p_inside:.2f})" if e.p_inside is not None else "")
-                    + _named(remote_id) + crossing_text(e))
+                    + _named(remote_id, e) + crossing_text(e))
     elif isinstance(e, Violation):
         sev = "info"
         text = (f"violation episode of {what} in {zone}: "
@@ -100,9 +100,18 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
 _LOWER = {"critical": "high", "high": "medium", "medium": "info", "info": "info"}
 
 
-def _named(remote_id: str) -> str:
-    return (f"; identified by Remote ID {remote_id}, which is no permit to fly here"
-            if remote_id else "")
+def _named(remote_id: str, e: AirspaceEvent | None = None) -> str:
+    """The Remote ID naming of an alert line, with the pilot's position where the broadcast
+    gave one (an entry's ``operator_point``: a claim, no sensor fixed it)."""
+    if not remote_id:
+        return ""
+    op = getattr(e, "operator_point", None)
+    pilot = ""
+    if op and len(op) >= 2 and op[0] is not None and op[1] is not None:
+        la, lo = float(op[0]), float(op[1])
+        pilot = (f" (pilot at {abs(la):.5f} {'N' if la >= 0 else 'S'} "
+                 f"{abs(lo):.5f} {'E' if lo >= 0 else 'W'}, as broadcast)")
+    return f"; identified by Remote ID {remote_id}{pilot}, which is no permit to fly here"
 
 
 #: An entry first detected inside whose back-propagated path lay in sensor coverage for at
