@@ -202,3 +202,14 @@ def test_the_alert_book_drops_information_before_critical_alerts() -> None:
     book.add([a(300 + i, "high") for i in range(50)])
     kept = [x["id"] for x in book]
     assert "a0" in kept and "a1" not in kept and "a2" not in kept
+
+
+def test_a_remote_id_drone_found_in_an_airport_zone_at_the_start_is_named() -> None:
+    e = Entry(**{**BASE, "zone_id": "EKYT", "zone_kind": "airport", "zone_name": "Aalborg"},
+              interpolated=False, evidence="first_detected_inside",
+              window_t_s=[None, 2.0], window_utc=[None, "2026-03-01T00:00:02.000Z"],
+              after_start_s=2.0, operator_point=[57.1007, 9.825], operator_t_s=2.0)
+    a = event_alert(e, "s1", aff="neutral", cls="multirotor", p=0.9, remote_id="1581F5AB")
+    assert a["text"].endswith("its entry was not seen; identified by Remote ID 1581F5AB (pilot "
+                              "at 57.10070 N 9.82500 E, as broadcast), which is no permit to "
+                              "fly here")

@@ -59,7 +59,8 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
                 sev = "medium" if e.zone_kind == "sovereign" else "info"
             text = (f"{what} inside {zone} as the picture began: first detected at "
                     f"{_hms((e.window_utc or [None, e.time])[1])} UTC, "
-                    f"{e.after_start_s:.0f} s after it began; its entry was not seen")
+                    f"{e.after_start_s:.0f} s after it began; its entry was not seen"
+                    + _named(remote_id, e))
         elif e.evidence == "first_detected_inside" and e.window_utc:
             # nobody saw it enter: say when it was first seen, not that it "entered" then. A
             # pop-up (its path back lay in coverage, or never reaches the border) of a track
