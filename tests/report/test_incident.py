@@ -224,7 +224,7 @@ def test_estonia_overview_lists_the_episodes(estonia: Path) -> None:
         assert f'data-duration="{v["duration_s"]}"' in row
         assert f'data-depth="{v["max_depth_m"]}"' in row
         assert f"<td>{v['entry_time'][11:19]}</td>" in row  # UTC clock time of the entry
-        assert "<td>RUS</td>" in row and "<td>none</td>" in row  # from Russia, no identity
+        assert "<td>RUS</td>" in row and '<td class="ident">none</td>' in row  # no id
     # each episode: map with basemap, track arrows and UTC ticks; plots on a UTC axis
     assert html.count('class="episode"') == 3
     for n in (1, 2, 3):
@@ -469,6 +469,8 @@ def test_a_remote_id_drone_states_where_its_broadcast_puts_the_pilot(tmp_path: P
     assert "pilot position (Remote ID claim)" in html
     assert "59.78" in html and "as broadcast by the drone; no sensor of the wall fixed it" in html
     assert "pilot (Remote ID claim)" in html          # the map's marker and legend
+    # a 20-character serial wraps in the overview table instead of widening it off the page
+    assert '<td class="ident">1581F5XYZ</td>' in html and "#episodes td.ident{" in html
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["items"][0]["violation"]["operator_point"] == [59.78, 26.5]
 
