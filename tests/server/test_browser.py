@@ -96,6 +96,11 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                     && li.innerText.includes('approved by olga'))""",
                 timeout=15_000)
             page.screenshot(path=str(tmp_path / "approved.png"))
+            # a Remote ID drone's entry in the details names where its broadcast puts the pilot
+            said = page.evaluate("""() => DW.howKnown({evidence: 'observed_crossing',
+                window_t_s: [10.0, 12.0], point_95_m: 30, operator_point: [57.1007, 9.825]})""")
+            assert said == (" ±1.0 s (95 %), ±30 m along the border, pilot at 57.10070 N "
+                            "9.82500 E (as broadcast)"), said
             # a flood of information (gulls predicted to enter a city's no-fire zone) never
             # pushes an unacknowledged critical alert out of the panel's memory
             page.evaluate("""() => {

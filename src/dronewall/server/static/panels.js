@@ -230,6 +230,16 @@
   // how an entry / exit crossing is known (docs/airspace.md): an observed crossing's 95 %
   // window as +- seconds and its point along the border; a first detection inside says so
   function howKnown(p) {
+    return crossingKnown(p) + pilot(p);
+  }
+  // a Remote ID drone: where its broadcast puts the pilot (a claim, no sensor fixed it)
+  function pilot(p) {
+    const o = p.operator_point;
+    if (!o || typeof o[0] !== "number" || typeof o[1] !== "number") return "";
+    return `, pilot at ${Math.abs(o[0]).toFixed(5)} ${o[0] >= 0 ? "N" : "S"} ${Math.abs(o[1]).toFixed(5)} ${o[1] >= 0 ? "E" : "W"} (as broadcast)`;
+  }
+  DW.howKnown = howKnown;   // the track details' wording, also for the browser checks
+  function crossingKnown(p) {
     const w = p.window_t_s;
     if (p.evidence === "first_detected_inside") return ", first detected inside (entry not seen)";
     if (!w || w[0] === null || w[1] === null) return "";
