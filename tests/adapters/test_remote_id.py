@@ -138,3 +138,41 @@ def test_listen_remote_id_reads_a_recording(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "basic_id+location" in res.output and SERIAL in res.output and "50.10000" in res.output
     assert "total: accepted 3  rejected 0  malformed 1" in res.output
+
+
+def test_a_live_drone_in_an_airport_zone_carries_its_pilots_position() -> None:
+    """The live path end to end: packs decoded from a receiver's stream, tracked, and the
+    airport zone's entry and visit state where the broadcast puts the pilot -- as the
+    simulated receivers' do (``airspace.operators``)."""
+    from datetime import UTC, datetime
+
+    from dronewall.airspace import AirspaceConfig, ZoneSet
+    from dronewall.airspace.events import Entry, Violation
+    from dronewall.chain.records import StepRecord
+    from dronewall.chain.stages import AirspaceStage, TrackingStage
+    from dronewall.detections import SensorKind, SensorTable
+    from dronewall.geo import Frame
+    from dronewall.tracking import TrackerConfig
+
+    frame = Frame(55.60, 12.60, 0.0)
+    st = SensorTable.build(["rid"], [SensorKind.REMOTE_ID], [55.60], [12.60], [10.0])
+    zones = ZoneSet.from_specs([{"id": "APT", "kind": "airport", "name": "Airport",
+                                 "area": {"center": [55.60, 12.60], "radius_m": 1000}}])
+    track = TrackingStage(TrackerConfig(dims=3), frame, st)
+    air = AirspaceStage(zones, AirspaceConfig(epoch=datetime(2026, 3, 1, tzinfo=UTC)), frame)
+    feed = RemoteIdFeed()
+    events = []
+    for k in range(240):   # 10 m/s north from 1.5 km south of the airport's centre
+        lat = 55.60 + (-1500.0 + 10.0 * k) / 111_320.0
+        line = rid.pack(rid.basic_id(SERIAL), rid.system(55.585, 12.61, 2.0),
+                        rid.location(lat, 12.60, 60.0)).hex()
+        det = rid_reports_to_batch(feed.feed(line.encode() + b"\n", float(k)), sensor_row=0)
+        rec = air.step(track.step(StepRecord(t=float(k), detections=det)))
+        events += list(rec.events)
+    events += air.finish()
+    entry = next(e for e in events if isinstance(e, Entry))
+    visit = next(e for e in events if isinstance(e, Violation))
+    for e in (entry, visit):
+        assert e.operator_point == pytest.approx([55.585, 12.61], abs=1e-5)
+    assert entry.operator_t_s <= entry.declared_t_s + 1e-6    # heard by the declaration
+    assert visit.operator_t_s <= float(visit.t_s) + 1e-6
