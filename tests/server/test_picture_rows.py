@@ -37,3 +37,27 @@ def test_the_threat_panel_lists_only_tracks_that_threaten_something() -> None:
                           violation_p=np.ones(n))
     rows = StepView.threats(SimpleNamespace(asset_names=[]), SimpleNamespace(threats=ta))
     assert [r["track_id"] for r in rows] == [13, 11]
+
+
+def test_an_identity_judged_spoofed_is_alerted_once_per_track() -> None:
+    """The trust monitor's verdict reaches the operator: a track whose broadcast identity
+    becomes suspect gets one high 'suspected of spoofing' alert, not one per step."""
+    from datetime import UTC, datetime
+
+    from dronewall.server.alerts import spoof_alert
+    from dronewall.server.picture import StepView
+
+    a = spoof_alert("1-s9", 9, "4ca123", 600.0, "2026-03-01T00:10:00.000Z", "manned_aircraft",
+                    0.9)
+    assert a["severity"] == "high" and a["kind"] == "spoofing" and a["track_id"] == 9
+    assert a["text"].startswith("track 9 (manned aircraft 0.90): broadcast identity 4ca123 "
+                                "suspected of spoofing")
+    # through the step view's bookkeeping: once per track while it lives
+    view = SimpleNamespace(suspected=set(), live=SimpleNamespace(scenario=SimpleNamespace(
+        time=SimpleNamespace(start=datetime(2026, 3, 1, tzinfo=UTC)))))
+    tr = {"trust": ["suspect", "trusted"], "coop": ["4ca123", "4ca124"],
+          "cls": ["manned_aircraft", "manned_aircraft"], "p": [0.9, 0.9]}
+    first = StepView.spoof_alerts(view, [9, 10], tr, 600.0, 5)
+    again = StepView.spoof_alerts(view, [9, 10], tr, 601.0, 6)
+    assert [x["track_id"] for x in first] == [9] and again == []
+    assert first[0]["time"] == "2026-03-01T00:10:00.000Z"

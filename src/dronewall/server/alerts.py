@@ -98,6 +98,25 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             "event": d}
 
 
+def spoof_alert(alert_id: str, track_id: int, identity: str, t_s: float, time: str,
+                cls: str = "", p: float | None = None) -> dict[str, Any]:
+    """The alert for a track whose broadcast identity was just judged spoofed (the trust
+    monitor, ``classify.coop_tracks``: inside the independent sensors' coverage none has
+    confirmed its reports for long enough -- an identity with no body, a displaced position --
+    or one identity is in two places). High: a ghost in the picture, or a real aircraft lying
+    about where or who it is."""
+    what = f"track {track_id}" + (f" ({cls.replace('_', ' ')} {p:.2f})" if cls and p else "")
+    return {"id": alert_id, "kind": "spoofing", "severity": "high", "t_s": t_s, "time": time,
+            "track_id": track_id, "zone_id": "", "zone_kind": "identity",
+            "affiliation": "suspect",
+            "text": (f"{what}: broadcast identity {identity or '?'} suspected of spoofing -- "
+                     "inside the independent sensors' coverage none confirms its reports (a "
+                     "ghost, a displaced position or one identity in two places)"),
+            "time_to_crossing_s": None, "predicted_crossing_t_s": None, "acked_by": None,
+            "event": {"kind": "spoofing", "track_id": track_id, "identity": identity,
+                      "t_s": t_s, "time": time}}
+
+
 _LOWER = {"critical": "high", "high": "medium", "medium": "info", "info": "info"}
 
 

@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewall.airspace.event_builder import iso_time
 from dronewall.airspace.events import Entry, Exit
 from dronewall.catalog import PlatformClass
 from dronewall.chain import StepRecord
 from dronewall.chain.approval import Proposal
 from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_SUSPECT, TRUST_TRUSTED
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
-from dronewall.server.alerts import event_alert
+from dronewall.server.alerts import event_alert, spoof_alert
 from dronewall.server.live import LiveChain
 from dronewall.store import StepRows
 
@@ -135,6 +136,7 @@ class StepView:
         #: live feeds' state per sensor id (``LiveFeedsSource.sensor_status``), when any
         self.feed_status: Any = None
         self.prev_ids: set[int] = set()
+        self.suspected: set[int] = set()   # tracks whose identity is suspected of spoofing
         self.last_rec_t: dict[int, float] = {}
         self.last_threat_rec = -math.inf
         self.known_recs: set[str] = set()
@@ -189,6 +191,19 @@ class StepView:
                 self.inside[int(e.track_id)] = float(e.p_inside or 0.0)
             elif isinstance(e, Exit):
                 self.inside.pop(int(e.track_id), None)
+
+    def spoof_alerts(self, ids: list[int], tr: dict[str, list[Any]], t: float, seq: int
+                     ) -> list[dict[str, Any]]:
+        """Alerts for the tracks whose broadcast identity was newly judged spoofed: the
+        operator is told once per track while it lives."""
+        out = []
+        for k, tid in enumerate(ids):
+            if tr["trust"][k] == "suspect" and tid not in self.suspected:
+                self.suspected.add(tid)
+                out.append(spoof_alert(f"{seq}-s{tid}", tid, tr["coop"][k], t,
+                                       iso_time(self.live.scenario.time.start, t),
+                                       tr["cls"][k], tr["p"][k]))
+        return out
 
     def threats(self, rec: StepRecord, k: int = THREATS_RECORDED) -> list[dict[str, Any]]:
         ta = rec.threats
@@ -252,6 +267,7 @@ class StepView:
         for g in gone:
             self.last_rec_t.pop(g, None)
             self.inside.pop(g, None)
+            self.suspected.discard(g)
         rows = StepRows(detection_columns=detection_columns(rec.detections, live.sensors))
         t = rec.t
         for k, tid in enumerate(ids):
@@ -291,6 +307,7 @@ class StepView:
                                         and tr["trust"][k] == "unverified" else ""))
             if a is not None:
                 alerts.append(a)
+        alerts += self.spoof_alerts(ids, tr, t, seq)
         new_props, eng_rows = [], []
         es = rec.engagement
         if es is not None:
