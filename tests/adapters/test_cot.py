@@ -52,6 +52,20 @@ def test_alert_events_are_geofence_breaches_linked_to_the_track() -> None:
     assert a.get("type") == "b-a-g" and a.get("uid") == "dronewall-alert-a1"
     assert a.find("detail/link").get("uid") == "dronewall-track-7"
     assert "[critical] attack_drone entered Poland" in a.find("detail/remarks").text
+    assert a.find("detail/contact").get("callsign") == "DW alert entry POL"
+
+
+def test_a_spoofing_alert_goes_to_tak_too() -> None:
+    """An alert about a track's identity (no zone) is sent like the others, named cleanly."""
+    from dronewall.server.alerts import spoof_alert
+
+    d = _delta()
+    d["alerts"] = [spoof_alert("s8", 8, "48ae01", 10.0, "2026-12-02T10:00:00.000Z")]
+    (a,) = [ET.fromstring(x) for x in alert_events(d, datetime(2026, 12, 2, 10, tzinfo=UTC))]
+    assert a.find("detail/contact").get("callsign") == "DW alert spoofing"
+    assert a.find("detail/link").get("uid") == "dronewall-track-8"
+    assert "[high] track 8: broadcast identity 48ae01 suspected of spoofing" in a.find(
+        "detail/remarks").text
 
 
 @pytest.mark.parametrize("aff,cls,typ", [("suspect", "decoy", "a-s-A-M-F-Q"),

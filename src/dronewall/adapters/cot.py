@@ -14,8 +14,9 @@ becomes, at most every ``every_s`` seconds:
   vertical, unknown -> 9999999), ``stale`` = now + ``stale_s``, ``detail/track`` course (deg
   true) and speed (m/s), ``contact`` callsign ``DW-<id> <class>``, and a remark with the class
   probability, evidence and cooperative identity and trust;
-* one **alert event** per new alert (entry, predicted crossing, violation): ``b-a-g``
-  (geo-fence breach) at the track's position with the alert text, linked to the track's uid.
+* one **alert event** per new alert (entry, predicted crossing, violation, suspected
+  spoofing): ``b-a-g`` (geo-fence breach) at the track's position with the alert text, linked
+  to the track's uid.
 
 Unit conventions follow the CoT 2.0 schema (MITRE): times ISO-8601 UTC with a ``Z``, speed in
 m/s, course in degrees from true north.
@@ -111,7 +112,7 @@ def alert_events(delta: dict[str, Any], now: datetime, stale_s: float = 300.0
         ET.SubElement(det, "link", {"uid": f"{UID_PREFIX}-track-{a.get('track_id')}",
                                     "relation": "p-p", "type": "a-u-A"})
         ET.SubElement(det, "contact", {"callsign": f"DW alert {a.get('kind')} "
-                                                   f"{a.get('zone_id')}"})
+                                                   f"{a.get('zone_id') or ''}".strip()})
         ET.SubElement(det, "remarks").text = f"[{a.get('severity')}] {a.get('text')}"
         out.append(ET.tostring(ev, encoding="utf-8", xml_declaration=True))
     return out
