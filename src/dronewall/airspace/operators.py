@@ -34,7 +34,10 @@ class RemoteIdOperators:
         """One batch of detections: times (M,), identities (M,) and ``aux`` (M, 3)."""
         if len(identity) == 0:
             return
-        ok = np.isfinite(aux).all(axis=1) & (identity != "")
+        ok = np.isfinite(aux).all(axis=1)        # cheap: most detections carry no operator
+        if not ok.any():
+            return
+        ok[ok] = identity[ok] != ""
         if not ok.any():
             return
         lat, lon, _ = ecef_to_geodetic(aux[ok])

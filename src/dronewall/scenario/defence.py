@@ -66,13 +66,14 @@ class EffectorSpec(Strict):
         return self
 
 
-_CLASS_NAMES = tuple(c.name for c in PlatformClass)
+#: Class names a scenario uses as keys (``roe.engage_classes``, ``pk``, ``classification.prior``).
+CLASS_NAMES = tuple(c.name for c in PlatformClass)
 
 
 def _class_map(v: dict[str, float], what: str) -> dict[str, float]:
     for k, p in v.items():
-        if k not in _CLASS_NAMES:
-            raise ValueError(f"{what}: unknown class {k!r}; allowed: {', '.join(_CLASS_NAMES)}")
+        if k not in CLASS_NAMES:
+            raise ValueError(f"{what}: unknown class {k!r}; allowed: {', '.join(CLASS_NAMES)}")
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"{what}: {k} = {p} is not a probability in [0, 1]")
     return v

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dronewall.catalog import PLATFORMS, MotionModel, PlatformClass
+from dronewall.catalog import PLATFORMS, MotionModel
 from dronewall.scenario.base import LatLon, LatLonAlt, Strict, ZoneKind, _check_latlon
-from dronewall.scenario.defence import EffectorSpec, RoeSpec
+from dronewall.scenario.defence import CLASS_NAMES, EffectorSpec, RoeSpec
 
 __all__ = ["EffectorSpec", "LatLon", "LatLonAlt", "RoeSpec", "Strict", "ZoneKind"]
 
@@ -442,9 +442,8 @@ class TrackingSpec(Strict):
                     "alone. Measured in docs/benchmarks.md s.6")
 
 
-#: Class names a scenario may weigh in ``classification.prior`` (``PlatformClass`` order; the
-#: spelling of ``roe.engage_classes``).
-CLASS_KEYS = tuple(c.name for c in PlatformClass)
+#: Class names a scenario may weigh in ``classification.prior``: those of ``roe.engage_classes``.
+CLASS_KEYS = CLASS_NAMES
 
 
 class ClassificationSpec(Strict):

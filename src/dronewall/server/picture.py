@@ -197,8 +197,9 @@ class StepView:
         """Alerts for the tracks whose broadcast identity was newly judged spoofed: the
         operator is told once per track while it lives."""
         out = []
-        for k, tid in enumerate(ids):
-            if tr["trust"][k] == "suspect" and tid not in self.suspected:
+        for k in np.flatnonzero(np.asarray(tr["trust"], dtype=object) == "suspect").tolist():
+            tid = ids[k]
+            if tid not in self.suspected:
                 self.suspected.add(tid)
                 out.append(spoof_alert(f"{seq}-s{tid}", tid, tr["coop"][k], t,
                                        iso_time(self.live.scenario.time.start, t),
