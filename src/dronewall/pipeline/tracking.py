@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dronewall.catalog import PlatformClass
+from dronewall.catalog import PLATFORMS, AcousticClass, PlatformClass, RFProtocol
 from dronewall.chain import StepRecord
 from dronewall.classify.coop_tracks import TRUST_NAMES
 from dronewall.classify.labels import LABEL_NAMES, reported_labels
@@ -35,6 +35,7 @@ from dronewall.pipeline.follow import TruthFollower
 from dronewall.scenario import Scenario
 from dronewall.sim.state import PlatformTable, TruthState
 from dronewall.tracking import ATTR_NAMES, TrackerConfig
+from dronewall.tracking.emitters import EmitterParams
 
 #: A truth platform is scored while some sensor truly detected it within this window, s.
 DETECTABLE_WINDOW_S = 10.0
@@ -183,7 +184,29 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          lost_min_hits=lost_min_hits,
                          merge_distinct_memory_s=merge_distinct_memory_s,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
+                         emitters=EmitterParams(signatures=emitter_signatures()),
                          latency_window_s=0.0)
+
+
+#: Margin on a catalogue platform's acoustic source level when it bounds the range at which a
+#: node hears it (emitter cross-fixes), dB [E]: the catalogue levels are estimates, a given
+#: airframe, payload or throttle setting is louder, and the node's reported level has its own
+#: error. +10 dB allows 3.2x the nominal range.
+EMITTER_LEVEL_MARGIN_DB = 10.0
+
+
+def emitter_signatures() -> tuple[tuple[int, int, float], ...]:
+    """(RF protocol, acoustic class, loudest source level + margin dB) of every catalogue
+    platform that emits (``tracking.emitters``): the RF and acoustic features that may be
+    paired into a two-bearing fix of one emitter. From the catalogue, not the scenario: the
+    wall knows the emitter types, not which are in the air."""
+    best: dict[tuple[int, int], float] = {}
+    for p in PLATFORMS.values():
+        if p.rf_protocol == RFProtocol.NONE or p.acoustic_class == AcousticClass.NONE:
+            continue
+        key = (int(p.rf_protocol), int(p.acoustic_class))
+        best[key] = max(best.get(key, -np.inf), p.acoustic_sl_db + EMITTER_LEVEL_MARGIN_DB)
+    return tuple((k[0], k[1], v) for k, v in sorted(best.items()))
 
 
 _CLASS_NAMES = np.array([c.name.lower() for c in PlatformClass], dtype=object)

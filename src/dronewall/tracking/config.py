@@ -9,6 +9,7 @@ import numpy as np
 
 from dronewall.errors import ConfigurationError
 from dronewall.tracking.bearings import TriangulationParams
+from dronewall.tracking.emitters import EmitterParams
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class TrackerConfig:
     mean bearing_max_range_m."""
     triangulation: TriangulationParams = field(default_factory=TriangulationParams)
     """Bearing triangulation thresholds (min bearings, gate, crossing angle, ...)."""
+    emitters: EmitterParams = field(default_factory=EmitterParams)
+    """Two-bearing cross-fixes of emitters whose RF protocol and acoustic class agree
+    (``emitters.py``; off while ``emitters.signatures`` is empty)."""
     bearing_height_agl_m: float = 100.0
     """Assumed height above the bearing sensors of a triangulated target with no elevation
     information, m."""
@@ -354,6 +358,8 @@ class TrackerConfig:
         for name in ("init_cell_max_new", "max_new_tracks_per_step", "max_tentative_tracks"):
             if getattr(self, name) < 1:
                 bad(f"{name} must be >= 1, got {getattr(self, name)}")
+        for msg in self.emitters.validate():
+            bad(msg)
 
     @property
     def n_state(self) -> int:

@@ -57,6 +57,7 @@ from dronewall.detections.batch import DetectionBatch, SensorTable
 from dronewall.geo.frames import Frame
 from dronewall.tracking import kernels as K
 from dronewall.tracking.config import TrackerConfig
+from dronewall.tracking.emitter_fixes import EmitterBuffer
 from dronewall.tracking.initiation import Candidates, _TrackInitiation
 from dronewall.tracking.intake import (
     _KEY_DTYPE,
@@ -146,6 +147,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         # duplicate merging: chi-square(4) gate on the horizontal position/velocity difference
         self._merge_d2 = (float(chi2.ppf(config.merge_gate_prob, 4))
                           if config.merge_gate_prob > 0 else 0.0)
+        self._emit_buf = EmitterBuffer()
         self._distinct_keys = np.zeros(0, np.int64)
         self._distinct_t = np.zeros(0)
         self._apart_keys = np.zeros(0, np.int64)
@@ -305,12 +307,24 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         self._associate_by_status(pos_m, M, tg, used, hit, opp, tim, diag)
         t2 = time.perf_counter()
         angcnt = np.zeros(n0, dtype=np.int64)
-        self._associate_angles_by_status(ang_m, M, tg, used, angcnt, opp, tim, diag)
+        new: list[Candidates] = []
+        if self.cfg.emitters.on:
+            # confirmed tracks take their bearings, emitter pairs of the rest are fixed
+            # before tentative tracks get bearings (emitters.py)
+            self._associate_angles_by_status(ang_m, M, tg, used, angcnt, opp, tim, diag,
+                                             (CONFIRMED,))
+            emitted = self._emitter_candidates(ang_m[~used[ang_m]], M, tg, used, hit, opp, n0,
+                                               tim, diag)
+            if emitted is not None:
+                new.append(emitted)
+            self._associate_angles_by_status(ang_m, M, tg, used, angcnt, opp, tim, diag,
+                                             (TENTATIVE,))
+        else:
+            self._associate_angles_by_status(ang_m, M, tg, used, angcnt, opp, tim, diag)
         t3 = time.perf_counter()
         tim["bearings"] = tim.get("bearings", 0.0) + t3 - t2
         # initiation candidates: leftover bearings -> fixes (which first update existing
         # tracks), then leftover position-type measurements
-        new: list[Candidates] = []
         left_ang = ang_m[~used[ang_m]]
         if left_ang.size >= self.cfg.triangulation.min_bearings:
             fixes = self._fix_candidates(left_ang, M, tg, hit, opp, n0, tim, diag)

@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
 from dronewall.tracking.bearings import triangulate
+from dronewall.tracking.emitter_fixes import _EmitterFixes
 from dronewall.tracking.measurements import (
     SUB_AZEL,
     SUB_HPOS,
@@ -29,20 +30,22 @@ from dronewall.tracking.measurements import (
     SUB_XY,
     _GroupMeas,
 )
-from dronewall.tracking.table import CONFIRMED, TENTATIVE, _ranges, _StepAcc
+from dronewall.tracking.table import ATTR_NAMES, CONFIRMED, TENTATIVE, _ranges, _StepAcc
 from dronewall.tracking.update import _GroupUpdate
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+_ATTR_RF = ATTR_NAMES.index("rf_protocol")
 #: New-track candidates: position (k, d) m, covariance (k, d, d) m^2, cooperative identity
 #: (k,) ("" none), SensorKind (k,) of the (first) sensor, and what a radar plot adds
 #: (k, d + 3): the range rate's gradient with respect to the velocity (d,), the range rate m/s
 #: and its variance m^2/s^2 (NaN: no range rate), and 1 where the candidate is a radar plot in
-#: range/azimuth/elevation -- the track score's measurement space -- else 0.
-Candidates = tuple[F64, F64, NDArray[np.object_], NDArray[np.int8], F64]
+#: range/azimuth/elevation -- the track score's measurement space -- else 0; last, the RF
+#: protocol code (k,) of an emitter cross-fix (NaN: none), the new track's first attribute.
+Candidates = tuple[F64, F64, NDArray[np.object_], NDArray[np.int8], F64, F64]
 
 
-class _TrackInitiation(_GroupUpdate):
+class _TrackInitiation(_GroupUpdate, _EmitterFixes):
     """Initiation exclusion, triangulation, leftover fusion and new tracks for ``Engine``."""
 
     def _fix_candidates(self, left_ang: I64, M: _GroupMeas, tg: float, hit: NDArray[np.bool_],
@@ -51,12 +54,31 @@ class _TrackInitiation(_GroupUpdate):
         """Triangulate leftover bearings ``left_ang`` of M; the fixes first update existing
         tracks (horizontal-only measurements), the leftover fixes away from confirmed tracks
         are returned as new-track candidates (None: none)."""
-        tri = self._triangulate(left_ang, M)
-        if tri is None:
+        tri, _ = self._triangulate(left_ang, M)
+        return self._fixes_to_candidates(tri, "triangulated", tg, hit, opp, n0, tim, diag)
+
+    def _emitter_candidates(self, ang: I64, M: _GroupMeas, tg: float, used: NDArray[np.bool_],
+                            hit: NDArray[np.bool_], opp: NDArray[np.bool_], n0: int,
+                            tim: dict[str, float], diag: dict[str, int]) -> Candidates | None:
+        """Emitter cross-fixes (``emitters.py``) of the bearings ``ang`` of M that confirmed
+        tracks did not take, made before tentative tracks get bearings (a vague tentative
+        track next to an emitter would otherwise take its bearings one by one, each too weak
+        to fix it); their bearings are marked ``used``. The fixes update existing tracks;
+        the leftover fixes are returned as new-track candidates (None: none)."""
+        fx, taken = self._emitter_fixes(ang, M, tg)
+        used[taken] = True
+        return self._fixes_to_candidates(fx, "emitter_fixes", tg, hit, opp, n0, tim, diag)
+
+    def _fixes_to_candidates(self, fx: tuple[_GroupMeas, F64, F64] | None, name: str, tg: float,
+                             hit: NDArray[np.bool_], opp: NDArray[np.bool_], n0: int,
+                             tim: dict[str, float], diag: dict[str, int]) -> Candidates | None:
+        """Fixes ``fx`` (``_triangulate``'s form) first update existing tracks, confirmed ones
+        first; the leftovers away from confirmed tracks are new-track candidates."""
+        if fx is None:
             return None
-        Fm, fpos, fcov = tri
+        Fm, fpos, fcov = fx
         k = fpos.shape[0]
-        diag["triangulated"] = diag.get("triangulated", 0) + k
+        diag[name] = diag.get(name, 0) + k
         # a fix is first a horizontal-only measurement of existing tracks ...
         fused = np.zeros(k, dtype=bool)
         self._associate_by_status(np.arange(k), Fm, tg, fused, hit, opp, tim, diag)
@@ -68,8 +90,9 @@ class _TrackInitiation(_GroupUpdate):
         lf = lf[self._init_exclusion(lf, Fm, n0, diag)]
         lf = lf[self._clutter_map_keep(fpos[lf], fcov[lf], Fm.identity[lf], diag)]
         if lf.size:
+            proto = Fm.attr[lf, _ATTR_RF] if Fm.attr is not None else np.full(lf.size, np.nan)
             return (fpos[lf], fcov[lf], Fm.identity[lf], Fm.skind[lf],
-                    self._radar_info(lf, Fm, fpos[lf], plots=False))
+                    self._radar_info(lf, Fm, fpos[lf], plots=False), proto)
         return None
 
     def _position_candidates(self, left_pos: I64, M: _GroupMeas, n0: int,
@@ -80,7 +103,8 @@ class _TrackInitiation(_GroupUpdate):
         left_pos = left_pos[self._clutter_map_keep(M.gpos[left_pos], M.gcov[left_pos],
                                                    M.identity[left_pos], diag)]
         if left_pos.size:
-            return self._merge_leftovers(left_pos, M)
+            c = self._merge_leftovers(left_pos, M)
+            return c[0], c[1], c[2], c[3], c[4], np.full(c[0].shape[0], np.nan)
         return None
 
     def _initiate_candidates(self, tg: float, cands: list[Candidates], acc: _StepAcc,
@@ -92,11 +116,18 @@ class _TrackInitiation(_GroupUpdate):
         ident = np.concatenate([c[2] for c in cands])
         kinds = np.concatenate([c[3] for c in cands])
         radar = np.concatenate([c[4] for c in cands])
+        proto = np.concatenate([c[5] for c in cands])
         keep = self._budget_keep(pos, cov, ident, len(acc.new), diag if diag is not None else {})
         if not keep.all():
             pos, cov, ident, kinds = pos[keep], cov[keep], ident[keep], kinds[keep]
-            radar = radar[keep]
+            radar, proto = radar[keep], proto[keep]
+        n_before = self.T.n
         self._initiate(tg, pos, cov, ident, kinds, acc, radar)
+        if np.isfinite(proto).any() and self.T.n - n_before == proto.size:
+            # an emitter cross-fix names the link protocol of the new track (emitters.py)
+            rows = n_before + np.flatnonzero(np.isfinite(proto))
+            self.T.attr[rows, _ATTR_RF] = proto[np.isfinite(proto)]
+            self.T.attr_t[rows, _ATTR_RF] = tg
 
     def _condition_on_range_rate(self, x: F64, P: F64, radar: F64) -> None:
         """Condition the velocity prior of new tracks (x (k, n), P (k, n, n), in place) on the
@@ -263,10 +294,12 @@ class _TrackInitiation(_GroupUpdate):
         diag["init_excluded"] = diag.get("init_excluded", 0) + int(excl.size)
         return keep
 
-    def _triangulate(self, ang: I64, M: _GroupMeas) -> tuple[_GroupMeas, F64, F64] | None:
+    def _triangulate(self, ang: I64, M: _GroupMeas
+                     ) -> tuple[tuple[_GroupMeas, F64, F64] | None, NDArray[np.bool_]]:
         """Triangulate leftover bearings ang of M.
 
-        Returns None if no point is accepted, else (fixes, init_pos (k, d), init_cov (k, d, d)):
+        Returns (None if no point is accepted, else (fixes, init_pos (k, d), init_cov (k, d,
+        d)); the bearings used (ang.size,) bool):
         ``fixes`` holds the points as measurements of existing tracks -- in 3-D a horizontal-only
         SUB_HPOS measurement z = A_h p (east/north in the tangent plane at the fix, A_h the first
         two rows of the local ENU rotation there), R = A_h C_h A_h^T with C_h the horizontal
@@ -294,7 +327,7 @@ class _TrackInitiation(_GroupUpdate):
         res = triangulate(q3[:, :2], az_p, sig, s.astype(np.int64), self.cfg.triangulation)
         k = res.pos.shape[0]
         if k == 0:
-            return None
+            return None, res.used
         cnt = np.array([m_.size for m_ in res.members], dtype=np.int64)
         mem = np.concatenate(res.members).astype(np.int64)          # rows into ang
         fix_of = np.repeat(np.arange(k), cnt)
@@ -310,7 +343,7 @@ class _TrackInitiation(_GroupUpdate):
             R[:, :2, :2] = res.cov
             F = _GroupMeas(np.full(k, SUB_XY, np.int8), z, R, virt, kinds, ident,
                            res.pos.copy(), res.cov.copy(), None, mem_ptr, mem_sens)
-            return F, res.pos, res.cov
+            return (F, res.pos, res.cov), res.used
         # height: from elevations, h = h_s + rho tan(el), var ~ (rho sigma_el / cos^2 el)^2
         # (inverse-variance weighted over the fix's AZEL members), else the assumed height
         gi = ang[mem]
@@ -346,7 +379,7 @@ class _TrackInitiation(_GroupUpdate):
         gcov[:, 2, 2] = np.inf                          # says nothing about height
         F = _GroupMeas(np.full(k, SUB_HPOS, np.int8), z, R, virt, kinds, ident, pos.copy(),
                        gcov, hrot, mem_ptr, mem_sens)
-        return F, pos, cov
+        return (F, pos, cov), res.used
 
     def _radar_info(self, rows: I64, M: _GroupMeas, pos: F64, plots: bool = True) -> F64:
         """What rows of M at positions pos add as radar plots (k, d + 3), see ``Candidates``
@@ -369,7 +402,8 @@ class _TrackInitiation(_GroupUpdate):
             out[rr, d + 1] = M.R[r, 3, 3]
         return out
 
-    def _merge_leftovers(self, left: I64, M: _GroupMeas) -> Candidates:
+    def _merge_leftovers(self, left: I64, M: _GroupMeas
+                         ) -> tuple[F64, F64, NDArray[np.object_], NDArray[np.int8], F64]:
         """Fuse leftover position measurements of *different* sensors that gate together."""
         d = self.dims
         p = M.gpos[left]
@@ -496,6 +530,7 @@ class _TrackInitiation(_GroupUpdate):
         T.dup_n[rows] = 0
         T.held[rows] = False
         T.attr[rows] = np.nan
+        T.emit_last[rows] = np.nan
         T.attr_t[rows] = np.nan
         # track score (config.score_false_alarm_density_m3): from 0 for a track a radar plot
         # (range, azimuth, elevation) started; a radar node reporting positions is not scored

@@ -31,6 +31,8 @@ N_SENSOR_KINDS = len(SensorKind)
 ATTR_NAMES = ("rcs_dbsm", "acoustic_class", "rf_protocol", "eo_label", "micro_doppler",
               "acoustic_sl_db")
 N_ATTR = len(ATTR_NAMES)
+#: Columns of ``_Table.emit_last``: time, sensor index and the three emitter features.
+EMIT_LAST_COLS = 5
 #: Stride separating measurement rows of different groups in update-event keys (> rows/group).
 EVENT_MEAS_STRIDE = 1 << 32
 
@@ -41,7 +43,7 @@ class _Table:
     COLS = ("x", "P", "xm", "Pm", "mu", "ids", "status", "hits", "opps", "t_state", "t_update",
             "t_created", "identity", "last_seen", "hist_x", "hist_t", "hist_count", "revisit",
             "t_strong", "t_good", "reacq_n", "dup_of", "dup_n", "held", "attr", "attr_t", "score",
-            "P_upd", "t_pupd")
+            "P_upd", "t_pupd", "emit_last")
 
     def __init__(self, cap: int, ns: int, r: int, hist: int) -> None:
         self.n = 0
@@ -76,6 +78,9 @@ class _Table:
         self.score = np.full(cap, np.nan)              # tentative track score (NaN: none)
         self.P_upd = np.zeros((cap, ns, ns))           # P after the latest update ...
         self.t_pupd = np.zeros(cap)                    # ... and its time, s
+        # the last emitter-feature bearing that updated it: time s, sensor index, then the
+        # features of emitters.FEATURES (NaN: none; emitter cross-fixes, emitters.py)
+        self.emit_last = np.full((cap, EMIT_LAST_COLS), np.nan)
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -89,7 +94,7 @@ class _Table:
             b = np.zeros((cap,) + a.shape[1:], dtype=a.dtype)
             if a.dtype == object:
                 b[:] = ""
-            elif name in ("last_seen", "revisit", "attr", "attr_t", "score"):
+            elif name in ("last_seen", "revisit", "attr", "attr_t", "score", "emit_last"):
                 b[:] = np.nan
             elif name == "dup_of":
                 b[:] = -1

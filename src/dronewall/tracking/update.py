@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from dronewall.detections.acoustics import transmission_loss_db
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
+from dronewall.tracking.emitters import emitter_pair_support
 from dronewall.tracking.lost import predict_lost
 from dronewall.tracking.measurements import (
     _HORIZ_SUBS,
@@ -48,6 +49,7 @@ BEARING_ATTR_MARGIN_D2 = 9.0
 #: Column of the acoustic source level: detections carry the received level (aux[:, 0]),
 #: converted to the source level with the updated track's range to the node.
 _ATTR_SL = ATTR_NAMES.index("acoustic_sl_db")
+_ATTR_RF = ATTR_NAMES.index("rf_protocol")
 
 
 class _GroupUpdate(_MeasurementModels):
@@ -191,15 +193,17 @@ class _GroupUpdate(_MeasurementModels):
     def _associate_angles_by_status(self, ang_m: I64, M: _GroupMeas, tg: float,
                                     used: NDArray[np.bool_], angcnt: NDArray[np.int64],
                                     opp: NDArray[np.bool_], tim: dict[str, float],
-                                    diag: dict[str, int]) -> None:
+                                    diag: dict[str, int],
+                                    statuses: tuple[int, ...] = (CONFIRMED, TENTATIVE)) -> None:
         """Angle measurements ang_m of M: confirmed tracks first, tentative ones only with the
         leftovers -- as for position-type detections -- so that bearings of a held target
         cannot confirm a tentative track started next to it (a radar clutter plot 250 m from a
         Shahed was confirmed by three of the Shahed's five bearings in the mixed-sensor
-        test). Tracks that existed at the start of the group only."""
+        test). Tracks that existed at the start of the group only; ``statuses`` the rounds.
+        """
         n0 = angcnt.size
         T = self.T
-        for status in (CONFIRMED, TENTATIVE):
+        for status in statuses:
             rows = np.flatnonzero(T.status[:n0] == status)
             avail = ang_m[~used[ang_m]]
             if rows.size and avail.size:
@@ -509,6 +513,10 @@ class _GroupUpdate(_MeasurementModels):
             return
         ar, am = self._node_assign(prow, pm, d2, M)
         used[am] = True
+        # the bearings' emitter features, before ambiguous attributes are cleared below: they
+        # say which emitter a bearing heard, whichever track GNN gave it to
+        emit = cfg.emitters.on and M.attr is not None
+        feat = M.attr[am][:, [2, 1, 5]] if emit else np.zeros((am.size, 3))
         if M.attr is not None:
             # A bearing that gates several tracks says little about which one it heard: keep
             # its position update (GNN chose) but not its attributes (class, source level),
@@ -521,12 +529,22 @@ class _GroupUpdate(_MeasurementModels):
                 M.attr[amb] = np.nan
                 diag["bearing_attributes_ambiguous"] = (
                     diag.get("bearing_attributes_ambiguous", 0) + int(amb.size))
-        # assigned pairs beyond bearing_max_range_m only explain their bearing
-        near = np.hypot(*(T.x[ar, :2] - self._spos[M.sensor[am], :2]).T) <= cfg.bearing_max_range_m
+        # assigned pairs beyond bearing_max_range_m only explain their bearing -- except an
+        # RF bearing naming the link protocol the track already carries (an emitter's track,
+        # started from a cross-fix or fed by that protocol), out to emitters.max_range_m
+        reach = np.full(am.size, cfg.bearing_max_range_m)
+        if emit:
+            same = np.isfinite(feat[:, 0]) & (T.attr[ar, _ATTR_RF] == feat[:, 0])
+            reach = np.where(same, max(cfg.emitters.max_range_m, cfg.bearing_max_range_m),
+                             reach)
+        near = np.hypot(*(T.x[ar, :2] - self._spos[M.sensor[am], :2]).T) <= reach
         if (~near).any():
             diag["bearings_explained_far"] = (diag.get("bearings_explained_far", 0)
                                               + int((~near).sum()))
-        ar, am = ar[near], am[near]
+        ar, am, feat = ar[near], am[near], feat[near]
         self._apply_rounds(ar, am, M, tg)
         np.add.at(angcnt, ar, 1)              # distinct sensors (one detection per sensor)
+        if emit and ar.size:
+            emitter_pair_support(self.T, self._spos, self.cfg.emitters,
+                                 self.cfg.triangulation, ar, M.sensor[am], feat, tg, angcnt)
         diag["bearing_updates"] = diag.get("bearing_updates", 0) + int(am.size)
