@@ -74,6 +74,24 @@ def test_features_that_do_not_belong_to_one_emitter_give_no_fix() -> None:
     assert _fix(_plane_case([TARGET], [ANALOG]), sigs=((ANALOG, ROTOR, 92.0),)).shape[0] == 1
 
 
+def test_the_hearing_range_bounds_the_fix_along_the_acoustic_bearing() -> None:
+    # a shallow crossing (RF bearing from 10 km, node 100 m from the target): +-1 km along the
+    # node's bearing from the crossing alone; heard at 40 dB an 88 dB source is within 250 m,
+    # which bounds it (the crossing's spread truncated to [0, 250 m]: sd < 80 m along it)
+    case = _plane_case([(10_050.0, 87.0)], [DJI])
+    q, az, sd, sens, feat = case
+    res = crossfix(q, az, sd, sens, feat, np.ones(az.size, bool),
+                   EmitterParams(signatures=SIGS, max_sd_m=5_000.0),
+                   TriangulationParams(max_condition=1e6))
+    along_free = np.sqrt(np.linalg.eigvalsh(res.cov[0])[1])
+    feat[1, 2] = 40.0
+    res = crossfix(q, az, sd, sens, feat, np.ones(az.size, bool),
+                   EmitterParams(signatures=SIGS), TriangulationParams())
+    along = np.sqrt(np.linalg.eigvalsh(res.cov[0])[1])
+    assert along_free > 300.0 and along < 80.0, (along_free, along)
+    assert np.hypot(*(res.pos[0] - q[1])) < 250.0
+
+
 def test_a_crossing_beyond_the_nodes_hearing_range_is_rejected() -> None:
     # heard at 24 dB: a 88 dB source is within 10^((88 - 24) / 20) = 1.6 km -> kept (670 m)
     assert _fix(_plane_case([TARGET], [DJI], rl_db=24.0)).shape[0] == 1
@@ -89,7 +107,7 @@ def test_two_same_protocol_emitters_near_one_node_are_ambiguous_and_give_no_fix(
     # control: the second link's crossing lies beyond what the node hears at 30 dB (0.8 km;
     # the true one is 670 m out, the other 1.4 km) -> the true pair is unique again
     pos = _fix(_plane_case([TARGET, second], [DJI, DJI], rl_db=30.0))
-    assert pos.shape[0] == 1 and np.hypot(*(pos[0] - TARGET)) < 1.0
+    assert pos.shape[0] == 1 and np.hypot(*(pos[0] - TARGET)) < 400.0
     # control: a second link of another protocol does not compete
     assert _fix(_plane_case([TARGET, second], [DJI, ANALOG])).shape[0] == 1
 

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from dronewall.tracking import kernels as K
 from dronewall.tracking.emitters import crossfix
 from dronewall.tracking.measurements import SUB_HPOS, _GroupMeas, _MeasurementModels
-from dronewall.tracking.table import ATTR_NAMES, N_ATTR
+from dronewall.tracking.table import ATTR_NAMES, EMIT_LAST_COLS, N_ATTR
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -50,12 +50,13 @@ class _EmitterFixes(_MeasurementModels):
     _emit_buf: EmitterBuffer
 
     def _emitter_fixes(self, rest: I64, M: _GroupMeas, tg: float
-                       ) -> tuple[tuple[_GroupMeas, F64, F64] | None, I64]:
+                       ) -> tuple[tuple[_GroupMeas, F64, F64] | None, I64, F64]:
         """Cross-fixes among the bearings ``rest`` of M and the buffered ones.
 
         Returns (None or (fixes as SUB_HPOS measurements, init_pos (k, 3), init_cov (k, 3,
         3)) like ``_triangulate`` -- height: the assumed ``bearing_height_agl_m`` above the
-        two sensors, a prior; the rows of M the fixes used). Pairs need one bearing of this
+        two sensors, a prior; the rows of M the fixes used; each fix's RF bearing as an
+        ``_Table.emit_last`` row (k, 5)). Pairs need one bearing of this
         group; used buffered bearings are dropped, this group's unused emitter bearings are
         buffered.
         """
@@ -63,14 +64,17 @@ class _EmitterFixes(_MeasurementModels):
         buf = self._emit_buf
         buf.keep(tg - buf.t <= em.window_s)
         none = np.zeros(0, np.int64)
+        no_last = np.zeros((0, EMIT_LAST_COLS))
         if self.dims != 3 or M.attr is None or rest.size == 0:
-            return None, none
+            return None, none, no_last
         f = M.attr[rest][:, [2, 1, 5]]
         rel = np.isfinite(f[:, 0]) | np.isin(f[:, 1], [s[1] for s in em.signatures])
         rest, f = rest[rel], f[rel]
         if rest.size == 0:
-            return None, none
+            return None, none, no_last
+        self._supersede(M.sensor[rest].astype(np.int64), M.z[rest, 0], M.R[rest, 0, 0], f)
         nb = buf.t.size
+        buf_t = buf.t.copy()
         s = np.r_[buf.sensor, M.sensor[rest].astype(np.int64)]
         az = np.r_[buf.az, M.z[rest, 0]]
         var = np.r_[buf.var, M.R[rest, 0, 0]]
@@ -92,7 +96,7 @@ class _EmitterFixes(_MeasurementModels):
         k = res.pos.shape[0]
         taken = rest[res.used[nb:]]
         if k == 0:
-            return None, taken
+            return None, taken, no_last
         mem = np.concatenate(res.members).astype(np.int64)
         mem_ptr = np.arange(0, 2 * k + 1, 2, dtype=np.int64)
         mem_sens = s[mem]
@@ -117,7 +121,30 @@ class _EmitterFixes(_MeasurementModels):
         proto = np.fmax(feat[mem[0::2], 0], feat[mem[1::2], 0])
         attr = np.full((k, N_ATTR), np.nan)
         attr[:, ATTR_NAMES.index("rf_protocol")] = proto
+        # its RF member (the later one if both are RF) as the new track's last emitter bearing
+        ta = np.r_[buf_t, np.full(rest.size, tg)]
+        a, b = mem[0::2], mem[1::2]
+        rf_b = np.isfinite(feat[b, 0]) & (~np.isfinite(feat[a, 0]) | (ta[b] >= ta[a]))
+        r = np.where(rf_b, b, a)
+        last = np.column_stack([ta[r], s[r].astype(np.float64), feat[r]])
         F = _GroupMeas(np.full(k, SUB_HPOS, np.int8), z, R, virt, kinds,
                        np.full(k, "", dtype=object), pos.copy(), gcov, hrot, mem_ptr, mem_sens,
                        attr=attr)
-        return (F, pos, cov), taken
+        return (F, pos, cov), taken, last
+
+    def _supersede(self, sens: I64, az: F64, var: F64, feat: F64) -> None:
+        """Drop buffered bearings that a new bearing (sensors ``sens``, azimuths ``az`` rad,
+        variances ``var``, features ``feat``) supersedes: the same sensor, the same features,
+        within 3 sd in azimuth -- the same emitter seen again. (Otherwise an acoustic bearing
+        found the emitter's RF bearing of now and of 2 s ago as two partners: ambiguous.)"""
+        buf = self._emit_buf
+        if buf.t.size == 0 or sens.size == 0:
+            return
+        same = buf.sensor[:, None] == sens[None, :]
+        fb, fn = buf.feat[:, None, :2], feat[None, :, :2]
+        same &= ((fb == fn) | (np.isnan(fb) & np.isnan(fn))).all(axis=2)
+        dz = np.abs(np.arctan2(np.sin(buf.az[:, None] - az[None, :]),
+                               np.cos(buf.az[:, None] - az[None, :])))
+        same &= dz <= 3.0 * np.sqrt(buf.var[:, None] + var[None, :])
+        buf.keep(~same.any(axis=1))
+

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr
 
 from dronewall.tracking.bearings import TriangulationParams, TriangulationResult
 from dronewall.tracking.kernels import wrap_angle
@@ -128,6 +129,27 @@ def _two_bearing_cov(p: F64, qa: F64, qb: F64, sa: F64, sb: F64) -> F64:
     return cov
 
 
+def _range_bound(p: F64, C: F64, q0: F64, u: F64, hear: F64) -> tuple[F64, F64]:
+    """Fixes p (k, 2), C (k, 2, 2) given that the range along the unit bearing u (k, 2) from
+    q0 (k, 2) lies in [0, hear] m: the range's marginal N(mu, s^2) is replaced by the moments of
+    that normal truncated to [0, hear], the rest of the fix conditioned on it (x | range kept):
+    p + K (m_t - mu), C - K (s^2 - v_t) K^T, K = C u / s^2."""
+    Cu = np.einsum("kij,kj->ki", C, u)
+    s2 = (u * Cu).sum(axis=1)
+    s = np.sqrt(np.maximum(s2, 1e-12))
+    mu = (u * (p - q0)).sum(axis=1)
+    a, b = (0.0 - mu) / s, (hear - mu) / s
+    z = np.maximum(ndtr(b) - ndtr(a), 1e-12)
+    pa, pb = np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi), np.exp(-0.5 * b * b) / np.sqrt(2 * np.pi)
+    r = (pa - pb) / z
+    m_t = mu + s * r
+    v_t = s2 * np.maximum(1.0 + (a * pa - b * pb) / z - r * r, 1e-6)
+    K_ = Cu / np.maximum(s2, 1e-12)[:, None]
+    pn = p + K_ * (m_t - mu)[:, None]
+    Cn = C - K_[:, :, None] * K_[:, None, :] * (s2 - v_t)[:, None, None]
+    return pn, Cn
+
+
 def crossfix(q: F64, az: F64, sigma: F64, sensor: I64, feat: F64, cur: NDArray[np.bool_],
              params: EmitterParams, tri: TriangulationParams) -> TriangulationResult:
     """Unambiguous two-bearing emitter fixes (module docstring) among B bearings in one
@@ -160,21 +182,35 @@ def crossfix(q: F64, az: F64, sigma: F64, sensor: I64, feat: F64, cur: NDArray[n
 
     good &= (ta >= tri.min_range_m) & (tb >= tri.min_range_m)
     good &= (ta <= reach(ia, hear_a)) & (tb <= reach(ib, hear_b))
-    ia, ib, ta, ua = ia[good], ib[good], ta[good], ua[good]
+    ia, ib, ta, tb, ua, ub = ia[good], ib[good], ta[good], tb[good], ua[good], ub[good]
+    hear_a, hear_b = hear_a[good], hear_b[good]
     if ia.size == 0:
         return none
     # unambiguous: each bearing of a pair has exactly one valid partner
     n_partner = np.bincount(np.r_[ia, ib], minlength=B)
     one = (n_partner[ia] == 1) & (n_partner[ib] == 1)
-    ia, ib, ta, ua = ia[one], ib[one], ta[one], ua[one]
+    ia, ib, ta, tb, ua, ub = ia[one], ib[one], ta[one], tb[one], ua[one], ub[one]
+    hear_a, hear_b = hear_a[one], hear_b[one]
     if ia.size == 0:
         return none
     pos = q[ia] + ta[:, None] * ua
     cov = _two_bearing_cov(pos, q[ia], q[ib], sigma[ia], sigma[ib])
+    # the hearing range bounds the position along the acoustic bearing (the crossing's
+    # distribution truncated to [0, H]): a quadcopter 100 m from the node, crossed by an RF
+    # bearing from 10 km at 25 deg, is otherwise +-1.2 km along it
+    ac_a = np.isfinite(hear_a)
+    hear = np.minimum(np.where(ac_a, hear_a, hear_b), tri.max_range_m)
+    u = np.where(ac_a[:, None], ua, ub)
+    q0 = np.where(ac_a[:, None], q[ia], q[ib])
+    has = np.isfinite(np.where(ac_a, hear_a, hear_b))
+    if has.any():
+        pos[has], cov[has] = _range_bound(pos[has], cov[has], q0[has], u[has], hear[has])
     ev = np.linalg.eigvalsh(np.where(np.isfinite(cov), cov, 0.0))
     fine = np.isfinite(cov).all(axis=(1, 2)) & (ev[:, 0] > 0)
     fine &= np.sqrt(np.maximum(ev[:, 1], 0.0)) <= params.max_sd_m
-    fine &= np.sqrt(ev[:, 1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0)) <= tri.max_condition
+    # (the crossing's geometry: a fix bounded by the hearing range is elongated by nature)
+    fine &= has | (np.sqrt(ev[:, 1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0))
+                   <= tri.max_condition)
     ia, ib, pos, cov = ia[fine], ib[fine], pos[fine], cov[fine]
     used = np.zeros(B, bool)
     used[ia] = used[ib] = True

@@ -30,7 +30,14 @@ from dronewall.tracking.measurements import (
     SUB_XY,
     _GroupMeas,
 )
-from dronewall.tracking.table import ATTR_NAMES, CONFIRMED, TENTATIVE, _ranges, _StepAcc
+from dronewall.tracking.table import (
+    ATTR_NAMES,
+    CONFIRMED,
+    EMIT_LAST_COLS,
+    TENTATIVE,
+    _ranges,
+    _StepAcc,
+)
 from dronewall.tracking.update import _GroupUpdate
 
 F64 = NDArray[np.float64]
@@ -40,8 +47,8 @@ _ATTR_RF = ATTR_NAMES.index("rf_protocol")
 #: (k,) ("" none), SensorKind (k,) of the (first) sensor, and what a radar plot adds
 #: (k, d + 3): the range rate's gradient with respect to the velocity (d,), the range rate m/s
 #: and its variance m^2/s^2 (NaN: no range rate), and 1 where the candidate is a radar plot in
-#: range/azimuth/elevation -- the track score's measurement space -- else 0; last, the RF
-#: protocol code (k,) of an emitter cross-fix (NaN: none), the new track's first attribute.
+#: range/azimuth/elevation -- the track score's measurement space -- else 0; last, an emitter
+#: cross-fix's RF bearing (k, EMIT_LAST_COLS) as ``_Table.emit_last`` (NaN: none).
 Candidates = tuple[F64, F64, NDArray[np.object_], NDArray[np.int8], F64, F64]
 
 
@@ -65,15 +72,19 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
         track next to an emitter would otherwise take its bearings one by one, each too weak
         to fix it); their bearings are marked ``used``. The fixes update existing tracks;
         the leftover fixes are returned as new-track candidates (None: none)."""
-        fx, taken = self._emitter_fixes(ang, M, tg)
+        fx, taken, last = self._emitter_fixes(ang, M, tg)
         used[taken] = True
-        return self._fixes_to_candidates(fx, "emitter_fixes", tg, hit, opp, n0, tim, diag)
+        return self._fixes_to_candidates(fx, "emitter_fixes", tg, hit, opp, n0, tim, diag,
+                                         last)
 
     def _fixes_to_candidates(self, fx: tuple[_GroupMeas, F64, F64] | None, name: str, tg: float,
                              hit: NDArray[np.bool_], opp: NDArray[np.bool_], n0: int,
-                             tim: dict[str, float], diag: dict[str, int]) -> Candidates | None:
+                             tim: dict[str, float], diag: dict[str, int],
+                             last: F64 | None = None) -> Candidates | None:
         """Fixes ``fx`` (``_triangulate``'s form) first update existing tracks, confirmed ones
-        first; the leftovers away from confirmed tracks are new-track candidates."""
+        first; the leftovers away from confirmed tracks are new-track candidates (``last``
+        (k, EMIT_LAST_COLS): an emitter fix's RF bearing, the new track's last emitter
+        bearing; None: none)."""
         if fx is None:
             return None
         Fm, fpos, fcov = fx
@@ -90,9 +101,9 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
         lf = lf[self._init_exclusion(lf, Fm, n0, diag)]
         lf = lf[self._clutter_map_keep(fpos[lf], fcov[lf], Fm.identity[lf], diag)]
         if lf.size:
-            proto = Fm.attr[lf, _ATTR_RF] if Fm.attr is not None else np.full(lf.size, np.nan)
+            em = last[lf] if last is not None else np.full((lf.size, EMIT_LAST_COLS), np.nan)
             return (fpos[lf], fcov[lf], Fm.identity[lf], Fm.skind[lf],
-                    self._radar_info(lf, Fm, fpos[lf], plots=False), proto)
+                    self._radar_info(lf, Fm, fpos[lf], plots=False), em)
         return None
 
     def _position_candidates(self, left_pos: I64, M: _GroupMeas, n0: int,
@@ -104,7 +115,8 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
                                                    M.identity[left_pos], diag)]
         if left_pos.size:
             c = self._merge_leftovers(left_pos, M)
-            return c[0], c[1], c[2], c[3], c[4], np.full(c[0].shape[0], np.nan)
+            return c[0], c[1], c[2], c[3], c[4], np.full((c[0].shape[0], EMIT_LAST_COLS),
+                                                         np.nan)
         return None
 
     def _initiate_candidates(self, tg: float, cands: list[Candidates], acc: _StepAcc,
@@ -116,17 +128,20 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
         ident = np.concatenate([c[2] for c in cands])
         kinds = np.concatenate([c[3] for c in cands])
         radar = np.concatenate([c[4] for c in cands])
-        proto = np.concatenate([c[5] for c in cands])
+        last = np.concatenate([c[5] for c in cands])
         keep = self._budget_keep(pos, cov, ident, len(acc.new), diag if diag is not None else {})
         if not keep.all():
             pos, cov, ident, kinds = pos[keep], cov[keep], ident[keep], kinds[keep]
-            radar, proto = radar[keep], proto[keep]
+            radar, last = radar[keep], last[keep]
         n_before = self.T.n
         self._initiate(tg, pos, cov, ident, kinds, acc, radar)
-        if np.isfinite(proto).any() and self.T.n - n_before == proto.size:
-            # an emitter cross-fix names the link protocol of the new track (emitters.py)
-            rows = n_before + np.flatnonzero(np.isfinite(proto))
-            self.T.attr[rows, _ATTR_RF] = proto[np.isfinite(proto)]
+        em = np.isfinite(last[:, 0])
+        if em.any() and self.T.n - n_before == em.size:
+            # an emitter cross-fix names the link protocol of the new track, and its RF
+            # bearing is the track's last emitter bearing (emitters.py)
+            rows = n_before + np.flatnonzero(em)
+            self.T.emit_last[rows] = last[em]
+            self.T.attr[rows, _ATTR_RF] = last[em, 2]
             self.T.attr_t[rows, _ATTR_RF] = tg
 
     def _condition_on_range_rate(self, x: F64, P: F64, radar: F64) -> None:

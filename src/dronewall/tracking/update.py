@@ -506,6 +506,14 @@ class _GroupUpdate(_MeasurementModels):
         pm = ang_s[_ranges(first[si].astype(np.int64), k.astype(np.int64))]
         close = pdist <= cfg.bearing_max_range_m
         opp[prow[close]] = True
+        if cfg.emitters.on and M.attr is not None:
+            # an RF bearing naming a link protocol is no far track's to explain unless the
+            # track carries that protocol: a Shahed passing 8 km from the detector does not
+            # emit the DJI link a quadcopter 10 km out does (emitters.py)
+            pp = M.attr[pm, _ATTR_RF]
+            other = np.isfinite(pp) & ~close & (T.attr[prow, _ATTR_RF] != pp)
+            if other.any():
+                prow, pm, close = prow[~other], pm[~other], close[~other]
         d2, _ = self._pair_stats(prow, pm, M)
         g = d2 <= self._chi2_gate
         prow, pm, d2, close = prow[g], pm[g], d2[g], close[g]
