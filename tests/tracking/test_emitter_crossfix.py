@@ -20,7 +20,7 @@ from dronewall.tracking.emitters import EmitterParams, crossfix, pair_levels
 
 DJI, ANALOG = 0, 1           # RF protocol codes (catalog.RFProtocol)
 ROTOR, PISTON = 1, 0         # acoustic class codes (catalog.AcousticClass)
-SIGS = ((DJI, ROTOR, 88.0),)  # a DJI quadcopter: 78 dB source level + 10 dB margin
+SIGS = ((DJI, ROTOR, 88.0, 21.0),)  # a DJI quadcopter: 78 dB + 10 dB margin, 21 m/s
 NAN = np.nan
 RF_SD = np.radians(3.0)
 AC_SD = np.radians(5.0)
@@ -71,7 +71,7 @@ def test_features_that_do_not_belong_to_one_emitter_give_no_fix() -> None:
     assert _fix(_plane_case([TARGET], [NAN])).shape[0] == 0          # RF without protocol
     assert _fix(_plane_case([TARGET], [DJI]), sigs=()).shape[0] == 0  # off
     # control: the analogue-video signature known -> the same bearings fix it
-    assert _fix(_plane_case([TARGET], [ANALOG]), sigs=((ANALOG, ROTOR, 92.0),)).shape[0] == 1
+    assert _fix(_plane_case([TARGET], [ANALOG]), sigs=((ANALOG, ROTOR, 92.0, 55.0),)).shape[0] == 1
 
 
 def test_the_hearing_range_bounds_the_fix_along_the_acoustic_bearing() -> None:
@@ -124,7 +124,9 @@ def test_bad_emitter_settings_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="window_s"):
         TrackerConfig(emitters=EmitterParams(signatures=SIGS, window_s=-1.0))
     with pytest.raises(ConfigurationError, match="signatures"):
-        TrackerConfig(emitters=EmitterParams(signatures=((DJI, ROTOR, float("nan")),)))
+        TrackerConfig(emitters=EmitterParams(signatures=((DJI, ROTOR, float("nan"), 21.0),)))
+    with pytest.raises(ConfigurationError, match="top speed"):
+        TrackerConfig(emitters=EmitterParams(signatures=((DJI, ROTOR, 88.0),)))
 
 
 # ---- the engine --------------------------------------------------------------------------------
@@ -188,3 +190,14 @@ def test_a_link_the_node_s_class_does_not_match_is_not_fixed() -> None:
     # analogue video with a rotor sound is a known signature elsewhere, not in this table
     eng, _ = _quad_run(EmitterParams(signatures=SIGS), rf_proto=ANALOG)
     assert eng.snapshot(confirmed_only=True).ids.size == 0
+
+
+def test_an_emitter_fix_bounds_the_new_track_s_velocity_prior_by_the_platform_s_top_speed() -> None:
+    p = EmitterParams(signatures=SIGS)
+    assert p.velocity_sd(np.array([DJI, ANALOG, NAN]), 50.0).tolist() == [10.5, 50.0, 50.0]
+    # a track started from a DJI cross-fix: horizontal velocity sd 10.5 m/s, not 50
+    eng, _ = _quad_run(p, seconds=2)
+    s = eng.snapshot()
+    assert s.ids.size == 1
+    sd_v = np.sqrt(np.diag(s.P[0, 3:5, 3:5]))
+    assert np.all(sd_v < 12.0), sd_v

@@ -195,18 +195,21 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
 EMITTER_LEVEL_MARGIN_DB = 10.0
 
 
-def emitter_signatures() -> tuple[tuple[int, int, float], ...]:
-    """(RF protocol, acoustic class, loudest source level + margin dB) of every catalogue
-    platform that emits (``tracking.emitters``): the RF and acoustic features that may be
-    paired into a two-bearing fix of one emitter. From the catalogue, not the scenario: the
-    wall knows the emitter types, not which are in the air."""
-    best: dict[tuple[int, int], float] = {}
+def emitter_signatures() -> tuple[tuple[int, int, float, float], ...]:
+    """(RF protocol, acoustic class, loudest source level + margin dB, top speed m/s) of every
+    catalogue platform that emits (``tracking.emitters``): the RF and acoustic features that
+    may be paired into a two-bearing fix of one emitter, and how fast such a platform can
+    fly. From the catalogue, not the scenario: the wall knows the emitter types, not which
+    are in the air."""
+    best: dict[tuple[int, int], tuple[float, float]] = {}
     for p in PLATFORMS.values():
         if p.rf_protocol == RFProtocol.NONE or p.acoustic_class == AcousticClass.NONE:
             continue
         key = (int(p.rf_protocol), int(p.acoustic_class))
-        best[key] = max(best.get(key, -np.inf), p.acoustic_sl_db + EMITTER_LEVEL_MARGIN_DB)
-    return tuple((k[0], k[1], v) for k, v in sorted(best.items()))
+        sl, v = best.get(key, (-np.inf, 0.0))
+        best[key] = (max(sl, p.acoustic_sl_db + EMITTER_LEVEL_MARGIN_DB),
+                     max(v, p.max_speed_mps))
+    return tuple((k[0], k[1], v[0], v[1]) for k, v in sorted(best.items()))
 
 
 _CLASS_NAMES = np.array([c.name.lower() for c in PlatformClass], dtype=object)

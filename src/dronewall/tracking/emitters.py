@@ -57,9 +57,9 @@ FEATURES = ("rf_protocol", "acoustic_class", "received_level_db")
 class EmitterParams:
     """Emitter cross-fix settings (see the module docstring)."""
 
-    signatures: tuple[tuple[int, int, float], ...] = ()
-    """(RF protocol code, acoustic class code, loudest source level dB re 20 uPa @ 1 m) of
-    the emitter platforms the wall knows; empty: cross-fixes off."""
+    signatures: tuple[tuple[int, int, float, float], ...] = ()
+    """(RF protocol code, acoustic class code, loudest source level dB re 20 uPa @ 1 m, top
+    speed m/s) of the emitter platforms the wall knows; empty: cross-fixes off."""
     window_s: float = 3.0
     """Two bearings of a pair may be this far apart in time, s."""
     max_range_m: float = 20_000.0
@@ -81,9 +81,22 @@ class EmitterParams:
         if not (self.max_range_m > 0 and self.max_sd_m > 0 and self.max_buffer >= 0):
             bad.append("emitters.max_range_m, max_sd_m must be > 0 and max_buffer >= 0")
         for s in self.signatures:
-            if len(s) != 3 or not np.isfinite(s[2]):
-                bad.append(f"emitters.signatures entry {s!r}: need (protocol, class, level dB)")
+            if len(s) != 4 or not np.isfinite(s[2]) or not (np.isfinite(s[3]) and s[3] > 0):
+                bad.append(f"emitters.signatures entry {s!r}: need (protocol, class, level dB, "
+                           "top speed m/s > 0)")
         return bad
+
+    def velocity_sd(self, proto: F64, default: float) -> F64:
+        """Prior sd of each horizontal velocity component of a new track whose emitter fix
+        names link protocol ``proto`` (k,): half the fastest known platform's top speed with
+        that protocol, at most ``default`` (NaN or unknown protocol: ``default``), m/s."""
+        out = np.full(proto.shape, float(default))
+        if not self.signatures:
+            return out
+        S = np.asarray(self.signatures, dtype=np.float64).reshape(-1, 4)
+        m = proto[:, None] == S[None, :, 0]
+        top = np.where(m, S[None, :, 3], -np.inf).max(axis=1, initial=-np.inf)
+        return np.where(np.isfinite(top), np.minimum(out, 0.5 * top), out)
 
 
 def pair_levels(fa: F64, fb: F64, params: EmitterParams) -> tuple[NDArray[np.bool_], F64, F64]:
@@ -100,7 +113,7 @@ def pair_levels(fa: F64, fb: F64, params: EmitterParams) -> tuple[NDArray[np.boo
     ok = np.isfinite(pa) & np.isfinite(pb) & (pa == pb)
     if not params.signatures:
         return np.zeros(k, bool), hear_a, hear_b
-    S = np.asarray(params.signatures, dtype=np.float64).reshape(-1, 3)
+    S = np.asarray(params.signatures, dtype=np.float64).reshape(-1, 4)
     for p, lab, rl, hear, other in ((pa, lb, rlb, hear_b, pb), (pb, la, rla, hear_a, pa)):
         m = (p[:, None] == S[None, :, 0]) & (lab[:, None] == S[None, :, 1])
         m &= ~np.isfinite(other)[:, None]               # the other side is not an RF bearing

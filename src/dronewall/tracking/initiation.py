@@ -134,7 +134,9 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
             pos, cov, ident, kinds = pos[keep], cov[keep], ident[keep], kinds[keep]
             radar, last = radar[keep], last[keep]
         n_before = self.T.n
-        self._initiate(tg, pos, cov, ident, kinds, acc, radar)
+        # an emitter fix names its platform type: its top speed bounds the velocity prior
+        vsd = self.cfg.emitters.velocity_sd(last[:, 2], self.cfg.init_velocity_sd_mps)
+        self._initiate(tg, pos, cov, ident, kinds, acc, radar, vsd)
         em = np.isfinite(last[:, 0])
         if em.any() and self.T.n - n_before == em.size:
             # an emitter cross-fix names the link protocol of the new track, and its RF
@@ -485,9 +487,11 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
                 np.array(out_k, dtype=np.int8), np.array(out_v))
 
     def _initiate(self, tg: float, pos: F64, cov: F64, ident: NDArray[np.object_],
-                  kinds: NDArray[np.int8], acc: _StepAcc, radar: F64) -> None:
+                  kinds: NDArray[np.int8], acc: _StepAcc, radar: F64,
+                  vsd: F64 | None = None) -> None:
         """Start tentative tracks at tg (s) at positions pos (k, d) m with covariances cov
-        (k, d, d) m^2 and the velocity prior of the config, conditioned on the radar's range
+        (k, d, d) m^2 and the velocity prior of the config (horizontal sd ``vsd`` (k,) m/s
+        where given), conditioned on the radar's range
         rate where the plot has one (``radar``, see ``Candidates``); rows with non-finite input
         are skipped."""
         T = self.T
@@ -496,6 +500,8 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
         ok = np.isfinite(pos).all(axis=1) & np.isfinite(cov).all(axis=(1, 2))
         pos, cov, ident, kinds, radar = pos[ok], cov[ok], ident[ok], kinds[ok], radar[ok]
         k = pos.shape[0]
+        vsd = (np.full(k, self.cfg.init_velocity_sd_mps) if vsd is None
+               else np.asarray(vsd, np.float64)[ok])
         if k == 0:
             return
         T.reserve(k)
@@ -504,15 +510,16 @@ class _TrackInitiation(_GroupUpdate, _EmitterFixes):
         x[:, :d] = pos
         P = np.zeros((k, self.ns, self.ns))
         P[:, :d, :d] = cov
-        vsd = self.cfg.init_velocity_sd_mps
         for j in range(d):
             P[:, d + j, d + j] = vsd ** 2
         if d == 3:
             # horizontal/vertical velocity prior along the local vertical
             up = self.frame.local_up(pos)
-            Qv = K.accel_density_matrix(vsd ** 2, self.cfg.init_vertical_velocity_sd_mps ** 2,
-                                        3, up, k)
-            P[:, 3:, 3:] = Qv
+            for v in np.unique(vsd):
+                sel = vsd == v
+                P[sel, 3:, 3:] = K.accel_density_matrix(
+                    float(v) ** 2, self.cfg.init_vertical_velocity_sd_mps ** 2, 3, up[sel],
+                    int(sel.sum()))
         self._condition_on_range_rate(x, P, radar)
         T.x[rows] = x
         T.P[rows] = P
