@@ -49,3 +49,24 @@ def test_bearings_from_three_sensors_in_a_step_are_one_fix() -> None:
     for t in (0.0, 1.0, 2.0):
         _feed(sc2, t, _plots(t, [0, 0], MeasKind.BEARING, sensors=[3, 4]))
     assert np.isnan(sc2.fixable_t[0]) and np.isnan(sc2.third_fix_t[0])
+
+
+def test_an_rf_bearing_with_a_protocol_and_a_classified_acoustic_one_fix_an_emitter() -> None:
+    """An emitter cross-fix (tracking/emitters.py): an RF bearing naming a link protocol and a
+    node's classified bearing within 3 s of each other."""
+    def brg(t: float, sensor: int, rf: int = -1, label: int = -1) -> DetectionBatch:
+        return DetectionBatch.create(t=[t], sensor=[sensor], meas_kind=[int(MeasKind.BEARING)],
+                                     z=[[0.0]], rf_protocol=[rf], class_label=[label],
+                                     truth_id=[0])
+    sc = TrackingScorer(Frame(52.0, 23.0, 0.0), 1)
+    _feed(sc, 0.0, brg(0.0, 1, rf=0))
+    assert np.isnan(sc.fixable_t[0])
+    _feed(sc, 2.0, brg(2.0, 2, label=1))            # the node's bearing 2 s later
+    assert sc.fixable_t[0] == 2.0
+    # controls: 5 s apart, or an RF bearing without a protocol, fix nothing
+    sc2 = TrackingScorer(Frame(52.0, 23.0, 0.0), 1)
+    _feed(sc2, 0.0, brg(0.0, 1, rf=0))
+    _feed(sc2, 5.0, brg(5.0, 2, label=1))
+    _feed(sc2, 20.0, brg(20.0, 1, rf=-1))
+    _feed(sc2, 21.0, brg(21.0, 2, label=1))
+    assert np.isnan(sc2.fixable_t[0])

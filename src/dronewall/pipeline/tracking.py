@@ -291,6 +291,9 @@ class TrackingScorer:
         self.last_fix_t = np.full(n_platforms, -np.inf)
         self.third_fix_t = np.full(n_platforms, np.nan)
         self.last_pos_det = np.full(n_platforms, -np.inf)
+        # last RF bearing naming a link protocol / last classified acoustic bearing, s
+        self.last_rf_det = np.full(n_platforms, -np.inf)
+        self.last_ac_det = np.full(n_platforms, -np.inf)
         #: this step's matches (platform indices, track ids), for other scorers
         self.matches: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64),
                                                        np.zeros(0, np.int64))
@@ -341,7 +344,10 @@ class TrackingScorer:
         latency): a second true position-type detection (radar plot, cooperative or EO/IR
         position) within ``FIX_PAIR_WINDOW_S`` of an earlier one -- two fixes are the least
         any tracker needs to tell a target from a false alarm -- or angle-only detections
-        from at least ``min_bearings`` distinct sensors in one step (enough to triangulate)."""
+        from at least ``min_bearings`` distinct sensors in one step (enough to triangulate),
+        or an RF bearing naming a link protocol and a classified acoustic bearing within
+        ``EmitterParams.window_s`` of each other (an emitter cross-fix, ``tracking/emitters``).
+        """
         tid = det.truth_id[ok].astype(np.int64)
         mk = det.meas_kind[ok]
         pos_kind = np.isin(mk, [int(MeasKind.RADAR), int(MeasKind.POSITION), int(MeasKind.XY)])
@@ -354,6 +360,17 @@ class TrackingScorer:
             pairs = np.unique(tid[ang] * (1 << 32) + det.sensor[ok][ang].astype(np.int64))
             p, c = np.unique(pairs >> 32, return_counts=True)
             tri = p[c >= self.min_bearings]
+            # emitter cross-fixes: an RF bearing with a protocol and a node's classified one
+            bear = mk == int(MeasKind.BEARING)
+            rf = bear & (det.rf_protocol[ok] >= 0)
+            ac = bear & (det.class_label[ok] >= 0) & ~rf
+            prf, pac = np.unique(tid[rf]), np.unique(tid[ac])
+            w = EmitterParams().window_s
+            emit = np.union1d(prf[t - self.last_ac_det[prf] <= w],
+                              pac[t - self.last_rf_det[pac] <= w])
+            self.last_rf_det[prf] = t
+            self.last_ac_det[pac] = t
+            tri = np.union1d(tri, emit)
             fix = np.union1d(fix, tri)
         if fix.size:
             new = np.isnan(self.fixable_t[fix])
