@@ -43,7 +43,7 @@ from scipy.special import ndtr
 
 from dronewall.tracking.bearings import TriangulationParams, TriangulationResult
 from dronewall.tracking.kernels import wrap_angle
-from dronewall.tracking.table import _Table
+from dronewall.tracking.table import _ranges, _Table
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -257,25 +257,22 @@ def emitter_pair_support(T: _Table, spos: F64, params: EmitterParams,
     bearing within ``params.window_s`` -- come from one emitter and cross at the track
     (:func:`pair_fixes_track`; ``spos`` (S, 3) sensor positions in the engine frame, m).
     Then each track keeps its latest emitter bearing (``T.emit_last``)."""
-    rel = np.isfinite(f[:, 0]) | np.isfinite(f[:, 1])
+    labels = [sig[1] for sig in params.signatures]
+    rel = np.isfinite(f[:, 0]) | np.isin(f[:, 1], labels)
     ar, f = ar[rel], f[rel]
     sens = np.asarray(sens, np.int64)[rel]
     if ar.size == 0:
         return
-    # pairs (i, j) of this group's bearings on one track, from different sensors
+    # pairs (i, j) of this group's bearings on one track, from different sensors: in track
+    # order, each bearing with those after it in its track's run
     o = np.argsort(ar, kind="stable")
     ro = ar[o]
     starts = np.flatnonzero(np.r_[True, ro[1:] != ro[:-1]])
     cnt = np.diff(np.r_[starts, ro.size])
-    pi: list[int] = []
-    pj: list[int] = []
-    for st, c in zip(starts[cnt > 1].tolist(), cnt[cnt > 1].tolist(), strict=True):
-        idx = o[st:st + c]
-        a, b = np.triu_indices(c, 1)
-        pi.extend(idx[a].tolist())
-        pj.extend(idx[b].tolist())
-    i_now = np.asarray(pi, np.int64)
-    j_now = np.asarray(pj, np.int64)
+    at = np.arange(ro.size, dtype=np.int64)
+    after = np.repeat(starts + cnt, cnt) - at - 1
+    i_now = o[np.repeat(at, after)]
+    j_now = o[_ranges(at + 1, after)]
     keep = sens[i_now] != sens[j_now]
     i_now, j_now = i_now[keep], j_now[keep]
     rows = ar[i_now]
