@@ -150,6 +150,22 @@ def _refine(p0: F64, q: F64, az: F64, sigma: F64) -> tuple[F64, F64, F64, bool]:
     return pos, 0.5 * (cov + cov.T), res / sigma, True
 
 
+def ray_crossings(q: F64, az: F64, ia: I64, ib: I64, min_crossing_deg: float
+                  ) -> tuple[NDArray[np.bool_], F64, F64, F64, F64]:
+    """Where the bearing rays ia and ib (from sensors at q (B, 2) m, plane azimuths az (B,)
+    rad) cross: (crossing at ``min_crossing_deg`` or more, distance along ray a m, along ray b
+    m, unit vectors of a and b (k, 2)); the distances are meaningless where not ``good``."""
+    ua = np.stack([np.sin(az[ia]), np.cos(az[ia])], axis=1)
+    ub = np.stack([np.sin(az[ib]), np.cos(az[ib])], axis=1)
+    cr = ua[:, 0] * ub[:, 1] - ua[:, 1] * ub[:, 0]
+    good = np.abs(cr) >= np.sin(np.radians(min_crossing_deg))
+    delta = q[ib] - q[ia]
+    crs = np.where(good, cr, 1.0)
+    ta = (delta[:, 0] * ub[:, 1] - delta[:, 1] * ub[:, 0]) / crs
+    tb = (delta[:, 0] * ua[:, 1] - delta[:, 1] * ua[:, 0]) / crs
+    return good, ta, tb, ua, ub
+
+
 def triangulate(q: F64, az: F64, sigma: F64, sensor: I64,
                 params: TriangulationParams) -> TriangulationResult:
     """Triangulate bearings into points (see module docstring).
@@ -169,14 +185,7 @@ def triangulate(q: F64, az: F64, sigma: F64, sensor: I64,
     ia, ib = np.triu_indices(B, 1)
     sel = keep[ia] & keep[ib] & (sensor[ia] != sensor[ib])
     ia, ib = ia[sel], ib[sel]
-    ua = np.stack([np.sin(az[ia]), np.cos(az[ia])], axis=1)
-    ub = np.stack([np.sin(az[ib]), np.cos(az[ib])], axis=1)
-    cr = ua[:, 0] * ub[:, 1] - ua[:, 1] * ub[:, 0]
-    good = np.abs(cr) >= np.sin(np.radians(params.min_crossing_deg))
-    delta = q[ib] - q[ia]
-    crs = np.where(good, cr, 1.0)
-    ta = (delta[:, 0] * ub[:, 1] - delta[:, 1] * ub[:, 0]) / crs
-    tb = (delta[:, 0] * ua[:, 1] - delta[:, 1] * ua[:, 0]) / crs
+    good, ta, tb, ua, _ = ray_crossings(q, az, ia, ib, params.min_crossing_deg)
     good &= (ta >= params.min_range_m) & (tb >= params.min_range_m)
     good &= (ta <= params.max_range_m) & (tb <= params.max_range_m)
     seeds = q[ia[good]] + ta[good, None] * ua[good]

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from dronewall.tracking.bearings import TriangulationParams, TriangulationResult
+from dronewall.tracking.bearings import TriangulationParams, TriangulationResult, ray_crossings
 from dronewall.tracking.kernels import wrap_angle
 from dronewall.tracking.table import _ranges, _Table
 
@@ -180,14 +180,7 @@ def crossfix(q: F64, az: F64, sigma: F64, sensor: I64, feat: F64, cur: NDArray[n
     ia, ib, hear_a, hear_b = ia[ok], ib[ok], hear_a[ok], hear_b[ok]
     if ia.size == 0:
         return none
-    ua = np.stack([np.sin(az[ia]), np.cos(az[ia])], axis=1)
-    ub = np.stack([np.sin(az[ib]), np.cos(az[ib])], axis=1)
-    cr = ua[:, 0] * ub[:, 1] - ua[:, 1] * ub[:, 0]
-    good = np.abs(cr) >= np.sin(np.radians(tri.min_crossing_deg))
-    delta = q[ib] - q[ia]
-    crs = np.where(good, cr, 1.0)
-    ta = (delta[:, 0] * ub[:, 1] - delta[:, 1] * ub[:, 0]) / crs
-    tb = (delta[:, 0] * ua[:, 1] - delta[:, 1] * ua[:, 0]) / crs
+    good, ta, tb, ua, ub = ray_crossings(q, az, ia, ib, tri.min_crossing_deg)
 
     def reach(i: I64, hear: F64) -> F64:
         rf = np.isfinite(feat[i, 0])
