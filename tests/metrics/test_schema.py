@@ -66,7 +66,8 @@ SUMMARY = {
     "airspace": {"alert_latency_s": {"mean_s": -1.5}, "warning_lead_time_s": None,
                  "violations_truth": 5, "violations_tracks": 4, "violations_missed": 1,
                  "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0,
-                 "episodes": {"true_non_cooperative": 4, "reported": 5, "matched": 4,
+                 "episodes": {"true": 5, "true_non_cooperative": 4, "true_identified": 1,
+                              "reported": 5, "matched": 4,
                               "missed": 0, "unmatched": 1,
                               "duration_abs_err_s": {"n": 4, "median_s": 2.5, "mean_s": 6.0},
                               "alert_latency_s": {"n": 4, "median_s": -1.5, "mean_s": 9.0}}},
@@ -94,7 +95,8 @@ def test_run_metrics_reads_every_schema_field() -> None:
     assert m["violations_false"] == 0 and m["violation_duration_abs_err_s"] == 3.0
     assert m["one_way_flown"] == 6 and m["one_way_neutralised_rate"] == pytest.approx(4 / 6)
     assert (m["waste_share"], m["shots_per_kill"]) == (0.1, 1.4)
-    assert (m["violation_episodes_true"], m["violation_episodes_unmatched"]) == (4, 1)
+    # the true episodes reports are scored against: non-cooperative + Remote ID-identified
+    assert (m["violation_episodes_true"], m["violation_episodes_unmatched"]) == (5, 1)
     assert (m["identity_switches"], m["track_reacquisitions"], m["tracks_per_platform"],
             m["track_completeness"], m["track_confirm_latency_median_s"],
             m["false_tracks_per_scan"]) == (1, 2, 1.25, 0.9, 4.0, 0.05)

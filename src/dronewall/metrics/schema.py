@@ -175,9 +175,10 @@ METRICS: tuple[Metric, ...] = (
        "count here (legacy; see violation_episodes_unmatched)",
        "airspace.violations_unmatched_tracks", _path("airspace.violations_unmatched_tracks")),
     _c("violation_episodes_true", "Violation episodes (truth)",
-       "true airspace-violation episodes of non-cooperative platforms (birds excluded)",
-       "airspace.episodes.true_non_cooperative",
-       _path("airspace.episodes.true_non_cooperative"), headline=True),
+       "true airspace-violation episodes the reported ones are scored against: those of "
+       "non-cooperative platforms, and visits of drones named only by Remote ID to airport "
+       "and infrastructure zones (birds excluded)",
+       "airspace.episodes.true", _path("airspace.episodes.true"), headline=True),
     _c("violation_episodes_reported", "Violation episodes reported",
        "episodes the report lists (fragments of one platform joined; not authorised "
        "cooperative traffic, not low-quality tracks)", "airspace.episodes.reported",

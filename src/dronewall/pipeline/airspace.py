@@ -331,6 +331,8 @@ class AirspaceRecorder:
         for e in episodes:
             by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
         return {
+            # every true episode the reported ones are scored against (the two below)
+            "true": len(truth),
             "true_non_cooperative": sum(1 for g in truth if not g.identity),
             # visits of drones named by a Remote ID the wall heard to airport and
             # infrastructure zones: listed (``identified``) and scored like the others
