@@ -201,3 +201,91 @@ def test_an_emitter_fix_bounds_the_new_track_s_velocity_prior_by_the_platform_s_
     assert s.ids.size == 1
     sd_v = np.sqrt(np.diag(s.P[0, 3:5, 3:5]))
     assert np.all(sd_v < 12.0), sd_v
+
+
+# ---- the buffer, far tracks, floods -------------------------------------------------------------
+
+def _two_sensor_engine(emitters: EmitterParams) -> tuple[Engine, object]:
+    st = sensors_at(np.array([[0.0, 0.0, 15.0], [10_000.0, 0.0, 2.0]]),
+                    [SensorKind.RF, SensorKind.ACOUSTIC])
+    return Engine(TrackerConfig(dims=3, emitters=emitters), FRAME, st), st
+
+
+def _bearing(t: float, st: object, sensor: int, p: np.ndarray, rf: int = -1,
+             label: int = -1, rl: float = NAN) -> DetectionBatch:
+    aux = np.full((1, 3), NAN)
+    aux[0, 0] = rl
+    sd = RF_SD if sensor == 0 else AC_SD
+    return DetectionBatch.create(t=[t], sensor=[sensor], meas_kind=[int(MeasKind.BEARING)],
+                                 z=[[bearing_az(st, sensor, p)]], R=[[[sd ** 2]]],
+                                 rf_protocol=[rf], class_label=[label], aux=aux)
+
+
+def test_a_newer_bearing_of_the_same_node_supersedes_the_buffered_one() -> None:
+    # the node hears the quadcopter at 0 s and 1 s, the RF bearing comes at 2 s: the 1 s
+    # bearing replaced the 0 s one in the buffer, so the RF bearing has one partner -> a fix
+    # (with both buffered it would have two: ambiguous, no fix)
+    eng, st = _two_sensor_engine(EmitterParams(signatures=SIGS))
+    p = np.array([10_300.0, 500.0, 150.0])
+    fixes = 0
+    for t, b in ((0.0, _bearing(0.0, st, 1, p, label=ROTOR, rl=25.0)),
+                 (1.0, _bearing(1.0, st, 1, p + [5.0, 0, 0], label=ROTOR, rl=25.0)),
+                 (2.0, _bearing(2.0, st, 0, p + [10.0, 0, 0], rf=DJI))):
+        fixes += eng.step(t, b).diagnostics.get("emitter_fixes", 0)
+    assert fixes == 1
+    assert eng._emit_buf.t.size == 0           # both halves used, the superseded one dropped
+
+
+def test_a_far_track_without_the_protocol_does_not_take_the_emitter_s_rf_bearing() -> None:
+    # an aircraft reported by ADS-B flies 6-8 km from the RF detector, across the quadcopter's
+    # RF bearing; it must neither explain that bearing away (no quadcopter track) nor take
+    # the DJI protocol as its own
+    st = sensors_at(np.array([[0.0, 0.0, 15.0], [10_000.0, 0.0, 2.0], [0.0, 0.0, 10.0]]),
+                    [SensorKind.RF, SensorKind.ACOUSTIC, SensorKind.ADSB])
+    eng = Engine(TrackerConfig(dims=3, emitters=EmitterParams(signatures=SIGS)), FRAME, st)
+    quad = np.array([10_300.0, 500.0, 150.0])
+    rng = np.random.default_rng(3)
+    for t in range(120):
+        plane = np.array([7_000.0, 340.0 - 400.0 + 7.0 * t, 1_000.0])  # crosses the RF line
+        rows = [DetectionBatch.create(t=[float(t)], sensor=[2],
+                                      meas_kind=[int(MeasKind.POSITION)],
+                                      z=FRAME.from_local(plane[None]),
+                                      R=np.eye(3)[None] * 20.0 ** 2, identity=["4b1801"])]
+        if t % 6 == 0:
+            b = _bearing(float(t), st, 0, quad, rf=DJI)
+            b.z[0, 0] += RF_SD * rng.normal()
+            rows.append(b)
+        if t % 2 == 1:
+            rows.append(_bearing(float(t), st, 1, quad, label=ROTOR, rl=25.0))
+        eng.step(float(t), DetectionBatch.concat(rows))
+    snap = eng.snapshot(confirmed_only=True)
+    plane_row = np.flatnonzero(snap.identity == "4b1801")
+    assert plane_row.size == 1 and np.isnan(snap.attr[plane_row[0], 2])
+    quad_rows = np.flatnonzero(snap.attr[:, 2] == DJI)
+    assert quad_rows.size == 1
+    assert np.hypot(*(snap.x[quad_rows[0], :2] - quad[:2])) < 300.0
+
+
+def test_a_flood_of_emitter_bearings_costs_bounded_time_and_memory(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # pairs grow as B^2: the cross-fix sees at most triangulation.max_bearings bearings
+    import dronewall.tracking.emitter_fixes as ef
+    seen: list[int] = []
+
+    def counting(*a: object, **k: object) -> object:
+        seen.append(int(np.asarray(a[1]).size))
+        return crossfix(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ef, "crossfix", counting)
+    eng, st = _two_sensor_engine(EmitterParams(signatures=SIGS))
+    rng = np.random.default_rng(5)
+    for t in range(3):
+        n = 3_000
+        b = DetectionBatch.create(t=np.full(n, float(t)), sensor=np.zeros(n, np.int32),
+                                  meas_kind=np.full(n, int(MeasKind.BEARING), np.int8),
+                                  z=rng.uniform(-np.pi, np.pi, (n, 1)),
+                                  R=np.full((n, 1, 1), RF_SD ** 2),
+                                  rf_protocol=np.full(n, DJI, np.int16))
+        eng.step(float(t), b)
+    assert seen and max(seen) <= TriangulationParams().max_bearings
+    assert eng._emit_buf.t.size <= EmitterParams().max_buffer

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.tracking import kernels as K
-from dronewall.tracking.emitters import crossfix
+from dronewall.tracking.emitters import FEATURE_ATTR_COLS, crossfix, emitter_features
 from dronewall.tracking.measurements import SUB_HPOS, _GroupMeas, _MeasurementModels
 from dronewall.tracking.table import ATTR_NAMES, EMIT_LAST_COLS, N_ATTR
 
@@ -67,12 +67,21 @@ class _EmitterFixes(_MeasurementModels):
         no_last = np.zeros((0, EMIT_LAST_COLS))
         if self.dims != 3 or M.attr is None or rest.size == 0:
             return None, none, no_last
-        f = M.attr[rest][:, [2, 1, 5]]
-        rel = np.isfinite(f[:, 0]) | np.isin(f[:, 1], [s[1] for s in em.signatures])
+        f = M.attr[rest][:, FEATURE_ATTR_COLS]
+        rel = emitter_features(f, em)
         rest, f = rest[rel], f[rel]
         if rest.size == 0:
             return None, none, no_last
         self._supersede(M.sensor[rest].astype(np.int64), M.z[rest, 0], M.R[rest, 0, 0], f)
+        # pairs grow as B^2: at most triangulation.max_bearings bearings, this group's first,
+        # then the newest buffered ones (a flood of emitter bearings costs bounded time)
+        cap = self.cfg.triangulation.max_bearings
+        if rest.size > cap:
+            rest, f = rest[:cap], f[:cap]
+        if buf.t.size + rest.size > cap:
+            drop = np.zeros(buf.t.size, bool)
+            drop[: buf.t.size + rest.size - cap] = True
+            buf.keep(~drop)
         nb = buf.t.size
         buf_t = buf.t.copy()
         s = np.r_[buf.sensor, M.sensor[rest].astype(np.int64)]

@@ -43,7 +43,7 @@ from scipy.special import ndtr
 
 from dronewall.tracking.bearings import TriangulationParams, TriangulationResult, ray_crossings
 from dronewall.tracking.kernels import wrap_angle
-from dronewall.tracking.table import _ranges, _Table
+from dronewall.tracking.table import ATTR_NAMES, _ranges, _Table
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -51,6 +51,10 @@ I64 = NDArray[np.int64]
 #: Columns of a bearing's feature row: RF protocol code, acoustic signature class code,
 #: acoustic received level dB re 20 uPa (NaN: none).
 FEATURES = ("rf_protocol", "acoustic_class", "received_level_db")
+#: Where they are in a detection's attribute row (``measurements.detection_attributes``: a
+#: detection's ``acoustic_sl_db`` column holds the received level until an update converts it).
+FEATURE_ATTR_COLS = [ATTR_NAMES.index(n) for n in ("rf_protocol", "acoustic_class",
+                                                   "acoustic_sl_db")]
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class EmitterParams:
     horizontal range from its detector, m (other bearings: ``bearing_max_range_m``)."""
     max_sd_m: float = 800.0
     """Largest position sd of an accepted cross-fix, m."""
-    max_buffer: int = 2_000
+    max_buffer: int = 400
     """Leftover emitter bearings kept for pairing with later ones (oldest dropped first)."""
 
     @property
@@ -97,6 +101,12 @@ class EmitterParams:
         m = proto[:, None] == S[None, :, 0]
         top = np.where(m, S[None, :, 3], -np.inf).max(axis=1, initial=-np.inf)
         return np.where(np.isfinite(top), np.minimum(out, 0.5 * top), out)
+
+
+def emitter_features(f: F64, params: EmitterParams) -> NDArray[np.bool_]:
+    """Which bearings (features ``f`` (k, 3)) could be half of an emitter pair: an RF
+    protocol, or an acoustic class some signature has."""
+    return np.isfinite(f[:, 0]) | np.isin(f[:, 1], [sig[1] for sig in params.signatures])
 
 
 def pair_levels(fa: F64, fb: F64, params: EmitterParams) -> tuple[NDArray[np.bool_], F64, F64]:
@@ -250,8 +260,7 @@ def emitter_pair_support(T: _Table, spos: F64, params: EmitterParams,
     bearing within ``params.window_s`` -- come from one emitter and cross at the track
     (:func:`pair_fixes_track`; ``spos`` (S, 3) sensor positions in the engine frame, m).
     Then each track keeps its latest emitter bearing (``T.emit_last``)."""
-    labels = [sig[1] for sig in params.signatures]
-    rel = np.isfinite(f[:, 0]) | np.isin(f[:, 1], labels)
+    rel = emitter_features(f, params)
     ar, f = ar[rel], f[rel]
     sens = np.asarray(sens, np.int64)[rel]
     if ar.size == 0:

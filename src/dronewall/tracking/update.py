@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 from dronewall.detections.acoustics import transmission_loss_db
 from dronewall.tracking import association as assoc
 from dronewall.tracking import kernels as K
-from dronewall.tracking.emitters import emitter_pair_support
+from dronewall.tracking.emitters import FEATURE_ATTR_COLS, emitter_pair_support
 from dronewall.tracking.lost import predict_lost
 from dronewall.tracking.measurements import (
     _HORIZ_SUBS,
@@ -524,7 +524,7 @@ class _GroupUpdate(_MeasurementModels):
         # the bearings' emitter features, before ambiguous attributes are cleared below: they
         # say which emitter a bearing heard, whichever track GNN gave it to
         emit = cfg.emitters.on and M.attr is not None
-        feat = M.attr[am][:, [2, 1, 5]] if emit else np.zeros((am.size, 3))
+        feat = M.attr[am][:, FEATURE_ATTR_COLS] if emit else np.zeros((am.size, 3))
         if M.attr is not None:
             # A bearing that gates several tracks says little about which one it heard: keep
             # its position update (GNN chose) but not its attributes (class, source level),
