@@ -76,7 +76,8 @@ SUMMARY = {
                    "shots": 7, "ammunition_stocked": {"a": 10, "b": 4},
                    "ammunition_remaining": {"a": 6, "b": 1},
                    "spend_by_type_eur": {"gun_35mm": 5000.0},
-                   "hostile_one_way": {"flown": 6, "neutralised_before_valued_zone": 4},
+                   "hostile_one_way": {"flown": 6, "neutralised_before_valued_zone": 4,
+                                       "in_flight_at_end": 1},
                    "spend_per_neutralised_hostile_eur": 1250.0, "waste_eur": 500.0,
                    "waste_share": 0.1, "shots_per_kill": 1.4},
 }
@@ -94,6 +95,7 @@ def test_run_metrics_reads_every_schema_field() -> None:
     assert m["spend_eur_gun_35mm"] == 5000 and m["spend_eur_sam_short"] == 0.0
     assert m["violations_false"] == 0 and m["violation_duration_abs_err_s"] == 3.0
     assert m["one_way_flown"] == 6 and m["one_way_neutralised_rate"] == pytest.approx(4 / 6)
+    assert m["one_way_in_flight"] == 1
     assert (m["waste_share"], m["shots_per_kill"]) == (0.1, 1.4)
     # the true episodes reports are scored against: non-cooperative + Remote ID-identified
     assert (m["violation_episodes_true"], m["violation_episodes_unmatched"]) == (5, 1)
@@ -133,10 +135,11 @@ def test_study_console_leads_with_violations_leakers_kills_spend() -> None:
     labels = [x.split(":")[0] for x in lines]
     lead = ["Violation episodes (truth)", "Violation episodes reported",
             schema.metric("leakers").label, schema.metric("neutralised").label,
-            schema.metric("one_way_neutralised_rate").label, schema.metric("spend_eur").label,
+            schema.metric("one_way_neutralised_rate").label,
+            schema.metric("one_way_in_flight").label, schema.metric("spend_eur").label,
             schema.metric("cost_exchange_ratio").label]
     assert labels[:len(lead)] == lead, labels
-    assert "€" in lines[5] and "%" in lines[4]  # spend in EUR, the rate in per cent
+    assert "€" in lines[6] and "%" in lines[4]  # spend in EUR, the rate in per cent
 
 
 def test_shares_print_in_per_cent_and_ratios_with_times() -> None:

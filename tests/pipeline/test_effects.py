@@ -156,3 +156,27 @@ def test_second_shot_at_a_destroyed_platform_is_waste() -> None:
     m = fx.metrics()
     assert m["neutralised"]["total"] == 1 and m["shots_per_kill"] == 2.0
     assert m["waste_by_reason_eur"]["overkill"] == pytest.approx(22_400.0)
+
+
+def test_one_way_drones_still_flying_at_the_end_are_counted_as_open_not_stopped() -> None:
+    """A run cut before the raid is over: a one-way drone still flying (undestroyed, short of
+    every valued zone) is 'in flight at the end', one whose flight ended undestroyed elsewhere
+    is not, and a destroyed one is neither -- so '0 leakers' is never read as 'the wall
+    held' while drones still fly."""
+    stage, fx, state = setup("interceptor_drone",
+                             [(5_000, 0, 150), (6_000, 0, 150), (7_000, 0, 150),
+                              (8_000, 0, 150)],
+                             [C.ATTACK_DRONE, C.DECOY, C.DECOY, C.BIRD])
+    e = eng(0, 7, "interceptor_drone")
+    step(fx, state, 0.0, [7], [(5_000, 0, 150)], stage.stock, approved=[e], launched=[e])
+    killed = step(fx, state, 10.0, [7], [(5_000, 0, 150)], stage.stock,
+                  due=[due(e, (5_000, 0, 150))])
+    assert killed.tolist() == [0]
+    # p0 is gone (killed), p2's flight ends (inactive from now on), p1 flies on; p3 a bird
+    fx.observe(state(20.0, active=[False, True, False, True]),
+               StepRecord(t=20.0, detections=DetectionBatch.empty()))
+    m = fx.metrics()
+    ow = m["hostile_one_way"]
+    assert (ow["flown"], ow["neutralised_before_valued_zone"]) == (3, 1)
+    assert (ow["in_flight_at_end"], ow["ended_elsewhere"], ow["reached_valued_zone"]) == (1, 1, 0)
+    assert m["threats_in_flight_at_end"] == 1 and m["leakers"]["total"] == 0

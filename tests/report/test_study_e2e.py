@@ -43,7 +43,7 @@ PROPORTIONS = {"detected_ratio": ("uncrewed_detected", "uncrewed_flown"),
 SIGNED = {"alert_latency_s"}
 HEADLINE = ["detected_ratio", "alert_latency_s", "warning_lead_time_s", "classification_accuracy",
             "violation_episodes_true", "violation_episodes_reported", "neutralised", "leakers",
-            "leak_rate", "one_way_neutralised_rate", "value_lost_eur",
+            "leak_rate", "one_way_neutralised_rate", "one_way_in_flight", "value_lost_eur",
             "spend_eur", "cost_exchange_ratio", "spend_per_neutralised_eur", "waste_share"]
 NOT_METRICS = {"run", "point", "seed", "status", "error", "wall_s"}
 Z95 = 1.959963984540054

@@ -220,6 +220,11 @@ METRICS: tuple[Metric, ...] = (
        "share of the hostile one-way drones flown that were destroyed before they reached a "
        "valued zone", "engagement.hostile_one_way: neutralised_before_valued_zone / flown",
        "one_way_neutralised", "one_way_flown", headline=True),
+    _c("one_way_in_flight", "One-way drones still flying at the end",
+       "hostile one-way drones still flying, undestroyed and short of every valued zone, when "
+       "the run ended: their outcome is open (a run cut before the raid is over)",
+       "engagement.hostile_one_way.in_flight_at_end",
+       _path("engagement.hostile_one_way.in_flight_at_end"), headline=True),
     Metric("value_lost_eur", "Value lost", "asset value lost to leakers", "EUR", "money",
            "engagement.value_lost_eur", _path("engagement.value_lost_eur"), headline=True),
     Metric("spend_eur", "Defender spend", "effector spend, all types", "EUR", "money",

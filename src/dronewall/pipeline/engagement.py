@@ -158,6 +158,7 @@ class SimulatedEffects:
         self.reach_t = np.full(n, np.inf)  # first entry into a valued zone while alive, s
         self.leak_value = np.zeros(n)      # most valuable zone entered while alive, EUR
         self.flown = np.zeros(n, dtype=bool)
+        self.active_last = np.zeros(n, dtype=bool)  # flying at the latest step observed
         self.outside = np.zeros(n, dtype=bool)  # ever outside own airspace while flying
         self.hostile_cls = np.isin(self.cls, [int(c) for c in HOSTILE_CLASSES])
         self.multirotor = self.cls == int(PlatformClass.MULTIROTOR)
@@ -187,6 +188,7 @@ class SimulatedEffects:
         act = np.asarray(st.active, dtype=bool)
         self.flown |= act
         alive = act & ~np.isfinite(self.kill_t)
+        self.active_last = alive
         self._reach(st, alive)
         self._outside(st, alive)
         es = rec.engagement

@@ -7,6 +7,9 @@ all from the truth, and the side-by-side doctrine comparison.
 * ``hostile_one_way``: the one-way drones (attack drones and decoys) flown, those neutralised
   **before they reached a valued zone** (killed before their first entry into a zone with a
   value, or never reaching one), and that share in percent -- the headline of a drone wall;
+  ``in_flight_at_end`` the ones still flying when the run ended, short of any valued zone (their
+  outcome is open: a run cut before the raid is over is not a wall that held), and
+  ``ended_elsewhere`` the ones that ended their flight, undestroyed, outside every valued zone;
 * ``leakers``: hostile platforms that entered a valued zone while alive, by class; ``value
   lost``: per leaker, its class lethality x min(most valuable zone entered, the class's damage
   cap) (the threat model's expected damage, ``docs/threat.md``);
@@ -72,6 +75,8 @@ def engagement_metrics(fx: Any) -> dict[str, Any]:
     threats_flown = fx.flown & hostile
     ow = fx.flown & fx.one_way
     ow_saved = ow & killed & (fx.kill_t < fx.reach_t)
+    reached = fx.leak_value > 0
+    open_end = fx.active_last & ~killed & ~reached
     results: dict[str, int] = {}
     for r in rows:
         results[r["result"]] = results.get(r["result"], 0) + 1
@@ -88,13 +93,16 @@ def engagement_metrics(fx: Any) -> dict[str, Any]:
             "neutralised_before_valued_zone": int(ow_saved.sum()),
             "neutralised_pct": round(100.0 * float(ow_saved.sum()) / float(ow.sum()), 2)
             if ow.any() else None,
-            "reached_valued_zone": int((ow & (fx.leak_value > 0)).sum()),
+            "reached_valued_zone": int((ow & reached).sum()),
+            "in_flight_at_end": int((ow & open_end).sum()),
+            "ended_elsewhere": int((ow & ~killed & ~reached & ~fx.active_last).sum()),
         },
         "neutralised": {"total": n_kill, "by_class": _count(fx.cls[kh])},
         "non_threat_kills": _count(fx.cls[killed & ~hostile]),
         "leakers": {"total": int(leak.sum()), "by_class": _count(fx.cls[leak])},
         "threats_flown": int(threats_flown.sum()),
         "threats_survived": int((threats_flown & ~killed).sum()),
+        "threats_in_flight_at_end": int((threats_flown & open_end).sum()),
         "value_lost_eur": round(value_lost, 2),
         "spend_eur": round(spend, 2),
         "spend_by_type_eur": {k: round(v, 2) for k, v in sorted(spend_by.items())},
@@ -147,6 +155,7 @@ def comparison(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         row["neutralised"] = m["neutralised"]["total"]
         row["leakers"] = m["leakers"]["total"]
         row["threats_survived"] = m["threats_survived"]
+        row["threats_in_flight_at_end"] = m.get("threats_in_flight_at_end")
         ow = m.get("hostile_one_way") or {}
         row["one_way_flown"] = ow.get("flown")
         row["one_way_neutralised_before_valued_zone"] = ow.get("neutralised_before_valued_zone")

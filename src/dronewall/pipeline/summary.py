@@ -86,7 +86,9 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         out.append(
             f"Engagements ({en['doctrine']}): {en['neutralised']['total']} threats neutralised "
             f"of {en['threats_flown']} flown, {en['leakers']['total']} leakers, "
-            f"spend {_eur(en['spend_eur'])} on {en['shots']} shots, cost-exchange "
+            + (f"{en['threats_in_flight_at_end']} still flying when the run ended (outcome "
+               "open), " if en.get("threats_in_flight_at_end") else "")
+            + f"spend {_eur(en['spend_eur'])} on {en['shots']} shots, cost-exchange "
             + (f"{en['cost_exchange_ratio']:.2f} (EUR spent per EUR of attackers destroyed)"
                if en.get("cost_exchange_ratio") is not None else "- (nothing destroyed)")
             + f", value lost {_eur(en['value_lost_eur'])}")

@@ -13,7 +13,8 @@ from dronewall.pipeline.study.runner import StudyResult
 #: What an operator or analyst wants first: violations, leakers, kills, spend, cost-exchange;
 #: the other headline metrics follow in schema order.
 CONSOLE_LEAD = ("violation_episodes_true", "violation_episodes_reported", "leakers",
-                "neutralised", "one_way_neutralised_rate", "spend_eur", "cost_exchange_ratio")
+                "neutralised", "one_way_neutralised_rate", "one_way_in_flight", "spend_eur",
+                "cost_exchange_ratio")
 
 
 def console_order() -> list[Metric]:
