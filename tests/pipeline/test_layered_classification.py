@@ -58,6 +58,10 @@ def test_classification_accuracy(run: tuple[Path, dict]) -> None:
     n = ent["platforms_scored"]
     assert n >= 30 and ent["accuracy"] >= 0.94, ent
     assert ent["hostile_called_hostile"] >= ent["hostile_scored"] - 1, ent
+    # the same call split by how the entry is known; the parts add up
+    by = ent["by_evidence"]
+    assert sum(v["platforms_scored"] for v in by.values()) == n, by
+    assert sum(v["hostile_scored"] for v in by.values()) == ent["hostile_scored"], by
     # the per-track figures of earlier versions are kept
     assert cl["per_track"]["scored_tracks"] >= 30
 

@@ -52,6 +52,14 @@ def classifier_config_for(sc: Scenario) -> ClassifierConfig:
     return replace(DEFAULT_CONFIG, prior=prior)
 
 
+def _entry_split(ent: np.ndarray, hostile: np.ndarray, call: np.ndarray) -> dict[str, Any]:
+    """Hostile one-way UAS vs the rest among the platforms ``ent`` (mask) scored at entry."""
+    n = int(ent.sum())
+    right = (call == 1) == hostile
+    return {"platforms_scored": n, "hostile_scored": int((ent & hostile).sum()),
+            "accuracy": round(float(right[ent].mean()), 4) if n else None}
+
+
 class ClassificationScorer:
     def __init__(self, platform_cls: np.ndarray, reference_zones: set[str] | None = None
                  ) -> None:
@@ -65,6 +73,9 @@ class ClassificationScorer:
         self.p_map = np.full(n, -1, np.int64)
         self.p_decided = np.zeros(n, bool)
         self.p_entry_call = np.full(n, -1, np.int64)
+        # ... and whether that entry was an observed crossing (a position outside, then one
+        # inside) rather than the track's first detection inside
+        self.p_entry_observed = np.zeros(n, bool)
         # per track id (sorted): first time seen confirmed, MAP class when scored (-1: not yet)
         self.ids = np.zeros(0, np.int64)
         self.t_first = np.zeros(0)
@@ -116,13 +127,16 @@ class ClassificationScorer:
             self.p_label[plat[due]] = lab
             self.p_map[plat[due]] = res.map_class[row[due]]
             self.p_decided[plat[due]] = dec
-        entered = [int(e.track_id) for e in rec.events if isinstance(e, Entry)
-                   and e.zone_kind == "sovereign" and e.zone_id not in self.reference]
-        if entered:
+        ents = [e for e in rec.events if isinstance(e, Entry) and e.zone_kind == "sovereign"
+                and e.zone_id not in self.reference]
+        if ents:
+            entered = [int(e.track_id) for e in ents]
+            observed = [int(e.track_id) for e in ents if e.interpolated]
             k = np.isin(trk[ok], entered) & (self.p_entry_call[plat] < 0)
             if k.any():
                 call = one_way_uas_p(res.prob[row[k]]) >= 0.5
                 self.p_entry_call[plat[k]] = call.astype(np.int64)
+                self.p_entry_observed[plat[k]] = np.isin(trk[ok][k], observed)
 
     def platform_summary(self, entered_truth: set[int] | None = None) -> dict[str, Any]:
         """Per-platform figures; ``entered_truth``: platform indices that truly entered a
@@ -165,6 +179,12 @@ class ClassificationScorer:
                 "hostile_called_hostile": int((ent & hostile & (self.p_entry_call == 1)).sum()),
                 "others_called_hostile": int((ent & ~hostile & (self.p_entry_call == 1)).sum()),
                 "entered_but_no_track_entry": len(missed_entry),
+                # the same call split by how the scored entry is known: at an observed
+                # crossing, or at the track's first detection inside (first contact)
+                "by_evidence": {
+                    name: _entry_split(ent & m, hostile, self.p_entry_call)
+                    for name, m in (("observed_crossing", self.p_entry_observed),
+                                    ("first_detected_inside", ~self.p_entry_observed))},
             },
         }
 

@@ -137,8 +137,18 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
                 "labelled right 30 s after confirmation"
                 + (f"; hostile one-way UAS vs the rest at sovereign entry "
                    f"{100 * ent['accuracy']:.1f} % of {ent['platforms_scored']} platforms"
+                   + _entry_evidence(ent.get("by_evidence") or {})
                    if ent.get("accuracy") is not None else ""))
     return out
+
+
+def _entry_evidence(by: dict[str, Any]) -> str:
+    """The entry call split by how the entry is known (empty when not split)."""
+    parts = [f"{100 * v['accuracy']:.1f} % of {v['platforms_scored']} {label}"
+             for key, label in (("observed_crossing", "seen crossing"),
+                                ("first_detected_inside", "first detected inside"))
+             if (v := by.get(key)) and v.get("accuracy") is not None]
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _switch_origins(co: dict[str, Any]) -> str:
