@@ -87,3 +87,36 @@ def test_a_report_fits_the_track_it_points_at_only() -> None:
         other = enu_to_ecef(LAT0, LON0, NODE_H, np.array([[-1500.0, -3000.0, 150.0]]))
         assert not net.heard(other, np.array([100.0]), b)[0][0]
     assert heard >= 15
+
+
+def test_rf_p_any_matches_the_simulated_rf_detectors() -> None:
+    """The classifier's RF model (classify/rf_hearing.py, for RF silence) against the RF
+    sensor simulation: per position, P(a detector reports a DJI link there) from the model
+    matches how often the simulated detectors did (two detectors 6 km apart, emitters 2-12 km
+    from the first, at 2 m or 150 m)."""
+    from dronewall.geo import ecef_to_geodetic
+    from dronewall.pipeline.wiring import rf_network
+    from dronewall.scenario.model import RFSpec
+
+    dlon = 6000.0 / (111_320.0 * np.cos(np.radians(LAT0)))
+    specs = [RFSpec(id=f"rf{i}", type="rf", position=[LAT0, LON0 + i * dlon], height_m=8.0,
+                    range_m=5000.0, false_alarms_per_hour=0.0) for i in range(2)]
+    suite = SensorSuite(specs, np.random.default_rng(5))
+    net = rf_network(suite.rf)
+    rg = np.random.default_rng(6)
+    n = 40
+    r = rg.uniform(2000.0, 12_000.0, n)
+    up = rg.choice([2.0, 150.0], n)
+    ecef = enu_to_ecef(LAT0, LON0, 8.0, polar_enu(r, rg.uniform(-np.pi, np.pi, n),
+                                                  np.arcsin((up - 8.0) / r)))
+    _, _, alt = ecef_to_geodetic(ecef)
+    p = net.p_any(ecef, alt, dt_s=1.0)
+    assert p.min() < 0.2 and p.max() > 0.8
+    reps = 300
+    k = np.zeros(n, np.int64)
+    plat = make_platforms(n, "dji_multirotor")
+    for i in range(reps):
+        b = true_reports([suite.observe(make_truth(float(i + 1), ecef), plat)])
+        k += np.isin(np.arange(n), b.truth_id)
+    for kk, pp in zip(k.tolist(), p.tolist(), strict=True):
+        assert binomial_ok(kk, reps, pp), (kk / reps, pp)

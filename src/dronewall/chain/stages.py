@@ -22,6 +22,7 @@ from dronewall.chain.records import Classified, Picture, StepRecord
 from dronewall.classify.bayes import ClassifierConfig
 from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED, CoopTrustMonitor
 from dronewall.classify.hearing import AcousticNetwork
+from dronewall.classify.rf_hearing import RFNetwork
 from dronewall.classify.tracks import ClassStep, TrackClassifier
 from dronewall.detections import SensorTable
 from dronewall.engagement.threat import AssetTable, ThreatConfig, evaluate
@@ -104,10 +105,12 @@ class ClassificationStage:
 
     def __init__(self, frame: Frame, coverage: Coverage | None = None,
                  hearing: AcousticNetwork | None = None,
-                 config: ClassifierConfig | None = None) -> None:
+                 config: ClassifierConfig | None = None,
+                 rf: RFNetwork | None = None) -> None:
         self.frame = frame
         self.coverage = coverage
         self.hearing = hearing if hearing is not None and len(hearing) else None
+        self.rf = rf if rf is not None and len(rf) else None
         self.classifier = (TrackClassifier(frame) if config is None
                            else TrackClassifier(frame, config))
         self.coop = CoopTrustMonitor()
@@ -128,7 +131,8 @@ class ClassificationStage:
         trust = self.coop.step(rec.t, snap.identity, snap.last_seen, pic.pos, pic.vel, covered)
         cls = self.classifier.step(rec.t, snap, pic.pos, pic.vel,
                                    coop_trusted=trust == TRUST_TRUSTED,
-                                   audible=self._audible(rec, pic))
+                                   audible=self._audible(rec, pic),
+                                   rf_audible=self._rf_audible(rec, pic))
         self._t_prev = rec.t
         return rec.with_(classified=Classified(cls, trust))
 
@@ -139,15 +143,35 @@ class ClassificationStage:
         net = self.hearing
         if net is None:
             return None
-        dt = (rec.t - self._t_prev if self._t_prev is not None and rec.t > self._t_prev
-              else float(np.min(net.report_period_s)))
-        ecef = self.frame.from_local(pic.pos)
+        ecef, sd, dt = self._hearing_inputs(rec, pic, net.report_period_s)
         cfg = self.classifier.config
         p = net.p_heard(ecef, cfg.table("sl_mean_db"), cfg.table("sl_sd_db"), dt)
-        sd = np.sqrt(np.clip(np.trace(pic.cov_h, axis1=1, axis2=2), 0.0, None))
         heard, ambiguous = net.heard(ecef, sd, rec.detections)
         p[ambiguous] = np.nan
         return p, heard
+
+    def _rf_audible(self, rec: StepRecord, pic: Picture
+                    ) -> tuple[F64, NDArray[np.bool_]] | None:
+        """Per track, the probability that the RF direction finders report an emitter there
+        this step and whether a report naming a link fitted it
+        (:mod:`dronewall.classify.rf_hearing`); ambiguous tracks get NaN (no evidence)."""
+        net = self.rf
+        if net is None:
+            return None
+        ecef, sd, dt = self._hearing_inputs(rec, pic, net.report_period_s)
+        p = net.p_any(ecef, pic.alt_m, dt)
+        heard, ambiguous = net.heard(ecef, sd, rec.detections)
+        p[ambiguous] = np.nan
+        return p, heard
+
+    def _hearing_inputs(self, rec: StepRecord, pic: Picture, period_s: F64
+                        ) -> tuple[F64, F64, float]:
+        """The tracks' ECEF positions (N, 3) m, horizontal position sds (N,) m, and the step
+        length, s (the shortest report period at the first step)."""
+        dt = (rec.t - self._t_prev if self._t_prev is not None and rec.t > self._t_prev
+              else float(np.min(period_s)))
+        sd = np.sqrt(np.clip(np.trace(pic.cov_h, axis1=1, axis2=2), 0.0, None))
+        return self.frame.from_local(pic.pos), sd, dt
 
     def finish(self) -> ClassificationFinal:
         return ClassificationFinal(dict(self.classifier.lineage), self.coop.report())

@@ -42,7 +42,7 @@ CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in PlatformClass)
 #: Evidence kinds, in the order of the last axis of ``contrib``.
 EVIDENCE_KINDS: tuple[str, ...] = (
     "speed", "altitude", "climb", "turn_rate", "rcs", "acoustic", "rf_protocol", "eo_label",
-    "adsb", "remote_id", "micro_doppler", "acoustic_level", "audibility",
+    "adsb", "remote_id", "micro_doppler", "acoustic_level", "audibility", "rf_audibility",
 )
 N_EVIDENCE = len(EVIDENCE_KINDS)
 _E = {k: i for i, k in enumerate(EVIDENCE_KINDS)}
@@ -195,6 +195,22 @@ class ClassifierConfig:
     audibility_weight: float = 0.2
     audibility_false_p: float = 0.05
     audibility_max_p: float = 0.95
+    #: RF audibility (heard or not by the RF direction finders, :mod:`dronewall.classify.
+    #: rf_hearing`), per step: P(a report naming a link fits the track | class c) =
+    #: f + (1 - f) min(rf_emit_p[c] P_any, rf_audibility_max_p), P_any the detectors' Pd on an
+    #: emitter there. ``rf_emit_p``: P(a platform of the class transmits a link the detectors
+    #: know) -- the rows of ``rf_lik`` without their spurious 0.01s: multirotors 0.9 (DJI
+    #: OcuSync or analogue video; fibre-optic FPVs and pre-programmed flights are silent [E]),
+    #: reconnaissance UAVs 0.9 (C2/video datalink), Shahed-class 0.09 (some carry LTE
+    #: modems [E]), decoys 0.04, manned aircraft, birds 0 (1e-3), unknown 0.2 [E].
+    #: ``rf_false_p``: a report from something else fits the track's bearing (Wi-Fi and ISM
+    #: emitters mistaken for a link, a neighbour's link) [E]; ``rf_audibility_max_p``: the
+    #: detector model is never trusted beyond this (a link switched to a band the detector
+    #: does not watch, terrain masking near the ground) [E].
+    rf_emit_p: tuple[float, ...] = (1e-3, 0.09, 0.04, 0.9, 0.9, 1e-3, 0.2)
+    rf_audibility_weight: float = 0.2
+    rf_false_p: float = 0.05
+    rf_audibility_max_p: float = 0.9
     #: Forgetting time constant s: lam = exp(-dt / tau) pulls the log-posterior toward the
     #: prior so that stale evidence fades and the posterior stays revisable. Steady state of a
     #: constant per-step increment d is d * tau / dt, so with kinematic weight dt / 10 s a
@@ -208,7 +224,7 @@ class ClassifierConfig:
     def __post_init__(self) -> None:
         per_class = ("prior", "speed_median_mps", "speed_logsd", "alt_median_m", "alt_logsd",
                      "climb_sd_mps", "turn_sd_dps", "rcs_mean_dbsm", "rcs_sd_db", "adsb_lik",
-                     "remote_id_lik", "sl_mean_db", "sl_sd_db")
+                     "remote_id_lik", "sl_mean_db", "sl_sd_db", "rf_emit_p")
         for name in per_class:
             v = np.asarray(getattr(self, name), dtype=np.float64)
             if v.shape != (N_CLASSES,):
@@ -223,9 +239,12 @@ class ClassifierConfig:
             if m.shape != (N_CLASSES, ncol) or not np.all((m > 0) & (m <= 1)):
                 raise ValueError(f"ClassifierConfig.{name}: need ({N_CLASSES}, {ncol}) in (0, 1]")
             self._tables[name] = m
-        if not (0.0 < self.audibility_false_p < 1.0 and 0.0 < self.audibility_max_p < 1.0):
-            raise ValueError("ClassifierConfig.audibility_false_p and audibility_max_p must be "
-                             "in (0, 1)")
+        for a, b in (("audibility_false_p", "audibility_max_p"),
+                     ("rf_false_p", "rf_audibility_max_p")):
+            if not (0.0 < getattr(self, a) < 1.0 and 0.0 < getattr(self, b) < 1.0):
+                raise ValueError(f"ClassifierConfig.{a} and {b} must be in (0, 1)")
+        if not np.all(self._tables["rf_emit_p"] <= 1.0):
+            raise ValueError("ClassifierConfig.rf_emit_p: values must be in (0, 1]")
         if self.eo_confusion is None:
             if not 0.0 < self.eo_diag < 1.0:
                 raise ValueError("ClassifierConfig.eo_diag must be in (0, 1)")
@@ -243,7 +262,8 @@ class ClassifierConfig:
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
         for name in ("rcs_weight", "acoustic_weight", "rf_weight", "eo_weight", "coop_weight",
-                     "micro_doppler_weight", "acoustic_level_weight", "audibility_weight"):
+                     "micro_doppler_weight", "acoustic_level_weight", "audibility_weight",
+                     "rf_audibility_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"ClassifierConfig.{name} must be in [0, 1]")
 
@@ -294,6 +314,12 @@ class Evidence:
     #: acoustic network. With ``heard`` (N,) bool: whether a report fitting the track came.
     p_heard: F64 | None = None
     heard: NDArray[np.bool_] | None = None
+    #: (N,) probability that the RF direction finders report an emitter at the track's
+    #: position this step (:meth:`dronewall.classify.rf_hearing.RFNetwork.p_any`; NaN: no
+    #: evidence, e.g. a report fits it only together with other tracks). With ``rf_heard``
+    #: (N,) bool: whether a report naming a link fitted the track.
+    p_rf_any: F64 | None = None
+    rf_heard: NDArray[np.bool_] | None = None
 
     @classmethod
     def none(cls, n: int) -> Evidence:
@@ -419,6 +445,16 @@ def update(log_post: F64, evidence: Evidence,
         ok = np.isfinite(ph).all(axis=1) & dt_ok
         contrib[:, :, _E["audibility"]] = np.where(ok[:, None],
                                                    config.audibility_weight * ll, 0.0)
+    if evidence.p_rf_any is not None and evidence.rf_heard is not None:
+        pa = np.asarray(evidence.p_rf_any, dtype=np.float64).reshape(n)
+        f = config.rf_false_p
+        pe = t("rf_emit_p")[None, :] * np.nan_to_num(pa, nan=0.0)[:, None]
+        q = f + (1.0 - f) * np.minimum(pe, config.rf_audibility_max_p)
+        hd = np.asarray(evidence.rf_heard, dtype=bool)
+        ll = np.where(hd[:, None], np.log(q), np.log1p(-q))
+        ok = np.isfinite(pa) & dt_ok
+        contrib[:, :, _E["rf_audibility"]] = np.where(ok[:, None],
+                                                      config.rf_audibility_weight * ll, 0.0)
     for kind, flag, lik in (("adsb", evidence.has_adsb, t("adsb_lik")),
                             ("remote_id", evidence.has_remote_id, t("remote_id_lik"))):
         f = np.asarray(flag, dtype=bool)
@@ -439,6 +475,7 @@ def update(log_post: F64, evidence: Evidence,
     wmat[:, 0, _E["micro_doppler"]] = config.micro_doppler_weight
     wmat[:, 0, _E["acoustic_level"]] = config.acoustic_level_weight
     wmat[:, 0, _E["audibility"]] = config.audibility_weight
+    wmat[:, 0, _E["rf_audibility"]] = config.rf_audibility_weight
     contrib = np.maximum(contrib, top - wmat * config.llr_cap_nats)
 
     lam = np.where(dt_ok, np.exp(-np.where(dt_ok, dt, 0.0) / config.forget_tau_s), 1.0)[:, None]

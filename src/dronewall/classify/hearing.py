@@ -149,40 +149,66 @@ class AcousticNetwork:
         amb = np.zeros(n, dtype=bool)
         if n == 0 or len(det) == 0 or len(self) == 0:
             return out, amb
-        # the reports' nodes: a sorted search, not a lookup table sized by the largest sensor
-        # index (the step's raw detections may carry any index; the engine quarantines bad
-        # ones, and a table sized by one would allocate gigabytes)
-        rows = np.asarray(self.sensor_rows, dtype=np.int64)
-        order = np.argsort(rows, kind="stable")
-        srt = rows[order]
-        sensor = np.asarray(det.sensor, dtype=np.int64)
-        at = np.minimum(np.searchsorted(srt, sensor), srt.size - 1)
-        node = np.where(srt[at] == sensor, order[at], -1)
+        node = report_nodes(self.sensor_rows, det.sensor)
         mine = (node >= 0) & (np.asarray(det.meas_kind) == int(MeasKind.BEARING))
         if not mine.any():
             return out, amb
-        node = node[mine]
-        bearing = np.asarray(det.z, dtype=np.float64)[mine, 0]
-        pairs = cKDTree(self.ecef[node]).sparse_distance_matrix(
-            cKDTree(pos), max(self.max_range_m, self.explain_range_m), output_type="ndarray")
-        if pairs.size == 0:
-            return out, amb
-        di = pairs["i"].astype(np.int64)       # report
-        ti = pairs["j"].astype(np.int64)       # track
-        near = pairs["v"] <= self.max_range_m  # within reach: may be heard
-        nd = node[di]
-        d = pos[ti] - self.ecef[nd]
-        rot = self.rot[nd]
-        east = np.einsum("mj,mj->m", rot[:, 0, :], d)
-        north = np.einsum("mj,mj->m", rot[:, 1, :], d)
-        rng_h = np.maximum(np.hypot(east, north), 1.0)
-        az = np.arctan2(east, north)
-        diff = np.abs((bearing[di] - az + np.pi) % (2.0 * np.pi) - np.pi)
-        sd_track = np.arctan2(np.asarray(pos_sd_m, dtype=np.float64)[ti], rng_h)
-        tol = self.gate_sd * np.hypot(self.sigma_bearing_rad[nd], sd_track)
-        fit = diff <= tol
-        fits_per_report = np.bincount(di[fit], minlength=node.size)
-        excl = fit & near & (fits_per_report[di] == 1)
-        out[ti[excl]] = True
-        amb[ti[fit & near & ~excl]] = True
-        return out, amb & ~out
+        return fit_reports(self.ecef, self.rot, self.sigma_bearing_rad, node[mine],
+                           np.asarray(det.z, dtype=np.float64)[mine, 0], pos, pos_sd_m,
+                           self.max_range_m, self.explain_range_m, self.gate_sd)
+
+
+def report_nodes(sensor_rows: I64, sensor: NDArray[np.integer]) -> I64:
+    """(M,) the node (index into ``sensor_rows``, the nodes' sensor-table rows) of each
+    detection's ``sensor`` row, -1 for other sensors: a sorted search, not a lookup table
+    sized by the largest sensor index (the step's raw detections may carry any index; the
+    engine quarantines bad ones, and a table sized by one would allocate gigabytes)."""
+    rows = np.asarray(sensor_rows, dtype=np.int64)
+    if rows.size == 0:
+        return np.full(np.asarray(sensor).size, -1, np.int64)
+    order = np.argsort(rows, kind="stable")
+    srt = rows[order]
+    sen = np.asarray(sensor, dtype=np.int64)
+    at = np.minimum(np.searchsorted(srt, sen), srt.size - 1)
+    return np.where(srt[at] == sen, order[at], -1).astype(np.int64)
+
+
+def fit_reports(node_ecef: F64, node_rot: F64, node_sig_rad: F64, node: I64, bearing: F64,
+                pos: F64, pos_sd_m: F64, reach_m: float, explain_m: float, gate_sd: float
+                ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which tracks (at ECEF ``pos`` (N, 3) m, horizontal position sd ``pos_sd_m`` (N,) m) the
+    bearing reports fit: report i is ``bearing[i]`` (rad from north) from node ``node[i]``
+    (rows of ``node_ecef`` (K, 3), ``node_rot`` (K, 3, 3) ECEF -> ENU, ``node_sig_rad`` (K,)
+    bearing sd). A report fits a track within ``gate_sd`` combined sds (the node's bearing
+    error and the track's position sd seen from the node) and ``explain_m`` of the node;
+    within ``reach_m`` it may count as heard. Returns (heard (N,): a report within reach
+    fits the track and no other track; ambiguous (N,): not heard, but a report within reach
+    fits it together with other tracks)."""
+    n = pos.shape[0]
+    out = np.zeros(n, dtype=bool)
+    amb = np.zeros(n, dtype=bool)
+    if n == 0 or node.size == 0:
+        return out, amb
+    pairs = cKDTree(node_ecef[node]).sparse_distance_matrix(
+        cKDTree(pos), max(reach_m, explain_m), output_type="ndarray")
+    if pairs.size == 0:
+        return out, amb
+    di = pairs["i"].astype(np.int64)       # report
+    ti = pairs["j"].astype(np.int64)       # track
+    near = pairs["v"] <= reach_m           # within reach: may be heard
+    nd = node[di]
+    d = pos[ti] - node_ecef[nd]
+    rot = node_rot[nd]
+    east = np.einsum("mj,mj->m", rot[:, 0, :], d)
+    north = np.einsum("mj,mj->m", rot[:, 1, :], d)
+    rng_h = np.maximum(np.hypot(east, north), 1.0)
+    az = np.arctan2(east, north)
+    diff = np.abs((bearing[di] - az + np.pi) % (2.0 * np.pi) - np.pi)
+    sd_track = np.arctan2(np.asarray(pos_sd_m, dtype=np.float64)[ti], rng_h)
+    tol = gate_sd * np.hypot(node_sig_rad[nd], sd_track)
+    fit = diff <= tol
+    fits_per_report = np.bincount(di[fit], minlength=node.size)
+    excl = fit & near & (fits_per_report[di] == 1)
+    out[ti[excl]] = True
+    amb[ti[fit & near & ~excl]] = True
+    return out, amb & ~out

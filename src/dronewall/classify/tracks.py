@@ -228,7 +228,8 @@ class TrackClassifier:
 
     def step(self, t: float, snap: Any, pos: F64, vel: F64,
              coop_trusted: NDArray[np.bool_] | None = None,
-             audible: tuple[F64, NDArray[np.bool_]] | None = None) -> ClassStep:
+             audible: tuple[F64, NDArray[np.bool_]] | None = None,
+             rf_audible: tuple[F64, NDArray[np.bool_]] | None = None) -> ClassStep:
         """Update the confirmed tracks of ``snap`` (an engine ``TrackSnapshot``; ``pos``/``vel``
         (N, 3) their positions and velocities at ``t`` in the engine frame, m and m/s).
 
@@ -237,7 +238,10 @@ class TrackClassifier:
         identity attached to a hostile track cannot make it look manned. None: all count.
         ``audible``: (N, C) probability that the acoustic network reports the track this step
         per class and (N,) whether a report fitting it came (:mod:`hearing`); None: no
-        acoustic network, silence is no evidence.
+        acoustic network, silence is no evidence. ``rf_audible``: (N,) probability that the
+        RF direction finders report an emitter at the track this step (NaN: no evidence) and
+        (N,) whether a report naming a link fitted it (:mod:`rf_hearing`); None: no RF
+        detectors.
         """
         ids = np.asarray(snap.ids, dtype=np.int64)
         n = ids.size
@@ -299,7 +303,9 @@ class TrackClassifier:
             alt_sd_m=np.sqrt(np.clip(snap.P[:, nv - 1, nv - 1], 0.0, None)),
             climb_sd_mps=np.sqrt(np.clip(snap.P[:, -1, -1], 0.0, None)),
             p_heard=None if audible is None else audible[0],
-            heard=None if audible is None else audible[1])
+            heard=None if audible is None else audible[1],
+            p_rf_any=None if rf_audible is None else rf_audible[0],
+            rf_heard=None if rf_audible is None else rf_audible[1])
         lp, contrib = bayes.update(self.logp[rows], ev, self.config)
         lam = np.where(np.isfinite(dt) & (dt >= 0),
                        np.exp(-np.where(np.isfinite(dt), np.maximum(dt, 0.0), 0.0)

@@ -36,7 +36,9 @@ from dronewall.sim.state import TruthState
 
 if TYPE_CHECKING:
     from dronewall.classify.hearing import AcousticNetwork
+    from dronewall.classify.rf_hearing import RFNetwork
     from dronewall.sensors.acoustic import AcousticModel
+    from dronewall.sensors.rf import RFModel
 
 
 class ChainRun:
@@ -83,7 +85,8 @@ class ChainRun:
             stages.append(ClassificationStage(
                 frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
                 hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None,
-                config=classifier_config_for(sc)))
+                config=classifier_config_for(sc),
+                rf=rf_network(suite.rf) if len(suite.rf) else None))
             self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
             self.tscore = TrackingScorer(frame, len(plat), platform_cls=plat.cls)
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
@@ -182,6 +185,18 @@ class ChainRun:
             summary["airspace"] = ar["summary"]
             files.update(ar["files"])
             timing["airspace_scoring_s"] = round(self.t_air, 3)
+
+
+def rf_network(model: RFModel) -> RFNetwork:
+    """The simulated RF direction finders as the classifier reads RF silence from them
+    (:mod:`dronewall.classify.rf_hearing`): the sensor model's own Pd curve and reporting."""
+    from dronewall.classify.rf_hearing import RFNetwork
+
+    return RFNetwork(
+        sensor_rows=model.rows.astype(np.int64), ecef=model.ecef, rot=model.rot,
+        height_m=model.height_m, range50_m=model.range50_m, pd_max=model.pd_max,
+        sigma_bearing_rad=model.sig_b,
+        report_period_s=np.asarray(model.schedule.period_s, dtype=np.float64))
 
 
 def acoustic_network(model: AcousticModel) -> AcousticNetwork:

@@ -3,13 +3,9 @@
 Only platforms with ``rf_protocol != NONE`` can be detected (autonomous Shahed/Gerbera and
 fibre-optic FPVs are invisible to RF). Vectorised over all RF sensors x all emitters.
 
-Detection probability, a logistic in log-range (log-normal shadowing around a free-space link
-budget gives a probit in log R; the logistic with scale ``s`` approximates it):
-
-    Pd(R) = pd_max / (1 + exp((ln R - ln R_mid) / s)),  ln R_mid = ln range_m - s ln(2 pd_max - 1)
-
-so that ``Pd(range_m) = 0.5`` exactly (the schema's meaning of ``range_m``); this needs
-``pd_max > 0.5``. Line of sight is required (4/3-earth horizon, as for radar).
+Detection probability: :func:`dronewall.detections.rf_link.rf_pd`, a logistic in log-range
+with ``Pd(range_m) = 0.5`` (shared with the classifier, which reads RF silence with the same
+model). Line of sight is required (4/3-earth horizon, as for radar).
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from numpy.typing import NDArray
 
 from dronewall.catalog import RFProtocol
 from dronewall.detections import DetectionBatch, MeasKind
+from dronewall.detections.rf_link import rf_pd
 from dronewall.errors import ConfigurationError
 from dronewall.geo import radar_horizon_m
 from dronewall.scenario.model import RFSpec
@@ -37,21 +34,7 @@ from dronewall.sim.state import PlatformTable, TruthState
 
 F64 = NDArray[np.float64]
 
-#: Log-normal shadowing std (dB) of the received emitter power around the free-space
-#: prediction [E]; typical 4-8 dB for ground receivers of low-altitude emitters.
-SHADOWING_SIGMA_DB = 6.0
-#: Logistic scale ``s`` in ln-range: a probit with std SHADOWING_SIGMA_DB / (20 / ln 10) in
-#: ln R (free space: 20 dB per decade), matched by a logistic of scale sigma * sqrt(3) / pi.
-LOG_RANGE_SCALE = SHADOWING_SIGMA_DB / (20.0 / np.log(10.0)) * np.sqrt(3.0) / np.pi
-
 _N_PROTOCOLS = len([p for p in RFProtocol if p != RFProtocol.NONE])
-
-
-def rf_pd(range_m: F64, range50_m: F64 | float, pd_max: F64 | float) -> F64:
-    """Pd of an RF detector on an emitter at ``range_m`` (see module docstring)."""
-    ln_mid = np.log(range50_m) - LOG_RANGE_SCALE * np.log(2.0 * np.asarray(pd_max) - 1.0)
-    x = (np.log(np.maximum(range_m, 1.0)) - ln_mid) / LOG_RANGE_SCALE
-    return np.asarray(pd_max) / (1.0 + np.exp(np.minimum(x, 700.0)))
 
 
 class RFModel(ScheduledModel):

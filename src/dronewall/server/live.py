@@ -86,7 +86,7 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     from dronewall.pipeline.airspace import airspace_config, scenario_zones
     from dronewall.pipeline.classification import classifier_config_for
     from dronewall.pipeline.tracking import tracker_config_for
-    from dronewall.pipeline.wiring import acoustic_network
+    from dronewall.pipeline.wiring import acoustic_network, rf_network
     from dronewall.sensors import SensorSuite
     from dronewall.sim.truth import TruthSimulator
 
@@ -104,9 +104,10 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     if wire:
         cfg = replace(cfg, time_group_tolerance_s=LIVE_GROUP_TOLERANCE_S)
     hearing = acoustic_network(suite.acoustic) if len(suite.acoustic) else None
+    rf = rf_network(suite.rf) if len(suite.rf) else None
     stages: list[Any] = [TrackingStage(cfg, frame, suite.table),
                          ClassificationStage(frame, coverage=coverage, hearing=hearing,
-                                             config=classifier_config_for(sc))]
+                                             config=classifier_config_for(sc), rf=rf)]
     if zoning is not None:
         stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage))
     assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
