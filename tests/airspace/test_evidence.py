@@ -70,7 +70,8 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                     np.array([tracks[k].get("p_bird", 0.0) for k in live]),
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
-                    last_update=upd, last_seen=last_seen, cov_en=cov)
+                    last_update=upd, last_seen=last_seen, cov_en=cov,
+                    map_class=np.array([tracks[k].get("cls", -1) for k in live], np.int64))
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
         if crossings is not None:
             crossings += [ann.annotate(e) for e in ev if isinstance(e, Entry | Exit)]
@@ -244,6 +245,35 @@ def test_coverage_along_the_back_propagated_path_is_reported() -> None:
     assert w.entry_window_t_s[0] < -90.0          # the straight-line estimate still reaches back
     (x,) = _fly(zs, {1: {"t0": 50, "t1": 200, "lon0": lon0, "v": 50.0}}, 200, everywhere)
     assert 35.0 <= x.covered_before_s <= 50.0
+
+
+def test_a_pop_up_is_judged_against_the_coverage_of_what_the_track_is() -> None:
+    """With a class-aware coverage, the path back of a track first detected inside counts as
+    covered only where the sensors detect a platform of the track's class: a radar that sees
+    a Shahed there does not see a 0.01 m^2 quadcopter, and a quadcopter first detected inside
+    is then no pop-up "in coverage"."""
+    from dronewall.catalog import PlatformClass
+
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    lon0 = LON0 + 5000.0 / M_PER_DEG_LON
+    asked: list[int] = []
+
+    def big_only(ecef, la, lo, al, cls=-1):
+        asked.append(int(cls))
+        return np.full(la.shape, cls == int(PlatformClass.ATTACK_DRONE))
+
+    track = {"t0": 200, "t1": 400, "lon0": lon0, "v": 30.0}
+    for cls, covered in ((PlatformClass.ATTACK_DRONE, True), (PlatformClass.MULTIROTOR, False)):
+        asked.clear()
+        ann = EvidenceAnnotator(zs, EPOCH, class_coverage=big_only,
+                                coverage=lambda e, la, lo, al: np.ones(la.shape, bool))
+        (v,) = _fly(zs, {1: {**track, "cls": int(cls)}}, 400, ann=ann)
+        assert set(asked) == {int(cls)}
+        assert (v.covered_before_s >= 80.0) if covered else (v.covered_before_s == 0.0), cls
+    # (control) without a class-aware coverage the plain one counts
+    (v,) = _fly(zs, {1: {**track, "cls": int(PlatformClass.MULTIROTOR)}}, 400,
+                lambda e, la, lo, al: np.ones(la.shape, bool))
+    assert v.covered_before_s >= 80.0
 
 
 def test_trusted_cooperative_traffic_is_authorised_not_a_violation() -> None:

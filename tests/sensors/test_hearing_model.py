@@ -120,3 +120,35 @@ def test_rf_p_any_matches_the_simulated_rf_detectors() -> None:
         k += np.isin(np.arange(n), b.truth_id)
     for kk, pp in zip(k.tolist(), p.tolist(), strict=True):
         assert binomial_ok(kk, reps, pp), (kk / reps, pp)
+
+
+def test_class_coverage_is_what_the_sensors_detect_of_that_class() -> None:
+    """``pipeline.wiring.class_coverage``: where the suite's sensors detect a platform of a
+    class with Pd >= 0.5 -- a radar on the class's typical RCS, acoustic nodes on its source
+    level, RF finders on a link emitter. A pop-up is judged against it (``covered_before_s``)."""
+    from dronewall.catalog import PlatformClass as C
+    from dronewall.classify.bayes import DEFAULT_CONFIG
+    from dronewall.geo import ecef_to_geodetic
+    from dronewall.pipeline.wiring import class_coverage
+    from dronewall.scenario.model import RadarSpec, RFSpec
+
+    dlon = 30_000.0 / (111_320.0 * np.cos(np.radians(LAT0)))
+    radar = RadarSpec(id="r", type="radar", position=[LAT0, LON0 - dlon], height_m=20.0,
+                      range_ref_m=20_000.0, rcs_ref_m2=1.0, max_range_m=60_000.0)
+    rf = RFSpec(id="f", type="rf", position=[LAT0, LON0], height_m=10.0, range_m=5000.0)
+    cov = class_coverage(SensorSuite([radar, rf, *nodes(1)], np.random.default_rng(1)),
+                         DEFAULT_CONFIG)
+    # 1.5 km north of the node and the finder, 30 km from the radar, 150 m up
+    ecef = enu_to_ecef(LAT0, LON0, NODE_H, np.array([[0.0, 1500.0, 150.0]]))
+    la, lo, al = ecef_to_geodetic(ecef)
+    got = {c: bool(cov(ecef, la, lo, al, cls=int(c))[0]) for c in C}
+    # an airliner: the radar; a Shahed: its engine at the node; a quadcopter: its link at the
+    # finder; a bird flock: nothing (30 km is beyond the radar's reach on a flock)
+    assert got[C.MANNED_AIRCRAFT] and got[C.ATTACK_DRONE] and got[C.MULTIROTOR]
+    assert not got[C.BIRD]
+    # the same point without the node and the finder: the radar alone sees only the airliner
+    radar_only = class_coverage(SensorSuite([radar], np.random.default_rng(1)), DEFAULT_CONFIG)
+    alone = {c: bool(radar_only(ecef, la, lo, al, cls=int(c))[0]) for c in C}
+    assert alone[C.MANNED_AIRCRAFT] and not alone[C.MULTIROTOR] and not alone[C.ATTACK_DRONE]
+    # an unknown class (-1) is judged as the UNKNOWN row
+    assert bool(cov(ecef, la, lo, al, cls=-1)[0]) == got[C.UNKNOWN]

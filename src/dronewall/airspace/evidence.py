@@ -13,7 +13,10 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   track's first velocity to the zone boundary (``entry_window_t_s``: [earliest, latest]; the
   latest is the first detection), with the time that back-propagated path spent inside
   independent sensor coverage (``covered_before_s``: the sensors should have seen it there --
-  a long covered stretch suggests a launch inside or a flight below coverage);
+  a long covered stretch suggests a launch inside or a flight below coverage; with a
+  ``class_coverage``, the coverage of the sensors that detect a platform of the track's MAP
+  class: radar on the class's typical RCS, acoustic nodes on its source level, RF finders
+  on a link emitter);
 * ``exit_window_t_s`` / ``duration_bounds_s``: the same 95 % window for an exit the sensors saw
   (a sensor updated the track at or after the crossing), and the shortest and longest
   duration the two windows allow (:mod:`.windows`);
@@ -53,6 +56,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -119,8 +123,12 @@ class EvidenceAnnotator:
                  fragment_gate_m: float = 3000.0, fragment_speed_mps: float = 60.0,
                  fragment_drift_mps: float = FRAGMENT_DRIFT_MPS,
                  retain_s: float = RETAIN_S,
-                 fragment_overlap_s: float = FRAGMENT_OVERLAP_S) -> None:
+                 fragment_overlap_s: float = FRAGMENT_OVERLAP_S,
+                 class_coverage: object | None = None) -> None:
         self.zones = zones
+        # coverage(ecef, lat, lon, alt, cls): the sensors that should detect a platform of
+        # class cls there -- a pop-up is judged against what could have seen that platform
+        self.class_coverage = class_coverage
         self.retain_s = float(retain_s)
         self.epoch = epoch
         self.frame = frame
@@ -173,7 +181,8 @@ class EvidenceAnnotator:
                 trusted: NDArray[np.bool_] | None, suspect: NDArray[np.bool_] | None,
                 p_bird: F64 | None, kinds: NDArray[np.int64], hits: NDArray[np.int64],
                 events: list[AirspaceEvent], last_update: F64 | None = None,
-                last_seen: F64 | None = None, cov_en: F64 | None = None) -> None:
+                last_seen: F64 | None = None, cov_en: F64 | None = None,
+                map_class: NDArray[np.int64] | None = None) -> None:
         """One step of the picture (N tracks) and the monitor's new events for it:
         ``trusted``/``suspect`` (N,) the cooperative-identity verdicts of the trust monitor,
         ``p_bird`` (N,) the bird-class probability, ``kinds`` (N,) bitmask of the sensor kinds
@@ -184,7 +193,8 @@ class EvidenceAnnotator:
         the track at ``MIN_KIND_UPDATES`` different times (None: ``kinds`` as given);
         ``cov_en`` (N, 2, 2) the horizontal position covariance, east / north, m^2 (None:
         ``sigma_h`` on both axes) -- an observed entry's window and point uncertainty come
-        from it (:mod:`.crossing`)."""
+        from it (:mod:`.crossing`); ``map_class`` (N,) the tracks' MAP classes (the coverage a
+        first detection inside is judged against, with ``class_coverage``)."""
         t_prev = self._t_prev
         if t_prev is None:
             self._t_start = t          # the data began: coverage before it saw nothing
@@ -229,6 +239,8 @@ class EvidenceAnnotator:
                     bits ^= low
             inf.hits = max(inf.hits, int(hits[k]))
             inf.speed_mps = float(speed[k])
+            if map_class is not None and map_class.size:
+                inf.cls = int(map_class[k])
             # a sensor updated it since the last picture (asynchronous feeds stamp updates
             # between pictures, not at the picture's time)
             if last_update is None or float(last_update[k]) > (
@@ -452,8 +464,11 @@ class EvidenceAnnotator:
             return w, None, p95
         if first is None:
             return (float("-inf"), t_in), None, None
+        cov = self.coverage
+        if self.class_coverage is not None and key[0] in self.info:
+            cov = partial(self.class_coverage, cls=self.info[key[0]].cls)
         w, covered = backprop_window(self._zone_geom.get(key[1]), first[0], first[1],
-                                     first[2], vel, t_in, self.coverage,  # type: ignore[arg-type]
+                                     first[2], vel, t_in, cov,  # type: ignore[arg-type]
                                      t_start=self._t_start)
         return w, covered, None
 

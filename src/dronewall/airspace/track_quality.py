@@ -66,6 +66,7 @@ class TrackInfo:
     first_t: float = float("nan")
     last_t: float = 0.0
     speed_mps: float = float("nan")
+    cls: int = -1                      # latest MAP class (PlatformClass; -1 not classified)
     # the latest step a sensor updated the track (not a coasted prediction), and where
     upd_t: float = float("nan")
     upd_lat: float = float("nan")

@@ -191,14 +191,18 @@ class AirspaceStage:
     name = "airspace"
 
     def __init__(self, zones: ZoneSet, config: AirspaceConfig, frame: Frame,
-                 coverage: Coverage | None = None, recent_s: float = 10.0) -> None:
+                 coverage: Coverage | None = None, recent_s: float = 10.0,
+                 class_coverage: Callable[..., NDArray[np.bool_]] | None = None) -> None:
+        """``class_coverage(ecef, lat, lon, alt, cls)``: where the sensors detect a platform of
+        class ``cls`` (a first detection inside is judged against it; None: ``coverage``)."""
         from dronewall.airspace.evidence import RETAIN_S, EvidenceAnnotator
 
         self.monitor = AirspaceMonitor(zones, config)
         self.frame = frame
         timeout = config.track_timeout_s or 0.0
         self.evidence = EvidenceAnnotator(zones, config.epoch, frame, coverage,
-                                          retain_s=max(RETAIN_S, timeout + 60.0))
+                                          retain_s=max(RETAIN_S, timeout + 60.0),
+                                          class_coverage=class_coverage)
         self.recent_s = recent_s
         self.t_last = 0.0
 
@@ -232,7 +236,8 @@ class AirspaceStage:
             cl.trust == TRUST_SUSPECT if cl is not None else None,
             cl.classes.prob[:, int(PlatformClass.BIRD)] if cl is not None and len(pic) else None,
             kinds, snap.hits.astype(np.int64), new, last_update=snap.t_update,
-            last_seen=snap.last_seen, cov_en=cov_en)
+            last_seen=snap.last_seen, cov_en=cov_en,
+            map_class=cl.classes.map_class if cl is not None and len(pic) else None)
         return rec.with_(events=tuple(self._complete(new)))
 
     def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:

@@ -35,8 +35,12 @@ from dronewall.scenario import Scenario
 from dronewall.sim.state import TruthState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from dronewall.classify.bayes import ClassifierConfig
     from dronewall.classify.hearing import AcousticNetwork
     from dronewall.classify.rf_hearing import RFNetwork
+    from dronewall.sensors import SensorSuite
     from dronewall.sensors.acoustic import AcousticModel
     from dronewall.sensors.rf import RFModel
 
@@ -101,7 +105,8 @@ class ChainRun:
             if track:
                 stages.append(AirspaceStage(
                     zoning[0], airspace_config(sc), frame,
-                    coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al)))
+                    coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
+                    class_coverage=class_coverage(suite, classifier_config_for(sc))))
         if track:
             assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
             stages.append(ThreatStage(assets))
@@ -185,6 +190,36 @@ class ChainRun:
             summary["airspace"] = ar["summary"]
             files.update(ar["files"])
             timing["airspace_scoring_s"] = round(self.t_air, 3)
+
+
+def class_coverage(suite: SensorSuite, config: ClassifierConfig
+                   ) -> Callable[..., NDArray[np.bool_]]:
+    """``coverage(ecef, lat, lon, alt, cls)`` (N,): where the suite's sensors detect a platform
+    of class ``cls`` (``PlatformClass``; -1: unknown) with probability >= 0.5 per report -- a
+    radar on the class's typical RCS (``config.rcs_mean_dbsm``), an acoustic node on its source
+    level (``sl_mean_db``), an RF finder on a link emitter (``rf_emit_p`` x its Pd). Against
+    this a first detection inside is judged a pop-up (``Entry.covered_before_s``): a 0.01 m^2
+    quadcopter inside a radar's 1 m^2 coverage was not "in coverage" for that radar."""
+    from dronewall.catalog import PlatformClass
+
+    rcs = 10.0 ** (config.table("rcs_mean_dbsm") / 10.0)
+    sl, emit = config.table("sl_mean_db"), config.table("rf_emit_p")
+    hearing = acoustic_network(suite.acoustic) if len(suite.acoustic) else None
+    rf = rf_network(suite.rf) if len(suite.rf) else None
+
+    def coverage(ecef: Any, lat: Any, lon: Any, alt: Any, cls: int = -1) -> NDArray[np.bool_]:
+        c = int(cls) if 0 <= int(cls) < rcs.size else int(PlatformClass.UNKNOWN)
+        out = np.asarray(suite.radar.covers(ecef, lat, lon, alt, rcs_m2=float(rcs[c])), bool)
+        if hearing is not None:
+            p = hearing.p_heard(ecef, sl[c:c + 1], np.zeros(1),
+                                float(np.max(hearing.report_period_s)))[:, 0]
+            out = out | (p >= 0.5)
+        if rf is not None:
+            pa = rf.p_any(ecef, np.asarray(alt, np.float64), float(np.max(rf.report_period_s)))
+            out = out | (emit[c] * pa >= 0.5)
+        return out
+
+    return coverage
 
 
 def rf_network(model: RFModel) -> RFNetwork:

@@ -41,8 +41,9 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("entry_point_95_m", "entry point along the border (95 %)"),
                    ("exit_window_utc", "observed exit happened between (95 %)"),
                    ("duration_bounds_s", "duration, from the entry and exit windows"),
-                   ("covered_before_s", "seconds the back-propagated path was inside radar "
-                                        "coverage before the first detection"),
+                   ("covered_before_s", "seconds the back-propagated path was inside the "
+                                        "coverage of sensors that detect its class, before "
+                                        "the first detection"),
                    ("cooperative", "cooperative (broadcast identity)"),
                    ("authorised", "authorised flight"),
                    ("track_quality", "track quality"),

@@ -86,7 +86,7 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     from dronewall.pipeline.airspace import airspace_config, scenario_zones
     from dronewall.pipeline.classification import classifier_config_for
     from dronewall.pipeline.tracking import tracker_config_for
-    from dronewall.pipeline.wiring import acoustic_network, rf_network
+    from dronewall.pipeline.wiring import acoustic_network, class_coverage, rf_network
     from dronewall.sensors import SensorSuite
     from dronewall.sim.truth import TruthSimulator
 
@@ -109,7 +109,9 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
                          ClassificationStage(frame, coverage=coverage, hearing=hearing,
                                              config=classifier_config_for(sc), rf=rf)]
     if zoning is not None:
-        stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage))
+        stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage,
+                                    class_coverage=class_coverage(suite,
+                                                                  classifier_config_for(sc))))
     assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
     stages.append(ThreatStage(assets))
     effects = None
