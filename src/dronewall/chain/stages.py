@@ -153,7 +153,7 @@ class ClassificationStage:
     def _rf_audible(self, rec: StepRecord, pic: Picture
                     ) -> tuple[F64, NDArray[np.bool_]] | None:
         """Per track, the probability that the RF direction finders report an emitter there
-        this step and whether a report naming a link fitted it
+        this step and whether one of its bearings fitted it
         (:mod:`dronewall.classify.rf_hearing`); ambiguous tracks get NaN (no evidence)."""
         net = self.rf
         if net is None:

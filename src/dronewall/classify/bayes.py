@@ -196,7 +196,7 @@ class ClassifierConfig:
     audibility_false_p: float = 0.05
     audibility_max_p: float = 0.95
     #: RF audibility (heard or not by the RF direction finders, :mod:`dronewall.classify.
-    #: rf_hearing`), per step: P(a report naming a link fits the track | class c) =
+    #: rf_hearing`), per step: P(an RF bearing fits the track | class c) =
     #: f + (1 - f) min(rf_emit_p[c] P_any, rf_audibility_max_p), P_any the detectors' Pd on an
     #: emitter there. ``rf_emit_p``: P(a platform of the class transmits a link the detectors
     #: know) -- the rows of ``rf_lik`` without their spurious 0.01s: multirotors 0.9 (DJI
@@ -317,7 +317,7 @@ class Evidence:
     #: (N,) probability that the RF direction finders report an emitter at the track's
     #: position this step (:meth:`dronewall.classify.rf_hearing.RFNetwork.p_any`; NaN: no
     #: evidence, e.g. a report fits it only together with other tracks). With ``rf_heard``
-    #: (N,) bool: whether a report naming a link fitted the track.
+    #: (N,) bool: whether an RF bearing fitted the track.
     p_rf_any: F64 | None = None
     rf_heard: NDArray[np.bool_] | None = None
 

@@ -15,7 +15,8 @@ Per step and track at ECEF position p, height h above the ellipsoid:
     P(heard | c) = emit_c * P_any                      emit_c: ``ClassifierConfig.rf_emit_p``
 
 ``rf_pd`` is the RF sensor model's own Pd curve (:mod:`dronewall.detections.rf_link`). "Heard"
-is read from the step's RF reports that name a link protocol, not from the tracker's
+is read from the step's RF bearings -- with or without the link protocol they name (a finder
+reports emitters only; a SAPIENT RF node's bearings carry none) -- not from the tracker's
 associations, exactly as for the acoustic nodes (:func:`~dronewall.classify.hearing.fit_reports`):
 a report counts for every track whose bearing from the detector it fits; one that fits several
 tracks is ambiguous for each of them (neither heard nor silent -- in a group of quadcopters the
@@ -106,14 +107,13 @@ class RFNetwork:
     def heard(self, ecef: F64, pos_sd_m: F64,
               det: DetectionBatch) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         """Of tracks at ``ecef`` (N, 3) m with horizontal position sd ``pos_sd_m`` (N,) m:
-        (heard (N,), ambiguous (N,)) by this step's RF bearings that name a link protocol."""
+        (heard (N,), ambiguous (N,)) by this step's RF bearings."""
         pos = np.asarray(ecef, dtype=np.float64).reshape(-1, 3)
         n = pos.shape[0]
         if n == 0 or len(det) == 0 or len(self) == 0:
             return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         node = report_nodes(self.sensor_rows, det.sensor)
-        mine = ((node >= 0) & (np.asarray(det.meas_kind) == int(MeasKind.BEARING))
-                & (np.asarray(det.rf_protocol) >= 0))
+        mine = (node >= 0) & (np.asarray(det.meas_kind) == int(MeasKind.BEARING))
         return fit_reports(self.ecef, self.rot, self.sigma_bearing_rad, node[mine],
                            np.asarray(det.z, dtype=np.float64)[mine, 0], pos, pos_sd_m,
                            self.max_range_m, self.max_range_m, self.gate_sd)

@@ -240,7 +240,7 @@ class TrackClassifier:
         per class and (N,) whether a report fitting it came (:mod:`hearing`); None: no
         acoustic network, silence is no evidence. ``rf_audible``: (N,) probability that the
         RF direction finders report an emitter at the track this step (NaN: no evidence) and
-        (N,) whether a report naming a link fitted it (:mod:`rf_hearing`); None: no RF
+        (N,) whether an RF bearing fitted it (:mod:`rf_hearing`); None: no RF
         detectors.
         """
         ids = np.asarray(snap.ids, dtype=np.int64)
