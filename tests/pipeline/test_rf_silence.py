@@ -6,11 +6,7 @@ would have heard; a DJI-class quadcopter the finder hears stays a multirotor."""
 from __future__ import annotations
 
 import numpy as np
-import pyarrow.csv as pacsv
-
-from dronewall.pipeline import wiring
-from dronewall.pipeline.simulate import run_simulation
-from dronewall.scenario import parse_scenario
+from track_rows import flock_rows_with_and_without
 
 EMITTERS = ("multirotor", "recon_uav")
 
@@ -32,44 +28,12 @@ traffic:
 """
 
 
-def _calls(out) -> tuple[list[str], list[str]]:
-    """Per track row, its class: rows following a flock (nearest truth within 1 km), rows
-    following the quadcopter."""
-    tk = pacsv.read_csv(out / "tracks.csv").to_pydict()
-    tr = pacsv.read_csv(out / "truth.csv").to_pydict()
-    tt = np.asarray(tr["t_s"], float)
-    k_lon = 111_000.0 * np.cos(np.radians(51.45))
-    tpos = np.c_[np.asarray(tr["lat_deg"]) * 111_000.0, np.asarray(tr["lon_deg"]) * k_lon]
-    tid = np.asarray(tr["platform_id"], dtype=object)
-    flock: list[str] = []
-    quad: list[str] = []
-    for t, la, lo, c in zip(tk["t_s"], tk["lat_deg"], tk["lon_deg"], tk["class"],
-                            strict=True):
-        rows = np.flatnonzero(tt == t)
-        if rows.size == 0:
-            continue
-        d = np.hypot(tpos[rows, 0] - la * 111_000.0, tpos[rows, 1] - lo * k_lon)
-        k = int(np.argmin(d))
-        if d[k] <= 1000.0:
-            (flock if str(tid[rows[k]]).startswith("flocks") else quad).append(str(c))
-    return flock, quad
-
-
 def test_rf_silence_makes_flocks_birds_and_leaves_the_heard_quadcopter_alone(
         tmp_path, monkeypatch) -> None:
-    rows: dict[str, tuple[list[str], list[str]]] = {"with": ([], []), "without": ([], [])}
-    for seed in (1, 2):
-        sc = parse_scenario(SCENARIO.replace("SEED", str(seed)))
-        for case in ("with", "without"):
-            with monkeypatch.context() as m:
-                if case == "without":
-                    m.setattr(wiring, "rf_network", lambda model: None)
-                out = tmp_path / f"{case}-{seed}"
-                run_simulation(sc, out)
-                flock, quad = _calls(out)
-            assert len(flock) > 1000 and len(quad) > 200, (seed, case)
-            rows[case][0].extend(flock)
-            rows[case][1].extend(quad)
+    # per track row its class: rows following a flock (nearest truth within 1 km), rows
+    # following the quadcopter
+    rows = flock_rows_with_and_without(tmp_path, monkeypatch, SCENARIO, "rf_network",
+                                       (1000, 200))
     f_with, f_without = (float(np.isin(rows[c][0], EMITTERS).mean()) for c in ("with", "without"))
     q_with, q_without = (float(np.mean(np.asarray(rows[c][1]) == "multirotor"))
                          for c in ("with", "without"))

@@ -5,11 +5,7 @@ knows what the nodes would have heard; Shaheds crossing the belt, heard, are una
 from __future__ import annotations
 
 import numpy as np
-import pyarrow.csv as pacsv
-
-from dronewall.pipeline import wiring
-from dronewall.pipeline.simulate import run_simulation
-from dronewall.scenario import parse_scenario
+from track_rows import flock_rows_with_and_without
 
 ENGINE = ("attack_drone", "decoy", "recon_uav")
 
@@ -36,48 +32,15 @@ traffic:
 """
 
 
-def _engine_calls(out) -> tuple[list[bool], list[bool]]:
-    """Per track row, whether it is classed as an engine-driven UAV (attack drone, decoy,
-    recon UAV): rows following a flock (nearest truth within 1 km), rows following a Shahed."""
-    tk = pacsv.read_csv(out / "tracks.csv").to_pydict()
-    tr = pacsv.read_csv(out / "truth.csv").to_pydict()
-    tt = np.asarray(tr["t_s"], float)
-    tpos = np.c_[np.asarray(tr["lat_deg"]) * 111_000.0,
-                 np.asarray(tr["lon_deg"]) * 111_000.0 * np.cos(np.radians(51.45))]
-    tid = np.asarray(tr["platform_id"], dtype=object)
-    flock, shahed = [], []
-    for t, la, lo, c in zip(tk["t_s"], tk["lat_deg"], tk["lon_deg"], tk["class"],
-                            strict=True):
-        rows = np.flatnonzero(tt == t)
-        if rows.size == 0:
-            continue
-        d = np.hypot(tpos[rows, 0] - la * 111_000.0,
-                     tpos[rows, 1] - lo * 111_000.0 * np.cos(np.radians(51.45)))
-        k = int(np.argmin(d))
-        if d[k] > 1000.0:
-            continue
-        pb = c in ENGINE
-        (flock if str(tid[rows[k]]).startswith("flocks") else shahed).append(pb)
-    return flock, shahed
-
-
 def test_silence_makes_flocks_birds_and_leaves_heard_drones_alone(tmp_path, monkeypatch) -> None:
     # two seeds pooled: how often a flock looks like a slow UAV depends on the flocks' paths
     # (since lost tracks are predicted by their own models, seed 4's flocks were almost never
-    # called one: 0.2 % of rows without the hearing model)
-    rows: dict[str, tuple[list[bool], list[bool]]] = {"with": ([], []), "without": ([], [])}
-    for seed in (1, 2):
-        sc = parse_scenario(BELT.replace("SEED", str(seed)))
-        for case in ("with", "without"):
-            with monkeypatch.context() as m:
-                if case == "without":
-                    m.setattr(wiring, "acoustic_network", lambda model: None)
-                out = tmp_path / f"{case}-{seed}"
-                run_simulation(sc, out)
-                flock, shahed = _engine_calls(out)
-            assert len(flock) > 100 and len(shahed) > 100, (seed, case)
-            rows[case][0].extend(flock)
-            rows[case][1].extend(shahed)
+    # called one: 0.2 % of rows without the hearing model); per row, whether it is classed as
+    # an engine-driven UAV (attack drone, decoy, recon UAV): rows following a flock (nearest
+    # truth within 1 km), rows following a Shahed
+    got = flock_rows_with_and_without(tmp_path, monkeypatch, BELT, "acoustic_network",
+                                      (100, 100))
+    rows = {case: tuple(np.isin(r, ENGINE) for r in v) for case, v in got.items()}
     flock_with, shahed_with = (float(np.mean(r)) for r in rows["with"])
     flock_without, shahed_without = (float(np.mean(r)) for r in rows["without"])
     # without the hearing model a few % of flock rows are called an engine-driven UAV (speed,
