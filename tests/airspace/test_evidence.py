@@ -247,6 +247,23 @@ def test_coverage_along_the_back_propagated_path_is_reported() -> None:
     assert 35.0 <= x.covered_before_s <= 50.0
 
 
+def test_an_episode_as_likely_as_not_is_kept_as_uncertain_not_listed_as_probable() -> None:
+    """A shallow incursion measured to +-60 m: ~30 m deep is p ~0.69 -- below the monitor's
+    0.7 for "probable" -- and stays "uncertain" (in the record, not listed); ~50 m deep, p ~0.8,
+    is "probable". (Until 2026-12-06 the annotator listed anything above 0.5.)"""
+    zs = ZoneSet.from_specs([square_spec(kind="airport", country="POL")])
+    got = {}
+    for depth in (30.0, 50.0):
+        # 10 m/s east across the west edge; the track ends ``depth`` m inside
+        t1 = 20.0 + depth / 10.0
+        (v,) = _fly(zs, {1: {"t0": 0, "t1": t1, "lon0": LON0 - 200.0 / M_PER_DEG_LON,
+                             "v": 10.0}}, t1 + 5)
+        got[depth] = (v.confidence, float(v.p_episode))
+    (c30, p30), (c50, p50) = got[30.0], got[50.0]
+    assert 0.5 < p30 < 0.7 and c30 == "uncertain", got
+    assert 0.7 <= p50 < 0.95 and c50 == "probable", got
+
+
 def test_a_pop_up_is_judged_against_the_coverage_of_what_the_track_is() -> None:
     """With a class-aware coverage, the path back of a track first detected inside counts as
     covered only where the sensors detect a platform of the track's class: a radar that sees

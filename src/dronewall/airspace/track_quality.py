@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dronewall.airspace.config import CONFIRMED_P, PROBABLE_P
 from dronewall.airspace.event_builder import num
 from dronewall.airspace.events import Violation
 from dronewall.detections.batch import SensorKind
@@ -206,8 +207,11 @@ def confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
     if coop == "identified":
         reasons.append("identified by its Remote ID, which the independent sensors "
                        "corroborated: a broadcast names the drone, it is no permit for this zone")
-    if quality == "low" or p < 0.5:
+    # the monitor's thresholds (``airspace.config``: confirmed >= 0.95, probable >= 0.7): an
+    # episode as likely as not (a 5 m graze of an airport zone measured to +-15 m, p 0.6) is
+    # kept in the record as uncertain, never listed as a probable violation
+    if quality == "low" or p < PROBABLE_P:
         return "uncertain", reasons
-    if observed and p >= 0.95 and quality in ("high", "medium"):
+    if observed and p >= CONFIRMED_P and quality in ("high", "medium"):
         return "confirmed", reasons
     return "probable", reasons
