@@ -474,3 +474,25 @@ def test_a_remote_id_drone_states_where_its_broadcast_puts_the_pilot(tmp_path: P
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["items"][0]["violation"]["operator_point"] == [59.78, 26.5]
 
+
+
+def test_the_default_list_leaves_out_unlikely_episodes_with_the_scorer_s_rule() -> None:
+    """One rule (``airspace.track_quality.unlisted_reason``) for the incident report's default
+    list and for what ``simulate`` scores as reported: an episode on an adequate track but no
+    more likely than 0.7 (a graze of the boundary within the position error) is kept in the
+    record, counted as "unlikely", not listed."""
+    from dronewall.report.incident import select_episodes
+
+    def viol(tid: int, conf: str, quality: str = "medium", coop: str = "non_cooperative"):
+        return {"event": "violation", "track_id": tid, "zone_id": "APT", "zone_kind": "airport",
+                "entry_t_s": 10.0 * tid, "exit_t_s": 10.0 * tid + 5, "duration_s": 5.0,
+                "max_depth_m": 3.0, "confidence": conf, "track_quality": quality,
+                "cooperative": coop, "episode_id": f"E{tid}"}
+
+    ev = [viol(1, "probable"), viol(2, "uncertain"), viol(3, "uncertain", "low"),
+          viol(4, "authorised", "high", "authorised"), viol(5, "confirmed", "high")]
+    kept, left = select_episodes(ev)
+    assert sorted(int(v["track_id"]) for v in kept) == [1, 5]
+    assert left == {"authorised_cooperative": 1, "low_quality": 1, "unlikely": 1}
+    every, _ = select_episodes(ev, "all")
+    assert len(every) == 5

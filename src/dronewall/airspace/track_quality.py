@@ -215,3 +215,22 @@ def confidence(v: Violation, observed: bool, quality: str, q_reasons: list[str],
     if observed and p >= CONFIRMED_P and quality in ("high", "medium"):
         return "confirmed", reasons
     return "probable", reasons
+
+
+#: Why an episode is not listed as a violation (``unlisted_reason``), in the order tested.
+UNLISTED_REASONS = ("authorised_cooperative", "low_quality", "unlikely")
+
+
+def unlisted_reason(cooperative: str | None, track_quality: str | None,
+                    confidence: str | None) -> str | None:
+    """Why an episode stays in the record but is not listed as a violation (None: listed):
+    trusted cooperative traffic, a low-quality track (a likely bird, too few updates), or an
+    episode no more likely than ``PROBABLE_P`` (confidence ``uncertain``). One rule for the
+    incident report's default list and the scoring of what was reported."""
+    if cooperative == "authorised":
+        return "authorised_cooperative"
+    if track_quality == "low":
+        return "low_quality"
+    if confidence == "uncertain":
+        return "unlikely"
+    return None

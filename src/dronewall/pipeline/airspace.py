@@ -23,7 +23,7 @@ from dronewall.airspace.consolidate import consolidate
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.events import Warning as ZoneWarning
 from dronewall.airspace.evidence import REENTRY_JOIN_S
-from dronewall.airspace.track_quality import UAS_PERMIT_ZONE_KINDS
+from dronewall.airspace.track_quality import UAS_PERMIT_ZONE_KINDS, unlisted_reason
 from dronewall.chain import StepRecord
 from dronewall.errors import DataFormatError, ScenarioError
 from dronewall.scenario import Scenario
@@ -234,8 +234,9 @@ class AirspaceRecorder:
           excluded (a bird crossing a border is no airspace violation); one per zone visit
           (a re-entry within ``REENTRY_JOIN_S`` joins the visit, as for reported episodes);
         * reported episodes: consolidated episodes (fragments of one platform merged) that are
-          listed as violations: not authorised cooperative traffic, not on a low-quality
-          track (those stay in ``episodes.jsonl`` as ``uncertain``);
+          listed as violations (``track_quality.unlisted_reason``, the incident report's
+          rule): not authorised cooperative traffic, not on a low-quality track, not
+          ``uncertain`` (those stay in ``episodes.jsonl``);
         * a reported episode matches a true one of a platform its tracks followed, in the same
           zone, overlapping in time: the platform each fragment followed most during the
           episode (``during``; the one it followed most over its life where it followed none
@@ -261,8 +262,8 @@ class AirspaceRecorder:
         # not "unmatched"); not reporting them is no miss (they are lawful traffic)
         unheard = _join_visits([e for e in viol if e.identity
                                 and not self.heard[index[str(e.track_id)]]])
-        reported = [e for e in episodes if e.cooperative != "authorised"
-                    and e.track_quality != "low"]
+        reported = [e for e in episodes
+                    if unlisted_reason(e.cooperative, e.track_quality, e.confidence) is None]
         used: set[int] = set()
         spans: list[tuple[set[str], str, float, float]] = []   # matched reports' coverage
         used_unheard: set[int] = set()

@@ -22,6 +22,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 
+from dronewall.airspace.track_quality import UNLISTED_REASONS, unlisted_reason
 from dronewall.errors import DataFormatError
 from dronewall.inputs import check_output_file, write_output_text
 from dronewall.report.incident_inputs import (  # noqa: F401 - part of this module's API
@@ -122,16 +123,16 @@ def select_episodes(events: list[dict[str, Any]], scope: str = LISTED_DEFAULT,
         raise DataFormatError(f"--scope: got {scope!r}; expected violations or all")
     raw = [e for e in events if e.get("event") == "violation"]
     episodes = _consolidate(raw, source)
-    left: dict[str, int] = {"authorised_cooperative": 0, "low_quality": 0}
+    left: dict[str, int] = dict.fromkeys(UNLISTED_REASONS, 0)
     if scope == "violations":
         keep = []
         for v in episodes:
-            if v.get("cooperative") == "authorised":
-                left["authorised_cooperative"] += 1
-            elif v.get("track_quality") == "low":
-                left["low_quality"] += 1
-            else:
+            why = unlisted_reason(v.get("cooperative"), v.get("track_quality"),
+                                  v.get("confidence"))
+            if why is None:
                 keep.append(v)
+            else:
+                left[why] += 1
         episodes = keep
     episodes.sort(key=lambda v: (-_f(v.get("max_depth_m")) * _f(v.get("duration_s")),
                                  _f(v.get("entry_t_s")), str(v.get("track_id"))))
