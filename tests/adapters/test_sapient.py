@@ -255,6 +255,11 @@ def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> No
                                                "state": "OK", "mode": "default",
                                                "connected": True}
         assert "feed" not in health["rf-bug"]
+        # liveness: the reporting nodes listen; the site's RF finder, whose node was refused,
+        # never reported -- down, and its silence is not read as evidence
+        assert health["radar-bug"]["listening"] is True
+        assert health["radar-west"]["listening"] is True
+        assert health["rf-bug"]["listening"] is False
     finally:
         stop.set()
         th.join(10)
@@ -731,3 +736,38 @@ def test_the_asm_simulator_sends_a_doppler_radar_s_range_rate() -> None:
     (b,) = fn.handle(sent[1].SerializeToString(), 0.0).detections
     assert a.values[3] == pytest.approx(-7.25) and a.sigmas[3] == pytest.approx(0.6)
     assert math.isnan(b.values[3]) and not sent[1].detection_report.track_info
+
+
+def test_a_node_s_liveness_comes_from_its_reports_status_and_connection() -> None:
+    """``LiveFeedsSource.sensor_reports``: a connected node that reported in the step is OK, a
+    node whose status said ERROR / GOODBYE or whose connection closed is not; one silent in
+    the step sends nothing (the picture's staleness decides)."""
+    from types import SimpleNamespace
+
+    from dronewall.server.feeds import _SapientAdapter
+
+    P = pb()
+    fn = _registered()
+    ad = object.__new__(_SapientAdapter)
+    ad.node, ad.row_of = fn, {NODE: 4}
+    ad.server = SimpleNamespace(_writers={NODE: object()})
+
+    def status(system: int, t: float) -> None:
+        m = P.SapientMessage(node_id=NODE, status_report=P.StatusReport(
+            report_id=new_ulid(), system=system, info=1, mode="default"))
+        stamp(m)
+        fn.handle(m.SerializeToString(), t)
+
+    assert ad.reports(-1.0, 1.0) == ([], [])            # registered, nothing reported yet
+    status(1, 2.0)                                       # SYSTEM_OK
+    assert ad.reports(1.0, 2.0) == ([4], [True])
+    assert ad.reports(2.0, 3.0) == ([], [])             # silent this step
+    fn.handle(_detection(range_bearing=P.RangeBearing(
+        azimuth=10.0, range=5000.0, elevation=1.0, coordinate_system=1, datum=1)), 3.5)
+    assert ad.reports(3.0, 4.0) == ([4], [True])        # a detection is a sign of life
+    status(3, 5.0)                                       # SYSTEM_ERROR
+    assert ad.reports(4.0, 5.0) == ([4], [False])
+    status(1, 6.0)
+    assert ad.reports(5.0, 6.0) == ([4], [True])
+    ad.server._writers.clear()                          # connection closed
+    assert ad.reports(6.0, 7.0) == ([4], [False])

@@ -8,10 +8,11 @@ import numpy as np
 import pyarrow.csv as pacsv
 
 
-def rows_following(out: Path, lat0_deg: float, radius_m: float = 1000.0
-                   ) -> list[tuple[str, str]]:
-    """(platform id, class) of each ``tracks.csv`` row whose nearest ``truth.csv`` platform at
-    its time lies within ``radius_m`` (a flat-earth distance about ``lat0_deg``, m)."""
+def rows_following(out: Path, lat0_deg: float, radius_m: float = 1000.0,
+                   t_min: float = float("-inf")) -> list[tuple[str, str]]:
+    """(platform id, class) of each ``tracks.csv`` row from ``t_min`` s on whose nearest
+    ``truth.csv`` platform at its time lies within ``radius_m`` (a flat-earth distance about
+    ``lat0_deg``, m)."""
     tk = pacsv.read_csv(out / "tracks.csv").to_pydict()
     tr = pacsv.read_csv(out / "truth.csv").to_pydict()
     tt = np.asarray(tr["t_s"], float)
@@ -22,7 +23,7 @@ def rows_following(out: Path, lat0_deg: float, radius_m: float = 1000.0
     for t, la, lo, c in zip(tk["t_s"], tk["lat_deg"], tk["lon_deg"], tk["class"],
                             strict=True):
         rows = np.flatnonzero(tt == t)
-        if rows.size == 0:
+        if rows.size == 0 or t < t_min:
             continue
         d = np.hypot(tpos[rows, 0] - la * 111_000.0, tpos[rows, 1] - lo * k_lon)
         k = int(np.argmin(d))

@@ -129,6 +129,9 @@ class EvidenceAnnotator:
         # coverage(ecef, lat, lon, alt, cls): the sensors that should detect a platform of
         # class cls there -- a pop-up is judged against what could have seen that platform
         self.class_coverage = class_coverage
+        #: (S,) the sensor-table rows listening at the latest step (set by the caller; None:
+        #: all): a sensor that is down could not have seen a pop-up before its first detection
+        self.up: NDArray[np.bool_] | None = None
         self.retain_s = float(retain_s)
         self.epoch = epoch
         self.frame = frame
@@ -467,6 +470,9 @@ class EvidenceAnnotator:
         cov = self.coverage
         if self.class_coverage is not None and key[0] in self.info:
             cov = partial(self.class_coverage, cls=self.info[key[0]].cls)
+        if cov is not None and self.up is not None:
+            # judged with the sensors listening now (the path before is minutes at most)
+            cov = partial(cov, up=self.up)
         w, covered = backprop_window(self._zone_geom.get(key[1]), first[0], first[1],
                                      first[2], vel, t_in, cov,  # type: ignore[arg-type]
                                      t_start=self._t_start)

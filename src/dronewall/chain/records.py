@@ -107,7 +107,9 @@ class StepRecord:
     (classification & trust); ``events``: new airspace events of the tracks this step
     (airspace); ``threats``: threat assessment of the picture's tracks (threat; None without
     tracks); ``engagement``: the engagement stage's decisions this step (None when no
-    engagement stage runs).
+    engagement stage runs); ``listening`` (S,) bool per sensor-table row: whether the sensor
+    is listening (:mod:`dronewall.detections.health`; None: every sensor is taken as
+    listening) -- silence counts as evidence only from listening sensors.
     """
 
     t: float
@@ -117,6 +119,7 @@ class StepRecord:
     events: tuple[AirspaceEvent, ...] = ()
     threats: ThreatAssessment | None = None
     engagement: EngagementStep | None = None
+    listening: NDArray[np.bool_] | None = None
 
     def with_(self, **changes: object) -> StepRecord:
         """A copy with some fields set (stages use this to add their results)."""

@@ -31,9 +31,11 @@ from dronewall.tracking import Engine, StepResult, TrackerConfig
 
 F64 = NDArray[np.float64]
 
-#: ``coverage(ecef (N, 3), lat (N,), lon (N,), alt (N,)) -> (N,) bool``: where independent
-#: sensors should see an aircraft (judges cooperative identity claims).
-Coverage = Callable[[F64, F64, F64, F64], NDArray[np.bool_]]
+#: ``coverage(ecef (N, 3), lat (N,), lon (N,), alt (N,)[, up=(S,) bool]) -> (N,) bool``: where
+#: independent sensors should see an aircraft (judges cooperative identity claims). ``up``,
+#: passed only when the chain knows the sensors' liveness (``StepRecord.listening``): the
+#: sensor-table rows listening -- a sensor that is down covers nothing.
+Coverage = Callable[..., NDArray[np.bool_]]
 
 
 class Stage(Protocol):
@@ -124,7 +126,7 @@ class ClassificationStage:
             return rec.with_(classified=Classified(_empty_classes(), np.zeros(0, np.int8)))
         if self.coverage is not None:
             covered = self.coverage(self.frame.from_local(pic.pos), pic.lat_deg, pic.lon_deg,
-                                    pic.alt_m)
+                                    pic.alt_m, **_up_kw(rec))
         else:
             covered = np.zeros(n, dtype=bool)
         snap = pic.tracks
@@ -145,7 +147,8 @@ class ClassificationStage:
             return None
         ecef, sd, dt = self._hearing_inputs(rec, pic, net.report_period_s)
         cfg = self.classifier.config
-        p = net.p_heard(ecef, cfg.table("sl_mean_db"), cfg.table("sl_sd_db"), dt)
+        p = net.p_heard(ecef, cfg.table("sl_mean_db"), cfg.table("sl_sd_db"), dt,
+                        up=_up(rec, net.sensor_rows))
         heard, ambiguous = net.heard(ecef, sd, rec.detections)
         p[ambiguous] = np.nan
         return p, heard
@@ -159,7 +162,7 @@ class ClassificationStage:
         if net is None:
             return None
         ecef, sd, dt = self._hearing_inputs(rec, pic, net.report_period_s)
-        p = net.p_any(ecef, pic.alt_m, dt)
+        p = net.p_any(ecef, pic.alt_m, dt, up=_up(rec, net.sensor_rows))
         heard, ambiguous = net.heard(ecef, sd, rec.detections)
         p[ambiguous] = np.nan
         return p, heard
@@ -175,6 +178,18 @@ class ClassificationStage:
 
     def finish(self) -> ClassificationFinal:
         return ClassificationFinal(dict(self.classifier.lineage), self.coop.report())
+
+
+def _up(rec: StepRecord, rows: NDArray[np.integer]) -> NDArray[np.bool_] | None:
+    """Whether the sensors at sensor-table ``rows`` are listening this step (None: all)."""
+    if rec.listening is None:
+        return None
+    return np.asarray(rec.listening, dtype=bool)[np.asarray(rows, dtype=np.int64)]
+
+
+def _up_kw(rec: StepRecord) -> dict[str, NDArray[np.bool_]]:
+    """``{"up": listening}`` for a coverage call when the chain knows the sensors' liveness."""
+    return {} if rec.listening is None else {"up": rec.listening}
 
 
 def _empty_classes() -> ClassStep:
@@ -221,6 +236,7 @@ class AirspaceStage:
             vel_enu = np.zeros((0, 3))
             cov_en = np.zeros((0, 2, 2))
         det = rec.detections
+        self.evidence.up = rec.listening
         self.evidence.operators.observe(det.t, det.identity, det.aux)
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
                                 pic.sigma_h_m, vel_enu, pic.sigma_alt_m)

@@ -111,10 +111,13 @@ class AcousticNetwork:
     def __len__(self) -> int:
         return int(np.asarray(self.sensor_rows).size)
 
-    def p_heard(self, ecef: F64, sl_mean_db: F64, sl_sd_db: F64, dt_s: float) -> F64:
+    def p_heard(self, ecef: F64, sl_mean_db: F64, sl_sd_db: F64, dt_s: float,
+                up: NDArray[np.bool_] | None = None) -> F64:
         """(N, C) probability that at least one node reports a source at ``ecef`` (N, 3) m
         within a step of ``dt_s`` s, for each of C source-level distributions (means and sds,
-        dB re 20 uPa @ 1 m). Rows with no node within ``max_range_m`` are 0."""
+        dB re 20 uPa @ 1 m). Rows with no node within ``max_range_m`` are 0. ``up`` (K,):
+        the nodes listening (:mod:`dronewall.detections.health`; a node that is down hears
+        nothing; None: all)."""
         pos = np.asarray(ecef, dtype=np.float64).reshape(-1, 3)
         mean = np.asarray(sl_mean_db, dtype=np.float64).reshape(-1)
         sd = np.asarray(sl_sd_db, dtype=np.float64).reshape(-1)
@@ -129,6 +132,8 @@ class AcousticNetwork:
         ok = np.isfinite(r)
         jj = np.where(ok, j, 0)
         due = np.clip(dt_s / self.report_period_s[jj], 0.0, 1.0) * ok          # (N, k)
+        if up is not None:
+            due = due * np.asarray(up, dtype=bool).reshape(-1)[jj]
         excess = -transmission_loss_db(np.where(ok, r, 1.0)) - self.rl50_db[jj]  # (N, k)
         levels = mean[:, None] + sd[:, None] * _GH_X[None, :]                   # (C, 3)
         z = (levels[None, None, :, :] + excess[:, :, None, None]) / self.width_db

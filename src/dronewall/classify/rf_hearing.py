@@ -86,9 +86,11 @@ class RFNetwork:
     def __len__(self) -> int:
         return int(np.asarray(self.sensor_rows).size)
 
-    def p_any(self, ecef: F64, height_m: F64, dt_s: float) -> F64:
+    def p_any(self, ecef: F64, height_m: F64, dt_s: float,
+              up: NDArray[np.bool_] | None = None) -> F64:
         """(N,) probability that at least one detector reports an emitter at ``ecef`` (N, 3)
-        m, ``height_m`` (N,) m above the ellipsoid, within a step of ``dt_s`` s."""
+        m, ``height_m`` (N,) m above the ellipsoid, within a step of ``dt_s`` s. ``up`` (K,):
+        the detectors listening (:mod:`dronewall.detections.health`; None: all)."""
         pos = np.asarray(ecef, dtype=np.float64).reshape(-1, 3)
         n = pos.shape[0]
         if n == 0 or len(self) == 0:
@@ -100,6 +102,8 @@ class RFNetwork:
         h = np.maximum(np.asarray(height_m, dtype=np.float64).reshape(-1), 0.0)
         los = ground <= radar_horizon_m(self.height_m[None, :], h[:, None])
         due = np.clip(dt_s / self.report_period_s, 0.0, 1.0)
+        if up is not None:
+            due = due * np.asarray(up, dtype=bool).reshape(-1)
         pd = rf_pd(rng_m, self.range50_m[None, :], self.pd_max[None, :]) * los * due[None, :]
         pd = np.where(rng_m <= self.max_range_m, pd, 0.0)
         return np.asarray(-np.expm1(np.log1p(-np.minimum(pd, 1.0 - 1e-12)).sum(axis=1)))

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from dronewall.classify.bayes import ClassifierConfig
     from dronewall.classify.hearing import AcousticNetwork
     from dronewall.classify.rf_hearing import RFNetwork
+    from dronewall.detections import SensorTable
+    from dronewall.detections.health import SensorHealth
     from dronewall.sensors import SensorSuite
     from dronewall.sensors.acoustic import AcousticModel
     from dronewall.sensors.rf import RFModel
@@ -55,7 +57,7 @@ class ChainRun:
                  rng_ops: np.random.Generator | None = None, truth_future: Any = None) -> None:
         from dronewall.pipeline.airspace import AirspaceRecorder, airspace_config
 
-        self.sc, self.out, self.fmt, self.plat = sc, out, fmt, plat
+        self.sc, self.out, self.fmt, self.plat, self.suite = sc, out, fmt, plat, suite
         self.track = track
         stages: list[Any] = []
         self.air_rec = None
@@ -87,7 +89,7 @@ class ChainRun:
             cfg = tracker_config_for(sc)
             stages.append(TrackingStage(cfg, frame, suite.table))
             stages.append(ClassificationStage(
-                frame, coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
+                frame, coverage=radar_coverage(suite),
                 hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None,
                 config=classifier_config_for(sc),
                 rf=rf_network(suite.rf) if len(suite.rf) else None))
@@ -105,7 +107,7 @@ class ChainRun:
             if track:
                 stages.append(AirspaceStage(
                     zoning[0], airspace_config(sc), frame,
-                    coverage=lambda e, la, lo, al: suite.radar.covers(e, la, lo, al),
+                    coverage=radar_coverage(suite),
                     class_coverage=class_coverage(suite, classifier_config_for(sc))))
         if track:
             assets = assets_from_zones(zones, frame) if zones is not None else AssetTable.empty()
@@ -118,7 +120,8 @@ class ChainRun:
             stage, self.effects = build_engagement(sc, zones, zoning, frame, plat, out, fmt,
                                                    rng_eng, rng_ops, doctrine)
             stages.append(stage)
-        self.chain = Chain(stages) if track else None
+        # the sensors' liveness from their simulated status reports (outages: sensors.status)
+        self.chain = Chain(stages, health=suite.health()) if track else None
         self.t_air = 0.0
 
     def step(self, st: TruthState, det: DetectionBatch) -> NDArray[np.int64]:
@@ -129,7 +132,7 @@ class ChainRun:
         if self.chain is None:
             rec = StepRecord(t=st.t, detections=det)
         else:
-            rec = self.chain.step(st.t, det)
+            rec = self.chain.step(st.t, det, self.suite.status.reports(st.t))
         if self.tracks is not None:
             assert self.tscore is not None and self.cscore is not None
             self.tscore.observe(st, det, rec)
@@ -173,6 +176,9 @@ class ChainRun:
             metrics["cooperative_trust"] = coop_summary(cf.coop, self.spoofed)
             files["coop_trust"] = str(self.out / "coop_trust.jsonl")
             summary["tracking"] = metrics
+            if self.chain.health is not None:
+                summary["sensor_health"] = health_summary(self.chain.health, self.suite.table,
+                                                          self.sc)
             summary["threat"] = self.thscore.summary(followed, self.plat.cls)
             files.update(self.threats.close())
             for name, sec in self.chain.timings_s.items():
@@ -192,6 +198,21 @@ class ChainRun:
             timing["airspace_scoring_s"] = round(self.t_air, 3)
 
 
+def health_summary(health: SensorHealth, table: SensorTable, sc: Scenario) -> dict[str, Any]:
+    """The run's record of the sensors' liveness: outages in the scenario and every time the
+    picture took a sensor as down or back (``t_s``, the sensor, the reason) -- which silence the
+    classifier and the violation evidence did not count."""
+    ids = table.ids.astype(str)
+    return {
+        "outages_in_scenario": len(sc.outages),
+        "status_period_s": sc.sensor_health.status_period_s,
+        "stale_after_s": sc.sensor_health.stale_after_s,
+        "changes": [{"t_s": round(t, 3), "sensor": str(ids[r]), "listening": up, "reason": why}
+                    for r, t, up, why in health.changes],
+        "down_at_end": [str(ids[r]) for r in health.down_rows().tolist()],
+    }
+
+
 def class_coverage(suite: SensorSuite, config: ClassifierConfig
                    ) -> Callable[..., NDArray[np.bool_]]:
     """``coverage(ecef, lat, lon, alt, cls)`` (N,): where the suite's sensors detect a platform
@@ -207,17 +228,33 @@ def class_coverage(suite: SensorSuite, config: ClassifierConfig
     hearing = acoustic_network(suite.acoustic) if len(suite.acoustic) else None
     rf = rf_network(suite.rf) if len(suite.rf) else None
 
-    def coverage(ecef: Any, lat: Any, lon: Any, alt: Any, cls: int = -1) -> NDArray[np.bool_]:
+    def coverage(ecef: Any, lat: Any, lon: Any, alt: Any, cls: int = -1,
+                 up: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
         c = int(cls) if 0 <= int(cls) < rcs.size else int(PlatformClass.UNKNOWN)
-        out = np.asarray(suite.radar.covers(ecef, lat, lon, alt, rcs_m2=float(rcs[c])), bool)
+        out = np.asarray(suite.radar.covers(ecef, lat, lon, alt, rcs_m2=float(rcs[c]), up=up),
+                         bool)
         if hearing is not None:
             p = hearing.p_heard(ecef, sl[c:c + 1], np.zeros(1),
-                                float(np.max(hearing.report_period_s)))[:, 0]
+                                float(np.max(hearing.report_period_s)),
+                                up=None if up is None else up[hearing.sensor_rows])[:, 0]
             out = out | (p >= 0.5)
         if rf is not None:
-            pa = rf.p_any(ecef, np.asarray(alt, np.float64), float(np.max(rf.report_period_s)))
+            pa = rf.p_any(ecef, np.asarray(alt, np.float64), float(np.max(rf.report_period_s)),
+                          up=None if up is None else up[rf.sensor_rows])
             out = out | (emit[c] * pa >= 0.5)
         return out
+
+    return coverage
+
+
+def radar_coverage(suite: SensorSuite) -> Callable[..., NDArray[np.bool_]]:
+    """``coverage(ecef, lat, lon, alt, up=None)`` (N,): where the suite's radars see a 1 m^2
+    aircraft (Pd >= 0.5 per scan), with only the radars listening (``up`` (S,) per sensor-table
+    row; None: all) -- the independent coverage a cooperative identity claim is judged
+    against."""
+    def coverage(ecef: Any, lat: Any, lon: Any, alt: Any,
+                 up: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+        return np.asarray(suite.radar.covers(ecef, lat, lon, alt, up=up), bool)
 
     return coverage
 

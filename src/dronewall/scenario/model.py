@@ -430,6 +430,42 @@ class SpoofSpec(Strict):
         return self
 
 
+class OutageSpec(Strict):
+    """A sensor down for a while: it reports nothing during ``window_s``. ``announced``: its
+    status says so at the start (SAPIENT ``StatusReport`` ERROR); otherwise a silent failure,
+    which the picture finds only when its status reports stop coming
+    (``sensor_health.stale_after_s``). Until it knows, it reads the sensor's silence as the
+    targets' (``docs/classification.md``, "Sensors that are down")."""
+
+    sensor: str = Field(min_length=1, description="a sensor id, or an acoustic grid node "
+                                                  "<grid id>-<k> (k from 0)")
+    window_s: list[float] = Field(description="[t0, t1] seconds after start")
+    announced: bool = False
+
+    @field_validator("window_s")
+    @classmethod
+    def _window(cls, v: list[float]) -> list[float]:
+        if len(v) != 2 or not (0.0 <= v[0] < v[1]):
+            raise ValueError("window_s must be [t0, t1] with 0 <= t0 < t1")
+        return v
+
+
+class SensorHealthSpec(Strict):
+    """The sensors' status channel (``docs/classification.md``, "Sensors that are down"):
+    every sensor sends a status report each ``status_period_s`` while it works; one with no
+    status or report for ``stale_after_s`` is taken as down."""
+
+    status_period_s: float = Field(default=10.0, gt=0, le=3600)
+    stale_after_s: float = Field(default=30.0, gt=0, le=86_400)
+
+    @model_validator(mode="after")
+    def _check(self) -> SensorHealthSpec:
+        if self.stale_after_s < self.status_period_s:
+            raise ValueError(f"stale_after_s ({self.stale_after_s}) must be >= status_period_s "
+                             f"({self.status_period_s}): a working sensor would read as down")
+        return self
+
+
 class TrackingSpec(Strict):
     """Tracker options of a scenario (``docs/tracking.md``); the rest follows from the sensors."""
 
@@ -488,6 +524,22 @@ class Scenario(Strict):
     spoofing: list[SpoofSpec] = []
     tracking: TrackingSpec = TrackingSpec()
     classification: ClassificationSpec = ClassificationSpec()
+    outages: list[OutageSpec] = []
+    sensor_health: SensorHealthSpec = SensorHealthSpec()
+
+    @model_validator(mode="after")
+    def _outage_sensors(self) -> Scenario:
+        ids = {s.id for s in self.sensors}
+        grids = {s.id for s in self.sensors if getattr(s, "type", "") == "acoustic_grid"}
+        for k, o in enumerate(self.outages):
+            if o.sensor in ids:
+                continue
+            grid, _, node = o.sensor.rpartition("-")
+            if grid in grids and node.isdigit():
+                continue
+            raise ValueError(f"outages[{k}].sensor {o.sensor!r} is not a sensor id of this "
+                             f"scenario, nor an acoustic grid node <grid id>-<k>")
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

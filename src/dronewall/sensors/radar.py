@@ -146,27 +146,34 @@ class RadarModel:
         self.schedule.reset()
 
     def covers(self, ecef: F64, lat_deg: F64, lon_deg: F64, alt_m: F64, rcs_m2: float = 1.0,
-               pd_min: float = 0.5) -> NDArray[np.bool_]:
+               pd_min: float = 0.5, up: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
         """(N,) whether any radar detects a target of mean RCS ``rcs_m2`` at these positions
         with single-scan Pd >= ``pd_min`` (horizon, range limits, elevation, sector and the
         radar equation; no random draws). Used to judge cooperative claims: inside coverage an
-        aircraft (RCS >= 1 m2) should be seen."""
+        aircraft (RCS >= 1 m2) should be seen. ``up`` (S,) per sensor-table row: the sensors
+        listening (a radar that is down covers nothing; None: all)."""
         n = ecef.shape[0]
         if n == 0 or len(self) == 0:
             return np.zeros(n, dtype=bool)
         allr = np.arange(len(self))
-        _, rng_m, az, el = local_geometry(self.ecef, self.rot, ecef)
-        ground = ground_distance_m(self.lat_deg[:, None], self.lon_deg[:, None],
+        if up is not None:
+            on = np.asarray(up, dtype=bool)[self.rows]
+            if not on.any():
+                return np.zeros(n, dtype=bool)
+            allr = allr[on]
+        a = allr
+        _, rng_m, az, el = local_geometry(self.ecef[a], self.rot[a], ecef)
+        ground = ground_distance_m(self.lat_deg[a, None], self.lon_deg[a, None],
                                    lat_deg[None, :], lon_deg[None, :])
-        horizon = radar_horizon_m(self.height_m[:, None], alt_m[None, :])
+        horizon = radar_horizon_m(self.height_m[a, None], alt_m[None, :])
         geom = ((ground <= horizon)
-                & (rng_m >= self.min_range_m[:, None]) & (rng_m <= self.max_range_m[:, None])
-                & (el <= self.max_el_rad[:, None])
-                & in_sector(az, self.sector_start[:, None], self.sector_end[:, None]))
-        snr = self.mean_snr(allr[:, None], np.full((1, n), rcs_m2), np.maximum(rng_m, 1.0))
+                & (rng_m >= self.min_range_m[a, None]) & (rng_m <= self.max_range_m[a, None])
+                & (el <= self.max_el_rad[a, None])
+                & in_sector(az, self.sector_start[a, None], self.sector_end[a, None]))
+        snr = self.mean_snr(a[:, None], np.full((1, n), rcs_m2), np.maximum(rng_m, 1.0))
         pd = np.zeros_like(snr)
-        for k, s in enumerate(self.specs):  # one vectorised row per radar (few radars)
-            pd[k] = pd_swerling(snr[k], s.pfa, s.swerling)
+        for k, i in enumerate(a.tolist()):  # one vectorised row per radar (few radars)
+            pd[k] = pd_swerling(snr[k], self.specs[i].pfa, self.specs[i].swerling)
         return np.any(geom & (pd >= pd_min), axis=0)
 
     def mean_snr(self, i: NDArray[np.int64], rcs_m2: F64, range_m: F64) -> F64:

@@ -16,14 +16,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
+from dronewall.detections.health import SensorHealth
 from dronewall.scenario.model import (
     AcousticGridSpec,
     AcousticNodeSpec,
     CooperativeSpec,
     EOIRSpec,
+    OutageSpec,
     RadarSpec,
     RFSpec,
     Scenario,
+    SensorHealthSpec,
     SpoofSpec,
 )
 from dronewall.sensors.acoustic import AcousticModel, expand_nodes
@@ -31,6 +34,7 @@ from dronewall.sensors.cooperative import CooperativeModel
 from dronewall.sensors.eoir import EOIRModel
 from dronewall.sensors.radar import RadarModel
 from dronewall.sensors.rf import RFModel
+from dronewall.sensors.status import SensorStatusModel
 from dronewall.sim.state import PlatformTable, TruthState
 
 SensorSpecT = RadarSpec | AcousticNodeSpec | AcousticGridSpec | RFSpec | EOIRSpec | CooperativeSpec
@@ -50,7 +54,8 @@ class SensorSuite:
     """
 
     def __init__(self, sensors: Sequence[SensorSpecT], rng: np.random.Generator,
-                 spoofing: Sequence[SpoofSpec] = ()) -> None:
+                 spoofing: Sequence[SpoofSpec] = (), outages: Sequence[OutageSpec] = (),
+                 health: SensorHealthSpec | None = None) -> None:
         self.rng = rng
         ac_specs = [s for s in sensors if isinstance(s, (AcousticNodeSpec, AcousticGridSpec))]
         layout = expand_nodes(ac_specs)
@@ -100,16 +105,20 @@ class SensorSuite:
         self.eoir = EOIRModel(e_specs, e_rows, tab.ecef[e_rows], tab.rot[e_rows])
         c_specs, c_rows = rows_of(CooperativeSpec)
         self.cooperative = CooperativeModel(c_specs, c_rows, tab.ecef[c_rows], spoofing)
+        #: outages and the status channel (``sensors.status``)
+        self.status = SensorStatusModel(tab, outages, health)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, rng: np.random.Generator) -> SensorSuite:
         """Sensors and spoofing of ``scenario``; ``rng`` drives every random draw."""
-        return cls(list(scenario.sensors), rng, list(scenario.spoofing))
+        return cls(list(scenario.sensors), rng, list(scenario.spoofing),
+                   list(scenario.outages), scenario.sensor_health)
 
     def reset(self) -> None:
         """Forget report history (schedules) so observe() can start again from any time."""
         for m in self._models():
             m.reset()
+        self.status._t_prev = None
 
     def _models(self) -> list[RadarModel | AcousticModel | RFModel | EOIRModel | CooperativeModel]:
         return [self.radar, self.acoustic, self.rf, self.eoir, self.cooperative]
@@ -119,5 +128,10 @@ class SensorSuite:
         if state.ecef.shape != (len(platforms), 3):
             raise ValueError(f"TruthState has {state.ecef.shape[0]} platforms, PlatformTable "
                              f"{len(platforms)}")
-        return DetectionBatch.concat([m.observe(state, platforms, self.rng)
-                                      for m in self._models() if len(m)])
+        return self.status.filter(DetectionBatch.concat(
+            [m.observe(state, platforms, self.rng) for m in self._models() if len(m)]))
+
+    def health(self) -> SensorHealth:
+        """The picture's liveness monitor for this suite: every sensor has a status channel
+        (``status.reports``), stale after the scenario's ``sensor_health.stale_after_s``."""
+        return SensorHealth(len(self.table), self.status.health.stale_after_s)

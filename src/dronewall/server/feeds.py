@@ -23,6 +23,7 @@ from dronewall.adapters.net import TcpFeedClient
 from dronewall.adapters.remote_id import RemoteIdFeed, rid_reports_to_batch
 from dronewall.chain import StepRecord
 from dronewall.detections import DetectionBatch, SensorTable
+from dronewall.detections.health import StatusReports
 from dronewall.errors import InputError
 from dronewall.scenario.live import LiveConfig
 
@@ -84,7 +85,10 @@ class _SapientAdapter:
         bindings = {}
         #: node name / id -> the site sensor (or acoustic grid) it is, for sensor health
         self.bound: dict[str, str] = {}
+        #: node name / id -> its sensor-table row (its liveness: ``sensor_reports``)
+        self.row_of: dict[str, int] = {}
         for name, sid, r in _node_rows(spec.nodes, sensors):
+            self.row_of[name] = r
             ss = specs.get(sid)
             bindings[name] = Binding(
                 r, float(sensors.lat_deg[r]), float(sensors.lon_deg[r]), float(sensors.alt_m[r]),
@@ -117,6 +121,25 @@ class _SapientAdapter:
 
     def stop(self) -> None:
         self.server.stop()
+
+    def reports(self, t0: float, t1: float) -> tuple[list[int], list[bool]]:
+        """(rows, ok) of the bound nodes' liveness in (t0, t1] s: OK for a connected node
+        that reported (status or detection) then and did not say it stopped; not OK for one
+        whose last status was ERROR / GOODBYE or whose connection is closed."""
+        rows: list[int] = []
+        ok: list[bool] = []
+        for n in list(self.node.nodes.values()):
+            r = self.row_of.get(n.node_id if n.node_id in self.row_of else n.name)
+            if r is None:
+                continue
+            stopped = n.status in ("ERROR", "GOODBYE")
+            if stopped or n.node_id not in self.server._writers:
+                rows.append(r)
+                ok.append(False)
+            elif t0 < n.last_report_t <= t1:
+                rows.append(r)
+                ok.append(True)
+        return rows, ok
 
     def status(self) -> dict[str, Any]:
         return {"id": self.spec.id, "protocol": "sapient", "format": self.spec.format,
@@ -209,6 +232,7 @@ class LiveFeedsSource:
         self._n_pending = 0
         self._carry: list[DetectionBatch] = []
         self._k = 0
+        self._t_status = float("-inf")
         index = sensors.index()
         self.adapters: list[Any] = []
         for a in cfg.adapters:
@@ -272,6 +296,26 @@ class LiveFeedsSource:
 
     def after(self, rec: StepRecord) -> None:
         return None
+
+    def sensor_reports(self, t: float) -> StatusReports:
+        """The step's signs of life for the picture's sensor health
+        (:mod:`dronewall.detections.health`), up to session time ``t`` s: SAPIENT nodes by their
+        reports, status and connection (:meth:`_SapientAdapter.reports`), ADS-B / Remote ID
+        receivers OK while connected. ASTERIX radars live by their plots (no status here).
+        Sensors of the site that no adapter feeds never report: the picture takes them as
+        down, and reads no silence from them."""
+        t0, self._t_status = self._t_status, t
+        rows: list[int] = []
+        ok: list[bool] = []
+        for a in self.adapters:
+            if isinstance(a, _SapientAdapter):
+                r, o = a.reports(t0, t)
+                rows += r
+                ok += o
+            elif isinstance(a, _Adapter):
+                rows.append(a.row)
+                ok.append(bool(a.client.connected))
+        return StatusReports.of(rows, ok)
 
     def status(self) -> list[dict[str, Any]]:
         return [a.status() for a in self.adapters]

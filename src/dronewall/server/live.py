@@ -34,6 +34,7 @@ from dronewall.chain import (
     TrackingStage,
 )
 from dronewall.detections import DetectionBatch, SensorTable
+from dronewall.detections.health import SensorHealth
 from dronewall.engagement.threat import AssetTable, assets_from_zones
 from dronewall.errors import InputError
 from dronewall.geo import Frame
@@ -61,6 +62,9 @@ class LiveChain:
     effects: Any = None        # pipeline.engagement.SimulatedEffects (scenario source only)
     truth: Any = None          # sim.truth.TruthSimulator (scenario source only)
     suite: Any = None          # sensors.SensorSuite
+    #: the scenario's own status channel (simulated sources and their replays): the status
+    #: reports up to a time (``sensors.status``); None: the source reports (live feeds)
+    status: Any = None
 
     @property
     def step_s(self) -> float:
@@ -86,7 +90,12 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     from dronewall.pipeline.airspace import airspace_config, scenario_zones
     from dronewall.pipeline.classification import classifier_config_for
     from dronewall.pipeline.tracking import tracker_config_for
-    from dronewall.pipeline.wiring import acoustic_network, class_coverage, rf_network
+    from dronewall.pipeline.wiring import (
+        acoustic_network,
+        class_coverage,
+        radar_coverage,
+        rf_network,
+    )
     from dronewall.sensors import SensorSuite
     from dronewall.sim.truth import TruthSimulator
 
@@ -97,9 +106,7 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     zoning = scenario_zones(sc, base_dir)
     zones = zoning[0] if zoning is not None else None
 
-    def coverage(e: Any, la: Any, lo: Any, al: Any) -> Any:
-        return suite.radar.covers(e, la, lo, al)
-
+    coverage = radar_coverage(suite)
     cfg = tracker_config_for(sc)
     if wire:
         cfg = replace(cfg, time_group_tolerance_s=LIVE_GROUP_TOLERANCE_S)
@@ -127,9 +134,13 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
         if human:  # the operator decides, through the API (server.approver)
             stage.approver = approver
         stages.append(stage)
-    return LiveChain(sc, frame, Chain(stages), suite.table, zones,
+    # the sensors' liveness: from the wire (live feeds report it, ``sensor_reports``) or from
+    # the scenario's outages and status channel (a simulated source, or a replay of one)
+    health = (SensorHealth(len(suite.table), sc.sensor_health.stale_after_s) if wire
+              else suite.health())
+    return LiveChain(sc, frame, Chain(stages, health=health), suite.table, zones,
                      zoning[1] if zoning is not None else set(), assets, engaging, human,
-                     effects, truth, suite)
+                     effects, truth, suite, None if wire else suite.status.reports)
 
 
 class ScenarioSource:

@@ -143,6 +143,8 @@ class StepView:
         n = len(live.sensors.ids)
         self.sensor_last_t = np.full(n, np.nan)
         self.sensor_count = np.zeros(n, np.int64)
+        #: whether each sensor was listening at the last step (``StepRecord.listening``)
+        self.listening: np.ndarray | None = None
         self.asset_names = list(live.assets.names)
         self.inside: dict[int, float] = {}      # track -> p_inside own sovereign airspace
 
@@ -235,9 +237,13 @@ class StepView:
             s, cnt = np.unique(det.sensor, return_counts=True)
             self.sensor_count[s] += cnt
             np.fmax.at(self.sensor_last_t, det.sensor, det.t)
+        if rec.listening is not None:
+            self.listening = np.asarray(rec.listening, dtype=bool)
 
     def sensor_health(self, now: float) -> list[dict[str, Any]]:
-        """Per sensor: kind, position, detections since start, seconds since the last one."""
+        """Per sensor: kind, position, detections since start, seconds since the last one,
+        and whether the picture takes it as listening (``listening``: False -- down, its
+        silence is not counted as evidence; None: not known)."""
         from dronewall.detections import SensorKind
 
         t = self.live.sensors
@@ -248,7 +254,9 @@ class StepView:
             row = {"id": str(t.ids[i]), "kind": SensorKind(int(t.kind[i])).name.lower(),
                    "lat": float(t.lat_deg[i]), "lon": float(t.lon_deg[i]),
                    "detections": int(self.sensor_count[i]),
-                   "since_last_s": None if math.isnan(last) else round(now - last, 1)}
+                   "since_last_s": None if math.isnan(last) else round(now - last, 1),
+                   "listening": (None if self.listening is None
+                                 else bool(self.listening[i]))}
             if str(t.ids[i]) in feeds:   # a live feed reports as this sensor
                 row["feed"] = feeds[str(t.ids[i])]
             out.append(row)

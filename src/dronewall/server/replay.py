@@ -83,7 +83,7 @@ def reproduce(store: Store, session_id: str, progress: bool = False) -> dict[str
         last_report = time.perf_counter()
         while (item := src.next()) is not None:
             t, batch = item
-            rec = live.chain.step(t, batch)
+            rec = live.chain.step(t, batch, live.status(t) if live.status is not None else None)
             seq += 1
             approver.expire(t)
             approver.take_closed()

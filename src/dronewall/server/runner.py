@@ -204,7 +204,10 @@ class Runner:
             self.publish("status", {"type": "status", "status": "finished"})
 
     def _step(self, t: float, batch: Any) -> StepRecord:
-        rec = self.live.chain.step(t, batch)
+        # the sensors' status reports: from the wire (live feeds), else the scenario's own
+        # status channel (a simulated source or its replay)
+        rep = getattr(self.source, "sensor_reports", None) or self.live.status
+        rec = self.live.chain.step(t, batch, rep(t) if rep is not None else None)
         self.source.after(rec)
         self.last_rec = rec
         return rec

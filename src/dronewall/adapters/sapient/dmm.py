@@ -81,6 +81,8 @@ class NodeInfo:
     tasks: dict[str, str] = field(default_factory=dict)            # task id -> status
     registered_utc: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     radial_velocity_scale: float = 1.0   # declared units -> m/s
+    #: session time of its last accepted status or detection report, s (its liveness)
+    last_report_t: float = float("-inf")
 
 
 @dataclass
@@ -154,6 +156,9 @@ class FusionNode:
             return self._error(h, msg.node_id, payload,
                                [f"node {msg.node_id} is not registered: send a Registration "
                                 "first"])
+        if kind in ("status_report", "detection_report"):
+            assert node is not None
+            node.last_report_t = max(node.last_report_t, float(t_s))
         if kind == "status_report":
             return self._status(h, msg, node, payload)   # type: ignore[arg-type]
         if kind == "detection_report":

@@ -176,6 +176,7 @@
     if (tr) DW.select(+tr.getAttribute("data-track"), true);
   });
   function sensorState(x) {
+    if (x.listening === false) return "down";
     if (x.since_last_s === null) return "silent";
     return x.since_last_s <= 10 ? "ok" : x.since_last_s <= 120 ? "quiet" : "silent";
   }
@@ -188,15 +189,18 @@
       if (list.length > 6) {
         const ok = list.filter((x) => sensorState(x) === "ok").length;
         const quiet = list.filter((x) => sensorState(x) === "quiet").length;
+        const down = list.filter((x) => sensorState(x) === "down").length;
         const dets = list.reduce((a, x) => a + x.detections, 0);
-        rows.push(`<li class="sens"><span class="dot ${ok ? "ok" : quiet ? "quiet" : "silent"}"></span><b>${DW.esc(kind)}</b>
-          ${list.length} nodes: ${ok} reporting (≤10 s), ${quiet} quiet (≤2 min) · ${dets.toLocaleString("en")} detections</li>`);
+        const downTxt = down ? `, <span class="down">${down} down (silence not counted)</span>` : "";
+        rows.push(`<li class="sens"><span class="dot ${down ? "down" : ok ? "ok" : quiet ? "quiet" : "silent"}"></span><b>${DW.esc(kind)}</b>
+          ${list.length} nodes: ${ok} reporting (≤10 s), ${quiet} quiet (≤2 min)${downTxt} · ${dets.toLocaleString("en")} detections</li>`);
       } else {
         for (const x of list) {
           const st = sensorState(x);
           const feed = x.feed ? ` · ${DW.esc(x.feed.protocol)} ${DW.esc(x.feed.state)}` : "";
+          const downTxt = st === "down" ? ' · <span class="down">DOWN: silence not counted</span>' : "";
           rows.push(`<li class="sens"><span class="dot ${st}"></span><b>${DW.esc(x.id)}</b> ${DW.esc(kind)} ·
-            ${x.since_last_s === null ? "no detection yet" : "last " + DW.mmss(x.since_last_s) + " ago"} · ${x.detections.toLocaleString("en")}${feed}</li>`);
+            ${x.since_last_s === null ? "no detection yet" : "last " + DW.mmss(x.since_last_s) + " ago"} · ${x.detections.toLocaleString("en")}${feed}${downTxt}</li>`);
         }
       }
     }

@@ -1,0 +1,98 @@
+"""Simulated sensor outages and status reports (``outages`` and ``sensor_health`` of a scenario).
+
+A sensor in an outage reports nothing. Every sensor sends a status report every
+``status_period_s`` while it works (a fixed per-sensor phase, so the suite's reports do not all
+fall on one step); an *announced* outage sends one status saying the sensor stopped at its
+start (SAPIENT ``StatusReport`` ERROR), a silent one sends nothing -- the picture finds it from
+the missing reports (:class:`dronewall.detections.health.SensorHealth`). No random draws: the
+same scenario gives the same reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewall.detections import DetectionBatch, SensorTable
+from dronewall.detections.health import StatusReports
+from dronewall.errors import ScenarioError
+from dronewall.scenario.model import OutageSpec, SensorHealthSpec
+
+F64 = NDArray[np.float64]
+
+
+class SensorStatusModel:
+    """Outages and the status channel of the ``table``'s sensors (S rows)."""
+
+    def __init__(self, table: SensorTable, outages: Sequence[OutageSpec] = (),
+                 health: SensorHealthSpec | None = None) -> None:
+        self.health = health or SensorHealthSpec()
+        self.n = len(table)
+        index = table.index()
+        rows: list[int] = []
+        t0: list[float] = []
+        t1: list[float] = []
+        ann: list[bool] = []
+        for k, o in enumerate(outages):
+            hit = ([index[o.sensor]] if o.sensor in index else
+                   [r for sid, r in index.items()
+                    if sid.startswith(f"{o.sensor}-") and sid[len(o.sensor) + 1:].isdigit()])
+            if not hit:
+                raise ScenarioError(f"outages[{k}].sensor: no sensor or acoustic grid node "
+                                    f"{o.sensor!r} (grid nodes are <grid id>-0 .. -(n-1))")
+            rows += hit
+            t0 += [o.window_s[0]] * len(hit)
+            t1 += [o.window_s[1]] * len(hit)
+            ann += [o.announced] * len(hit)
+        self.rows = np.array(rows, dtype=np.int64)
+        self.t0 = np.array(t0, dtype=np.float64)
+        self.t1 = np.array(t1, dtype=np.float64)
+        self.announced = np.array(ann, dtype=bool)
+        p = self.health.status_period_s
+        # a fixed phase per sensor in [0, period): golden-ratio spacing over the rows
+        self.phase_s = (np.arange(self.n) * 0.6180339887498949 % 1.0) * p
+        self._t_prev: float | None = None
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def down(self, t: float) -> NDArray[np.bool_]:
+        """(S,) whether each sensor is in an outage at ``t``, s."""
+        out = np.zeros(self.n, bool)
+        on = (self.t0 <= t) & (t < self.t1)
+        out[self.rows[on]] = True
+        return out
+
+    def filter(self, det: DetectionBatch) -> DetectionBatch:
+        """``det`` without the reports of sensors in an outage at their report time."""
+        if not len(self) or not len(det):
+            return det
+        r = np.asarray(det.sensor, dtype=np.int64)
+        t = np.asarray(det.t, dtype=np.float64)
+        out = np.zeros(len(det), bool)
+        for k in range(len(self)):        # few outages: one vectorised pass each
+            out |= (r == self.rows[k]) & (self.t0[k] <= t) & (t < self.t1[k])
+        return det.take(np.flatnonzero(~out)) if out.any() else det
+
+    def reports(self, t: float) -> StatusReports:
+        """The status reports sent in (previous call, ``t``] (the first call: every working
+        sensor reports): OK from the working sensors whose period came round, ERROR from those
+        whose announced outage began."""
+        p = self.health.status_period_s
+        prev = self._t_prev
+        self._t_prev = t
+        down = self.down(t)
+        if prev is None:
+            ok_rows = np.flatnonzero(~down)
+        else:
+            # a heartbeat at phase + k * period in (prev, t]
+            k_now = np.floor((t - self.phase_s) / p)
+            k_prev = np.floor((prev - self.phase_s) / p)
+            ok_rows = np.flatnonzero((k_now > k_prev) & ~down)
+        lo = -np.inf if prev is None else prev
+        began = self.announced & (self.t0 > lo) & (self.t0 <= t)
+        err_rows = np.unique(self.rows[began])
+        return StatusReports.of(np.concatenate([ok_rows, err_rows]),
+                                np.r_[np.ones(ok_rows.size, bool), np.zeros(err_rows.size, bool)])

@@ -1,0 +1,74 @@
+"""Sensor liveness (``detections/health.py``): silence counts only from sensors listening."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dronewall.detections.health import SensorHealth, StatusReports
+
+
+def test_status_makes_a_sensor_listen_until_its_reports_go_stale() -> None:
+    h = SensorHealth(3, stale_after_s=30.0)
+    # nothing heard yet: every monitored sensor is down (no silence read from it)
+    assert not h.listening(0.0).any()
+    h.status(1.0, StatusReports.of([0, 1], True))
+    assert h.listening(1.0).tolist() == [True, True, False]
+    # row 0 keeps reporting, row 1 falls silent: down once 30 s have passed without a report
+    h.status(25.0, StatusReports.of([0], True))
+    assert h.listening(31.0).tolist() == [True, True, False]
+    assert h.listening(31.5).tolist() == [True, False, False]
+    assert h.listening(55.0).tolist() == [True, False, False]
+    assert h.listening(55.5).tolist() == [False, False, False]
+
+
+def test_a_stop_status_is_down_at_once_and_detections_do_not_undo_it() -> None:
+    h = SensorHealth(2, stale_after_s=30.0)
+    h.status(0.0, StatusReports.of([0, 1], True))
+    h.listening(0.0)
+    h.status(5.0, StatusReports.of([0], False))        # ERROR / GOODBYE
+    assert h.listening(5.0).tolist() == [False, True]
+    h.alive([0, 1], [6.0, 6.0])                          # a stopped sensor's stray report
+    assert h.listening(6.0).tolist() == [False, True]
+    h.status(20.0, StatusReports.of([0], True))          # back
+    assert h.listening(20.0).tolist() == [True, True]    # row 1 alive by its detection at 6 s
+
+
+def test_detections_are_signs_of_life() -> None:
+    h = SensorHealth(2, stale_after_s=10.0)
+    h.alive(np.array([1, 1]), np.array([3.0, 4.0]))
+    assert h.listening(4.0).tolist() == [False, True]
+    assert h.listening(14.5).tolist() == [False, False]
+
+
+def test_unmonitored_rows_are_taken_as_listening() -> None:
+    h = SensorHealth(3, stale_after_s=10.0, monitored=[True, False, True])
+    assert h.listening(100.0).tolist() == [False, True, False]
+
+
+def test_changes_are_recorded_with_their_reason() -> None:
+    h = SensorHealth(3, stale_after_s=10.0)
+    h.status(0.0, StatusReports.of([0, 1], True))
+    h.listening(0.0)                                     # baseline: row 2 never reported
+    h.status(5.0, StatusReports.of([0], False))
+    h.listening(5.0)
+    h.listening(12.0)                                    # row 1 stale
+    h.status(20.0, StatusReports.of([1], True))
+    h.listening(20.0)
+    got = [(r, t, up, why) for r, t, up, why in h.changes]
+    assert got == [(2, 0.0, False, "no status or report yet"),
+                   (0, 5.0, False, "stopped (status)"),
+                   (1, 12.0, False, "no status or report for 10 s"),
+                   (1, 20.0, True, "status or report")]
+    assert h.down_rows().tolist() == [0, 2]
+
+
+def test_bad_settings_and_rows_out_of_range() -> None:
+    with pytest.raises(ValueError, match="stale_after_s"):
+        SensorHealth(2, stale_after_s=0.0)
+    with pytest.raises(ValueError, match="monitored"):
+        SensorHealth(2, monitored=[True])
+    h = SensorHealth(2)
+    h.status(0.0, StatusReports.of([5, -1, 1], True))   # rows not in the table: ignored
+    h.alive([7], [0.0])
+    assert h.listening(0.0).tolist() == [False, True]

@@ -1,0 +1,127 @@
+"""Simulated outages and status reports (``sensors/status.py``, scenario ``outages``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sensor_helpers import LAT0, LON0
+
+from dronewall.detections import DetectionBatch, MeasKind, SensorTable
+from dronewall.errors import ScenarioError
+from dronewall.scenario import parse_scenario
+from dronewall.scenario.model import OutageSpec, SensorHealthSpec
+from dronewall.sensors.status import SensorStatusModel
+
+TABLE = SensorTable.build(["r1", "grid-0", "grid-1", "rf1"], [1, 2, 2, 3],
+                          [LAT0] * 4, [LON0] * 4, [10.0] * 4)
+
+
+def batch(sensor: list[int], t: list[float]) -> DetectionBatch:
+    m = len(sensor)
+    return DetectionBatch.create(t=np.asarray(t, float), sensor=np.asarray(sensor, np.int32),
+                                meas_kind=np.full(m, int(MeasKind.BEARING), np.int8),
+                                z=np.zeros((m, 4)), R=np.tile(np.eye(4), (m, 1, 1)))
+
+
+def test_an_outage_drops_the_sensor_s_reports_inside_its_window_only() -> None:
+    model = SensorStatusModel(TABLE, [OutageSpec(sensor="rf1", window_s=[10.0, 20.0])])
+    det = batch([3, 3, 3, 0, 3], [9.0, 10.0, 19.5, 15.0, 20.0])
+    kept = model.filter(det)
+    assert kept.sensor.tolist() == [3, 0, 3] and kept.t.tolist() == [9.0, 15.0, 20.0]
+    assert model.down(15.0).tolist() == [False, False, False, True]
+    assert not model.down(20.0).any()
+
+
+def test_a_grid_id_takes_all_its_nodes_down_a_node_id_one() -> None:
+    both = SensorStatusModel(TABLE, [OutageSpec(sensor="grid", window_s=[0.0, 5.0])])
+    one = SensorStatusModel(TABLE, [OutageSpec(sensor="grid-1", window_s=[0.0, 5.0])])
+    assert both.down(1.0).tolist() == [False, True, True, False]
+    assert one.down(1.0).tolist() == [False, False, True, False]
+    with pytest.raises(ScenarioError, match=r"outages\[0\].sensor.*'grid-7'"):
+        SensorStatusModel(TABLE, [OutageSpec(sensor="grid-7", window_s=[0.0, 5.0])])
+
+
+def test_status_reports_come_once_per_period_from_working_sensors() -> None:
+    model = SensorStatusModel(TABLE, [OutageSpec(sensor="r1", window_s=[30.0, 60.0]),
+                                      OutageSpec(sensor="rf1", window_s=[30.0, 60.0],
+                                                 announced=True)],
+                              SensorHealthSpec(status_period_s=10.0, stale_after_s=30.0))
+    first = model.reports(0.0)
+    assert sorted(first.rows.tolist()) == [0, 1, 2, 3] and first.ok.all()
+    count = np.zeros(4, int)
+    errors = []
+    for t in range(1, 100):
+        rep = model.reports(float(t))
+        np.add.at(count, rep.rows[rep.ok], 1)
+        errors += [(t, int(r)) for r in rep.rows[~rep.ok]]
+    # 99 s: ~10 reports each from the grid nodes; 3 fewer from the sensors down 30 s
+    assert count[1] in (9, 10) and count[2] in (9, 10), count
+    assert count[0] in (6, 7) and count[3] in (6, 7), count
+    # the announced outage says so once, at its start; the silent one never
+    assert errors == [(30, 3)]
+
+
+def test_the_scenario_names_an_unknown_outage_sensor() -> None:
+    text = """
+name: t
+time: {start: "2026-01-01T00:00:00Z", duration_s: 60, step_s: 1}
+origin: {lat_deg: 52.0, lon_deg: 23.0}
+sensors:
+  - {type: rf, id: rf1, position: [52.0, 23.0]}
+outages:
+  - {sensor: SENSOR, window_s: WINDOW}
+"""
+    ok = parse_scenario(text.replace("SENSOR", "rf1").replace("WINDOW", "[10, 20]"))
+    assert ok.outages[0].sensor == "rf1" and not ok.outages[0].announced
+    with pytest.raises(ScenarioError, match="rf2"):
+        parse_scenario(text.replace("SENSOR", "rf2").replace("WINDOW", "[10, 20]"))
+    with pytest.raises(ScenarioError, match="window_s"):
+        parse_scenario(text.replace("SENSOR", "rf1").replace("WINDOW", "[20, 10]"))
+    with pytest.raises(ScenarioError, match="stale_after_s"):
+        parse_scenario(text.replace("SENSOR", "rf1").replace("WINDOW", "[10, 20]")
+                       + "sensor_health: {status_period_s: 10, stale_after_s: 5}\n")
+
+
+def test_a_sensor_that_is_down_covers_and_hears_nothing() -> None:
+    from dronewall.classify.bayes import ClassifierConfig
+    from dronewall.geo import geodetic_to_ecef
+    from dronewall.pipeline.wiring import (
+        acoustic_network,
+        class_coverage,
+        radar_coverage,
+        rf_network,
+    )
+    from dronewall.sensors import SensorSuite
+
+    sc = parse_scenario("""
+name: t
+time: {start: "2026-01-01T00:00:00Z", duration_s: 60, step_s: 1}
+origin: {lat_deg: 52.0, lon_deg: 23.0}
+sensors:
+  - {type: radar, id: r1, position: [52.0, 23.0], height_m: 20}
+  - {type: acoustic_grid, id: g, spacing_m: 1000, area: {center: [52.02, 23.0], radius_m: 1500}}
+  - {type: rf, id: rf1, position: [52.02, 23.0], height_m: 10}
+""")
+    suite = SensorSuite.from_scenario(sc, np.random.default_rng(0))
+    lat, lon, alt = np.array([52.02]), np.array([23.01]), np.array([150.0])
+    e = geodetic_to_ecef(lat, lon, alt).reshape(-1, 3)
+    n = len(suite.table)
+    up = np.ones(n, bool)
+    r1 = suite.table.index()["r1"]
+    cov = radar_coverage(suite)
+    assert cov(e, lat, lon, alt).tolist() == [True]
+    assert cov(e, lat, lon, alt, up=up).tolist() == [True]
+    assert cov(e, lat, lon, alt, up=np.where(np.arange(n) == r1, False, up)).tolist() == [False]
+    rf, ac = rf_network(suite.rf), acoustic_network(suite.acoustic)
+    assert rf.p_any(e, alt, 1.0)[0] > 0.1
+    assert rf.p_any(e, alt, 1.0, up=np.zeros(len(rf), bool))[0] == 0.0
+    sl = np.array([105.0])
+    assert ac.p_heard(e, sl, np.zeros(1), 1.0)[0, 0] > 0.5
+    assert ac.p_heard(e, sl, np.zeros(1), 1.0, up=np.zeros(len(ac), bool))[0, 0] == 0.0
+    # the pop-up coverage of a Shahed-class platform: radar, or the nodes hearing its engine
+    from dronewall.catalog import PlatformClass
+
+    cc = class_coverage(suite, ClassifierConfig())
+    shahed = int(PlatformClass.ATTACK_DRONE)
+    assert cc(e, lat, lon, alt, cls=shahed).tolist() == [True]
+    assert cc(e, lat, lon, alt, cls=shahed, up=np.zeros(n, bool)).tolist() == [False]
