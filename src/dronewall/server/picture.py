@@ -30,7 +30,7 @@ from dronewall.chain import StepRecord
 from dronewall.chain.approval import Proposal
 from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_SUSPECT, TRUST_TRUSTED
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
-from dronewall.server.alerts import event_alert, spoof_alert
+from dronewall.server.alerts import event_alert, sensor_alerts, spoof_alert
 from dronewall.server.live import LiveChain
 from dronewall.store import StepRows
 
@@ -145,6 +145,10 @@ class StepView:
         self.sensor_count = np.zeros(n, np.int64)
         #: whether each sensor was listening at the last step (``StepRecord.listening``)
         self.listening: np.ndarray | None = None
+        #: the sensor-health changes already alerted (an index into ``health.changes``)
+        self.health_seen = 0
+        self.grids = {s.id for s in live.scenario.sensors
+                      if getattr(s, "type", "") == "acoustic_grid"}
         self.asset_names = list(live.assets.names)
         self.inside: dict[int, float] = {}      # track -> p_inside own sovereign airspace
 
@@ -207,6 +211,15 @@ class StepView:
                                        iso_time(self.live.scenario.time.start, t),
                                        tr["cls"][k], tr["p"][k]))
         return out
+
+    def health_alerts(self, t: float, seq: int) -> list[dict[str, Any]]:
+        """Alerts for the sensors the picture took as down or back since the last step."""
+        h = self.live.chain.health
+        if h is None or len(h.changes) <= self.health_seen:
+            return []
+        new, self.health_seen = h.changes[self.health_seen:], len(h.changes)
+        return sensor_alerts(new, self.live.sensors, self.grids, t,
+                             iso_time(self.live.scenario.time.start, t), seq)
 
     def threats(self, rec: StepRecord, k: int = THREATS_RECORDED) -> list[dict[str, Any]]:
         ta = rec.threats
@@ -317,6 +330,11 @@ class StepView:
             if a is not None:
                 alerts.append(a)
         alerts += self.spoof_alerts(ids, tr, t, seq)
+        for a in self.health_alerts(t, seq):
+            alerts.append(a)
+            rows.events.append({"t_s": t, "kind": "sensor", "track_id": -1,
+                                "zone_id": str(a["zone_id"])[:64], "zone_kind": "sensor",
+                                "payload": _json(a["event"])})
         new_props, eng_rows = [], []
         es = rec.engagement
         if es is not None:

@@ -77,7 +77,8 @@
       }
       const ack = a.acked_by ? `<span class="when">ack ${DW.esc(a.acked_by)}</span>` :
         (canDecide() ? `<button data-ack="${DW.esc(a.id)}">ack</button>` : "");
-      return `<li class="alert ${a.severity}${a.acked_by ? " acked" : ""}" data-track="${a.track_id}">
+      const track = a.track_id === null || a.track_id === undefined ? "" : ` data-track="${a.track_id}"`;
+      return `<li class="alert ${a.severity}${a.acked_by ? " acked" : ""}"${track}>
         <div><b>${DW.esc(a.severity.toUpperCase())}</b> ${DW.esc(a.text)}${a.count > 1 ? ` <span class="when">×${a.count}</span>` : ""} ${ttc}</div>
         <div class="when">${DW.utc(a.t_s)} · ${DW.esc(a.zone_kind)} ${ack}</div></li>`;
     }).join("");
