@@ -752,3 +752,34 @@ def test_a_picture_that_stalled_is_no_identity_gap() -> None:
     step(101.0, 2)          # track 1 absent from this picture ...
     step(140.0, 1)          # ... and back 40 s after its last report
     assert ann.info[1].gaps == [(100.0, 140.0)]
+
+
+def test_a_pop_up_s_path_counts_only_the_sensors_listening_at_each_time() -> None:
+    """A radar back from an outage covers the path a track flew while it was down, but it had
+    not been looking: the back-propagated path is judged with the sensors listening at each
+    point's time (``ListeningLog``)."""
+    from dronewall.airspace.windows import ListeningLog, backprop_window
+
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    geom = zs.zones[0].geometry
+    lon0 = LON0 + 5000.0 / M_PER_DEG_LON          # 5 km in, flying east at 50 m/s: 100 s
+
+    def radar(e, la, lo, al, up=None):  # type: ignore[no-untyped-def]
+        return np.full(la.size, True if up is None else bool(up[0]))
+
+    args = (geom, LAT0, lon0, 100.0, np.array([50.0, 0.0]), 200.0, radar)
+    _, all_up = backprop_window(*args)
+    log = ListeningLog()
+    log.note(0.0, np.array([False]))               # down from the start ...
+    log.note(150.0, np.array([True]))              # ... back 50 s before the first detection
+    _, partly = backprop_window(*args, listening=log)
+    assert 95.0 <= all_up <= 110.0, all_up
+    assert 40.0 <= partly <= 60.0 and partly < all_up - 40.0, partly
+    up_log = ListeningLog()
+    up_log.note(0.0, np.array([True]))
+    assert backprop_window(*args, listening=up_log)[1] == all_up
+    # the log keeps the mask in force keep_s back, and forgets older changes
+    short = ListeningLog(keep_s=100.0)
+    for t, m in ((0.0, False), (50.0, True), (120.0, False), (300.0, True)):
+        short.note(t, np.array([m]))
+    assert short.t == [120.0, 300.0] and not short.at(150.0)[0] and short.at(301.0)[0]

@@ -70,7 +70,13 @@ from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.operators import RemoteIdOperators
 from dronewall.airspace.track_quality import TrackInfo
-from dronewall.airspace.windows import backprop_window, duration_bounds, outwards, utc_window
+from dronewall.airspace.windows import (
+    ListeningLog,
+    backprop_window,
+    duration_bounds,
+    outwards,
+    utc_window,
+)
 from dronewall.airspace.zones import ZoneSet
 
 F64 = NDArray[np.float64]
@@ -129,9 +135,9 @@ class EvidenceAnnotator:
         # coverage(ecef, lat, lon, alt, cls): the sensors that should detect a platform of
         # class cls there -- a pop-up is judged against what could have seen that platform
         self.class_coverage = class_coverage
-        #: (S,) the sensor-table rows listening at the latest step (set by the caller; None:
-        #: all): a sensor that is down could not have seen a pop-up before its first detection
-        self.up: NDArray[np.bool_] | None = None
+        #: the sensor-table rows listening, per change (noted by the caller each step; empty:
+        #: all): a sensor that was down could not have seen a pop-up before its first detection
+        self.listening = ListeningLog()
         self.retain_s = float(retain_s)
         self.epoch = epoch
         self.frame = frame
@@ -470,12 +476,9 @@ class EvidenceAnnotator:
         cov = self.coverage
         if self.class_coverage is not None and key[0] in self.info:
             cov = partial(self.class_coverage, cls=self.info[key[0]].cls)
-        if cov is not None and self.up is not None:
-            # judged with the sensors listening now (the path before is minutes at most)
-            cov = partial(cov, up=self.up)
         w, covered = backprop_window(self._zone_geom.get(key[1]), first[0], first[1],
                                      first[2], vel, t_in, cov,  # type: ignore[arg-type]
-                                     t_start=self._t_start)
+                                     t_start=self._t_start, listening=self.listening)
         return w, covered, None
 
     def annotate(self, e: AirspaceEvent) -> AirspaceEvent:

@@ -236,7 +236,7 @@ class AirspaceStage:
             vel_enu = np.zeros((0, 3))
             cov_en = np.zeros((0, 2, 2))
         det = rec.detections
-        self.evidence.up = rec.listening
+        self.evidence.listening.note(rec.t, rec.listening)
         self.evidence.operators.observe(det.t, det.identity, det.aux)
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
                                 pic.sigma_h_m, vel_enu, pic.sigma_alt_m)
