@@ -190,6 +190,9 @@ def report_incident(
         help="violations (default: non-cooperative, untrusted and unverified episodes on "
              "adequate tracks, ranked by depth x duration) or all (also authorised cooperative "
              "traffic and low-quality tracks)")] = "violations",
+    sensors: Annotated[Path | None, typer.Option(
+        "--sensors", help="sensor_health.jsonl of simulate: the sensors that were down "
+                          "(default: the one beside --events, if any)")] = None,
 ) -> None:
     """Incident report for one violation (--track/--zone) or a whole night."""
     from dronewall.report.incident import incident_report
@@ -198,7 +201,7 @@ def report_incident(
         _fail(f"--scope: got {scope!r}; allowed: violations, all")
     rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
                           title=title, non_cooperative=non_cooperative,
-                          crossings_only=crossings_only, scope=scope)
+                          crossings_only=crossings_only, scope=scope, sensors=sensors)
     nl = rep.get("not_listed") or {}
     extra = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in nl.items() if v)
     typer.echo(f"{rep['violations']} violation episode(s) -> {out} and "

@@ -139,3 +139,34 @@ class SensorHealth:
     def down_rows(self) -> I32:
         """Rows not listening at the last :meth:`listening` call."""
         return np.flatnonzero(~self._listening).astype(np.int32)
+
+
+def group_changes(changes: list[tuple[int, float, bool, str]], ids: NDArray[np.object_],
+                  kinds: NDArray[np.int8], grids: set[str], merge_s: float = 0.0
+                  ) -> list[dict[str, object]]:
+    """:attr:`SensorHealth.changes` as records for people: one per sensor, or per acoustic grid
+    (``grids``: their ids; nodes ``<grid>-<k>``) for its nodes that changed alike -- at one
+    time, or within ``merge_s`` s of the group's previous change (a grid's nodes go stale one
+    by one over a status period when its backhaul fails) -- ``t_s`` (the first), ``sensor``,
+    ``sensor_kind`` (lower-case ``SensorKind`` name), ``nodes`` (how many rows changed),
+    ``listening``, ``reason``; in time order."""
+    from dronewall.detections.batch import SensorKind
+
+    out: list[dict[str, object]] = []
+    last: dict[tuple[str, bool, str], tuple[float, dict[str, object]]] = {}
+    for r, t, up, why in sorted(changes, key=lambda c: c[1]):
+        sid = str(ids[r])
+        grid, _, k = sid.rpartition("-")
+        gid = grid if grid in grids and k.isdigit() else sid
+        key = (gid, bool(up), why)
+        prev = last.get(key)
+        if prev is not None and t - prev[0] <= merge_s:
+            prev[1]["nodes"] = int(prev[1]["nodes"]) + 1   # type: ignore[call-overload]
+            last[key] = (float(t), prev[1])
+            continue
+        rec: dict[str, object] = {"t_s": float(t), "sensor": gid,
+                                  "sensor_kind": SensorKind(int(kinds[r])).name.lower(),
+                                  "nodes": 1, "listening": bool(up), "reason": why}
+        out.append(rec)
+        last[key] = (float(t), rec)
+    return out

@@ -177,8 +177,8 @@ class ChainRun:
             files["coop_trust"] = str(self.out / "coop_trust.jsonl")
             summary["tracking"] = metrics
             if self.chain.health is not None:
-                summary["sensor_health"] = health_summary(self.chain.health, self.suite.table,
-                                                          self.sc)
+                summary["sensor_health"], files["sensor_health"] = health_summary(
+                    self.chain.health, self.suite.table, self.sc, self.out)
             summary["threat"] = self.thscore.summary(followed, self.plat.cls)
             files.update(self.threats.close())
             for name, sec in self.chain.timings_s.items():
@@ -198,19 +198,33 @@ class ChainRun:
             timing["airspace_scoring_s"] = round(self.t_air, 3)
 
 
-def health_summary(health: SensorHealth, table: SensorTable, sc: Scenario) -> dict[str, Any]:
-    """The run's record of the sensors' liveness: outages in the scenario and every time the
-    picture took a sensor as down or back (``t_s``, the sensor, the reason) -- which silence the
-    classifier and the violation evidence did not count."""
+def health_summary(health: SensorHealth, table: SensorTable, sc: Scenario, out: Path
+                   ) -> tuple[dict[str, Any], str]:
+    """The run's record of the sensors' liveness -- which silence the classifier and the
+    violation evidence did not count, and from when: ``sensor_health.jsonl`` (one line per
+    sensor, or acoustic grid, taken as down or back: ``t_s``, ``time`` UTC, ``sensor``,
+    ``sensor_kind``, ``nodes``, ``listening``, ``reason``; read by ``report incident``) and
+    the summary's part (the scenario's outages, the status channel, the changes, the
+    sensors down at the end). Returns (summary part, file path)."""
+    from dronewall.airspace.event_builder import iso_time
+    from dronewall.detections.health import group_changes
+
+    grids = {s.id for s in sc.sensors if getattr(s, "type", "") == "acoustic_grid"}
+    recs = [{**g, "time": iso_time(sc.time.start, float(g["t_s"]))}  # type: ignore[arg-type]
+            for g in group_changes(health.changes, table.ids, table.kind, grids,
+                                   merge_s=sc.sensor_health.status_period_s)]
+    path = out / "sensor_health.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for r in recs:
+            f.write(json.dumps(r, sort_keys=True) + "\n")
     ids = table.ids.astype(str)
     return {
         "outages_in_scenario": len(sc.outages),
         "status_period_s": sc.sensor_health.status_period_s,
         "stale_after_s": sc.sensor_health.stale_after_s,
-        "changes": [{"t_s": round(t, 3), "sensor": str(ids[r]), "listening": up, "reason": why}
-                    for r, t, up, why in health.changes],
+        "changes": recs,
         "down_at_end": [str(ids[r]) for r in health.down_rows().tolist()],
-    }
+    }, str(path)
 
 
 def class_coverage(suite: SensorSuite, config: ClassifierConfig

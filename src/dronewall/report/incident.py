@@ -12,6 +12,7 @@ form; ``incident_view`` prepares the page data and figures; ``templates/incident
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,7 @@ from dronewall.report.incident_inputs import (  # noqa: F401 - part of this modu
     load_tracks,
 )
 from dronewall.report.incident_inputs import load_zone_shapes as _load_zone_shapes
+from dronewall.report.sensor_outages import episode_outages, load_outages, outage_text
 
 #: Zone outlines are simplified for drawing only (~100 m): invisible at map scale, keeps the
 #: HTML small when a country polygon with 10^4-10^5 vertices is drawn per violation.
@@ -204,12 +206,14 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
                     zones: list[Path] | None = None, track_id: str | None = None,
                     zone_id: str | None = None, title: str | None = None,
                     non_cooperative: bool = False, crossings_only: bool = False,
-                    scope: str = LISTED_DEFAULT) -> dict[str, Any]:
+                    scope: str = LISTED_DEFAULT, sensors: Path | None = None) -> dict[str, Any]:
     """Write ``out`` (.html) and the same content as JSON beside it; return the JSON form.
 
     By default the report lists the episodes an investigator needs first (``scope``,
     :func:`select_episodes`), ranked by depth x duration; ``non_cooperative`` /
-    ``crossings_only`` narrow it further."""
+    ``crossings_only`` narrow it further. ``sensors``: the run's ``sensor_health.jsonl``
+    (default: the one beside the events file, if any) -- the sensors that were down, for the
+    whole record and for each episode."""
     out = Path(out)
     check_output_file(out)              # before any work: a bad --out fails in milliseconds
     check_output_file(out.with_suffix(".json"))
@@ -232,6 +236,11 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     _join_fragments(tracks, violations)
     shapes = load_zone_shapes(zones or [])
     rep = build_incident(violations, events, tracks)
+    sp = sensors if sensors is not None else Path(events_path).with_name("sensor_health.jsonl")
+    outages = load_outages(sp) if sensors is not None or sp.is_file() else []
+    rep["sensors_down"] = [{**asdict(o), "text": outage_text(asdict(o))} for o in outages]
+    for it in rep["items"]:
+        it["sensors_down"] = [asdict(o) for o in episode_outages(outages, it["violation"])]
     rep["not_listed"] = left_out
     rep["authorised_traffic"] = (_authorised(events, str(events_path)) if scope == "violations"
                                  else [])

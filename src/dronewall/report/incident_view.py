@@ -21,6 +21,7 @@ from markupsafe import Markup
 from dronewall.report import svg
 from dronewall.report.basemap import draw_basemap, load_basemap
 from dronewall.report.incident import M_PER_DEG_LAT, TrackSeries, speed_mps
+from dronewall.report.sensor_outages import outage_text
 
 #: Plots and the episode map show the episode plus this much before entry / after exit:
 #: max(PAD_MIN_S, PAD_FRAC x duration).
@@ -389,7 +390,11 @@ def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
     return {"n": i, "anchor": f"v{i}", "track": str(v.get("track_id")),
             "zone": str(v.get("zone_name") or v.get("zone_id")),
             "confidence": str(v.get("confidence") or ""), "facts": facts,
-            "evidence": _evidence(v, clock), "timeline": timeline,
+            "evidence": _evidence(v, clock) + ([("sensors down meanwhile", "; ".join(
+                outage_text(o, clock.fmt) for o in it["sensors_down"])
+                + " -- nothing was read from their silence")]
+                if it.get("sensors_down") else []),
+            "timeline": timeline,
             "map": _episode_map(v, tr, zone, clock, i),
             "plots": _episode_plots(v, tr, zone, clock, i) if tr is not None and tr.t_s.size
             else []}
@@ -456,6 +461,7 @@ def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
         "overview_map": overview_map(report, tracks, zone_shapes, clock),
         "episodes": [episode_view(i, it, tracks, zone_shapes, clock)
                      for i, it in enumerate(report["items"], 1)],
+        "sensors_down": [outage_text(o, clock.fmt) for o in report.get("sensors_down") or []],
         "not_listed": {k.replace("_", " "): v
                        for k, v in (report.get("not_listed") or {}).items() if v},
         "authorised": [{**r, "duration_min": (f"{_f(r.get('duration_s')) / 60:.1f}"

@@ -125,37 +125,29 @@ def sensor_alerts(changes: list[tuple[int, float, bool, str]], table: Any, grids
     many of its nodes changed. A radar down is high (the ADS-B check and the pop-up evidence
     lose its cover), any other sensor medium; a sensor not heard from since the start, or
     back, is information."""
-    from dronewall.detections import SensorKind
+    from dronewall.detections.health import group_changes
 
-    ids = table.ids
-    groups: dict[tuple[str, bool, str], list[int]] = {}
-    for r, _t, up, why in changes:
-        sid = str(ids[r])
-        grid, _, k = sid.rpartition("-")
-        key = (grid if grid in grids and k.isdigit() else sid, up, why)
-        groups.setdefault(key, []).append(r)
     out = []
-    for (gid, up, why), rows in groups.items():
-        kind = SensorKind(int(table.kind[rows[0]])).name.lower()
+    for g in group_changes(changes, table.ids, table.kind, grids):
+        gid, kind, up, why = str(g["sensor"]), str(g["sensor_kind"]), g["listening"], g["reason"]
         if gid in grids:
-            n_all = sum(1 for x in ids if str(x).startswith(f"{gid}-"))
-            what = f"acoustic grid {gid}: {len(rows)} of {n_all} nodes"
+            n_all = sum(1 for x in table.ids if str(x).startswith(f"{gid}-"))
+            what = f"acoustic grid {gid}: {g['nodes']} of {n_all} nodes"
         else:
             what = f"sensor {gid} ({kind})"
         if up:
             sev, text = "info", f"{what} back ({why}): its silence counts as evidence again"
         else:
-            sev = ("info" if why.endswith("yet") else "high" if kind == "radar" else "medium")
+            sev = ("info" if str(why).endswith("yet") else "high" if kind == "radar"
+                   else "medium")
             text = (f"{what} down ({why}): its silence is not read as evidence -- no class, "
                     "ADS-B or pop-up evidence from where only it could see")
         out.append({"id": f"{seq}-sensor-{gid}", "kind": "sensor", "severity": sev,
                     "t_s": t_s, "time": time, "track_id": None, "zone_id": gid,
                     "zone_kind": "sensor", "affiliation": "", "text": text,
                     "time_to_crossing_s": None, "predicted_crossing_t_s": None,
-                    "acked_by": None,
-                    "event": {"kind": "sensor", "sensor": gid, "sensor_kind": kind,
-                              "listening": up, "reason": why, "rows": len(rows),
-                              "t_s": t_s, "time": time}})
+                    "acked_by": None, "event": {"kind": "sensor", **g, "t_s": t_s,
+                                                "time": time}})
     return out
 
 
