@@ -93,8 +93,8 @@ def test_the_report_lists_the_outages_and_each_episode_s(tmp_path) -> None:  # t
     (tmp_path / "sensor_health.jsonl").unlink()
     rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z])
     assert rep["sensors_down"] == [] and "Sensors down" not in (tmp_path / "r.html").read_text()
-    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "report", "incident", "--events",
-                        str(ev), "--tracks", str(tr), "--out", str(tmp_path / "x.html"),
-                        "--sensors", str(tmp_path / "nope.jsonl")], capture_output=True,
-                       text=True)
+    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "report", "incident",
+                        "--events", str(ev), "--tracks", str(tr), "--out",
+                        str(tmp_path / "x.html"), "--sensors", str(tmp_path / "nope.jsonl")],
+                       capture_output=True, text=True)
     assert r.returncode == 2 and "nope.jsonl" in r.stderr, r.stderr
