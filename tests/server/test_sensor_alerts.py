@@ -33,7 +33,11 @@ def test_sensor_alerts_group_grid_nodes_and_rank_radars_high() -> None:
     got = {a["zone_id"]: a for a in sensor_alerts(ch, t, {"g"}, 40.0, "00:00:40Z", 7)}
     assert set(got) == {"r1", "g", "rf1"}
     assert got["r1"]["severity"] == "high" and "not read as evidence" in got["r1"]["text"]
-    assert got["g"]["severity"] == "medium" and "2 of 3 nodes down" in got["g"]["text"]
+    assert got["g"]["severity"] == "medium" and "2 of 3 nodes down now" in got["g"]["text"]
+    now = np.array([True, False, False, False, True])         # the third node went down before
+    (g,) = [a for a in sensor_alerts(ch, t, {"g"}, 40.0, "00:00:40Z", 7, now)
+            if a["zone_id"] == "g"]
+    assert "3 of 3 nodes down now, 2 went down at this step" in g["text"]
     assert got["rf1"]["severity"] == "info" and "back" in got["rf1"]["text"]
     assert all(a["kind"] == "sensor" and a["track_id"] is None for a in got.values())
 

@@ -118,11 +118,13 @@ def spoof_alert(alert_id: str, track_id: int, identity: str, t_s: float, time: s
 
 
 def sensor_alerts(changes: list[tuple[int, float, bool, str]], table: Any, grids: set[str],
-                  t_s: float, time: str, seq: int) -> list[dict[str, Any]]:
+                  t_s: float, time: str, seq: int, listening: Any = None
+                  ) -> list[dict[str, Any]]:
     """Alerts for the sensors the picture newly took as down or back
     (``detections.health.SensorHealth.changes``: row, time, listening, reason): one line per
     sensor, and one per acoustic grid (``grids``: their ids; nodes ``<grid>-<k>``) however
-    many of its nodes changed. A radar down is high (the ADS-B check and the pop-up evidence
+    many of its nodes changed, saying how many are down now (``listening`` (S,): the
+    sensors listening now). A radar down is high (the ADS-B check and the pop-up evidence
     lose its cover), any other sensor medium; a sensor not heard from since the start, or
     back, is information."""
     from dronewall.detections.health import group_changes
@@ -131,16 +133,23 @@ def sensor_alerts(changes: list[tuple[int, float, bool, str]], table: Any, grids
     for g in group_changes(changes, table.ids, table.kind, grids):
         gid, kind, up, why = str(g["sensor"]), str(g["sensor_kind"]), g["listening"], g["reason"]
         if gid in grids:
-            n_all = sum(1 for x in table.ids if str(x).startswith(f"{gid}-"))
-            what = f"acoustic grid {gid}: {g['nodes']} of {n_all} nodes"
+            mine = [k for k, x in enumerate(table.ids) if str(x).startswith(f"{gid}-")]
+            n_down = (int(g["nodes"]) if listening is None    # type: ignore[call-overload]
+                      else sum(1 for k in mine if not listening[k]))
+            what = (f"acoustic grid {gid}: {n_down} of {len(mine)} nodes down now, "
+                    f"{g['nodes']} {'back' if up else 'went down'} at this step;")
         else:
             what = f"sensor {gid} ({kind})"
+        grid = gid in grids
         if up:
-            sev, text = "info", f"{what} back ({why}): its silence counts as evidence again"
+            sev = "info"
+            text = (f"{what} ({why}): their silence counts as evidence again" if grid else
+                    f"{what} back ({why}): its silence counts as evidence again")
         else:
             sev = ("info" if str(why).endswith("yet") else "high" if kind == "radar"
                    else "medium")
-            text = (f"{what} down ({why}): its silence is not read as evidence -- no class, "
+            text = (f"{what} ({why}): their silence is not read as evidence" if grid else
+                    f"{what} down ({why}): its silence is not read as evidence -- no class, "
                     "ADS-B or pop-up evidence from where only it could see")
         out.append({"id": f"{seq}-sensor-{gid}", "kind": "sensor", "severity": sev,
                     "t_s": t_s, "time": time, "track_id": None, "zone_id": gid,

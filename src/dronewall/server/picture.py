@@ -219,7 +219,7 @@ class StepView:
             return []
         new, self.health_seen = h.changes[self.health_seen:], len(h.changes)
         return sensor_alerts(new, self.live.sensors, self.grids, t,
-                             iso_time(self.live.scenario.time.start, t), seq)
+                             iso_time(self.live.scenario.time.start, t), seq, self.listening)
 
     def threats(self, rec: StepRecord, k: int = THREATS_RECORDED) -> list[dict[str, Any]]:
         ta = rec.threats
