@@ -67,6 +67,7 @@ from dronewall.airspace.consolidate import bounding_entry
 from dronewall.airspace.crossing import crossing_window
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
+from dronewall.airspace.geometry import near_dist_m, near_dists_m
 from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.operators import RemoteIdOperators
 from dronewall.airspace.track_quality import TrackInfo
@@ -431,7 +432,7 @@ class EvidenceAnnotator:
             if gap >= 0.0:
                 d = self._miss_m(lat, lon, lost.upd_ve, lost.upd_vn, gap, la, lo)
             else:
-                d0 = _dist_m(lat, lon, la, lo)
+                d0 = near_dist_m(lat, lon, la, lo)
                 d = d0 if d0 <= self.fragment_gate_m + self.fragment_speed_mps * -gap else np.inf
             if d < best_d:
                 best, best_d = key, d
@@ -446,13 +447,13 @@ class EvidenceAnnotator:
         turn or a speed change and both fragments' position errors -- and never farther than
         ``fragment_speed_mps`` x gap from its last position. Without a velocity, the last
         position with ``fragment_gate_m`` + ``fragment_speed_mps`` x gap."""
-        d0 = _dist_m(lat, lon, lat2, lon2)
+        d0 = near_dist_m(lat, lon, lat2, lon2)
         reach = self.fragment_gate_m + self.fragment_speed_mps * gap
         if not (np.isfinite(ve) and np.isfinite(vn)):
             return d0 - reach if d0 <= reach else np.inf
         plat = lat + vn * gap / 111_320.0
         plon = lon + ve * gap / (111_320.0 * np.cos(np.radians(lat)))
-        d = _dist_m(plat, plon, lat2, lon2)
+        d = near_dist_m(plat, plon, lat2, lon2)
         spread = self.fragment_gate_m + self.fragment_drift_mps * gap
         return d - spread if (d <= spread and d0 <= reach) else np.inf
 
@@ -589,21 +590,8 @@ def _bird(inf: TrackInfo) -> tuple[float, int]:
 def _near_ids(ids: NDArray[np.int64], lat: F64, lon: F64, la: float, lo: float,
               own: int) -> frozenset[int]:
     """Ids of the tracks (other than ``own``) reported within ``FRAGMENT_DUPLICATE_M`` of
-    (la, lo) deg, horizontally (equirectangular, as :func:`_dist_m`)."""
+    (la, lo) deg, horizontally (equirectangular, :func:`.geometry.near_dists_m`)."""
     if len(ids) == 0:
         return frozenset()
-    near = _dists_m(np.asarray(lat), np.asarray(lon), la, lo) <= FRAGMENT_DUPLICATE_M
+    near = near_dists_m(np.asarray(lat), np.asarray(lon), la, lo) <= FRAGMENT_DUPLICATE_M
     return frozenset(int(i) for i in np.asarray(ids)[near] if int(i) != own)
-
-
-def _dists_m(lat1: F64 | float, lon1: F64 | float, lat2: F64 | float,
-             lon2: F64 | float) -> F64:
-    """Horizontal distances between points (deg), m: equirectangular at the mean latitude --
-    within 0.1 % over the few kilometres fragments are compared at."""
-    dy = (np.subtract(lat2, lat1)) * 111_320.0
-    dx = np.subtract(lon2, lon1) * 111_320.0 * np.cos(np.radians(0.5 * np.add(lat1, lat2)))
-    return np.asarray(np.hypot(dx, dy), dtype=np.float64)
-
-
-def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    return float(_dists_m(lat1, lon1, lat2, lon2))
