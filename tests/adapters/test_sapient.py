@@ -771,3 +771,58 @@ def test_a_node_s_liveness_comes_from_its_reports_status_and_connection() -> Non
     assert ad.reports(5.0, 6.0) == ([4], [True])
     ad.server._writers.clear()                          # connection closed
     assert ad.reports(6.0, 7.0) == ([4], [False])
+
+
+def test_a_node_that_fails_silently_is_taken_as_down_by_the_live_server(tmp_path: Path) -> None:
+    """End to end over loopback: the ASM simulator honours the scenario's outages (radar-west
+    goes silent at 20 s: no status, no detections); the live server takes it as down once
+    nothing came from it for ``stale_after_s`` (here 10 s) and alerts the operator."""
+    pytest.importorskip("fastapi")
+    from dronewall.pipeline.sapient_asm import AsmSimulator
+    from dronewall.server.app import build_state
+    from dronewall.server.settings import Settings
+
+    scen = tmp_path / "pair.yaml"
+    scen.write_text(BORDER_PAIR.read_text().replace(
+        "\neffectors:", "\noutages:\n  - {sensor: radar-west, window_s: [20, 900]}\n"
+        "sensor_health: {status_period_s: 5, stale_after_s: 10}\neffectors:", 1))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(
+        "adapters:\n"
+        f"  - id: dmm\n    protocol: sapient\n    listen: '127.0.0.1:{port}'\n    nodes:\n"
+        "      - {node: radar-bug, sensor: radar-bug}\n"
+        "      - {node: radar-west, sensor: radar-west}\n")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=scen, live=cfg,
+                              engage=False))
+    st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    st.runner.start()
+    time.sleep(0.5)
+    stop = threading.Event()
+    asm = AsmSimulator(scen, "127.0.0.1", port, speed=4.0, kinds=("radar",))
+    th = threading.Thread(target=lambda: asm.run(120.0, stop), daemon=True)
+    th.start()
+    try:
+        def listening() -> dict:
+            return {x["id"]: x["listening"]
+                    for x in st.runner.view.sensor_health(st.runner.state.t)}
+        t_end = time.time() + 60
+        while time.time() < t_end and listening().get("radar-west") is not True:
+            time.sleep(0.2)
+        assert listening()["radar-west"] is True and listening()["radar-bug"] is True
+        t_end = time.time() + 60
+        while time.time() < t_end and listening().get("radar-west") is not False:
+            time.sleep(0.2)
+        assert listening()["radar-west"] is False and listening()["radar-bug"] is True
+        time.sleep(1.0)
+        with st.runner.alert_lock:
+            alerts = [a for a in st.runner.alerts if a.get("kind") == "sensor"]
+        assert any(a["zone_id"] == "radar-west" and a["severity"] == "high" for a in alerts), \
+            alerts
+    finally:
+        stop.set()
+        th.join(10)
+        st.runner.source.close()
+        st.runner.stop()

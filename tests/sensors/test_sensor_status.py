@@ -25,9 +25,12 @@ def batch(sensor: list[int], t: list[float]) -> DetectionBatch:
 
 def test_an_outage_drops_the_sensor_s_reports_inside_its_window_only() -> None:
     model = SensorStatusModel(TABLE, [OutageSpec(sensor="rf1", window_s=[10.0, 20.0])])
-    det = batch([3, 3, 3, 0, 3], [9.0, 10.0, 19.5, 15.0, 20.0])
-    kept = model.filter(det)
-    assert kept.sensor.tolist() == [3, 0, 3] and kept.t.tolist() == [9.0, 15.0, 20.0]
+    det = batch([3, 0, 3], [9.0, 9.0, 9.0])
+    assert model.filter(det, 9.0).sensor.tolist() == [3, 0, 3]
+    for t in (10.0, 15.0, 19.5):
+        det = batch([3, 0, 3], [t] * 3)
+        assert model.filter(det, t).sensor.tolist() == [0]
+    assert model.filter(batch([3, 0], [20.0] * 2), 20.0).sensor.tolist() == [3, 0]
     assert model.down(15.0).tolist() == [False, False, False, True]
     assert not model.down(20.0).any()
 

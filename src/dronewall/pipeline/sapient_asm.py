@@ -13,7 +13,9 @@ rate as a ``track_info`` ``radialVelocity`` (m/s, 1-sigma in ``error``), declare
 registration (the fusion node's module docstring). The sensors report
 plots, not tracks (tracking type NONE): every detection has a fresh object ULID. Time runs
 ``speed`` times faster than the wall clock. Replies from the fusion node (RegistrationAck,
-Error) are read and counted.
+Error) are read and counted. The scenario's ``outages`` hold: a node that is down sends no
+detections, and no StatusReport (a silent failure) or one with SYSTEM_ERROR at its start
+(announced).
 """
 
 from __future__ import annotations
@@ -145,10 +147,11 @@ class AsmSimulator:
                          + "; ".join(m.error.error_message))
             self.replies.accept()
 
-    def _status(self, n: AsmNode, when: datetime) -> None:
+    def _status(self, n: AsmNode, when: datetime, ok: bool = True) -> None:
         P = pb()
         m = P.SapientMessage(node_id=n.node_id, status_report=P.StatusReport(
-            report_id=new_ulid(when), system=P.StatusReport.System.Value("SYSTEM_OK"),
+            report_id=new_ulid(when),
+            system=P.StatusReport.System.Value("SYSTEM_OK" if ok else "SYSTEM_ERROR"),
             info=P.StatusReport.Info.Value("INFO_NEW"), mode="default",
             node_location=P.Location(x=n.lon, y=n.lat, z=n.alt, coordinate_system=1,
                                      datum=1)))
@@ -228,9 +231,17 @@ class AsmSimulator:
                 if delay > 0:
                     time.sleep(delay)
                 when = start + timedelta(seconds=t)
+                # the scenario's outages: a node down sends no status (a silent failure) or
+                # one ERROR at the start (announced), and no detections (suite.observe)
+                down = suite.status.down(t)
+                rep = suite.status.reports(t)
+                for n in self.nodes:
+                    if n.row in rep.rows[~rep.ok]:
+                        self._status(n, when, ok=False)
                 if t >= next_status:
                     for n in self.nodes:
-                        self._status(n, when)
+                        if not down[n.row]:
+                            self._status(n, when)
                     next_status = t + self.status_every_s
                 n_det += self._detections(suite.observe(st, truth.platforms), when)
         finally:

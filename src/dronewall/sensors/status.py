@@ -65,16 +65,16 @@ class SensorStatusModel:
         out[self.rows[on]] = True
         return out
 
-    def filter(self, det: DetectionBatch) -> DetectionBatch:
-        """``det`` without the reports of sensors in an outage at their report time."""
+    def filter(self, det: DetectionBatch, t: float) -> DetectionBatch:
+        """``det``, the reports of step time ``t`` s, without those of sensors in an outage."""
         if not len(self) or not len(det):
             return det
-        r = np.asarray(det.sensor, dtype=np.int64)
-        t = np.asarray(det.t, dtype=np.float64)
-        out = np.zeros(len(det), bool)
-        for k in range(len(self)):        # few outages: one vectorised pass each
-            out |= (r == self.rows[k]) & (self.t0[k] <= t) & (t < self.t1[k])
+        out = self.down(t)[np.asarray(det.sensor, dtype=np.int64)]
         return det.take(np.flatnonzero(~out)) if out.any() else det
+
+    def reset(self) -> None:
+        """Start the status channel again (the next :meth:`reports` is a first call)."""
+        self._t_prev = None
 
     def reports(self, t: float) -> StatusReports:
         """The status reports sent in (previous call, ``t``] (the first call: every working

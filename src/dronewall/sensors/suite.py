@@ -118,7 +118,7 @@ class SensorSuite:
         """Forget report history (schedules) so observe() can start again from any time."""
         for m in self._models():
             m.reset()
-        self.status._t_prev = None
+        self.status.reset()
 
     def _models(self) -> list[RadarModel | AcousticModel | RFModel | EOIRModel | CooperativeModel]:
         return [self.radar, self.acoustic, self.rf, self.eoir, self.cooperative]
@@ -129,7 +129,7 @@ class SensorSuite:
             raise ValueError(f"TruthState has {state.ecef.shape[0]} platforms, PlatformTable "
                              f"{len(platforms)}")
         return self.status.filter(DetectionBatch.concat(
-            [m.observe(state, platforms, self.rng) for m in self._models() if len(m)]))
+            [m.observe(state, platforms, self.rng) for m in self._models() if len(m)]), state.t)
 
     def health(self) -> SensorHealth:
         """The picture's liveness monitor for this suite: every sensor has a status channel
