@@ -826,3 +826,18 @@ def test_a_node_that_fails_silently_is_taken_as_down_by_the_live_server(tmp_path
         th.join(10)
         st.runner.source.close()
         st.runner.stop()
+    # the recorded session replays to the same picture: its sensor health comes from the
+    # recorded sensor events (the status reports themselves are not in the store)
+    from dronewall.server.replay import rebuild, recorded_health, reproduce
+
+    sid = st.session.session_id
+    rh = recorded_health(st.store, sid, st.live.sensors)
+    idx = st.live.sensors.index()
+    at_end = rh.listening(1e9)
+    assert not at_end[idx["radar-west"]] and at_end[idx["radar-bug"]]
+    assert any(r == idx["radar-west"] and not up for r, _, up, _ in rh.changes)
+    res = reproduce(st.store, sid)
+    assert res["reproduced"], res
+    (tmp_path / "rb").mkdir()
+    live, _, _ = rebuild(st.store, sid, tmp_path / "rb")
+    assert type(live.chain.health).__name__ == "RecordedHealth"

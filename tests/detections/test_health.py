@@ -72,3 +72,20 @@ def test_bad_settings_and_rows_out_of_range() -> None:
     h.status(0.0, StatusReports.of([5, -1, 1], True))   # rows not in the table: ignored
     h.alive([7], [0.0])
     assert h.listening(0.0).tolist() == [False, True]
+
+
+def test_recorded_health_replays_the_recorded_changes_only() -> None:
+    from dronewall.detections.health import RecordedHealth
+
+    h = RecordedHealth(3, [(10.0, [1, 2], False, "no status or report for 30 s"),
+                           (0.0, [0], False, "no status or report yet"),
+                           (25.0, [1], True, "status or report")])
+    assert h.listening(-1.0).tolist() == [True, True, True]     # before any change
+    assert h.listening(0.0).tolist() == [False, True, True]
+    h.status(5.0, StatusReports.of([0], True))                   # the live run's, not ours
+    h.alive([0], [5.0])
+    assert h.listening(9.0).tolist() == [False, True, True]
+    assert h.listening(10.0).tolist() == [False, False, False]
+    assert h.listening(500.0).tolist() == [False, True, False]   # never stale
+    assert [(r, t, up) for r, t, up, _ in h.changes] == [
+        (0, 0.0, False), (1, 10.0, False), (2, 10.0, False), (1, 25.0, True)]

@@ -141,15 +141,46 @@ class SensorHealth:
         return np.flatnonzero(~self._listening).astype(np.int32)
 
 
+class RecordedHealth(SensorHealth):
+    """Liveness replayed from a record of its changes -- a recorded live session's ``sensor``
+    events: ``changes`` (t s, sensor-table rows, listening, reason). Each step applies the
+    changes recorded up to its time; status reports, detections and staleness change nothing
+    (they were the live run's, and the record holds their outcome). Sensors no change names
+    are listening, as those that reported before a live picture's first step."""
+
+    def __init__(self, n: int, changes: list[tuple[float, list[int], bool, str]]) -> None:
+        super().__init__(n)
+        self._record = sorted(changes, key=lambda c: c[0])
+        self._k = 0
+        self._listening = np.ones(self.n, bool)
+
+    def status(self, t: float, reports: StatusReports) -> None:
+        return None
+
+    def alive(self, rows: ArrayLike, t: ArrayLike) -> None:
+        return None
+
+    def listening(self, t: float) -> B:
+        while self._k < len(self._record) and self._record[self._k][0] <= t + 1e-9:
+            t_c, rows, up, why = self._record[self._k]
+            r = self._rows(rows)
+            self._listening[r] = up
+            self.since_t[r] = t_c
+            self.changes += [(int(x), float(t_c), bool(up), why) for x in r.tolist()]
+            self._k += 1
+        return self._listening.copy()
+
+
 def group_changes(changes: list[tuple[int, float, bool, str]], ids: NDArray[np.object_],
-                  kinds: NDArray[np.int8], grids: set[str], merge_s: float = 0.0
-                  ) -> list[dict[str, object]]:
+                  kinds: NDArray[np.int8], grids: set[str], merge_s: float = 0.0,
+                  with_ids: bool = False) -> list[dict[str, object]]:
     """:attr:`SensorHealth.changes` as records for people: one per sensor, or per acoustic grid
     (``grids``: their ids; nodes ``<grid>-<k>``) for its nodes that changed alike -- at one
     time, or within ``merge_s`` s of the group's previous change (a grid's nodes go stale one
     by one over a status period when its backhaul fails) -- ``t_s`` (the first), ``sensor``,
     ``sensor_kind`` (lower-case ``SensorKind`` name), ``nodes`` (how many rows changed),
-    ``listening``, ``reason``; in time order."""
+    ``listening``, ``reason``; with ``with_ids`` also ``sensor_ids`` (the rows' ids: what a
+    replay needs to restore the state, :class:`RecordedHealth`); in time order."""
     from dronewall.detections.batch import SensorKind
 
     out: list[dict[str, object]] = []
@@ -162,11 +193,15 @@ def group_changes(changes: list[tuple[int, float, bool, str]], ids: NDArray[np.o
         prev = last.get(key)
         if prev is not None and t - prev[0] <= merge_s:
             prev[1]["nodes"] = int(prev[1]["nodes"]) + 1   # type: ignore[call-overload]
+            if with_ids:
+                prev[1]["sensor_ids"].append(sid)           # type: ignore[attr-defined]
             last[key] = (float(t), prev[1])
             continue
         rec: dict[str, object] = {"t_s": float(t), "sensor": gid,
                                   "sensor_kind": SensorKind(int(kinds[r])).name.lower(),
                                   "nodes": 1, "listening": bool(up), "reason": why}
+        if with_ids:
+            rec["sensor_ids"] = [sid]
         out.append(rec)
         last[key] = (float(t), rec)
     return out

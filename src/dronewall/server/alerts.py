@@ -130,7 +130,7 @@ def sensor_alerts(changes: list[tuple[int, float, bool, str]], table: Any, grids
     from dronewall.detections.health import group_changes
 
     out = []
-    for g in group_changes(changes, table.ids, table.kind, grids):
+    for g in group_changes(changes, table.ids, table.kind, grids, with_ids=True):
         gid, kind, up, why = str(g["sensor"]), str(g["sensor_kind"]), g["listening"], g["reason"]
         if gid in grids:
             mine = [k for k, x in enumerate(table.ids) if str(x).startswith(f"{gid}-")]

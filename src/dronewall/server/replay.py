@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dronewall.chain.approval import Decision, Proposal
+from dronewall.detections.health import RecordedHealth
 from dronewall.errors import InputError
 from dronewall.server.approver import LiveApprover
 from dronewall.server.live import DetectionsSource, build_live_chain, store_batches
@@ -66,7 +67,28 @@ def rebuild(store: Store, session_id: str, out_dir: Path) -> tuple[Any, LiveAppr
     live = build_live_chain(sc, base, int(sess.seed or sc.seed), approver, out_dir,
                             engage=bool(cfg.get("engage", True)),
                             wire=sess.mode == "live")
+    if live.status is None:
+        # a live session's sensor health came from the wire: replayed from its record
+        live.chain.health = recorded_health(store, session_id, live.sensors)
     return live, approver, float(cfg.get("record_period_s", 5.0))
+
+
+def recorded_health(store: Store, session_id: str, sensors: Any) -> RecordedHealth:
+    """The sensor health of a recorded live session, from its ``sensor`` events (each names
+    the sensors that changed, ``sensor_ids``; a sensor the site no longer has is skipped)."""
+    index = sensors.index()
+    changes: list[tuple[float, list[int], bool, str]] = []
+    offset = 0
+    while True:
+        page = query.events(store, session_id, kind="sensor", limit=1000, offset=offset)
+        for e in page.items:
+            p = e.get("payload") or {}
+            rows = [index[s] for s in p.get("sensor_ids", []) if s in index]
+            changes.append((float(p.get("t_s", e["t_s"])), rows, bool(p.get("listening")),
+                            str(p.get("reason", ""))))
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return RecordedHealth(len(sensors), changes)
 
 
 def reproduce(store: Store, session_id: str, progress: bool = False) -> dict[str, Any]:
