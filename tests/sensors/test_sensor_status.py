@@ -128,3 +128,33 @@ sensors:
     shahed = int(PlatformClass.ATTACK_DRONE)
     assert cc(e, lat, lon, alt, cls=shahed).tolist() == [True]
     assert cc(e, lat, lon, alt, cls=shahed, up=np.zeros(n, bool)).tolist() == [False]
+
+
+def test_random_availability_downs_each_sensor_its_share_of_the_time() -> None:
+    from dronewall.detections import SensorKind
+    from dronewall.sensors.status import random_outages
+
+    n = 300
+    table = SensorTable.build([f"g-{i}" for i in range(n)] + ["r1"],
+                              [SensorKind.ACOUSTIC] * n + [SensorKind.RADAR],
+                              [LAT0] * (n + 1), [LON0] * (n + 1), [0.0] * (n + 1))
+    health = SensorHealthSpec(availability={"acoustic": 0.9}, mean_outage_s=600.0)
+    rows, t0, t1 = random_outages(table, health, np.random.default_rng(3), 36_000.0)
+    assert n not in rows                                   # radars always up here
+    down = np.bincount(rows, weights=np.minimum(t1, 36_000.0) - np.asarray(t0), minlength=n)
+    assert 0.08 <= down.mean() / 36_000.0 <= 0.12, down.mean() / 36_000.0
+    assert 500.0 <= float(np.mean(np.minimum(t1, 36_000.0) - np.asarray(t0))) <= 700.0
+    # a sensor's outages do not depend on the run's length (one child generator each)
+    short = random_outages(table, health, np.random.default_rng(3), 3_600.0)
+    early = [(r, a) for r, a in zip(rows, t0, strict=True) if a < 3_600.0]
+    assert early == list(zip(short[0], short[1], strict=True))
+    # the suite draws them from a child of its generator: its own draws are unchanged
+    model = SensorStatusModel(table, (), health, np.random.default_rng(3), 600.0)
+    assert len(model) > 0 and model.down(0.0).sum() >= 10
+
+
+def test_availability_is_checked() -> None:
+    with pytest.raises(ValueError, match="unknown sensor type 'sonar'"):
+        SensorHealthSpec(availability={"sonar": 0.9})
+    with pytest.raises(ValueError, match=r"availability of rf must be in \(0, 1\]"):
+        SensorHealthSpec(availability={"rf": 0.0})

@@ -450,13 +450,34 @@ class OutageSpec(Strict):
         return v
 
 
+#: Sensor types whose random availability a scenario may set (``sensor_health.availability``);
+#: an acoustic grid's nodes are ``acoustic``.
+AVAILABILITY_TYPES = ("radar", "acoustic", "rf", "eoir", "adsb", "remote_id")
+
+
 class SensorHealthSpec(Strict):
     """The sensors' status channel (``docs/classification.md``, "Sensors that are down"):
     every sensor sends a status report each ``status_period_s`` while it works; one with no
-    status or report for ``stale_after_s`` is taken as down."""
+    status or report for ``stale_after_s`` is taken as down. ``availability``: per sensor
+    type, the share of the time each such sensor works -- the rest it is down in silent
+    failures of mean length ``mean_outage_s`` drawn at random for each run (exponential up
+    and down times); types not named are always up."""
 
     status_period_s: float = Field(default=10.0, gt=0, le=3600)
     stale_after_s: float = Field(default=30.0, gt=0, le=86_400)
+    availability: dict[str, float] = Field(default_factory=dict)
+    mean_outage_s: float = Field(default=600.0, gt=0, le=86_400)
+
+    @field_validator("availability")
+    @classmethod
+    def _availability(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, a in v.items():
+            if k not in AVAILABILITY_TYPES:
+                raise ValueError(f"unknown sensor type {k!r}; allowed: "
+                                 f"{', '.join(AVAILABILITY_TYPES)}")
+            if not (0.0 < a <= 1.0):
+                raise ValueError(f"availability of {k} must be in (0, 1], got {a}")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> SensorHealthSpec:

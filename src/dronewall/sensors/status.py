@@ -27,7 +27,10 @@ class SensorStatusModel:
     """Outages and the status channel of the ``table``'s sensors (S rows)."""
 
     def __init__(self, table: SensorTable, outages: Sequence[OutageSpec] = (),
-                 health: SensorHealthSpec | None = None) -> None:
+                 health: SensorHealthSpec | None = None,
+                 rng: np.random.Generator | None = None, duration_s: float = 0.0) -> None:
+        """``rng``, ``duration_s``: draw the random outages of ``health.availability`` over
+        the run (a child generator of ``rng``: the parent's draws are not changed)."""
         self.health = health or SensorHealthSpec()
         self.n = len(table)
         index = table.index()
@@ -46,6 +49,12 @@ class SensorStatusModel:
             t0 += [o.window_s[0]] * len(hit)
             t1 += [o.window_s[1]] * len(hit)
             ann += [o.announced] * len(hit)
+        if self.health.availability and rng is not None and duration_s > 0:
+            rr, a0, a1 = random_outages(table, self.health, rng.spawn(1)[0], duration_s)
+            rows += rr
+            t0 += a0
+            t1 += a1
+            ann += [False] * len(rr)
         self.rows = np.array(rows, dtype=np.int64)
         self.t0 = np.array(t0, dtype=np.float64)
         self.t1 = np.array(t1, dtype=np.float64)
@@ -96,3 +105,38 @@ class SensorStatusModel:
         err_rows = np.unique(self.rows[began])
         return StatusReports.of(np.concatenate([ok_rows, err_rows]),
                                 np.r_[np.ones(ok_rows.size, bool), np.zeros(err_rows.size, bool)])
+
+
+def random_outages(table: SensorTable, health: SensorHealthSpec, rng: np.random.Generator,
+                   duration_s: float) -> tuple[list[int], list[float], list[float]]:
+    """(rows, starts, ends) of silent outages over [0, ``duration_s``] s for the sensors of the
+    types in ``health.availability``: each sensor alternates up and down times drawn from
+    exponentials -- down with mean ``mean_outage_s``, up with mean ``mean_outage_s * A / (1 -
+    A)`` -- and starts down with probability 1 - A (the steady state), so that it is down a
+    share 1 - A of the time on average."""
+    from dronewall.detections import SensorKind
+
+    mttr = health.mean_outage_s
+    rows: list[int] = []
+    t0: list[float] = []
+    t1: list[float] = []
+    # one child generator per sensor: a sensor's outages do not depend on the run's length
+    # or on the other sensors'
+    for r, g in enumerate(rng.spawn(len(table))):
+        a = health.availability.get(SensorKind(int(table.kind[r])).name.lower(), 1.0)
+        if a >= 1.0:
+            continue
+        mtbf = mttr * a / (1.0 - a)
+        t = 0.0
+        down = bool(g.random() < 1.0 - a)
+        while t < duration_s:
+            if down:
+                d = float(g.exponential(mttr))
+                rows.append(r)
+                t0.append(t)
+                t1.append(min(t + d, duration_s + 1.0))
+                t += d
+            else:
+                t += float(g.exponential(mtbf))
+            down = not down
+    return rows, t0, t1

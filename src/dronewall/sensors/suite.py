@@ -55,7 +55,7 @@ class SensorSuite:
 
     def __init__(self, sensors: Sequence[SensorSpecT], rng: np.random.Generator,
                  spoofing: Sequence[SpoofSpec] = (), outages: Sequence[OutageSpec] = (),
-                 health: SensorHealthSpec | None = None) -> None:
+                 health: SensorHealthSpec | None = None, duration_s: float = 0.0) -> None:
         self.rng = rng
         ac_specs = [s for s in sensors if isinstance(s, (AcousticNodeSpec, AcousticGridSpec))]
         layout = expand_nodes(ac_specs)
@@ -106,13 +106,14 @@ class SensorSuite:
         c_specs, c_rows = rows_of(CooperativeSpec)
         self.cooperative = CooperativeModel(c_specs, c_rows, tab.ecef[c_rows], spoofing)
         #: outages and the status channel (``sensors.status``)
-        self.status = SensorStatusModel(tab, outages, health)
+        self.status = SensorStatusModel(tab, outages, health, rng, duration_s)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, rng: np.random.Generator) -> SensorSuite:
         """Sensors and spoofing of ``scenario``; ``rng`` drives every random draw."""
         return cls(list(scenario.sensors), rng, list(scenario.spoofing),
-                   list(scenario.outages), scenario.sensor_health)
+                   list(scenario.outages), scenario.sensor_health,
+                   float(scenario.time.duration_s))
 
     def reset(self) -> None:
         """Forget report history (schedules) so observe() can start again from any time."""
