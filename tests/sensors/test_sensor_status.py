@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 from sensor_helpers import LAT0, LON0
 
-from dronewall.detections import DetectionBatch, MeasKind, SensorTable
+from dronewall.detections import DetectionBatch, MeasKind, SensorKind, SensorTable
 from dronewall.errors import ScenarioError
 from dronewall.scenario import parse_scenario
 from dronewall.scenario.model import OutageSpec, SensorHealthSpec
 from dronewall.sensors.status import SensorStatusModel
 
-TABLE = SensorTable.build(["r1", "grid-0", "grid-1", "rf1"], [1, 2, 2, 3],
-                          [LAT0] * 4, [LON0] * 4, [10.0] * 4)
+TABLE = SensorTable.build(["r1", "grid-0", "grid-1", "rf1"],
+                          [SensorKind.RADAR, SensorKind.ACOUSTIC, SensorKind.ACOUSTIC,
+                           SensorKind.RF], [LAT0] * 4, [LON0] * 4, [10.0] * 4)
 
 
 def batch(sensor: list[int], t: list[float]) -> DetectionBatch:
@@ -24,15 +25,18 @@ def batch(sensor: list[int], t: list[float]) -> DetectionBatch:
 
 
 def test_an_outage_drops_the_sensor_s_reports_inside_its_window_only() -> None:
-    model = SensorStatusModel(TABLE, [OutageSpec(sensor="rf1", window_s=[10.0, 20.0])])
+    model = SensorStatusModel(TABLE, [OutageSpec(sensor="rf1", window_s=[10.0, 20.0]),
+                                      OutageSpec(sensor="rf1", window_s=[15.0, 30.0])])
+    # rf1 down 10-30 s of 100 s (overlaps counted once); RF is one of one RF sensors
+    assert model.down_share(TABLE, 100.0) == {"rf": 0.2}
     det = batch([3, 0, 3], [9.0, 9.0, 9.0])
     assert model.filter(det, 9.0).sensor.tolist() == [3, 0, 3]
     for t in (10.0, 15.0, 19.5):
         det = batch([3, 0, 3], [t] * 3)
         assert model.filter(det, t).sensor.tolist() == [0]
-    assert model.filter(batch([3, 0], [20.0] * 2), 20.0).sensor.tolist() == [3, 0]
+    assert model.filter(batch([3, 0], [30.0] * 2), 30.0).sensor.tolist() == [3, 0]
     assert model.down(15.0).tolist() == [False, False, False, True]
-    assert not model.down(20.0).any()
+    assert not model.down(30.0).any()
 
 
 def test_a_grid_id_takes_all_its_nodes_down_a_node_id_one() -> None:
@@ -131,7 +135,6 @@ sensors:
 
 
 def test_random_availability_downs_each_sensor_its_share_of_the_time() -> None:
-    from dronewall.detections import SensorKind
     from dronewall.sensors.status import random_outages
 
     n = 300
@@ -151,6 +154,9 @@ def test_random_availability_downs_each_sensor_its_share_of_the_time() -> None:
     # the suite draws them from a child of its generator: its own draws are unchanged
     model = SensorStatusModel(table, (), health, np.random.default_rng(3), 600.0)
     assert len(model) > 0 and model.down(0.0).sum() >= 10
+    long = SensorStatusModel(table, (), health, np.random.default_rng(3), 36_000.0)
+    share = long.down_share(table, 36_000.0)
+    assert set(share) == {"acoustic"} and 0.08 <= share["acoustic"] <= 0.12, share
 
 
 def test_availability_is_checked() -> None:

@@ -179,6 +179,8 @@ class ChainRun:
             if self.chain.health is not None:
                 summary["sensor_health"], files["sensor_health"] = health_summary(
                     self.chain.health, self.suite.table, self.sc, self.out)
+                summary["sensor_health"]["down_share_by_type"] = self.suite.status.down_share(
+                    self.suite.table, float(self.sc.time.duration_s))
             summary["threat"] = self.thscore.summary(followed, self.plat.cls)
             files.update(self.threats.close())
             for name, sec in self.chain.timings_s.items():

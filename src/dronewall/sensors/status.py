@@ -81,6 +81,31 @@ class SensorStatusModel:
         out = self.down(t)[np.asarray(det.sensor, dtype=np.int64)]
         return det.take(np.flatnonzero(~out)) if out.any() else det
 
+    def down_share(self, table: SensorTable, duration_s: float) -> dict[str, float]:
+        """Per sensor type with an outage, the share of its sensor-time in [0, ``duration_s``]
+        s spent down (the truth of the scenario's outages, overlapping ones counted once)."""
+        from dronewall.detections import SensorKind
+
+        if not len(self) or duration_s <= 0:
+            return {}
+        down_s = np.zeros(self.n)
+        for r in np.unique(self.rows).tolist():
+            k = self.rows == r
+            iv = sorted(zip(np.clip(self.t0[k], 0, duration_s).tolist(),
+                            np.clip(self.t1[k], 0, duration_s).tolist(), strict=True))
+            end = 0.0
+            for a, b in iv:                       # union of the sensor's intervals
+                a = max(a, end)
+                if b > a:
+                    down_s[r] += b - a
+                    end = b
+        out: dict[str, float] = {}
+        for kind in np.unique(table.kind[self.rows]).tolist():
+            rows = table.kind == kind
+            out[SensorKind(int(kind)).name.lower()] = round(
+                float(down_s[rows].sum() / (rows.sum() * duration_s)), 4)
+        return out
+
     def reset(self) -> None:
         """Start the status channel again (the next :meth:`reports` is a first call)."""
         self._t_prev = None
