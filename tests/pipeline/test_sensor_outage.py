@@ -88,6 +88,9 @@ def test_a_dead_rf_finder_does_not_make_the_quadcopter_a_bird(tmp_path) -> None:
             assert not changes[0]["listening"] and 140.0 <= changes[0]["t_s"] <= 151.0, changes
             assert changes[0]["reason"] == "no status or report for 30 s"
             assert changes[1]["listening"] and changes[1]["t_s"] == 600.0, changes
+            # where it could see, for the incident report: the finder's place and reach
+            assert (changes[0]["lat_deg"], changes[0]["lon_deg"]) == (51.45, 23.4)
+            assert 5_000.0 <= changes[0]["reach_m"] <= 50_000.0, changes[0]
         else:
             assert changes == []
     # measured: multirotor on 97 % of the quadcopter's rows from 150 s with health, 32 %

@@ -98,3 +98,24 @@ def test_the_report_lists_the_outages_and_each_episode_s(tmp_path) -> None:  # t
                         str(tmp_path / "x.html"), "--sensors", str(tmp_path / "nope.jsonl")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "nope.jsonl" in r.stderr, r.stderr
+
+
+def test_an_episode_lists_only_the_outages_of_sensors_that_could_see_its_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    near = {**_rec(100, "r-near", False), "lat_deg": 59.8, "lon_deg": 26.4, "reach_m": 20000}
+    far = {**_rec(100, "r-far", False), "lat_deg": 58.0, "lon_deg": 24.0, "reach_m": 50000}
+    # 8 km north of the path's middle, 5 km reach: within reach + the 5 km margin
+    side = {**_rec(100, "rf-side", False, kind="rf"), "lat_deg": 59.872, "lon_deg": 26.5,
+            "reach_m": 5000}
+    bare = _rec(100, "old", False)                    # a record without its place: kept
+    out = load_outages(_lines(tmp_path / "s.jsonl", [near, far, side, bare]))
+    ep = {"entry_t_s": 200.0, "exit_t_s": 600.0, "entry_window_t_s": [199.0, 200.0],
+          "evidence": "observed_crossing", "entry_point": [59.8, 26.8],
+          "max_depth_point": [59.8, 26.4], "exit_point": [59.8, 26.0]}
+    assert sorted(o.sensor for o in episode_outages(out, ep)) == ["old", "r-near", "rf-side"]
+    side_far = {**side, "reach_m": 2000}                # 8 km off, 2 + 5 km: out
+    out2 = load_outages(_lines(tmp_path / "s2.jsonl", [side_far]))
+    assert episode_outages(out2, ep) == []
+    # first detected inside: the path before is not recorded, every outage of its time counts
+    pop = {**ep, "evidence": "first_detected_inside", "entry_window_t_s": [None, 200.0]}
+    assert sorted(o.sensor for o in episode_outages(out, pop)) == [
+        "old", "r-far", "r-near", "rf-side"]

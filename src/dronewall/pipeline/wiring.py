@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from dronewall.classify.bayes import ClassifierConfig
     from dronewall.classify.hearing import AcousticNetwork
     from dronewall.classify.rf_hearing import RFNetwork
-    from dronewall.detections import SensorTable
     from dronewall.detections.health import SensorHealth
     from dronewall.sensors import SensorSuite
     from dronewall.sensors.acoustic import AcousticModel
@@ -178,7 +177,7 @@ class ChainRun:
             summary["tracking"] = metrics
             if self.chain.health is not None:
                 summary["sensor_health"], files["sensor_health"] = health_summary(
-                    self.chain.health, self.suite.table, self.sc, self.out)
+                    self.chain.health, self.suite, self.sc, self.out)
                 summary["sensor_health"]["down_share_by_type"] = self.suite.status.down_share(
                     self.suite.table, float(self.sc.time.duration_s))
             summary["threat"] = self.thscore.summary(followed, self.plat.cls)
@@ -200,21 +199,53 @@ class ChainRun:
             timing["airspace_scoring_s"] = round(self.t_air, 3)
 
 
-def health_summary(health: SensorHealth, table: SensorTable, sc: Scenario, out: Path
+def sensor_reach_m(suite: SensorSuite) -> NDArray[np.float64]:
+    """(S,) per sensor-table row, the farthest a target it could report may be, m (NaN: no
+    bound -- cooperative receivers): a radar's or camera's maximum range, the acoustic nodes'
+    and RF finders' reach as their silence is read (``hearing``, ``rf_hearing``)."""
+    reach = np.full(len(suite.table), np.nan)
+    if len(suite.radar):
+        reach[suite.radar.rows] = suite.radar.max_range_m
+    if len(suite.eoir):
+        reach[suite.eoir.rows] = suite.eoir.max_range_m
+    if len(suite.acoustic):
+        reach[suite.acoustic.rows] = acoustic_network(suite.acoustic).max_range_m
+    if len(suite.rf):
+        reach[suite.rf.rows] = rf_network(suite.rf).max_range_m
+    return reach
+
+
+def health_summary(health: SensorHealth, suite: SensorSuite, sc: Scenario, out: Path
                    ) -> tuple[dict[str, Any], str]:
     """The run's record of the sensors' liveness -- which silence the classifier and the
     violation evidence did not count, and from when: ``sensor_health.jsonl`` (one line per
     sensor, or acoustic grid, taken as down or back: ``t_s``, ``time`` UTC, ``sensor``,
-    ``sensor_kind``, ``nodes``, ``listening``, ``reason``; read by ``report incident``) and
-    the summary's part (the scenario's outages, the status channel, the changes, the
-    sensors down at the end). Returns (summary part, file path)."""
+    ``sensor_kind``, ``nodes``, ``listening``, ``reason``, and where it could see --
+    ``lat_deg``, ``lon_deg``, ``reach_m``: the sensor, or the middle of a grid's nodes and the
+    farthest reach from there; absent for cooperative receivers; read by ``report
+    incident``) and the summary's part (the scenario's outages, the status channel, the
+    changes, the sensors down at the end). Returns (summary part, file path)."""
     from dronewall.airspace.event_builder import iso_time
     from dronewall.detections.health import group_changes
+    from dronewall.report.sensor_outages import M_PER_DEG
 
+    table = suite.table
+    index = table.index()
+    reach = sensor_reach_m(suite)
     grids = {s.id for s in sc.sensors if getattr(s, "type", "") == "acoustic_grid"}
-    recs = [{**g, "time": iso_time(sc.time.start, float(g["t_s"]))}  # type: ignore[arg-type]
-            for g in group_changes(health.changes, table.ids, table.kind, grids,
-                                   merge_s=sc.sensor_health.status_period_s)]
+    recs: list[dict[str, Any]] = []
+    for g in group_changes(health.changes, table.ids, table.kind, grids,
+                           merge_s=sc.sensor_health.status_period_s, with_ids=True):
+        rows = np.array([index[x] for x in g.pop("sensor_ids")])  # type: ignore[attr-defined]
+        rec: dict[str, Any] = {**g, "time": iso_time(sc.time.start, float(g["t_s"]))}  # type: ignore[arg-type]
+        if np.isfinite(reach[rows]).all():
+            la, lo = table.lat_deg[rows], table.lon_deg[rows]
+            c_la, c_lo = float(la.mean()), float(lo.mean())
+            spread = np.hypot((la - c_la) * M_PER_DEG,
+                              (lo - c_lo) * M_PER_DEG * np.cos(np.radians(c_la)))
+            rec.update(lat_deg=round(c_la, 5), lon_deg=round(c_lo, 5),
+                       reach_m=round(float((spread + reach[rows]).max())))
+        recs.append(rec)
     path = out / "sensor_health.jsonl"
     with open(path, "w", encoding="utf-8") as f:
         for r in recs:

@@ -18,6 +18,12 @@ from dronewall.inputs import excerpt, iter_json_lines
 #: An episode's sensors are checked from this long before its first detection when its entry
 #: window has no earliest bound, s: the path back a pop-up's coverage is judged on.
 LOOK_BACK_S = 600.0
+#: Metres per degree of latitude (spherical), for the local distances here.
+M_PER_DEG = 111_320.0
+#: An outage counts for an episode whose path (entry, deepest point, exit) comes within the
+#: sensor's reach plus this margin, m: the track's position error and the path between the
+#: points the record names.
+REACH_MARGIN_M = 5_000.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,11 @@ class Outage:
     reason: str
     time0: str
     time1: str | None
+    #: where the sensor (or the middle of a grid) stands and how far it could see, deg / m
+    #: (None: not recorded -- every episode of its time counts)
+    lat_deg: float | None = None
+    lon_deg: float | None = None
+    reach_m: float | None = None
 
     def overlaps(self, t0: float, t1: float) -> bool:
         return self.t0_s <= t1 and (self.t1_s is None or self.t1_s >= t0)
@@ -75,22 +86,60 @@ def load_outages(path: Path) -> list[Outage]:
 
 
 def _outage(d: dict[str, Any], up: dict[str, Any] | None, nodes: int) -> Outage:
+    geo = [d.get(k) for k in ("lat_deg", "lon_deg", "reach_m")]
+    ok = all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+             for x in geo)
     return Outage(str(d["sensor"]), str(d.get("sensor_kind", "")), nodes,
                   float(d["t_s"]), None if up is None else float(up["t_s"]),
                   str(d.get("reason", "")), str(d.get("time", "")),
-                  None if up is None else str(up.get("time", "")))
+                  None if up is None else str(up.get("time", "")),
+                  *([float(x) for x in geo] if ok else [None, None, None]))
 
 
 def episode_outages(outages: list[Outage], v: dict[str, Any]) -> list[Outage]:
-    """The outages that overlap episode ``v``: from the earliest bound of its entry window (or
-    ``LOOK_BACK_S`` before its entry) to its exit (open: to the end)."""
+    """The outages that overlap episode ``v`` in time -- from the earliest bound of its entry
+    window (or ``LOOK_BACK_S`` before its entry) to its exit (open: to the end) -- and in
+    place: the sensor could see some of the episode's path (its entry, deepest point and exit
+    within the sensor's reach + ``REACH_MARGIN_M``). A first detection inside keeps every
+    outage of its time (the path before it is not recorded), as does a sensor whose place
+    or reach the record lacks."""
     win = v.get("entry_window_t_s") or [None, None]
     entry = v.get("entry_t_s")
     t0 = win[0] if win and win[0] is not None else (
         float(entry) - LOOK_BACK_S if entry is not None else float("-inf"))
     t1 = v.get("exit_t_s")
+    path = [] if v.get("evidence") == "first_detected_inside" else _path(v)
     return [o for o in outages
-            if o.overlaps(float(t0), float("inf") if t1 is None else float(t1))]
+            if o.overlaps(float(t0), float("inf") if t1 is None else float(t1))
+            and (not path or o.reach_m is None
+                 or _dist_to_path_m(o, path) <= o.reach_m + REACH_MARGIN_M)]
+
+
+def _path(v: dict[str, Any]) -> list[tuple[float, float]]:
+    """The episode's entry, deepest point and exit (lat, lon deg) that the record names."""
+    out = []
+    for k in ("entry_point", "max_depth_point", "exit_point"):
+        p = v.get(k)
+        if isinstance(p, (list, tuple)) and len(p) >= 2 and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                for x in p[:2]):
+            out.append((float(p[0]), float(p[1])))
+    return out
+
+
+def _dist_to_path_m(o: Outage, path: list[tuple[float, float]]) -> float:
+    """Distance from the sensor to the polyline ``path``, m (local equirectangular)."""
+    assert o.lat_deg is not None and o.lon_deg is not None
+    k = M_PER_DEG * math.cos(math.radians(o.lat_deg))
+    xy = [((lo - o.lon_deg) * k, (la - o.lat_deg) * M_PER_DEG) for la, lo in path]
+    if len(xy) == 1:
+        return math.hypot(*xy[0])
+    best = math.inf
+    for (ax, ay), (bx, by) in zip(xy[:-1], xy[1:], strict=True):
+        dx, dy = bx - ax, by - ay
+        u = max(0.0, min(1.0, -(ax * dx + ay * dy) / (dx * dx + dy * dy or 1.0)))
+        best = min(best, math.hypot(ax + u * dx, ay + u * dy))
+    return best
 
 
 def outage_text(o: dict[str, Any], fmt: Callable[[float], str] | None = None) -> str:
