@@ -208,10 +208,12 @@ def sensor_reach_m(suite: SensorSuite) -> NDArray[np.float64]:
         reach[suite.radar.rows] = suite.radar.max_range_m
     if len(suite.eoir):
         reach[suite.eoir.rows] = suite.eoir.max_range_m
-    if len(suite.acoustic):
-        reach[suite.acoustic.rows] = acoustic_network(suite.acoustic).max_range_m
-    if len(suite.rf):
-        reach[suite.rf.rows] = rf_network(suite.rf).max_range_m
+    ac = acoustic_network(suite.acoustic) if len(suite.acoustic) else None
+    if ac is not None:
+        reach[suite.acoustic.rows] = ac.max_range_m
+    rf = rf_network(suite.rf) if len(suite.rf) else None
+    if rf is not None:
+        reach[suite.rf.rows] = rf.max_range_m
     return reach
 
 
