@@ -164,3 +164,25 @@ def test_availability_is_checked() -> None:
         SensorHealthSpec(availability={"sonar": 0.9})
     with pytest.raises(ValueError, match=r"availability of rf must be in \(0, 1\]"):
         SensorHealthSpec(availability={"rf": 0.0})
+
+
+def test_an_outage_on_a_grid_node_the_grid_lacks_names_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text("""
+name: t
+time: {start: "2026-01-01T00:00:00Z", duration_s: 30, step_s: 1}
+origin: {lat_deg: 52.0, lon_deg: 23.0}
+sensors:
+  - {type: acoustic_grid, id: g, spacing_m: 1000, area: {center: [52.0, 23.0], radius_m: 1200}}
+outages:
+  - {sensor: g-999, window_s: [0, 10]}
+""")
+    for cmd in (["validate", str(scen)],
+                ["simulate", str(scen), "--no-engage", "--out", str(tmp_path / "o")]):
+        r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", *cmd],
+                           capture_output=True, text=True)
+        assert r.returncode == 2, (cmd, r.stderr)
+        assert str(scen) in r.stderr and "g-999" in r.stderr, r.stderr

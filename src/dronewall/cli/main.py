@@ -327,12 +327,16 @@ def validate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
 ) -> None:
     """Check a scenario file and print what it contains."""
+    from dronewall.errors import ScenarioError
     from dronewall.pipeline.preflight import preflight
     from dronewall.pipeline.summary import describe_scenario
     from dronewall.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    preflight(sc, scenario.parent)  # builds zones, sensors and traffic as simulate would
+    try:
+        preflight(sc, scenario.parent)  # builds zones, sensors and traffic as simulate would
+    except ScenarioError as e:
+        raise ScenarioError(f"{scenario}: {e}") from None
     describe_scenario(sc, scenario)
 
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from dronewall.catalog import PlatformClass
 from dronewall.detections import DetectionBatch, SensorKind
-from dronewall.errors import InputError
+from dronewall.errors import InputError, ScenarioError
 from dronewall.geo import Frame
 from dronewall.io import TableWriter, detection_columns
 from dronewall.pipeline.engagement import DOCTRINES
@@ -142,7 +142,12 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
     run_dir = prepare_output_dir(out, "simulate")  # refuses or cleans; summary.json last
 
     sim = TruthSimulator(sc, rng_truth)
-    suite = SensorSuite.from_scenario(sc, rng_sens)
+    try:
+        suite = SensorSuite.from_scenario(sc, rng_sens)
+    except ScenarioError as e:   # e.g. an outage naming a grid node the grid does not have
+        if isinstance(scenario_path, Scenario):
+            raise
+        raise ScenarioError(f"{scenario_path}: {e}") from None
     plat = sim.platforms
     frame = Frame(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
 
