@@ -89,3 +89,18 @@ def test_recorded_health_replays_the_recorded_changes_only() -> None:
     assert h.listening(500.0).tolist() == [False, True, False]   # never stale
     assert [(r, t, up) for r, t, up, _ in h.changes] == [
         (0, 0.0, False), (1, 10.0, False), (2, 10.0, False), (1, 25.0, True)]
+
+
+def test_the_record_of_changes_is_bounded_and_read_by_count(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dronewall.detections import health as H
+
+    monkeypatch.setattr(H, "MAX_CHANGES", 4)
+    h = H.SensorHealth(1, stale_after_s=1.0)
+    h.listening(0.0)                                    # down from the start: change 1
+    for k in range(5):                                  # up and down again: 10 more
+        h.status(10.0 * k + 1, StatusReports.of([0], True))
+        h.listening(10.0 * k + 1)
+        h.listening(10.0 * k + 5)
+    assert h.n_changes == 11 and len(h.changes) == 4    # the newest four kept
+    assert [t for _, t, _, _ in h.changes_since(9)] == [41.0, 45.0]
+    assert len(h.changes_since(0)) == 4 and h.changes_since(11) == []

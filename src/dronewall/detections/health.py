@@ -27,7 +27,10 @@ which carries no status) are taken as listening -- the assumption is stated in t
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,6 +38,10 @@ from numpy.typing import ArrayLike, NDArray
 F64 = NDArray[np.float64]
 I32 = NDArray[np.int32]
 B = NDArray[np.bool_]
+
+#: Changes kept in :attr:`SensorHealth.changes` (the newest): a server that runs for weeks with
+#: a flapping node must not grow without bound; :attr:`SensorHealth.n_changes` counts them all.
+MAX_CHANGES = 100_000
 
 #: Default staleness, s: three missed heartbeats of a 10 s status period (SAPIENT nodes send a
 #: StatusReport at a fixed interval; 10 s is the simulated sensors' default,
@@ -92,8 +99,10 @@ class SensorHealth:
         self.since_t = np.full(self.n, np.nan)
         self._listening = ~self.monitored
         self._first = True
-        #: (row, t, listening, reason) of every change, in order (for the run's record)
-        self.changes: list[tuple[int, float, bool, str]] = []
+        #: (row, t, listening, reason) of the changes, in order (the newest ``MAX_CHANGES``)
+        self.changes: deque[tuple[int, float, bool, str]] = deque(maxlen=MAX_CHANGES)
+        #: changes ever recorded (also those no longer kept)
+        self.n_changes = 0
 
     def _rows(self, rows: ArrayLike) -> I32:
         r = np.asarray(rows, dtype=np.int64).reshape(-1)
@@ -132,9 +141,15 @@ class SensorHealth:
                    "no status or report yet" if not np.isfinite(self.last_alive_t[r]) else
                    f"no status or report for {self.stale_after_s[r]:g} s")
             self.changes.append((r, float(t), bool(live[r]), why))
+        self.n_changes += int(flip.size)
         self.since_t[flip] = t
         self._listening = live
         return live.copy()
+
+    def changes_since(self, n_seen: int) -> list[tuple[int, float, bool, str]]:
+        """The changes after the first ``n_seen`` ever recorded (those still kept)."""
+        k = min(self.n_changes - n_seen, len(self.changes))
+        return list(islice(self.changes, len(self.changes) - k, None)) if k > 0 else []
 
     def down_rows(self) -> I32:
         """Rows not listening at the last :meth:`listening` call."""
@@ -166,12 +181,13 @@ class RecordedHealth(SensorHealth):
             r = self._rows(rows)
             self._listening[r] = up
             self.since_t[r] = t_c
-            self.changes += [(int(x), float(t_c), bool(up), why) for x in r.tolist()]
+            self.changes.extend((int(x), float(t_c), bool(up), why) for x in r.tolist())
+            self.n_changes += int(r.size)
             self._k += 1
         return self._listening.copy()
 
 
-def group_changes(changes: list[tuple[int, float, bool, str]], ids: NDArray[np.object_],
+def group_changes(changes: Iterable[tuple[int, float, bool, str]], ids: NDArray[np.object_],
                   kinds: NDArray[np.int8], grids: set[str], merge_s: float = 0.0,
                   with_ids: bool = False) -> list[dict[str, object]]:
     """:attr:`SensorHealth.changes` as records for people: one per sensor, or per acoustic grid

@@ -145,7 +145,7 @@ class StepView:
         self.sensor_count = np.zeros(n, np.int64)
         #: whether each sensor was listening at the last step (``StepRecord.listening``)
         self.listening: np.ndarray | None = None
-        #: the sensor-health changes already alerted (an index into ``health.changes``)
+        #: the sensor-health changes already alerted (a count of ``health.n_changes``)
         self.health_seen = 0
         self.grids = {s.id for s in live.scenario.sensors
                       if getattr(s, "type", "") == "acoustic_grid"}
@@ -215,9 +215,9 @@ class StepView:
     def health_alerts(self, t: float, seq: int) -> list[dict[str, Any]]:
         """Alerts for the sensors the picture took as down or back since the last step."""
         h = self.live.chain.health
-        if h is None or len(h.changes) <= self.health_seen:
+        if h is None or h.n_changes <= self.health_seen:
             return []
-        new, self.health_seen = h.changes[self.health_seen:], len(h.changes)
+        new, self.health_seen = h.changes_since(self.health_seen), h.n_changes
         return sensor_alerts(new, self.live.sensors, self.grids, t,
                              iso_time(self.live.scenario.time.start, t), seq, self.listening)
 
