@@ -186,3 +186,26 @@ outages:
                            capture_output=True, text=True)
         assert r.returncode == 2, (cmd, r.stderr)
         assert str(scen) in r.stderr and "g-999" in r.stderr, r.stderr
+
+
+def test_random_outages_are_bounded_before_anything_is_drawn() -> None:
+    text = """
+name: t
+time: {start: "2026-01-01T00:00:00Z", duration_s: 86400, step_s: 1}
+origin: {lat_deg: 52.0, lon_deg: 23.0}
+sensors:
+  - {type: acoustic_grid, id: g, spacing_m: 500, area: {center: [52.0, 23.0], radius_m: 20000}}
+sensor_health: {availability: {acoustic: 0.5}, mean_outage_s: MEAN}
+"""
+    assert parse_scenario(text.replace("MEAN", "600")).sensor_health.mean_outage_s == 600
+    with pytest.raises(ScenarioError, match=r"random outages over the run; at most 1,000,000"):
+        parse_scenario(text.replace("MEAN", "1"))
+
+
+def test_down_is_right_forwards_and_backwards_in_time() -> None:
+    model = SensorStatusModel(TABLE, [OutageSpec(sensor="r1", window_s=[10.0, 20.0]),
+                                      OutageSpec(sensor="r1", window_s=[15.0, 30.0]),
+                                      OutageSpec(sensor="grid", window_s=[5.0, 12.0])])
+    want = {0.0: [], 5.0: [1, 2], 10.0: [0, 1, 2], 12.0: [0], 20.0: [0], 30.0: []}
+    for t in (0.0, 5.0, 10.0, 12.0, 20.0, 30.0, 12.0, 5.0, 30.0):
+        assert np.flatnonzero(model.down(t)).tolist() == want[t], t

@@ -95,6 +95,9 @@ MAX_PLATFORMS = 100_000
 #: Most sensors, acoustic grid nodes included (each node is a row of the sensor table, a
 #: KD-tree point and a bearing source; 50,000 nodes is a 10 km grid over all of Poland).
 MAX_SENSORS = 50_000
+#: Random sensor outages a scenario's availabilities may draw over a run (expected number):
+#: each is one interval the simulator checks at every step.
+MAX_RANDOM_OUTAGES = 1_000_000
 #: Most expected false alarms per second of simulated time, all sensors together (radar
 #: false_alarms_per_scan / scan_period_s plus node false_alarms_per_hour / 3600). The engine
 #: sheds initiation beyond its per-step budget, but detections are still written and

@@ -18,6 +18,7 @@ from dronewall.inputs.limits import (
     MAX_EFFECTOR_COUNT,
     MAX_FALSE_ALARMS_PER_S,
     MAX_PLATFORMS,
+    MAX_RANDOM_OUTAGES,
     MAX_SENSORS,
     MAX_SIM_STEPS,
 )
@@ -108,6 +109,23 @@ def findings(sc: Scenario) -> list[Finding]:
         fa_per_s += fa
         if fa > fa_worst[0]:
             fa_worst = (fa, ("sensors", i, field), getattr(s, field))
+    av = sc.sensor_health.availability
+    if av:
+        # expected silent failures of the random availabilities: duration x (1 - A) / mean
+        # outage per sensor of a named type (acoustic grid nodes by the estimate above)
+        n_by: dict[str, float] = {}
+        for s in sc.sensors:
+            typ = "acoustic" if isinstance(s, AcousticGridSpec) else getattr(s, "type", "")
+            n_by[typ] = n_by.get(typ, 0.0) + (_grid_size(s)[1]
+                                              if isinstance(s, AcousticGridSpec) else 1.0)
+        expected = sum(n_by.get(k, 0.0) * sc.time.duration_s * (1.0 - a)
+                       / sc.sensor_health.mean_outage_s for k, a in av.items())
+        if expected > MAX_RANDOM_OUTAGES:
+            out.append(Finding(("sensor_health", "mean_outage_s"),
+                               sc.sensor_health.mean_outage_s,
+                               f"~{expected:,.0f} random outages over the run; at most "
+                               f"{MAX_RANDOM_OUTAGES:,} (docs/limits.md): raise mean_outage_s "
+                               "or the availabilities"))
     if n_sensors > MAX_SENSORS:
         out.append(Finding(("sensors",), f"{n_sensors:,.0f} sensors",
                            f"~{n_sensors:,.0f} sensors with grid nodes; at most "

@@ -63,16 +63,33 @@ class SensorStatusModel:
         # a fixed phase per sensor in [0, period): golden-ratio spacing over the rows
         self.phase_s = (np.arange(self.n) * 0.6180339887498949 % 1.0) * p
         self._t_prev: float | None = None
+        # the outages' starts (+1) and ends (-1) in time order, applied as time advances: a
+        # step costs the events since the last one, not a pass over every outage of the run
+        ev_t = np.concatenate([self.t0, self.t1])
+        order = np.argsort(ev_t, kind="stable")
+        self._ev_t = ev_t[order]
+        self._ev_r = np.concatenate([self.rows, self.rows])[order]
+        self._ev_d = np.concatenate([np.ones(self.rows.size, np.int64),
+                                     -np.ones(self.rows.size, np.int64)])[order]
+        self._count = np.zeros(self.n, np.int64)
+        self._k = 0
+        self._t_down = -np.inf
 
     def __len__(self) -> int:
         return int(self.rows.size)
 
     def down(self, t: float) -> NDArray[np.bool_]:
-        """(S,) whether each sensor is in an outage at ``t``, s."""
-        out = np.zeros(self.n, bool)
-        on = (self.t0 <= t) & (t < self.t1)
-        out[self.rows[on]] = True
-        return out
+        """(S,) whether each sensor is in an outage at ``t``, s (down from a start to before
+        its end; cheapest when called in non-decreasing time, as a run does)."""
+        if t < self._t_down:                      # back in time: start over
+            self._count[:] = 0
+            self._k = 0
+        self._t_down = t
+        k2 = int(np.searchsorted(self._ev_t, t, side="right"))
+        if k2 > self._k:
+            np.add.at(self._count, self._ev_r[self._k:k2], self._ev_d[self._k:k2])
+            self._k = k2
+        return self._count > 0
 
     def filter(self, det: DetectionBatch, t: float) -> DetectionBatch:
         """``det``, the reports of step time ``t`` s, without those of sensors in an outage."""
