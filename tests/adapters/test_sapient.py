@@ -11,6 +11,7 @@ import struct
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -215,9 +216,10 @@ def test_random_bytes_never_stop_the_fusion_node() -> None:
     assert c["accepted"] + c["rejected"] + c["malformed"] >= 500
 
 
-def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> None:
-    pytest.importorskip("fastapi")
-    from dronewall.pipeline.sapient_asm import AsmSimulator, node_uuid
+def _live_server(tmp_path: Path, scenario: Path, nodes: list[str]) -> tuple[Any, int]:
+    """A ``serve --live`` state (not started) with one SAPIENT adapter on a free loopback port
+    binding ``nodes`` (UUIDs or names) to radar-bug and radar-west, in that order; and the
+    port."""
     from dronewall.server.app import build_state
     from dronewall.server.settings import Settings
 
@@ -228,11 +230,20 @@ def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> No
     cfg.write_text(
         "adapters:\n"
         f"  - id: dmm\n    protocol: sapient\n    listen: '127.0.0.1:{port}'\n    nodes:\n"
-        f"      - {{node: {node_uuid('border-pair', 'radar-bug')}, sensor: radar-bug}}\n"
-        "      - {node: radar-west, sensor: radar-west}\n")   # by UUID and by name
-    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=BORDER_PAIR, live=cfg,
+        + "".join(f"      - {{node: {n}, sensor: {sid}}}\n"
+                  for n, sid in zip(nodes, ["radar-bug", "radar-west"], strict=True)))
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=scenario, live=cfg,
                               engage=False))
     st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    return st, port
+
+
+def test_asm_simulator_feeds_the_live_server_over_loopback(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from dronewall.pipeline.sapient_asm import AsmSimulator, node_uuid
+
+    st, port = _live_server(tmp_path, BORDER_PAIR, [node_uuid("border-pair", "radar-bug"),
+                                                    "radar-west"])   # by UUID and by name
     st.runner.start()
     time.sleep(0.5)
     stop = threading.Event()
@@ -779,25 +790,12 @@ def test_a_node_that_fails_silently_is_taken_as_down_by_the_live_server(tmp_path
     nothing came from it for ``stale_after_s`` (here 10 s) and alerts the operator."""
     pytest.importorskip("fastapi")
     from dronewall.pipeline.sapient_asm import AsmSimulator
-    from dronewall.server.app import build_state
-    from dronewall.server.settings import Settings
 
     scen = tmp_path / "pair.yaml"
     scen.write_text(BORDER_PAIR.read_text().replace(
         "\neffectors:", "\noutages:\n  - {sensor: radar-west, window_s: [20, 900]}\n"
         "sensor_health: {status_period_s: 5, stale_after_s: 10}\neffectors:", 1))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cfg = tmp_path / "live.yaml"
-    cfg.write_text(
-        "adapters:\n"
-        f"  - id: dmm\n    protocol: sapient\n    listen: '127.0.0.1:{port}'\n    nodes:\n"
-        "      - {node: radar-bug, sensor: radar-bug}\n"
-        "      - {node: radar-west, sensor: radar-west}\n")
-    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=scen, live=cfg,
-                              engage=False))
-    st.hub.publish = lambda kind, msg: None  # type: ignore[method-assign]
+    st, port = _live_server(tmp_path, scen, ["radar-bug", "radar-west"])
     st.runner.start()
     time.sleep(0.5)
     stop = threading.Event()

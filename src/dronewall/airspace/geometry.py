@@ -290,12 +290,16 @@ def normal_cdf(x: F64) -> F64:
     return np.asarray(ndtr(x), dtype=np.float64)
 
 
+#: Metres per degree of latitude (spherical), for local distances between nearby points.
+M_PER_DEG = 111_320.0
+
+
 def near_dists_m(lat1: F64 | float, lon1: F64 | float, lat2: F64 | float,
                  lon2: F64 | float) -> F64:
     """Horizontal distances between nearby points (deg), m: equirectangular at the mean
     latitude -- within 0.1 % over the few kilometres track fragments are compared at."""
-    dy = (np.subtract(lat2, lat1)) * 111_320.0
-    dx = np.subtract(lon2, lon1) * 111_320.0 * np.cos(np.radians(0.5 * np.add(lat1, lat2)))
+    dy = (np.subtract(lat2, lat1)) * M_PER_DEG
+    dx = np.subtract(lon2, lon1) * M_PER_DEG * np.cos(np.radians(0.5 * np.add(lat1, lat2)))
     return np.asarray(np.hypot(dx, dy), dtype=np.float64)
 
 

@@ -235,8 +235,9 @@ class AsmSimulator:
                 # one ERROR at the start (announced), and no detections (suite.observe)
                 down = suite.status.down(t)
                 rep = suite.status.reports(t)
+                stopped = set(rep.rows[~rep.ok].tolist())
                 for n in self.nodes:
-                    if n.row in rep.rows[~rep.ok]:
+                    if n.row in stopped:
                         self._status(n, when, ok=False)
                 if t >= next_status:
                     for n in self.nodes:

@@ -228,8 +228,8 @@ def health_summary(health: SensorHealth, suite: SensorSuite, sc: Scenario, out: 
     incident``) and the summary's part (the scenario's outages, the status channel, the
     changes, the sensors down at the end). Returns (summary part, file path)."""
     from dronewall.airspace.event_builder import iso_time
+    from dronewall.airspace.geometry import near_dists_m
     from dronewall.detections.health import group_changes
-    from dronewall.report.sensor_outages import M_PER_DEG
 
     table = suite.table
     index = table.index()
@@ -243,8 +243,7 @@ def health_summary(health: SensorHealth, suite: SensorSuite, sc: Scenario, out: 
         if np.isfinite(reach[rows]).all():
             la, lo = table.lat_deg[rows], table.lon_deg[rows]
             c_la, c_lo = float(la.mean()), float(lo.mean())
-            spread = np.hypot((la - c_la) * M_PER_DEG,
-                              (lo - c_lo) * M_PER_DEG * np.cos(np.radians(c_la)))
+            spread = near_dists_m(la, lo, c_la, c_lo)
             rec.update(lat_deg=round(c_la, 5), lon_deg=round(c_lo, 5),
                        reach_m=round(float((spread + reach[rows]).max())))
         recs.append(rec)

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dronewall.airspace.geometry import M_PER_DEG
 from dronewall.errors import DataFormatError
 from dronewall.inputs import excerpt, iter_json_lines
 
 #: An episode's sensors are checked from this long before its first detection when its entry
 #: window has no earliest bound, s: the path back a pop-up's coverage is judged on.
 LOOK_BACK_S = 600.0
-#: Metres per degree of latitude (spherical), for the local distances here.
-M_PER_DEG = 111_320.0
 #: An outage counts for an episode whose path (entry, deepest point, exit) comes within the
 #: sensor's reach plus this margin, m: the track's position error and the path between the
 #: points the record names.
