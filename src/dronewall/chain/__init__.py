@@ -23,6 +23,7 @@ from dronewall.chain.stages import (
     ClassificationStage,
     Coverage,
     Stage,
+    StrobeStage,
     ThreatStage,
     TrackingStage,
 )
@@ -31,5 +32,6 @@ __all__ = [
     "AirspaceStage", "ApproveAll", "Approver", "Chain", "ClassificationFinal",
     "ClassificationStage", "Classified", "Coverage", "Decision", "DelayedApprover",
     "DueEngagement", "Engagement", "EngagementStage", "EngagementStep", "Picture", "Predictor",
-    "Proposal", "Stage", "StepRecord", "TargetFix", "ThreatStage", "TrackingStage",
+    "Proposal", "Stage", "StepRecord", "StrobeStage", "TargetFix", "ThreatStage",
+    "TrackingStage",
 ]

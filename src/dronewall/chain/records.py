@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewall.chain.strobes import Strobes
 from dronewall.classify.coop_tracks import TRUST_TRUSTED
 from dronewall.classify.tracks import ClassStep
 from dronewall.detections import DetectionBatch
@@ -109,7 +110,9 @@ class StepRecord:
     tracks); ``engagement``: the engagement stage's decisions this step (None when no
     engagement stage runs); ``listening`` (S,) bool per sensor-table row: whether the sensor
     is listening (:mod:`dronewall.detections.health`; None: every sensor is taken as
-    listening) -- silence counts as evidence only from listening sensors.
+    listening) -- silence counts as evidence only from listening sensors. ``strobes``: the
+    lines of bearing of emitters the RF finders and acoustic nodes hear
+    (:mod:`dronewall.chain.strobes`; None when no strobe stage runs).
     """
 
     t: float
@@ -120,6 +123,7 @@ class StepRecord:
     threats: ThreatAssessment | None = None
     engagement: EngagementStep | None = None
     listening: NDArray[np.bool_] | None = None
+    strobes: Strobes | None = None
 
     def with_(self, **changes: object) -> StepRecord:
         """A copy with some fields set (stages use this to add their results)."""

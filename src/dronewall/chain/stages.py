@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.chain.records import Classified, Picture, StepRecord
+from dronewall.chain.strobes import StrobeBook, StrobeConfig
 from dronewall.classify.bayes import ClassifierConfig
 from dronewall.classify.coop_tracks import TRUST_SUSPECT, TRUST_TRUSTED, CoopTrustMonitor
 from dronewall.classify.hearing import AcousticNetwork
@@ -28,6 +29,7 @@ from dronewall.detections import SensorTable
 from dronewall.engagement.threat import AssetTable, ThreatConfig, evaluate
 from dronewall.geo import Frame
 from dronewall.tracking import Engine, StepResult, TrackerConfig
+from dronewall.tracking.table import ATTR_NAMES
 
 F64 = NDArray[np.float64]
 
@@ -88,6 +90,41 @@ class TrackingStage:
     def finish(self) -> StepResult:
         """Process what the engine still buffers (out-of-order window)."""
         return self.engine.flush()
+
+
+class StrobeStage:
+    """Lines of bearing of the emitters the RF finders and acoustic nodes hear, each put on
+    the confirmed track that explains it or shown as an unlocated emitter
+    (:mod:`dronewall.chain.strobes`). Runs after tracking and classification (a track's
+    class tells which signatures it makes)."""
+
+    name = "strobes"
+
+    def __init__(self, frame: Frame, sensors: SensorTable, reach_m: F64 | None = None,
+                 config: StrobeConfig | None = None) -> None:
+        self.book = StrobeBook(sensors, reach_m, config)
+        n = len(sensors)
+        self._spos = (np.asarray(frame.to_local(sensors.ecef.reshape(-1, 3))).reshape(-1, 3)
+                      if n else np.zeros((0, 3)))
+        self._srot = sensors.rot.reshape(-1, 3, 3) @ frame.rot.T if n else np.zeros((0, 3, 3))
+
+    def step(self, rec: StepRecord) -> StepRecord:
+        det_strobe, ended = self.book.step(rec.t, rec.detections)
+        pic = rec.picture
+        if pic is not None and len(pic):
+            attr = pic.tracks.attr
+            cl = rec.classified
+            self.book.attribute(self._spos, self._srot, pic.pos, pic.sigma_radial_m, pic.ids,
+                                attr[:, ATTR_NAMES.index("rf_protocol")],
+                                attr[:, ATTR_NAMES.index("acoustic_class")],
+                                cl.classes.map_class if cl is not None else None)
+        else:
+            self.book.attribute(self._spos, self._srot, np.zeros((0, 3)), np.zeros(0),
+                                np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        return rec.with_(strobes=self.book.record(rec.t, det_strobe, ended))
+
+    def finish(self) -> None:
+        return None
 
 
 @dataclass(frozen=True)

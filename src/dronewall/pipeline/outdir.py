@@ -43,7 +43,8 @@ FIXED_NAMES = frozenset({"summary.json", "partial-summary.json", MARKER, HELD_SU
                          "zones.geojson"})
 #: Tables and event files: <stem>.<ext>.
 TABLE_STEMS = frozenset({"truth", "detections", "tracks", "platforms", "threats", "engagements",
-                         "events", "truth_events", "episodes", "coop_trust", "sensor_health"})
+                         "events", "truth_events", "episodes", "coop_trust", "sensor_health",
+                         "strobes"})
 TABLE_EXTS = frozenset({"csv", "parquet", "jsonl", "json"})
 _RUN_DIR = re.compile(r"run-\d+")
 #: Keys by which a summary.json is recognised as dronewall's (a single run, or a study).

@@ -27,7 +27,7 @@ from dronewall.chain import (
     ThreatStage,
     TrackingStage,
 )
-from dronewall.chain.stages import ClassificationFinal
+from dronewall.chain.stages import ClassificationFinal, StrobeStage
 from dronewall.detections import DetectionBatch
 from dronewall.engagement.threat import AssetTable, assets_from_zones
 from dronewall.geo import Frame
@@ -61,6 +61,7 @@ class ChainRun:
         stages: list[Any] = []
         self.air_rec = None
         self.tracks = self.tscore = self.cscore = self.threats = self.thscore = None
+        self.strobes: Any = None
         self.effects = None
         # the perfect-information oracle: a truth picture instead of tracking (pipeline.oracle)
         self.oracle = None
@@ -92,6 +93,14 @@ class ChainRun:
                 hearing=acoustic_network(suite.acoustic) if len(suite.acoustic) else None,
                 config=classifier_config_for(sc),
                 rf=rf_network(suite.rf) if len(suite.rf) else None))
+            if len(suite.rf) or len(suite.acoustic):
+                from dronewall.catalog import PlatformClass
+                from dronewall.pipeline.strobes import StrobeRecorder
+
+                stages.append(StrobeStage(frame, suite.table, sensor_reach_m(suite)))
+                self.strobes = StrobeRecorder(out, suite.table, sc.time.start, len(plat),
+                                              plat.ids, plat.cls,
+                                              [c.name.lower() for c in PlatformClass])
             self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
             self.tscore = TrackingScorer(frame, len(plat), platform_cls=plat.cls)
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
@@ -137,6 +146,8 @@ class ChainRun:
             self.tscore.observe(st, det, rec)
             self.tracks.write(rec)
             self.cscore.observe(rec, self.tscore.matches)
+            if self.strobes is not None:
+                self.strobes.observe(st.t, det, rec, self.tscore.matches[0])
         if self.air_rec is not None:
             import time
 
@@ -175,6 +186,8 @@ class ChainRun:
             metrics["cooperative_trust"] = coop_summary(cf.coop, self.spoofed)
             files["coop_trust"] = str(self.out / "coop_trust.jsonl")
             summary["tracking"] = metrics
+            if self.strobes is not None:
+                summary["strobes"], files["strobes"] = self.strobes.finish()
             if self.chain.health is not None:
                 summary["sensor_health"], files["sensor_health"] = health_summary(
                     self.chain.health, self.suite, self.sc, self.out)

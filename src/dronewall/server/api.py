@@ -462,6 +462,7 @@ def snapshot(st: ServerState) -> dict[str, Any]:
     open recommendations, sensor health."""
     r = st.runner.state
     return {"type": "snapshot", "seq": r.seq, "t": r.t, "session": session_info(st),
-            "tracks": r.tracks, "threats": r.threats, "alerts": st.runner.alert_list(),
+            "tracks": r.tracks, "threats": r.threats, "strobes": r.strobes,
+            "alerts": st.runner.alert_list(),
             "proposals": [proposal_dict(p) for p in st.approver.open()],
             "sensors": sensor_health(st)}

@@ -30,6 +30,7 @@ from dronewall.chain import (
     Chain,
     ClassificationStage,
     StepRecord,
+    StrobeStage,
     ThreatStage,
     TrackingStage,
 )
@@ -95,6 +96,7 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
         class_coverage,
         radar_coverage,
         rf_network,
+        sensor_reach_m,
     )
     from dronewall.sensors import SensorSuite
     from dronewall.sim.truth import TruthSimulator
@@ -115,6 +117,9 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
     stages: list[Any] = [TrackingStage(cfg, frame, suite.table),
                          ClassificationStage(frame, coverage=coverage, hearing=hearing,
                                              config=classifier_config_for(sc), rf=rf)]
+    if len(suite.rf) or len(suite.acoustic):
+        # lines of bearing of emitters heard but not located (an RF finder's DJI link)
+        stages.append(StrobeStage(frame, suite.table, sensor_reach_m(suite)))
     if zoning is not None:
         stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage,
                                     class_coverage=class_coverage(suite,

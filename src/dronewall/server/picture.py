@@ -32,6 +32,7 @@ from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_SUSPECT, TRUST_TRU
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
 from dronewall.server.alerts import event_alert, sensor_alerts, spoof_alert
 from dronewall.server.live import LiveChain
+from dronewall.server.strobe_view import strobe_alerts, strobe_rows
 from dronewall.store import StepRows
 
 #: Threats kept per recorded step and sent per step (most urgent first).
@@ -151,6 +152,7 @@ class StepView:
                       if getattr(s, "type", "") == "acoustic_grid"}
         self.asset_names = list(live.assets.names)
         self.inside: dict[int, float] = {}      # track -> p_inside own sovereign airspace
+        self.strobe_alerted: set[int] = set()   # RF strobes alerted as unlocated
 
     # ------------------------------------------------------------------ tracks
 
@@ -335,6 +337,11 @@ class StepView:
             rows.events.append({"t_s": t, "kind": "sensor", "track_id": -1,
                                 "zone_id": str(a["zone_id"])[:64], "zone_kind": "sensor",
                                 "payload": _json(a["event"])})
+        strobes = strobe_rows(rec.strobes, live.sensors, t)
+        alerts += strobe_alerts(strobes, self.strobe_alerted, t,
+                                iso_time(live.scenario.time.start, t), seq)
+        if rec.strobes is not None and rec.strobes.ended is not None:
+            self.strobe_alerted.difference_update(rec.strobes.ended.id.tolist())
         new_props, eng_rows = [], []
         es = rec.engagement
         if es is not None:
@@ -374,7 +381,7 @@ class StepView:
                  "closed": proposals_closed,
                  "engagements": [{"kind": r["kind"], "track_id": r["track_id"],
                                   "effector_id": r["effector_id"]} for r in eng_rows],
-                 "n_detections": len(rec.detections)}
+                 "n_detections": len(rec.detections), "strobes": strobes}
         if seq % SENSORS_EVERY == 0:
             delta["sensors"] = self.sensor_health(t)
         return rows, delta

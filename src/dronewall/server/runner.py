@@ -59,6 +59,8 @@ class RunnerState:
     wall_step: float = 0.0
     tracks: dict[str, list[Any]] = field(default_factory=dict)
     threats: list[dict[str, Any]] = field(default_factory=list)
+    #: lines of bearing shown now (``server.strobe_view.strobe_rows``)
+    strobes: list[dict[str, Any]] = field(default_factory=list)
     n_detections: int = 0
     status: str = "starting"      # starting / resuming / running / paused / finished / failed
     error: str | None = None
@@ -141,7 +143,8 @@ class Runner:
                 self._resume()
             self.state = RunnerState(seq=self.state.seq, t=self.state.t,
                                      wall_step=time.time(), tracks=self.state.tracks,
-                                     threats=self.state.threats, status="running")
+                                     threats=self.state.threats, strobes=self.state.strobes,
+                                     status="running")
             self._loop()
         except Exception as e:  # the API keeps serving what was recorded
             log.exception("chain stopped")
@@ -186,7 +189,7 @@ class Runner:
             with self.alert_lock:
                 self.alerts.add(delta["alerts"])
             self.state = RunnerState(seq=seq, t=t, wall_step=wall_due, tracks=delta["tracks"],
-                                     threats=delta["threats"],
+                                     threats=delta["threats"], strobes=delta["strobes"],
                                      n_detections=delta["n_detections"], status="running")
             self.step_wall_s.append(wall_rec - wall_due)
             self.publish("step", delta)

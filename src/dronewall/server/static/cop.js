@@ -106,6 +106,7 @@ function buildStyle(L) {
       sensors: { type: "geojson", data: L.sensors }, effectors: { type: "geojson", data: L.effectors },
       ellipses: { type: "geojson", data: fc() }, trails: { type: "geojson", data: fc() },
       vectors: { type: "geojson", data: fc() }, tracks: { type: "geojson", data: fc() },
+      strobes: { type: "geojson", data: fc() }, wedges: { type: "geojson", data: fc() },
     },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#0e2133" } },
@@ -142,6 +143,15 @@ function buildStyle(L) {
       { id: "effectors", type: "circle", source: "effectors",
         paint: { "circle-radius": 4.5, "circle-color": "#0b0f12", "circle-stroke-color": "#6fd3ff",
                  "circle-stroke-width": 2 } },
+      // lines of bearing: emitters a sensor hears; bright and dashed when no track explains
+      // them (unlocated: direction known, range not), faint when a track does
+      { id: "wedges", type: "fill", source: "wedges",
+        paint: { "fill-color": ["match", ["get", "kind"], "rf", "#d7a8ff", "#9fd0b0"], "fill-opacity": 0.09 } },
+      { id: "strobes", type: "line", source: "strobes",
+        paint: { "line-color": ["match", ["get", "kind"], "rf", "#d7a8ff", "#9fd0b0"],
+                 "line-width": ["case", ["get", "unlocated"], 1.8, 0.7],
+                 "line-opacity": ["case", ["get", "unlocated"], 0.9, 0.3],
+                 "line-dasharray": [3, 2] } },
       { id: "ellipses", type: "fill", source: "ellipses",
         paint: { "fill-color": ["get", "col"], "fill-opacity": 0.08 } },
       { id: "ellipses-line", type: "line", source: "ellipses",
@@ -232,6 +242,29 @@ function ellipse(tr) {
   return ring;
 }
 
+/* lines of bearing: an RF finder's or acoustic node's strobe, from the sensor out to its
+   reach; an unlocated one (no track explains it) also gets its +-2 sd wedge, the sector to
+   search. Acoustic strobes a track explains are left out (the track is the picture). */
+function strobeFeatures(list) {
+  const lines = [], wedges = [];
+  for (const x of list) {
+    const unlocated = x.on_track === null;
+    if (!unlocated && x.kind !== "rf") continue;
+    lines.push({ type: "Feature", properties: { kind: x.kind, unlocated },
+                 geometry: { type: "LineString", coordinates: [[x.lon, x.lat], x.end] } });
+    if (!unlocated) continue;
+    const mlon = 111320 * Math.cos(x.lat * Math.PI / 180), ring = [[x.lon, x.lat]];
+    const half = Math.min(Math.max(2 * x.sd, 1), 45);
+    for (let k = -4; k <= 4; k++) {
+      const b = (x.brg + (k / 4) * half) * Math.PI / 180;
+      ring.push([x.lon + x.reach_m * Math.sin(b) / mlon, x.lat + x.reach_m * Math.cos(b) / 111320]);
+    }
+    ring.push([x.lon, x.lat]);
+    wedges.push({ type: "Feature", properties: { kind: x.kind }, geometry: { type: "Polygon", coordinates: [ring] } });
+  }
+  return [lines, wedges];
+}
+
 DW_.render = function () {
   if (DW_._raf) return;
   DW_._raf = requestAnimationFrame(() => {
@@ -260,8 +293,13 @@ DW_.render = function () {
     DW_.map.getSource("vectors").setData(fc(vec));
     DW_.map.getSource("ellipses").setData(fc(ell));
     DW_.map.getSource("trails").setData(fc(trails));
+    const [lines, wedges] = strobeFeatures(s.mode === "live" ? s.strobes || [] : []);
+    DW_.map.getSource("strobes").setData(fc(lines));
+    DW_.map.getSource("wedges").setData(fc(wedges));
+    const unloc = (s.mode === "live" ? s.strobes || [] : []).filter((x) => x.on_track === null).length;
     document.getElementById("counts").textContent =
-      `${s.tracks.size} tracks` + (s.mode === "live" ? ` · step ${s.seq}` : "");
+      `${s.tracks.size} tracks` + (unloc ? ` · ${unloc} unlocated emitter${unloc > 1 ? "s" : ""}` : "") +
+      (s.mode === "live" ? ` · step ${s.seq}` : "");
     if (DW_.refreshDetails) DW_.refreshDetails();
   });
 };
@@ -377,6 +415,7 @@ DW_.connect = function () {
       s.session = Object.assign(s.session || {}, m.session);
       s.seq = m.seq;
       if (s.mode === "live") DW_.applyTracks(m.tracks, m.t, true);
+      s.strobes = m.strobes || [];
       s.t = m.t;
       DW_.onSnapshot && DW_.onSnapshot(m);
       DW_.setRunner(m.session.runner);
@@ -386,6 +425,7 @@ DW_.connect = function () {
         DW_.applyTracks(m.tracks, m.t, false);
         for (const id of m.gone) s.tracks.delete(id);
       }
+      s.strobes = m.strobes || [];
       s.t = m.t;
       DW_.onStep && DW_.onStep(m);
       DW_.setRunner("running");

@@ -327,7 +327,19 @@
     updateSlider();
     renderAll();
   };
-  function renderAll() { renderAlerts(); renderRecs(); renderThreats(); renderSensors(); }
+  function renderStrobes() {
+    // lines of bearing no track explains: what was heard, where from, which way, how long
+    const list = (S.strobes || []).filter((x) => x.on_track === null);
+    const badge = document.getElementById("strobe-badge");
+    badge.hidden = list.length === 0;
+    badge.textContent = list.length;
+    document.getElementById("strobes").innerHTML = list.slice(0, 12).map((x) =>
+      `<li class="strobe ${x.kind}"><b>${DW.esc(x.what)}</b> · ${DW.esc(x.sensor)} bearing ${x.brg.toFixed(0)}° ±${x.sd.toFixed(0)}°
+        · heard ${DW.mmss(x.since_s)} (${x.n}×), last ${x.age_s.toFixed(0)} s ago · range unknown (≤ ${(x.reach_m / 1000).toFixed(0)} km)</li>`
+    ).join("") + (list.length > 12 ? `<li class="muted">… ${list.length - 12} more</li>` : "") ||
+      '<li class="empty">none: every emitter heard is on a track</li>';
+  }
+  function renderAll() { renderAlerts(); renderRecs(); renderThreats(); renderStrobes(); renderSensors(); }
   setInterval(() => { renderRecsCountdown(); }, 1000);
   function renderRecsCountdown() {
     // countdowns tick every second without rebuilding the cards

@@ -124,5 +124,6 @@ DW.legendHtml = function () {
     return `<span><img src="${url}" width="26" height="20" alt="">${DW.AFFS[aff].label}</span>`;
   });
   return `<div class="row">${rows.join("")}</div>` +
-    `<div class="muted">inside: OWA one-way attack · DCY decoy · UAV recon · MR multirotor · ACFT aircraft · BRD bird · ellipse 2σ · line 60 s ahead</div>`;
+    `<div class="muted">inside: OWA one-way attack · DCY decoy · UAV recon · MR multirotor · ACFT aircraft · BRD bird · ellipse 2σ · line 60 s ahead</div>` +
+    `<div class="muted"><span style="color:#d7a8ff">- - RF</span> / <span style="color:#9fd0b0">- - acoustic</span> line of bearing: heard, not located (bright, with its ±2σ sector) or on a track (faint)</div>`;
 };

@@ -1,0 +1,88 @@
+"""Strobes for the operator: lines of bearing on the COP, and an alert per unlocated link.
+
+A shown strobe (:mod:`dronewall.chain.strobes`) goes to the client as a line from the
+sensor along its bearing out to the sensor's reach, with what was heard. A strobe a track
+explains is drawn faint (the track is the picture); one no track explains is an *unlocated
+emitter*: the operator knows the direction and the signature, not the range. An RF strobe of
+a drone link that no track explains is alerted once (``medium``): a quadcopter's controller
+heard by one finder is the first and often only sign of it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from dronewall.airspace.geometry import M_PER_DEG
+from dronewall.chain.strobes import KIND_NAMES, KIND_RF, Strobes, signature_name
+from dronewall.detections import SensorTable
+
+#: Strobes sent to a client per step at most (unlocated ones first, then RF, then the longest
+#: heard): a wall of thousands of nodes must not flood the display.
+MAX_STROBES_SENT = 300
+
+_SIG_TEXT = {"rf:dji_ocusync": "DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
+             "rf:military_datalink": "military UAV datalink", "rf:cellular_modem": "LTE modem",
+             "acoustic:piston_prop": "piston engine", "acoustic:electric_rotor": "rotor noise",
+             "acoustic:jet": "jet engine", "acoustic:bird": "bird"}
+
+
+def signature_text(sig: str) -> str:
+    """Operator wording of a strobe signature (``rf:dji_ocusync`` -> ``DJI OcuSync link``)."""
+    return _SIG_TEXT.get(sig, sig.replace("_", " ").replace(":", " "))
+
+
+def strobe_rows(s: Strobes | None, sensors: SensorTable, t: float) -> list[dict[str, Any]]:
+    """The shown strobes at ``t`` as client rows: ``id``, ``sensor``, ``kind`` (rf /
+    acoustic), ``sig`` and ``what`` (its wording), ``brg`` / ``sd`` (deg), ``lat`` / ``lon``
+    (the sensor), ``end`` ([lon, lat] along the bearing at ``reach_m``), ``on_track`` (track
+    id or None: unlocated), ``n`` bearings, ``since_s`` (first heard, s ago), ``age_s`` (last
+    heard, s ago). Unlocated first, then RF, then the most heard; at most
+    ``MAX_STROBES_SENT``."""
+    if s is None or len(s) == 0:
+        return []
+    idx = np.flatnonzero(s.shown)
+    if idx.size == 0:
+        return []
+    order = np.lexsort((-s.n[idx], s.kind[idx] != KIND_RF, s.on_track[idx] >= 0))
+    out = []
+    for i in idx[order][:MAX_STROBES_SENT].tolist():
+        row = int(s.sensor[i])
+        la, lo = float(sensors.lat_deg[row]), float(sensors.lon_deg[row])
+        b = math.radians(float(s.bearing_deg[i]))
+        r = float(s.reach_m[i])
+        end = [round(lo + r * math.sin(b) / (M_PER_DEG * math.cos(math.radians(la))), 5),
+               round(la + r * math.cos(b) / M_PER_DEG, 5)]
+        sig = signature_name(int(s.kind[i]), int(s.code[i]))
+        on = int(s.on_track[i])
+        out.append({"id": int(s.id[i]), "sensor": str(sensors.ids[row]),
+                    "kind": KIND_NAMES[int(s.kind[i])], "sig": sig, "what": signature_text(sig),
+                    "brg": round(float(s.bearing_deg[i]), 1), "sd": round(float(s.sd_deg[i]), 1),
+                    "lat": round(la, 5), "lon": round(lo, 5), "end": end,
+                    "reach_m": round(r), "on_track": on if on >= 0 else None,
+                    "n": int(s.n[i]), "since_s": round(t - float(s.t_first_s[i]), 1),
+                    "age_s": round(t - float(s.t_last_s[i]), 1)})
+    return out
+
+
+def strobe_alerts(rows: list[dict[str, Any]], alerted: set[int], t: float, time: str,
+                  seq: int) -> list[dict[str, Any]]:
+    """One ``medium`` alert per RF strobe that no track explains, the first step it is shown
+    so (``alerted``: the strobe ids already alerted, updated in place)."""
+    out = []
+    for r in rows:
+        if r["kind"] != "rf" or r["on_track"] is not None or r["id"] in alerted:
+            continue
+        alerted.add(r["id"])
+        text = (f"{r['sensor']} hears a {r['what']} on bearing {r['brg']:.0f}\u00b0 "
+                f"(\u00b1{r['sd']:.0f}\u00b0, {r['n']} bearings in {r['since_s']:.0f} s); "
+                f"no track explains it: its range is not known (up to "
+                f"{r['reach_m'] / 1000:.0f} km)")
+        out.append({"id": f"{seq}-strobe-{r['id']}", "kind": "strobe", "severity": "medium",
+                    "t_s": t, "time": time, "track_id": None, "zone_id": r["sensor"],
+                    "zone_kind": "sensor", "affiliation": "unknown", "text": text,
+                    "time_to_crossing_s": None, "predicted_crossing_t_s": None,
+                    "acked_by": None, "event": {"kind": "strobe", **r}})
+    return out

@@ -1,0 +1,67 @@
+"""Strobes for the operator (``server/strobe_view.py``): client rows and the unlocated-link
+alert."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dronewall.catalog.platforms import AcousticClass, RFProtocol
+from dronewall.chain.strobes import KIND_ACOUSTIC, KIND_RF, Strobes
+from dronewall.detections import SensorKind, SensorTable
+from dronewall.server.strobe_view import MAX_STROBES_SENT, strobe_alerts, strobe_rows
+
+
+def _table() -> SensorTable:
+    return SensorTable.build(["rf-1", "node-1"], [SensorKind.RF, SensorKind.ACOUSTIC],
+                             [51.0, 51.0], [23.0, 23.1], [10.0, 2.0])
+
+
+def _strobes(n: int, on: list[int], kind: list[int], shown: list[bool] | None = None,
+             brg: float = 90.0) -> Strobes:
+    return Strobes(
+        t=100.0, id=np.arange(1, n + 1, dtype=np.int64),
+        sensor=np.array([0 if k == KIND_RF else 1 for k in kind], np.int64),
+        kind=np.asarray(kind, np.int8),
+        code=np.array([int(RFProtocol.DJI_OCUSYNC) if k == KIND_RF
+                       else int(AcousticClass.PISTON_PROP) for k in kind], np.int64),
+        bearing_deg=np.full(n, brg), sd_deg=np.full(n, 3.0), t_first_s=np.full(n, 40.0),
+        t_last_s=np.full(n, 99.0), n=np.arange(n, dtype=np.int64) + 5,
+        shown=np.asarray(shown if shown is not None else [True] * n),
+        on_track=np.asarray(on, np.int64), reach_m=np.full(n, 10_000.0),
+        det_strobe=np.zeros(0, np.int64))
+
+
+def test_rows_put_unlocated_first_and_draw_the_line_to_the_reach() -> None:
+    s = _strobes(3, [12, -1, -1], [KIND_RF, KIND_ACOUSTIC, KIND_RF], [True, True, True])
+    rows = strobe_rows(s, _table(), 100.0)
+    # unlocated RF, unlocated acoustic, then the one on a track
+    assert [r["id"] for r in rows] == [3, 2, 1]
+    r = rows[0]
+    assert r["what"] == "DJI OcuSync link" and r["sensor"] == "rf-1" and r["on_track"] is None
+    assert r["since_s"] == 60.0 and r["age_s"] == 1.0
+    # due east, 10 km: the end point's longitude grows by 10 km / (111.32 km cos 51 deg)
+    assert r["end"][1] == r["lat"]
+    assert math.isclose(r["end"][0] - r["lon"], 10_000 / (111_320 * math.cos(math.radians(51))),
+                        rel_tol=1e-3)
+    assert rows[2]["on_track"] == 12
+    assert strobe_rows(_strobes(1, [-1], [KIND_RF], [False]), _table(), 100.0) == []
+    assert strobe_rows(None, _table(), 100.0) == []
+
+
+def test_rows_are_capped() -> None:
+    n = MAX_STROBES_SENT + 50
+    s = _strobes(n, [-1] * n, [KIND_RF] * n)
+    assert len(strobe_rows(s, _table(), 100.0)) == MAX_STROBES_SENT
+
+
+def test_an_unlocated_rf_link_is_alerted_once_and_nothing_else_is() -> None:
+    s = _strobes(3, [-1, 12, -1], [KIND_RF, KIND_RF, KIND_ACOUSTIC])
+    rows = strobe_rows(s, _table(), 100.0)
+    seen: set[int] = set()
+    a = strobe_alerts(rows, seen, 100.0, "2026-01-01T00:01:40.000Z", 7)
+    assert len(a) == 1 and a[0]["severity"] == "medium" and a[0]["kind"] == "strobe"
+    assert "rf-1 hears a DJI OcuSync link on bearing 90" in a[0]["text"]
+    assert "range is not known" in a[0]["text"]
+    assert strobe_alerts(rows, seen, 101.0, "2026-01-01T00:01:41.000Z", 8) == []
