@@ -49,6 +49,10 @@ KIND_RF = 0
 KIND_ACOUSTIC = 1
 KIND_NAMES = ("rf", "acoustic")
 
+#: An acoustic strobe is explained by any track on its line within this many times the node's
+#: reach (its hearing range for the drones it is sized for: louder engines carry farther).
+ACOUSTIC_EXPLAIN_FACTOR = 1.0
+
 #: Reach of a sensor kind when the caller gives none (m): an RF finder's and an acoustic node's
 #: typical detection range for small drones (``../shared/research``, sensor anchors: RF
 #: detectors a few to ~10 km for DJI links, acoustic nodes ~1-5 km for Shahed-class engines).
@@ -369,7 +373,7 @@ class StrobeBook:
         has = code >= 0
         rf_ok = has & ((track_rf[None, :] == code) | (no_rf & by_rf))
         ac_ok = has & ((track_acoustic[None, :] == code) | (no_ac & by_ac)
-                       | (rng <= self.reach_m[s_row][:, None]))
+                       | (rng <= ACOUSTIC_EXPLAIN_FACTOR * self.reach_m[s_row][:, None]))
         ok = (dev <= gate) & np.where(rf, rf_ok, ac_ok)
         score = np.where(ok, dev / gate, np.inf)
         best = np.argmin(score, axis=1)

@@ -193,6 +193,9 @@ def report_incident(
     sensors: Annotated[Path | None, typer.Option(
         "--sensors", help="sensor_health.jsonl of simulate: the sensors that were down "
                           "(default: the one beside --events, if any)")] = None,
+    strobes: Annotated[Path | None, typer.Option(
+        "--strobes", help="strobes.jsonl of simulate: emitters heard but not located "
+                          "(default: the one beside --events, if any)")] = None,
 ) -> None:
     """Incident report for one violation (--track/--zone) or a whole night."""
     from dronewall.report.incident import incident_report
@@ -201,7 +204,8 @@ def report_incident(
         _fail(f"--scope: got {scope!r}; allowed: violations, all")
     rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
                           title=title, non_cooperative=non_cooperative,
-                          crossings_only=crossings_only, scope=scope, sensors=sensors)
+                          crossings_only=crossings_only, scope=scope, sensors=sensors,
+                          strobes=strobes)
     nl = rep.get("not_listed") or {}
     extra = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in nl.items() if v)
     typer.echo(f"{rep['violations']} violation episode(s) -> {out} and "

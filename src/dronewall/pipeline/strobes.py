@@ -10,7 +10,8 @@ truly detected it in the last ``DETECTABLE_WINDOW_S``, the tracking scorer's def
 a confirmed track matched with it, or a shown strobe that its detections fed in that window.
 Per class: ``share_tracked``, ``share_strobe_only`` (a strobe but no track: an unlocated
 emitter on the display) and ``share_seen`` (either). False strobes are shown strobes fed by
-false alarms only.
+false alarms only; ``unlocated_of_tracked_platform_share`` is the share of the unlocated
+strobe-steps whose platform a track followed meanwhile (lines that add nothing).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class StrobeRecorder:
         self.pcls = platform_cls
         self.class_names = class_names
         self._f = open(self.path, "w", encoding="utf-8")
-        # per live strobe id: truth votes, bearing range, steps shown / on a track, tracks
+        # per live strobe id: truth votes, bearing span (first mean, least and greatest
+        # deviation from it, deg), steps shown / on a track, tracks
         self._votes: dict[int, dict[int, int]] = {}
         self._brg: dict[int, tuple[float, float]] = {}
         self._shown: dict[int, int] = {}
@@ -61,6 +63,8 @@ class StrobeRecorder:
         self.tracked_steps = np.zeros(n_platforms, np.int64)
         self.strobe_steps = np.zeros(n_platforms, np.int64)
         self.unlocated_steps = 0
+        self.unlocated_of_tracked = 0
+        self._latest: dict[int, int] = {}   # strobe id -> truth id of its latest bearing
         self.steps = 0
         self._last: Strobes | None = None
 
@@ -81,6 +85,13 @@ class StrobeRecorder:
         heard = t - self.last_true <= DETECTABLE_WINDOW_S
         tracked = np.zeros(heard.size, bool)
         tracked[matched[matched < heard.size]] = True
+        if s is not None and len(s):
+            # unlocated strobes whose platform a track follows meanwhile: lines the operator
+            # sees although the picture has the target (a node's confused class, a bearing
+            # off the track) -- the clutter side of the display
+            un = s.id[s.shown & (s.on_track < 0)]
+            p = np.array([self._latest.get(int(i), -1) for i in un.tolist()], np.int64)
+            self.unlocated_of_tracked += int(((p >= 0) & tracked[np.clip(p, 0, None)]).sum())
         strobe = t - self.last_strobe <= DETECTABLE_WINDOW_S
         self.heard_steps += heard
         self.tracked_steps += heard & tracked
@@ -93,14 +104,17 @@ class StrobeRecorder:
             v = self._votes.setdefault(int(js[k]), {})
             tid = int(det.truth_id[k])
             v[tid] = v.get(tid, 0) + 1
+            self._latest[int(js[k])] = tid
         shown = np.flatnonzero(s.shown)
         self.unlocated_steps += int((s.on_track[shown] < 0).sum())
         for i in shown.tolist():
             sid = int(s.id[i])
             self._shown[sid] = self._shown.get(sid, 0) + 1
+            # the span of its mean bearing, as deviations from the first (through north)
             b = float(s.bearing_deg[i])
-            lo, hi = self._brg.get(sid, (b, b))
-            self._brg[sid] = (min(lo, b), max(hi, b))
+            b0, lo, hi = self._brg.get(sid, (b, 0.0, 0.0))
+            dev = (b - b0 + 180.0) % 360.0 - 180.0
+            self._brg[sid] = (b0, min(lo, dev), max(hi, dev))
             if s.on_track[i] >= 0:
                 self._on[sid] = self._on.get(sid, 0) + 1
                 self._tracks.setdefault(sid, set()).add(int(s.on_track[i]))
@@ -115,10 +129,11 @@ class StrobeRecorder:
     def _close(self, s: Strobes, i: int) -> None:
         sid = int(s.id[i])
         votes = self._votes.pop(sid, {})
+        self._latest.pop(sid, None)
         n_shown = self._shown.pop(sid, 0)
         on = self._on.pop(sid, 0)
         tracks = sorted(self._tracks.pop(sid, set()))
-        lo, hi = self._brg.pop(sid, (float(s.bearing_deg[i]), float(s.bearing_deg[i])))
+        b0, lo, hi = self._brg.pop(sid, (float(s.bearing_deg[i]), 0.0, 0.0))
         if not s.shown[i]:
             return
         row = int(s.sensor[i])
@@ -139,7 +154,7 @@ class StrobeRecorder:
                "time_last": iso_time(self.epoch, float(s.t_last_s[i])),
                "bearings": int(s.n[i]), "bearing_deg": round(float(s.bearing_deg[i]), 2),
                "bearing_sd_deg": round(float(s.sd_deg[i]), 2),
-               "bearing_span_deg": [round(lo, 2), round(hi, 2)],
+               "bearing_span_deg": [round((b0 + lo) % 360.0, 2), round((b0 + hi) % 360.0, 2)],
                "on_track_share": round(on / n_shown, 3) if n_shown else 0.0,
                "tracks": tracks,
                "truth_platform": str(self.pid[best]) if best >= 0 else "",
@@ -168,4 +183,6 @@ class StrobeRecorder:
                 "strobes_shown_false": self.false_shown,
                 "unlocated_strobe_steps_per_scan": round(self.unlocated_steps
                                                          / max(self.steps, 1), 3),
+                "unlocated_of_tracked_platform_share": round(
+                    self.unlocated_of_tracked / max(self.unlocated_steps, 1), 3),
                 "by_class": by}, str(self.path)

@@ -26,6 +26,7 @@ import shapely.geometry
 from dronewall.airspace.track_quality import UNLISTED_REASONS, unlisted_reason
 from dronewall.errors import DataFormatError
 from dronewall.inputs import check_output_file, write_output_text
+from dronewall.report.emitters import emitter_text, load_emitters
 from dronewall.report.incident_inputs import (  # noqa: F401 - part of this module's API
     TrackSeries,
     load_events,
@@ -206,14 +207,16 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
                     zones: list[Path] | None = None, track_id: str | None = None,
                     zone_id: str | None = None, title: str | None = None,
                     non_cooperative: bool = False, crossings_only: bool = False,
-                    scope: str = LISTED_DEFAULT, sensors: Path | None = None) -> dict[str, Any]:
+                    scope: str = LISTED_DEFAULT, sensors: Path | None = None,
+                    strobes: Path | None = None) -> dict[str, Any]:
     """Write ``out`` (.html) and the same content as JSON beside it; return the JSON form.
 
     By default the report lists the episodes an investigator needs first (``scope``,
     :func:`select_episodes`), ranked by depth x duration; ``non_cooperative`` /
     ``crossings_only`` narrow it further. ``sensors``: the run's ``sensor_health.jsonl``
     (default: the one beside the events file, if any) -- the sensors that were down, for the
-    whole record and for each episode."""
+    whole record and for each episode. ``strobes``: the run's ``strobes.jsonl`` (default: the
+    one beside the events file, if any) -- the emitters heard but never located."""
     out = Path(out)
     check_output_file(out)              # before any work: a bad --out fails in milliseconds
     check_output_file(out.with_suffix(".json"))
@@ -241,6 +244,11 @@ def incident_report(events_path: Path, tracks_path: Path, out: Path,
     rep["sensors_down"] = [{**asdict(o), "text": outage_text(asdict(o))} for o in outages]
     for it in rep["items"]:
         it["sensors_down"] = [asdict(o) for o in episode_outages(outages, it["violation"])]
+    stp = strobes if strobes is not None else Path(events_path).with_name("strobes.jsonl")
+    emitters, more = load_emitters(stp) if strobes is not None or stp.is_file() else ([], 0)
+    rep["emitters_not_located"] = [{**asdict(e), "duration_s": e.duration_s,
+                                    "text": emitter_text(e)} for e in emitters]
+    rep["emitters_not_located_more"] = more
     rep["not_listed"] = left_out
     rep["authorised_traffic"] = (_authorised(events, str(events_path)) if scope == "violations"
                                  else [])

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from dronewall.report import svg
 from dronewall.report.basemap import draw_basemap, load_basemap
+from dronewall.report.emitters import Emitter, emitter_text
 from dronewall.report.incident import M_PER_DEG_LAT, TrackSeries, speed_mps
 from dronewall.report.sensor_outages import outage_text
 
@@ -462,6 +463,11 @@ def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
         "episodes": [episode_view(i, it, tracks, zone_shapes, clock)
                      for i, it in enumerate(report["items"], 1)],
         "sensors_down": [outage_text(o, clock.fmt) for o in report.get("sensors_down") or []],
+        "emitters": [emitter_text(Emitter(**{k: (tuple(v) if k == "span_deg" else v)
+                                             for k, v in e.items()
+                                             if k not in ("text", "duration_s")}), clock.fmt)
+                     for e in report.get("emitters_not_located") or []],
+        "emitters_more": report.get("emitters_not_located_more") or 0,
         "not_listed": {k.replace("_", " "): v
                        for k, v in (report.get("not_listed") or {}).items() if v},
         "authorised": [{**r, "duration_min": (f"{_f(r.get('duration_s')) / 60:.1f}"

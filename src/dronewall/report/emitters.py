@@ -1,0 +1,112 @@
+"""Emitters heard but not located, for the incident report: a run's ``strobes.jsonl`` (written
+by ``simulate``; docs/outputs.md) read back as the lines of bearing no track explained.
+
+An RF finder that heard a DJI link on one bearing for 25 minutes is evidence of a drone's
+controller in that direction -- not of where it was, nor of a violation. The report lists
+such strobes as exactly that: which sensor, which way, what, when, for how long, and how far
+the emitter could be; it never puts them on the map as a position."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dronewall.errors import DataFormatError
+from dronewall.inputs import excerpt, iter_json_lines
+
+#: A strobe is listed when no track explained it for at least this share of its life.
+UNLOCATED_SHARE = 0.5
+#: Acoustic strobes are listed only when heard this long, s (a node's few confused bearings
+#: of a passing target are not worth an investigator's time; an RF link always is).
+MIN_ACOUSTIC_S = 60.0
+#: Lines listed at most (the longest first); the rest are counted.
+MAX_LISTED = 50
+
+_WHAT = {"rf:dji_ocusync": "a DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
+         "rf:military_datalink": "a military UAV datalink", "rf:cellular_modem": "an LTE modem",
+         "acoustic:piston_prop": "a piston engine", "acoustic:electric_rotor": "rotor noise",
+         "acoustic:jet": "a jet engine", "acoustic:bird": "a bird-like sound"}
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """One line of bearing no track explained (most of its life)."""
+
+    sensor: str
+    kind: str
+    signature: str
+    t0_s: float
+    t1_s: float
+    time0: str
+    time1: str
+    bearings: int
+    bearing_deg: float
+    sd_deg: float
+    span_deg: tuple[float, float]
+    reach_m: float
+    lat_deg: float
+    lon_deg: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.t1_s - self.t0_s
+
+
+def _num(rec: dict[str, object], f: str, where: str) -> float:
+    v = rec.get(f)
+    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)):
+        raise DataFormatError(f"{where}, field '{f}': got {excerpt(v)}; expected a finite number")
+    return float(v)
+
+
+def load_emitters(path: Path) -> tuple[list[Emitter], int]:
+    """The unlocated strobes of a ``strobes.jsonl`` file worth listing, longest first (at most
+    ``MAX_LISTED``), and how many more there were; a malformed line is a DataFormatError
+    naming the file, line and field."""
+    out: list[Emitter] = []
+    for n, rec in iter_json_lines(path, "strobes file"):
+        where = f"{path}: line {n}"
+        if not isinstance(rec, dict):
+            raise DataFormatError(f"{where}: got {excerpt(rec)}; expected a JSON object")
+        for f in ("sensor", "sensor_kind", "signature"):
+            if not isinstance(rec.get(f), str) or not rec.get(f):
+                raise DataFormatError(f"{where}, field '{f}': got {excerpt(rec.get(f))}; "
+                                      "expected a non-empty string")
+        t0, t1 = _num(rec, "t_first_s", where), _num(rec, "t_last_s", where)
+        share = _num(rec, "on_track_share", where)
+        if share >= UNLOCATED_SHARE:
+            continue
+        kind = str(rec["sensor_kind"])
+        if kind != "rf" and t1 - t0 < MIN_ACOUSTIC_S:
+            continue
+        span = rec.get("bearing_span_deg")
+        b = _num(rec, "bearing_deg", where)
+        lo, hi = (float(span[0]), float(span[1])) if (
+            isinstance(span, list) and len(span) == 2
+            and all(isinstance(x, (int, float)) and math.isfinite(x) for x in span)) else (b, b)
+        out.append(Emitter(str(rec["sensor"]), kind, str(rec["signature"]), t0, t1,
+                           str(rec.get("time_first", "")), str(rec.get("time_last", "")),
+                           int(_num(rec, "bearings", where)), b,
+                           _num(rec, "bearing_sd_deg", where), (lo, hi),
+                           _num(rec, "reach_m", where), _num(rec, "lat_deg", where),
+                           _num(rec, "lon_deg", where)))
+    out.sort(key=lambda e: (-e.duration_s, e.t0_s, e.sensor))
+    return out[:MAX_LISTED], max(len(out) - MAX_LISTED, 0)
+
+
+def emitter_text(e: Emitter, fmt: Callable[[float], str] | None = None) -> str:
+    """One line: "rf-wlodawa (rf, 51.55000 N 23.50000 E) heard a DJI OcuSync link on bearing
+    56 deg +-6 deg (41-62 deg over its life), 415 bearings from 01:10:02 to 01:35:40 (25.6
+    min); no track located it: range unknown, up to 29 km"."""
+    t0 = fmt(e.t0_s) if fmt is not None else e.time0
+    t1 = fmt(e.t1_s) if fmt is not None else e.time1
+    what = _WHAT.get(e.signature, e.signature)
+    width = (e.span_deg[1] - e.span_deg[0]) % 360.0     # clockwise from the first to the last
+    span = (f" ({e.span_deg[0]:.0f}\u2013{e.span_deg[1]:.0f}\u00b0 over its life)"
+            if width >= 1.0 else "")
+    return (f"{e.sensor} ({e.kind}, {e.lat_deg:.4f} N {e.lon_deg:.4f} E) heard {what} on "
+            f"bearing {e.bearing_deg:.0f}\u00b0 \u00b1{e.sd_deg:.0f}\u00b0{span}, {e.bearings} "
+            f"bearings from {t0} to {t1} ({e.duration_s / 60:.1f} min); no track located it: "
+            f"range unknown, up to {e.reach_m / 1000:.0f} km")

@@ -1,0 +1,85 @@
+"""The incident report lists the emitters heard but not located (``report/emitters.py``, the
+run's ``strobes.jsonl``): what was heard, from where and which way -- never as a position."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_report_sensor_outages import _run
+
+from dronewall.errors import DataFormatError
+from dronewall.report.emitters import MAX_LISTED, emitter_text, load_emitters
+from dronewall.report.incident import incident_report
+
+
+def _strobe(sid: int, sensor: str, kind: str, sig: str, t0: float, t1: float,
+            share: float = 0.0, span: list[float] | None = None) -> dict:
+    return {"id": sid, "sensor": sensor, "sensor_kind": kind, "signature": sig,
+            "lat_deg": 59.5, "lon_deg": 26.5, "reach_m": 29000, "t_first_s": t0,
+            "t_last_s": t1, "time_first": f"2025-09-19T07:0{int(t0) // 60}:00.000Z",
+            "time_last": f"2025-09-19T07:0{int(t1) // 60}:00.000Z", "bearings": 40,
+            "bearing_deg": 56.0, "bearing_sd_deg": 3.0,
+            "bearing_span_deg": span or [50.0, 62.0], "on_track_share": share, "tracks": [],
+            "truth_platform": "recon-quad-0", "truth_share": 1.0}
+
+
+def _write(path: Path, recs: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    return path
+
+
+def test_which_strobes_are_listed_and_how(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    p = _write(tmp_path / "strobes.jsonl", [
+        _strobe(1, "rf1", "rf", "rf:dji_ocusync", 100, 500),
+        _strobe(2, "rf1", "rf", "rf:dji_ocusync", 100, 110),          # short RF: listed
+        _strobe(3, "node1", "acoustic", "acoustic:piston_prop", 0, 30),  # short acoustic: not
+        _strobe(4, "node2", "acoustic", "acoustic:piston_prop", 0, 90),
+        _strobe(5, "rf2", "rf", "rf:dji_ocusync", 0, 300, share=0.8),  # a track explained it
+        _strobe(6, "rf3", "rf", "rf:dji_ocusync", 0, 20, span=[350.0, 10.0])])
+    em, more = load_emitters(p)
+    assert [e.sensor for e in em] == ["rf1", "node2", "rf3", "rf1"] and more == 0  # longest first
+    text = emitter_text(em[0])
+    assert text.startswith("rf1 (rf, 59.5000 N 26.5000 E) heard a DJI OcuSync link on bearing "
+                           "56° ±3° (50–62° over its life), 40 bearings from 2025-09-19T07:01")
+    assert "no track located it: range unknown, up to 29 km" in text
+    assert "(350–10° over its life)" in emitter_text(em[2])         # through north
+    assert "recon-quad" not in text                                    # truth is analysis only
+    many = _write(tmp_path / "m.jsonl", [_strobe(i, "rf1", "rf", "rf:dji_ocusync", 0, i)
+                                         for i in range(MAX_LISTED + 7)])
+    em, more = load_emitters(many)
+    assert len(em) == MAX_LISTED and more == 7
+
+
+@pytest.mark.parametrize("line, field", [
+    ('{"sensor": "", "sensor_kind": "rf", "signature": "rf:x"}', "sensor"),
+    ('{"sensor": "a", "sensor_kind": "rf", "signature": "rf:x", "t_first_s": "x"}', "t_first_s"),
+    ('[1]', "JSON object"),
+])
+def test_a_bad_line_names_the_file_line_and_field(tmp_path, line: str, field: str) -> None:  # type: ignore[no-untyped-def]
+    p = _write(tmp_path / "s.jsonl", [_strobe(1, "rf1", "rf", "rf:dji_ocusync", 0, 10)])
+    p.write_text(p.read_text() + line + "\n")
+    with pytest.raises(DataFormatError, match=rf"s.jsonl: line 2.*{field}"):
+        load_emitters(p)
+
+
+def test_the_report_has_the_section_when_the_run_recorded_strobes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ev, tr, z = _run(tmp_path)
+    _write(tmp_path / "strobes.jsonl", [_strobe(1, "rf1", "rf", "rf:dji_ocusync", 100, 500)])
+    rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z])     # the file beside: found
+    assert [e["sensor"] for e in rep["emitters_not_located"]] == ["rf1"]
+    html = (tmp_path / "r.html").read_text()
+    assert "Emitters heard but not located" in html
+    assert "heard a DJI OcuSync link on bearing 56°" in html and "07:01:40" in html
+    (tmp_path / "strobes.jsonl").unlink()
+    rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z])
+    assert rep["emitters_not_located"] == []
+    assert "Emitters heard" not in (tmp_path / "r.html").read_text()
+    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "report", "incident",
+                        "--events", str(ev), "--tracks", str(tr), "--out",
+                        str(tmp_path / "x.html"), "--strobes", str(tmp_path / "nope.jsonl")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "nope.jsonl" in r.stderr, r.stderr
