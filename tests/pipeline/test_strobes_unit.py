@@ -157,8 +157,8 @@ def test_acoustic_strobe_is_explained_by_a_track_of_its_class_or_none() -> None:
     book.attribute(spos, srot, pos, np.array([30.0]), np.array([3]), np.array([np.nan]),
                    np.array([np.nan]))
     assert book.record(2.0, js, None).on_track.tolist() == [3]
-    # 20 km out: beyond the node's reach unless the track was heard with this class
-    far = (spos[1] + 20_000.0 * srot[1, 1])[None]
+    # 25 km out: beyond the explain range unless the track was heard with this class
+    far = (spos[1] + 25_000.0 * srot[1, 1])[None]
     book.attribute(spos, srot, far, np.array([30.0]), np.array([3]), np.array([np.nan]),
                    np.array([np.nan]))
     assert book.record(2.0, js, None).on_track.tolist() == [-1]
@@ -194,3 +194,25 @@ def test_signature_names_and_bad_settings() -> None:
         StrobeConfig(min_count_rf=0)
     with pytest.raises(ValueError, match="reach_m"):
         StrobeBook(_table(), reach_m=np.ones(2))
+
+
+def test_a_track_on_the_latest_bearing_explains_a_strobe_whose_mean_lags() -> None:
+    table = _table()
+    _, spos, srot = _frame_geometry(table)
+    book = StrobeBook(table, config=StrobeConfig(tau_s=300.0))
+    bearings = [0.0] * 20 + [2.5, 3.5, 4.5]        # an emitter starting to sweep past
+    for k, b in enumerate(bearings):
+        js, _ = book.step(float(k), _bearings(float(k), [0], [b], rf=[DJI], sd_deg=1.5))
+    rec = book.record(22.0, js, None)
+    assert len(rec) == 1 and rec.bearing_deg[0] < 1.0            # the mean lags
+    b = np.radians(8.0)
+    pos = (spos[0] + 4000.0 * (np.sin(b) * srot[0, 0] + np.cos(b) * srot[0, 1]))[None]
+    book.attribute(spos, srot, pos, np.array([20.0]), np.array([5]), np.array([float(DJI)]),
+                   np.array([np.nan]))
+    assert book.record(22.0, js, None).on_track.tolist() == [5]
+    # well off both the mean and the latest bearing: not explained
+    b = np.radians(20.0)
+    pos = (spos[0] + 4000.0 * (np.sin(b) * srot[0, 0] + np.cos(b) * srot[0, 1]))[None]
+    book.attribute(spos, srot, pos, np.array([20.0]), np.array([5]), np.array([float(DJI)]),
+                   np.array([np.nan]))
+    assert book.record(22.0, js, None).on_track.tolist() == [-1]

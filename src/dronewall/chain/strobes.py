@@ -23,8 +23,9 @@ A shown strobe is **on a track** when a confirmed track lies on its line within 
 reach and carries the same signature (:func:`attribute`): the bearing is then explained, and
 the operator sees the track. An RF strobe is explained only by a track carrying its link
 protocol or of a class that emits it -- a bird or a one-way drone that happens to lie on a
-quadcopter's line of bearing does not emit its link; an acoustic strobe by a track within the
-node's reach, or farther out by one heard with (or of a class making) that sound.
+quadcopter's line of bearing does not emit its link; an acoustic strobe by any track on its
+line within 20 km (the engine's and the classifier's explain range), or farther out by one
+heard with (or of a class making) that sound.
 
 Everything is array work over the strobes; the number of live strobes is bounded
 (``max_live``, oldest ended first).
@@ -49,9 +50,11 @@ KIND_RF = 0
 KIND_ACOUSTIC = 1
 KIND_NAMES = ("rf", "acoustic")
 
-#: An acoustic strobe is explained by any track on its line within this many times the node's
-#: reach (its hearing range for the drones it is sized for: louder engines carry farther).
-ACOUSTIC_EXPLAIN_FACTOR = 1.0
+#: An acoustic strobe is explained by any track on its line within this range of the node, m
+#: (or its reach, if farther): a loud source beyond the reach for drones -- an airliner 13 km
+#: out -- may have made it. The same range as the engine's ``bearing_explain_range_m`` and the
+#: classifier's ``AcousticNetwork.explain_range_m``.
+ACOUSTIC_EXPLAIN_RANGE_M = 20_000.0
 
 #: Reach of a sensor kind when the caller gives none (m): an RF finder's and an acoustic node's
 #: typical detection range for small drones (``../shared/research``, sensor anchors: RF
@@ -210,12 +213,13 @@ class StrobeBook:
         self._t_seen = np.zeros(0)    # time the decayed sums refer to
         self._n = np.zeros(0, np.int64)
         self._on = np.zeros(0, np.int64)
+        self._last_b = np.zeros(0)    # the latest bearing that joined, rad
 
     # ------------------------------------------------------------------ state access
 
     def _arrays(self) -> list[str]:
         return ["_id", "_sensor", "_kind", "_code", "_C", "_S", "_W", "_Rw", "_t_first",
-                "_t_last", "_t_seen", "_n", "_on"]
+                "_t_last", "_t_seen", "_n", "_on", "_last_b"]
 
     def _take(self, sel: I64 | B) -> dict[str, NDArray[np.generic]]:
         return {a: getattr(self, a)[sel] for a in self._arrays()}
@@ -297,7 +301,8 @@ class StrobeBook:
                    "_C": np.zeros(new.size), "_S": np.zeros(new.size),
                    "_W": np.zeros(new.size), "_Rw": np.zeros(new.size),
                    "_t_first": t_det[new], "_t_last": t_det[new], "_t_seen": t_det[new],
-                   "_n": np.zeros(new.size, np.int64), "_on": np.full(new.size, -1, np.int64)}
+                   "_n": np.zeros(new.size, np.int64), "_on": np.full(new.size, -1, np.int64),
+                   "_last_b": b[new]}
             for a, v in add.items():
                 setattr(self, a, np.concatenate([getattr(self, a), v]))
             join[new] = k0 + np.arange(new.size)
@@ -314,6 +319,7 @@ class StrobeBook:
         np.add.at(self._Rw, join, rvar)
         np.add.at(self._n, join, 1)
         self._t_seen[rows] = t_new[rows]
+        self._last_b[join] = b
         self._t_last[rows] = np.maximum(self._t_last[rows], t_new[rows])
         det_strobe[di] = self._id[join]
 
@@ -337,9 +343,10 @@ class StrobeBook:
         error seen from the sensor) and fits the strobe's signature: it carries it (a track
         fed with the link protocol or heard with the engine class is heard where it is), or
         it carries none but its class makes that signature (``CLASS_RF``, ``CLASS_ACOUSTIC``:
-        an airliner's track on a jet's line), or -- acoustic only -- it lies within the
-        node's reach, whatever its class (a node's classifier confuses engines: a Shahed's
-        bearing labelled rotor noise is still the Shahed's). The nearest to the line wins."""
+        an airliner's track on a jet's line), or -- acoustic only -- it lies within
+        ``ACOUSTIC_EXPLAIN_RANGE_M`` of the node (or its reach), whatever its class (a node's
+        classifier confuses engines: a Shahed's bearing labelled rotor noise is still the
+        Shahed's). The nearest to the line wins."""
         n = self._id.size
         self._on = np.full(n, -1, np.int64)
         if n == 0 or track_ids.size == 0:
@@ -356,7 +363,10 @@ class StrobeBook:
         north = np.einsum("kj,knj->kn", rot[:, 1, :], d)
         rng = np.hypot(east, north)
         brg = np.arctan2(east, north)
-        dev = np.abs(_wrap(brg - mean[si][:, None]))
+        # off the line: the smaller of the deviations from the mean bearing and from the latest
+        # (the mean lags an emitter sweeping past the sensor)
+        dev = np.minimum(np.abs(_wrap(brg - mean[si][:, None])),
+                         np.abs(_wrap(brg - self._last_b[si][:, None])))
         tot = np.sqrt(sd[si][:, None] ** 2 + (track_sd_m[None, :] / np.maximum(rng, 1.0)) ** 2)
         gate = np.maximum(self.cfg.gate_sd * tot, np.radians(self.cfg.min_gate_deg))
         code = self._code[si][:, None]
@@ -373,7 +383,8 @@ class StrobeBook:
         has = code >= 0
         rf_ok = has & ((track_rf[None, :] == code) | (no_rf & by_rf))
         ac_ok = has & ((track_acoustic[None, :] == code) | (no_ac & by_ac)
-                       | (rng <= ACOUSTIC_EXPLAIN_FACTOR * self.reach_m[s_row][:, None]))
+                       | (rng <= np.maximum(self.reach_m[s_row][:, None],
+                                          ACOUSTIC_EXPLAIN_RANGE_M)))
         ok = (dev <= gate) & np.where(rf, rf_ok, ac_ok)
         score = np.where(ok, dev / gate, np.inf)
         best = np.argmin(score, axis=1)

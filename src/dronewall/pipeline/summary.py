@@ -139,7 +139,23 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
                    f"{100 * ent['accuracy']:.1f} % of {ent['platforms_scored']} platforms"
                    + _entry_evidence(ent.get("by_evidence") or {})
                    if ent.get("accuracy") is not None else ""))
+    sb = s.get("strobes")
+    if sb:
+        out.append(_strobe_line(sb))
     return out
+
+
+def _strobe_line(sb: dict[str, Any]) -> str:
+    """Lines of bearing: how many were shown, how many unlocated, and per class where a line
+    of bearing showed a platform no track did."""
+    gain = [f"{name.replace('_', ' ')} {100 * v['share_tracked']:.0f} % -> "
+            f"{100 * v['share_seen']:.0f} %" for name, v in (sb.get("by_class") or {}).items()
+            if v.get("share_strobe_only", 0) >= 0.01]
+    return (f"Lines of bearing: {sb.get('strobes_shown', 0)} shown "
+            f"({sb.get('strobes_shown_false', 0)} from false alarms only), "
+            f"{_fmt(sb.get('unlocated_strobe_steps_per_scan'), 'unlocated per scan', 2)}"
+            + ("; heard and on the display (tracked -> tracked or on a line of bearing): "
+               + "; ".join(gain) if gain else ""))
 
 
 def _entry_evidence(by: dict[str, Any]) -> str:
