@@ -239,6 +239,9 @@ def test_websocket_stream_snapshot_then_step_deltas(srv: Srv) -> None:
         snap = ws.receive_json()
         assert snap["type"] == "snapshot" and snap["session"]["scenario"] == "border-pair"
         assert "tracks" in snap and snap["proposals"] is not None
+        # lines of bearing of the RF finder (rf-bug) travel with the picture
+        assert isinstance(snap["strobes"], list)
+        assert srv.st.live.chain.stage("strobes") is not None
         srv.st.runner.set_speed(20.0)
         steps = [m for m in (ws.receive_json() for _ in range(6)) if m["type"] == "step"]
         srv.st.runner.set_speed(1.0)
@@ -249,6 +252,7 @@ def test_websocket_stream_snapshot_then_step_deltas(srv: Srv) -> None:
         n = len(m["tracks"]["id"])
         assert all(len(v) == n for v in m["tracks"].values())
         assert m["wall_pub"] >= m["wall_due"] and "alerts" in m and "threats" in m
+        assert all({"sensor", "brg", "end", "on_track"} <= set(x) for x in m["strobes"])
     # every published step was recorded first
     with srv.st.store.engine.connect() as c:
         from sqlalchemy import func, select
