@@ -216,3 +216,19 @@ def test_a_track_on_the_latest_bearing_explains_a_strobe_whose_mean_lags() -> No
     book.attribute(spos, srot, pos, np.array([20.0]), np.array([5]), np.array([float(DJI)]),
                    np.array([np.nan]))
     assert book.record(22.0, js, None).on_track.tolist() == [-1]
+
+
+def test_an_rf_strobe_naming_no_protocol_is_explained_by_any_track_on_its_line_in_reach() -> None:
+    table = _table()
+    _, spos, srot = _frame_geometry(table)
+    book = StrobeBook(table)
+    for k in range(3):       # a SAPIENT RF node: a bearing with a class, no link protocol
+        js, _ = book.step(float(k), _bearings(float(k), [0], [90.0]))
+    assert book.record(2.0, js, None).signature(0) == "rf:unknown"
+    near = (spos[0] + 5000.0 * srot[0, 0])[None]
+    far = (spos[0] + 15_000.0 * srot[0, 0])[None]
+    nan = np.array([np.nan])
+    book.attribute(spos, srot, near, np.array([50.0]), np.array([4]), nan, nan)
+    assert book.record(2.0, js, None).on_track.tolist() == [4]
+    book.attribute(spos, srot, far, np.array([50.0]), np.array([4]), nan, nan)
+    assert book.record(2.0, js, None).on_track.tolist() == [-1]     # beyond its 10 km reach

@@ -343,7 +343,8 @@ class StrobeBook:
         error seen from the sensor) and fits the strobe's signature: it carries it (a track
         fed with the link protocol or heard with the engine class is heard where it is), or
         it carries none but its class makes that signature (``CLASS_RF``, ``CLASS_ACOUSTIC``:
-        an airliner's track on a jet's line), or -- acoustic only -- it lies within
+        an airliner's track on a jet's line); an RF strobe naming no protocol by any track
+        on its line within the finder's reach; an acoustic strobe also when it lies within
         ``ACOUSTIC_EXPLAIN_RANGE_M`` of the node (or its reach), whatever its class (a node's
         classifier confuses engines: a Shahed's bearing labelled rotor noise is still the
         Shahed's). The nearest to the line wins."""
@@ -381,7 +382,10 @@ class StrobeBook:
                                                 np.clip(kc, 0, CLASS_ACOUSTIC.shape[1] - 1)]
         no_rf, no_ac = np.isnan(track_rf)[None, :], np.isnan(track_acoustic)[None, :]
         has = code >= 0
-        rf_ok = has & ((track_rf[None, :] == code) | (no_rf & by_rf))
+        within = rng <= self.reach_m[s_row][:, None]
+        # an RF bearing that names no protocol (a SAPIENT RF node reports a class, not the
+        # link) is explained by any track on its line within the finder's reach
+        rf_ok = (has & ((track_rf[None, :] == code) | (no_rf & by_rf))) | (~has & within)
         ac_ok = has & ((track_acoustic[None, :] == code) | (no_ac & by_ac)
                        | (rng <= np.maximum(self.reach_m[s_row][:, None],
                                           ACOUSTIC_EXPLAIN_RANGE_M)))

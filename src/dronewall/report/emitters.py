@@ -27,7 +27,8 @@ MAX_LISTED = 50
 _WHAT = {"rf:dji_ocusync": "a DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
          "rf:military_datalink": "a military UAV datalink", "rf:cellular_modem": "an LTE modem",
          "acoustic:piston_prop": "a piston engine", "acoustic:electric_rotor": "rotor noise",
-         "acoustic:jet": "a jet engine", "acoustic:bird": "a bird-like sound"}
+         "acoustic:jet": "a jet engine", "acoustic:bird": "a bird-like sound",
+         "rf:unknown": "an RF emission", "acoustic:unknown": "a sound"}
 
 
 @dataclass(frozen=True)

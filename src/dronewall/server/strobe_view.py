@@ -26,7 +26,8 @@ MAX_STROBES_SENT = 300
 _SIG_TEXT = {"rf:dji_ocusync": "DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
              "rf:military_datalink": "military UAV datalink", "rf:cellular_modem": "LTE modem",
              "acoustic:piston_prop": "piston engine", "acoustic:electric_rotor": "rotor noise",
-             "acoustic:jet": "jet engine", "acoustic:bird": "bird"}
+             "acoustic:jet": "jet engine", "acoustic:bird": "bird",
+             "rf:unknown": "RF emission", "acoustic:unknown": "sound"}
 
 
 def signature_text(sig: str) -> str:
