@@ -146,11 +146,11 @@ function buildStyle(L) {
       // lines of bearing: emitters a sensor hears; bright and dashed when no track explains
       // them (unlocated: direction known, range not), faint when a track does
       { id: "wedges", type: "fill", source: "wedges",
-        paint: { "fill-color": ["match", ["get", "kind"], "rf", "#d7a8ff", "#9fd0b0"], "fill-opacity": 0.09 } },
+        paint: { "fill-color": ["match", ["get", "kind"], "rf", "#d7a8ff", "#9fd0b0"], "fill-opacity": 0.12 } },
       { id: "strobes", type: "line", source: "strobes",
         paint: { "line-color": ["match", ["get", "kind"], "rf", "#d7a8ff", "#9fd0b0"],
-                 "line-width": ["case", ["get", "unlocated"], 1.8, 0.7],
-                 "line-opacity": ["case", ["get", "unlocated"], 0.9, 0.3],
+                 "line-width": ["case", ["get", "unlocated"], 2.2, 0.7],
+                 "line-opacity": ["case", ["get", "unlocated"], 1.0, 0.3],
                  "line-dasharray": [3, 2] } },
       { id: "ellipses", type: "fill", source: "ellipses",
         paint: { "fill-color": ["get", "col"], "fill-opacity": 0.08 } },
@@ -344,6 +344,19 @@ DW_.drawLabels = function () {
     const lab = `${tr.id}` + (tr.coop ? ` ${tr.coop}` : "") + (z >= 9 ? ` · ${Math.round(tr.alt)} m` : "");
     text(lab, p.x + 13, p.y + 4, "bold 11px 'DejaVu Sans', sans-serif",
          tr.id === s.selected ? "#ffffff" : (AFF_COL[tr.aff] || "#ddd"));
+  }
+  // unlocated emitters: what was heard, on its line of bearing where the label fits
+  for (const x of (s.mode === "live" ? s.strobes || [] : [])) {
+    if (x.on_track !== null) continue;
+    const lab = `${x.what} ${Math.round(x.brg)}°`, font = "bold 11px 'DejaVu Sans', sans-serif";
+    g.font = font;
+    const tw = g.measureText(lab).width;
+    placed: for (const k of [0.33, 0.5, 0.7, 0.9, 0.15]) {
+      const p = map.project([x.lon + k * (x.end[0] - x.lon), x.lat + k * (x.end[1] - x.lat)]);
+      for (const [dx, dy] of [[6, -4], [-tw - 6, 12], [6, 14], [-tw - 6, -4]]) {
+        if (text(lab, p.x + dx, p.y + dy, font, x.kind === "rf" ? "#e2c2ff" : "#b9e6c8")) break placed;
+      }
+    }
   }
   // airports
   for (const f of DW_.layers.airports.features) {
