@@ -38,7 +38,7 @@ def test_a_quadcopter_one_finder_hears_is_an_unlocated_strobe_not_nothing(tmp_pa
     lines = [json.loads(x) for x in (tmp_path / "strobes.jsonl").read_text().splitlines()]
     quad = [r for r in lines if r["truth_platform"].startswith("quad")]
     assert quad and all(r["signature"] == "rf:dji_ocusync" and r["sensor"] == "rf1"
-                        for r in quad)
+                        and r["what"] == "DJI OcuSync link" for r in quad)
     # one strobe holds it for most of the run, on its true bearing (the quad is NE of rf1)
     longest = max(quad, key=lambda r: r["t_last_s"] - r["t_first_s"])
     assert longest["t_last_s"] - longest["t_first_s"] > 200

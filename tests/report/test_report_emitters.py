@@ -19,6 +19,7 @@ from dronewall.report.incident import incident_report
 def _strobe(sid: int, sensor: str, kind: str, sig: str, t0: float, t1: float,
             share: float = 0.0, span: list[float] | None = None) -> dict:
     return {"id": sid, "sensor": sensor, "sensor_kind": kind, "signature": sig,
+            "what": "DJI OcuSync link" if sig == "rf:dji_ocusync" else "piston engine",
             "lat_deg": 59.5, "lon_deg": 26.5, "reach_m": 29000, "t_first_s": t0,
             "t_last_s": t1, "time_first": f"2025-09-19T07:0{int(t0) // 60}:00.000Z",
             "time_last": f"2025-09-19T07:0{int(t1) // 60}:00.000Z", "bearings": 40,
@@ -43,11 +44,15 @@ def test_which_strobes_are_listed_and_how(tmp_path) -> None:  # type: ignore[no-
     em, more = load_emitters(p)
     assert [e.sensor for e in em] == ["rf1", "node2", "rf3", "rf1"] and more == 0  # longest first
     text = emitter_text(em[0])
-    assert text.startswith("rf1 (rf, 59.5000 N 26.5000 E) heard a DJI OcuSync link on bearing "
+    assert text.startswith("rf1 (rf, 59.5000 N 26.5000 E): DJI OcuSync link heard on bearing "
                            "56° ±3° (50–62° over its life), 40 bearings from 2025-09-19T07:01")
     assert "no track located it: range unknown, up to 29 km" in text
     assert "(350–10° over its life)" in emitter_text(em[2])         # through north
     assert "recon-quad" not in text                                    # truth is analysis only
+    # an older record without the words: the signature stands in
+    old = _write(tmp_path / "o.jsonl", [{k: v for k, v in _strobe(
+        1, "rf1", "rf", "rf:dji_ocusync", 0, 10).items() if k != "what"}])
+    assert ": rf:dji_ocusync heard on bearing" in emitter_text(load_emitters(old)[0][0])
     many = _write(tmp_path / "m.jsonl", [_strobe(i, "rf1", "rf", "rf:dji_ocusync", 0, i)
                                          for i in range(MAX_LISTED + 7)])
     em, more = load_emitters(many)
@@ -73,7 +78,7 @@ def test_the_report_has_the_section_when_the_run_recorded_strobes(tmp_path) -> N
     assert [e["sensor"] for e in rep["emitters_not_located"]] == ["rf1"]
     html = (tmp_path / "r.html").read_text()
     assert "Emitters heard but not located" in html
-    assert "heard a DJI OcuSync link on bearing 56°" in html and "07:01:40" in html
+    assert "DJI OcuSync link heard on bearing 56°" in html and "07:01:40" in html
     (tmp_path / "strobes.jsonl").unlink()
     rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z])
     assert rep["emitters_not_located"] == []

@@ -117,6 +117,20 @@ def signature_name(kind: int, code: int) -> str:
     return f"{KIND_NAMES[kind]}:{name if name and name != 'none' else 'unknown'}"
 
 
+#: How an operator or an investigator reads a signature (``signature_text``).
+SIGNATURE_TEXT = {
+    "rf:dji_ocusync": "DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
+    "rf:military_datalink": "military UAV datalink", "rf:cellular_modem": "LTE modem",
+    "rf:unknown": "RF emission", "acoustic:piston_prop": "piston engine",
+    "acoustic:electric_rotor": "rotor noise", "acoustic:jet": "jet engine",
+    "acoustic:bird": "bird", "acoustic:unknown": "sound"}
+
+
+def signature_text(sig: str) -> str:
+    """Words for a signature (``rf:dji_ocusync`` -> ``DJI OcuSync link``)."""
+    return SIGNATURE_TEXT.get(sig, sig.replace("_", " ").replace(":", " "))
+
+
 @dataclass(frozen=True, eq=False)
 class Strobes:
     """The strobes alive at ``t`` (N rows, by id) and what this step did.

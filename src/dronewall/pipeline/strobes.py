@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from dronewall.airspace.event_builder import iso_time
 from dronewall.chain.records import StepRecord
-from dronewall.chain.strobes import KIND_NAMES, Strobes, signature_name
+from dronewall.chain.strobes import KIND_NAMES, Strobes, signature_name, signature_text
 from dronewall.detections import DetectionBatch, SensorTable
 
 #: A platform counts as heard while a sensor truly detected it within this window, s (the
@@ -144,7 +144,8 @@ class StrobeRecorder:
             self.false_shown += 1
         rec = {"id": sid, "sensor": str(self.sensors.ids[row]),
                "sensor_kind": KIND_NAMES[int(s.kind[i])],
-               "signature": signature_name(int(s.kind[i]), int(s.code[i])),
+               "signature": (sig := signature_name(int(s.kind[i]), int(s.code[i]))),
+               "what": signature_text(sig),
                "lat_deg": round(float(self.sensors.lat_deg[row]), 5),
                "lon_deg": round(float(self.sensors.lon_deg[row]), 5),
                "reach_m": round(float(s.reach_m[i])),

@@ -24,13 +24,6 @@ MIN_ACOUSTIC_S = 60.0
 #: Lines listed at most (the longest first); the rest are counted.
 MAX_LISTED = 50
 
-_WHAT = {"rf:dji_ocusync": "a DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
-         "rf:military_datalink": "a military UAV datalink", "rf:cellular_modem": "an LTE modem",
-         "acoustic:piston_prop": "a piston engine", "acoustic:electric_rotor": "rotor noise",
-         "acoustic:jet": "a jet engine", "acoustic:bird": "a bird-like sound",
-         "rf:unknown": "an RF emission", "acoustic:unknown": "a sound"}
-
-
 @dataclass(frozen=True)
 class Emitter:
     """One line of bearing no track explained (most of its life)."""
@@ -38,6 +31,7 @@ class Emitter:
     sensor: str
     kind: str
     signature: str
+    what: str
     t0_s: float
     t1_s: float
     time0: str
@@ -87,7 +81,10 @@ def load_emitters(path: Path) -> tuple[list[Emitter], int]:
         lo, hi = (float(span[0]), float(span[1])) if (
             isinstance(span, list) and len(span) == 2
             and all(isinstance(x, (int, float)) and math.isfinite(x) for x in span)) else (b, b)
-        out.append(Emitter(str(rec["sensor"]), kind, str(rec["signature"]), t0, t1,
+        what = rec.get("what")
+        out.append(Emitter(str(rec["sensor"]), kind, str(rec["signature"]),
+                           what if isinstance(what, str) and what else str(rec["signature"]),
+                           t0, t1,
                            str(rec.get("time_first", "")), str(rec.get("time_last", "")),
                            int(_num(rec, "bearings", where)), b,
                            _num(rec, "bearing_sd_deg", where), (lo, hi),
@@ -98,16 +95,16 @@ def load_emitters(path: Path) -> tuple[list[Emitter], int]:
 
 
 def emitter_text(e: Emitter, fmt: Callable[[float], str] | None = None) -> str:
-    """One line: "rf-wlodawa (rf, 51.55000 N 23.50000 E) heard a DJI OcuSync link on bearing
+    """One line: "rf-wlodawa (rf, 51.5500 N 23.5000 E): DJI OcuSync link heard on bearing
     56 deg +-6 deg (41-62 deg over its life), 415 bearings from 01:10:02 to 01:35:40 (25.6
-    min); no track located it: range unknown, up to 29 km"."""
+    min); no track located it: range unknown, up to 29 km" (``what``: the record's words
+    for the signature, written by ``simulate``; the signature itself when absent)."""
     t0 = fmt(e.t0_s) if fmt is not None else e.time0
     t1 = fmt(e.t1_s) if fmt is not None else e.time1
-    what = _WHAT.get(e.signature, e.signature)
     width = (e.span_deg[1] - e.span_deg[0]) % 360.0     # clockwise from the first to the last
     span = (f" ({e.span_deg[0]:.0f}\u2013{e.span_deg[1]:.0f}\u00b0 over its life)"
             if width >= 1.0 else "")
-    return (f"{e.sensor} ({e.kind}, {e.lat_deg:.4f} N {e.lon_deg:.4f} E) heard {what} on "
+    return (f"{e.sensor} ({e.kind}, {e.lat_deg:.4f} N {e.lon_deg:.4f} E): {e.what} heard on "
             f"bearing {e.bearing_deg:.0f}\u00b0 \u00b1{e.sd_deg:.0f}\u00b0{span}, {e.bearings} "
             f"bearings from {t0} to {t1} ({e.duration_s / 60:.1f} min); no track located it: "
             f"range unknown, up to {e.reach_m / 1000:.0f} km")

@@ -16,24 +16,18 @@ from typing import Any
 import numpy as np
 
 from dronewall.airspace.geometry import M_PER_DEG
-from dronewall.chain.strobes import KIND_NAMES, KIND_RF, Strobes, signature_name
+from dronewall.chain.strobes import (
+    KIND_NAMES,
+    KIND_RF,
+    Strobes,
+    signature_name,
+    signature_text,
+)
 from dronewall.detections import SensorTable
 
 #: Strobes sent to a client per step at most (unlocated ones first, then RF, then the longest
 #: heard): a wall of thousands of nodes must not flood the display.
 MAX_STROBES_SENT = 300
-
-_SIG_TEXT = {"rf:dji_ocusync": "DJI OcuSync link", "rf:analog_video_5g8": "5.8 GHz FPV video",
-             "rf:military_datalink": "military UAV datalink", "rf:cellular_modem": "LTE modem",
-             "acoustic:piston_prop": "piston engine", "acoustic:electric_rotor": "rotor noise",
-             "acoustic:jet": "jet engine", "acoustic:bird": "bird",
-             "rf:unknown": "RF emission", "acoustic:unknown": "sound"}
-
-
-def signature_text(sig: str) -> str:
-    """Operator wording of a strobe signature (``rf:dji_ocusync`` -> ``DJI OcuSync link``)."""
-    return _SIG_TEXT.get(sig, sig.replace("_", " ").replace(":", " "))
-
 
 def strobe_rows(s: Strobes | None, sensors: SensorTable, t: float) -> list[dict[str, Any]]:
     """The shown strobes at ``t`` as client rows: ``id``, ``sensor``, ``kind`` (rf /
