@@ -63,6 +63,10 @@ SUMMARY = {
                                     "by_true_class": {"bird": {"label_correct": 1},
                                                       "attack_drone": {"label_correct": 2}},
                                     "per_track": {"scored_tracks": 9}}},
+    "strobes": {"by_class": {
+        "multirotor": {"heard_steps": 100, "tracked_steps": 5, "displayed_steps": 98},
+        "decoy": {"heard_steps": 300, "tracked_steps": 270, "displayed_steps": 280},
+        "bird": {"heard_steps": 1000, "tracked_steps": 900, "displayed_steps": 900}}},
     "airspace": {"alert_latency_s": {"mean_s": -1.5}, "warning_lead_time_s": None,
                  "violations_truth": 5, "violations_tracks": 4, "violations_missed": 1,
                  "violations_unmatched_tracks": 0, "violation_duration_abs_err_s": 3.0,
@@ -97,6 +101,14 @@ def test_run_metrics_reads_every_schema_field() -> None:
     assert m["one_way_flown"] == 6 and m["one_way_neutralised_rate"] == pytest.approx(4 / 6)
     assert m["one_way_in_flight"] == 1
     assert (m["waste_share"], m["shots_per_kill"]) == (0.1, 1.4)
+    # what the operator saw of the uncrewed platforms the wall heard (birds left out)
+    assert (m["uncrewed_heard_steps"], m["uncrewed_tracked_steps"],
+            m["uncrewed_displayed_steps"]) == (400, 275, 378)
+    assert m["uncrewed_displayed_ratio"] == pytest.approx(378 / 400)
+    assert m["uncrewed_tracked_ratio"] == pytest.approx(275 / 400)
+    # a run without RF finders or acoustic nodes has no strobes: not 0, unknown
+    no = run_metrics({k: v for k, v in SUMMARY.items() if k != "strobes"}, None, [])
+    assert math.isnan(no["uncrewed_displayed_ratio"]) and math.isnan(no["uncrewed_heard_steps"])
     # the true episodes reports are scored against: non-cooperative + Remote ID-identified
     assert (m["violation_episodes_true"], m["violation_episodes_unmatched"]) == (5, 1)
     assert (m["identity_switches"], m["track_reacquisitions"], m["tracks_per_platform"],

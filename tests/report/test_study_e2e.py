@@ -37,6 +37,8 @@ RZESZOW = REPO / "scenarios" / "rzeszow-layered-defence.yaml"
 #: Proportions and their (numerator, denominator) count columns in runs.csv.
 PROPORTIONS = {"detected_ratio": ("uncrewed_detected", "uncrewed_flown"),
                "classification_accuracy": ("classification_correct", "classification_scored"),
+               "uncrewed_displayed_ratio": ("uncrewed_displayed_steps", "uncrewed_heard_steps"),
+               "uncrewed_tracked_ratio": ("uncrewed_tracked_steps", "uncrewed_heard_steps"),
                "leak_rate": ("leakers", "threats_flown"),
                "one_way_neutralised_rate": ("one_way_neutralised", "one_way_flown")}
 #: Metrics whose per-run value may be negative (everything else is >= 0).

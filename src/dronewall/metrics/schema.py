@@ -149,6 +149,26 @@ METRICS: tuple[Metric, ...] = (
        "tracking.never_tracked", _path("tracking.never_tracked")),
     Metric("gospa_mean_m", "GOSPA, mean", "mean GOSPA per scan (500 m cut-off, p = 1, alpha = 2)",
            "m", "distance", "tracking.gospa_mean", _path("tracking.gospa_mean")),
+    _p("uncrewed_displayed_ratio", "Uncrewed on the display while heard",
+       "share of the steps at which a sensor truly detected an uncrewed platform (attack drones, "
+       "decoys, recon UAVs, multirotors; within 10 s) with a matched confirmed track or a line "
+       "of bearing its detections fed: what the operator saw of what the wall heard (runs with "
+       "RF finders or acoustic nodes)",
+       "sum of strobes.by_class.<class>.displayed_steps / .heard_steps",
+       "uncrewed_displayed_steps", "uncrewed_heard_steps"),
+    _p("uncrewed_tracked_ratio", "Uncrewed tracked while heard",
+       "the same steps with a matched confirmed track (a line of bearing does not count)",
+       "sum of strobes.by_class.<class>.tracked_steps / .heard_steps",
+       "uncrewed_tracked_steps", "uncrewed_heard_steps"),
+    _c("uncrewed_heard_steps", "Uncrewed platform-steps heard",
+       "steps at which a sensor truly detected an uncrewed platform within 10 s, summed over "
+       "the platforms", "sum of strobes.by_class.<class>.heard_steps"),
+    _c("uncrewed_displayed_steps", "Uncrewed platform-steps on the display",
+       "of those, the steps with a matched confirmed track or a line of bearing",
+       "sum of strobes.by_class.<class>.displayed_steps"),
+    _c("uncrewed_tracked_steps", "Uncrewed platform-steps tracked",
+       "of those, the steps with a matched confirmed track",
+       "sum of strobes.by_class.<class>.tracked_steps"),
     _p("classification_accuracy", "Classification accuracy",
        "share of the platforms scored 30 s after their first confirmed track whose reported "
        "label was right (hierarchical labels: a one-way UAS group label is right for an attack "

@@ -178,6 +178,7 @@ class StrobeRecorder:
             tr, so = int(self.tracked_steps[sel].sum()), int(self.strobe_steps[sel].sum())
             by[self.class_names[c]] = {
                 "platforms_heard": int(sel.sum()), "heard_steps": h,
+                "tracked_steps": tr, "displayed_steps": tr + so,
                 "share_tracked": round(tr / h, 4), "share_strobe_only": round(so / h, 4),
                 "share_seen": round((tr + so) / h, 4)}
         return {"strobes_shown": self.shown_total,

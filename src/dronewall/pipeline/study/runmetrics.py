@@ -76,6 +76,17 @@ def _classification_correct(summary: dict[str, Any]) -> float:
     return float(sum(vals)) if vals and all(math.isfinite(v) for v in vals) else math.nan
 
 
+def _strobe_steps(summary: dict[str, Any], key: str) -> float:
+    """``strobes.by_class.<class>.<key>`` summed over the uncrewed classes (NaN: the run has
+    no strobe stage -- no RF finder or acoustic node; 0 when none of them was heard)."""
+    by = _get_obj(summary, ("strobes", "by_class"))
+    if not isinstance(by, dict):
+        return math.nan
+    vals = [_num(by[c].get(key, math.nan)) for c in DETECTION_CLASSES
+            if isinstance(by.get(c), dict)]
+    return float(sum(vals)) if all(math.isfinite(v) for v in vals) else math.nan
+
+
 def _get_obj(d: Any, keys: Iterable[str]) -> Any:
     for k in keys:
         if not isinstance(d, dict) or k not in d:
@@ -141,6 +152,13 @@ DERIVED: dict[str, Derivation] = {
     "classification_accuracy": lambda s, o, m: _get(
         s, ("tracking", "classification", "accuracy_30s_after_confirmation")),
     "classification_correct": lambda s, o, m: _classification_correct(s),
+    "uncrewed_displayed_ratio": lambda s, o, m: _ratio(_strobe_steps(s, "displayed_steps"),
+                                                       _strobe_steps(s, "heard_steps")),
+    "uncrewed_tracked_ratio": lambda s, o, m: _ratio(_strobe_steps(s, "tracked_steps"),
+                                                     _strobe_steps(s, "heard_steps")),
+    "uncrewed_heard_steps": lambda s, o, m: _strobe_steps(s, "heard_steps"),
+    "uncrewed_displayed_steps": lambda s, o, m: _strobe_steps(s, "displayed_steps"),
+    "uncrewed_tracked_steps": lambda s, o, m: _strobe_steps(s, "tracked_steps"),
     "violation_duration_abs_err_s": lambda s, o, m: _violation_duration(s, o),
     "leak_rate": lambda s, o, m: _ratio(m.get("leakers", math.nan),
                                         m.get("threats_flown", math.nan)),
