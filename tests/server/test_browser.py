@@ -101,6 +101,28 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                 window_t_s: [10.0, 12.0], point_95_m: 30, operator_point: [57.1007, 9.825]})""")
             assert said == (" ±1.0 s (95 %), ±30 m along the border, pilot at 57.10070 N "
                             "9.82500 E (as broadcast)"), said
+            # a line of bearing no track explains: listed, counted in the top bar, and a click
+            # on it looks along the line (the map centres a third of the way out)
+            seen = page.evaluate("""async () => {
+                const x = {id: 1, sensor: 'rf-bug', kind: 'rf', sig: 'rf:dji_ocusync',
+                    what: 'DJI OcuSync link', brg: 90, sd: 3, lat: 51.52, lon: 23.55,
+                    end: [23.85, 51.52], reach_m: 20800, on_track: null, n: 40, since_s: 60,
+                    age_s: 1};
+                DW.state.strobes = [x];
+                DW.renderStrobes();
+                DW.render();
+                await new Promise(r => requestAnimationFrame(() => r()));
+                const li = document.querySelector('#strobes li.strobe');
+                const panel = li.textContent, counts = document.getElementById('counts').textContent;
+                li.click();
+                await new Promise(r => setTimeout(r, 800));
+                const c = DW.map.getCenter();
+                return {panel, counts, lon: c.lng, lat: c.lat};
+            }""")
+            assert "DJI OcuSync link · rf-bug bearing 90° ±3°" in seen["panel"], seen
+            assert "range unknown (≤ 21 km)" in seen["panel"], seen
+            assert "1 unlocated emitter" in seen["counts"], seen
+            assert abs(seen["lon"] - 23.65) < 0.01 and abs(seen["lat"] - 51.52) < 0.01, seen
             # a flood of information (gulls predicted to enter a city's no-fire zone) never
             # pushes an unacknowledged critical alert out of the panel's memory
             page.evaluate("""() => {

@@ -333,12 +333,19 @@
     const badge = document.getElementById("strobe-badge");
     badge.hidden = list.length === 0;
     badge.textContent = list.length;
+    // a click looks along the line: the map centres a third of the way out
     document.getElementById("strobes").innerHTML = list.slice(0, 12).map((x) =>
-      `<li class="strobe ${x.kind}"><b>${DW.esc(x.what)}</b> · ${DW.esc(x.sensor)} bearing ${x.brg.toFixed(0)}° ±${x.sd.toFixed(0)}°
+      `<li class="strobe ${x.kind}" data-lon="${x.lon + (x.end[0] - x.lon) / 3}" data-lat="${x.lat + (x.end[1] - x.lat) / 3}"
+        title="show the line on the map"><b>${DW.esc(x.what)}</b> · ${DW.esc(x.sensor)} bearing ${x.brg.toFixed(0)}° ±${x.sd.toFixed(0)}°
         · heard ${DW.mmss(x.since_s)} (${x.n}×), last ${x.age_s.toFixed(0)} s ago · range unknown (≤ ${(x.reach_m / 1000).toFixed(0)} km)</li>`
     ).join("") + (list.length > 12 ? `<li class="muted">… ${list.length - 12} more</li>` : "") ||
       '<li class="empty">none: every emitter heard is on a track</li>';
   }
+  document.getElementById("strobes").addEventListener("click", (ev) => {
+    const li = ev.target.closest("li[data-lon]");
+    if (li && DW.map) DW.map.easeTo({ center: [+li.dataset.lon, +li.dataset.lat], duration: 500 });
+  });
+  DW.renderStrobes = renderStrobes;
   function renderAll() { renderAlerts(); renderRecs(); renderThreats(); renderStrobes(); renderSensors(); }
   setInterval(() => { renderRecsCountdown(); }, 1000);
   function renderRecsCountdown() {
