@@ -113,7 +113,8 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                 DW.render();
                 await new Promise(r => requestAnimationFrame(() => r()));
                 const li = document.querySelector('#strobes li.strobe');
-                const panel = li.textContent, counts = document.getElementById('counts').textContent;
+                const panel = li.textContent;
+                const counts = document.getElementById('counts').textContent;
                 li.click();
                 await new Promise(r => setTimeout(r, 800));
                 const c = DW.map.getCenter();
