@@ -134,6 +134,9 @@ def test_history_pagination_and_time_filters(srv: Srv) -> None:
     assert ev["total"] >= 1 and all(e["kind"] == "entry" for e in ev["items"])
     assert any(e["zone_id"] == "POL" for e in ev["items"])
     assert srv.get("/events", params={"kind": "nonsense"}).status_code == 422
+    # lines of bearing are an event kind (none here: the Shaheds emit no link rf-bug hears)
+    st = srv.get("/events", params={"kind": "strobe"})
+    assert st.status_code == 200 and st.json()["total"] == 0
     th = srv.get("/threats/history", params={"limit": 2}).json()
     assert th["total"] > 2 and len(th["items"]) == 2
     tmax = srv.st.runner.state.t

@@ -65,3 +65,49 @@ def test_an_unlocated_rf_link_is_alerted_once_and_nothing_else_is() -> None:
     assert "rf-1 hears a DJI OcuSync link on bearing 90" in a[0]["text"]
     assert "range is not known" in a[0]["text"]
     assert strobe_alerts(rows, seen, 101.0, "2026-01-01T00:01:41.000Z", 8) == []
+
+
+LIVE = """\
+name: one-finder-live
+seed: 3
+time: {start: "2026-01-01T00:00:00Z", duration_s: 150, step_s: 1}
+origin: {lat_deg: 51.45, lon_deg: 23.40}
+sensors:
+  - {type: rf, id: rf1, position: [51.45, 23.40], height_m: 15}
+traffic:
+  multirotors:
+    - {id: quad, platform: dji_multirotor, home: [51.50, 23.45], radius_m: 300,
+       pattern: patrol, window_s: [0, 90], altitude_m: 100}
+"""
+
+
+def test_the_live_picture_alerts_an_unlocated_link_once_and_records_the_strobe(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dronewall.scenario import parse_scenario
+    from dronewall.server.live import ScenarioSource, build_live_chain
+    from dronewall.server.picture import StepView
+
+    live = build_live_chain(parse_scenario(LIVE), None, 1, None, tmp_path,  # type: ignore[arg-type]
+                            engage=False)
+    view = StepView(live, 5.0)
+    src = ScenarioSource(live)
+    alerts, events, shown, seq = [], [], 0, 0
+    while (item := src.next()) is not None:
+        t, batch = item
+        rec = live.chain.step(t, batch, live.status(t) if live.status else None)
+        seq += 1
+        rows, delta = view.step(rec, seq, [])
+        alerts += [a for a in delta["alerts"] if a["kind"] == "strobe"]
+        events += [e for e in rows.events if e["kind"] == "strobe"]
+        shown = max(shown, sum(1 for x in delta["strobes"] if x["on_track"] is None))
+    # the quadcopter's link, NE of rf1, heard while it flies (0-90 s): one line, one alert
+    assert shown == 1
+    assert len(alerts) == 1 and alerts[0]["severity"] == "medium", alerts
+    assert "rf1 hears a DJI OcuSync link on bearing" in alerts[0]["text"]
+    # the strobe ended 30 s after the link fell silent and is in the session's record
+    assert len(events) == 1, events
+    import json
+
+    p = json.loads(events[0]["payload"])
+    assert p["sensor"] == "rf1" and p["what"] == "DJI OcuSync link" and p["on_track"] is None
+    assert p["t_first_s"] < 5 and 80 < p["t_last_s"] <= 91 and p["bearings"] > 20
+    assert 20.0 < p["bearing_deg"] < 50.0

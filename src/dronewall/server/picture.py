@@ -32,7 +32,7 @@ from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_SUSPECT, TRUST_TRU
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
 from dronewall.server.alerts import event_alert, sensor_alerts, spoof_alert
 from dronewall.server.live import LiveChain
-from dronewall.server.strobe_view import strobe_alerts, strobe_rows
+from dronewall.server.strobe_view import strobe_alerts, strobe_events, strobe_rows
 from dronewall.store import StepRows
 
 #: Threats kept per recorded step and sent per step (most urgent first).
@@ -342,6 +342,8 @@ class StepView:
                                 iso_time(live.scenario.time.start, t), seq)
         if rec.strobes is not None and rec.strobes.ended is not None:
             self.strobe_alerted.difference_update(rec.strobes.ended.id.tolist())
+            for e in strobe_events(rec.strobes.ended, live.sensors):
+                rows.events.append({**e, "payload": _json(e["payload"])})
         new_props, eng_rows = [], []
         es = rec.engagement
         if es is not None:

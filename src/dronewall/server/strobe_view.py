@@ -81,3 +81,31 @@ def strobe_alerts(rows: list[dict[str, Any]], alerted: set[int], t: float, time:
                     "time_to_crossing_s": None, "predicted_crossing_t_s": None,
                     "acked_by": None, "event": {"kind": "strobe", **r}})
     return out
+
+
+def strobe_events(ended: Strobes | None, sensors: SensorTable) -> list[dict[str, Any]]:
+    """Store event rows (kind ``strobe``) for the shown strobes that ended this step: the
+    session's record of what was heard where no track was (``GET events?kind=strobe``) --
+    sensor, signature and its words, first and last bearing time (s), bearings, the mean
+    bearing and spread (deg), and the track that explained it last (``on_track``; None:
+    unlocated). Not filed under a track (``track_id`` -1): a line of bearing is no track's
+    event."""
+    if ended is None or len(ended) == 0:
+        return []
+    out = []
+    for i in np.flatnonzero(ended.shown).tolist():
+        row = int(ended.sensor[i])
+        sig = signature_name(int(ended.kind[i]), int(ended.code[i]))
+        on = int(ended.on_track[i])
+        out.append({"t_s": float(ended.t_last_s[i]), "kind": "strobe",
+                    "track_id": -1, "zone_id": str(sensors.ids[row])[:64],
+                    "zone_kind": "sensor", "payload": {
+                        "strobe_id": int(ended.id[i]), "sensor": str(sensors.ids[row]),
+                        "sensor_kind": KIND_NAMES[int(ended.kind[i])], "signature": sig,
+                        "what": signature_text(sig), "t_first_s": float(ended.t_first_s[i]),
+                        "t_last_s": float(ended.t_last_s[i]), "bearings": int(ended.n[i]),
+                        "bearing_deg": round(float(ended.bearing_deg[i]), 2),
+                        "bearing_sd_deg": round(float(ended.sd_deg[i]), 2),
+                        "reach_m": round(float(ended.reach_m[i])),
+                        "on_track": on if on >= 0 else None}})
+    return out
