@@ -47,3 +47,34 @@ def test_a_quadcopter_one_finder_hears_is_an_unlocated_strobe_not_nothing(tmp_pa
     assert longest["time_first"].startswith("2026-01-01T00:0")
     # and no track was ever taken for it
     assert not any(r["tracks"] for r in quad)
+
+
+def test_only_an_unlocated_line_shows_a_platform_no_track_follows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A strobe a track explains is that track's (faint or not drawn): it does not put the
+    platform whose bearings fed it on the display; an unlocated one does."""
+    import numpy as np
+
+    from dronewall.chain.records import StepRecord
+    from dronewall.chain.strobes import KIND_RF, Strobes
+    from dronewall.detections import DetectionBatch, MeasKind, SensorKind, SensorTable
+    from dronewall.pipeline.strobes import StrobeRecorder
+
+    table = SensorTable.build(["rf1"], [SensorKind.RF], [51.0], [23.0], [10.0])
+    det = DetectionBatch.create(t=[5.0], sensor=np.array([0], np.int32),
+                                meas_kind=MeasKind.BEARING, z=[[0.5]], R=np.full((1, 1, 1), 1e-3),
+                                rf_protocol=[0], truth_id=[1])
+    share = {}
+    for on in (7, -1):
+        rec = StrobeRecorder(tmp_path, table, __import__("datetime").datetime(2026, 1, 1),
+                             2, np.array(["a", "quad"], object), np.array([4, 4]),
+                             ["c0", "c1", "c2", "c3", "multirotor", "c5", "c6"])
+        s = Strobes(t=5.0, id=np.array([1]), sensor=np.array([0]),
+                    kind=np.array([KIND_RF], np.int8), code=np.array([0]),
+                    bearing_deg=np.array([28.6]), sd_deg=np.array([2.0]),
+                    t_first_s=np.array([0.0]), t_last_s=np.array([5.0]), n=np.array([6]),
+                    shown=np.array([True]), on_track=np.array([on]),
+                    reach_m=np.array([10_000.0]), det_strobe=np.array([1]))
+        rec.observe(5.0, det, StepRecord(t=5.0, detections=det, strobes=s),
+                    np.zeros(0, np.int64))
+        share[on] = rec.finish()[0]["by_class"]["multirotor"]["share_strobe_only"]
+    assert share == {7: 0.0, -1: 1.0}

@@ -151,9 +151,9 @@ METRICS: tuple[Metric, ...] = (
            "m", "distance", "tracking.gospa_mean", _path("tracking.gospa_mean")),
     _p("uncrewed_displayed_ratio", "Uncrewed on the display while heard",
        "share of the steps at which a sensor truly detected an uncrewed platform (attack drones, "
-       "decoys, recon UAVs, multirotors; within 10 s) with a matched confirmed track or a line "
-       "of bearing its detections fed: what the operator saw of what the wall heard (runs with "
-       "RF finders or acoustic nodes)",
+       "decoys, recon UAVs, multirotors; within 10 s) with a matched confirmed track or an "
+       "unlocated line of bearing its detections fed: what the operator saw of what the wall "
+       "heard (runs with RF finders or acoustic nodes)",
        "sum of strobes.by_class.<class>.displayed_steps / .heard_steps",
        "uncrewed_displayed_steps", "uncrewed_heard_steps"),
     _p("uncrewed_tracked_ratio", "Uncrewed tracked while heard",
@@ -164,7 +164,7 @@ METRICS: tuple[Metric, ...] = (
        "steps at which a sensor truly detected an uncrewed platform within 10 s, summed over "
        "the platforms", "sum of strobes.by_class.<class>.heard_steps"),
     _c("uncrewed_displayed_steps", "Uncrewed platform-steps on the display",
-       "of those, the steps with a matched confirmed track or a line of bearing",
+       "of those, the steps with a matched confirmed track or an unlocated line of bearing",
        "sum of strobes.by_class.<class>.displayed_steps"),
     _c("uncrewed_tracked_steps", "Uncrewed platform-steps tracked",
        "of those, the steps with a matched confirmed track",

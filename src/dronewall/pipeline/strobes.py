@@ -7,10 +7,10 @@ and spread, how much of its life a track explained it and which, and -- in a sim
 
 The score asks what the operator sees of each platform while the sensors hear it (a sensor
 truly detected it in the last ``DETECTABLE_WINDOW_S``, the tracking scorer's definition):
-a confirmed track matched with it, or a shown strobe that its detections fed in that window.
-Per class: ``share_tracked``, ``share_strobe_only`` (a strobe but no track: an unlocated
-emitter on the display) and ``share_seen`` (either). False strobes are shown strobes fed by
-false alarms only; ``unlocated_of_tracked_platform_share`` is the share of the unlocated
+a confirmed track matched with it, or an unlocated strobe that its detections fed in that
+window (a bright line on the display). Per class: ``share_tracked``, ``share_strobe_only``
+(no track, but such a strobe) and ``share_seen`` (either). False strobes are shown strobes
+fed by false alarms only; ``unlocated_of_tracked_platform_share`` is the share of the unlocated
 strobe-steps whose platform a track followed meanwhile (lines that add nothing).
 """
 
@@ -118,9 +118,11 @@ class StrobeRecorder:
             if s.on_track[i] >= 0:
                 self._on[sid] = self._on.get(sid, 0) + 1
                 self._tracks.setdefault(sid, set()).add(int(s.on_track[i]))
-        # the platforms a shown strobe carries now: its detections of this step
+        # the platforms an unlocated strobe carries now (its detections of this step): the
+        # operator sees them on its bright line -- a strobe a track explains is that track's
+        # (faint, or not drawn at all), no sign of another platform
         if fed.size:
-            sh = set(s.id[shown].tolist())
+            sh = set(s.id[shown][s.on_track[shown] < 0].tolist())
             keep = [k for k in fed.tolist() if int(js[k]) in sh and det.truth_id[k] >= 0]
             if keep:
                 kk = np.asarray(keep)
