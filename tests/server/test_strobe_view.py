@@ -65,6 +65,10 @@ def test_an_unlocated_rf_link_is_alerted_once_and_nothing_else_is() -> None:
     assert "rf-1 hears a DJI OcuSync link on bearing 90" in a[0]["text"]
     assert "range is not known" in a[0]["text"]
     assert strobe_alerts(rows, seen, 101.0, "2026-01-01T00:01:41.000Z", 8) == []
+    # two unlocated links at one finder: two alert lines (the client keys kind, track, zone)
+    two = strobe_rows(_strobes(2, [-1, -1], [KIND_RF, KIND_RF]), _table(), 100.0)
+    b = strobe_alerts(two, set(), 100.0, "2026-01-01T00:01:40.000Z", 9)
+    assert len({(x["kind"], x["track_id"], x["zone_id"]) for x in b}) == 2
 
 
 LIVE = """\

@@ -75,8 +75,11 @@ def strobe_alerts(rows: list[dict[str, Any]], alerted: set[int], t: float, time:
                 f"(\u00b1{r['sd']:.0f}\u00b0, {r['n']} bearings in {r['since_s']:.0f} s); "
                 f"no track explains it: its range is not known (up to "
                 f"{r['reach_m'] / 1000:.0f} km)")
+        # keyed per strobe (the client keeps one line per kind, track and zone): a second
+        # unlocated link at the same finder is a second line, not a repeat of the first
         out.append({"id": f"{seq}-strobe-{r['id']}", "kind": "strobe", "severity": "medium",
-                    "t_s": t, "time": time, "track_id": None, "zone_id": r["sensor"],
+                    "t_s": t, "time": time, "track_id": None,
+                    "zone_id": f"{r['sensor']}#{r['id']}",
                     "zone_kind": "sensor", "affiliation": "unknown", "text": text,
                     "time_to_crossing_s": None, "predicted_crossing_t_s": None,
                     "acked_by": None, "event": {"kind": "strobe", **r}})
