@@ -232,3 +232,34 @@ def test_an_rf_strobe_naming_no_protocol_is_explained_by_any_track_on_its_line_i
     assert book.record(2.0, js, None).on_track.tolist() == [4]
     book.attribute(spos, srot, far, np.array([50.0]), np.array([4]), nan, nan)
     assert book.record(2.0, js, None).on_track.tolist() == [-1]     # beyond its 10 km reach
+
+
+def test_codes_far_apart_never_share_a_strobe_and_malformed_rows_are_skipped() -> None:
+    book = StrobeBook(_table())
+    # an RF bearing whose (int16) protocol code once collided with an acoustic node's key
+    book.step(0.0, _bearings(0.0, [0], [40.0], rf=[5119]))
+    js, _ = book.step(0.5, _bearings(0.5, [1], [40.0], label=[-1]))
+    rec = book.record(0.5, js, None)
+    assert len(rec) == 2 and sorted(rec.kind.tolist()) == [KIND_RF, KIND_ACOUSTIC]
+    # a row naming no sensor of the table, or with no finite time: skipped, not a crash
+    bad = DetectionBatch.create(t=[1.0, np.nan], sensor=np.array([7, 0], np.int32),
+                                meas_kind=MeasKind.BEARING, z=[[0.1], [0.2]],
+                                R=np.full((2, 1, 1), 1e-3), rf_protocol=[DJI, DJI])
+    js, _ = book.step(1.0, bad)
+    assert js.tolist() == [-1, -1] and len(book.record(1.0, js, None)) == 2
+
+
+def test_the_acoustic_explain_range_is_the_one_given() -> None:
+    table = _table()
+    _, spos, srot = _frame_geometry(table)
+    lab = int(AcousticClass.PISTON_PROP)
+    pos = (spos[1] + 15_000.0 * srot[1, 1])[None]        # 15 km north of the node
+    on = {}
+    for rng in (20_000.0, 10_000.0):
+        book = StrobeBook(table, config=StrobeConfig(acoustic_explain_range_m=rng))
+        for k in range(3):
+            js, _ = book.step(float(k), _bearings(float(k), [1], [0.0], label=[lab]))
+        book.attribute(spos, srot, pos, np.array([30.0]), np.array([3]), np.array([np.nan]),
+                       np.array([float(AcousticClass.JET)]))
+        on[rng] = book.record(2.0, js, None).on_track.tolist()
+    assert on == {20_000.0: [3], 10_000.0: [-1]}

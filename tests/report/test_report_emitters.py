@@ -54,9 +54,10 @@ def test_which_strobes_are_listed_and_how(tmp_path) -> None:  # type: ignore[no-
         1, "rf1", "rf", "rf:dji_ocusync", 0, 10).items() if k != "what"}])
     assert ": rf:dji_ocusync heard on bearing" in emitter_text(load_emitters(old)[0][0])
     many = _write(tmp_path / "m.jsonl", [_strobe(i, "rf1", "rf", "rf:dji_ocusync", 0, i)
-                                         for i in range(MAX_LISTED + 7)])
-    em, more = load_emitters(many)
-    assert len(em) == MAX_LISTED and more == 7
+                                         for i in range(5 * MAX_LISTED + 7)])
+    em, more = load_emitters(many)                  # pruned while read: the longest kept
+    assert len(em) == MAX_LISTED and more == 4 * MAX_LISTED + 7
+    assert [e.t1_s for e in em] == [float(5 * MAX_LISTED + 6 - i) for i in range(MAX_LISTED)]
 
 
 @pytest.mark.parametrize("line, field", [

@@ -108,6 +108,9 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                     what: 'DJI OcuSync link', brg: 90, sd: 3, lat: 51.52, lon: 23.55,
                     end: [23.85, 51.52], reach_m: 20800, on_track: null, n: 40, since_s: 60,
                     age_s: 1};
+                // hold the stream meanwhile: a step would replace the injected strobes
+                const ws = DW.state.ws, onmsg = ws.onmessage;
+                ws.onmessage = () => {};
                 DW.state.strobes = [x];
                 DW.renderStrobes();
                 DW.render();
@@ -118,6 +121,7 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
                 li.click();
                 await new Promise(r => setTimeout(r, 800));
                 const c = DW.map.getCenter();
+                ws.onmessage = onmsg;
                 return {panel, counts, lon: c.lng, lat: c.lat};
             }""")
             assert "DJI OcuSync link · rf-bug bearing 90° ±3°" in seen["panel"], seen

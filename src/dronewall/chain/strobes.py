@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from dronewall.catalog.platforms import PLATFORMS, AcousticClass, PlatformClass, RFProtocol
 from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind, SensorTable
+from dronewall.tracking.config import TrackerConfig
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -49,12 +50,6 @@ B = NDArray[np.bool_]
 KIND_RF = 0
 KIND_ACOUSTIC = 1
 KIND_NAMES = ("rf", "acoustic")
-
-#: An acoustic strobe is explained by any track on its line within this range of the node, m
-#: (or its reach, if farther): a loud source beyond the reach for drones -- an airliner 13 km
-#: out -- may have made it. The same range as the engine's ``bearing_explain_range_m`` and the
-#: classifier's ``AcousticNetwork.explain_range_m``.
-ACOUSTIC_EXPLAIN_RANGE_M = 20_000.0
 
 #: Reach of a sensor kind when the caller gives none (m): an RF finder's and an acoustic node's
 #: typical detection range for small drones (``../shared/research``, sensor anchors: RF
@@ -87,7 +82,11 @@ class StrobeConfig:
     a bearing joins a strobe within this many standard deviations; ``min_gate_deg``: ... but
     never a narrower gate than this, deg; ``min_count_rf`` / ``min_count_acoustic``: bearings
     before a strobe is shown; ``hold_s``: a strobe ends this long after its last bearing, s;
-    ``max_live``: live strobes kept at most (memory bound; the oldest are ended first)."""
+    ``max_live``: live strobes kept at most (memory bound; the oldest are ended first);
+    ``acoustic_explain_range_m``: an acoustic strobe is explained by any track on its line
+    within this range of the node (or its reach, if farther), m -- a loud source beyond the
+    reach for drones (an airliner 13 km out) may have made it; the tracker's
+    ``bearing_explain_range_m``, which the stage is given (``StrobeStage``)."""
 
     tau_s: float = 30.0
     gate_sd: float = 3.0
@@ -96,9 +95,10 @@ class StrobeConfig:
     min_count_acoustic: int = 3
     hold_s: float = 30.0
     max_live: int = 10_000
+    acoustic_explain_range_m: float = TrackerConfig.bearing_explain_range_m
 
     def __post_init__(self) -> None:
-        for name in ("tau_s", "gate_sd", "min_gate_deg", "hold_s"):
+        for name in ("tau_s", "gate_sd", "min_gate_deg", "hold_s", "acoustic_explain_range_m"):
             v = float(getattr(self, name))
             if not (np.isfinite(v) and v > 0):
                 raise ValueError(f"StrobeConfig.{name} must be finite and > 0, got {v}")
@@ -258,8 +258,12 @@ class StrobeBook:
         det_strobe = np.full(m, -1, np.int64)
         use = np.zeros(m, bool)
         if m:
-            sk = np.where(det.sensor >= 0, self._skind[np.clip(det.sensor, 0, None)], -1)
-            use = (det.meas_kind == int(MeasKind.BEARING)) & (sk >= 0) & np.isfinite(det.z[:, 0])
+            # a row naming no sensor of the table, or with a non-finite time or bearing, is
+            # no bearing of a strobe (the engine quarantines such rows; here they are skipped)
+            known = (det.sensor >= 0) & (det.sensor < self._skind.size)
+            sk = np.where(known, self._skind[np.where(known, det.sensor, 0)], -1)
+            use = ((det.meas_kind == int(MeasKind.BEARING)) & (sk >= 0)
+                   & np.isfinite(det.z[:, 0]) & np.isfinite(det.t))
         if use.any():
             di = np.flatnonzero(use)
             self._absorb(di, det, sk[di].astype(np.int8), det_strobe)
@@ -339,7 +343,9 @@ class StrobeBook:
 
     @staticmethod
     def _key(sensor: I64, kind: NDArray[np.int8], code: I64) -> I64:
-        return (sensor.astype(np.int64) * 4 + kind.astype(np.int64)) * 1024 + (code + 1)
+        # codes are int16 (DetectionBatch): offset into [0, 2^16) so no key can collide
+        return ((sensor.astype(np.int64) * 4 + kind.astype(np.int64)) * 65_536
+                + (code.astype(np.int64) + 32_768))
 
     # ------------------------------------------------------------------ attribution
 
@@ -359,7 +365,7 @@ class StrobeBook:
         it carries none but its class makes that signature (``CLASS_RF``, ``CLASS_ACOUSTIC``:
         an airliner's track on a jet's line); an RF strobe naming no protocol by any track
         on its line within the finder's reach; an acoustic strobe also when it lies within
-        ``ACOUSTIC_EXPLAIN_RANGE_M`` of the node (or its reach), whatever its class (a node's
+        ``acoustic_explain_range_m`` of the node (or its reach), whatever its class (a node's
         classifier confuses engines: a Shahed's bearing labelled rotor noise is still the
         Shahed's). The nearest to the line wins."""
         n = self._id.size
@@ -402,7 +408,7 @@ class StrobeBook:
         rf_ok = (has & ((track_rf[None, :] == code) | (no_rf & by_rf))) | (~has & within)
         ac_ok = has & ((track_acoustic[None, :] == code) | (no_ac & by_ac)
                        | (rng <= np.maximum(self.reach_m[s_row][:, None],
-                                          ACOUSTIC_EXPLAIN_RANGE_M)))
+                                          self.cfg.acoustic_explain_range_m)))
         ok = (dev <= gate) & np.where(rf, rf_ok, ac_ok)
         score = np.where(ok, dev / gate, np.inf)
         best = np.argmin(score, axis=1)

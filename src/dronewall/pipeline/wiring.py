@@ -28,6 +28,7 @@ from dronewall.chain import (
     TrackingStage,
 )
 from dronewall.chain.stages import ClassificationFinal, StrobeStage
+from dronewall.chain.strobes import StrobeConfig
 from dronewall.detections import DetectionBatch
 from dronewall.engagement.threat import AssetTable, assets_from_zones
 from dronewall.geo import Frame
@@ -97,7 +98,9 @@ class ChainRun:
                 from dronewall.catalog import PlatformClass
                 from dronewall.pipeline.strobes import StrobeRecorder
 
-                stages.append(StrobeStage(frame, suite.table, sensor_reach_m(suite)))
+                stages.append(StrobeStage(frame, suite.table, sensor_reach_m(suite),
+                                          StrobeConfig(acoustic_explain_range_m=(
+                                              cfg.bearing_explain_range_m))))
                 self.strobes = StrobeRecorder(out, suite.table, sc.time.start, len(plat),
                                               plat.ids, plat.cls,
                                               [c.name.lower() for c in PlatformClass])

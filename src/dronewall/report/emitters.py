@@ -61,6 +61,11 @@ def load_emitters(path: Path) -> tuple[list[Emitter], int]:
     ``MAX_LISTED``), and how many more there were; a malformed line is a DataFormatError
     naming the file, line and field."""
     out: list[Emitter] = []
+    total = 0
+
+    def rank(e: Emitter) -> tuple[float, float, str]:
+        return -e.duration_s, e.t0_s, e.sensor
+
     for n, rec in iter_json_lines(path, "strobes file"):
         where = f"{path}: line {n}"
         if not isinstance(rec, dict):
@@ -90,8 +95,11 @@ def load_emitters(path: Path) -> tuple[list[Emitter], int]:
                            _num(rec, "bearing_sd_deg", where), (lo, hi),
                            _num(rec, "reach_m", where), _num(rec, "lat_deg", where),
                            _num(rec, "lon_deg", where)))
-    out.sort(key=lambda e: (-e.duration_s, e.t0_s, e.sensor))
-    return out[:MAX_LISTED], max(len(out) - MAX_LISTED, 0)
+        total += 1
+        if len(out) >= 2 * MAX_LISTED:   # memory stays bounded however long the record
+            out = sorted(out, key=rank)[:MAX_LISTED]
+    out.sort(key=rank)
+    return out[:MAX_LISTED], total - min(total, MAX_LISTED)
 
 
 def emitter_text(e: Emitter, fmt: Callable[[float], str] | None = None) -> str:

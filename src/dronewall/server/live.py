@@ -34,6 +34,7 @@ from dronewall.chain import (
     ThreatStage,
     TrackingStage,
 )
+from dronewall.chain.strobes import StrobeConfig
 from dronewall.detections import DetectionBatch, SensorTable
 from dronewall.detections.health import SensorHealth
 from dronewall.engagement.threat import AssetTable, assets_from_zones
@@ -119,7 +120,8 @@ def build_live_chain(sc: Scenario, base_dir: Path | None, seed: int, approver: A
                                              config=classifier_config_for(sc), rf=rf)]
     if len(suite.rf) or len(suite.acoustic):
         # lines of bearing of emitters heard but not located (an RF finder's DJI link)
-        stages.append(StrobeStage(frame, suite.table, sensor_reach_m(suite)))
+        stages.append(StrobeStage(frame, suite.table, sensor_reach_m(suite), StrobeConfig(
+            acoustic_explain_range_m=cfg.bearing_explain_range_m)))
     if zoning is not None:
         stages.append(AirspaceStage(zoning[0], airspace_config(sc), frame, coverage=coverage,
                                     class_coverage=class_coverage(suite,
