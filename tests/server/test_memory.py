@@ -36,3 +36,22 @@ def test_memory_floor_is_sampled_after_trims(tmp_path: Path) -> None:
     assert m["trims"] >= 5 and len(st.runner.rss_after_trim) >= 5
     # samples of different moments: the floor is a sane size, not an upper bound of "now"
     assert 10 < m["rss_after_trim_mib"] < 4096 and m["rss_after_trim_first_mib"] > 10
+
+
+def test_the_scratch_folder_goes_with_the_server(tmp_path: Path) -> None:
+    """Each server makes a scratch folder for its chain; shutting the app down removes it
+    (a thousand test or operator restarts left a thousand empty folders in /tmp)."""
+    from fastapi.testclient import TestClient
+
+    from dronewall.server.app import build_state, create_app
+    from dronewall.server.settings import Settings
+
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=SCENARIO, engage=False))
+    assert st.scratch is not None
+    folder = Path(st.scratch.name)
+    assert folder.is_dir() and folder.name.startswith("dronewall-serve-")
+    with TestClient(create_app(state=st, start_runner=False)) as c:
+        assert c.get("/api/v1/health").status_code == 200
+        assert folder.is_dir()
+    assert not folder.exists()
+    st.store.close()

@@ -57,6 +57,9 @@ class ServerState:
     source_desc: dict[str, Any]
     first_token: str | None = None
     layers: dict[str, Any] | None = None
+    #: the chain's scratch folder (the simulated effects' output folder); removed when the
+    #: app shuts down, or with this object
+    scratch: tempfile.TemporaryDirectory[str] | None = None
     started_utc: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
@@ -123,7 +126,8 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
                     "scenario_path": str(path), "replay": settings.replay,
                     "live": None if settings.live is None else str(settings.live),
                     "engage": settings.engage})
-    out_dir = Path(tempfile.mkdtemp(prefix="dronewall-serve-"))
+    scratch = tempfile.TemporaryDirectory(prefix="dronewall-serve-")
+    out_dir = Path(scratch.name)
     from dronewall.server import live as L
 
     chain = L.build_live_chain(sc, base, seed, approver, out_dir, engage=settings.engage,
@@ -168,7 +172,7 @@ def build_state(settings: Settings, store: Store | None = None) -> ServerState:
                       "replay": settings.replay,
                       "live": None if settings.live is None else str(settings.live),
                       "replay_session": settings.replay_session},
-                     first_token)
+                     first_token, scratch=scratch)
     from dronewall.server.api import snapshot
 
     hub.snapshot = lambda: snapshot(st)
@@ -207,6 +211,8 @@ def create_app(settings: Settings | None = None, *, state: ServerState | None = 
             sys.setswitchinterval(switch0)
             if st.runner.state.status not in ("finished", "failed"):
                 st.store.set_status(st.session.session_id, "interrupted")
+            if st.scratch is not None:
+                st.scratch.cleanup()
 
     app = FastAPI(title="dronewall", version=VERSION, lifespan=lifespan,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
