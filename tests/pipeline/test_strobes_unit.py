@@ -263,3 +263,37 @@ def test_the_acoustic_explain_range_is_the_one_given() -> None:
                        np.array([float(AcousticClass.JET)]))
         on[rng] = book.record(2.0, js, None).on_track.tolist()
     assert on == {20_000.0: [3], 10_000.0: [-1]}
+
+
+def test_attribution_in_blocks_gives_the_same_answer_with_bounded_work() -> None:
+    """Many strobes against many tracks are attributed block by block (the strobes x tracks
+    arrays stay bounded); the answer is that of one block."""
+    n_rf = 40
+    names = [f"rf-{i}" for i in range(n_rf)]
+    table = SensorTable.build(names, [SensorKind.RF] * n_rf, [LAT + 0.01 * i for i in range(n_rf)],
+                              [LON] * n_rf, [10.0] * n_rf)
+    _, spos, srot = _frame_geometry(table)
+    rng = np.random.default_rng(5)
+    brg = rng.uniform(0, 360, n_rf)
+    books = [StrobeBook(table), StrobeBook(table)]
+    for b in books:
+        for k in range(3):
+            js, _ = b.step(float(k), _bearings(float(k), list(range(n_rf)), list(brg),
+                                               rf=[DJI] * n_rf))
+    # tracks: half on a finder's line at 3-8 km carrying the link, the rest scattered
+    on = np.arange(0, n_rf, 2)
+    u = np.stack([np.sin(np.radians(brg[on])), np.cos(np.radians(brg[on])), np.zeros(on.size)], 1)
+    east_north_up = np.einsum("ki,kij->kj", u, srot[on])
+    pos = np.concatenate([spos[on] + rng.uniform(3000, 8000, (on.size, 1)) * east_north_up,
+                          rng.uniform(-30_000, 30_000, (300, 3)) * [1, 1, 0]])
+    n = pos.shape[0]
+    ids = np.arange(100, 100 + n)
+    rf = np.r_[np.full(on.size, float(DJI)), np.full(300, np.nan)]
+    books[1].block_elements = 2 * n       # two strobes per block
+    outs = []
+    for b in books:
+        b.attribute(spos, srot, pos, np.full(n, 50.0), ids, rf, np.full(n, np.nan))
+        outs.append(b.record(2.0, js, None).on_track)
+    assert np.array_equal(outs[0], outs[1])
+    assert (outs[0][on] == ids[:on.size]).all()      # each finder's line on its own track
+    assert (outs[0] == -1).any()                       # and some lines no track explains

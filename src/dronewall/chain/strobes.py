@@ -57,6 +57,12 @@ KIND_NAMES = ("rf", "acoustic")
 DEFAULT_REACH_M = {KIND_RF: 10_000.0, KIND_ACOUSTIC: 5_000.0}
 
 
+#: :meth:`StrobeBook.attribute` works on blocks of strobes with at most this many (strobe,
+#: track) pairs: a dozen float arrays of 2^20 elements are ~100 MB at most, whatever the
+#: number of live strobes and tracks.
+ATTRIBUTE_BLOCK_ELEMENTS = 1 << 20
+
+
 def _compatible() -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """(classes, acoustic classes) and (classes, RF protocols): which signatures platforms of
     each class make (the platform catalogue)."""
@@ -211,6 +217,8 @@ class StrobeBook:
         for k, r in DEFAULT_REACH_M.items():
             reach = np.where(np.isnan(reach) & (self._skind == k), r, reach)
         self.reach_m = reach
+        #: strobes x tracks elements per block of :meth:`attribute`'s work arrays
+        self.block_elements = ATTRIBUTE_BLOCK_ELEMENTS
         self._next_id = 1
         self.n_started = 0
         self.n_shed = 0
@@ -377,6 +385,22 @@ class StrobeBook:
         si = np.flatnonzero(shown)
         if si.size == 0:
             return
+        cls = (np.full(track_ids.size, -1, np.int64) if track_cls is None
+               else np.asarray(track_cls, np.int64))
+        # in blocks of strobes, so that the (strobes x tracks) work arrays stay bounded
+        # (10,000 live strobes against thousands of tracks would otherwise take gigabytes)
+        block = max(1, self.block_elements // max(track_ids.size, 1))
+        for b0 in range(0, si.size, block):
+            sb = si[b0:b0 + block]
+            self._on[sb] = self._explain(sb, mean[sb], sd[sb], sensor_pos, sensor_rot,
+                                         track_pos, track_sd_m, track_ids, track_rf,
+                                         track_acoustic, cls)
+
+    def _explain(self, si: I64, mean: F64, sd: F64, sensor_pos: F64, sensor_rot: F64,
+                 track_pos: F64, track_sd_m: F64, track_ids: I64, track_rf: F64,
+                 track_acoustic: F64, cls: I64) -> I64:
+        """The track id that explains each strobe ``si`` (its mean bearing ``mean``, spread
+        ``sd``, rad), or -1 (:meth:`attribute`'s rule)."""
         s_row = self._sensor[si]
         d = track_pos[None, :, :] - sensor_pos[s_row][:, None, :]          # (K, N, 3)
         rot = sensor_rot[s_row]
@@ -386,14 +410,12 @@ class StrobeBook:
         brg = np.arctan2(east, north)
         # off the line: the smaller of the deviations from the mean bearing and from the latest
         # (the mean lags an emitter sweeping past the sensor)
-        dev = np.minimum(np.abs(_wrap(brg - mean[si][:, None])),
+        dev = np.minimum(np.abs(_wrap(brg - mean[:, None])),
                          np.abs(_wrap(brg - self._last_b[si][:, None])))
-        tot = np.sqrt(sd[si][:, None] ** 2 + (track_sd_m[None, :] / np.maximum(rng, 1.0)) ** 2)
+        tot = np.sqrt(sd[:, None] ** 2 + (track_sd_m[None, :] / np.maximum(rng, 1.0)) ** 2)
         gate = np.maximum(self.cfg.gate_sd * tot, np.radians(self.cfg.min_gate_deg))
         code = self._code[si][:, None]
         rf = self._kind[si][:, None] == KIND_RF
-        cls = (np.full(track_ids.size, -1, np.int64) if track_cls is None
-               else np.asarray(track_cls, np.int64))
         known = (cls >= 0) & (cls < CLASS_RF.shape[0])
         cc = np.where(known, cls, 0)
         kc = np.clip(code, 0, None)
@@ -413,7 +435,7 @@ class StrobeBook:
         score = np.where(ok, dev / gate, np.inf)
         best = np.argmin(score, axis=1)
         has = np.isfinite(score[np.arange(si.size), best])
-        self._on[si[has]] = track_ids[best[has]]
+        return np.where(has, track_ids[best], -1).astype(np.int64)
 
     # ------------------------------------------------------------------ output
 
