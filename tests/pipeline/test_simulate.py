@@ -335,3 +335,32 @@ def test_headline_says_when_a_missed_visit_lies_inside_a_longer_report() -> None
            "platform), 0 unmatched)" in line
     ep["missed_inside_reported"] = 0
     assert "inside a longer" not in headline_lines({"airspace": {"episodes": ep}})[0]
+
+
+def test_a_quiet_sky_runs_and_writes_every_table_with_its_header(small_run, tmp_path: Path
+                                                                  ) -> None:
+    """No platform at all (only the sensors' false alarms): the run completes (it raised an
+    IndexError labelling detections), and the tables every later command reads exist,
+    header-only, with the columns of a run that has rows; the incident report says none."""
+    quiet = (SMALL.split("traffic:")[0].replace("duration_s: 240", "duration_s: 60")
+             + "zones:\n  - {builtin: sovereign-maritime, only: [POL]}\n")
+    p = tmp_path / "quiet.yaml"
+    p.write_text(quiet)
+    out = tmp_path / "q"
+    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "simulate", str(p),
+                        "--out", str(out), "--no-engage"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    _, full = small_run
+    for stem in ("tracks", "platforms", "threats", "truth"):
+        got = (out / f"{stem}.csv").read_text().splitlines()
+        assert len(got) == 1, stem
+        assert got[0] == (full / f"{stem}.csv").read_text().splitlines()[0], stem
+    det = pacsv.read_csv(out / "detections.csv")
+    assert det.num_rows > 0 and set(det.column("truth_platform").to_pylist()) <= {None, ""}
+    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "report", "incident",
+                        "--events", str(out / "events.jsonl"), "--tracks",
+                        str(out / "tracks.csv"), "--out", str(tmp_path / "inc.html")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "0 violation episode(s)" in r.stdout and (tmp_path / "inc.html").is_file()

@@ -210,9 +210,10 @@ def run_simulation(scenario_path: Path | Scenario, out: Path, *, seed: int | Non
                 })
             if len(det):
                 cols = detection_columns(det, suite.table)
-                cols["truth_platform"] = np.where(
-                    det.truth_id >= 0, pid[np.maximum(det.truth_id, 0)],
-                    np.where(det.truth_id == -2, "<spoofed>", "")).tolist()
+                real = det.truth_id >= 0      # (a scenario with no platforms: false alarms only)
+                tp = np.where(det.truth_id == -2, "<spoofed>", "").astype(object)
+                tp[real] = pid[det.truth_id[real]]
+                cols["truth_platform"] = tp.tolist()
                 w_det.append(cols)
             stats.add(det, suite.table.kind)
             stats.count_seen(st.t, act)
@@ -387,7 +388,11 @@ def _write_platforms(out: Path, plat: Any, launch_t: np.ndarray, fmt: str) -> No
         "rid_serial": plat.rid_serial.astype(str).tolist(),
         "first_active_t_s": launch_t,
     })
-    w.close(None)
+    f, t, b = pa.float64(), pa.string(), pa.bool_()
+    w.close({"platform_id": t, "group": t, "platform": t, "class": t, "rcs_m2": f,
+             "acoustic_sl_db": f, "acoustic_class": t, "rf_protocol": t, "adsb": b,
+             "remote_id": b, "icao24": t, "callsign": t, "rid_serial": t,
+             "first_active_t_s": f})   # a scenario with no platforms: header only
 
 
 def _summary(sc: Scenario, seed: int, plat: Any, sensors: Any, stats: _DetectionStats,

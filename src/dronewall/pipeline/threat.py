@@ -63,8 +63,21 @@ class ThreatWriter:
         })
 
     def close(self) -> dict[str, str]:
-        path = self.writer.close(None) if self.writer.total_rows else None
-        return {"threats": str(path)} if path else {}
+        # always a file: a run that ranked no threat has a header-only table
+        return {"threats": str(self.writer.close(_EMPTY_THREATS))}
+
+
+def _empty_threats() -> dict[str, Any]:
+    import pyarrow as pa
+
+    f, i, t = pa.float64(), pa.int64(), pa.string()
+    return {"t_s": f, "rank": i, "track_id": i, "score": f, "value_at_risk_eur": f, "class": t,
+            "p_class": f, "asset_id": t, "t_go_s": f, "miss_m": f, "p_reach": f,
+            "violation_p": f, "identity": t, "coop_trust": t, "reasons": t}
+
+
+#: The threats table's columns and types for a run that ranked no threat.
+_EMPTY_THREATS = _empty_threats()
 
 
 class ThreatScorer:

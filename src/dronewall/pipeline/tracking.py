@@ -259,8 +259,24 @@ class TrackWriter:
         })
 
     def close(self) -> dict[str, str]:
-        path = self.writer.close(None) if self.writer.total_rows else None
-        return {"tracks": str(path)} if path else {}
+        # always a file: a run with no confirmed track has a header-only tracks table
+        return {"tracks": str(self.writer.close(empty_track_columns()))}
+
+
+def empty_track_columns() -> dict[str, Any]:
+    """The tracks table's columns and Arrow types, for a run with no confirmed track (the
+    same names and order :meth:`TracksWriter.write` writes)."""
+    import pyarrow as pa
+
+    f, i, t = pa.float64(), pa.int64(), pa.string()
+    cols: dict[str, Any] = {n: f for n in (
+        "t_s", "track_id", "lat_deg", "lon_deg", "alt_m", "x_m", "y_m", "z_m", "vx_mps",
+        "vy_mps", "vz_mps", "pos_sd_m", "alt_sd_m", "hits", "last_update_t_s")}
+    cols["track_id"] = cols["hits"] = i
+    cols.update({"identity": t, "coop_trust": t, "seen_by": t, "class": t, "p_class": f,
+                 "label": t, "p_label": f, "class_evidence": t})
+    cols.update({f"last_{name}": f for name in ATTR_NAMES})
+    return cols
 
 
 class TrackingScorer:
