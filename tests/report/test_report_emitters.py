@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_report_sensor_outages import _run
 
@@ -89,3 +90,44 @@ def test_the_report_has_the_section_when_the_run_recorded_strobes(tmp_path) -> N
                         str(tmp_path / "x.html"), "--strobes", str(tmp_path / "nope.jsonl")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "nope.jsonl" in r.stderr, r.stderr
+
+
+def test_the_sector_is_exact_about_the_sensor() -> None:
+    """The drawn sector spans the first to last bearing widened by 2 sd, out to the reach,
+    measured on the ellipsoid independently of the report's projection."""
+    from pyproj import Geod
+
+    from dronewall.report.emitter_map import sector
+    from dronewall.report.emitters import Emitter
+
+    e = Emitter("rf1", "rf", "rf:dji_ocusync", "DJI OcuSync link", 0.0, 600.0, "", "", 40,
+                56.0, 3.0, (350.0, 20.0), 29_000.0, 51.55, 23.5)
+    poly = sector(e)
+    lon, lat = (np.asarray(c) for c in zip(*poly.exterior.coords, strict=True))
+    az, _, dist = Geod(ellps="WGS84").inv(np.full(lon.size, 23.5), np.full(lon.size, 51.55),
+                                          lon, lat)
+    arc = dist > 1.0                                    # all but the apex at the sensor
+    assert (~arc).sum() == 2                            # the apex, opening and closing the ring
+    assert np.allclose(dist[arc], 29_000.0, rtol=3e-3)  # sphere vs ellipsoid
+    rel = (az[arc] - 344.0 + 180.0) % 360.0 - 180.0     # from 350 - 2 x 3 deg, clockwise
+    assert rel.min() == pytest.approx(0.0, abs=0.3) and rel.max() == pytest.approx(42.0, abs=0.3)
+    # a line heard all round becomes a disc (no apex)
+    disc = sector(Emitter("n1", "acoustic", "acoustic:piston_prop", "piston engine", 0, 600,
+                          "", "", 40, 0.0, 20.0, (0.0, 330.0), 7_000.0, 51.55, 23.5))
+    assert disc.area > 0 and Geod(ellps="WGS84").inv(
+        23.5, 51.55, *disc.exterior.coords[0])[2] == pytest.approx(7_000.0, rel=3e-3)
+
+
+def test_the_report_draws_each_listed_emitter_as_a_numbered_sector(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ev, tr, z = _run(tmp_path)
+    recs = [_strobe(i, f"rf{i % 2}", "rf", "rf:dji_ocusync", 100, 500 - i) for i in range(1, 15)]
+    recs.append(_strobe(20, "node1", "acoustic", "acoustic:piston_prop", 0, 450))
+    _write(tmp_path / "strobes.jsonl", recs)
+    incident_report(ev, tr, tmp_path / "r.html", zones=[z])
+    html = (tmp_path / "r.html").read_text()
+    assert 'id="emitter-map"' in html
+    # the 12 longest heard are drawn (the acoustic one is among them), all 15 listed
+    assert html.count('class="sector sector-rf"') == 11
+    assert html.count('class="sector sector-acoustic"') == 1
+    assert html.count("<li><b>E") == 15 and "The 12 longest heard are drawn" in html
+    assert "rf0 (" in html and "rf1 (" in html and "node1 (E" in html

@@ -20,6 +20,8 @@ from markupsafe import Markup
 
 from dronewall.report import svg
 from dronewall.report.basemap import draw_basemap, load_basemap
+from dronewall.report.emitter_map import MAX_DRAWN as EMITTERS_DRAWN
+from dronewall.report.emitter_map import emitter_map
 from dronewall.report.emitters import Emitter, emitter_text
 from dronewall.report.incident import M_PER_DEG_LAT, TrackSeries, speed_mps
 from dronewall.report.sensor_outages import outage_text
@@ -454,6 +456,11 @@ def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
     ts = [_f(it["violation"].get(k)) for it in report["items"] for k in ("entry_t_s", "exit_t_s")]
     ts = [t for t in ts if np.isfinite(t)] or [0.0]
     clock = Clock(origin, min(ts), max(ts))
+    emitters = [Emitter(**{k: (tuple(v) if k == "span_deg" else v) for k, v in e.items()
+                           if k not in ("text", "duration_s")})
+                for e in report.get("emitters_not_located") or []]
+    countries = sorted({str(c) for c in report.get("countries") or [] if c})
+    subject = countries[0] if len(countries) == 1 else None
     return {
         "title": title, "generated_utc": report["generated_utc"],
         "n": report["violations"],
@@ -463,10 +470,9 @@ def page_context(report: dict[str, Any], tracks: dict[str, TrackSeries],
         "episodes": [episode_view(i, it, tracks, zone_shapes, clock)
                      for i, it in enumerate(report["items"], 1)],
         "sensors_down": [outage_text(o, clock.fmt) for o in report.get("sensors_down") or []],
-        "emitters": [emitter_text(Emitter(**{k: (tuple(v) if k == "span_deg" else v)
-                                             for k, v in e.items()
-                                             if k not in ("text", "duration_s")}), clock.fmt)
-                     for e in report.get("emitters_not_located") or []],
+        "emitters": [emitter_text(e, clock.fmt) for e in emitters],
+        "emitter_map": emitter_map(emitters, zone_shapes, subject),
+        "emitters_drawn": min(len(emitters), EMITTERS_DRAWN),
         "emitters_more": report.get("emitters_not_located_more") or 0,
         "not_listed": {k.replace("_", " "): v
                        for k, v in (report.get("not_listed") or {}).items() if v},
