@@ -143,11 +143,6 @@ class TrackerConfig:
     that fits a reported one is held back at confirmation until the merge test settles it.
     Off by default: on the flagship raid (seeds 1-5, 10) it gave 13 fewer ids over six seeds
     but GOSPA +3.9 % on seed 3 (docs/benchmarks.md s.6, "Duplicate test under one target")."""
-    hold_duplicates: bool = False
-    """A new track that fits a reported one it is not seen apart from (the duplicate test of
-    ``management._dup_partners``, with the predicted covariances) is held back at
-    confirmation until the duplicate merge settles it: merged into the older track, or
-    reported once it stands apart. ``merge_common_noise`` implies it."""
     coast_revisit_factor: float = 0.0
     """A confirmed track is deleted when it has had no strong update (a position-type
     detection, a fix, or bearings from >= triangulation.min_bearings sensors) for longer than

@@ -114,7 +114,7 @@ class _TrackManagement(EngineState):
         c |= T.held[:n] & (T.status[:n] == TENTATIVE)
         if not c.any():
             return
-        if self._merge_d2 > 0 and (self.cfg.merge_common_noise or self.cfg.hold_duplicates):
+        if self._merge_d2 > 0 and self.cfg.merge_common_noise:
             # a track that fits a reported one it is not seen apart from is held back, not
             # reported: the duplicate merge settles it (merged, or confirmed once it stands
             # apart) -- a restart beside its own coasting track, or a far pair the sensors do
