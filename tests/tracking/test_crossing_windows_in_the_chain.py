@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-from trk_helpers import FRAME, radar_z, sensors_at
+from trk_helpers import FRAME, bearing_az, radar_z, sensors_at
 
 from dronewall.airspace import AirspaceConfig, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
@@ -76,3 +76,71 @@ def test_the_window_follows_the_error_across_the_border() -> None:
     assert head_on.entry_point_95_m > side.entry_point_95_m
     lo, hi = head_on.duration_bounds_s
     assert lo < head_on.duration_s < hi
+
+
+def _bearings_only_inside(strong_t_in_snapshot: bool, radar_until_m: float = 19.8e3
+                          ) -> tuple[Violation, bool]:
+    """A radar and an acoustic node 3 km south of the strip's west edge track a target flying
+    east at 40 m/s; the radar loses it 5 s before the strip, the node goes on hearing it, a
+    bearing a second -- enough to turn the coasting track, not to locate it. The track coasts
+    into the strip and is dropped 15 s after its last plot. ``strong_t_in_snapshot`` False:
+    the airspace stage sees a snapshot without the strong-update times (every update counts,
+    the old rule). ``radar_until_m``: the frame x where the radar loses it (the strip begins
+    at 20 km). Returns the violation and whether the bearings updated the track inside."""
+    import dataclasses
+
+    st = sensors_at(np.array([[0.0, 0.0, 10.0], [20e3, -3e3, 10.0]]),
+                    [SensorKind.RADAR, SensorKind.ACOUSTIC])
+    track = TrackingStage(TrackerConfig(dims=3, coast_time_s=15.0), FRAME, st)
+    air = AirspaceStage(_zone(), AirspaceConfig(epoch=datetime(2026, 3, 1, tzinfo=UTC)), FRAME)
+    v = np.array([40.0, 0.0, 0.0])
+    out: list[AirspaceEvent] = []
+    turned_inside = False
+    bsd = np.radians(2.0)
+    for k in range(300):
+        t = float(k)
+        p = np.array([10e3, 0.0, 300.0]) + v * k
+        det = DetectionBatch.create(t=[t], sensor=[1], meas_kind=[int(MeasKind.BEARING)],
+                                    z=[[bearing_az(st, 1, p)]], R=[[[bsd ** 2]]])
+        if p[0] < radar_until_m:
+            det = DetectionBatch.concat([DetectionBatch.create(
+                t=[t], sensor=[0], meas_kind=[int(MeasKind.RADAR)],
+                z=radar_z(st, 0, p, v)[None, :3], R=R[None]), det])
+        rec = track.step(StepRecord(t=t, detections=det))
+        pic = rec.picture
+        if pic is not None and len(pic):
+            if p[0] > 20.1e3 and pic.tracks.t_update[0] == t:
+                turned_inside = True
+            if not strong_t_in_snapshot:
+                rec = rec.with_(picture=dataclasses.replace(
+                    pic, tracks=dataclasses.replace(pic.tracks, t_strong=None)))
+        rec = air.step(rec)
+        out += [e for e in rec.events if isinstance(e, Violation)]
+    (viol,) = out
+    return viol, turned_inside
+
+
+def test_a_track_only_turned_by_one_bearing_inside_a_zone_was_not_observed_there() -> None:
+    """Layered raid, seed 11: a drone's track coasted on after the drone hit its target,
+    turned each second by bearings of a neighbour, into the zone next to it -- three
+    "confirmed" violations of 0.1-10 s that never happened. A single sensor's bearing does
+    not place a track inside a zone: only a strong update (a plot, a fix) does."""
+    viol, turned = _bearings_only_inside(True)
+    assert turned                          # the bearings did update the track inside
+    assert viol.end_reason == "track_lost" and viol.observed_inside is False
+    assert viol.track_quality == "low" and viol.confidence != "confirmed"
+    # the old rule (every update counts) called it observed inside
+    old, _ = _bearings_only_inside(False)
+    assert old.observed_inside is True
+
+
+def test_how_deep_is_where_the_sensors_located_it_not_where_it_coasted() -> None:
+    """The radar's last plot is 60 m inside the strip; the track coasts on, turned by the
+    node's bearings, ~400 m deeper before it is dropped. The record's depth is the located
+    one and the visit ends at the last plot."""
+    viol, _ = _bearings_only_inside(True, radar_until_m=20.06e3)
+    assert viol.observed_inside is True and viol.end_reason == "track_lost"
+    assert 0.0 < viol.max_depth_m < 120.0
+    assert viol.duration_s < 3.0
+    old, _ = _bearings_only_inside(False, radar_until_m=20.06e3)
+    assert old.max_depth_m > 300.0 and old.duration_s > 8.0

@@ -197,7 +197,9 @@ class EvidenceAnnotator:
         ``trusted``/``suspect`` (N,) the cooperative-identity verdicts of the trust monitor,
         ``p_bird`` (N,) the bird-class probability, ``kinds`` (N,) bitmask of the sensor kinds
         that updated each track lately, ``hits`` (N,) strong updates, ``last_update`` (N,)
-        the time of each track's latest sensor update, s (None: every step is one);
+        the time of each track's latest sensor update that located it, s (the engine's
+        strong updates: a single sensor's bearing turns a track along its line, it does not
+        place it inside a zone; None: every step is one);
         ``last_seen`` (N, K) the time of each track's latest update by each sensor kind
         (``SensorKind`` order; NaN never), s -- a kind counts as corroborating once it updated
         the track at ``MIN_KIND_UPDATES`` different times (None: ``kinds`` as given);

@@ -55,12 +55,15 @@ def record_crossings(T: PairTable, pv: PairView, cr: Crossings, from_c: I64) -> 
 
 
 def accumulate(T: PairTable, pv: PairView, cr: Crossings, dp: Depth, step_h: F64, speed: F64,
-               lat: F64, lon: F64) -> None:
+               lat: F64, lon: F64, located: B | None = None) -> None:
     """Accumulate over the episode / candidate run: path inside (m, from the segment share
     inside and the track's horizontal step ``step_h`` (N,)), scans, altitude range and its
     largest 1-sigma error, top speed (``speed`` (N,) m/s), the largest ``p_scan`` and the
     deepest point (``lat``/``lon`` (N,)) with its horizontal error and altitude-band
-    probability."""
+    probability. ``located`` (N,): the tracks a sensor located this scan (None: all) -- once
+    a pair has had such a scan inside, its deepest point and largest ``p_scan`` count only
+    those: how deep and how sure is what the sensors saw, not where a coasting prediction
+    went (a track coasting on after its drone hit its target "entered" the target's zone)."""
     I, s_, raw, state = pv.idx, pv.slot, pv.raw, pv.state  # noqa: E741
     signed, a = dp.signed, dp.alt
     acc = (state == 1) | raw
@@ -73,6 +76,12 @@ def accumulate(T: PairTable, pv: PairView, cr: Crossings, dp: Depth, step_h: F64
     T["max_alt"][g] = np.maximum(T["max_alt"][g], a[ri])
     T["max_speed"][g] = np.fmax(T["max_speed"][g], speed[s_][ri])
     T["max_sig_alt"][g] = np.fmax(T["max_sig_alt"][g], dp.sigma_alt[ri])
+    loc = np.ones(ri.size, bool) if located is None else located[s_]
+    first = ri & loc & ~T["md_loc"][I]       # the first located scan: predictions forgotten
+    g = I[first]
+    T["p_ep"][g], T["max_depth"][g], T["md_loc"][g] = 0.0, -np.inf, True
+    ri = ri & (loc | ~T["md_loc"][I])
+    g = I[ri]
     T["p_ep"][g] = np.maximum(T["p_ep"][g], dp.p_scan[ri])
     deeper = ri & (signed > T["max_depth"][I])
     g = I[deeper]

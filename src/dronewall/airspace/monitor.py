@@ -79,7 +79,8 @@ class AirspaceMonitor:
 
     def step(self, t_s: float, track_ids: ArrayLike, lat_deg: ArrayLike, lon_deg: ArrayLike,
              alt_m: ArrayLike, sigma_m: ArrayLike, vel_enu: ArrayLike | None = None,
-             sigma_alt_m: ArrayLike | None = None) -> list[AirspaceEvent]:
+             sigma_alt_m: ArrayLike | None = None,
+             located: ArrayLike | None = None) -> list[AirspaceEvent]:
         """Process one scan of the track picture; return the events it causes (sorted).
 
         ``sigma_m``: 1-sigma horizontal position error, m. ``vel_enu``: local East-North-Up
@@ -88,6 +89,9 @@ class AirspaceMonitor:
         with the probability that the true altitude lies in it (a radar track far out whose
         altitude is uncertain by hundreds of metres is not "certainly" under an airport
         zone's ceiling); ``None`` or NaN rows: the band is tested on the estimate alone.
+        ``located`` (N,) bool: the tracks a sensor located since the previous scan (a fix, not
+        only a prediction; None: all) -- a violation's depth and probability count those scans
+        once it has one inside (``hysteresis.accumulate``).
         Rows with a non-finite position or sigma <= 0 are quarantined (counted in
         ``stats['quarantined_rows']``), not raised.
         """
@@ -105,12 +109,14 @@ class AirspaceMonitor:
         vel = None if vel_enu is None else np.asarray(vel_enu, dtype=np.float64).reshape(n0, 3)
         sig_v = (np.full(n0, np.nan) if sigma_alt_m is None else np.broadcast_to(
             np.asarray(sigma_alt_m, dtype=np.float64), lat.shape).copy())
+        loc = (np.ones(n0, bool) if located is None
+               else np.broadcast_to(np.asarray(located, dtype=bool), lat.shape).copy())
         ok = (np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt) & np.isfinite(sig)
               & (sig > 0) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
         if not ok.all():
             self.stats["quarantined_rows"] += int((~ok).sum())
             ids_arr, lat, lon, alt, sig = ids_arr[ok], lat[ok], lon[ok], alt[ok], sig[ok]
-            sig_v = sig_v[ok]
+            sig_v, loc = sig_v[ok], loc[ok]
             vel = None if vel is None else vel[ok]
         ids = ids_arr.tolist()
         if len(set(ids)) != len(ids):
@@ -129,7 +135,7 @@ class AirspaceMonitor:
         if gone.any():
             events += self._close_rows(np.flatnonzero(gone), "track_lost", ongoing=False)
         rows = tr.allocate(ids, rows)
-        events += self._scan(t, rows, lat, lon, alt, sig, vel, sig_v)
+        events += self._scan(t, rows, lat, lon, alt, sig, vel, sig_v, loc)
         self.stats["events"] += len(events)
         return sort_events(events)
 
@@ -159,7 +165,7 @@ class AirspaceMonitor:
     # ------------------------------------------------------------------ the scan
 
     def _scan(self, t: float, rows: I64, lat: F64, lon: F64, alt: F64, sig: F64,
-              vel: F64 | None, sig_v: F64) -> list[AirspaceEvent]:
+              vel: F64 | None, sig_v: F64, located: NDArray[np.bool_]) -> list[AirspaceEvent]:
         zs, cfg, tr, Z = self.zones, self.config, self._tr, self._Z
         n = len(rows)
         if n == 0 or len(zs) == 0:
@@ -175,7 +181,7 @@ class AirspaceMonitor:
         dp = depth(zs, cfg, self._zone_part_start, pv, kin.ecef_g, alt, sig, sig_v)
         cr = crossings(zs, tr, pv, t, rows, lat, lon, alt)
         record_crossings(T, pv, cr, origin_country(zs, tr, pv, rows, ins.cur_c))
-        accumulate(T, pv, cr, dp, kin.step_h, kin.speed, lat, lon)
+        accumulate(T, pv, cr, dp, kin.step_h, kin.speed, lat, lon, located)
         enter, leave = decide(T, cfg, pv, cr, dp)
         events = self._transition_events(pv.idx, dp.p_scan, enter, leave, t)
         state = apply_decisions(T, pv, enter, leave)

@@ -42,6 +42,9 @@ COLUMNS: dict[str, tuple[Any, Any]] = {
     "max_depth": (np.float64, -np.inf), "md_lat": (np.float64, np.nan),
     "md_lon": (np.float64, np.nan), "md_sigma": (np.float64, np.nan),
     "md_pvert": (np.float64, np.nan),  # P(inside the altitude band) at the deepest scan
+    # the depth and p_ep above come from scans where a sensor located the track (a fix, not
+    # a prediction); until the first such scan, from predictions
+    "md_loc": (np.bool_, False),
     "max_sig_alt": (np.float64, np.nan),  # largest altitude 1-sigma over the scans inside, m
     "p_ep": (np.float64, 0.0), "path": (np.float64, 0.0),
     "min_alt": (np.float64, np.inf), "max_alt": (np.float64, -np.inf),
@@ -50,7 +53,7 @@ COLUMNS: dict[str, tuple[Any, Any]] = {
     "warn_miss": (np.int32, 0),
 }
 #: Columns of one episode (or candidate run): reset when a run starts and when an episode ends.
-EPISODE_COLS = ("max_depth", "md_lat", "md_lon", "md_sigma", "md_pvert", "max_sig_alt",
+EPISODE_COLS = ("max_depth", "md_lat", "md_lon", "md_sigma", "md_pvert", "md_loc", "max_sig_alt",
                 "p_ep", "path", "min_alt",
                 "max_alt", "max_speed", "n_scans", "ex_t", "ex_lat", "ex_lon", "ex_alt",
                 "ex_interp")

@@ -257,11 +257,13 @@ class AirspaceStage:
                                           class_coverage=class_coverage)
         self.recent_s = recent_s
         self.t_last = 0.0
+        self._t_prev = -np.inf
 
     def step(self, rec: StepRecord) -> StepRecord:
         pic = rec.picture
         assert pic is not None, "airspace needs the tracking stage's picture"
         self.t_last = rec.t
+        t_prev, self._t_prev = self._t_prev, rec.t
         if len(pic):
             rot = self.frame.local_enu_rotation(pic.pos)
             vel_enu = np.einsum("nij,nj->ni", rot, pic.vel)
@@ -275,8 +277,12 @@ class AirspaceStage:
         det = rec.detections
         self.evidence.listening.note(rec.t, rec.listening)
         self.evidence.operators.observe(det.t, det.identity, det.aux)
+        # located since the last step: a strong update (a plot, a fix) -- not a prediction
+        # turned by one sensor's bearing
+        ts = pic.tracks.t_strong
         new = self.monitor.step(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, pic.alt_m,
-                                pic.sigma_h_m, vel_enu, pic.sigma_alt_m)
+                                pic.sigma_h_m, vel_enu, pic.sigma_alt_m,
+                                located=None if ts is None else ts > t_prev)
         cl = rec.classified
         snap = pic.tracks
         recent = (rec.t - snap.last_seen) <= self.recent_s      # NaN -> False
@@ -288,7 +294,9 @@ class AirspaceStage:
             pic.identity, cl.trusted if cl is not None else None,
             cl.trust == TRUST_SUSPECT if cl is not None else None,
             cl.classes.prob[:, int(PlatformClass.BIRD)] if cl is not None and len(pic) else None,
-            kinds, snap.hits.astype(np.int64), new, last_update=snap.t_update,
+            kinds, snap.hits.astype(np.int64), new,
+            # where a track was last *located* (not merely turned by one sensor's bearing)
+            last_update=snap.t_update if snap.t_strong is None else snap.t_strong,
             last_seen=snap.last_seen, cov_en=cov_en,
             map_class=cl.classes.map_class if cl is not None and len(pic) else None)
         return rec.with_(events=tuple(self._complete(new)))

@@ -241,7 +241,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
             x=ro(self.T.x), P=ro(self.T.P), t_state=ro(self.T.t_state),
             t_update=ro(self.T.t_update), t_created=ro(self.T.t_created), hits=ro(self.T.hits),
             identity=ro(self.T.identity), last_seen=ro(self.T.last_seen), model_prob=ro(self.T.mu),
-            attr=ro(self.T.attr), attr_t=ro(self.T.attr_t))
+            attr=ro(self.T.attr), attr_t=ro(self.T.attr_t), t_strong=ro(self.T.t_strong))
 
     def history(self, track_id: int) -> tuple[F64, F64]:
         """Ring-buffer history of one live track: (t (k,), x (k, n)), oldest first, k <= K."""

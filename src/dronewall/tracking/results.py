@@ -66,7 +66,7 @@ class TrackSnapshot:
     SensorKind (NaN never), model_prob (N, r) IMM model probabilities (r = 1 without IMM),
     attr (N, N_ATTR) last sensor attribute values from associated detections (``ATTR_NAMES``:
     RCS dBsm, acoustic class, RF protocol, EO/IR label; NaN none) and attr_t (N, N_ATTR) their
-    times.
+    times; t_strong (N,) the last strong update (below).
     """
 
     t: float
@@ -83,6 +83,11 @@ class TrackSnapshot:
     model_prob: F64
     attr: F64
     attr_t: F64
+    t_strong: F64 | None = None
+    """(N,) time of each track's last *strong* update, s -- one that fixed its position (a
+    position-type detection, a fix, or bearings from enough sensors to triangulate); a single
+    sensor's bearing moves a track along its line without locating it. None: not known
+    (every update counts)."""
 
     def records(self) -> list[dict[str, Any]]:
         """One plain dict per track (for reports / JSON)."""
