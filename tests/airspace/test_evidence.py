@@ -783,3 +783,23 @@ def test_a_pop_up_s_path_counts_only_the_sensors_listening_at_each_time() -> Non
     for t, m in ((0.0, False), (50.0, True), (120.0, False), (300.0, True)):
         short.note(t, np.array([m]))
     assert short.t == [120.0, 300.0] and not short.at(150.0)[0] and short.at(301.0)[0]
+
+
+def test_an_episode_is_as_cooperative_as_its_longest_observed_fragment() -> None:
+    """Layered raid, seed 11: an airliner's ADS-B flight was joined with a 10-s duplicate
+    track confirmed before its identity had been verified; the episode took the duplicate's
+    "unverified" and was listed as a probable violation. The longest-observed fragment says
+    what the flight was; a fragment suspected of spoofing makes the whole episode untrusted."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    (jet,) = _fly(zs, {1: {"t0": 0, "t1": 400, "lon0": LON0 - 0.05, "v": 200.0,
+                           "ident": "4ca1b2", "trust": TRUST_TRUSTED}}, 400)
+    assert jet.cooperative == "authorised" and jet.confidence == "authorised"
+    dup = replace(jet, track_id=7, cooperative="unverified", authorised=False, n_scans=10,
+                  entry_t_s=float(jet.entry_t_s) - 5.0, exit_t_s=float(jet.entry_t_s) + 5.0,
+                  confidence="probable")
+    (one,) = consolidate([dup, jet])
+    assert one.fragments == [7, 1]
+    assert one.cooperative == "authorised" and one.authorised and one.confidence == "authorised"
+    (bad,) = consolidate([replace(dup, cooperative="untrusted"), jet])
+    assert bad.cooperative == "untrusted" and not bad.authorised
+    assert bad.confidence != "authorised"

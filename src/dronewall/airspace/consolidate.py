@@ -50,6 +50,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
         # fragment of a bird flock that was not called a bird make the flock a drone)
         combined = tq.combined_quality(vs)
         p_ep = max(float(x.p_episode or 0.0) for x in vs)
+        coop = episode_cooperative(vs)
         quality, conf, reasons = first.track_quality, best.confidence, best.confidence_reasons
         evidence_fields: dict[str, object] = {}
         if combined is not None:
@@ -57,9 +58,9 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             # the confidence rule of a single track, on the episode's evidence: its entry is
             # the first fragment's, its p_episode the largest
             quality = combined[0]
-            conf, reasons = tq.confidence(replace(first, p_episode=p_ep),
+            conf, reasons = tq.confidence(replace(first, p_episode=p_ep, cooperative=coop),
                                         bool(first.entry_interpolated), quality, combined[1],
-                                        str(first.cooperative or ""))
+                                        str(coop or ""))
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
         gaps = idg.merge([x.identity_gaps for x in vs], first.entry_t_s)
         reasons = [r for r in (reasons or []) if not r.startswith(idg.REASON_PREFIX)] \
@@ -85,8 +86,20 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
             fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
+            cooperative=coop, authorised=coop == "authorised",
             **_latest_operator(vs), **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))
+
+
+def episode_cooperative(vs: list[Violation]) -> str | None:
+    """The cooperative status of an episode from its fragments' (which share one identity, or
+    none: ``evidence`` joins no others): ``untrusted`` if any fragment's identity was suspected
+    of spoofing; else the status of its longest-observed fragment (most scans) -- a 10-s
+    duplicate track confirmed before the trust monitor had verified an airliner's ADS-B does
+    not make its 500-s authorised flight "unverified" (layered raid, seed 11)."""
+    if any(x.cooperative == "untrusted" for x in vs):
+        return "untrusted"
+    return max(vs, key=lambda x: (x.n_scans, float(x.duration_s or 0.0))).cooperative
 
 
 def _latest_operator(vs: list[Violation]) -> dict[str, object]:
