@@ -364,3 +364,14 @@ def test_a_quiet_sky_runs_and_writes_every_table_with_its_header(small_run, tmp_
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "0 violation episode(s)" in r.stdout and (tmp_path / "inc.html").is_file()
+
+
+def test_the_incident_report_of_a_run_without_zones_says_why_there_are_no_events(
+        small_run, tmp_path: Path) -> None:
+    _, out = small_run      # its scenario defines no zones
+    assert not (out / "events.jsonl").exists()
+    r = subprocess.run([sys.executable, "-m", "dronewall.cli.main", "report", "incident",
+                        "--events", str(out / "events.jsonl"), "--tracks",
+                        str(out / "tracks.csv"), "--out", str(tmp_path / "inc.html")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "defines no zones" in r.stderr, r.stderr

@@ -202,6 +202,11 @@ def report_incident(
 
     if scope not in ("violations", "all"):
         _fail(f"--scope: got {scope!r}; allowed: violations, all")
+    if not events.exists() and (events.parent / "summary.json").is_file() \
+            and (events.parent / "tracks.csv").exists() and not (
+                events.parent / "zones.geojson").exists():
+        _fail(f"--events {events}: no such file -- that run's scenario defines no zones, so it "
+              "has no airspace events; add zones (docs/scenarios.md) and simulate again")
     rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
                           title=title, non_cooperative=non_cooperative,
                           crossings_only=crossings_only, scope=scope, sensors=sensors,
