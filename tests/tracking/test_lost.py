@@ -209,8 +209,6 @@ def test_the_lost_track_limits_are_validated() -> None:
         _cfg(lost_reassoc_max_sd_m=-1.0)
     with pytest.raises(ConfigurationError, match="lost_reassoc_max_sd_m"):
         _cfg(lost_reassoc_max_sd_m=float("nan"))
-    with pytest.raises(ConfigurationError, match="stitch_coasting_s"):
-        _cfg(stitch_coasting_s=-1.0)
 
 
 def test_clear_best_needs_a_margin_over_the_runner_up() -> None:
@@ -251,26 +249,3 @@ def test_each_update_echoes_its_detections_truth_id() -> None:
     # without truth ids (a live feed) the echo is -1
     assert (np.concatenate([plain.step(8.0, xy_batch(8.0, V * 8, 20.0)).update_origin[:, 1]])
             == -1).all()
-
-
-def test_a_restart_beside_its_coasting_predecessor_continues_its_id() -> None:
-    """``stitch_coasting_s``: the target's plots stop for 10 s (its track coasts on, still
-    reported) and come back 300 m ahead of the prediction, outside the gate; the new track
-    they confirm is stitched into the coasting one -- the operator keeps one id -- instead of
-    showing a second id beside it (flagship raid: a new id for 7-10 s beside a track coasting
-    0.5-1.8 km off)."""
-    cfg = dict(q_horizontal_m2ps3=20.0, gate_mahalanobis=2.0, init_exclusion_mahalanobis=0.0,
-               coast_time_s=15.0)
-    sched = _target(list(range(0, 21, 2)))
-    for t in range(30, 51, 2):
-        sched[t] = [V * t + np.array([300.0, 0.0])]
-    _, seen = _run(_cfg(stitch_coasting_s=4.0, **cfg), sched, 50)
-    assert {i for _, ids in seen for i in ids} == {1}
-    # off (default): a second id is reported beside the coasting one
-    _, seen0 = _run(_cfg(**cfg), sched, 50)
-    assert any(len(ids) == 2 for _, ids in seen0)
-    # a track that is still being updated is no partner: two targets stay two
-    both = {t: [V * t, V * t + np.array([300.0, 0.0])] if t >= 30 else [V * t]
-            for t in range(0, 51, 2)}
-    _, seen2 = _run(_cfg(stitch_coasting_s=4.0, **cfg), both, 50)
-    assert seen2[50][1] == [1, 2]

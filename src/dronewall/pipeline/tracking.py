@@ -169,14 +169,6 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # merge): far flocks and drones a few hundred metres apart are seen together only on some
     # scans, and merging them in between put one target's id on the other.
     merge_distinct_memory_s = 60.0
-    # A track confirmed on the plots of a target whose own track still coasts -- not located
-    # for 6 s or more (three scans of a 2 s radar), its prediction off by more than the gate
-    # -- is stitched into the coasting track (the stitch test of lost tracks): the operator
-    # keeps one id instead of a second one beside it for the 7-10 s until the old one is
-    # dropped. Flagship raid seeds 1, 2, 3, 4, 10: ids 115 / 116 / 112 / 119 / 130 -> 114 /
-    # 113 / 108 / 118 / 126, switches equal but seed 3 (+2), GOSPA within 2 m, false tracks
-    # equal (docs/benchmarks.md s.6, "Seeds 11-12; a restart beside a coasting track").
-    stitch_coasting_s = 6.0
     periods = [getattr(s, "scan_period_s", 1.0) for s in sc.sensors]
     longest = max(periods, default=1.0)
     return TrackerConfig(dims=3, coast_time_s=max(10.0, 3 * longest),
@@ -191,7 +183,6 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          lost_reassoc_max_sd_m=lost_reassoc_max_sd_m,
                          lost_min_hits=lost_min_hits,
                          merge_distinct_memory_s=merge_distinct_memory_s,
-                         stitch_coasting_s=stitch_coasting_s,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
                          emitters=EmitterParams(signatures=emitter_signatures()),
                          latency_window_s=0.0)

@@ -207,11 +207,6 @@ class TrackerConfig:
     conservative: on the flagship raid (seeds 1 and 4, gate at 0.999) the stitches that
     continued the right platform had d^2 <= 6.7, the wrong ones up to 17.4, 9 of 25 above 13.3
     (0.999 gives 18.5, 0.99 13.3)."""
-    stitch_coasting_s: float = 0.0
-    """A reported track without a strong update for at least this long (s) is, like a lost
-    one, a partner for a newly confirmed track to be stitched into (same test): a restart
-    beside its own coasting predecessor continues the predecessor's id. 0 (default): lost
-    tracks only."""
     revisit_rise_weight: float = 0.5
     """The per-track revisit estimate is an upper envelope of the intervals between strong
     updates: a longer interval moves it up with this weight, a shorter one down with
@@ -311,7 +306,7 @@ class TrackerConfig:
         if self.imm and (len(self.imm_sojourn_s) < 2 or min(self.imm_sojourn_s) <= 0):
             bad("imm_sojourn_s needs >= 2 positive values")
         for name in ("init_exclusion_mahalanobis", "coast_revisit_factor", "max_coast_time_s",
-                     "lost_window_s", "stitch_coasting_s"):
+                     "lost_window_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):
                 bad(f"{name} must be finite and >= 0, got {v}")

@@ -151,17 +151,11 @@ class _TrackManagement(EngineState):
         gap that lost it is not the target's usual revisit)."""
         T = self.T
         n = T.n
-        unrep = np.isin(T.status[:n], (LOST, REACQ))
-        coasting = np.zeros(n, bool)
-        if self.cfg.stitch_coasting_s > 0:
-            coasting = ((T.status[:n] == CONFIRMED)
-                        & (self._t_group - T.t_good[:n] >= self.cfg.stitch_coasting_s))
-            coasting[new] = False
-        lost = np.flatnonzero(unrep | coasting)
+        lost = np.flatnonzero(np.isin(T.status[:n], (LOST, REACQ)))
         if lost.size == 0 or new.size == 0:
             return new
         # every reported confirmed track competes for a lost track, the new ones first
-        others = np.setdiff1d(np.flatnonzero((T.status[:n] == CONFIRMED) & ~coasting), new)
+        others = np.setdiff1d(np.flatnonzero(T.status[:n] == CONFIRMED), new)
         cand = np.concatenate([new, others])
         d = self.dims
         hi = np.array([0, 1, d, d + 1])
@@ -196,9 +190,8 @@ class _TrackManagement(EngineState):
         partner = np.full(n, -1, np.int64)
         partner[drop] = part
         keep_ids = T.ids[np.setdiff1d(new, drop)]
-        back = part[unrep[part]]
-        T.status[back] = CONFIRMED
-        acc.reacquired.extend(T.ids[back].tolist())
+        T.status[part] = CONFIRMED
+        acc.reacquired.extend(T.ids[part].tolist())
         self._merge_rows(np.asarray(drop, np.int64), partner, acc, {}, revisit_max=False)
         rows = np.flatnonzero(np.isin(T.ids[: T.n], keep_ids))
         return rows
