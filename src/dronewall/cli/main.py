@@ -202,9 +202,9 @@ def report_incident(
 
     if scope not in ("violations", "all"):
         _fail(f"--scope: got {scope!r}; allowed: violations, all")
-    if not events.exists() and (events.parent / "summary.json").is_file() \
-            and (events.parent / "tracks.csv").exists() and not (
-                events.parent / "zones.geojson").exists():
+    run = events.parent      # a simulate output folder without zones has no events file
+    if not events.exists() and (run / "summary.json").is_file() \
+            and not (run / "zones.geojson").exists():
         _fail(f"--events {events}: no such file -- that run's scenario defines no zones, so it "
               "has no airspace events; add zones (docs/scenarios.md) and simulate again")
     rep = incident_report(events, tracks, out, zones=zones, track_id=track_id, zone_id=zone_id,
