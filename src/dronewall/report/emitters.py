@@ -4,7 +4,8 @@ by ``simulate``; docs/outputs.md) read back as the lines of bearing no track exp
 An RF finder that heard a DJI link on one bearing for 25 minutes is evidence of a drone's
 controller in that direction -- not of where it was, nor of a violation. The report lists
 such strobes as exactly that: which sensor, which way, what, when, for how long, and how far
-the emitter could be; it never puts them on the map as a position."""
+the emitter could be; the map draws each as the sector it leaves open from the sensor
+(``report.emitter_map``), never as a position."""
 
 from __future__ import annotations
 
