@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 from air_helpers import DLON_20KM, LAT0, LON0, square_spec
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
@@ -803,3 +804,32 @@ def test_an_episode_is_as_cooperative_as_its_longest_observed_fragment() -> None
     (bad,) = consolidate([replace(dup, cooperative="untrusted"), jet])
     assert bad.cooperative == "untrusted" and not bad.authorised
     assert bad.confidence != "authorised"
+
+
+def test_depth_and_probability_come_from_located_scans_once_there_is_one() -> None:
+    """``AirspaceMonitor.step(located=...)``: a track predicted 3 km inside before any sensor
+    located it there, then located 500 m inside: the visit's deepest point is the located
+    one (the predictions are forgotten at the first located scan); with no located scan
+    inside at all, the predictions are all there is."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+
+    def visit(located_from: int | None) -> Violation:
+        mon = AirspaceMonitor(zs, AirspaceConfig(epoch=EPOCH))
+        out: list[Violation] = []
+        for t in range(0, 120):
+            depth = -1500.0 if t < 20 else (3000.0 if t < 60 else 500.0)
+            x = LON0 + depth / M_PER_DEG_LON
+            loc = np.array([t < 20 or (located_from is not None and t >= located_from)])
+            ev = mon.step(float(t), np.array([1]), np.array([LAT0]), np.array([x]),
+                          np.array([150.0]), np.array([20.0]), np.array([[0.0, 0.0, 0.0]]),
+                          located=loc)
+            out += [e for e in ev if isinstance(e, Violation)]
+        out += [e for e in mon.finish(120.0) if isinstance(e, Violation)]
+        (v,) = out
+        return v
+
+    seen = visit(located_from=60)
+    assert seen.max_depth_m == pytest.approx(500.0, abs=20.0)
+    assert seen.p_episode == pytest.approx(1.0)
+    never = visit(located_from=None)
+    assert never.max_depth_m == pytest.approx(3000.0, abs=20.0)

@@ -65,6 +65,10 @@ def test_which_strobes_are_listed_and_how(tmp_path) -> None:  # type: ignore[no-
     ('{"sensor": "", "sensor_kind": "rf", "signature": "rf:x"}', "sensor"),
     ('{"sensor": "a", "sensor_kind": "rf", "signature": "rf:x", "t_first_s": "x"}', "t_first_s"),
     ('[1]', "JSON object"),
+    # out of their domains: a sector cannot be drawn from them
+    *[(json.dumps({**_strobe(2, "rf1", "rf", "rf:dji_ocusync", 0, 10), f: v}), f)
+      for f, v in (("lat_deg", 95.0), ("lon_deg", -181.0), ("reach_m", -5),
+                   ("bearing_sd_deg", -1.0))],
 ])
 def test_a_bad_line_names_the_file_line_and_field(tmp_path, line: str, field: str) -> None:  # type: ignore[no-untyped-def]
     p = _write(tmp_path / "s.jsonl", [_strobe(1, "rf1", "rf", "rf:dji_ocusync", 0, 10)])

@@ -50,10 +50,12 @@ class Emitter:
         return self.t1_s - self.t0_s
 
 
-def _num(rec: dict[str, object], f: str, where: str) -> float:
+def _num(rec: dict[str, object], f: str, where: str, lo: float = -math.inf,
+         hi: float = math.inf, what: str = "a finite number") -> float:
     v = rec.get(f)
-    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)):
-        raise DataFormatError(f"{where}, field '{f}': got {excerpt(v)}; expected a finite number")
+    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            and lo <= v <= hi):
+        raise DataFormatError(f"{where}, field '{f}': got {excerpt(v)}; expected {what}")
     return float(v)
 
 
@@ -93,9 +95,11 @@ def load_emitters(path: Path) -> tuple[list[Emitter], int]:
                            t0, t1,
                            str(rec.get("time_first", "")), str(rec.get("time_last", "")),
                            int(_num(rec, "bearings", where)), b,
-                           _num(rec, "bearing_sd_deg", where), (lo, hi),
-                           _num(rec, "reach_m", where), _num(rec, "lat_deg", where),
-                           _num(rec, "lon_deg", where)))
+                           _num(rec, "bearing_sd_deg", where, 0.0, 180.0,
+                                "a spread from 0 to 180 deg"), (lo, hi),
+                           _num(rec, "reach_m", where, 1.0, 1e6, "a reach from 1 m to 1,000 km"),
+                           _num(rec, "lat_deg", where, -90.0, 90.0, "a latitude, deg"),
+                           _num(rec, "lon_deg", where, -180.0, 180.0, "a longitude, deg")))
         total += 1
         if len(out) >= 2 * MAX_LISTED:   # memory stays bounded however long the record
             out = sorted(out, key=rank)[:MAX_LISTED]
