@@ -420,13 +420,33 @@ def test_a_fragment_continues_an_episode_only_where_its_platform_could_have_flow
     back = dict(lost, t1=400, gap=(220, 300), back_north_m=5000.0)
     vs = _fly(zs, {1: back}, 400)
     assert len(vs) == 2 and len({v.episode_id for v in vs}) == 1
+    # ... however long it was unreported: back 300 s later (beyond the 180 s fragment window,
+    # which bounds only joins of *other* tracks), until the annotator forgets the track
+    # (retain_s after it was last reported); then the return is a new episode
+    slow = {"t0": 0, "t1": 500, "lon0": LON0 - 2000.0 / M_PER_DEG_LON, "v": 20.0,
+            "gap": (220, 440), "back_north_m": 5000.0}
+    vs = _fly(zs, {1: slow}, 500)
+    assert len(vs) == 2 and len({v.episode_id for v in vs}) == 1
+    assert [m.fragments for m in consolidate(vs)] == [[1]]
+    vs = _fly(zs, {1: slow}, 500, ann=EvidenceAnnotator(zs, EPOCH, retain_s=150.0))
+    assert len({v.episode_id for v in vs}) == 2
+    # ... unless another track continued the episode meanwhile: then it is that track's,
+    # and the lost one coming back is not joined to it (Copenhagen: a gull track came back
+    # into the episode a quadcopter's track had continued and made it a bird's)
+    heir = {"t0": 250, "t1": 300, "lon0": LON0 + 2400.0 / M_PER_DEG_LON + 30 * 20.0
+            / M_PER_DEG_LON, "v": 20.0}
+    vs = _fly(zs, {1: dict(slow, gap=(220, 400)), 2: heir}, 500)
+    ep = {}
+    for v in vs:
+        ep.setdefault(v.track_id, []).append(v.episode_id)
+    assert ep[2] == [ep[1][0]] and ep[1][1] != ep[1][0]
 
 
 def test_a_track_long_known_as_a_flock_does_not_continue_a_drones_episode() -> None:
     # fragments join only when the bodies agree: identity, speed (within 80 m/s) and -- once
     # both tracks carry 30 steps of class evidence -- mean P(bird) within 0.5. On the flagship
     # raid an hour-old flock track reappearing where a drone was lost took its episode.
-    from dronewall.airspace.evidence import _same_body
+    from dronewall.airspace.fragments import same_body as _same_body
 
     drone, flock = (0.05, 300), (0.85, 900)
     assert _same_body("", 45.0, "", 15.0, drone, drone)

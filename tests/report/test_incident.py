@@ -382,6 +382,14 @@ def test_the_altitude_is_shown_with_its_error(tmp_path: Path) -> None:
     assert "0–926 m above the WGS84 ellipsoid (estimates; the lowest, -170 m, is below the " \
            "ellipsoid: an error of the estimate, track altitude 1σ up to 640 m)" in neg
     assert "-170–926" not in neg
+    # every estimate below it: the altitude was not resolved (not "0–0 m")
+    evs[-1]["min_alt_m"], evs[-1]["max_alt_m"] = -579.0, -200.0
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "m.html", zones=[z])
+    under = (tmp_path / "m.html").read_text()
+    assert "not resolved: every estimate (-579 to -200 m) is below the WGS84 ellipsoid, an " \
+           "error of the estimate, track altitude 1σ up to 640 m" in under
+    assert "0–0 m" not in under
     plot = re.search(r'<svg[^>]*id="plot-alt-v1".*?</svg>', html, re.DOTALL)
     assert plot is not None and "± 1σ" in plot.group(0)
     # a negative or text altitude error is named with its column / field

@@ -32,7 +32,9 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
   ``low``, and so is a track whose position rests on cooperative reports suspected of
   spoofing (no radar or EO/IR saw an aircraft there: a ghost);
 * ``episode_id``: fragments of one platform form one episode -- a track that re-enters the zone
-  within ``REENTRY_JOIN_S`` of leaving it continues its episode (one visit), and a
+  within ``REENTRY_JOIN_S`` of leaving it continues its episode (one visit), so does the
+  same track first detected inside again after it was lost there, however long it was
+  unreported (the tracker kept its id; the identity gap is stated), and a
   first-detected-inside episode
   that starts where an episode of another track in the same zone ended with the track lost
   (within ``fragment_window_s``, where that platform could be by then: within
@@ -67,6 +69,8 @@ from dronewall.airspace.consolidate import bounding_entry
 from dronewall.airspace.crossing import crossing_window
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
+from dronewall.airspace.fragments import bird_evidence as _bird
+from dronewall.airspace.fragments import same_body as _same_body
 from dronewall.airspace.geometry import near_dist_m, near_dists_m
 from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.operators import RemoteIdOperators
@@ -82,16 +86,6 @@ from dronewall.airspace.zones import ZoneSet
 
 F64 = NDArray[np.float64]
 
-#: Fragments join only when their horizontal speeds differ by at most this, m/s [E]: a jet's
-#: track is not continued by a drone that appears where it was lost, while a young track's
-#: speed (uncertain by tens of m/s at long range) does not split one drone's fragments.
-FRAGMENT_MAX_DV_MPS = 80.0
-#: Fragments whose tracks both have this many steps of class evidence or more join only when
-#: their mean P(bird) differs by less than ``FRAGMENT_MAX_DP_BIRD`` [E]: on the flagship raid
-#: a flock track that had been tracked for most of an hour took over the episodes of drones
-#: lost near it (docs/benchmarks.md section 6); a young track's class is not judged.
-FRAGMENT_CLASS_MIN_STEPS = 30
-FRAGMENT_MAX_DP_BIRD = 0.5
 #: A track not observed for this long is forgotten (its episodes closed when it
 #: disappeared; the airspace stage passes at least its monitor's track timeout + 60 s), s.
 RETAIN_S = 600.0
@@ -176,6 +170,12 @@ class EvidenceAnnotator:
         # episodes that ended with an observed exit: (track, zone) -> (exit t, episode id); a
         # re-entry of that track into that zone within REENTRY_JOIN_S continues the episode
         self.exited: dict[tuple[int, str], tuple[float, str]] = {}
+        # episodes that ended with their track lost: (track, zone) -> (end t, episode id); the
+        # same track first detected inside that zone again continues it however long it was
+        # unreported -- the tracker kept its id (re-acquired it, or stitched a new track into
+        # it) and the record states the identity gap -- until the track is forgotten, or
+        # another track continued the episode (it is that track's then)
+        self.lost_in: dict[tuple[int, str], tuple[float, str]] = {}
         self._seq = 0
         self._dt = 1.0
         self._t_prev: float | None = None
@@ -303,6 +303,8 @@ class EvidenceAnnotator:
                 del self.exit_fix[key]
             for key in [k for k in self.entry_win if k[0] in old]:
                 del self.entry_win[key]
+            for key in [k for k in self.lost_in if k[0] in old]:
+                del self.lost_in[key]
         self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
         self.pending = {k: x for k, x in self.pending.items()
                         if t - x[0] <= self.fragment_overlap_s}
@@ -318,24 +320,27 @@ class EvidenceAnnotator:
         if back is not None and 0.0 <= t - back[0] <= REENTRY_JOIN_S:
             return back[1]
         if not e.interpolated and e.lat is not None and e.lon is not None:
+            lost = self.lost_in.pop(key, None)
+            if lost is not None and t >= lost[0]:
+                # the same track back inside after it was lost: the tracker kept its id
+                # (re-acquired, or a new track stitched into it; an identity gap says so)
+                self.ended = [x for x in self.ended if x[4] != lost[1]]
+                return lost[1]
             best, best_d = None, np.inf
             inf = self.info.get(key[0], TrackInfo())
             for zone, t_end, la, lo, ep, ident, speed, ve, vn, tid, bird in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
                     continue
-                if tid == key[0]:
-                    # the same track back inside after it was lost: the tracker kept its id
-                    # (re-acquired, or a new track stitched into it; an identity gap says so)
-                    best, best_d = ep, -np.inf
-                    break
                 if not _same_body(inf.identity, inf.speed_mps, ident, speed, _bird(inf), bird):
                     continue
                 d = self._miss_m(la, lo, ve, vn, gap, float(e.lat), float(e.lon))
                 if d < best_d:
                     best, best_d = ep, d
             if best is not None:
+                # the episode is this track's now: the one lost there does not take it back
                 self.ended = [x for x in self.ended if x[4] != best]
+                self.lost_in = {k: x for k, x in self.lost_in.items() if x[1] != best}
                 return best
             self.pending[key] = (t, float(e.lat), float(e.lon),
                                  _near_ids(ids, lat, lon, float(e.lat), float(e.lon), key[0]))
@@ -368,6 +373,7 @@ class EvidenceAnnotator:
             else:
                 self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps,
                                    inf.upd_ve, inf.upd_vn, tid, _bird(inf)))
+                self.lost_in[key] = (t_end, ep)
         coop = tq.cooperative_status(inf, v.zone_kind)
         quality, q_reasons = tq.quality(inf)
         if coasted:
@@ -565,28 +571,6 @@ def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violat
 
 def _operator(got: tuple[list[float], float] | None) -> dict[str, object]:
     return {} if got is None else {"operator_point": got[0], "operator_t_s": got[1]}
-
-
-def _same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float,
-               bird_a: tuple[float, int] = (np.nan, 0),
-               bird_b: tuple[float, int] = (np.nan, 0)) -> bool:
-    """Could two fragments be one platform: the same cooperative identity (or none on both),
-    horizontal speeds within ``FRAGMENT_MAX_DV_MPS`` (unknown speed: not checked), and -- where
-    both tracks have been classified for ``FRAGMENT_CLASS_MIN_STEPS`` steps or more (``bird_*``:
-    mean P(bird), steps) -- mean P(bird) within ``FRAGMENT_MAX_DP_BIRD``: a track long known as
-    a flock does not continue a drone's episode, nor the other way round."""
-    if ident_a != ident_b:
-        return False
-    if (np.isfinite(speed_a) and np.isfinite(speed_b)
-            and abs(speed_a - speed_b) > FRAGMENT_MAX_DV_MPS):
-        return False
-    return not (min(bird_a[1], bird_b[1]) >= FRAGMENT_CLASS_MIN_STEPS
-                and abs(bird_a[0] - bird_b[0]) >= FRAGMENT_MAX_DP_BIRD)
-
-
-def _bird(inf: TrackInfo) -> tuple[float, int]:
-    """A track's mean P(bird) over its steps, and the steps (NaN, 0: none yet)."""
-    return (inf.p_bird_sum / inf.steps if inf.steps else np.nan), inf.steps
 
 
 def _near_ids(ids: NDArray[np.int64], lat: F64, lon: F64, la: float, lo: float,

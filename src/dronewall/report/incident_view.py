@@ -58,6 +58,8 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("observed_inside", "a sensor updated the track inside the zone"),
                    ("identity_gaps", "gaps the track came back from under its id (identity "
                                      "by prediction)"),
+                   ("target_changes", "where the track moved from one body to another (a "
+                                      "slow bird-like one and a fast one)"),
                    ("confidence_reasons", "why this confidence"))
 #: What the coded values of ``evidence`` and ``cooperative`` mean (docs/airspace.md); the
 #: report shows the meaning with the code as it is in the JSON.
@@ -196,19 +198,21 @@ def _altitude_text(v: dict[str, Any]) -> str:
     """The altitude range inside, above the WGS84 ellipsoid (the tracks' reference), with the
     track's altitude error. A low estimate below the ellipsoid is an error of the estimate
     (a radar's elevation error far out), not a height: the range starts at 0 m and the text
-    says what the lowest estimate was and why it is not a height."""
+    says what the lowest estimate was and why it is not a height; when every estimate is
+    below it, the altitude was not resolved and the text says so rather than "0–0 m"."""
     lo, hi, sig = _f(v.get("min_alt_m")), _f(v.get("max_alt_m")), _f(v.get("sigma_alt_m"))
     if not (np.isfinite(lo) or np.isfinite(hi)):
         return "not recorded"
     err = f"track altitude 1σ up to {_num(sig, 1, 0)} m" if np.isfinite(sig) else ""
+    if np.isfinite(hi) and hi < 0.0:       # every estimate below the ellipsoid: no height
+        return (f"not resolved: every estimate ({_num(lo, 1, 0)} to {_num(hi, 1, 0)} m) is "
+                f"below the WGS84 ellipsoid, an error of the estimate{', ' + err if err else ''}")
     if np.isfinite(lo) and lo < 0.0:
         note = (f"estimates; the lowest, {_num(lo, 1, 0)} m, is below the ellipsoid: an error "
                 f"of the estimate{', ' + err if err else ''}")
         lo = 0.0
     else:
         note = f"estimates{'; ' + err if err else ''}"
-    if np.isfinite(hi) and hi < lo:        # every estimate below the ellipsoid
-        hi = lo
     return f"{_num(lo, 1, 0)}–{_num(hi, 1, 0)} m above the WGS84 ellipsoid ({note})"
 
 
@@ -249,6 +253,19 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                 and isinstance(g.get("to_t_s"), int | float)
                 and isinstance(g.get("gap_s"), int | float)
                 else f"{g.get('from_utc')} – {g.get('to_utc')}" for g in val)
+        elif key == "target_changes":
+            if not val:
+                continue
+            txt = "; ".join(
+                (f"track {g['track_id']}: " if g.get("track_id") is not None else "")
+                + f"{g.get('old_class')} ({_num(g.get('old_speed_mps'), 1, 0)} m/s) until "
+                + (clock.fmt(float(g["old_until_t_s"]))
+                   if isinstance(g.get("old_until_t_s"), int | float) else "?")
+                + f", {g.get('new_class')} ({_num(g.get('new_speed_mps'), 1, 0)} m/s) from "
+                + (clock.fmt(float(g["new_from_t_s"]))
+                   if isinstance(g.get("new_from_t_s"), int | float) else "?")
+                + (" (inside the zone)" if g.get("where") == "inside" else " (before entry)")
+                for g in val)
         elif (key == "entry_window_utc" and v.get("evidence") == "first_detected_inside"
               and isinstance(val, list | tuple) and len(val) == 2):
             # not an interval: nobody saw the entry; the earliest is where a straight line
