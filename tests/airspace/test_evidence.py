@@ -14,6 +14,7 @@ from dronewall.airspace.consolidate import consolidate
 from dronewall.airspace.events import Entry, Exit, Violation, event_from_dict
 from dronewall.airspace.evidence import EvidenceAnnotator
 from dronewall.airspace.windows import duration_bounds
+from dronewall.catalog import PlatformClass
 from dronewall.classify.coop_tracks import TRUST_NONE, TRUST_SUSPECT, TRUST_TRUSTED
 from dronewall.detections import SensorKind
 
@@ -36,14 +37,14 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         live = [k for k, d in tracks.items() if d["t0"] <= t <= d["t1"]
                 and not (d.get("gap", (np.inf, np.inf))[0] < t < d.get("gap", (0, 0))[1])]
         ids = np.array(live, np.int64)
-        lon = np.array([tracks[k]["lon0"] + tracks[k]["v"] * (t - tracks[k]["t0"])
-                        / M_PER_DEG_LON for k in live])
+        lon = np.array([tracks[k]["lon0"] + _east_m(tracks[k], t) / M_PER_DEG_LON
+                        for k in live])
         lat = np.array([LAT0 + (tracks[k].get("north_m", 0.0)
                                 + (tracks[k].get("back_north_m", 0.0)
                                    if t >= tracks[k].get("gap", (0, np.inf))[1] else 0.0))
                         / 111_320.0 for k in live])
         alt = np.full(ids.size, 150.0)
-        vel = np.array([[tracks[k]["v"], 0.0, 0.0] for k in live]).reshape(-1, 3)
+        vel = np.array([[_v(tracks[k], t), 0.0, 0.0] for k in live]).reshape(-1, 3)
         sig = np.full(ids.size, 60.0)
         # horizontal covariance (east, north), m^2: per track "cov", else None (60 m per axis)
         cov = (np.array([tracks[k].get("cov", 3600.0 * np.eye(2)) for k in live],
@@ -72,7 +73,7 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
                     last_update=upd, last_seen=last_seen, cov_en=cov,
-                    map_class=np.array([tracks[k].get("cls", -1) for k in live], np.int64))
+                    map_class=np.array([_cls(tracks[k], t) for k in live], np.int64))
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
         if crossings is not None:
             crossings += [ann.annotate(e) for e in ev if isinstance(e, Entry | Exit)]
@@ -368,6 +369,25 @@ def test_a_thin_track_that_may_be_a_bird_carries_no_violation() -> None:
     assert q[1][0] == "low" and any("possibly a bird (mean P(bird) 0.45) on only 10"
                                     in r for r in q[1][1])
     assert q[2][0] == "high" and q[3][0] == "high"
+
+
+def _v(d: dict, t: float) -> float:
+    """East speed, m/s, at t: "v", or "then"["v"] from "then"["t"] on (a track that changed
+    body)."""
+    then = d.get("then")
+    return float(then["v"] if then is not None and t >= then["t"] else d["v"])
+
+
+def _cls(d: dict, t: float) -> int:
+    then = d.get("then")
+    return int(then["cls"] if then is not None and t >= then["t"] else d.get("cls", -1))
+
+
+def _east_m(d: dict, t: float) -> float:
+    then = d.get("then")
+    if then is None or t < then["t"]:
+        return d["v"] * (t - d["t0"])
+    return d["v"] * (then["t"] - d["t0"]) + then["v"] * (t - then["t"])
 
 
 def test_fragments_of_one_platform_form_one_episode() -> None:
@@ -853,3 +873,30 @@ def test_depth_and_probability_come_from_located_scans_once_there_is_one() -> No
     assert seen.p_episode == pytest.approx(1.0)
     never = visit(located_from=None)
     assert never.max_depth_m == pytest.approx(3000.0, abs=20.0)
+
+
+def test_a_track_that_moved_from_a_flock_to_a_drone_says_so() -> None:
+    # a flock's track first seen inside (12 m/s, called a bird) takes a passing decoy's plots
+    # at 400 s and follows it at 40 m/s: one continuous track, two bodies. The record keeps
+    # the presence (the label is not lowered) and says that before 400 s it followed another
+    # target; a track called a bird and then a drone at one speed (sharpening) says nothing
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    bird, decoy = int(PlatformClass.BIRD), int(PlatformClass.DECOY)
+    flock = {"t0": 0, "t1": 600, "lon0": LON0 + 1000.0 / M_PER_DEG_LON, "v": 12.0,
+             "cls": bird, "p_bird": 0.0, "then": {"t": 400.0, "v": 40.0, "cls": decoy}}
+    (v,) = _fly(zs, {1: flock}, 600)
+    assert v.target_changes is not None and len(v.target_changes) == 1
+    c = v.target_changes[0]
+    assert (c["old_class"], c["new_class"], c["where"]) == ("bird", "decoy", "inside")
+    assert c["old_until_t_s"] == 399.0 and c["new_from_t_s"] == 400.0
+    assert (c["old_speed_mps"], c["new_speed_mps"]) == (12.0, 40.0)
+    (line,) = [r for r in v.confidence_reasons if r.startswith("target changed")]
+    assert "may join two targets" in line
+    assert v.to_dict()["target_changes"][0]["new_class"] == "decoy"
+    (m,) = consolidate([v])
+    assert m.target_changes == v.target_changes
+    sharpen = dict(flock, v=30.0, then={"t": 400.0, "v": 30.0, "cls": decoy})
+    (w,) = _fly(zs, {1: sharpen}, 600)
+    assert w.exit_t_s is None or w.exit_t_s >= 600.0      # 200 s called a decoy, inside
+    assert w.target_changes is None and "target_changes" not in w.to_dict()
+    assert not any(r.startswith("target changed") for r in w.confidence_reasons)

@@ -167,3 +167,23 @@ def test_a_remote_id_pilot_position_is_its_own_claimed_point() -> None:
     gj = to_geojson(RunLayers(datetime(2025, 9, 24, tzinfo=UTC), {}, {},
                               [{**ep, "operator_point": None}], [], []))
     assert "remote_id_pilot" not in {f["properties"]["layer"] for f in gj["features"]}
+
+
+def test_an_episode_s_target_changes_go_with_it_to_geojson_and_kml() -> None:
+    from datetime import UTC, datetime
+
+    from dronewall.report.gis import RunLayers, to_geojson, to_kml
+
+    change = {"track_id": 39, "old_until_t_s": 1999.0, "new_from_t_s": 2120.0,
+              "old_until_utc": "2026-03-01T01:33:19.000Z",
+              "new_from_utc": "2026-03-01T01:35:20.000Z", "old_class": "bird",
+              "new_class": "decoy", "old_speed_mps": 13.0, "new_speed_mps": 39.0,
+              "where": "inside"}
+    ep = {"episode_id": "E0075", "track_id": 39, "zone_id": "POL", "zone_kind": "sovereign",
+          "max_depth_point": [51.5, 23.4], "target_changes": [change]}
+    layers = RunLayers(datetime(2026, 3, 1, tzinfo=UTC), {}, {}, [ep], [], [])
+    by = {f["properties"]["layer"]: f for f in to_geojson(layers)["features"]}
+    assert by["violation"]["properties"]["target_changes"] == [change]
+    kml = to_kml(layers, "run").decode()
+    assert ("target_changes: bird until 2026-03-01T01:33:19.000Z, decoy from "
+            "2026-03-01T01:35:20.000Z (inside)") in kml

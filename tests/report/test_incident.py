@@ -320,6 +320,31 @@ def test_lead_names_the_zone_countries_without_a_dash_for_local_zones(tmp_path: 
     assert "zone countries: EST." in html
 
 
+def test_target_changes_are_shown_and_checked(tmp_path: Path) -> None:
+    ev, tr, z = _inputs(tmp_path)
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    change = {"track_id": 39, "old_until_t_s": 120.0, "new_from_t_s": 130.0,
+              "old_until_utc": "2025-09-19T06:56:00.000Z",
+              "new_from_utc": "2025-09-19T06:56:10.000Z", "old_class": "bird",
+              "new_class": "decoy", "old_speed_mps": 12.0, "new_speed_mps": 40.0,
+              "where": "inside"}
+    evs[-1].update(evidence="observed_crossing", target_changes=[change])
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+    block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
+                      re.DOTALL).group(0)
+    assert "where the track moved from one body to another" in block
+    assert "track 39: bird (12 m/s) until " in block and "decoy (40 m/s) from " in block
+    assert "(inside the zone)" in block
+    for bad, field in (({**change, "new_speed_mps": "fast"}, "new_speed_mps"),
+                       ({**change, "x": 1}, "[0]")):
+        evs[-1]["target_changes"] = [bad]
+        ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+        with pytest.raises(DataFormatError, match=re.escape("field 'target_changes'") + ".*"
+                           + re.escape(field)):
+            incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+
+
 def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
     ev, tr, z = _inputs(tmp_path)
     evs = [json.loads(x) for x in ev.read_text().splitlines()]

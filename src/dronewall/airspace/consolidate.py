@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from dronewall.airspace import identity_gaps as idg
+from dronewall.airspace import target_changes as tcg
 from dronewall.airspace import track_quality as tq
 from dronewall.airspace.event_builder import num
 from dronewall.airspace.events import Violation
@@ -63,8 +64,9 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
                                         str(coop or ""))
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
         gaps = idg.merge([x.identity_gaps for x in vs], first.entry_t_s)
-        reasons = [r for r in (reasons or []) if not r.startswith(idg.REASON_PREFIX)] \
-            + idg.reasons(gaps)
+        changes = tcg.merge([x.target_changes for x in vs], first.entry_t_s)
+        reasons = [r for r in (reasons or []) if not r.startswith(
+            (idg.REASON_PREFIX, tcg.REASON_PREFIX))] + idg.reasons(gaps) + tcg.reasons(changes)
         out.append(replace(
             first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
             t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
@@ -86,6 +88,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
             fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
+            target_changes=changes,
             cooperative=coop, authorised=coop == "authorised",
             **_latest_operator(vs), **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

@@ -201,6 +201,10 @@ class Violation(AirspaceEvent):
     #: episode (:mod:`dronewall.airspace.identity_gaps`): from / to (s, UTC), length, and
     #: whether before the entry or inside the zone -- where the identity rests on prediction
     identity_gaps: list[dict[str, Any]] | None = None
+    #: the times the track(s) moved from one body to another without a gap, up to the end
+    #: of the episode (:mod:`dronewall.airspace.target_changes`): a slow bird-like stretch and
+    #: a fast one -- before that time the track followed another target
+    target_changes: list[dict[str, Any]] | None = None
     #: a Remote ID drone: the pilot's position its broadcast claimed, latest heard up to the
     #: episode's end, [lat, lon] deg, and when, s (a claim, not a sensor fix; None: none)
     operator_point: list[float] | None = None
@@ -211,7 +215,8 @@ class Violation(AirspaceEvent):
         "exit_window_t_s", "exit_window_utc", "duration_bounds_s", "covered_before_s",
         "cooperative", "authorised", "track_quality", "episode_id", "confidence_reasons",
         "fragments", "track_steps", "track_p_bird", "track_hits", "sensor_kinds",
-        "sensor_updates", "observed_inside", "identity_gaps", "operator_point", "operator_t_s")
+        "sensor_updates", "observed_inside", "identity_gaps", "target_changes", "operator_point",
+        "operator_t_s")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

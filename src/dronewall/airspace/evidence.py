@@ -64,6 +64,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewall.airspace import identity_gaps as idg
+from dronewall.airspace import target_changes as tcg
 from dronewall.airspace import track_quality as tq
 from dronewall.airspace.consolidate import bounding_entry
 from dronewall.airspace.crossing import crossing_window
@@ -74,6 +75,7 @@ from dronewall.airspace.fragments import same_body as _same_body
 from dronewall.airspace.geometry import near_dist_m, near_dists_m
 from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.operators import RemoteIdOperators
+from dronewall.airspace.target_changes import BodyRuns
 from dronewall.airspace.track_quality import TrackInfo
 from dronewall.airspace.windows import (
     ListeningLog,
@@ -259,6 +261,12 @@ class EvidenceAnnotator:
                     t_prev if t_prev is not None else -np.inf):
                 inf.upd_t, inf.upd_lat, inf.upd_lon = t, float(lat[k]), float(lon[k])
                 inf.upd_ve, inf.upd_vn = float(vel_enu[k, 0]), float(vel_enu[k, 1])
+                if map_class is not None and map_class.size:
+                    # what the body did when a sensor located it (a coasted or re-acquired
+                    # track's velocity is a prediction)
+                    if inf.body is None:
+                        inf.body = BodyRuns()
+                    inf.body.note(t, inf.cls, inf.speed_mps)
         row = {tid: k for k, tid in enumerate(ids.tolist())}
         for e in events:
             if isinstance(e, Entry):
@@ -328,7 +336,7 @@ class EvidenceAnnotator:
                 return lost[1]
             best, best_d = None, np.inf
             inf = self.info.get(key[0], TrackInfo())
-            for zone, t_end, la, lo, ep, ident, speed, ve, vn, tid, bird in self.ended:
+            for zone, t_end, la, lo, ep, ident, speed, ve, vn, _tid, bird in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
                     continue
@@ -387,9 +395,9 @@ class EvidenceAnnotator:
                                     else self._entry_window(t_in, pt[0], pt[1], key, observed))
         xwin = self._exit_window(v, key, inf)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
-        gaps = idg.gap_records(inf.gaps or [], v.entry_t_s,
-                               float(v.exit_t_s if v.exit_t_s is not None else v.t_s), self.epoch,
-                               v.track_id)
+        end = float(v.exit_t_s if v.exit_t_s is not None else v.t_s)
+        gaps = idg.gap_records(inf.gaps or [], v.entry_t_s, end, self.epoch, v.track_id)
+        changes = tcg.change_records(inf.body, v.entry_t_s, end, self.epoch, v.track_id)
         return replace(
             v, evidence="observed_crossing" if observed else "first_detected_inside",
             entry_window_t_s=outwards(window),
@@ -402,7 +410,8 @@ class EvidenceAnnotator:
             covered_before_s=None if covered is None else num(covered, 0),
             cooperative=coop, authorised=coop == "authorised",
             track_quality=quality, episode_id=ep, confidence=conf,
-            confidence_reasons=reasons + idg.reasons(gaps), identity_gaps=gaps or None,
+            confidence_reasons=reasons + idg.reasons(gaps) + tcg.reasons(changes),
+            identity_gaps=gaps or None, target_changes=changes or None,
             track_steps=inf.steps,
             track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
             track_hits=inf.hits, sensor_kinds=tq.kind_names(inf.kinds),

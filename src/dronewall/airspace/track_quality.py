@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dronewall.airspace.config import CONFIRMED_P, PROBABLE_P
 from dronewall.airspace.event_builder import num
 from dronewall.airspace.events import Violation
+from dronewall.airspace.target_changes import BodyRuns
 from dronewall.detections.batch import SensorKind
 
 #: A cooperative identity trusted for at least this share of the track's steps from the first
@@ -79,6 +80,8 @@ class TrackInfo:
     kind_n: list[int] | None = None
     # identity gaps: (last reported, reported again) times, s (:mod:`.identity_gaps`)
     gaps: list[tuple[float, float]] | None = None
+    # its stretches as one body and the changes of target found (:mod:`.target_changes`)
+    body: BodyRuns | None = None
 
     def corroborating(self) -> int:
         """Bitmask of the sensor kinds that count as having seen the track: those that

@@ -138,8 +138,8 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
             "identity", "track_quality", "entry_time", "exit_time", "entry_window_utc",
             "entry_point_95_m", "exit_window_utc", "duration_bounds_s",
             "duration_s", "max_depth_m", "sigma_at_max_depth_m", "min_alt_m", "max_alt_m",
-            "sigma_alt_m", "p_episode", "ongoing", "identity_gaps", "operator_point",
-            "operator_t_s")
+            "sigma_alt_m", "p_episode", "ongoing", "identity_gaps", "target_changes",
+            "operator_point", "operator_t_s")
     return {k: e.get(k) for k in keys if k in e}
 
 
@@ -239,6 +239,11 @@ def _description(props: dict[str, Any]) -> str:
         if k == "identity_gaps" and isinstance(v, list):
             return "; ".join(f"{g.get('from_utc')} - {g.get('to_utc')} ({g.get('gap_s')} s, "
                              f"{str(g.get('where', '')).replace('_', ' ')})"
+                             for g in v if isinstance(g, dict))
+        if k == "target_changes" and isinstance(v, list):
+            return "; ".join(f"{g.get('old_class')} until {g.get('old_until_utc')}, "
+                             f"{g.get('new_class')} from {g.get('new_from_utc')} "
+                             f"({str(g.get('where', '')).replace('_', ' ')})"
                              for g in v if isinstance(g, dict))
         return str(v)
     return "\n".join(f"{k}: {text(k, v)}" for k, v in props.items() if v not in (None, "", []))

@@ -63,6 +63,14 @@ _GAPS = "gaps"          # list of identity-gap objects (from/to s and UTC, gap s
 #: The fields of one identity gap (``dronewall.airspace.identity_gaps``) and their kinds.
 _GAP_FIELDS = {"track_id": _ID, "from_t_s": _TIME, "to_t_s": _TIME, "gap_s": _NUM, "from_utc": _ISO,
                "to_utc": _ISO, "where": _STR}
+_CHANGES = "changes"    # list of target-change objects (airspace.target_changes)
+_CHANGE_FIELDS = {"track_id": _ID, "old_until_t_s": _TIME, "new_from_t_s": _TIME,
+                  "old_until_utc": _ISO, "new_from_utc": _ISO, "old_class": _STR,
+                  "new_class": _STR, "old_speed_mps": _NUM, "new_speed_mps": _NUM,
+                  "where": _STR}
+#: The object-list kinds: their fields, and what the list holds (for the error message).
+_OBJECT_LISTS = {_GAPS: (_GAP_FIELDS, "identity gaps"),
+                 _CHANGES: (_CHANGE_FIELDS, "target changes")}
 
 EVENT_FIELDS: dict[str, str] = {
     "track_id": _ID, "zone_id": _ID, "zone_kind": _STR, "zone_name": _STR, "country": _STR,
@@ -87,7 +95,7 @@ EVENT_FIELDS: dict[str, str] = {
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
     "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,
     "sensor_updates": _COUNTS, "observed_inside": _BOOL, "identity_gaps": _GAPS,
-    "operator_point": _POINT, "operator_t_s": _TIME,
+    "target_changes": _CHANGES, "operator_point": _POINT, "operator_t_s": _TIME,
 }
 EVENT_KINDS = ("warning", "entry", "exit", "violation")
 _REQUIRED = ("track_id", "zone_id")
@@ -141,16 +149,17 @@ def _check_value(kind: str, v: Any, where: str) -> None:
         for k, x in v.items():
             _check_value(_INT, x, f"{where}.{excerpt(k)}")
         return
-    elif kind == _GAPS:
+    elif kind in _OBJECT_LISTS:
+        names, what = _OBJECT_LISTS[kind]
         if not isinstance(v, list) or len(v) > 10_000:
-            raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list of identity "
-                                  "gaps or null")
+            raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list of {what} "
+                                  "or null")
         for k, g in enumerate(v):
-            if not isinstance(g, dict) or set(g) - set(_GAP_FIELDS):
+            if not isinstance(g, dict) or set(g) - set(names):
                 raise DataFormatError(f"{where}[{k}]: got {excerpt(g)}; expected an object "
-                                      f"with fields {', '.join(_GAP_FIELDS)}")
+                                      f"with fields {', '.join(names)}")
             for f, x in g.items():
-                _check_value(_GAP_FIELDS[f], x, f"{where}[{k}].{f}")
+                _check_value(names[f], x, f"{where}[{k}].{f}")
         return
     else:  # lists
         item = {_IDS: _ID, _TIMES: _TIME, _ISOS: _ISO, _STRS: _STR}[kind]

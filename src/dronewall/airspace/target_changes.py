@@ -1,0 +1,167 @@
+"""Where a track changed target without a gap: a slow, bird-like body, then a fast one.
+
+A track reported without interruption can still move from one target to another: a flock's
+track coasting near a drone stream takes a passing drone's plots and follows the drone from then
+on (flagship raid, seed 2: track 39 followed a flock for 29 min, then a Gerbera for 25 min;
+``docs/benchmarks.md`` section 6). One id, two bodies -- and the violation record of that track
+would date the drone's presence from the flock's first detection. No sensor observes the swap;
+what shows it is the track itself, at the steps a sensor located it: a stretch of at least
+``TARGET_RUN_S`` called a bird at a bird's speed, then one as long called something else at a
+speed no flock flies (or the other way round), the two mean speeds at least ``TARGET_DV_MPS``
+and a factor ``TARGET_SPEED_RATIO`` apart. A classification that sharpens on one body (a far
+drone first called a bird, then a drone, at the same speed) is not a change of target. The
+times are when the class changed; the plots changed a little earlier (the class lags them).
+
+A violation lists its track's changes up to its end (``Violation.target_changes``) and says in
+its confidence reasons what they put in doubt: before a change inside the zone, the track
+followed another body (its entry, depth and duration may join two targets). Like an identity
+gap (:mod:`.identity_gaps`), a change does not lower the confidence label: something was there;
+what is in doubt is which target the record describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dronewall.airspace.event_builder import iso_time, num
+from dronewall.catalog import PlatformClass
+
+#: A stretch of one kind (bird / not a bird) must last this long to count, s [E]: a class that
+#: flickers for a minute while evidence arrives is not a body (flagship raid seeds 1-4, 10,
+#: 11: all 8 changes found were a flock's track that took a drone; docs/benchmarks.md s.6).
+TARGET_RUN_S = 120.0
+#: ... and the two stretches' mean horizontal speeds must differ by at least this, m/s [E] ...
+TARGET_DV_MPS = 15.0
+#: ... and by at least this factor [E]: flocks fly ~8-20 m/s, one-way drones 35-50 m/s; a bird
+#: called a drone at 12 m/s and a drone called a bird at 40 m/s are one body each.
+TARGET_SPEED_RATIO = 2.0
+#: Changes kept per track (the latest ones).
+MAX_CHANGES_PER_TRACK = 10
+#: How the confidence-reason line on target changes begins.
+REASON_PREFIX = "target changed"
+
+
+@dataclass
+class _Stretch:
+    bird: bool
+    t0: float
+    t1: float
+    cls: int
+    v_sum: float = 0.0
+    n: int = 0
+
+    @property
+    def speed(self) -> float:
+        return self.v_sum / self.n if self.n else float("nan")
+
+
+@dataclass
+class BodyRuns:
+    """One track's stretches of one kind (bird / not) and the changes of target found so far:
+    (end of the old stretch, start of the new one, old class, new class, old and new mean
+    speed m/s)."""
+
+    stable: _Stretch | None = None
+    cur: _Stretch | None = None
+    changes: list[tuple[float, float, int, int, float, float]] = field(default_factory=list)
+
+    def note(self, t: float, cls: int, speed_mps: float) -> None:
+        """The track's MAP class (``PlatformClass`` code; < 0 unclassified and ``UNKNOWN``:
+        ignored) and
+        horizontal speed, m/s, at time ``t``, s."""
+        if cls < 0 or cls == int(PlatformClass.UNKNOWN) or speed_mps != speed_mps:
+            return
+        bird = cls == int(PlatformClass.BIRD)
+        if self.cur is None or self.cur.bird != bird:
+            self.cur = _Stretch(bird, t, t, cls)
+        c = self.cur
+        c.t1, c.v_sum, c.n = t, c.v_sum + speed_mps, c.n + 1
+        if not bird:
+            c.cls = cls                      # the latest non-bird call names the body
+        if c.t1 - c.t0 < TARGET_RUN_S:
+            return
+        s = self.stable
+        if s is not None and s is not c and s.bird != c.bird and _apart(s.speed, c.speed):
+            self.changes.append((s.t1, c.t0, s.cls, c.cls, s.speed, c.speed))
+            del self.changes[:-MAX_CHANGES_PER_TRACK]
+        self.stable = c
+
+
+def _apart(a: float, b: float) -> bool:
+    lo, hi = min(a, b), max(a, b)
+    return hi - lo >= TARGET_DV_MPS and hi >= TARGET_SPEED_RATIO * max(lo, 1e-9)
+
+
+def change_records(runs: BodyRuns | None, entry_t_s: float | None, end_t_s: float,
+                   epoch: datetime, track_id: Any = None) -> list[dict[str, Any]]:
+    """The changes of track ``track_id`` found by ``end_t_s`` (the violation's end), s, as
+    records: the times (s and UTC) the old body was last and the new one first followed, the
+    classes and mean speeds, and whether it happened before the entry (``entry_t_s``) or
+    inside the zone."""
+    if runs is None:
+        return []
+    out = []
+    for t_old, t_new, c_old, c_new, v_old, v_new in runs.changes:
+        if t_new > end_t_s:
+            continue
+        out.append({"track_id": track_id, "old_until_t_s": num(t_old, 1),
+                    "new_from_t_s": num(t_new, 1), "old_until_utc": iso_time(epoch, t_old),
+                    "new_from_utc": iso_time(epoch, t_new), "old_class": _name(c_old),
+                    "new_class": _name(c_new), "old_speed_mps": num(v_old, 1),
+                    "new_speed_mps": num(v_new, 1),
+                    "where": ("inside" if entry_t_s is not None and t_new > entry_t_s
+                              else "before_entry")})
+    return out
+
+
+def merge(records: list[list[dict[str, Any]] | None],
+          entry_t_s: float | None = None) -> list[dict[str, Any]] | None:
+    """The change records of an episode's fragments together, in time order (None: none),
+    placed against the episode's entry ``entry_t_s`` (s; None: as recorded)."""
+    seen: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for rs in records:
+        for r in rs or []:
+            key = (r.get("track_id"), r["new_from_t_s"])
+            if key not in seen:
+                inside = entry_t_s is not None and float(r["new_from_t_s"]) > entry_t_s
+                seen[key] = r if entry_t_s is None else {
+                    **r, "where": "inside" if inside else "before_entry"}
+    return sorted(seen.values(), key=lambda r: float(r["new_from_t_s"])) or None
+
+
+def reasons(records: list[dict[str, Any]] | None) -> list[str]:
+    """A confidence-reason line for the changes (None / empty: none)."""
+    if not records:
+        return []
+    parts = [(f"track {r['track_id']} " if r.get("track_id") is not None else "the track ")
+             + f"was {_body(r['old_class'], r['old_speed_mps'])} until "
+             f"{_clock(r['old_until_utc'])} UTC and "
+             f"{_body(r['new_class'], r['new_speed_mps'])} from {_clock(r['new_from_utc'])} "
+             + ("UTC, inside the zone" if r["where"] == "inside" else "UTC, before entry")
+             for r in records]
+    when = "that time" if len(records) == 1 else "each of those times"
+    tail = [f"a flock does not turn into a drone: the track moved from one target to another "
+            f"about {when} (a class follows the plots with a lag)"]
+    if any(r["where"] == "inside" for r in records):
+        tail.append("the entry, depth and duration may join two targets")
+    if any(r["where"] == "before_entry" for r in records):
+        tail.append("its history before, and where it came from, is another target's")
+    return [f"{REASON_PREFIX}: " + "; ".join(parts) + " -- " + "; ".join(tail)]
+
+
+def _name(cls: int) -> str:
+    try:
+        return PlatformClass(cls).name.lower()
+    except ValueError:
+        return "unknown"
+
+
+def _body(cls: str, speed: Any) -> str:
+    what = "called a bird" if cls == "bird" else f"called {cls.replace('_', ' ')}"
+    return f"{what} ({float(speed):.0f} m/s mean)"
+
+
+def _clock(utc: str | None) -> str:
+    return utc[11:19] if utc and len(utc) >= 19 else (utc or "?")

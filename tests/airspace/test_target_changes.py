@@ -1,0 +1,77 @@
+"""A track that moved from one body to another without a gap (airspace.target_changes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dronewall.airspace import target_changes as tc
+from dronewall.catalog import PlatformClass
+
+EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
+BIRD, DECOY, DRONE = int(PlatformClass.BIRD), int(PlatformClass.DECOY), \
+    int(PlatformClass.ATTACK_DRONE)
+
+
+def _runs(stretches: list[tuple[int, float, float]]) -> tc.BodyRuns:
+    """Feed 1-s steps: [(class, speed m/s, seconds), ...]."""
+    r = tc.BodyRuns()
+    t = 0.0
+    for cls, v, n in stretches:
+        for _ in range(int(n)):
+            r.note(t, cls, v)
+            t += 1.0
+    return r
+
+
+def test_a_flock_track_that_took_a_drone_changed_target() -> None:
+    r = _runs([(BIRD, 12.0, 1800), (DECOY, 40.0, 600)])
+    assert len(r.changes) == 1
+    t_old, t_new, c_old, c_new, v_old, v_new = r.changes[0]
+    assert (t_old, t_new, c_old, c_new) == (1799.0, 1800.0, BIRD, DECOY)
+    assert (v_old, v_new) == (12.0, 40.0)
+    # the other way round too: a drone's track that slid onto a flock
+    assert len(_runs([(DRONE, 45.0, 600), (BIRD, 11.0, 600)]).changes) == 1
+
+
+def test_a_class_that_sharpens_on_one_body_is_no_change_of_target() -> None:
+    # a far drone first called a bird, then a drone, at one speed: classification sharpening
+    assert _runs([(BIRD, 40.0, 600), (DRONE, 42.0, 600)]).changes == []
+    # a flock called a decoy for a while at a flock's speed
+    assert _runs([(BIRD, 12.0, 600), (DECOY, 15.0, 600)]).changes == []
+    # too short a stretch on either side: a flicker while evidence arrives
+    assert _runs([(BIRD, 12.0, 100), (DECOY, 40.0, 600)]).changes == []
+    assert _runs([(BIRD, 12.0, 600), (DECOY, 40.0, 100)]).changes == []
+    # unclassified steps and UNKNOWN calls neither break nor make a stretch
+    r = _runs([(BIRD, 12.0, 600), (-1, 40.0, 300), (int(PlatformClass.UNKNOWN), 40.0, 300)])
+    assert r.changes == []
+
+
+def test_a_short_flicker_between_two_bodies_does_not_hide_the_change() -> None:
+    r = _runs([(BIRD, 12.0, 900), (DECOY, 30.0, 40), (BIRD, 12.0, 30), (DECOY, 40.0, 600)])
+    assert len(r.changes) == 1 and r.changes[0][0] == 899.0
+
+
+def test_records_place_the_change_against_the_entry_and_say_what_it_puts_in_doubt() -> None:
+    r = _runs([(BIRD, 12.0, 1800), (DECOY, 40.0, 600)])
+    inside = tc.change_records(r, 1000.0, 2400.0, EPOCH, 39)
+    assert inside == [{"track_id": 39, "old_until_t_s": 1799.0, "new_from_t_s": 1800.0,
+                       "old_until_utc": "2026-03-01T00:29:59.000Z",
+                       "new_from_utc": "2026-03-01T00:30:00.000Z", "old_class": "bird",
+                       "new_class": "decoy", "old_speed_mps": 12.0, "new_speed_mps": 40.0,
+                       "where": "inside"}]
+    (line,) = tc.reasons(inside)
+    assert line.startswith("target changed: track 39 was called a bird (12 m/s mean) until "
+                           "00:29:59 UTC and called decoy (40 m/s mean) from 00:30:00 UTC, "
+                           "inside the zone -- a flock does not turn into a drone: the track "
+                           "moved from one target to another about that time")
+    assert "the entry, depth and duration may join two targets" in line
+    before = tc.change_records(r, 2000.0, 2400.0, EPOCH, 39)
+    assert before[0]["where"] == "before_entry"
+    assert "where it came from, is another target's" in tc.reasons(before)[0]
+    assert "about each of those times" in tc.reasons(inside + before)[0]
+    # a change after the violation's end is not its business
+    assert tc.change_records(r, 100.0, 1500.0, EPOCH, 39) == []
+    assert tc.reasons(None) == [] and tc.merge([None, []]) is None
+    # merged across fragments, placed against the episode's entry
+    (m,) = tc.merge([before, before], entry_t_s=1000.0) or []
+    assert m["where"] == "inside"
