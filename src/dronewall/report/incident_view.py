@@ -216,6 +216,21 @@ def _altitude_text(v: dict[str, Any]) -> str:
     return f"{_num(lo, 1, 0)}–{_num(hi, 1, 0)} m above the WGS84 ellipsoid ({note})"
 
 
+def _of_track(g: dict[str, Any]) -> str:
+    """"track N: " for a gap or change record that names its track, else ""."""
+    return f"track {g['track_id']}: " if g.get("track_id") is not None else ""
+
+
+def _at(clock: Clock, g: dict[str, Any], key: str) -> str:
+    """A record's time field ``key`` (s) on the report's clock ("?" if not a number)."""
+    x = g.get(key)
+    return clock.fmt(float(x)) if isinstance(x, int | float) else "?"
+
+
+def _where(g: dict[str, Any]) -> str:
+    return "inside the zone" if g.get("where") == "inside" else "before entry"
+
+
 def _lower(v: dict[str, Any]) -> str:
     """"≥ " for a duration that is a lower bound (track lost inside, or still inside when
     the record ended), else ""."""
@@ -245,27 +260,19 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
             if not val:
                 continue
             txt = "; ".join(
-                (f"track {g['track_id']}: " if g.get("track_id") is not None else "")
-                + f"{clock.fmt(float(g['from_t_s']))} – {clock.fmt(float(g['to_t_s']))} "
-                f"({float(g['gap_s']):.0f} s, "
-                + ("inside the zone" if g.get("where") == "inside" else "before entry") + ")"
-                if isinstance(g.get("from_t_s"), int | float)
-                and isinstance(g.get("to_t_s"), int | float)
-                and isinstance(g.get("gap_s"), int | float)
+                _of_track(g) + f"{_at(clock, g, 'from_t_s')} – {_at(clock, g, 'to_t_s')} "
+                f"({float(g['gap_s']):.0f} s, {_where(g)})"
+                if isinstance(g.get("gap_s"), int | float)
                 else f"{g.get('from_utc')} – {g.get('to_utc')}" for g in val)
         elif key == "target_changes":
             if not val:
                 continue
             txt = "; ".join(
-                (f"track {g['track_id']}: " if g.get("track_id") is not None else "")
+                _of_track(g)
                 + f"{g.get('old_class')} ({_num(g.get('old_speed_mps'), 1, 0)} m/s) until "
-                + (clock.fmt(float(g["old_until_t_s"]))
-                   if isinstance(g.get("old_until_t_s"), int | float) else "?")
-                + f", {g.get('new_class')} ({_num(g.get('new_speed_mps'), 1, 0)} m/s) from "
-                + (clock.fmt(float(g["new_from_t_s"]))
-                   if isinstance(g.get("new_from_t_s"), int | float) else "?")
-                + (" (inside the zone)" if g.get("where") == "inside" else " (before entry)")
-                for g in val)
+                f"{_at(clock, g, 'old_until_t_s')}, {g.get('new_class')} "
+                f"({_num(g.get('new_speed_mps'), 1, 0)} m/s) from "
+                f"{_at(clock, g, 'new_from_t_s')} ({_where(g)})" for g in val)
         elif (key == "entry_window_utc" and v.get("evidence") == "first_detected_inside"
               and isinstance(val, list | tuple) and len(val) == 2):
             # not an interval: nobody saw the entry; the earliest is where a straight line
