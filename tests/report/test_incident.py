@@ -336,6 +336,14 @@ def test_target_changes_are_shown_and_checked(tmp_path: Path) -> None:
     assert "where the track moved from one body to another" in block
     assert "track 39: bird (12 m/s) until " in block and "decoy (40 m/s) from " in block
     assert "(inside the zone)" in block
+    # the overview counts them in a sortable column, shown only when some episode has one
+    html = (tmp_path / "e.html").read_text()
+    assert '<th data-key="changes"' in html and '<td class="num changes">1</td>' in html
+    assert 'data-changes="1"' in html
+    evs[-1]["target_changes"] = None
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "n.html", zones=[z])
+    assert 'data-key="changes"' not in (tmp_path / "n.html").read_text()
     for bad, field in (({**change, "new_speed_mps": "fast"}, "new_speed_mps"),
                        ({**change, "x": 1}, "[0]")):
         evs[-1]["target_changes"] = [bad]

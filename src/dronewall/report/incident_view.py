@@ -183,9 +183,12 @@ def episode_rows(report: dict[str, Any], clock: Clock) -> list[dict[str, Any]]:
             # identity gaps: None where the record does not say (older files, other tools)
             "gaps": (len(v.get("identity_gaps") or []) if "identity_gaps" in v
                      or v.get("evidence") else None),
+            # target changes: a column only when some episode has one
+            "changes": len(v.get("target_changes") or []),
             "sort": {"n": i, "time": _f(v.get("entry_t_s")), "duration": _f(v.get("duration_s")),
                      "depth": _f(v.get("max_depth_m")), "confidence": p,
-                     "gaps": len(v.get("identity_gaps") or [])},
+                     "gaps": len(v.get("identity_gaps") or []),
+                     "changes": len(v.get("target_changes") or [])},
         })
     return rows
 
