@@ -344,8 +344,10 @@ def test_target_changes_are_shown_and_checked(tmp_path: Path) -> None:
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     incident_report(ev, tr, tmp_path / "n.html", zones=[z])
     assert 'data-key="changes"' not in (tmp_path / "n.html").read_text()
+    missing = {k: x for k, x in change.items() if k != "new_from_t_s"}
     for bad, field in (({**change, "new_speed_mps": "fast"}, "new_speed_mps"),
-                       ({**change, "x": 1}, "[0]")):
+                       ({**change, "x": 1}, "[0]"), (missing, "[0]"),
+                       ({**change, "new_class": None}, "[0].new_class")):
         evs[-1]["target_changes"] = [bad]
         ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
         with pytest.raises(DataFormatError, match=re.escape("field 'target_changes'") + ".*"
@@ -381,7 +383,9 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
     incident_report(plain_ev, plain_tr, tmp_path / "p.html", zones=[z])
     assert 'data-key="gaps"' not in (tmp_path / "p.html").read_text()
     # a malformed gap is named with its field, not an internal error
-    for bad, field in (({**gap, "gap_s": "long"}, "gap_s"), ({**gap, "x": 1}, "[0]")):
+    missing = {k: x for k, x in gap.items() if k != "to_t_s"}
+    for bad, field in (({**gap, "gap_s": "long"}, "gap_s"), ({**gap, "x": 1}, "[0]"),
+                       (missing, "[0]"), ({**gap, "from_t_s": None}, "[0].from_t_s")):
         evs[-1]["identity_gaps"] = [bad]
         ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
         with pytest.raises(DataFormatError, match=re.escape("field 'identity_gaps'") + ".*"

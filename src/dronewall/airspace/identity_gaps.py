@@ -81,8 +81,8 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
         return []
     shown = records[-MAX_GAPS_IN_REASONS:]
     parts = [(f"track {r['track_id']} " if r.get("track_id") is not None else "the track ")
-             + f"unreported {float(r['gap_s']):.0f} s ({_clock(r['from_utc'])}-"
-             f"{_clock(r['to_utc'])} UTC) "
+             + f"unreported {float(r['gap_s']):.0f} s ({clock_hms(r['from_utc'])}-"
+             f"{clock_hms(r['to_utc'])} UTC) "
              + ("inside the zone" if r["where"] == "inside" else "before entry")
              for r in shown]
     more = len(records) - len(shown)
@@ -97,7 +97,7 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
     return [head + " -- " + ", ".join(tail)]
 
 
-def _clock(utc: str | None) -> str:
+def clock_hms(utc: str | None) -> str:
     """HH:MM:SS of an ISO time ("?" none)."""
     if not utc:
         return "?"

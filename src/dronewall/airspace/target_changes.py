@@ -26,11 +26,12 @@ from datetime import datetime
 from typing import Any
 
 from dronewall.airspace.event_builder import iso_time, num
+from dronewall.airspace.identity_gaps import clock_hms
 from dronewall.catalog import PlatformClass
 
 #: A stretch of one kind (bird / not a bird) must last this long to count, s [E]: a class that
 #: flickers for a minute while evidence arrives is not a body (flagship raid seeds 1-4, 10,
-#: 11: all 8 changes found were a flock's track that took a drone; docs/benchmarks.md s.6).
+#: 11: all 7 changes found were a flock's track that took a drone; docs/benchmarks.md s.6).
 TARGET_RUN_S = 120.0
 #: ... and the two stretches' mean horizontal speeds must differ by at least this, m/s [E] ...
 TARGET_DV_MPS = 15.0
@@ -137,8 +138,8 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
         return []
     parts = [(f"track {r['track_id']} " if r.get("track_id") is not None else "the track ")
              + f"was {_body(r['old_class'], r['old_speed_mps'])} until "
-             f"{_clock(r['old_until_utc'])} UTC and "
-             f"{_body(r['new_class'], r['new_speed_mps'])} from {_clock(r['new_from_utc'])} "
+             f"{clock_hms(r['old_until_utc'])} UTC and "
+             f"{_body(r['new_class'], r['new_speed_mps'])} from {clock_hms(r['new_from_utc'])} "
              + ("UTC, inside the zone" if r["where"] == "inside" else "UTC, before entry")
              for r in records]
     when = "that time" if len(records) == 1 else "each of those times"
@@ -161,7 +162,3 @@ def _name(cls: int) -> str:
 def _body(cls: str, speed: Any) -> str:
     what = "called a bird" if cls == "bird" else f"called {cls.replace('_', ' ')}"
     return f"{what} ({float(speed):.0f} m/s mean)"
-
-
-def _clock(utc: str | None) -> str:
-    return utc[11:19] if utc and len(utc) >= 19 else (utc or "?")

@@ -155,10 +155,13 @@ def _check_value(kind: str, v: Any, where: str) -> None:
             raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list of {what} "
                                   "or null")
         for k, g in enumerate(v):
-            if not isinstance(g, dict) or set(g) - set(names):
+            # every field, none null: episodes merge and describe them by all of them
+            if not isinstance(g, dict) or set(g) != set(names):
                 raise DataFormatError(f"{where}[{k}]: got {excerpt(g)}; expected an object "
-                                      f"with fields {', '.join(names)}")
+                                      f"with the fields {', '.join(names)}")
             for f, x in g.items():
+                if x is None:
+                    raise DataFormatError(f"{where}[{k}].{f}: got null; expected a value")
                 _check_value(names[f], x, f"{where}[{k}].{f}")
         return
     else:  # lists
