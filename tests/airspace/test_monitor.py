@@ -229,6 +229,38 @@ def test_track_loss_and_finish_close_open_episodes() -> None:
     assert v2["track_id"] == 2 and v2["ongoing"] and v2["exit_t_s"] == 5 * DT
 
 
+def _strike_past_the_edge(cfg: AirspaceConfig, vanish: bool) -> list[dict]:
+    """A flight 40 m/s east whose last position is 15 m inside the zone's west edge (less
+    than the 50 m band, one scan inside), then it is gone (``vanish``) or the run ends."""
+    zs = ZoneSet.from_specs([square_spec()])
+    mon = AirspaceMonitor(zs, cfg)
+    m_deg = 1.0 / (111_320.0 * np.cos(np.radians(LAT0)))
+    ev = []
+    for k, x in enumerate((-105.0, -65.0, -25.0, 15.0)):
+        ev += mon.step(float(k), [7], [LAT0], [LON0 + x * m_deg], [100.0], [5.0])
+    if vanish:
+        ev += mon.step(4.0, [8], [LAT0 + 0.5], [LON0 - 0.5], [100.0], [5.0])
+    ev += mon.finish(4.0)
+    return [e.to_dict() for e in ev]
+
+
+def test_flight_ending_just_inside_enters_only_with_enter_at_end() -> None:
+    """The truth monitor's rule: a platform whose flight ends inside, one scan past the edge,
+    entered (a drone that struck its target); tracks keep the two-scan rule."""
+    assert not of(_strike_past_the_edge(AirspaceConfig(), vanish=True), "violation")
+    ev = _strike_past_the_edge(AirspaceConfig(enter_at_end=True), vanish=True)
+    (en,), (vi,) = of(ev, "entry"), of(ev, "violation")
+    assert en["track_id"] == 7 and en["t_s"] == pytest.approx(2.0 + 25.0 / 40.0, abs=0.02)
+    assert en["declared_t_s"] == 3.0 and en["interpolated"]
+    assert vi["end_reason"] == "track_lost" and vi["exit_t_s"] == 3.0 and not vi["ongoing"]
+    assert vi["duration_s"] == pytest.approx(15.0 / 40.0, abs=0.02)
+    assert vi["max_depth_m"] == pytest.approx(15.0, abs=1.0)
+    assert vi["confidence"] == "confirmed"  # 15 m deep with a 5 m sigma: 3 sigma
+    # still flying when the run ends: not a flight that ended inside, nothing declared
+    assert not of(_strike_past_the_edge(AirspaceConfig(enter_at_end=True), vanish=False),
+                  "entry")
+
+
 def test_vectorised_inside_state_matches_a_per_point_reference() -> None:
     """Oracle: shapely per point and zone (slow, obvious) vs the monitor's entries."""
     rng = np.random.default_rng(11)

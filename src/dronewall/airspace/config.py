@@ -46,7 +46,12 @@ class AirspaceConfig:
     ``epoch``: UTC instant of ``t_s = 0`` (ISO times in events). ``track_timeout_s``: ``None``
     means a track absent from a ``step`` is deleted (engine semantics: every live track is
     passed each scan); a number keeps absent tracks until they are that long unseen
-    (asynchronous files).
+    (asynchronous files). ``enter_at_end``: a track lost while inside a zone whose entry is
+    still pending (inside for fewer than ``enter_scans`` scans and less than a band deep) is
+    declared to have entered it, the episode ending at its last position. Off for tracks (their
+    last position may be the one outlier the scan count guards against); on for the true
+    platform positions, which are exact: a flight that ends inside -- a drone that struck its
+    target just past the zone's edge -- was inside (``pipeline.airspace``).
     """
 
     epoch: datetime = UNIX_EPOCH
@@ -61,6 +66,7 @@ class AirspaceConfig:
     warn_reissue_rel: float = WARN_REISSUE_REL
     warn_clear_scans: int = WARN_CLEAR_SCANS
     track_timeout_s: float | None = None
+    enter_at_end: bool = False
 
     def __post_init__(self) -> None:
         if self.epoch.tzinfo is None:

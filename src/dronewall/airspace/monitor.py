@@ -224,6 +224,9 @@ class AirspaceMonitor:
         events: list[AirspaceEvent] = []
         if len(T["key"]):
             mine = np.isin(T["key"] // Z, rows)
+            if reason == "track_lost" and self.config.enter_at_end:
+                events += self._enter_pending(np.flatnonzero(
+                    mine & (T["state"] == 0) & T["prev_raw"] & np.isfinite(T["ent_t"])))
             for j in np.flatnonzero(mine & (T["state"] == 1)):
                 r = int(T["key"][j] // Z)
                 if not T["prev_raw"][j] and np.isfinite(T["ex_t"][j]):
@@ -238,4 +241,18 @@ class AirspaceMonitor:
             keep_pairs(T, ~mine)
         if reason == "track_lost":
             tr.release(rows)
+        return events
+
+    def _enter_pending(self, idx: I64) -> list[AirspaceEvent]:
+        """Declare the pending entries ``idx`` (pair rows inside, not yet declared) of tracks
+        that ended, at their last observation (``AirspaceConfig.enter_at_end``); the caller
+        then closes them as ``track_lost`` violations ending there."""
+        T, Z, tr = self._pt, self._Z, self._tr
+        events: list[AirspaceEvent] = []
+        for j in idx:
+            r = int(T["key"][j] // Z)
+            events.append(self._events.entry(T, tr.ids, int(j), float(T["p_ep"][j]),
+                                             float(tr.t[r])))
+            T["state"][j] = 1
+            T["ex_t"][j] = np.nan
         return events

@@ -11,6 +11,7 @@ tracks followed during it.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -84,8 +85,6 @@ def _join_visits(truth: list[Violation]) -> list[Violation]:
     """True violations of one platform in one zone less than ``REENTRY_JOIN_S`` apart as one
     visit (entry of the first, exit of the last) -- the rule the evidence layer applies to
     the reported episodes (``docs/airspace.md``)."""
-    from dataclasses import replace
-
     out: list[Violation] = []
     for v in sorted(truth, key=lambda e: (str(e.track_id), e.zone_id,
                                           float(e.entry_t_s or 0.0))):
@@ -151,7 +150,9 @@ class AirspaceRecorder:
                          else np.asarray(platform_rid_only, bool))
         self.zones = zones
         self.platform_cls = platform_cls
-        self.mon_truth = AirspaceMonitor(zones, airspace_config(sc))
+        # the true positions are exact: a flight that ends inside a zone entered it, however
+        # briefly (a drone striking just past the edge of its target's zone)
+        self.mon_truth = AirspaceMonitor(zones, replace(airspace_config(sc), enter_at_end=True))
         self.pid = platform_ids
         # cooperative identity per platform (ADS-B address or Remote ID serial broadcast; "" =
         # non-cooperative) and per track (as tracked)
