@@ -121,3 +121,34 @@ def test_an_episode_is_matched_through_the_platform_its_track_followed_during_it
     # a track that followed none during the episode falls back on its life-long platform
     ep = rec._episode_summary([report], {7: 1}, None, lambda *_: None)
     assert ep["matched"] == 1
+
+
+def test_the_truth_monitor_counts_a_flight_that_ends_just_inside(tmp_path) -> None:
+    """A platform whose last position lies one scan, 15 m, past a zone's edge (a drone that
+    struck its target there) has a true episode: the truth is exact, so the tracks' report of
+    that strike is matched, not "unmatched" (layered seed 11)."""
+    from types import SimpleNamespace
+
+    from dronewall.airspace import ZoneSet
+    from dronewall.scenario import load_scenario
+
+    sc = load_scenario("scenarios/rzeszow-layered-defence.yaml")
+    lat0, lon0 = 50.117, 22.040
+    zs = ZoneSet.from_specs([{"id": "hub", "kind": "infrastructure",
+                              "area": {"center": [lat0, lon0], "radius_m": 1500.0}}])
+    rec = AirspaceRecorder(sc, zs, np.array(["shahed-0"], dtype=object),
+                           np.array([""], dtype=object), tmp_path)
+    m_deg = 1.0 / (111_320.0 * np.cos(np.radians(lat0)))
+    none = SimpleNamespace(truth_id=np.zeros(0, np.int64), identity=np.zeros(0, str))
+    for k, r in enumerate((1625.0, 1585.0, 1545.0, 1505.0, 1485.0)):   # m from the centre
+        st = SimpleNamespace(active=np.array([True]), lat_deg=np.array([lat0]),
+                             lon_deg=np.array([lon0 - r * m_deg]), alt_m=np.array([150.0]),
+                             vel_enu=np.array([[40.0, 0.0, 0.0]]))
+        rec.observe(st, SimpleNamespace(t=float(k), picture=None, detections=none, events=[]))
+    gone = SimpleNamespace(active=np.array([False]), lat_deg=np.array([np.nan]),
+                           lon_deg=np.array([np.nan]), alt_m=np.array([np.nan]),
+                           vel_enu=np.zeros((1, 3)))
+    rec.observe(gone, SimpleNamespace(t=5.0, picture=None, detections=none, events=[]))
+    (v,) = [e for e in rec.ev_truth if isinstance(e, Violation)]
+    assert v.track_id == "shahed-0" and v.zone_id == "hub" and v.end_reason == "track_lost"
+    assert v.exit_t_s == 4.0 and 0.0 < v.duration_s < 1.0
