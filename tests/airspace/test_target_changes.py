@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
+
 from dronewall.airspace import target_changes as tc
 from dronewall.catalog import PlatformClass
 
@@ -26,9 +28,9 @@ def _runs(stretches: list[tuple[int, float, float]]) -> tc.BodyRuns:
 def test_a_flock_track_that_took_a_drone_changed_target() -> None:
     r = _runs([(BIRD, 12.0, 1800), (DECOY, 40.0, 600)])
     assert len(r.changes) == 1
-    t_old, t_new, c_old, c_new, v_old, v_new = r.changes[0]
+    t_old, t_new, c_old, c_new, v_old, v_new, t_sp = r.changes[0]
     assert (t_old, t_new, c_old, c_new) == (1799.0, 1800.0, BIRD, DECOY)
-    assert (v_old, v_new) == (12.0, 40.0)
+    assert (v_old, v_new, t_sp) == (12.0, 40.0, 1800.0)
     # the other way round too: a drone's track that slid onto a flock
     assert len(_runs([(DRONE, 45.0, 600), (BIRD, 11.0, 600)]).changes) == 1
 
@@ -58,12 +60,14 @@ def test_records_place_the_change_against_the_entry_and_say_what_it_puts_in_doub
                        "old_until_utc": "2026-03-01T00:29:59.000Z",
                        "new_from_utc": "2026-03-01T00:30:00.000Z", "old_class": "bird",
                        "new_class": "decoy", "old_speed_mps": 12.0, "new_speed_mps": 40.0,
-                       "where": "inside"}]
+                       "speed_changed_t_s": 1800.0,
+                       "speed_changed_utc": "2026-03-01T00:30:00.000Z", "where": "inside"}]
     (line,) = tc.reasons(inside)
     assert line.startswith("target changed: track 39 was called a bird (12 m/s mean) until "
-                           "00:29:59 UTC and called decoy (40 m/s mean) from 00:30:00 UTC, "
-                           "inside the zone -- a flock does not turn into a drone: the track "
-                           "moved from one target to another about that time")
+                           "00:29:59 UTC and called decoy (40 m/s mean) from 00:30:00 UTC "
+                           "(its speed changed at 00:30:00), inside the zone -- a flock does "
+                           "not turn into a drone: the track moved from one target to another "
+                           "about that time")
     assert "the entry, depth and duration may join two targets" in line
     before = tc.change_records(r, 2000.0, 2400.0, EPOCH, 39)
     assert before[0]["where"] == "before_entry"
@@ -75,3 +79,31 @@ def test_records_place_the_change_against_the_entry_and_say_what_it_puts_in_doub
     # merged across fragments, placed against the episode's entry
     (m,) = tc.merge([before, before], entry_t_s=1000.0) or []
     assert m["where"] == "inside"
+
+
+def test_the_speed_dates_a_change_the_class_dates_late() -> None:
+    """The plots change first: a flock's track takes a decoy at 1800 s, the class follows 45 s
+    later (the decoy's first 45 s still called a bird, at the decoy's speed, with noise)."""
+    rng = np.random.default_rng(3)
+    r = tc.BodyRuns()
+    for k in range(2400):
+        t = float(k)
+        fast = t >= 1800.0
+        v = (40.0 if fast else 12.0) + rng.normal(0.0, 2.0)
+        r.note(t, DECOY if t >= 1845.0 else BIRD, v)
+    ((t_old, t_new, *_, t_sp),) = r.changes
+    assert (t_old, t_new) == (1844.0, 1845.0)
+    assert abs(t_sp - 1800.0) <= 2.0
+    rec = tc.change_records(r, 1000.0, 2400.0, EPOCH, 7)[0]
+    assert abs(rec["speed_changed_t_s"] - 1800.0) <= 2.0
+    assert "(its speed changed at 00:30:0" in tc.reasons([rec])[0]
+    # the samples kept are bounded in time
+    assert r.speeds[0][0] >= 2399.0 - tc.SPEED_HISTORY_S
+
+
+def test_the_speed_change_point_and_its_fallback() -> None:
+    s = [(float(t), 10.0) for t in range(50)] + [(float(t), 30.0) for t in range(50, 80)]
+    assert tc.speed_change_t(s, 0.0, -1.0) == 50.0
+    assert tc.speed_change_t(s, 60.0, -1.0) in {float(t) for t in range(61, 80)}
+    assert tc.speed_change_t(s[:1], 0.0, -1.0) == -1.0   # one sample: no split
+    assert tc.speed_change_t([], 0.0, 5.0) == 5.0

@@ -178,6 +178,7 @@ def test_an_episode_s_target_changes_go_with_it_to_geojson_and_kml() -> None:
               "old_until_utc": "2026-03-01T01:33:19.000Z",
               "new_from_utc": "2026-03-01T01:35:20.000Z", "old_class": "bird",
               "new_class": "decoy", "old_speed_mps": 13.0, "new_speed_mps": 39.0,
+              "speed_changed_t_s": 2081.0, "speed_changed_utc": "2026-03-01T01:34:41.000Z",
               "where": "inside"}
     ep = {"episode_id": "E0075", "track_id": 39, "zone_id": "POL", "zone_kind": "sovereign",
           "max_depth_point": [51.5, 23.4], "target_changes": [change]}
@@ -186,4 +187,4 @@ def test_an_episode_s_target_changes_go_with_it_to_geojson_and_kml() -> None:
     assert by["violation"]["properties"]["target_changes"] == [change]
     kml = to_kml(layers, "run").decode()
     assert ("target_changes: bird until 2026-03-01T01:33:19.000Z, decoy from "
-            "2026-03-01T01:35:20.000Z (inside)") in kml
+            "2026-03-01T01:35:20.000Z, speed changed 2026-03-01T01:34:41.000Z (inside)") in kml

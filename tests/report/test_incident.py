@@ -335,7 +335,15 @@ def test_target_changes_are_shown_and_checked(tmp_path: Path) -> None:
                       re.DOTALL).group(0)
     assert "where the track moved from one body to another" in block
     assert "track 39: bird (12 m/s) until " in block and "decoy (40 m/s) from " in block
-    assert "(inside the zone)" in block
+    assert "(inside the zone)" in block and "speed changed" not in block
+    # with when the located speed changed (an older file may lack it, as above)
+    evs[-1]["target_changes"] = [{**change, "speed_changed_t_s": 100.0,
+                                  "speed_changed_utc": "2025-09-19T06:55:40.000Z"}]
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+    block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
+                      re.DOTALL).group(0)
+    assert ", speed changed " in block and "(inside the zone)" in block
     # the overview counts them in a sortable column, shown only when some episode has one
     html = (tmp_path / "e.html").read_text()
     assert '<th data-key="changes"' in html and '<td class="num changes">1</td>' in html
@@ -347,6 +355,7 @@ def test_target_changes_are_shown_and_checked(tmp_path: Path) -> None:
     missing = {k: x for k, x in change.items() if k != "new_from_t_s"}
     for bad, field in (({**change, "new_speed_mps": "fast"}, "new_speed_mps"),
                        ({**change, "x": 1}, "[0]"), (missing, "[0]"),
+                       ({**change, "speed_changed_t_s": "soon"}, "[0].speed_changed_t_s"),
                        ({**change, "new_class": None}, "[0].new_class")):
         evs[-1]["target_changes"] = [bad]
         ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")

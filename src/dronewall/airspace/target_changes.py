@@ -9,8 +9,16 @@ what shows it is the track itself, at the steps a sensor located it: a stretch o
 ``TARGET_RUN_S`` called a bird at a bird's speed, then one as long called something else at a
 speed no flock flies (or the other way round), the two mean speeds at least ``TARGET_DV_MPS``
 and a factor ``TARGET_SPEED_RATIO`` apart. A classification that sharpens on one body (a far
-drone first called a bird, then a drone, at the same speed) is not a change of target. The
-times are when the class changed; the plots changed a little earlier (the class lags them).
+drone first called a bird, then a drone, at the same speed) is not a change of target.
+
+Two times are given. The class times (the old stretch's last step, the new one's first) lag the
+plots: the classifier needs evidence from the new body first. The speed time is when the
+located speeds themselves changed: the split of the speeds located over the old stretch's last
+``TARGET_RUN_S`` and the new stretch that leaves the least squared spread about the two
+means (a least-squares change point). On the flagship raid's seven changes (seeds 1, 2, 11)
+it fell within 2 s of the swap by truth four times, 9 s before it once and 22-25 s after it
+twice; the class times came 2-35 s after it (median 18 s; ``bench/target_changes_check.py``,
+``docs/benchmarks.md`` s.6).
 
 A violation lists its track's changes up to its end (``Violation.target_changes``) and says in
 its confidence reasons what they put in doubt: before a change inside the zone, the track
@@ -21,9 +29,12 @@ what is in doubt is which target the record describes.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.identity_gaps import clock_hms
@@ -40,6 +51,9 @@ TARGET_DV_MPS = 15.0
 TARGET_SPEED_RATIO = 2.0
 #: Changes kept per track (the latest ones).
 MAX_CHANGES_PER_TRACK = 10
+#: Located speeds kept per track to time a change from the plots, s of history (bounded: at
+#: one located step a second, at most this many samples per track).
+SPEED_HISTORY_S = 600.0
 #: How the confidence-reason line on target changes begins.
 REASON_PREFIX = "target changed"
 
@@ -62,17 +76,26 @@ class _Stretch:
 class BodyRuns:
     """One track's stretches of one kind (bird / not) and the changes of target found so far:
     (end of the old stretch, start of the new one, old class, new class, old and new mean
-    speed m/s)."""
+    speed m/s, when the located speed changed s); ``speeds``: the located (time s, speed m/s)
+    of the last ``SPEED_HISTORY_S``."""
 
     stable: _Stretch | None = None
     cur: _Stretch | None = None
-    changes: list[tuple[float, float, int, int, float, float]] = field(default_factory=list)
+    changes: list[tuple[float, float, int, int, float, float, float]] = field(
+        default_factory=list)
+    speeds: deque[tuple[float, float]] = field(default_factory=deque)
 
     def note(self, t: float, cls: int, speed_mps: float) -> None:
         """The track's MAP class (``PlatformClass`` code; < 0 unclassified and ``UNKNOWN``:
         ignored) and
-        horizontal speed, m/s, at time ``t``, s."""
-        if cls < 0 or cls == int(PlatformClass.UNKNOWN) or speed_mps != speed_mps:
+        horizontal speed, m/s, at time ``t``, s, of a step a sensor located the track."""
+        if speed_mps != speed_mps:
+            return
+        sp = self.speeds
+        sp.append((t, speed_mps))
+        while sp[0][0] < t - SPEED_HISTORY_S:
+            sp.popleft()
+        if cls < 0 or cls == int(PlatformClass.UNKNOWN):
             return
         bird = cls == int(PlatformClass.BIRD)
         if self.cur is None or self.cur.bird != bird:
@@ -85,9 +108,28 @@ class BodyRuns:
             return
         s = self.stable
         if s is not None and s is not c and s.bird != c.bird and _apart(s.speed, c.speed):
-            self.changes.append((s.t1, c.t0, s.cls, c.cls, s.speed, c.speed))
+            t_sp = speed_change_t(self.speeds, max(s.t0, s.t1 - TARGET_RUN_S), c.t0)
+            self.changes.append((s.t1, c.t0, s.cls, c.cls, s.speed, c.speed, t_sp))
             del self.changes[:-MAX_CHANGES_PER_TRACK]
         self.stable = c
+
+
+def speed_change_t(speeds: deque[tuple[float, float]] | list[tuple[float, float]],
+                   t_from: float, fallback: float) -> float:
+    """When the speeds changed, s: over the samples ``speeds`` ((t s, speed m/s), in time
+    order) from ``t_from`` on, the first time of the second part of the split into two runs
+    that minimises the squared deviations from their means (each run at least one sample);
+    ``fallback`` with fewer than two samples."""
+    a = np.array([x for x in speeds if x[0] >= t_from], dtype=np.float64).reshape(-1, 2)
+    n = a.shape[0]
+    if n < 2:
+        return fallback
+    v = a[:, 1]
+    c1, c2 = np.cumsum(v), np.cumsum(v * v)
+    k = np.arange(1, n)                       # the first k samples, then the other n - k
+    left = c2[k - 1] - c1[k - 1] ** 2 / k
+    right = (c2[-1] - c2[k - 1]) - (c1[-1] - c1[k - 1]) ** 2 / (n - k)
+    return float(a[int(k[np.argmin(left + right)]), 0])
 
 
 def _apart(a: float, b: float) -> bool:
@@ -99,19 +141,20 @@ def change_records(runs: BodyRuns | None, entry_t_s: float | None, end_t_s: floa
                    epoch: datetime, track_id: Any = None) -> list[dict[str, Any]]:
     """The changes of track ``track_id`` found by ``end_t_s`` (the violation's end), s, as
     records: the times (s and UTC) the old body was last and the new one first followed, the
-    classes and mean speeds, and whether it happened before the entry (``entry_t_s``) or
-    inside the zone."""
+    classes and mean speeds, when the located speed changed (s and UTC), and whether it happened
+    before the entry (``entry_t_s``) or inside the zone."""
     if runs is None:
         return []
     out = []
-    for t_old, t_new, c_old, c_new, v_old, v_new in runs.changes:
+    for t_old, t_new, c_old, c_new, v_old, v_new, t_sp in runs.changes:
         if t_new > end_t_s:
             continue
         out.append({"track_id": track_id, "old_until_t_s": num(t_old, 1),
                     "new_from_t_s": num(t_new, 1), "old_until_utc": iso_time(epoch, t_old),
                     "new_from_utc": iso_time(epoch, t_new), "old_class": _name(c_old),
                     "new_class": _name(c_new), "old_speed_mps": num(v_old, 1),
-                    "new_speed_mps": num(v_new, 1),
+                    "new_speed_mps": num(v_new, 1), "speed_changed_t_s": num(t_sp, 1),
+                    "speed_changed_utc": iso_time(epoch, t_sp),
                     "where": ("inside" if entry_t_s is not None and t_new > entry_t_s
                               else "before_entry")})
     return out
@@ -140,11 +183,13 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
              + f"was {_body(r['old_class'], r['old_speed_mps'])} until "
              f"{clock_hms(r['old_until_utc'])} UTC and "
              f"{_body(r['new_class'], r['new_speed_mps'])} from {clock_hms(r['new_from_utc'])} "
-             + ("UTC, inside the zone" if r["where"] == "inside" else "UTC, before entry")
+             + (f"UTC (its speed changed at {clock_hms(r['speed_changed_utc'])})"
+                if r.get("speed_changed_utc") else "UTC")
+             + (", inside the zone" if r["where"] == "inside" else ", before entry")
              for r in records]
     when = "that time" if len(records) == 1 else "each of those times"
     tail = [f"a flock does not turn into a drone: the track moved from one target to another "
-            f"about {when} (a class follows the plots with a lag)"]
+            f"about {when} (a class follows the plots with a lag; the speed changes first)"]
     if any(r["where"] == "inside" for r in records):
         tail.append("the entry, depth and duration may join two targets")
     if any(r["where"] == "before_entry" for r in records):

@@ -242,8 +242,10 @@ def _description(props: dict[str, Any]) -> str:
                              for g in v if isinstance(g, dict))
         if k == "target_changes" and isinstance(v, list):
             return "; ".join(f"{g.get('old_class')} until {g.get('old_until_utc')}, "
-                             f"{g.get('new_class')} from {g.get('new_from_utc')} "
-                             f"({str(g.get('where', '')).replace('_', ' ')})"
+                             f"{g.get('new_class')} from {g.get('new_from_utc')}"
+                             + (f", speed changed {g['speed_changed_utc']}"
+                                if g.get("speed_changed_utc") else "")
+                             + f" ({str(g.get('where', '')).replace('_', ' ')})"
                              for g in v if isinstance(g, dict))
         return str(v)
     return "\n".join(f"{k}: {text(k, v)}" for k, v in props.items() if v not in (None, "", []))

@@ -67,10 +67,13 @@ _CHANGES = "changes"    # list of target-change objects (airspace.target_changes
 _CHANGE_FIELDS = {"track_id": _ID, "old_until_t_s": _TIME, "new_from_t_s": _TIME,
                   "old_until_utc": _ISO, "new_from_utc": _ISO, "old_class": _STR,
                   "new_class": _STR, "old_speed_mps": _NUM, "new_speed_mps": _NUM,
-                  "where": _STR}
-#: The object-list kinds: their fields, and what the list holds (for the error message).
-_OBJECT_LISTS = {_GAPS: (_GAP_FIELDS, "identity gaps"),
-                 _CHANGES: (_CHANGE_FIELDS, "target changes")}
+                  "speed_changed_t_s": _TIME, "speed_changed_utc": _ISO, "where": _STR}
+#: The object-list kinds: their fields, the fields an older file may lack, and what the list
+#: holds (for the error message).
+_OBJECT_LISTS = {_GAPS: (_GAP_FIELDS, frozenset(), "identity gaps"),
+                 _CHANGES: (_CHANGE_FIELDS, frozenset({"speed_changed_t_s",
+                                                       "speed_changed_utc"}),
+                            "target changes")}
 
 EVENT_FIELDS: dict[str, str] = {
     "track_id": _ID, "zone_id": _ID, "zone_kind": _STR, "zone_name": _STR, "country": _STR,
@@ -150,13 +153,14 @@ def _check_value(kind: str, v: Any, where: str) -> None:
             _check_value(_INT, x, f"{where}.{excerpt(k)}")
         return
     elif kind in _OBJECT_LISTS:
-        names, what = _OBJECT_LISTS[kind]
+        names, optional, what = _OBJECT_LISTS[kind]
         if not isinstance(v, list) or len(v) > 10_000:
             raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list of {what} "
                                   "or null")
         for k, g in enumerate(v):
-            # every field, none null: episodes merge and describe them by all of them
-            if not isinstance(g, dict) or set(g) != set(names):
+            # every field (those added later may be absent), none null: episodes merge and
+            # describe them by all of them
+            if not isinstance(g, dict) or not set(names) - optional <= set(g) <= set(names):
                 raise DataFormatError(f"{where}[{k}]: got {excerpt(g)}; expected an object "
                                       f"with the fields {', '.join(names)}")
             for f, x in g.items():

@@ -275,7 +275,10 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                 + f"{g.get('old_class')} ({_num(g.get('old_speed_mps'), 1, 0)} m/s) until "
                 f"{_at(clock, g, 'old_until_t_s')}, {g.get('new_class')} "
                 f"({_num(g.get('new_speed_mps'), 1, 0)} m/s) from "
-                f"{_at(clock, g, 'new_from_t_s')} ({_where(g)})" for g in val)
+                f"{_at(clock, g, 'new_from_t_s')}"
+                + (f", speed changed {_at(clock, g, 'speed_changed_t_s')}"
+                   if g.get("speed_changed_t_s") is not None else "")
+                + f" ({_where(g)})" for g in val)
         elif (key == "entry_window_utc" and v.get("evidence") == "first_detected_inside"
               and isinstance(val, list | tuple) and len(val) == 2):
             # not an interval: nobody saw the entry; the earliest is where a straight line
