@@ -69,7 +69,7 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
                               and t >= tracks[k].get("trusted_from", -1.0) for k in live], bool),
                     np.array([tracks[k].get("trust", TRUST_NONE) == TRUST_SUSPECT for k in live],
                              bool),
-                    np.array([tracks[k].get("p_bird", 0.0) for k in live]),
+                    np.array([_p_bird(tracks[k], t) for k in live]),
                     np.array([tracks[k].get("kinds", 0b11) for k in live], np.int64),
                     np.array([tracks[k].get("hits", 50) for k in live], np.int64), ev,
                     last_update=upd, last_seen=last_seen, cov_en=cov,
@@ -380,7 +380,16 @@ def _v(d: dict, t: float) -> float:
 
 def _cls(d: dict, t: float) -> int:
     then = d.get("then")
-    return int(then["cls"] if then is not None and t >= then["t"] else d.get("cls", -1))
+    if then is not None and t >= then["t"] and "cls" in then:
+        return int(then["cls"])
+    return int(d.get("cls", -1))
+
+
+def _p_bird(d: dict, t: float) -> float:
+    then = d.get("then")
+    if then is not None and t >= then["t"] and "p_bird" in then:
+        return float(then["p_bird"])
+    return float(d.get("p_bird", 0.0))
 
 
 def _east_m(d: dict, t: float) -> float:
@@ -900,3 +909,73 @@ def test_a_track_that_moved_from_a_flock_to_a_drone_says_so() -> None:
     assert w.exit_t_s is None or w.exit_t_s >= 600.0      # 200 s called a decoy, inside
     assert w.target_changes is None and "target_changes" not in w.to_dict()
     assert not any(r.startswith("target changed") for r in w.confidence_reasons)
+
+
+def test_what_a_track_is_after_a_gap_is_judged_on_what_it_did_since() -> None:
+    """A quadcopter's track (P(bird) 0.05) lost for 240 s comes back, stitched onto a bird
+    flock (P(bird) 0.95), inside the zone (layered raid seed 7). Over its whole life its mean
+    P(bird) is 0.36 -- "high" quality, a listed violation of the flock. Since it came back it
+    is a bird: low quality, not listed. The other way round, a flock's track that comes back
+    on a drone is judged on the drone."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    base = {"t0": 0, "t1": 700, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 10.0,
+            "gap": (300.0, 540.0)}
+    quad = {**base, "p_bird": 0.05, "then": {"t": 540.0, "v": 10.0, "p_bird": 0.95}}
+    (v,) = _fly(zs, {1: quad}, 700)
+    assert v.evidence == "first_detected_inside" and v.identity_gaps is not None
+    assert v.track_quality == "low" and v.confidence == "uncertain"
+    assert v.track_steps == 161 and v.track_p_bird == pytest.approx(0.95)
+    assert any("likely a bird (mean P(bird) 0.95 since it came back at 00:09:00 UTC)" in r
+               for r in v.confidence_reasons)
+    # without the gap the whole life counts (0.05 x 540 steps, 0.95 x 161): mean 0.26
+    (w,) = _fly(zs, {1: {**quad, "gap": (np.inf, np.inf)}}, 700)
+    assert w.track_steps == 701 and w.track_p_bird == pytest.approx(0.257, abs=0.002)
+    assert w.track_quality == "high"
+    # a flock's track that came back on a drone: the drone's visit is listed
+    flock = {**base, "p_bird": 0.95, "then": {"t": 540.0, "v": 10.0, "p_bird": 0.05}}
+    (d,) = _fly(zs, {1: flock}, 700)
+    assert d.track_quality == "high" and d.confidence == "probable"
+    assert d.track_p_bird == pytest.approx(0.05)
+    # back too briefly to judge (under MIN_BODY_STEPS steps before the run ends): whole life
+    (e,) = _fly(zs, {1: {**quad, "t1": 545}}, 545)
+    assert e.track_steps == 301 + 6
+
+
+def test_a_return_after_the_entry_does_not_judge_the_episode() -> None:
+    from dronewall.airspace import track_quality as tq
+
+    inf = tq.TrackInfo(steps=100, p_bird_sum=5.0)
+    inf.note_return(50.0)
+    inf.steps, inf.p_bird_sum = 200, 95.0
+    body, t_back = tq.body_since_return(inf, 60.0)
+    assert t_back == 50.0 and body.steps == 100 and body.p_bird_sum == 90.0
+    assert tq.body_since_return(inf, 40.0) == (inf, None)      # came back after the entry
+    assert tq.body_since_return(inf, None) == (inf, None)
+    assert tq.body_since_return(tq.TrackInfo(steps=5), 10.0)[1] is None
+
+
+def test_an_episode_joined_across_a_gap_counts_both_bodies_evidence() -> None:
+    """The quadcopter's own visit (inside from the start) lost at 300 s; its track back at
+    540 s on a flock, still inside: one visit of the track (the lost-and-back join), two
+    records. The later record judges the flock on what it did since it came back (low
+    quality alone); the episode counts both windows -- 301 steps of the quadcopter and 161 of
+    the flock, mean P(bird) 0.36 -- so the quadcopter's true visit stays listed."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    quad = {"t0": 0, "t1": 700, "lon0": LON0 + 1000.0 / M_PER_DEG_LON, "v": 1.0,
+            "gap": (300.0, 540.0), "p_bird": 0.05,
+            "then": {"t": 540.0, "v": 1.0, "p_bird": 0.95}}
+    a, b = _fly(zs, {1: quad}, 700)
+    assert a.episode_id == b.episode_id
+    assert a.track_body_from_t_s is None and a.track_steps == 301
+    assert b.track_body_from_t_s == 540.0 and b.track_steps == 161
+    assert b.track_quality == "low"
+    (ep,) = consolidate([a, b])
+    assert ep.track_steps == 301 + 161 and ep.track_quality == "high"
+    assert ep.track_p_bird == pytest.approx((301 * 0.05 + 161 * 0.95) / 462, abs=0.001)
+    assert ep.track_body_from_t_s is None
+    # two records of one window (no return between them) count once, the latest
+    (one,) = consolidate([replace(a, track_body_from_t_s=None),
+                          replace(b, track_body_from_t_s=None, track_steps=462)])
+    assert one.track_steps == 462
+    # round trip through the file format
+    assert event_from_dict(b.to_dict()).track_body_from_t_s == 540.0

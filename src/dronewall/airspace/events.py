@@ -191,6 +191,10 @@ class Violation(AirspaceEvent):
     # zone (False: the episode is a coasted prediction)
     track_steps: int | None = None
     track_p_bird: float | None = None
+    #: the steps and P(bird) above count from this time, s: the track came back from an
+    #: identity gap then, at or before the entry, and what the body is was judged on what it
+    #: did since (``track_quality.body_since_return``); None: over the track's life
+    track_body_from_t_s: float | None = None
     track_hits: int | None = None
     sensor_kinds: list[str] | None = None
     #: distinct update times per sensor kind; a kind corroborates the track from
@@ -214,7 +218,8 @@ class Violation(AirspaceEvent):
         "evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
         "exit_window_t_s", "exit_window_utc", "duration_bounds_s", "covered_before_s",
         "cooperative", "authorised", "track_quality", "episode_id", "confidence_reasons",
-        "fragments", "track_steps", "track_p_bird", "track_hits", "sensor_kinds",
+        "fragments", "track_steps", "track_p_bird", "track_body_from_t_s", "track_hits",
+        "sensor_kinds",
         "sensor_updates", "observed_inside", "identity_gaps", "target_changes", "operator_point",
         "operator_t_s")
 

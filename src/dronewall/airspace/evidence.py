@@ -56,6 +56,7 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -230,6 +231,7 @@ class EvidenceAnnotator:
                 if inf.gaps is None:
                     inf.gaps = []
                 idg.note_gap(inf.gaps, inf.last_t, t)
+                inf.note_return(t)
             inf.steps += 1
             inf.last_t = t
             if trusted is not None and trusted.size:
@@ -383,7 +385,13 @@ class EvidenceAnnotator:
                                    inf.upd_ve, inf.upd_vn, tid, _bird(inf)))
                 self.lost_in[key] = (t_end, ep)
         coop = tq.cooperative_status(inf, v.zone_kind)
-        quality, q_reasons = tq.quality(inf)
+        # what the body is: judged since the track came back from a gap before the entry
+        body, t_back = tq.body_since_return(inf, v.entry_t_s)
+        quality, q_reasons = tq.quality(body)
+        if t_back is not None:
+            back = idg.clock_hms(iso_time(self.epoch, t_back))
+            q_reasons = [re.sub(r"(P\(bird\) [0-9.]+)", rf"\1 since it came back at {back} UTC",
+                                r) for r in q_reasons]
         if coasted:
             quality = "low"
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
@@ -412,8 +420,9 @@ class EvidenceAnnotator:
             track_quality=quality, episode_id=ep, confidence=conf,
             confidence_reasons=reasons + idg.reasons(gaps) + tcg.reasons(changes),
             identity_gaps=gaps or None, target_changes=changes or None,
-            track_steps=inf.steps,
-            track_p_bird=num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
+            track_steps=body.steps,
+            track_p_bird=num(body.p_bird_sum / body.steps, 3) if body.steps else None,
+            track_body_from_t_s=None if t_back is None else num(t_back, 3),
             track_hits=inf.hits, sensor_kinds=tq.kind_names(inf.kinds),
             sensor_updates=tq.kind_counts(inf.kind_n),
             observed_inside=not coasted,

@@ -2,7 +2,9 @@
 
 A violation's track is ``high`` / ``medium`` / ``low`` quality from what saw it over its life
 (:class:`TrackInfo`: steps, mean P(bird), strong updates, sensor kinds and how often each
-updated it, cooperative reports suspected of spoofing): birds and clutter-like tracks
+updated it, cooperative reports suspected of spoofing; what the body is -- its mean P(bird) --
+from the steps since it came back from an identity gap before the entry,
+:func:`body_since_return`): birds and clutter-like tracks
 (bird-likely class, few hits, a short track only one sensor kind saw, or a short one that
 may be a bird) are ``low``, and so is
 a track whose position rests on suspected cooperative reports alone (a ghost). The confidence
@@ -13,7 +15,7 @@ fragments. Used by :mod:`.evidence`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dronewall.airspace.config import CONFIRMED_P, PROBABLE_P
 from dronewall.airspace.event_builder import num
@@ -53,6 +55,19 @@ BIRD_P = 0.5
 #: and 8, while every drone's episode there rests on 57 strong updates or more
 #: (``docs/benchmarks.md`` section 6, "Thin tracks that may be birds").
 BIRD_P_THIN = 0.25
+#: Steps since a track came back from an identity gap that judge what it is now, [E]: after a
+#: gap the track may have been stitched onto another body (layered raid seed 7: a quadcopter's
+#: track, lost when the quadcopter landed, came back 238 s later on a bird flock and carried
+#: the quadcopter's low mean P(bird) into three "violations" of the flock). Its P(bird) is
+#: then the mean since it came back -- if that stretch has at least this many steps, about
+#: the 10 s the classifier needs to weigh a new body's first evidence.
+MIN_BODY_STEPS = 10
+
+
+#: Returns from identity gaps kept per track (the latest), as the gaps themselves.
+MAX_RETURNS = 20
+#: An entry this close after a return (s) is on the returned stretch (the first scan back).
+RETURN_TOL_S = 1.0
 
 
 @dataclass
@@ -82,6 +97,16 @@ class TrackInfo:
     gaps: list[tuple[float, float]] | None = None
     # its stretches as one body and the changes of target found (:mod:`.target_changes`)
     body: BodyRuns | None = None
+    # per identity gap: (time it came back s, steps before, P(bird) sum before)
+    returns: list[tuple[float, int, float]] | None = None
+
+    def note_return(self, t: float) -> None:
+        """The track is reported again at ``t`` (s) after an identity gap: what it was
+        before may be another body's (:func:`body_since_return`)."""
+        if self.returns is None:
+            self.returns = []
+        self.returns.append((t, self.steps, self.p_bird_sum))
+        del self.returns[:-MAX_RETURNS]
 
     def corroborating(self) -> int:
         """Bitmask of the sensor kinds that count as having seen the track: those that
@@ -90,6 +115,24 @@ class TrackInfo:
         if self.kind_n is None:
             return self.kinds
         return sum(1 << k for k, c in enumerate(self.kind_n) if c >= MIN_KIND_UPDATES)
+
+
+def body_since_return(inf: TrackInfo, entry_t_s: float | None) -> tuple[TrackInfo, float | None]:
+    """The track evidence that judges what the body of an episode entered at ``entry_t_s``
+    (s) is: when the track came back from an identity gap at or before the entry and has
+    been reported ``MIN_BODY_STEPS`` steps or more since, ``inf`` with its steps and P(bird)
+    counted from that return, and the return time; else ``inf`` itself and None. Hits and
+    sensor kinds stay the track's (what the sensors did, not what the body is)."""
+    if not inf.returns or entry_t_s is None:
+        return inf, None
+    back = [r for r in inf.returns if r[0] <= entry_t_s + RETURN_TOL_S]
+    if not back:
+        return inf, None
+    t_back, steps0, p0 = back[-1]
+    n = inf.steps - steps0
+    if n < MIN_BODY_STEPS:
+        return inf, None
+    return replace(inf, steps=n, p_bird_sum=inf.p_bird_sum - p0), t_back
 
 
 def kind_names(bits: int) -> list[str]:
@@ -112,12 +155,13 @@ def combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, obj
     better evidence than one of them), the union of sensor kinds; returns the quality, its
     reasons and the combined evidence fields of the record. None when a fragment lacks the
     evidence fields (records from older files or other tools)."""
-    latest: dict[object, Violation] = {}
+    by_track: dict[object, list[Violation]] = {}
     for x in vs:
         if x.track_steps is None or x.track_hits is None or x.sensor_kinds is None:
             return None
-        latest[x.track_id] = x
-    seen = [x for x in latest.values() if x.observed_inside is not False]
+        by_track.setdefault(x.track_id, []).append(x)
+    seen = [x for recs in by_track.values() for x in _disjoint_latest(recs)
+            if x.observed_inside is not False]
     if not seen:
         return "low", ["no sensor update inside the zone: the tracks were only predicted "
                        "there"], {"observed_inside": False}
@@ -142,10 +186,31 @@ def combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, obj
         "track_steps": inf.steps, "track_hits": inf.hits, "sensor_kinds": kind_names(inf.kinds),
         "sensor_updates": kind_counts(inf.kind_n),
         "track_p_bird": num(inf.p_bird_sum / inf.steps, 3) if inf.steps else None,
+        # from a return only when every record counted is (then the earliest such return)
+        "track_body_from_t_s": (None if any(x.track_body_from_t_s is None for x in seen)
+                                else min(float(x.track_body_from_t_s or 0.0) for x in seen)),
         "observed_inside": True}
     if len(seen) > 1:
         reasons = [f"over {len(seen)} tracks: " + "; ".join(reasons)]
     return q, reasons, fields
+
+
+def _disjoint_latest(recs: list[Violation]) -> list[Violation]:
+    """Of one track's records (in time order), those whose evidence windows do not overlap:
+    the latest (its steps and P(bird) cover the track's life up to it, which includes every
+    earlier record's), and -- when it counts only from a return after a gap
+    (``track_body_from_t_s``) -- the earlier records that ended by that return, and so on
+    back."""
+    k = len(recs) - 1
+    out = [recs[k]]
+    since = recs[k].track_body_from_t_s
+    while since is not None and k > 0:
+        k -= 1
+        end = recs[k].exit_t_s if recs[k].exit_t_s is not None else recs[k].t_s
+        if float(end) <= float(since) + RETURN_TOL_S:
+            out.append(recs[k])
+            since = recs[k].track_body_from_t_s
+    return out
 
 
 def quality(inf: TrackInfo) -> tuple[str, list[str]]:

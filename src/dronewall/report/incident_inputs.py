@@ -96,7 +96,8 @@ EVENT_FIELDS: dict[str, str] = {
     "duration_bounds_s": _TIMES,
     "covered_before_s": _NUM, "cooperative": _STRBOOL, "authorised": _BOOL,
     "track_quality": _STR, "episode_id": _STR, "confidence_reasons": _STRS, "fragments": _IDS,
-    "track_steps": _INT, "track_p_bird": _PROB, "track_hits": _INT, "sensor_kinds": _STRS,
+    "track_steps": _INT, "track_p_bird": _PROB, "track_body_from_t_s": _TIME,
+    "track_hits": _INT, "sensor_kinds": _STRS,
     "sensor_updates": _COUNTS, "observed_inside": _BOOL, "identity_gaps": _GAPS,
     "target_changes": _CHANGES, "operator_point": _POINT, "operator_t_s": _TIME,
 }
