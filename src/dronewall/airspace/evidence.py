@@ -262,6 +262,9 @@ class EvidenceAnnotator:
             if last_update is None or float(last_update[k]) > (
                     t_prev if t_prev is not None else -np.inf):
                 inf.upd_t, inf.upd_lat, inf.upd_lon = t, float(lat[k]), float(lon[k])
+                inf.loc_steps += 1
+                if p_bird is not None and p_bird.size:
+                    inf.loc_p_bird_sum += float(p_bird[k])
                 inf.upd_ve, inf.upd_vn = float(vel_enu[k, 0]), float(vel_enu[k, 1])
                 if map_class is not None and map_class.size:
                     # what the body did when a sensor located it (a coasted or re-acquired

@@ -60,7 +60,10 @@ BIRD_P_THIN = 0.25
 #: track, lost when the quadcopter landed, came back 238 s later on a bird flock and carried
 #: the quadcopter's low mean P(bird) into three "violations" of the flock). Its P(bird) is
 #: then the mean since it came back -- if that stretch has at least this many steps, about
-#: the 10 s the classifier needs to weigh a new body's first evidence.
+#: the 10 s the classifier needs to weigh a new body's first evidence. Only steps a sensor
+#: located the track count: a coasting track's class drifts on with no evidence of the body
+#: (layered seed 10: a flock's track back for one plot, then 40 s predicted, rose to "decoy"
+#: 0.97 while coasting).
 MIN_BODY_STEPS = 10
 
 
@@ -97,7 +100,10 @@ class TrackInfo:
     gaps: list[tuple[float, float]] | None = None
     # its stretches as one body and the changes of target found (:mod:`.target_changes`)
     body: BodyRuns | None = None
-    # per identity gap: (time it came back s, steps before, P(bird) sum before)
+    # steps a sensor located the track (not coasted predictions) and their P(bird) sum
+    loc_steps: int = 0
+    loc_p_bird_sum: float = 0.0
+    # per identity gap: (time it came back s, located steps before, their P(bird) sum)
     returns: list[tuple[float, int, float]] | None = None
 
     def note_return(self, t: float) -> None:
@@ -105,7 +111,7 @@ class TrackInfo:
         before may be another body's (:func:`body_since_return`)."""
         if self.returns is None:
             self.returns = []
-        self.returns.append((t, self.steps, self.p_bird_sum))
+        self.returns.append((t, self.loc_steps, self.loc_p_bird_sum))
         del self.returns[:-MAX_RETURNS]
 
     def corroborating(self) -> int:
@@ -119,20 +125,20 @@ class TrackInfo:
 
 def body_since_return(inf: TrackInfo, entry_t_s: float | None) -> tuple[TrackInfo, float | None]:
     """The track evidence that judges what the body of an episode entered at ``entry_t_s``
-    (s) is: when the track came back from an identity gap at or before the entry and has
-    been reported ``MIN_BODY_STEPS`` steps or more since, ``inf`` with its steps and P(bird)
-    counted from that return, and the return time; else ``inf`` itself and None. Hits and
-    sensor kinds stay the track's (what the sensors did, not what the body is)."""
+    (s) is: when the track came back from an identity gap at or before the entry and a
+    sensor has located it at ``MIN_BODY_STEPS`` steps or more since, ``inf`` with its steps
+    and P(bird) those located steps', and the return time; else ``inf`` itself and None. Hits
+    and sensor kinds stay the track's (what the sensors did, not what the body is)."""
     if not inf.returns or entry_t_s is None:
         return inf, None
     back = [r for r in inf.returns if r[0] <= entry_t_s + RETURN_TOL_S]
     if not back:
         return inf, None
     t_back, steps0, p0 = back[-1]
-    n = inf.steps - steps0
+    n = inf.loc_steps - steps0
     if n < MIN_BODY_STEPS:
         return inf, None
-    return replace(inf, steps=n, p_bird_sum=inf.p_bird_sum - p0), t_back
+    return replace(inf, steps=n, p_bird_sum=inf.loc_p_bird_sum - p0), t_back
 
 
 def kind_names(bits: int) -> list[str]:
