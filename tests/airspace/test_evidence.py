@@ -944,11 +944,12 @@ def test_what_a_track_is_after_a_gap_is_judged_on_what_it_did_since() -> None:
 def test_a_return_after_the_entry_does_not_judge_the_episode() -> None:
     from dronewall.airspace import track_quality as tq
 
-    inf = tq.TrackInfo(loc_steps=100, loc_p_bird_sum=5.0)
+    inf = tq.TrackInfo(steps=150, p_bird_sum=7.5, loc_steps=100, loc_p_bird_sum=5.0)
     inf.note_return(50.0)
-    inf.loc_steps, inf.loc_p_bird_sum = 200, 95.0
+    inf.steps, inf.p_bird_sum, inf.loc_steps, inf.loc_p_bird_sum = 350, 100.0, 200, 95.0
     body, t_back = tq.body_since_return(inf, 60.0)
-    assert t_back == 50.0 and body.steps == 100 and body.p_bird_sum == 90.0
+    # 200 steps reported since, at the located steps' mean P(bird) 0.9
+    assert t_back == 50.0 and body.steps == 200 and body.p_bird_sum == pytest.approx(180.0)
     assert tq.body_since_return(inf, 40.0) == (inf, None)      # came back after the entry
     assert tq.body_since_return(inf, None) == (inf, None)
     assert tq.body_since_return(tq.TrackInfo(steps=5), 10.0)[1] is None

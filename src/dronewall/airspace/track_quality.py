@@ -103,15 +103,17 @@ class TrackInfo:
     # steps a sensor located the track (not coasted predictions) and their P(bird) sum
     loc_steps: int = 0
     loc_p_bird_sum: float = 0.0
-    # per identity gap: (time it came back s, located steps before, their P(bird) sum)
-    returns: list[tuple[float, int, float]] | None = None
+    # per identity gap: (time it came back s, steps and P(bird) sum before, located steps
+    # and their P(bird) sum before)
+    returns: list[tuple[float, int, float, int, float]] | None = None
 
     def note_return(self, t: float) -> None:
         """The track is reported again at ``t`` (s) after an identity gap: what it was
         before may be another body's (:func:`body_since_return`)."""
         if self.returns is None:
             self.returns = []
-        self.returns.append((t, self.loc_steps, self.loc_p_bird_sum))
+        self.returns.append((t, self.steps, self.p_bird_sum, self.loc_steps,
+                             self.loc_p_bird_sum))
         del self.returns[:-MAX_RETURNS]
 
     def corroborating(self) -> int:
@@ -127,18 +129,22 @@ def body_since_return(inf: TrackInfo, entry_t_s: float | None) -> tuple[TrackInf
     """The track evidence that judges what the body of an episode entered at ``entry_t_s``
     (s) is: when the track came back from an identity gap at or before the entry and a
     sensor has located it at ``MIN_BODY_STEPS`` steps or more since, ``inf`` with its steps
-    and P(bird) those located steps', and the return time; else ``inf`` itself and None. Hits
-    and sensor kinds stay the track's (what the sensors did, not what the body is)."""
+    reported since and the mean P(bird) of the located ones, and the return time; else
+    ``inf`` itself and None. Hits and sensor kinds stay the track's (what the sensors did, not
+    what the body is)."""
     if not inf.returns or entry_t_s is None:
         return inf, None
     back = [r for r in inf.returns if r[0] <= entry_t_s + RETURN_TOL_S]
     if not back:
         return inf, None
-    t_back, steps0, p0 = back[-1]
-    n = inf.loc_steps - steps0
-    if n < MIN_BODY_STEPS:
+    t_back, steps0, p0, loc0, lp0 = back[-1]
+    n_loc = inf.loc_steps - loc0
+    if n_loc < MIN_BODY_STEPS:
         return inf, None
-    return replace(inf, steps=n, p_bird_sum=inf.loc_p_bird_sum - p0), t_back
+    # its steps reported since (an episode's tracks are weighed by steps reported), at the
+    # mean P(bird) of the located ones
+    n = inf.steps - steps0
+    return replace(inf, steps=n, p_bird_sum=n * (inf.loc_p_bird_sum - lp0) / n_loc), t_back
 
 
 def kind_names(bits: int) -> list[str]:
