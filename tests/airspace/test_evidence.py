@@ -979,6 +979,8 @@ def test_an_episode_joined_across_a_gap_counts_both_bodies_evidence() -> None:
     assert ep.track_steps == 301 + 161 and ep.track_quality == "high"
     assert ep.track_p_bird == pytest.approx((301 * 0.05 + 161 * 0.95) / 462, abs=0.001)
     assert ep.track_body_from_t_s is None
+    # one track, two records: not "over 2 tracks"
+    assert not any("tracks:" in r for r in ep.confidence_reasons)
     # two records of one window (no return between them) count once, the latest
     (one,) = consolidate([replace(a, track_body_from_t_s=None),
                           replace(b, track_body_from_t_s=None, track_steps=462)])

@@ -59,9 +59,9 @@ BIRD_P_THIN = 0.25
 #: gap the track may have been stitched onto another body (layered raid seed 7: a quadcopter's
 #: track, lost when the quadcopter landed, came back 238 s later on a bird flock and carried
 #: the quadcopter's low mean P(bird) into three "violations" of the flock). Its P(bird) is
-#: then the mean since it came back -- if that stretch has at least this many steps, about
-#: the 10 s the classifier needs to weigh a new body's first evidence. Only steps a sensor
-#: located the track count: a coasting track's class drifts on with no evidence of the body
+#: then the mean since it came back -- if a sensor located it at this many steps or more
+#: since, about the 10 s the classifier needs to weigh a new body's first evidence. Only
+#: steps a sensor located the track count: a coasting track's class drifts on with no evidence of the body
 #: (layered seed 10: a flock's track back for one plot, then 40 s predicted, rose to "decoy"
 #: 0.97 while coasting).
 MIN_BODY_STEPS = 10
@@ -202,8 +202,9 @@ def combined_quality(vs: list[Violation]) -> tuple[str, list[str], dict[str, obj
         "track_body_from_t_s": (None if any(x.track_body_from_t_s is None for x in seen)
                                 else min(float(x.track_body_from_t_s or 0.0) for x in seen)),
         "observed_inside": True}
-    if len(seen) > 1:
-        reasons = [f"over {len(seen)} tracks: " + "; ".join(reasons)]
+    n_tracks = len({x.track_id for x in seen})
+    if n_tracks > 1:
+        reasons = [f"over {n_tracks} tracks: " + "; ".join(reasons)]
     return q, reasons, fields
 
 
