@@ -59,11 +59,11 @@ BIRD_P_THIN = 0.25
 #: gap the track may have been stitched onto another body (layered raid seed 7: a quadcopter's
 #: track, lost when the quadcopter landed, came back 238 s later on a bird flock and carried
 #: the quadcopter's low mean P(bird) into three "violations" of the flock). Its P(bird) is
-#: then the mean since it came back -- if a sensor located it at this many steps or more
-#: since, about the 10 s the classifier needs to weigh a new body's first evidence. Only
-#: steps a sensor located the track count: a coasting track's class drifts on with no evidence of the body
-#: (layered seed 10: a flock's track back for one plot, then 40 s predicted, rose to "decoy"
-#: 0.97 while coasting).
+#: then the mean over the steps a sensor located it since it came back, if there are at
+#: least this many -- about the 10 s the classifier needs to weigh a new body's first
+#: evidence. Coasted steps do not count: a coasting track's class drifts on with no evidence
+#: of the body (layered seed 10: a flock's track back for one plot, then 40 s predicted,
+#: rose to "decoy" 0.97).
 MIN_BODY_STEPS = 10
 
 
