@@ -371,12 +371,17 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
            "from_utc": "2025-09-19T06:56:00.000Z", "to_utc": "2025-09-19T06:57:00.000Z",
            "where": "before_entry"}
     evs[-1].update(evidence="observed_crossing", identity_gaps=[gap], confidence_reasons=[
-        "identity across 1 gap(s) rests on prediction: the track was unreported 60 s"])
+        "identity across 1 gap(s) rests on prediction: the track was unreported 60 s"],
+        track_p_bird=0.9, track_body_from_t_s=180.0)
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
     incident_report(ev, tr, tmp_path / "e.html", zones=[z])
     block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
                       re.DOTALL).group(0)
     assert "gaps the track came back from under its id" in block
+    # what the body is counts from the return: said, on the report's UTC clock
+    assert "mean P(bird) counted from (the track came back from a gap then" in block
+    assert re.search(r"counted from \(the track came back.*?</th>\s*<td>[^<]*06:57:40", block,
+                     re.DOTALL)
     # coded values are explained, the code kept as in the JSON
     assert "observed crossing: the track was outside at the scan before" in block
     assert "(observed_crossing)" in block

@@ -56,7 +56,6 @@ zone, cooperative trust, class, sensor kinds, hits) and completes every :class:`
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -390,11 +389,8 @@ class EvidenceAnnotator:
         coop = tq.cooperative_status(inf, v.zone_kind)
         # what the body is: judged since the track came back from a gap before the entry
         body, t_back = tq.body_since_return(inf, v.entry_t_s)
-        quality, q_reasons = tq.quality(body)
-        if t_back is not None:
-            back = idg.clock_hms(iso_time(self.epoch, t_back))
-            q_reasons = [re.sub(r"(P\(bird\) [0-9.]+)", rf"\1 since it came back at {back} UTC",
-                                r) for r in q_reasons]
+        quality, q_reasons = tq.quality(body, None if t_back is None else idg.clock_hms(
+            iso_time(self.epoch, t_back)))
         if coasted:
             quality = "low"
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "

@@ -226,8 +226,11 @@ def _disjoint_latest(recs: list[Violation]) -> list[Violation]:
     return out
 
 
-def quality(inf: TrackInfo) -> tuple[str, list[str]]:
+def quality(inf: TrackInfo, back: str | None = None) -> tuple[str, list[str]]:
+    """The track quality and its reasons; ``back``: when (HH:MM:SS UTC) the track came back
+    from the gap its P(bird) counts from (:func:`body_since_return`), None: its life."""
     reasons = []
+    since = f" since it came back at {back} UTC" if back else ""
     if inf.suspect > 0 and not (inf.kinds & FIXING_BITS):
         # its position rests on cooperative reports suspected of spoofing: no independent
         # sensor able to fix a position (radar, EO/IR) saw an aircraft there -- a ghost, or
@@ -236,10 +239,10 @@ def quality(inf: TrackInfo) -> tuple[str, list[str]]:
                        "independent sensor saw it")
     p_bird = inf.p_bird_sum / inf.steps if inf.steps else 0.0
     if p_bird > BIRD_P:
-        reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f})")
+        reasons.append(f"likely a bird (mean P(bird) {p_bird:.2f}{since})")
     elif p_bird >= BIRD_P_THIN and inf.hits < MIN_HITS_UNCORROBORATED:
-        reasons.append(f"possibly a bird (mean P(bird) {p_bird:.2f}) on only {inf.hits} "
-                       "strong updates")
+        reasons.append(f"possibly a bird (mean P(bird) {p_bird:.2f}{since}) on only "
+                       f"{inf.hits} strong updates")
     n_kinds = bin(inf.corroborating()).count("1")
     if inf.hits < MIN_HITS_QUALITY:
         reasons.append(f"only {inf.hits} strong updates")
