@@ -555,3 +555,17 @@ def test_the_default_list_leaves_out_unlikely_episodes_with_the_scorer_s_rule() 
     assert left == {"authorised_cooperative": 1, "low_quality": 1, "unlikely": 1}
     every, _ = select_episodes(ev, "all")
     assert len(every) == 5
+
+
+def test_fragments_judged_since_a_return_without_end_times_still_merge(tmp_path: Path) -> None:
+    """Two fragments of one track in one episode, the later judged since a return
+    (``track_body_from_t_s``), the earlier from another tool without any end time: the episode
+    is merged and reported (was an internal error: float(None))."""
+    ev, tr, z = _inputs(tmp_path)
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    base = {**evs[-1], "episode_id": "E0001", "track_hits": 50, "sensor_kinds": ["radar"]}
+    a = {**base, "track_steps": 100, "track_p_bird": 0.1, "t_s": None, "exit_t_s": None}
+    b = {**base, "track_steps": 50, "track_p_bird": 0.9, "track_body_from_t_s": 100.0}
+    ev.write_text("\n".join(json.dumps(e) for e in evs[:-1] + [a, b]) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z], scope="all")
+    assert "E0001" in (tmp_path / "e.json").read_text()

@@ -213,14 +213,14 @@ def _disjoint_latest(recs: list[Violation]) -> list[Violation]:
     the latest (its steps and P(bird) cover the track's life up to it, which includes every
     earlier record's), and -- when it counts only from a return after a gap
     (``track_body_from_t_s``) -- the earlier records that ended by that return, and so on
-    back."""
+    back (a record with no end time, from another tool, cannot be placed: not counted)."""
     k = len(recs) - 1
     out = [recs[k]]
     since = recs[k].track_body_from_t_s
     while since is not None and k > 0:
         k -= 1
         end = recs[k].exit_t_s if recs[k].exit_t_s is not None else recs[k].t_s
-        if float(end) <= float(since) + RETURN_TOL_S:
+        if end is not None and float(end) <= float(since) + RETURN_TOL_S:
             out.append(recs[k])
             since = recs[k].track_body_from_t_s
     return out
