@@ -941,6 +941,40 @@ def test_what_a_track_is_after_a_gap_is_judged_on_what_it_did_since() -> None:
     assert e.track_steps == 301 + 6
 
 
+def test_after_a_gap_only_the_kinds_that_saw_the_track_since_corroborate_it() -> None:
+    """A drone's track fixed by radar and located by an RF finder is lost for 240 s and comes
+    back (stitched, perhaps onto another body) inside the zone, seen by radar alone: the RF
+    finder heard the body before the gap, not this one. The record lists radar only, with its
+    updates since the return, and is one sensor kind ("medium"), not two. Without the gap the
+    RF updates count, and the record is "high"."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    radar, rf = int(SensorKind.RADAR), int(SensorKind.RF)
+    seen = {radar: [float(t) for t in range(0, 701, 2)],
+            rf: [float(t) for t in range(0, 300, 5)]}
+    base = {"t0": 0, "t1": 700, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 10.0,
+            "p_bird": 0.05, "kinds": (1 << radar) | (1 << rf), "seen": seen}
+    (v,) = _fly(zs, {1: {**base, "gap": (300.0, 540.0)}}, 700)
+    assert v.track_body_from_t_s == 540.0
+    assert v.sensor_kinds == ["radar"] and v.sensor_updates == {"radar": 81}
+    assert v.track_quality == "medium" and v.track_hits == 50   # strong updates: the track's
+    (w,) = _fly(zs, {1: base}, 700)
+    assert w.track_body_from_t_s is None
+    assert w.sensor_kinds == ["radar", "rf"] and w.sensor_updates == {"radar": 351, "rf": 60}
+    assert w.track_quality == "high"
+    # the rule itself: kinds counted since the return; uncounted kinds stay the track's
+    from dronewall.airspace import track_quality as tq
+
+    inf = tq.TrackInfo(steps=100, loc_steps=100, kinds=0b101, kind_n=[40, 0, 12, 0])
+    inf.note_return(100.0)
+    inf.steps, inf.loc_steps, inf.kind_n = 130, 130, [60, 0, 12, 0]
+    body, _ = tq.body_since_return(inf, 110.0)
+    assert body.kind_n == [20, 0, 0, 0] and body.kinds == 0b1
+    plain = tq.TrackInfo(steps=100, loc_steps=100, kinds=0b101)
+    plain.note_return(100.0)
+    plain.steps, plain.loc_steps = 130, 130
+    assert tq.body_since_return(plain, 110.0)[0].kinds == 0b101
+
+
 def test_a_return_after_the_entry_does_not_judge_the_episode() -> None:
     from dronewall.airspace import track_quality as tq
 

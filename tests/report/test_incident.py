@@ -379,7 +379,8 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
                       re.DOTALL).group(0)
     assert "gaps the track came back from under its id" in block
     # what the body is counts from the return: said, on the report's UTC clock
-    assert "mean P(bird) counted from (the track came back from a gap then" in block
+    assert ("mean P(bird) and sensor kinds counted from (the track came back from a gap "
+            "then") in block
     assert re.search(r"counted from \(the track came back.*?</th>\s*<td>[^<]*06:57:40", block,
                      re.DOTALL)
     # coded values are explained, the code kept as in the JSON

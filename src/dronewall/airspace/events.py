@@ -191,9 +191,10 @@ class Violation(AirspaceEvent):
     # zone (False: the episode is a coasted prediction)
     track_steps: int | None = None
     track_p_bird: float | None = None
-    #: the steps and P(bird) above count from this time, s: the track came back from an
-    #: identity gap then, at or before the entry, and what the body is was judged on what it
-    #: did since (``track_quality.body_since_return``); None: over the track's life
+    #: the steps, P(bird), sensor kinds and their updates count from this time, s: the
+    #: track came back from an identity gap then, at or before the entry, and what the body
+    #: is was judged on what it did since (``track_quality.body_since_return``; strong
+    #: updates stay the track's); None: over the track's life
     track_body_from_t_s: float | None = None
     track_hits: int | None = None
     sensor_kinds: list[str] | None = None

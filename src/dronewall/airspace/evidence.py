@@ -422,8 +422,8 @@ class EvidenceAnnotator:
             track_steps=body.steps,
             track_p_bird=num(body.p_bird_sum / body.steps, 3) if body.steps else None,
             track_body_from_t_s=None if t_back is None else num(t_back, 3),
-            track_hits=inf.hits, sensor_kinds=tq.kind_names(inf.kinds),
-            sensor_updates=tq.kind_counts(inf.kind_n),
+            track_hits=inf.hits, sensor_kinds=tq.kind_names(body.kinds),
+            sensor_updates=tq.kind_counts(body.kind_n),
             observed_inside=not coasted,
             **_operator(self.operators.of(inf.identity, v.t_s)))
 

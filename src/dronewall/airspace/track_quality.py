@@ -104,8 +104,9 @@ class TrackInfo:
     loc_steps: int = 0
     loc_p_bird_sum: float = 0.0
     # per identity gap: (time it came back s, steps and P(bird) sum before, located steps
-    # and their P(bird) sum before)
-    returns: list[tuple[float, int, float, int, float]] | None = None
+    # and their P(bird) sum before, distinct update times per kind before -- None: not
+    # counted)
+    returns: list[tuple[float, int, float, int, float, tuple[int, ...] | None]] | None = None
 
     def note_return(self, t: float) -> None:
         """The track is reported again at ``t`` (s) after an identity gap: what it was
@@ -113,7 +114,8 @@ class TrackInfo:
         if self.returns is None:
             self.returns = []
         self.returns.append((t, self.steps, self.p_bird_sum, self.loc_steps,
-                             self.loc_p_bird_sum))
+                             self.loc_p_bird_sum,
+                             None if self.kind_n is None else tuple(self.kind_n)))
         del self.returns[:-MAX_RETURNS]
 
     def corroborating(self) -> int:
@@ -129,22 +131,30 @@ def body_since_return(inf: TrackInfo, entry_t_s: float | None) -> tuple[TrackInf
     """The track evidence that judges what the body of an episode entered at ``entry_t_s``
     (s) is: when the track came back from an identity gap at or before the entry and a
     sensor has located it at ``MIN_BODY_STEPS`` steps or more since, ``inf`` with its steps
-    reported since and the mean P(bird) of the located ones, and the return time; else
-    ``inf`` itself and None. Hits and sensor kinds stay the track's (what the sensors did, not
-    what the body is)."""
+    reported since, the mean P(bird) of the located ones and -- where update times per
+    sensor kind are counted -- the kinds that updated it since (a kind that saw only the
+    body before the gap corroborates nothing of this one), and the return time; else
+    ``inf`` itself and None. The strong updates stay the track's: they say the track is no
+    false alarm, whichever body it followed."""
     if not inf.returns or entry_t_s is None:
         return inf, None
     back = [r for r in inf.returns if r[0] <= entry_t_s + RETURN_TOL_S]
     if not back:
         return inf, None
-    t_back, steps0, p0, loc0, lp0 = back[-1]
+    t_back, steps0, p0, loc0, lp0, kn0 = back[-1]
     n_loc = inf.loc_steps - loc0
     if n_loc < MIN_BODY_STEPS:
         return inf, None
     # its steps reported since (an episode's tracks are weighed by steps reported), at the
     # mean P(bird) of the located ones
     n = inf.steps - steps0
-    return replace(inf, steps=n, p_bird_sum=n * (inf.loc_p_bird_sum - lp0) / n_loc), t_back
+    body = replace(inf, steps=n, p_bird_sum=n * (inf.loc_p_bird_sum - lp0) / n_loc)
+    if inf.kind_n is not None:
+        before = list(kn0 or ()) + [0] * (len(inf.kind_n) - len(kn0 or ()))
+        since = [max(c - b, 0) for c, b in zip(inf.kind_n, before)]
+        body = replace(body, kind_n=since,
+                       kinds=sum(1 << k for k, c in enumerate(since) if c > 0))
+    return body, t_back
 
 
 def kind_names(bits: int) -> list[str]:

@@ -55,9 +55,9 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                    ("sensor_updates", "updates by sensor kind (a kind corroborates from 3)"),
                    ("track_hits", "strong updates of the track"),
                    ("track_p_bird", "mean P(bird) of the track"),
-                   ("track_body_from_t_s", "mean P(bird) counted from (the track came back "
-                                           "from a gap then, before the entry: what it was "
-                                           "before may be another body)"),
+                   ("track_body_from_t_s", "mean P(bird) and sensor kinds counted from (the "
+                                           "track came back from a gap then, before the "
+                                           "entry: what it was before may be another body)"),
                    ("observed_inside", "a sensor updated the track inside the zone"),
                    ("identity_gaps", "gaps the track came back from under its id (identity "
                                      "by prediction)"),
