@@ -150,8 +150,8 @@ def body_since_return(inf: TrackInfo, entry_t_s: float | None) -> tuple[TrackInf
     n = inf.steps - steps0
     body = replace(inf, steps=n, p_bird_sum=n * (inf.loc_p_bird_sum - lp0) / n_loc)
     if inf.kind_n is not None:
-        before = list(kn0 or ()) + [0] * (len(inf.kind_n) - len(kn0 or ()))
-        since = [max(c - b, 0) for c, b in zip(inf.kind_n, before)]
+        before = (list(kn0 or ()) + [0] * len(inf.kind_n))[:len(inf.kind_n)]
+        since = [max(c - b, 0) for c, b in zip(inf.kind_n, before, strict=True)]
         body = replace(body, kind_n=since,
                        kinds=sum(1 << k for k, c in enumerate(since) if c > 0))
     return body, t_back
