@@ -137,6 +137,10 @@ def test_history_pagination_and_time_filters(srv: Srv) -> None:
     # lines of bearing are an event kind (none here: the Shaheds emit no link rf-bug hears)
     st = srv.get("/events", params={"kind": "strobe"})
     assert st.status_code == 200 and st.json()["total"] == 0
+    # ... and so are the alerts no other event carries, recorded when raised (none here)
+    for kind in ("unlocated", "spoofing"):
+        got = srv.get("/events", params={"kind": kind})
+        assert got.status_code == 200 and got.json()["total"] == 0
     th = srv.get("/threats/history", params={"limit": 2}).json()
     assert th["total"] > 2 and len(th["items"]) == 2
     tmax = srv.st.runner.state.t

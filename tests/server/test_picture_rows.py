@@ -61,3 +61,24 @@ def test_an_identity_judged_spoofed_is_alerted_once_per_track() -> None:
     again = StepView.spoof_alerts(view, [9, 10], tr, 601.0, 6)
     assert [x["track_id"] for x in first] == [9] and again == []
     assert first[0]["time"] == "2026-03-01T00:10:00.000Z"
+
+
+def test_spoofing_and_unlocated_link_alerts_are_recorded_when_raised() -> None:
+    """An entry's alert is its recorded entry event and a sensor's its ``sensor`` event; a
+    spoofing alert and an unlocated-link alert have no event of their own when raised, so
+    each becomes a store event row then (kind ``spoofing`` under its track, ``unlocated``
+    under its finder) carrying the alert's id, severity and text."""
+    from dronewall.server.alerts import alert_events, spoof_alert
+
+    sp = spoof_alert("7-s9", 9, "4ca123", 600.0, "2026-03-01T00:10:00.000Z")
+    unl = {"id": "7-strobe-3", "kind": "strobe", "severity": "medium", "t_s": 600.0,
+           "time": "2026-03-01T00:10:00.000Z", "track_id": None, "zone_id": "rf1#3",
+           "zone_kind": "sensor", "text": "rf1 hears a DJI OcuSync link", "acked_by": None,
+           "event": {"kind": "strobe", "id": 3, "sensor": "rf1", "brg": 41.0}}
+    entry = {**sp, "id": "7-0", "kind": "entry", "event": {"kind": "entry"}}
+    rows = alert_events([sp, entry, unl])
+    assert [(r["kind"], r["track_id"], r["zone_id"]) for r in rows] == [
+        ("spoofing", 9, ""), ("unlocated", -1, "rf1#3")]
+    assert rows[0]["payload"]["alert_id"] == "7-s9" and rows[0]["payload"]["identity"] == "4ca123"
+    assert rows[0]["payload"]["severity"] == "high" and "spoofing" in rows[0]["payload"]["text"]
+    assert rows[1]["payload"]["brg"] == 41.0 and rows[1]["t_s"] == 600.0

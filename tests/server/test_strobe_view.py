@@ -94,7 +94,7 @@ def test_the_live_picture_alerts_an_unlocated_link_once_and_records_the_strobe(t
                             engage=False)
     view = StepView(live, 5.0)
     src = ScenarioSource(live)
-    alerts, events, shown, seq = [], [], 0, 0
+    alerts, events, told, shown, seq = [], [], [], 0, 0
     while (item := src.next()) is not None:
         t, batch = item
         rec = live.chain.step(t, batch, live.status(t) if live.status else None)
@@ -102,14 +102,23 @@ def test_the_live_picture_alerts_an_unlocated_link_once_and_records_the_strobe(t
         rows, delta = view.step(rec, seq, [])
         alerts += [a for a in delta["alerts"] if a["kind"] == "strobe"]
         events += [e for e in rows.events if e["kind"] == "strobe"]
+        told += [e for e in rows.events if e["kind"] == "unlocated"]
         shown = max(shown, sum(1 for x in delta["strobes"] if x["on_track"] is None))
     # the quadcopter's link, NE of rf1, heard while it flies (0-90 s): one line, one alert
     assert shown == 1
     assert len(alerts) == 1 and alerts[0]["severity"] == "medium", alerts
     assert "rf1 hears a DJI OcuSync link on bearing" in alerts[0]["text"]
+    # ... recorded with the session the step it was raised (the strobe itself only when it
+    # ends): what the operator was told, under the id its acknowledgement is audited with
+    import json
+
+    assert len(told) == 1 and told[0]["t_s"] == alerts[0]["t_s"]
+    q = json.loads(told[0]["payload"])
+    assert (q["alert_id"], q["text"], q["severity"]) == (alerts[0]["id"], alerts[0]["text"],
+                                                         "medium")
+    assert told[0]["zone_id"] == alerts[0]["zone_id"] and told[0]["track_id"] == -1
     # the strobe ended 30 s after the link fell silent and is in the session's record
     assert len(events) == 1, events
-    import json
 
     p = json.loads(events[0]["payload"])
     assert p["sensor"] == "rf1" and p["what"] == "DJI OcuSync link" and p["on_track"] is None

@@ -117,6 +117,34 @@ def spoof_alert(alert_id: str, track_id: int, identity: str, t_s: float, time: s
                       "t_s": t_s, "time": time}}
 
 
+#: Store event kinds of the alerts that no recorded event carries (an entry's alert is its
+#: entry event, a sensor's alert its ``sensor`` event): alert kind -> event kind.
+ALERT_EVENT_KINDS = {"spoofing": "spoofing", "strobe": "unlocated"}
+
+
+def alert_events(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store event rows for the alerts among ``alerts`` that no recorded event carries
+    (:data:`ALERT_EVENT_KINDS`), recorded the step they are raised: an identity judged spoofed
+    (kind ``spoofing``, filed under its track) and an RF link no track explains (kind
+    ``unlocated``, under its finder; the strobe's own ``strobe`` event comes only when it
+    ends, and a session stopped before then would keep no trace of what the operator was
+    told). The payload (a dict) is the alert's event with the alert's id -- the key its
+    acknowledgement is audited under --, severity and text."""
+    out = []
+    for a in alerts:
+        kind = ALERT_EVENT_KINDS.get(str(a.get("kind")))
+        if kind is None:
+            continue
+        tid = a.get("track_id")
+        out.append({"t_s": float(a["t_s"]), "kind": kind,
+                    "track_id": -1 if tid is None else int(tid),
+                    "zone_id": str(a.get("zone_id") or "")[:64],
+                    "zone_kind": str(a.get("zone_kind") or "")[:24],
+                    "payload": {**(a.get("event") or {}), "alert_id": a["id"],
+                                "severity": a["severity"], "text": a["text"]}})
+    return out
+
+
 def sensor_alerts(changes: list[tuple[int, float, bool, str]], table: Any, grids: set[str],
                   t_s: float, time: str, seq: int, listening: Any = None
                   ) -> list[dict[str, Any]]:

@@ -235,7 +235,7 @@ def picture(st: St, _u: Viewer, t: Annotated[float, Query(description="session t
 
 @router.get("/events", tags=["history"])
 def events(st: St, _u: Viewer, kind: Annotated[str | None, Query(
-        pattern="^(warning|entry|exit|violation|sensor|strobe)$")] = None,
+        pattern="^(warning|entry|exit|violation|sensor|strobe|unlocated|spoofing)$")] = None,
         track_id: int | None = None,
         t0: T0 = None, t1: T1 = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     return query.events(st.store, st.session.session_id, kind=kind, t0=t0, t1=t1,

@@ -30,7 +30,7 @@ from dronewall.chain import StepRecord
 from dronewall.chain.approval import Proposal
 from dronewall.classify.coop_tracks import TRUST_NAMES, TRUST_SUSPECT, TRUST_TRUSTED
 from dronewall.detections import DetectionBatch, SensorKind, SensorTable
-from dronewall.server.alerts import event_alert, sensor_alerts, spoof_alert
+from dronewall.server.alerts import alert_events, event_alert, sensor_alerts, spoof_alert
 from dronewall.server.live import LiveChain
 from dronewall.server.strobe_view import strobe_alerts, strobe_events, strobe_rows
 from dronewall.store import StepRows
@@ -331,15 +331,20 @@ class StepView:
                                         and tr["trust"][k] == "unverified" else ""))
             if a is not None:
                 alerts.append(a)
-        alerts += self.spoof_alerts(ids, tr, t, seq)
+        spoofs = self.spoof_alerts(ids, tr, t, seq)
+        alerts += spoofs
         for a in self.health_alerts(t, seq):
             alerts.append(a)
             rows.events.append({"t_s": t, "kind": "sensor", "track_id": -1,
                                 "zone_id": str(a["zone_id"])[:64], "zone_kind": "sensor",
                                 "payload": _json(a["event"])})
         strobes = strobe_rows(rec.strobes, live.sensors, t)
-        alerts += strobe_alerts(strobes, self.strobe_alerted, t,
-                                iso_time(live.scenario.time.start, t), seq)
+        unlocated = strobe_alerts(strobes, self.strobe_alerted, t,
+                                  iso_time(live.scenario.time.start, t), seq)
+        alerts += unlocated
+        # what the operator was told that no recorded event carries: recorded now
+        rows.events += [{**e, "payload": _json(e["payload"])}
+                        for e in alert_events(spoofs + unlocated)]
         if rec.strobes is not None and rec.strobes.ended is not None:
             self.strobe_alerted.difference_update(rec.strobes.ended.id.tolist())
             for e in strobe_events(rec.strobes.ended, live.sensors):
