@@ -317,3 +317,32 @@ def test_turn_rate_counts_only_on_updates_of_a_track_whose_heading_is_known() ->
     assert precise[PlatformClass.RECON_UAV] - precise[PlatformClass.BIRD] > 1.0
     for c in (run(36.0, True), run(0.25, False)):  # far track / coasting: no turn evidence
         np.testing.assert_allclose(c, 0.0, atol=1e-12)
+
+
+def test_a_coasting_track_does_not_sharpen_its_class_on_its_own_prediction() -> None:
+    """A track located for 10 s at 40 m/s, then only predicted: its kinematics count for
+    ``kinematic_coast_s`` (30 s) after the last update, then no more -- the class stops
+    sharpening and fades toward the prior; counted on, the prediction alone drove it from
+    0.71 to 0.92 in 90 s."""
+    from dronewall.classify.bayes import ClassifierConfig
+
+    def run(cfg: ClassifierConfig) -> dict[int, float]:
+        clf = TrackClassifier(FRAME, cfg)
+        v = np.array([[40.0, 0.0, 0.0]])
+        out = {}
+        for t in range(0, 131):
+            s = snap([1], float(t), radar=t <= 10)
+            if t > 10:                                    # coasting since the update at 10 s
+                s.t_update = np.array([10.0])
+                s.last_seen[:, SensorKind.RADAR] = 10.0
+            r = clf.step(float(t), s, np.array([[40.0 * t, 0.0, 150.0]]), v)
+            out[t] = float(r.prob[0, r.map_class[0]])
+        return out
+
+    held = run(ClassifierConfig())
+    assert held[40] == pytest.approx(max(held.values()))       # peaks 30 s after the update
+    assert held[130] < held[70] < held[40] < 0.75
+    counted = run(ClassifierConfig(kinematic_coast_s=1e9))
+    assert counted[130] > 0.9 and counted[130] > counted[70] > counted[40]
+    with pytest.raises(ValueError, match="kinematic_coast_s"):
+        ClassifierConfig(kinematic_coast_s=0.0)

@@ -269,7 +269,13 @@ class TrackClassifier:
         Pvv = snap.P[:, nv:, nv:]
         hdg_sd = np.degrees(np.sqrt(np.clip(np.einsum("ni,nij,nj->n", cross, Pvv, cross),
                                             0.0, None)) / np.maximum(sp, 1e-6))
-        updated = np.asarray(snap.t_update, dtype=np.float64) >= t
+        t_upd = np.asarray(snap.t_update, dtype=np.float64)
+        updated = t_upd >= t
+        # the kinematics count only up to kinematic_coast_s after the latest sensor update
+        # (a longer coast is the track's own prediction); a new track's first as 1 s
+        kin_dt = np.where(np.isfinite(dt), np.clip(
+            np.minimum(t, t_upd + self.config.kinematic_coast_s) - self.t_last[rows], 0.0,
+            np.where(np.isfinite(dt), np.maximum(dt, 0.0), 0.0)), 1.0)
         dt_h = t - self.t_heading[rows]
         turn = ((hdg - self.heading[rows] + 180.0) % 360.0 - 180.0) / np.where(dt_h > 0, dt_h,
                                                                                 np.nan)
@@ -305,7 +311,7 @@ class TrackClassifier:
             p_heard=None if audible is None else audible[0],
             heard=None if audible is None else audible[1],
             p_rf_any=None if rf_audible is None else rf_audible[0],
-            rf_heard=None if rf_audible is None else rf_audible[1])
+            rf_heard=None if rf_audible is None else rf_audible[1], kin_dt_s=kin_dt)
         lp, contrib = bayes.update(self.logp[rows], ev, self.config)
         lam = np.where(np.isfinite(dt) & (dt >= 0),
                        np.exp(-np.where(np.isfinite(dt), np.maximum(dt, 0.0), 0.0)
