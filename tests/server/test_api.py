@@ -146,6 +146,8 @@ def test_history_pagination_and_time_filters(srv: Srv) -> None:
     tmax = srv.st.runner.state.t
     pic = srv.get("/picture", params={"t": tmax}).json()
     assert pic["tracks"]
+    # the lines of bearing heard then (none here) come with it
+    assert pic["strobes"] == [] and pic["strobes_truncated"] is False
 
 
 def test_approval_needs_an_operator_and_is_audited_and_acted_on(srv: Srv) -> None:

@@ -128,6 +128,37 @@ def test_cop_in_chromium(tmp_path: Path) -> None:
             assert "range unknown (≤ 21 km)" in seen["panel"], seen
             assert "1 unlocated emitter" in seen["counts"], seen
             assert abs(seen["lon"] - 23.65) < 0.01 and abs(seen["lat"] - 51.52) < 0.01, seen
+            # the time slider: a recorded moment draws the lines of bearing heard then (the
+            # server's /picture answer, with one recorded strobe added: this scenario's
+            # emitters are all on tracks), listed with the span it was heard over
+            def with_strobe(route) -> None:  # type: ignore[no-untyped-def]
+                resp = route.fetch()
+                body = resp.json()
+                assert isinstance(body.get("strobes"), list), body.keys()
+                body["strobes"] = [{
+                    "id": 5, "sensor": "rf-bug", "kind": "rf", "sig": "rf:dji_ocusync",
+                    "what": "DJI OcuSync link", "brg": 80, "sd": 4, "lat": 51.52, "lon": 23.55,
+                    "end": [23.84, 51.55], "reach_m": 20800, "on_track": None, "n": 315,
+                    "since_s": 40, "age_s": 0, "t_first_s": 20.0, "t_last_s": 200.0}]
+                route.fulfill(response=resp, json=body)
+
+            page.route("**/api/v1/picture?*", with_strobe)
+            page.evaluate("""() => { const s = document.getElementById('slider');
+                s.value = Math.max(+s.min, 60); s.dispatchEvent(new Event('input')); }""")
+            page.wait_for_function("DW.state.mode === 'replay' && DW.shownStrobes().length === 1",
+                                   timeout=15_000)
+            page.wait_for_function("""() => document.querySelector('#strobes li.strobe')
+                && document.getElementById('counts').textContent.includes('1 unlocated')""",
+                                   timeout=15_000)
+            panel = page.locator("#strobes li.strobe").first.inner_text()
+            assert "rf-bug bearing 80° ±4°" in panel and "(315× in all; mean bearing)" in panel
+            assert "01:00:20Z–01:03:20Z" in panel.replace("\u2013", "–"), panel
+            drawn = page.evaluate("DW.map.getSource('strobes').serialize().data.features.length")
+            assert drawn == 1, drawn
+            page.screenshot(path=str(tmp_path / "slider-strobe.png"))
+            page.unroute("**/api/v1/picture?*")
+            page.locator("#go-live").click()
+            page.wait_for_function("DW.state.mode === 'live'", timeout=10_000)
             # a flood of information (gulls predicted to enter a city's no-fire zone) never
             # pushes an unacknowledged critical alert out of the panel's memory
             page.evaluate("""() => {

@@ -10,7 +10,12 @@ import numpy as np
 from dronewall.catalog.platforms import AcousticClass, RFProtocol
 from dronewall.chain.strobes import KIND_ACOUSTIC, KIND_RF, Strobes
 from dronewall.detections import SensorKind, SensorTable
-from dronewall.server.strobe_view import MAX_STROBES_SENT, strobe_alerts, strobe_rows
+from dronewall.server.strobe_view import (
+    MAX_STROBES_SENT,
+    strobe_alerts,
+    strobe_rows,
+    strobes_at,
+)
 
 
 def _table() -> SensorTable:
@@ -124,3 +129,66 @@ def test_the_live_picture_alerts_an_unlocated_link_once_and_records_the_strobe(t
     assert p["sensor"] == "rf1" and p["what"] == "DJI OcuSync link" and p["on_track"] is None
     assert p["t_first_s"] < 5 and 80 < p["t_last_s"] <= 91 and p["bearings"] > 20
     assert 20.0 < p["bearing_deg"] < 50.0
+    # the time slider draws it at a recorded moment: from its first bearing to 30 s (the
+    # hold) after its last, at its mean bearing over its life
+    for t, shown in ((45.0, True), (p["t_last_s"] + 29.0, True), (p["t_last_s"] + 31.0, False),
+                     (200.0, False)):
+        rows = strobes_at(t, [p], [], 300.0, live.sensors)
+        assert len(rows) == int(shown), (t, rows)
+    (r,) = strobes_at(45.0, [p], [], 300.0, live.sensors)
+    assert (r["sensor"], r["kind"], r["on_track"], r["brg"]) == ("rf1", "rf", None,
+                                                                 round(p["bearing_deg"], 1))
+    assert r["since_s"] == 45.0 - p["t_first_s"] and r["t_last_s"] == p["t_last_s"]
+    assert r["end"] == strobe_rows(_one(p["bearing_deg"], p["reach_m"]), live.sensors,
+                                   45.0)[0]["end"]
+
+
+def _one(brg: float, reach_m: float) -> Strobes:
+    """One shown, unlocated RF strobe at rf1 (row 0 of the live scenario's sensors)."""
+    s = _strobes(1, [-1], [KIND_RF], brg=brg)
+    return Strobes(**{**s.__dict__, "reach_m": np.array([reach_m])})
+
+
+def test_the_time_slider_draws_recorded_and_still_heard_strobes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """At a recorded moment: the ended strobes heard then (from the store's ``strobe``
+    events, at their mean bearing), the ones still heard at the last step that began by
+    then, unlocated first; a strobe of a sensor the site no longer has is left out."""
+    import json
+
+    from dronewall.store import StepRows, Store, query
+
+    tab = _table()
+    rec = [{"strobe_id": 1, "sensor": "node-1", "sensor_kind": "acoustic",
+            "signature": "acoustic:piston_prop", "what": "piston engine", "t_first_s": 10.0,
+            "t_last_s": 50.0, "bearings": 30, "bearing_deg": 45.0, "bearing_sd_deg": 2.0,
+            "reach_m": 7000, "on_track": None},
+           {"strobe_id": 2, "sensor": "rf-1", "sensor_kind": "rf",
+            "signature": "rf:dji_ocusync", "what": "DJI OcuSync link", "t_first_s": 20.0,
+            "t_last_s": 200.0, "bearings": 90, "bearing_deg": 90.0, "bearing_sd_deg": 3.0,
+            "reach_m": 10000, "on_track": 7},
+           {**{"strobe_id": 3, "sensor": "gone-1", "sensor_kind": "rf", "t_first_s": 0.0,
+               "t_last_s": 300.0, "bearings": 5, "bearing_deg": 10.0, "reach_m": 1000}}]
+    live = strobe_rows(_strobes(1, [-1], [KIND_RF]), tab, 100.0)     # heard since 40 s
+    rows = strobes_at(60.0, rec, live, 100.0, tab)
+    assert [r["id"] for r in rows] == [1, 1, 2]                       # unlocated first
+    assert rows[0]["kind"] == "rf" and rows[0]["t_last_s"] is None    # still heard
+    assert rows[0]["t_first_s"] == 40.0 and rows[0]["since_s"] == 20.0
+    assert rows[1]["kind"] == "acoustic" and rows[1]["age_s"] == 10.0
+    assert rows[1]["end"][1] > 51.0 and rows[1]["end"][0] > 23.1      # NE of the node
+    assert [r["id"] for r in strobes_at(30.0, rec, live, 100.0, tab)] == [1, 2]
+    # the store's side: strobe events ending after a time, earliest end first, bounded
+    store = Store(str(tmp_path / "s.db"))
+    try:
+        sid = store.start_session(mode="scenario", source="test",
+                                  epoch_utc="2026-03-01T01:00:00Z", config={}).session_id
+        ev = [{"t_s": p["t_last_s"], "kind": "strobe", "track_id": -1, "zone_id": p["sensor"],
+               "zone_kind": "sensor", "payload": json.dumps(p)} for p in rec]
+        ev.append({"t_s": 60.0, "kind": "unlocated", "track_id": -1, "zone_id": "rf-1",
+                   "zone_kind": "sensor", "payload": "{}"})
+        store.write_step(sid, 1, 300.0, StepRows(events=ev))
+        got, more = query.strobes_ended_after(store, sid, 40.0, 10)
+        assert [g["strobe_id"] for g in got] == [1, 2, 3] and not more
+        got, more = query.strobes_ended_after(store, sid, 60.0, 1)
+        assert [g["strobe_id"] for g in got] == [2] and more
+    finally:
+        store.close()

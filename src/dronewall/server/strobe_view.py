@@ -19,6 +19,7 @@ from dronewall.airspace.geometry import M_PER_DEG
 from dronewall.chain.strobes import (
     KIND_NAMES,
     KIND_RF,
+    StrobeConfig,
     Strobes,
     signature_name,
     signature_text,
@@ -46,10 +47,8 @@ def strobe_rows(s: Strobes | None, sensors: SensorTable, t: float) -> list[dict[
     for i in idx[order][:MAX_STROBES_SENT].tolist():
         row = int(s.sensor[i])
         la, lo = float(sensors.lat_deg[row]), float(sensors.lon_deg[row])
-        b = math.radians(float(s.bearing_deg[i]))
         r = float(s.reach_m[i])
-        end = [round(lo + r * math.sin(b) / (M_PER_DEG * math.cos(math.radians(la))), 5),
-               round(la + r * math.cos(b) / M_PER_DEG, 5)]
+        end = _line_end(la, lo, float(s.bearing_deg[i]), r)
         sig = signature_name(int(s.kind[i]), int(s.code[i]))
         on = int(s.on_track[i])
         out.append({"id": int(s.id[i]), "sensor": str(sensors.ids[row]),
@@ -60,6 +59,61 @@ def strobe_rows(s: Strobes | None, sensors: SensorTable, t: float) -> list[dict[
                     "n": int(s.n[i]), "since_s": round(t - float(s.t_first_s[i]), 1),
                     "age_s": round(t - float(s.t_last_s[i]), 1)})
     return out
+
+
+def _line_end(la: float, lo: float, brg_deg: float, reach_m: float) -> list[float]:
+    """[lon, lat] ``reach_m`` from (``la``, ``lo``) deg along bearing ``brg_deg``."""
+    b = math.radians(brg_deg)
+    return [round(lo + reach_m * math.sin(b) / (M_PER_DEG * math.cos(math.radians(la))), 5),
+            round(la + reach_m * math.cos(b) / M_PER_DEG, 5)]
+
+
+def _shown_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unlocated first, then RF, then the most heard; at most ``MAX_STROBES_SENT``."""
+    rows.sort(key=lambda r: (r["on_track"] is not None, r["kind"] != "rf", -r["n"]))
+    return rows[:MAX_STROBES_SENT]
+
+
+def strobes_at(t: float, recorded: list[dict[str, Any]], open_rows: list[dict[str, Any]],
+               now_t: float, sensors: SensorTable, hold_s: float = StrobeConfig.hold_s
+               ) -> list[dict[str, Any]]:
+    """The lines of bearing heard at session time ``t`` (s), for the time slider, as client
+    rows (:func:`strobe_rows`' keys, with ``t_first_s`` / ``t_last_s``, the strobe's first
+    and last bearing, s; ``t_last_s`` None: still heard): the recorded ``strobe`` events
+    (``recorded``: their payloads, :func:`strobe_events`) heard from their first bearing to
+    ``hold_s`` after their last -- as long as the live picture shows a strobe --, drawn at
+    their mean bearing and spread over their life, with their bearings in all (``n``); and
+    the strobes still heard at the last step ``now_t`` (``open_rows``, that step's
+    :func:`strobe_rows`) that began by ``t``. A strobe whose sensor the site no longer has is
+    left out. Ordered and capped as :func:`strobe_rows`."""
+    index = sensors.index()
+    out = []
+    for p in recorded:
+        row = index.get(str(p.get("sensor")))
+        t0, t1 = float(p.get("t_first_s", np.nan)), float(p.get("t_last_s", np.nan))
+        if row is None or not (t0 <= t <= t1 + hold_s):
+            continue
+        la, lo = float(sensors.lat_deg[row]), float(sensors.lon_deg[row])
+        reach = float(p.get("reach_m") or 0.0)
+        brg = float(p.get("bearing_deg", np.nan))
+        if not np.isfinite(brg):
+            continue
+        sig = str(p.get("signature", ""))
+        out.append({"id": int(p.get("strobe_id", -1)), "sensor": str(p["sensor"]),
+                    "kind": str(p.get("sensor_kind", "")), "sig": sig,
+                    "what": str(p.get("what", "")), "brg": round(brg, 1),
+                    "sd": round(float(p.get("bearing_sd_deg") or 0.0), 1),
+                    "lat": round(la, 5), "lon": round(lo, 5),
+                    "end": _line_end(la, lo, brg, reach), "reach_m": round(reach),
+                    "on_track": p.get("on_track"), "n": int(p.get("bearings") or 0),
+                    "since_s": round(t - t0, 1), "age_s": round(max(t - t1, 0.0), 1),
+                    "t_first_s": t0, "t_last_s": t1})
+    for r in open_rows:
+        t0 = now_t - float(r["since_s"])
+        if t0 <= t <= now_t:
+            out.append({**r, "since_s": round(t - t0, 1), "age_s": 0.0,
+                        "t_first_s": round(t0, 3), "t_last_s": None})
+    return _shown_order(out)
 
 
 def strobe_alerts(rows: list[dict[str, Any]], alerted: set[int], t: float, time: str,

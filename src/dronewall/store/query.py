@@ -103,6 +103,19 @@ def time_range(store: Store, session_id: str) -> tuple[float | None, float | Non
     return (r[0], r[1]) if r else (None, None)
 
 
+def strobes_ended_after(store: Store, session_id: str, t_s: float, limit: int
+                        ) -> tuple[list[dict[str, Any]], bool]:
+    """The payloads of the session's ``strobe`` events (each line of bearing is recorded when
+    it ends, at its last bearing's time) ending at or after ``t_s``, earliest end first, at
+    most ``limit``; and whether more were left out."""
+    t = S.events
+    with store.engine.connect() as c:
+        rows = c.execute(select(t.c.payload).where(
+            t.c.session_id == session_id, t.c.kind == "strobe", t.c.t_s >= t_s)
+            .order_by(t.c.t_s, t.c.id).limit(int(limit) + 1)).all()
+    return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+
+
 def events(store: Store, session_id: str, *, kind: str | None = None, t0: float | None = None,
            t1: float | None = None, track_id: int | None = None, limit: int = 100,
            offset: int = 0) -> Page:

@@ -242,6 +242,13 @@ function ellipse(tr) {
   return ring;
 }
 
+/* the lines of bearing on show: the live step's, or those heard at the time slider's moment
+   (/picture: recorded ones at their mean bearing over their life) */
+DW_.shownStrobes = function () {
+  const s = DW_.state;
+  return (s.mode === "live" ? s.strobes : s.replayStrobes) || [];
+};
+
 /* lines of bearing: an RF finder's or acoustic node's strobe, from the sensor out to its
    reach; an unlocated one (no track explains it) also gets its +-2 sd wedge, the sector to
    search. Acoustic strobes a track explains are left out (the track is the picture). */
@@ -293,10 +300,10 @@ DW_.render = function () {
     DW_.map.getSource("vectors").setData(fc(vec));
     DW_.map.getSource("ellipses").setData(fc(ell));
     DW_.map.getSource("trails").setData(fc(trails));
-    const [lines, wedges] = strobeFeatures(s.mode === "live" ? s.strobes || [] : []);
+    const [lines, wedges] = strobeFeatures(DW_.shownStrobes());
     DW_.map.getSource("strobes").setData(fc(lines));
     DW_.map.getSource("wedges").setData(fc(wedges));
-    const unloc = (s.mode === "live" ? s.strobes || [] : []).filter((x) => x.on_track === null).length;
+    const unloc = DW_.shownStrobes().filter((x) => x.on_track === null).length;
     document.getElementById("counts").textContent =
       `${s.tracks.size} tracks` + (unloc ? ` · ${unloc} unlocated emitter${unloc > 1 ? "s" : ""}` : "") +
       (s.mode === "live" ? ` · step ${s.seq}` : "");
@@ -346,7 +353,7 @@ DW_.drawLabels = function () {
          tr.id === s.selected ? "#ffffff" : (AFF_COL[tr.aff] || "#ddd"));
   }
   // unlocated emitters: what was heard, on its line of bearing where the label fits
-  for (const x of (s.mode === "live" ? s.strobes || [] : [])) {
+  for (const x of DW_.shownStrobes()) {
     if (x.on_track !== null) continue;
     const lab = `${x.what} ${Math.round(x.brg)}°`, font = "bold 11px 'DejaVu Sans', sans-serif";
     g.font = font;

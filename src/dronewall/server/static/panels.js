@@ -327,9 +327,18 @@
     updateSlider();
     renderAll();
   };
+  function heardText(x) {
+    // live: for how long and how often; at a recorded moment: over which span of time (its
+    // bearings in all), or since when if it is still heard
+    if (S.mode === "live" || x.t_first_s === undefined) {
+      return `heard ${DW.mmss(x.since_s)} (${x.n}×), last ${x.age_s.toFixed(0)} s ago`;
+    }
+    if (x.t_last_s === null) return `heard since ${DW.utc(x.t_first_s)}, still heard`;
+    return `heard ${DW.utc(x.t_first_s)}–${DW.utc(x.t_last_s)} (${x.n}× in all; mean bearing)`;
+  }
   function renderStrobes() {
     // lines of bearing no track explains: what was heard, where from, which way, how long
-    const list = (S.strobes || []).filter((x) => x.on_track === null);
+    const list = DW.shownStrobes().filter((x) => x.on_track === null);
     const badge = document.getElementById("strobe-badge");
     badge.hidden = list.length === 0;
     badge.textContent = list.length;
@@ -337,7 +346,7 @@
     document.getElementById("strobes").innerHTML = list.slice(0, 12).map((x) =>
       `<li class="strobe ${x.kind}" data-lon="${x.lon + (x.end[0] - x.lon) / 3}" data-lat="${x.lat + (x.end[1] - x.lat) / 3}"
         title="show the line on the map"><b>${DW.esc(x.what)}</b> · ${DW.esc(x.sensor)} bearing ${x.brg.toFixed(0)}° ±${x.sd.toFixed(0)}°
-        · heard ${DW.mmss(x.since_s)} (${x.n}×), last ${x.age_s.toFixed(0)} s ago · range unknown (≤ ${(x.reach_m / 1000).toFixed(0)} km)</li>`
+        · ${heardText(x)} · range unknown (≤ ${(x.reach_m / 1000).toFixed(0)} km)</li>`
     ).join("") + (list.length > 12 ? `<li class="muted">… ${list.length - 12} more</li>` : "") ||
       '<li class="empty">none: every emitter heard is on a track</li>';
   }
@@ -390,8 +399,10 @@
       cols.cov.push([r.sigma_h_m ** 2, 0, r.sigma_h_m ** 2]); cols.t_s.push(r.t_s);
     }
     for (const tr of S.tracks.values()) tr.trail = [];
+    S.replayStrobes = p.strobes || [];
     DW.applyTracks(cols, S.t, true);
     DW.render();
+    renderStrobes();
   }
   function replayAff(r) {
     const hostile = ["attack_drone", "decoy", "recon_uav"];
