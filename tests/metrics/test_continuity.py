@@ -187,6 +187,14 @@ def test_latency_after_the_third_fix_is_the_trackers_own_delay() -> None:
     assert r["confirm_latency_after_third_fix_median_s"] == 1.0   # median of 2 and 0
     assert r["confirm_latency_after_third_fix_p90_s"] == 1.8
     assert "confirm_latency_after_third_fix_median_s" not in s.summary()
+    # the wait for the sensors' data: fixable at 5 s and 2 s, third fix at 8 s and 6 s
+    r = s.summary(np.array([5.0, 2.0, 1.0]), np.array([8.0, 6.0, np.nan]))
+    assert r["third_fix_after_fixable_median_s"] == 3.5
+    assert r["third_fix_after_fixable_p90_s"] == 3.9
+    assert "third_fix_after_fixable_median_s" not in s.summary(third_fix_time=np.array(
+        [8.0, 6.0, np.nan]))
+    g = s.by_group([0, 0, 1], ["a", "b"], np.array([5.0, 2.0, 1.0]), np.array([8.0, 6.0, np.nan]))
+    assert g["a"]["third_fix_after_fixable_median_s"] == 3.5
 
 
 def test_two_tracks_following_their_own_platforms_are_not_switched_by_estimate_error() -> None:

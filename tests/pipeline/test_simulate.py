@@ -271,7 +271,9 @@ def test_headline_gives_continuity_per_class() -> None:
           "identity_switches_after_gap": 1,
           "confirm_latency_median_s": 30.0, "confirm_latency_p90_s": 200.0,
           "confirm_latency_after_third_fix_median_s": 1.0,
-          "confirm_latency_after_third_fix_p90_s": 80.0, "by_class": {
+          "confirm_latency_after_third_fix_p90_s": 80.0,
+          "third_fix_after_fixable_median_s": 20.0, "third_fix_after_fixable_p90_s": 150.0,
+          "by_class": {
         "bird": {"truths_scored": 4, "truths_never_matched": 1, "fragments_per_truth_mean": 3.5,
                  "identity_switches": 3},
         "multirotor": {"truths_scored": 2, "truths_never_matched": 2,
@@ -279,8 +281,8 @@ def test_headline_gives_continuity_per_class() -> None:
     lines = headline_lines({"tracking": {"continuity": co}})
     assert any("3 identity switches (2 between platforms within 2 km, 1 after > 30 s "
                "unmatched)" in x for x in lines)
-    assert any("median 30.0 s (p90 200.0 s; 1.0 s / 80.0 s after the sensors' third fix)" in x
-               for x in lines)
+    assert any("median 30.0 s (p90 200.0 s; 1.0 s / 80.0 s after the sensors' third fix, which "
+               "came 20.0 s / 150.0 s after the platform became trackable)" in x for x in lines)
     line = next(x for x in lines if x.startswith("By class"))
     assert "bird x4: 3.50 tracks, 3 switches, 1 never tracked" in line
     assert "multirotor x2: -, 0 switches, 2 never tracked" in line

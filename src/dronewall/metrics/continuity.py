@@ -34,7 +34,8 @@ the run:
 * **confirmation latency**: first match minus the time the truth first became fixable by the
   sensors (``fixable_time``, the caller's definition; default: first presence); optionally
   also from a later sensor milestone (``third_fix_time``, e.g. the third fix in a run), which
-  separates the tracker's own delay from the wait for the sensors' data;
+  separates the tracker's own delay from the wait for the sensors' data -- and that wait
+  itself, from fixable to the milestone (``third_fix_after_fixable_*``);
 * **a track changing platform** (the track's side of the same matches): a track matched with
   platform A is later matched with B -- within ``reacquire_gap_s`` of its last match
   (``track_platform_changes``: it slid onto a neighbour), or after a longer unmatched gap
@@ -345,18 +346,28 @@ class ContinuityScorer:
             np.isfinite(fixable_time), fixable_time, self.first_t)
         return np.maximum(self.first_match_t - t0, 0.0)
 
-    def _latency_from(self, milestone: F64 | None, rows: NDArray[np.bool_]
-                      ) -> dict[str, float | int | None]:
+    def _latency_from(self, milestone: F64 | None, rows: NDArray[np.bool_],
+                      fixable_time: F64 | None = None) -> dict[str, float | int | None]:
         """Latency median / p90, s, from ``milestone`` (n_truth,) times to the first match,
-        over ``rows`` matched truths that reached it (a match before it counts 0)."""
+        over ``rows`` matched truths that reached it (a match before it counts 0); with
+        ``fixable_time``, also how long after it became fixable each of them reached the
+        milestone (the wait for the sensors' data, median / p90 s)."""
         if milestone is None:
             return {}
         m = np.asarray(milestone, dtype=np.float64).reshape(-1)
         ok = rows & np.isfinite(m) & np.isfinite(self.first_match_t)
         lat = np.maximum(self.first_match_t[ok] - m[ok], 0.0)
-        return {"confirm_latency_after_third_fix_median_s": _q(lat, 50),
-                "confirm_latency_after_third_fix_p90_s": _q(lat, 90),
-                "truths_with_third_fix": int(ok.sum())}
+        out: dict[str, float | int | None] = {
+            "confirm_latency_after_third_fix_median_s": _q(lat, 50),
+            "confirm_latency_after_third_fix_p90_s": _q(lat, 90),
+            "truths_with_third_fix": int(ok.sum())}
+        if fixable_time is not None:
+            f = np.asarray(fixable_time, dtype=np.float64).reshape(-1)
+            w = ok & np.isfinite(f)
+            wait = np.maximum(m[w] - f[w], 0.0)
+            out["third_fix_after_fixable_median_s"] = _q(wait, 50)
+            out["third_fix_after_fixable_p90_s"] = _q(wait, 90)
+        return out
 
     def _truth_figures(self, rows: NDArray[np.bool_], frag: I64, lat: F64
                        ) -> dict[str, float | int | None]:
@@ -399,7 +410,8 @@ class ContinuityScorer:
                              round(float(self.switches_by_truth[m].sum()) / n, 4),
                          "identity_switches_close_pair": int(self.close_pair_by_truth[m].sum()),
                          "identity_switches_after_gap": int(self.after_gap_by_truth[m].sum()),
-                         **self._latency_from(third_fix_time, m & (frag > 0))}
+                         **self._latency_from(third_fix_time, m & (frag > 0),
+                                              fixable_time)}
         return out
 
     def summary(self, fixable_time: F64 | None = None, third_fix_time: F64 | None = None
@@ -423,7 +435,7 @@ class ContinuityScorer:
                 for k, v in self.switches_old_track.items()}),
             "handovers": self.handovers,
             "reacquisitions": self.reacquisitions,
-            **self._latency_from(third_fix_time, seen & (frag > 0)),
+            **self._latency_from(third_fix_time, seen & (frag > 0), fixable_time),
             "false_track_steps_per_scan": round(self.false_steps / max(self.n_scans, 1), 4),
             "duplicate_track_steps_per_scan": round(self.duplicate_steps
                                                     / max(self.n_scans, 1), 4),

@@ -122,6 +122,10 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
             + (f"; {_fmt(co['confirm_latency_after_third_fix_median_s'], 's')} / "
                f"{_fmt(co.get('confirm_latency_after_third_fix_p90_s'), 's')} after the "
                "sensors' third fix" if "confirm_latency_after_third_fix_median_s" in co else "")
+            + (f", which came {_fmt(co['third_fix_after_fixable_median_s'], 's')} / "
+               f"{_fmt(co.get('third_fix_after_fixable_p90_s'), 's')} after the platform "
+               "became trackable" if co.get("third_fix_after_fixable_median_s") is not None
+               else "")
             + "), mean GOSPA "
             f"{_fmt(tr.get('gospa_mean'), 'm')} (cut-off {_fmt(tr.get('gospa_cutoff_m'), 'm', 0)}),"
             f" false tracks {_fmt(co.get('false_track_steps_per_scan'), 'per scan', 2)}")
