@@ -192,3 +192,40 @@ def test_the_time_slider_draws_recorded_and_still_heard_strobes(tmp_path) -> Non
         assert [g["strobe_id"] for g in got] == [2] and more
     finally:
         store.close()
+
+
+def test_a_served_session_answers_the_time_slider_with_the_strobes_heard_then(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """End to end, in-process: the one-finder scenario served flat out to its end; the
+    recorded moment 45 s in has the quadcopter's line of bearing (recorded when it ended), 2 min
+    after the link fell silent none, and the unlocated-link alert is in the session's events
+    from the step it was raised."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from dronewall.server.app import build_state, create_app
+    from dronewall.server.settings import Settings
+
+    sc = tmp_path / "live.yaml"
+    sc.write_text(LIVE, encoding="utf-8")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=sc, speed=1000.0,
+                              record_period_s=5.0))
+    h = {"Authorization": f"Bearer {st.first_token}"}
+    try:
+        with TestClient(create_app(state=st)) as c:
+            t_end = time.time() + 120
+            while st.runner.state.status != "finished" and time.time() < t_end:
+                time.sleep(0.1)
+            assert st.runner.state.status == "finished"
+            p = c.get("/api/v1/picture", params={"t": 45}, headers=h).json()
+            (r,) = p["strobes"]
+            assert (r["sensor"], r["kind"], r["on_track"]) == ("rf1", "rf", None)
+            assert r["t_first_s"] < 5 and 80 < r["t_last_s"] <= 91 and 20 < r["brg"] < 50
+            assert p["strobes_truncated"] is False
+            assert c.get("/api/v1/picture", params={"t": 140}, headers=h).json()["strobes"] == []
+            ev = c.get("/api/v1/events", params={"kind": "unlocated"}, headers=h).json()
+            assert ev["total"] == 1 and ev["items"][0]["t_s"] < 10
+            (a,) = [x for x in st.runner.alert_list() if x["kind"] == "strobe"]
+            assert ev["items"][0]["payload"]["alert_id"] == a["id"]
+    finally:
+        st.store.close()
