@@ -570,3 +570,34 @@ def test_fragments_judged_since_a_return_without_end_times_still_merge(tmp_path:
     ev.write_text("\n".join(json.dumps(e) for e in evs[:-1] + [a, b]) + "\n")
     incident_report(ev, tr, tmp_path / "e.html", zones=[z], scope="all")
     assert "E0001" in (tmp_path / "e.json").read_text()
+
+
+def test_the_pilots_link_is_shown_and_checked(tmp_path: Path) -> None:
+    """A record with the drone's control link (``pilot_link``): its row says where the pilot
+    could be; a malformed one is named with its field (exit 2 from the CLI), not an internal
+    error; older records without it still load."""
+    ev, tr, z = _inputs(tmp_path)
+    evs = [json.loads(x) for x in ev.read_text().splitlines()]
+    link = {"protocol": "DJI OcuSync link", "reports": 1301, "reach_m": 15000.0,
+            "least_depth_m": 56702.0, "pilot_inside": True}
+    evs[-1]["pilot_link"] = link
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+    block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
+                      re.DOTALL).group(0)
+    assert "the drone&#39;s control link (where its pilot could be)" in block
+    assert ("DJI OcuSync link heard 1\u202f301 times, reach ~15 km; the drone was at least "
+            "56.7 km inside whenever it was heard: its pilot was inside") in block
+    evs[-1]["pilot_link"] = {**link, "least_depth_m": 6000.0, "pilot_inside": False}
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
+    assert "its pilot may have been outside" in (tmp_path / "e.html").read_text()
+    for bad, field in (({**link, "reports": -1}, ".reports: got -1"),
+                       ({**link, "x": 1}, "expected an object with the fields protocol"),
+                       ({**link, "pilot_inside": None}, ".pilot_inside: got null"),
+                       ("inside", "expected an object")):
+        evs[-1]["pilot_link"] = bad
+        ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+        with pytest.raises(DataFormatError, match=re.escape("field 'pilot_link'") + ".*"
+                           + re.escape(field)):
+            incident_report(ev, tr, tmp_path / "e.html", zones=[z])

@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from dronewall.airspace import identity_gaps as idg
+from dronewall.airspace import pilot_link as plk
 from dronewall.airspace import target_changes as tcg
 from dronewall.airspace import track_quality as tq
 from dronewall.airspace.event_builder import num
@@ -65,8 +66,10 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
         et, xt = float(first.entry_t_s or 0.0), float(last.exit_t_s or 0.0)
         gaps = idg.merge([x.identity_gaps for x in vs], first.entry_t_s)
         changes = tcg.merge([x.target_changes for x in vs], first.entry_t_s)
+        link = plk.merge([x.pilot_link for x in vs])
         reasons = [r for r in (reasons or []) if not r.startswith(
-            (idg.REASON_PREFIX, tcg.REASON_PREFIX))] + idg.reasons(gaps) + tcg.reasons(changes)
+            (idg.REASON_PREFIX, tcg.REASON_PREFIX, plk.REASON_PREFIX))] + idg.reasons(gaps) \
+            + tcg.reasons(changes) + plk.reasons(link, first.zone_name or first.country)
         out.append(replace(
             first, exit_time=last.exit_time, exit_t_s=last.exit_t_s, time=last.time,
             t_s=last.t_s, exit_point=last.exit_point, exit_interpolated=last.exit_interpolated,
@@ -88,7 +91,7 @@ def consolidate(violations: list[Violation]) -> list[Violation]:
             confidence_reasons=reasons, ongoing=last.ongoing,
             end_reason=last.end_reason, n_scans=sum(x.n_scans for x in vs),
             fragments=list(dict.fromkeys(x.track_id for x in vs)), identity_gaps=gaps,
-            target_changes=changes,
+            target_changes=changes, pilot_link=link,
             cooperative=coop, authorised=coop == "authorised",
             **_latest_operator(vs), **evidence_fields))
     return sorted(out, key=lambda x: (float(x.entry_t_s or 0.0), str(x.zone_id)))

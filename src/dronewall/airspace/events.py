@@ -104,6 +104,11 @@ class Entry(AirspaceEvent):
     #: when it was last heard, s (:mod:`dronewall.airspace.operators`; None: none heard)
     operator_point: list[float] | None = None
     operator_t_s: float | None = None
+    #: a short-reach control / video link an RF finder heard on the track(s) inside a
+    #: sovereign zone (:mod:`dronewall.airspace.pilot_link`): protocol, reports, the link's
+    #: reach and the least depth it was heard at, m, and whether the pilot was therefore
+    #: inside (None: no such link heard)
+    pilot_link: dict[str, Any] | None = None
 
     optional: ClassVar[tuple[str, ...]] = ("evidence", "window_t_s", "window_utc",
                                            "point_95_m", "covered_before_s", "predicted_for_s",
@@ -214,6 +219,11 @@ class Violation(AirspaceEvent):
     #: episode's end, [lat, lon] deg, and when, s (a claim, not a sensor fix; None: none)
     operator_point: list[float] | None = None
     operator_t_s: float | None = None
+    #: a short-reach control / video link an RF finder heard on the track(s) inside a
+    #: sovereign zone (:mod:`dronewall.airspace.pilot_link`): protocol, reports, the link's
+    #: reach and the least depth it was heard at, m, and whether the pilot was therefore
+    #: inside (None: no such link heard)
+    pilot_link: dict[str, Any] | None = None
 
     optional: ClassVar[tuple[str, ...]] = (
         "evidence", "entry_window_t_s", "entry_window_utc", "entry_point_95_m",
@@ -222,7 +232,7 @@ class Violation(AirspaceEvent):
         "fragments", "track_steps", "track_p_bird", "track_body_from_t_s", "track_hits",
         "sensor_kinds",
         "sensor_updates", "observed_inside", "identity_gaps", "target_changes", "operator_point",
-        "operator_t_s")
+        "operator_t_s", "pilot_link")
 
 
 EVENT_TYPES: dict[str, type[AirspaceEvent]] = {

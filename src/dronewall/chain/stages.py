@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 
 from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
+from dronewall.airspace.pilot_link import PilotLinks
+from dronewall.airspace.pilot_link import annotate as annotate_link
 from dronewall.chain.records import Classified, Picture, StepRecord
 from dronewall.chain.strobes import StrobeBook, StrobeConfig
 from dronewall.classify.bayes import ClassifierConfig
@@ -258,6 +260,8 @@ class AirspaceStage:
         self.recent_s = recent_s
         self.t_last = 0.0
         self._t_prev = -np.inf
+        #: short-reach links heard on tracks inside sovereign zones (who flew a drone)
+        self.links = PilotLinks(zones, retain_s=max(RETAIN_S, timeout + 60.0))
 
     def step(self, rec: StepRecord) -> StepRecord:
         pic = rec.picture
@@ -299,12 +303,17 @@ class AirspaceStage:
             last_update=snap.t_update if snap.t_strong is None else snap.t_strong,
             last_seen=snap.last_seen, cov_en=cov_en,
             map_class=cl.classes.map_class if cl is not None and len(pic) else None)
+        a = ATTR_NAMES.index("rf_protocol")
+        self.links.observe(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, snap.attr[:, a],
+                           snap.attr_t[:, a] == rec.t,
+                           cl.classes.map_class if cl is not None and len(pic) else None)
         return rec.with_(events=tuple(self._complete(new)))
 
     def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:
-        """Violations completed, entries and exits with how their crossing is known."""
-        return [self.evidence.complete(e) if isinstance(e, Violation)
-                else self.evidence.annotate(e) for e in events]
+        """Violations completed (with the pilot's link where heard), entries and exits with
+        how their crossing is known."""
+        return [annotate_link(self.evidence.complete(e), self.links)
+                if isinstance(e, Violation) else self.evidence.annotate(e) for e in events]
 
     def finish(self) -> list[AirspaceEvent]:
         """Close the episodes still open (``ongoing`` violations)."""

@@ -139,7 +139,7 @@ def _episode_props(e: dict[str, Any]) -> dict[str, Any]:
             "entry_point_95_m", "exit_window_utc", "duration_bounds_s",
             "duration_s", "max_depth_m", "sigma_at_max_depth_m", "min_alt_m", "max_alt_m",
             "sigma_alt_m", "p_episode", "ongoing", "identity_gaps", "target_changes",
-            "operator_point", "operator_t_s")
+            "operator_point", "operator_t_s", "pilot_link")
     return {k: e.get(k) for k in keys if k in e}
 
 
@@ -247,6 +247,10 @@ def _description(props: dict[str, Any]) -> str:
                                 if g.get("speed_changed_utc") else "")
                              + f" ({str(g.get('where', '')).replace('_', ' ')})"
                              for g in v if isinstance(g, dict))
+        if k == "pilot_link" and isinstance(v, dict):
+            return (f"{v.get('protocol')} heard {v.get('reports')} times, reach "
+                    f"{v.get('reach_m')} m, at least {v.get('least_depth_m')} m inside: pilot "
+                    + ("inside" if v.get("pilot_inside") else "may have been outside"))
         return str(v)
     return "\n".join(f"{k}: {text(k, v)}" for k, v in props.items() if v not in (None, "", []))
 

@@ -68,6 +68,9 @@ _CHANGE_FIELDS = {"track_id": _ID, "old_until_t_s": _TIME, "new_from_t_s": _TIME
                   "old_until_utc": _ISO, "new_from_utc": _ISO, "old_class": _STR,
                   "new_class": _STR, "old_speed_mps": _NUM, "new_speed_mps": _NUM,
                   "speed_changed_t_s": _TIME, "speed_changed_utc": _ISO, "where": _STR}
+_LINK = "link"          # one pilot-link object (airspace.pilot_link), or null
+_LINK_FIELDS = {"protocol": _STR, "reports": _INT, "reach_m": _NUM, "least_depth_m": _NUM,
+                "pilot_inside": _BOOL}
 #: The object-list kinds: their fields, the fields an older file may lack, and what the list
 #: holds (for the error message).
 _OBJECT_LISTS = {_GAPS: (_GAP_FIELDS, frozenset(), "identity gaps"),
@@ -100,6 +103,7 @@ EVENT_FIELDS: dict[str, str] = {
     "track_hits": _INT, "sensor_kinds": _STRS,
     "sensor_updates": _COUNTS, "observed_inside": _BOOL, "identity_gaps": _GAPS,
     "target_changes": _CHANGES, "operator_point": _POINT, "operator_t_s": _TIME,
+    "pilot_link": _LINK,
 }
 EVENT_KINDS = ("warning", "entry", "exit", "violation")
 _REQUIRED = ("track_id", "zone_id")
@@ -152,6 +156,15 @@ def _check_value(kind: str, v: Any, where: str) -> None:
                                   "(text: whole number >= 0) or null")
         for k, x in v.items():
             _check_value(_INT, x, f"{where}.{excerpt(k)}")
+        return
+    elif kind == _LINK:
+        if not isinstance(v, dict) or set(v) != set(_LINK_FIELDS):
+            raise DataFormatError(f"{where}: got {excerpt(v)}; expected an object with the "
+                                  f"fields {', '.join(_LINK_FIELDS)} or null")
+        for f, x in v.items():
+            if x is None:
+                raise DataFormatError(f"{where}.{f}: got null; expected a value")
+            _check_value(_LINK_FIELDS[f], x, f"{where}.{f}")
         return
     elif kind in _OBJECT_LISTS:
         names, optional, what = _OBJECT_LISTS[kind]

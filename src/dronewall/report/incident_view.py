@@ -63,6 +63,7 @@ EVIDENCE_FIELDS = (("episode_id", "episode"), ("fragments", "track fragments"),
                                      "by prediction)"),
                    ("target_changes", "where the track moved from one body to another (a "
                                       "slow bird-like one and a fast one)"),
+                   ("pilot_link", "the drone's control link (where its pilot could be)"),
                    ("confidence_reasons", "why this confidence"))
 #: What the coded values of ``evidence`` and ``cooperative`` mean (docs/airspace.md); the
 #: report shows the meaning with the code as it is in the JSON.
@@ -284,6 +285,14 @@ def _evidence(v: dict[str, Any], clock: Clock) -> list[tuple[str, str]]:
                 + (f", speed changed {_at(clock, g, 'speed_changed_t_s')}"
                    if g.get("speed_changed_t_s") is not None else "")
                 + f" ({_where(g)})" for g in val)
+        elif key == "pilot_link" and isinstance(val, dict):
+            txt = (f"{val.get('protocol')} heard {_num(val.get('reports'), 1, 0)} times, reach "
+                   f"~{_num(float(val.get('reach_m') or 0) / 1e3, 1, 0)} km; the drone was at "
+                   f"least {_num(float(val.get('least_depth_m') or 0) / 1e3, 1, 1)} km inside "
+                   "whenever it was heard: "
+                   + ("its pilot was inside" if val.get("pilot_inside") else
+                      "its pilot may have been outside (within the link's reach of the "
+                      "border)"))
         elif (key == "entry_window_utc" and v.get("evidence") == "first_detected_inside"
               and isinstance(val, list | tuple) and len(val) == 2):
             # not an interval: nobody saw the entry; the earliest is where a straight line
