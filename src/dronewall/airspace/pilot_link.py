@@ -22,6 +22,7 @@ flight with the link off; then nothing is claimed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -150,8 +151,6 @@ def reasons(link: dict[str, Any] | None, country: str | None) -> list[str]:
 
 def annotate(v: Violation, links: PilotLinks) -> Violation:
     """``v`` with its track's link evidence in a sovereign zone (unchanged elsewhere)."""
-    from dataclasses import replace
-
     if v.zone_kind != "sovereign":
         return v
     link = links.record(int(v.track_id), v.zone_id)
