@@ -188,3 +188,19 @@ def test_an_episode_s_target_changes_go_with_it_to_geojson_and_kml() -> None:
     kml = to_kml(layers, "run").decode()
     assert ("target_changes: bird until 2026-03-01T01:33:19.000Z, decoy from "
             "2026-03-01T01:35:20.000Z, speed changed 2026-03-01T01:34:41.000Z (inside)") in kml
+
+
+def test_an_episode_s_pilot_link_goes_with_it_to_geojson_and_kml() -> None:
+    from datetime import UTC, datetime
+
+    from dronewall.report.gis import RunLayers, to_geojson, to_kml
+
+    link = {"protocol": "DJI OcuSync link", "reports": 217, "reach_m": 15000.0,
+            "least_depth_m": 73685.0, "pilot_inside": True}
+    ep = {"episode_id": "E0001", "track_id": 1, "zone_id": "POL", "zone_kind": "sovereign",
+          "max_depth_point": [51.25, 22.57], "pilot_link": link}
+    layers = RunLayers(datetime(2026, 2, 1, tzinfo=UTC), {}, {}, [ep], [], [])
+    by = {f["properties"]["layer"]: f for f in to_geojson(layers)["features"]}
+    assert by["violation"]["properties"]["pilot_link"] == link
+    assert ("pilot_link: DJI OcuSync link heard 217 times, reach 15000.0 m, at least 73685.0 m "
+            "inside: pilot inside") in to_kml(layers, "run").decode()
