@@ -48,6 +48,15 @@ def _inputs(tmp: Path) -> tuple[Path, Path, Path]:
     return tmp / "events.jsonl", tmp / "tracks.csv", tmp / "z.geojson"
 
 
+
+def _evidence_block(evs: list[dict], ev: Path, tr: Path, z: object, out: Path) -> str:
+    """Write ``evs`` to the events file ``ev``, build the report ``out`` and return its first
+    episode's evidence block (the "How we know" table)."""
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, out, zones=[z])  # type: ignore[list-item]
+    return re.search(r'<div class="evidence">.*?</div>', out.read_text(), re.DOTALL).group(0)
+
+
 def test_report_html_is_offline_and_complete(tmp_path: Path) -> None:
     ev, tr, z = _inputs(tmp_path)
     rep = incident_report(ev, tr, tmp_path / "r.html", zones=[z], title="Estonia test")
@@ -373,10 +382,7 @@ def test_identity_gaps_are_shown_and_checked(tmp_path: Path) -> None:
     evs[-1].update(evidence="observed_crossing", identity_gaps=[gap], confidence_reasons=[
         "identity across 1 gap(s) rests on prediction: the track was unreported 60 s"],
         track_p_bird=0.9, track_body_from_t_s=180.0)
-    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
-    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
-    block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
-                      re.DOTALL).group(0)
+    block = _evidence_block(evs, ev, tr, z, tmp_path / "e.html")
     assert "gaps the track came back from under its id" in block
     # what the body is counts from the return: said, on the report's UTC clock
     assert ("mean P(bird) and sensor kinds counted from (the track came back from a gap "
@@ -581,17 +587,17 @@ def test_the_pilots_link_is_shown_and_checked(tmp_path: Path) -> None:
     link = {"protocol": "DJI OcuSync link", "reports": 1301, "reach_m": 15000.0,
             "least_depth_m": 56702.0, "pilot_inside": True}
     evs[-1]["pilot_link"] = link
-    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
-    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
-    block = re.search(r'<div class="evidence">.*?</div>', (tmp_path / "e.html").read_text(),
-                      re.DOTALL).group(0)
+    block = _evidence_block(evs, ev, tr, z, tmp_path / "e.html")
     assert "the drone&#39;s control link (where its pilot could be)" in block
     assert ("DJI OcuSync link heard 1\u202f301 times, reach ~15 km; the drone was at least "
             "56.7 km inside whenever it was heard: its pilot was inside") in block
     evs[-1]["pilot_link"] = {**link, "least_depth_m": 6000.0, "pilot_inside": False}
+    assert "its pilot may have been outside" in _evidence_block(evs, ev, tr, z,
+                                                               tmp_path / "e.html")
+    del evs[-1]["pilot_link"]                     # a record from before the field
     ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
-    incident_report(ev, tr, tmp_path / "e.html", zones=[z])
-    assert "its pilot may have been outside" in (tmp_path / "e.html").read_text()
+    incident_report(ev, tr, tmp_path / "o.html", zones=[z])
+    assert "control link" not in (tmp_path / "o.html").read_text()
     for bad, field in (({**link, "reports": -1}, ".reports: got -1"),
                        ({**link, "x": 1}, "expected an object with the fields protocol"),
                        ({**link, "pilot_inside": None}, ".pilot_inside: got null"),

@@ -223,6 +223,9 @@ def test_a_served_session_answers_the_time_slider_with_the_strobes_heard_then(tm
             assert r["t_first_s"] < 5 and 80 < r["t_last_s"] <= 91 and 20 < r["brg"] < 50
             assert p["strobes_truncated"] is False
             assert c.get("/api/v1/picture", params={"t": 140}, headers=h).json()["strobes"] == []
+            for bad in ("nan", "inf"):                     # a clear 422, not an empty answer
+                r = c.get("/api/v1/picture", params={"t": bad}, headers=h)
+                assert r.status_code == 422 and "finite" in r.text
             ev = c.get("/api/v1/events", params={"kind": "unlocated"}, headers=h).json()
             assert ev["total"] == 1 and ev["items"][0]["t_s"] < 10
             (a,) = [x for x in st.runner.alert_list() if x["kind"] == "strobe"]

@@ -113,6 +113,19 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _check_object(g: Any, names: dict[str, str], optional: frozenset[str], where: str) -> None:
+    """Raise DataFormatError unless ``g`` is an object with the fields ``names`` (those in
+    ``optional``, added later, may be absent), none null: records merge and describe them by
+    all of them."""
+    if not isinstance(g, dict) or not set(names) - optional <= set(g) <= set(names):
+        raise DataFormatError(f"{where}: got {excerpt(g)}; expected an object with the fields "
+                              f"{', '.join(names)}")
+    for f, x in g.items():
+        if x is None:
+            raise DataFormatError(f"{where}.{f}: got null; expected a value")
+        _check_value(names[f], x, f"{where}.{f}")
+
+
 def _check_value(kind: str, v: Any, where: str) -> None:
     """Raise DataFormatError unless ``v`` fits ``kind`` (see EVENT_FIELDS)."""
     if v is None:
@@ -158,13 +171,7 @@ def _check_value(kind: str, v: Any, where: str) -> None:
             _check_value(_INT, x, f"{where}.{excerpt(k)}")
         return
     elif kind == _LINK:
-        if not isinstance(v, dict) or set(v) != set(_LINK_FIELDS):
-            raise DataFormatError(f"{where}: got {excerpt(v)}; expected an object with the "
-                                  f"fields {', '.join(_LINK_FIELDS)} or null")
-        for f, x in v.items():
-            if x is None:
-                raise DataFormatError(f"{where}.{f}: got null; expected a value")
-            _check_value(_LINK_FIELDS[f], x, f"{where}.{f}")
+        _check_object(v, _LINK_FIELDS, frozenset(), where)
         return
     elif kind in _OBJECT_LISTS:
         names, optional, what = _OBJECT_LISTS[kind]
@@ -172,15 +179,7 @@ def _check_value(kind: str, v: Any, where: str) -> None:
             raise DataFormatError(f"{where}: got {excerpt(v)}; expected a list of {what} "
                                   "or null")
         for k, g in enumerate(v):
-            # every field (those added later may be absent), none null: episodes merge and
-            # describe them by all of them
-            if not isinstance(g, dict) or not set(names) - optional <= set(g) <= set(names):
-                raise DataFormatError(f"{where}[{k}]: got {excerpt(g)}; expected an object "
-                                      f"with the fields {', '.join(names)}")
-            for f, x in g.items():
-                if x is None:
-                    raise DataFormatError(f"{where}[{k}].{f}: got null; expected a value")
-                _check_value(names[f], x, f"{where}[{k}].{f}")
+            _check_object(g, names, optional, f"{where}[{k}]")
         return
     else:  # lists
         item = {_IDS: _ID, _TIMES: _TIME, _ISOS: _ISO, _STRS: _STR}[kind]

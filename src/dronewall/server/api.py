@@ -229,8 +229,8 @@ def track_detail(st: St, _u: Viewer, track_id: int) -> dict[str, Any]:
 
 
 @router.get("/picture", tags=["history"])
-def picture(st: St, _u: Viewer, t: Annotated[float, Query(description="session time, s")]
-            ) -> dict[str, Any]:
+def picture(st: St, _u: Viewer, t: Annotated[float, Query(
+        description="session time, s", allow_inf_nan=False)]) -> dict[str, Any]:
     """The recorded picture at ``t`` (time slider): each track's latest recorded state within
     one record period before ``t``, the alerts and decisions up to ``t``, and the lines of
     bearing heard then (``strobes``, ``strobe_view.strobes_at``: the recorded ones at their
