@@ -35,6 +35,7 @@ from dronewall.pipeline.follow import TruthFollower
 from dronewall.scenario import Scenario
 from dronewall.sim.state import PlatformTable, TruthState
 from dronewall.tracking import ATTR_NAMES, TrackerConfig
+from dronewall.tracking.acoustic_gate import AcousticLevels
 from dronewall.tracking.emitters import EmitterParams
 
 #: A truth platform is scored while some sensor truly detected it within this window, s.
@@ -185,6 +186,8 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          merge_distinct_memory_s=merge_distinct_memory_s,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
                          emitters=EmitterParams(signatures=emitter_signatures()),
+                         acoustic_levels=AcousticLevels(
+                             levels=acoustic_levels() if sc.tracking.acoustic_level_gate else ()),
                          latency_window_s=0.0)
 
 
@@ -210,6 +213,19 @@ def emitter_signatures() -> tuple[tuple[int, int, float, float], ...]:
         best[key] = (max(sl, p.acoustic_sl_db + EMITTER_LEVEL_MARGIN_DB),
                      max(v, p.max_speed_mps))
     return tuple((k[0], k[1], v[0], v[1]) for k, v in sorted(best.items()))
+
+
+def acoustic_levels() -> tuple[tuple[int, float, float], ...]:
+    """(acoustic class, quietest, loudest source level dB re 20 uPa @ 1 m) over the catalogue
+    platforms of each acoustic signature class (``tracking.acoustic_gate``). From the
+    catalogue, not the scenario: the wall knows how loud each kind of engine is."""
+    lv: dict[int, tuple[float, float]] = {}
+    for p in PLATFORMS.values():
+        if p.acoustic_class == AcousticClass.NONE or not np.isfinite(p.acoustic_sl_db):
+            continue
+        lo, hi = lv.get(int(p.acoustic_class), (np.inf, -np.inf))
+        lv[int(p.acoustic_class)] = (min(lo, p.acoustic_sl_db), max(hi, p.acoustic_sl_db))
+    return tuple((c, v[0], v[1]) for c, v in sorted(lv.items()))
 
 
 _CLASS_NAMES = np.array([c.name.lower() for c in PlatformClass], dtype=object)

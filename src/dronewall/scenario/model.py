@@ -497,6 +497,14 @@ class TrackingSpec(Strict):
                     "M-of-N pairs of radar plots for a minimum score: long-range, low-Pd targets "
                     "confirm on consistent plots, pairs of false alarms do not; false: M-of-N "
                     "alone. Measured in docs/benchmarks.md s.6")
+    acoustic_level_gate: bool = Field(
+        default=False,
+        description="drop a track as a candidate for an acoustic bearing when the bearing's "
+                    "received level would make the track too loud or too quiet for the "
+                    "signature class the node heard (catalogue source levels +- 15 dB): an "
+                    "airliner's bearing is no flock's near the node. Off by default: on the "
+                    "shipped scenarios it did not improve continuity (docs/benchmarks.md s.6, "
+                    "'An acoustic bearing's loudness in the association')")
 
 
 #: Class names a scenario may weigh in ``classification.prior``: those of ``roe.engage_classes``.

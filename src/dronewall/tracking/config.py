@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 
 from dronewall.errors import ConfigurationError
+from dronewall.tracking.acoustic_gate import AcousticLevels
 from dronewall.tracking.bearings import TriangulationParams
 from dronewall.tracking.emitters import EmitterParams
 
@@ -101,6 +102,10 @@ class TrackerConfig:
     emitters: EmitterParams = field(default_factory=EmitterParams)
     """Two-bearing cross-fixes of emitters whose RF protocol and acoustic class agree
     (``emitters.py``; off while ``emitters.signatures`` is empty)."""
+    acoustic_levels: AcousticLevels = field(default_factory=AcousticLevels)
+    """Source-level bounds per acoustic signature class: a track where an acoustic bearing's
+    received level would make it too loud or too quiet for the class heard is no candidate
+    for that bearing (``acoustic_gate.py``; off while ``acoustic_levels.levels`` is empty)."""
     bearing_height_agl_m: float = 100.0
     """Assumed height above the bearing sensors of a triangulated target with no elevation
     information, m."""
@@ -358,7 +363,7 @@ class TrackerConfig:
         for name in ("init_cell_max_new", "max_new_tracks_per_step", "max_tentative_tracks"):
             if getattr(self, name) < 1:
                 bad(f"{name} must be >= 1, got {getattr(self, name)}")
-        for msg in self.emitters.validate():
+        for msg in self.emitters.validate() + self.acoustic_levels.validate():
             bad(msg)
 
     @property

@@ -50,6 +50,7 @@ BEARING_ATTR_MARGIN_D2 = 9.0
 #: converted to the source level with the updated track's range to the node.
 _ATTR_SL = ATTR_NAMES.index("acoustic_sl_db")
 _ATTR_RF = ATTR_NAMES.index("rf_protocol")
+_ATTR_AC = ATTR_NAMES.index("acoustic_class")
 
 
 class _GroupUpdate(_MeasurementModels):
@@ -514,6 +515,18 @@ class _GroupUpdate(_MeasurementModels):
             other = np.isfinite(pp) & ~close & (T.attr[prow, _ATTR_RF] != pp)
             if other.any():
                 prow, pm, close = prow[~other], pm[~other], close[~other]
+        if cfg.acoustic_levels.on and M.attr is not None:
+            # a bearing's loudness bounds how far what it heard can be (acoustic_gate.py)
+            d = T.x[prow, :self.dims] - self._spos[M.sensor[pm], :self.dims]
+            rng_m = np.linalg.norm(d, axis=1)
+            fit = (cfg.acoustic_levels.consistent(M.attr[pm, _ATTR_AC], M.attr[pm, _ATTR_SL],
+                                                  rng_m)
+                   | cfg.acoustic_levels.consistent(T.attr[prow, _ATTR_AC],
+                                                    M.attr[pm, _ATTR_SL], rng_m, unknown=False))
+            if not fit.all():
+                diag["bearing_pairs_level_gated"] = (
+                    diag.get("bearing_pairs_level_gated", 0) + int((~fit).sum()))
+                prow, pm, close = prow[fit], pm[fit], close[fit]
         d2, _ = self._pair_stats(prow, pm, M)
         g = d2 <= self._chi2_gate
         prow, pm, d2, close = prow[g], pm[g], d2[g], close[g]
