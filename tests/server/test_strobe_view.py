@@ -158,24 +158,30 @@ def test_the_time_slider_draws_recorded_and_still_heard_strobes(tmp_path) -> Non
     from dronewall.store import StepRows, Store, query
 
     tab = _table()
-    rec = [{"strobe_id": 1, "sensor": "node-1", "sensor_kind": "acoustic",
+    rec = [{"strobe_id": 11, "sensor": "node-1", "sensor_kind": "acoustic",
             "signature": "acoustic:piston_prop", "what": "piston engine", "t_first_s": 10.0,
             "t_last_s": 50.0, "bearings": 30, "bearing_deg": 45.0, "bearing_sd_deg": 2.0,
             "reach_m": 7000, "on_track": None},
-           {"strobe_id": 2, "sensor": "rf-1", "sensor_kind": "rf",
+           {"strobe_id": 12, "sensor": "rf-1", "sensor_kind": "rf",
             "signature": "rf:dji_ocusync", "what": "DJI OcuSync link", "t_first_s": 20.0,
             "t_last_s": 200.0, "bearings": 90, "bearing_deg": 90.0, "bearing_sd_deg": 3.0,
             "reach_m": 10000, "on_track": 7},
-           {**{"strobe_id": 3, "sensor": "gone-1", "sensor_kind": "rf", "t_first_s": 0.0,
+           {**{"strobe_id": 13, "sensor": "gone-1", "sensor_kind": "rf", "t_first_s": 0.0,
                "t_last_s": 300.0, "bearings": 5, "bearing_deg": 10.0, "reach_m": 1000}}]
     live = strobe_rows(_strobes(1, [-1], [KIND_RF]), tab, 100.0)     # heard since 40 s
     rows = strobes_at(60.0, rec, live, 100.0, tab)
-    assert [r["id"] for r in rows] == [1, 1, 2]                       # unlocated first
+    assert [r["id"] for r in rows] == [1, 11, 12]                     # unlocated first
     assert rows[0]["kind"] == "rf" and rows[0]["t_last_s"] is None    # still heard
     assert rows[0]["t_first_s"] == 40.0 and rows[0]["since_s"] == 20.0
     assert rows[1]["kind"] == "acoustic" and rows[1]["age_s"] == 10.0
     assert rows[1]["end"][1] > 51.0 and rows[1]["end"][0] > 23.1      # NE of the node
-    assert [r["id"] for r in strobes_at(30.0, rec, live, 100.0, tab)] == [1, 2]
+    assert [r["id"] for r in strobes_at(30.0, rec, live, 100.0, tab)] == [11, 12]
+    # a strobe still heard that the record already holds (a finished session records those
+    # heard at its end) is drawn once, from the record
+    ended = {**rec[1], "strobe_id": 1, "t_first_s": 40.0, "t_last_s": 100.0,
+             "heard_at_end": True}
+    rows = strobes_at(60.0, [ended], live, 100.0, tab)
+    assert [(r["id"], r["t_last_s"]) for r in rows] == [(1, 100.0)]
     # the store's side: strobe events ending after a time, earliest end first, bounded
     store = Store(str(tmp_path / "s.db"))
     try:
@@ -187,9 +193,9 @@ def test_the_time_slider_draws_recorded_and_still_heard_strobes(tmp_path) -> Non
                    "zone_kind": "sensor", "payload": "{}"})
         store.write_step(sid, 1, 300.0, StepRows(events=ev))
         got, more = query.strobes_ended_after(store, sid, 40.0, 10)
-        assert [g["strobe_id"] for g in got] == [1, 2, 3] and not more
+        assert [g["strobe_id"] for g in got] == [11, 12, 13] and not more
         got, more = query.strobes_ended_after(store, sid, 60.0, 1)
-        assert [g["strobe_id"] for g in got] == [2] and more
+        assert [g["strobe_id"] for g in got] == [12] and more
     finally:
         store.close()
 
@@ -232,3 +238,62 @@ def test_a_served_session_answers_the_time_slider_with_the_strobes_heard_then(tm
             assert ev["items"][0]["payload"]["alert_id"] == a["id"]
     finally:
         st.store.close()
+
+
+def test_a_line_of_bearing_still_heard_when_a_served_session_ends_is_recorded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The quadcopter's link is still heard when the scenario ends (60 s of a 90 s flight).
+    The session's last step records its line of bearing, marked as heard to the end, as
+    ``simulate`` ends it with the run; without it the session kept no trace of it."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from dronewall.server.app import build_state, create_app
+    from dronewall.server.settings import Settings
+
+    sc = tmp_path / "live.yaml"
+    sc.write_text(LIVE.replace("duration_s: 150", "duration_s: 60"), encoding="utf-8")
+    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=sc, speed=1000.0,
+                              record_period_s=5.0))
+    h = {"Authorization": f"Bearer {st.first_token}"}
+    try:
+        with TestClient(create_app(state=st)) as c:
+            t_end = time.time() + 120
+            while st.runner.state.status != "finished" and time.time() < t_end:
+                time.sleep(0.1)
+            assert st.runner.state.status == "finished"
+            ev = c.get("/api/v1/events", params={"kind": "strobe"}, headers=h).json()
+            (e,) = ev["items"]
+            p = e["payload"]
+            assert p["heard_at_end"] is True and p["sensor"] == "rf1" and p["on_track"] is None
+            assert 55 <= p["t_last_s"] <= 60 and e["t_s"] == p["t_last_s"] and p["bearings"] > 20
+            # the time slider at the end draws it from the record
+            (r,) = c.get("/api/v1/picture", params={"t": 59}, headers=h).json()["strobes"]
+            assert r["sensor"] == "rf1"
+    finally:
+        st.store.close()
+
+
+def test_sources_say_when_their_last_step_was_taken() -> None:
+    from dronewall.detections.batch import DetectionBatch
+    from dronewall.scenario import parse_scenario
+    from dronewall.server.live import DetectionsSource, ScenarioSource, build_live_chain
+
+    src = DetectionsSource(iter([(float(t), DetectionBatch.empty()) for t in range(3)]))
+    seen = []
+    while (item := src.next()) is not None:
+        seen.append((item[0], src.exhausted()))
+    assert seen == [(0.0, False), (1.0, False), (2.0, True)] and src.exhausted()
+    empty = DetectionsSource(iter([]))
+    assert empty.next() is None and empty.exhausted()
+
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        live = build_live_chain(parse_scenario(LIVE.replace("duration_s: 150", "duration_s: 3")),
+                                None, 1, None, Path(d), engage=False)  # type: ignore[arg-type]
+        ss = ScenarioSource(live)
+        flags = []
+        while (item := ss.next()) is not None:
+            flags.append((item[0], ss.exhausted()))
+    assert flags == [(0.0, False), (1.0, False), (2.0, False), (3.0, True)]

@@ -169,6 +169,12 @@ class ScenarioSource:
         self._state = st
         return float(st.t), self.live.suite.observe(st, self.live.truth.platforms)
 
+    def exhausted(self) -> bool:
+        """True once the step just returned was the scenario's last."""
+        assert self.live.truth is not None
+        return self._state is not None and float(self._state.t) >= float(
+            self.live.truth.times[-1])
+
     def after(self, rec: StepRecord) -> None:
         """Simulated effects of the engagements due at this step: kills leave the truth."""
         fx = self.live.effects
@@ -184,9 +190,21 @@ class DetectionsSource:
 
     def __init__(self, batches: Iterator[tuple[float, DetectionBatch]]) -> None:
         self._it = batches
+        self._ahead: tuple[float, DetectionBatch] | None = None
+        self._started = False
 
     def next(self) -> tuple[float, DetectionBatch] | None:
-        return next(self._it, None)
+        """The next recorded step (one is read ahead, so :meth:`exhausted` can tell)."""
+        if not self._started:
+            self._started = True
+            self._ahead = next(self._it, None)
+        item, self._ahead = self._ahead, (next(self._it, None) if self._ahead is not None
+                                          else None)
+        return item
+
+    def exhausted(self) -> bool:
+        """True once the step just returned was the last recorded one."""
+        return self._started and self._ahead is None
 
     def after(self, rec: StepRecord) -> None:
         return None

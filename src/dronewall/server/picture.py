@@ -279,9 +279,11 @@ class StepView:
 
     # ------------------------------------------------------------------ one step
 
-    def step(self, rec: StepRecord, seq: int, proposals_closed: list[dict[str, Any]]
-             ) -> tuple[StepRows, dict[str, Any]]:
-        """Store rows and the client delta of one step."""
+    def step(self, rec: StepRecord, seq: int, proposals_closed: list[dict[str, Any]],
+             final: bool = False) -> tuple[StepRows, dict[str, Any]]:
+        """Store rows and the client delta of one step. ``final``: the source says no step
+        follows (a simulated or recorded session's end): the lines of bearing still heard are
+        recorded with it, as ``simulate`` ends them with the run."""
         live = self.live
         self.observe_sensors(rec)
         tr = self.tracks(rec)
@@ -348,6 +350,9 @@ class StepView:
         if rec.strobes is not None and rec.strobes.ended is not None:
             self.strobe_alerted.difference_update(rec.strobes.ended.id.tolist())
             for e in strobe_events(rec.strobes.ended, live.sensors):
+                rows.events.append({**e, "payload": _json(e["payload"])})
+        if final and rec.strobes is not None:
+            for e in strobe_events(rec.strobes, live.sensors, heard_at_end=True):
                 rows.events.append({**e, "payload": _json(e["payload"])})
         new_props, eng_rows = [], []
         es = rec.engagement

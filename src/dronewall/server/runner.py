@@ -49,6 +49,9 @@ class Source:
 
     def after(self, rec: StepRecord) -> None: ...
 
+    # optional: ``exhausted() -> bool``, True once no item follows the one just returned
+    # (the runner then records what is still open -- lines of bearing -- with that step)
+
 
 @dataclass
 class RunnerState:
@@ -179,7 +182,7 @@ class Runner:
             self.approver.expire(t)
             closed = [proposal_dict(c.proposal, c.status) | {"t_closed_s": c.t_s}
                       for c in self.approver.take_closed()]
-            rows, delta = self.view.step(rec, seq, closed)
+            rows, delta = self.view.step(rec, seq, closed, final=self._source_ended())
             self.store.write_step(sid, seq, t, rows)           # committed before publishing
             wall_rec = time.time()
             delta["wall_due"] = wall_due
@@ -205,6 +208,12 @@ class Runner:
             self.store.set_status(sid, "finished")
             self.state.status = "finished"
             self.publish("status", {"type": "status", "status": "finished"})
+
+    def _source_ended(self) -> bool:
+        """Whether the source says no step follows the one just taken (``exhausted``; a live
+        feed never ends on its own: it is stopped)."""
+        ended = getattr(self.source, "exhausted", None)
+        return bool(ended()) if callable(ended) else False
 
     def _step(self, t: float, batch: Any) -> StepRecord:
         # the sensors' status reports: from the wire (live feeds), else the scenario's own

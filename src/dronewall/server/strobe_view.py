@@ -84,7 +84,8 @@ def strobes_at(t: float, recorded: list[dict[str, Any]], open_rows: list[dict[st
     ``hold_s`` after their last -- as long as the live picture shows a strobe --, drawn at
     their mean bearing and spread over their life, with their bearings in all (``n``); and
     the strobes still heard at the last step ``now_t`` (``open_rows``, that step's
-    :func:`strobe_rows`) that began by ``t``. A strobe whose sensor the site no longer has is
+    :func:`strobe_rows`) that began by ``t``, unless already recorded (a finished session
+    records those still heard at its end). A strobe whose sensor the site no longer has is
     left out. Ordered and capped as :func:`strobe_rows`."""
     index = sensors.index()
     out = []
@@ -108,9 +109,10 @@ def strobes_at(t: float, recorded: list[dict[str, Any]], open_rows: list[dict[st
                     "on_track": p.get("on_track"), "n": int(p.get("bearings") or 0),
                     "since_s": round(t - t0, 1), "age_s": round(max(t - t1, 0.0), 1),
                     "t_first_s": t0, "t_last_s": t1})
+    done = {r["id"] for r in out}
     for r in open_rows:
         t0 = now_t - float(r["since_s"])
-        if t0 <= t <= now_t:
+        if t0 <= t <= now_t and r.get("id") not in done:   # recorded at the session's end
             out.append({**r, "since_s": round(t - t0, 1), "age_s": 0.0,
                         "t_first_s": round(t0, 3), "t_last_s": None})
     return _shown_order(out)
@@ -140,13 +142,15 @@ def strobe_alerts(rows: list[dict[str, Any]], alerted: set[int], t: float, time:
     return out
 
 
-def strobe_events(ended: Strobes | None, sensors: SensorTable) -> list[dict[str, Any]]:
+def strobe_events(ended: Strobes | None, sensors: SensorTable, heard_at_end: bool = False
+                  ) -> list[dict[str, Any]]:
     """Store event rows (kind ``strobe``) for the shown strobes that ended this step: the
     session's record of what was heard where no track was (``GET events?kind=strobe``) --
     sensor, signature and its words, first and last bearing time (s), bearings, the mean
     bearing and spread (deg), and the track that explained it last (``on_track``; None:
     unlocated). Not filed under a track (``track_id`` -1): a line of bearing is no track's
-    event."""
+    event. ``heard_at_end``: these are the strobes still heard when the session's source
+    ended (its last step), ended by that and not by falling silent; the payload says so."""
     if ended is None or len(ended) == 0:
         return []
     out = []
@@ -164,5 +168,6 @@ def strobe_events(ended: Strobes | None, sensors: SensorTable) -> list[dict[str,
                         "bearing_deg": round(float(ended.bearing_deg[i]), 2),
                         "bearing_sd_deg": round(float(ended.sd_deg[i]), 2),
                         "reach_m": round(float(ended.reach_m[i])),
-                        "on_track": on if on >= 0 else None}})
+                        "on_track": on if on >= 0 else None,
+                        **({"heard_at_end": True} if heard_at_end else {})}})
     return out
