@@ -4,6 +4,11 @@ alert."""
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -200,20 +205,17 @@ def test_the_time_slider_draws_recorded_and_still_heard_strobes(tmp_path) -> Non
         store.close()
 
 
-def test_a_served_session_answers_the_time_slider_with_the_strobes_heard_then(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """End to end, in-process: the one-finder scenario served flat out to its end; the
-    recorded moment 45 s in has the quadcopter's line of bearing (recorded when it ended), 2 min
-    after the link fell silent none, and the unlocated-link alert is in the session's events
-    from the step it was raised."""
-    import time
-
+@contextmanager
+def _served_to_its_end(tmp_path: Path, scenario: str) -> Iterator[tuple[Any, dict[str, str], Any]]:
+    """Serve ``scenario`` in-process, flat out, until its session is finished; yields the API
+    client, the operator's auth header and the server state (its store closed after)."""
     from fastapi.testclient import TestClient
 
     from dronewall.server.app import build_state, create_app
     from dronewall.server.settings import Settings
 
     sc = tmp_path / "live.yaml"
-    sc.write_text(LIVE, encoding="utf-8")
+    sc.write_text(scenario, encoding="utf-8")
     st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=sc, speed=1000.0,
                               record_period_s=5.0))
     h = {"Authorization": f"Bearer {st.first_token}"}
@@ -223,58 +225,49 @@ def test_a_served_session_answers_the_time_slider_with_the_strobes_heard_then(tm
             while st.runner.state.status != "finished" and time.time() < t_end:
                 time.sleep(0.1)
             assert st.runner.state.status == "finished"
-            p = c.get("/api/v1/picture", params={"t": 45}, headers=h).json()
-            (r,) = p["strobes"]
-            assert (r["sensor"], r["kind"], r["on_track"]) == ("rf1", "rf", None)
-            assert r["t_first_s"] < 5 and 80 < r["t_last_s"] <= 91 and 20 < r["brg"] < 50
-            assert p["strobes_truncated"] is False
-            assert c.get("/api/v1/picture", params={"t": 140}, headers=h).json()["strobes"] == []
-            for bad in ("nan", "inf"):                     # a clear 422, not an empty answer
-                r = c.get("/api/v1/picture", params={"t": bad}, headers=h)
-                assert r.status_code == 422 and "finite" in r.text
-            ev = c.get("/api/v1/events", params={"kind": "unlocated"}, headers=h).json()
-            assert ev["total"] == 1 and ev["items"][0]["t_s"] < 10
-            (a,) = [x for x in st.runner.alert_list() if x["kind"] == "strobe"]
-            assert ev["items"][0]["payload"]["alert_id"] == a["id"]
+            yield c, h, st
     finally:
         st.store.close()
+
+
+def test_a_served_session_answers_the_time_slider_with_the_strobes_heard_then(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """End to end, in-process: the one-finder scenario served flat out to its end; the
+    recorded moment 45 s in has the quadcopter's line of bearing (recorded when it ended), 2 min
+    after the link fell silent none, and the unlocated-link alert is in the session's events
+    from the step it was raised."""
+    with _served_to_its_end(tmp_path, LIVE) as (c, h, st):
+        p = c.get("/api/v1/picture", params={"t": 45}, headers=h).json()
+        (r,) = p["strobes"]
+        assert (r["sensor"], r["kind"], r["on_track"]) == ("rf1", "rf", None)
+        assert r["t_first_s"] < 5 and 80 < r["t_last_s"] <= 91 and 20 < r["brg"] < 50
+        assert p["strobes_truncated"] is False
+        assert c.get("/api/v1/picture", params={"t": 140}, headers=h).json()["strobes"] == []
+        for bad in ("nan", "inf"):                     # a clear 422, not an empty answer
+            r = c.get("/api/v1/picture", params={"t": bad}, headers=h)
+            assert r.status_code == 422 and "finite" in r.text
+        ev = c.get("/api/v1/events", params={"kind": "unlocated"}, headers=h).json()
+        assert ev["total"] == 1 and ev["items"][0]["t_s"] < 10
+        (a,) = [x for x in st.runner.alert_list() if x["kind"] == "strobe"]
+        assert ev["items"][0]["payload"]["alert_id"] == a["id"]
 
 
 def test_a_line_of_bearing_still_heard_when_a_served_session_ends_is_recorded(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The quadcopter's link is still heard when the scenario ends (60 s of a 90 s flight).
     The session's last step records its line of bearing, marked as heard to the end, as
     ``simulate`` ends it with the run; without it the session kept no trace of it."""
-    import time
-
-    from fastapi.testclient import TestClient
-
-    from dronewall.server.app import build_state, create_app
-    from dronewall.server.settings import Settings
-
-    sc = tmp_path / "live.yaml"
-    sc.write_text(LIVE.replace("duration_s: 150", "duration_s: 60"), encoding="utf-8")
-    st = build_state(Settings(db=str(tmp_path / "s.db"), scenario=sc, speed=1000.0,
-                              record_period_s=5.0))
-    h = {"Authorization": f"Bearer {st.first_token}"}
-    try:
-        with TestClient(create_app(state=st)) as c:
-            t_end = time.time() + 120
-            while st.runner.state.status != "finished" and time.time() < t_end:
-                time.sleep(0.1)
-            assert st.runner.state.status == "finished"
-            ev = c.get("/api/v1/events", params={"kind": "strobe"}, headers=h).json()
-            (e,) = ev["items"]
-            p = e["payload"]
-            assert p["heard_at_end"] is True and p["sensor"] == "rf1" and p["on_track"] is None
-            assert 55 <= p["t_last_s"] <= 60 and e["t_s"] == p["t_last_s"] and p["bearings"] > 20
-            # the time slider at the end draws it from the record
-            (r,) = c.get("/api/v1/picture", params={"t": 59}, headers=h).json()["strobes"]
-            assert r["sensor"] == "rf1"
-    finally:
-        st.store.close()
+    with _served_to_its_end(tmp_path, LIVE.replace("duration_s: 150", "duration_s: 60")
+                            ) as (c, h, _):
+        ev = c.get("/api/v1/events", params={"kind": "strobe"}, headers=h).json()
+        (e,) = ev["items"]
+        p = e["payload"]
+        assert p["heard_at_end"] is True and p["sensor"] == "rf1" and p["on_track"] is None
+        assert 55 <= p["t_last_s"] <= 60 and e["t_s"] == p["t_last_s"] and p["bearings"] > 20
+        # the time slider at the end draws it from the record
+        (r,) = c.get("/api/v1/picture", params={"t": 59}, headers=h).json()["strobes"]
+        assert r["sensor"] == "rf1"
 
 
-def test_sources_say_when_their_last_step_was_taken() -> None:
+def test_sources_say_when_their_last_step_was_taken(tmp_path: Path) -> None:
     from dronewall.detections.batch import DetectionBatch
     from dronewall.scenario import parse_scenario
     from dronewall.server.live import DetectionsSource, ScenarioSource, build_live_chain
@@ -287,13 +280,10 @@ def test_sources_say_when_their_last_step_was_taken() -> None:
     empty = DetectionsSource(iter([]))
     assert empty.next() is None and empty.exhausted()
 
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory() as d:
-        live = build_live_chain(parse_scenario(LIVE.replace("duration_s: 150", "duration_s: 3")),
-                                None, 1, None, Path(d), engage=False)  # type: ignore[arg-type]
-        ss = ScenarioSource(live)
-        flags = []
-        while (item := ss.next()) is not None:
-            flags.append((item[0], ss.exhausted()))
+    live = build_live_chain(parse_scenario(LIVE.replace("duration_s: 150", "duration_s: 3")),
+                            None, 1, None, tmp_path, engage=False)  # type: ignore[arg-type]
+    ss = ScenarioSource(live)
+    flags = []
+    while (item := ss.next()) is not None:
+        flags.append((item[0], ss.exhausted()))
     assert flags == [(0.0, False), (1.0, False), (2.0, False), (3.0, True)]
