@@ -13,6 +13,7 @@ from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.consolidate import consolidate
 from dronewall.airspace.events import Entry, Exit, Violation, event_from_dict
 from dronewall.airspace.evidence import EvidenceAnnotator
+from dronewall.airspace.splits import split_changed
 from dronewall.airspace.windows import duration_bounds
 from dronewall.catalog import PlatformClass
 from dronewall.classify.coop_tracks import TRUST_NONE, TRUST_SUSPECT, TRUST_TRUSTED
@@ -77,6 +78,11 @@ def _fly(zs: ZoneSet, tracks: dict[int, dict], t_end: float, coverage=None,
         out += [ann.complete(e) for e in ev if isinstance(e, Violation)]
         if crossings is not None:
             crossings += [ann.annotate(e) for e in ev if isinstance(e, Entry | Exit)]
+        # as the airspace stage does: episodes split where a track changed target
+        parts = split_changed(mon, ann)
+        out += [e for e in parts if isinstance(e, Violation)]
+        if crossings is not None:
+            crossings += [e for e in parts if isinstance(e, Entry)]
     out += [ann.complete(e) for e in mon.finish(t_end) if isinstance(e, Violation)]
     return out
 
@@ -884,31 +890,113 @@ def test_depth_and_probability_come_from_located_scans_once_there_is_one() -> No
     assert never.max_depth_m == pytest.approx(3000.0, abs=20.0)
 
 
-def test_a_track_that_moved_from_a_flock_to_a_drone_says_so() -> None:
+def test_a_record_is_split_where_its_track_moved_from_a_flock_to_a_drone() -> None:
     # a flock's track first seen inside (12 m/s, called a bird) takes a passing decoy's plots
-    # at 400 s and follows it at 40 m/s: one continuous track, two bodies. The record keeps
-    # the presence (the label is not lowered) and says that before 400 s it followed another
-    # target; a track called a bird and then a drone at one speed (sharpening) says nothing
+    # at 400 s and follows it at 40 m/s: one continuous track, two bodies. The change is found
+    # at 520 s (two stretches of 120 s); the record is split at 400 s, when the speed changed:
+    # the flock's part ends there, the decoy's begins there, each judged on its own body
     zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
     bird, decoy = int(PlatformClass.BIRD), int(PlatformClass.DECOY)
     flock = {"t0": 0, "t1": 600, "lon0": LON0 + 1000.0 / M_PER_DEG_LON, "v": 12.0,
-             "cls": bird, "p_bird": 0.0, "then": {"t": 400.0, "v": 40.0, "cls": decoy}}
-    (v,) = _fly(zs, {1: flock}, 600)
-    assert v.target_changes is not None and len(v.target_changes) == 1
-    c = v.target_changes[0]
-    assert (c["old_class"], c["new_class"], c["where"]) == ("bird", "decoy", "inside")
-    assert c["old_until_t_s"] == 399.0 and c["new_from_t_s"] == 400.0
-    assert (c["old_speed_mps"], c["new_speed_mps"]) == (12.0, 40.0)
-    (line,) = [r for r in v.confidence_reasons if r.startswith("target changed")]
-    assert "may join two targets" in line
-    assert v.to_dict()["target_changes"][0]["new_class"] == "decoy"
-    (m,) = consolidate([v])
-    assert m.target_changes == v.target_changes
+             "cls": bird, "p_bird": 0.95,
+             "then": {"t": 400.0, "v": 40.0, "cls": decoy, "p_bird": 0.02}}
+    told: list = []
+    a, b = sorted(_fly(zs, {1: flock}, 600, crossings=told), key=lambda v: v.entry_t_s)
+    assert a.end_reason == "target_changed" and a.exit_t_s == 400.0 and not a.ongoing
+    assert b.entry_t_s == 400.0 and b.evidence == "first_detected_inside" and b.ongoing
+    assert a.episode_id != b.episode_id
+    # one scan each side, the path split at the change: 12 m/s before, 40 m/s after
+    assert a.n_scans + b.n_scans == 601
+    assert a.path_length_m == pytest.approx(12.0 * 400.0, abs=15.0)
+    assert b.path_length_m == pytest.approx(40.0 * 200.0, abs=45.0)
+    assert a.max_depth_m < b.max_depth_m and a.max_speed_mps == pytest.approx(12.0, abs=0.5)
+    # each part judged on its own body: the flock's a likely bird, the decoy's not
+    assert a.track_quality == "low" and a.track_p_bird == pytest.approx(0.95, abs=0.01)
+    assert b.track_quality != "low" and b.track_p_bird == pytest.approx(0.02, abs=0.01)
+    assert b.track_body_from_t_s == 400.0 and a.track_body_from_t_s is None
+    assert a.track_steps + b.track_steps == 601 and b.track_steps >= 200
+    (ca,), (cb,) = a.target_changes, b.target_changes
+    assert ca["where"] == "ends_record" and cb["where"] == "before_entry"
+    (line,) = [r for r in a.confidence_reasons if r.startswith("target changed")]
+    assert "where this record ends" in line and "recorded apart" in line
+    (line,) = [r for r in b.confidence_reasons if r.startswith("target changed")]
+    assert "another target's" in line and "may join two targets" not in line
+    # the operator was told of the decoy's episode when the change was found
+    (e,) = [x for x in told if isinstance(x, Entry) and x.t_s == 400.0]
+    assert e.declared_t_s == 520.0 and e.evidence == "first_detected_inside"
+    assert len(consolidate([a, b])) == 2
+    # a track called a bird and then a drone at one speed (sharpening) is one body: one record
     sharpen = dict(flock, v=30.0, then={"t": 400.0, "v": 30.0, "cls": decoy})
     (w,) = _fly(zs, {1: sharpen}, 600)
     assert w.exit_t_s is None or w.exit_t_s >= 600.0      # 200 s called a decoy, inside
     assert w.target_changes is None and "target_changes" not in w.to_dict()
     assert not any(r.startswith("target changed") for r in w.confidence_reasons)
+
+
+def test_the_drone_part_of_a_split_record_continues_the_drones_own_episode() -> None:
+    # the decoy crossed the border on its own track (2), lost 8 km inside at 390 s; a flock's
+    # track (1) took its plots there at 400 s and followed it. The decoy's part of track 1's
+    # record continues track 2's episode: one visit of one platform, entered where track 2
+    # saw it cross -- and the flock's part stays the flock's
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    bird, decoy = int(PlatformClass.BIRD), int(PlatformClass.DECOY)
+    x400 = 8000.0 + 40.0 * 10.0                       # where the decoy is at 400 s, m east
+    own = {"t0": 0, "t1": 390, "lon0": LON0 + (8000.0 - 40.0 * 390.0) / M_PER_DEG_LON,
+           "v": 40.0, "cls": decoy, "p_bird": 0.02}
+    flock = {"t0": 0, "t1": 700, "lon0": LON0 + (x400 - 12.0 * 400.0) / M_PER_DEG_LON,
+             "north_m": 0.0, "v": 12.0, "cls": bird, "p_bird": 0.95,
+             "then": {"t": 400.0, "v": 40.0, "cls": decoy, "p_bird": 0.02}}
+    vs = _fly(zs, {1: flock, 2: own}, 700)
+    drone_own = next(v for v in vs if v.track_id == 2)
+    a = next(v for v in vs if v.track_id == 1 and v.end_reason == "target_changed")
+    b = next(v for v in vs if v.track_id == 1 and v.entry_t_s == 400.0)
+    assert b.episode_id == drone_own.episode_id != a.episode_id
+    merged = {m.episode_id: m for m in consolidate(vs)}
+    one = merged[drone_own.episode_id]
+    assert one.fragments == [2, 1] and one.evidence == "observed_crossing"
+    assert one.entry_t_s == drone_own.entry_t_s and one.exit_t_s == b.exit_t_s
+    assert merged[a.episode_id].fragments == [1]
+    # a track first seen inside near there 20 s later took the decoy's episode first (the
+    # fragment rules): the track that followed the decoy's own plots still continues it
+    other = {"t0": 410, "t1": 500, "lon0": LON0 + (x400 + 400.0) / M_PER_DEG_LON,
+             "north_m": 1000.0, "v": 30.0, "cls": decoy, "p_bird": 0.1}
+    vs = _fly(zs, {1: flock, 2: own, 3: other}, 700)
+    ep = {(v.track_id, v.entry_t_s): v.episode_id for v in vs}
+    own_ep = next(e for (k, _), e in ep.items() if k == 2)
+    assert next(e for (k, _), e in ep.items() if k == 3) == own_ep      # the newcomer's
+    assert ep[(1, 400.0)] == own_ep
+
+
+def test_the_drone_part_continues_the_episode_of_a_track_beside_it_on_the_same_drone() -> None:
+    # the decoy's own track (2) goes on; the flock's track (1) took the decoy's plots at
+    # 400 s and follows it 200 m beside: two tracks on one platform. The decoy's part of
+    # track 1's record continues track 2's open episode
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    bird, decoy = int(PlatformClass.BIRD), int(PlatformClass.DECOY)
+    own = {"t0": 0, "t1": 700, "lon0": LON0 - 2000.0 / M_PER_DEG_LON, "v": 40.0,
+           "cls": decoy, "p_bird": 0.02}
+    x400 = -2000.0 + 40.0 * 400.0
+    flock = {"t0": 0, "t1": 700, "lon0": LON0 + (x400 - 12.0 * 400.0) / M_PER_DEG_LON,
+             "north_m": 200.0, "v": 12.0, "cls": bird, "p_bird": 0.95,
+             "then": {"t": 400.0, "v": 40.0, "cls": decoy, "p_bird": 0.02}}
+    vs = _fly(zs, {1: flock, 2: own}, 700)
+    b = next(v for v in vs if v.track_id == 1 and v.entry_t_s == 400.0)
+    drone_own = next(v for v in vs if v.track_id == 2)
+    assert b.episode_id == drone_own.episode_id
+    (m,) = [x for x in consolidate(vs) if x.episode_id == b.episode_id]
+    assert m.fragments == [2, 1] and m.evidence == "observed_crossing"
+    # the decoy's own track lost 90 s after the change, before the change was found: the
+    # two were one platform's tracks then (200 m apart where track 1 was located at 490 s)
+    lost = dict(own, t1=490)
+    vs = _fly(zs, {1: flock, 2: lost}, 700)
+    b = next(v for v in vs if v.track_id == 1 and v.entry_t_s == 400.0)
+    assert b.episode_id == next(v for v in vs if v.track_id == 2).episode_id
+    # 600 m beside is another platform: an episode of its own
+    far = dict(flock, north_m=600.0)
+    for other in (own, lost):
+        vs = _fly(zs, {1: far, 2: other}, 700)
+        b = next(v for v in vs if v.track_id == 1 and v.entry_t_s == 400.0)
+        assert b.episode_id != next(v for v in vs if v.track_id == 2).episode_id
 
 
 def test_what_a_track_is_after_a_gap_is_judged_on_what_it_did_since() -> None:

@@ -293,3 +293,79 @@ def test_vectorised_inside_state_matches_a_per_point_reference() -> None:
             if z.geometry.contains(shapely.Point(lon[i], lat[i])) and fl <= alt[i] <= ce:
                 want.add((i, z.id))
     assert len(want) > 100 and got == want
+
+
+def _split_run(splits: dict[float, float], t_end: float = 500.0,
+               t_stop: float | None = None, speed: float = SPEED) -> list:
+    """One track east at ``speed`` (m/s) from 2 km outside the square's west edge, climbing 1 m/s, 1 s
+    scans to ``t_end``; ``splits`` {time of the call: split time}: the episode split after
+    the fact as the airspace stage does when a track changed target; ``t_stop``: the scans
+    stop there. Returns all violation and entry events, finish included."""
+    from dronewall.airspace.events import Entry, Violation
+
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    mon = AirspaceMonitor(zs, AirspaceConfig())
+    m_per_deg = 111_320.0 * np.cos(np.radians(LAT0))
+    out = []
+    for t in np.arange(0.0, t_end + 1.0):
+        if t_stop is not None and t >= t_stop:
+            break
+        x = -2000.0 + speed * t
+        ev = mon.step(float(t), [1], [LAT0], [LON0 + x / m_per_deg], [100.0 + t], [30.0],
+                      [[speed, 0.0, 1.0]])
+        if t in splits:
+            ts = splits[t]
+            ev = ev + mon.split(1, ts, LAT0, LON0 + (-2000.0 + speed * ts) / m_per_deg,
+                                100.0 + ts)
+        out += [e for e in ev if isinstance(e, Violation | Entry)]
+    out += [e for e in mon.finish(min(t_end, t_stop or t_end))]
+    return out
+
+
+def test_an_episode_split_after_the_fact_is_exact() -> None:
+    """A track that changed target at 200 s, found at 300 s: its episode ends at 200 s with
+    the accumulators it had then and a new one holds the scans since -- the same numbers as
+    a monitor that saw only the scans before 200 s, and, together, as the unsplit episode."""
+    from dronewall.airspace.events import Entry, Violation
+
+    (whole,) = [e for e in _split_run({}) if isinstance(e, Violation)]
+    (early,) = [e for e in _split_run({}, t_stop=200.0) if isinstance(e, Violation)]
+    ev = _split_run({300.0: 200.0})
+    a, b = [e for e in ev if isinstance(e, Violation)]
+    (e_b,) = [e for e in ev if isinstance(e, Entry) and e.t_s == 200.0]
+    assert (a.end_reason, a.exit_t_s, a.entry_t_s) == ("target_changed", 200.0,
+                                                        whole.entry_t_s)
+    assert not e_b.interpolated and e_b.declared_t_s == 300.0 and e_b.from_country == ""
+    assert b.entry_t_s == 200.0 and b.exit_t_s == whole.exit_t_s and b.end_reason == "exit"
+    for k in ("max_depth_m", "path_length_m", "n_scans", "min_alt_m", "max_alt_m",
+              "max_speed_mps", "p_episode", "max_depth_point"):
+        assert getattr(a, k) == getattr(early, k), k
+    assert a.n_scans + b.n_scans == whole.n_scans
+    assert a.path_length_m + b.path_length_m == pytest.approx(whole.path_length_m, abs=0.2)
+    assert max(a.max_depth_m, b.max_depth_m) == whole.max_depth_m
+    assert (b.min_alt_m, b.max_alt_m) == (300.0, whole.max_alt_m)
+    # split again later: the second part's own scans are what is split (the log was
+    # rewritten for them)
+    a2, b2, c2 = [e for e in _split_run({300.0: 200.0, 420.0: 350.0})
+                  if isinstance(e, Violation)]
+    assert (a2.n_scans, b2.n_scans) == (a.n_scans, 150)
+    assert a2.n_scans + b2.n_scans + c2.n_scans == whole.n_scans
+    assert b2.min_alt_m == 300.0 and b2.max_alt_m == 449.0 and c2.min_alt_m == 450.0
+
+
+def test_an_episode_is_not_split_where_its_scans_are_no_longer_logged() -> None:
+    from dronewall.airspace.events import Violation
+    from dronewall.airspace.scan_log import LOG_S
+
+    # at 10 m/s the track enters at 200 s and is still inside at 1,000 s: a split time older
+    # than the log, or before the episode began, leaves one episode
+    for calls in ({1000.0: 1000.0 - LOG_S - 5.0}, {300.0: 150.0}):
+        (v,) = [e for e in _split_run(calls, t_end=1000.0, speed=10.0)
+                if isinstance(e, Violation)]
+        assert v.end_reason == "finish" and v.entry_t_s < 210.0
+    # ... while a split within the log is made
+    assert len([e for e in _split_run({1000.0: 1000.0 - LOG_S + 5.0}, t_end=1000.0,
+                                      speed=10.0) if isinstance(e, Violation)]) == 2
+    # an unknown track: nothing to split
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    assert AirspaceMonitor(zs, AirspaceConfig()).split(7, 10.0, LAT0, LON0, 0.0) == []

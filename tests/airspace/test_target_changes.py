@@ -28,7 +28,7 @@ def _runs(stretches: list[tuple[int, float, float]]) -> tc.BodyRuns:
 def test_a_flock_track_that_took_a_drone_changed_target() -> None:
     r = _runs([(BIRD, 12.0, 1800), (DECOY, 40.0, 600)])
     assert len(r.changes) == 1
-    t_old, t_new, c_old, c_new, v_old, v_new, t_sp = r.changes[0]
+    t_old, t_new, c_old, c_new, v_old, v_new, t_sp = r.changes[0][:7]
     assert (t_old, t_new, c_old, c_new) == (1799.0, 1800.0, BIRD, DECOY)
     assert (v_old, v_new, t_sp) == (12.0, 40.0, 1800.0)
     # the other way round too: a drone's track that slid onto a flock
@@ -91,7 +91,8 @@ def test_the_speed_dates_a_change_the_class_dates_late() -> None:
         fast = t >= 1800.0
         v = (40.0 if fast else 12.0) + rng.normal(0.0, 2.0)
         r.note(t, DECOY if t >= 1845.0 else BIRD, v)
-    ((t_old, t_new, *_, t_sp),) = r.changes
+    (ch,) = r.changes
+    t_old, t_new, t_sp = ch.t_old, ch.t_new, ch.t_speed
     assert (t_old, t_new) == (1844.0, 1845.0)
     assert abs(t_sp - 1800.0) <= 2.0
     rec = tc.change_records(r, 1000.0, 2400.0, EPOCH, 7)[0]

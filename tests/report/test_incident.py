@@ -190,6 +190,12 @@ def test_a_track_lost_inside_is_shown_as_a_lower_bound(tmp_path: Path) -> None:
     incident_report(ev, tr, tmp_path / "f.html", zones=[z])
     html = (tmp_path / "f.html").read_text()
     assert "≥" not in html and "track lost inside" not in html
+    # a record that ends where its track moved onto another target: a lower bound, and why
+    evs[-1].update(end_reason="target_changed")
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "g.html", zones=[z])
+    html = (tmp_path / "g.html").read_text()
+    assert "the track moved onto another target here" in html and "≥ 400 s" in html
 
 
 # ----------------------------------------------------------------------------- a real run

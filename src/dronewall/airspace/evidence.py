@@ -68,13 +68,16 @@ from dronewall.airspace import target_changes as tcg
 from dronewall.airspace import track_quality as tq
 from dronewall.airspace.consolidate import bounding_entry
 from dronewall.airspace.crossing import crossing_window
+from dronewall.airspace.crossing_notes import CrossingNotes, operator_fields
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
+from dronewall.airspace.fragments import FRAGMENT_DUPLICATE_M
 from dronewall.airspace.fragments import bird_evidence as _bird
 from dronewall.airspace.fragments import same_body as _same_body
 from dronewall.airspace.geometry import near_dist_m, near_dists_m
 from dronewall.airspace.kind_updates import KindUpdates
 from dronewall.airspace.operators import RemoteIdOperators
+from dronewall.airspace.splits import SplitRecords, counters
 from dronewall.airspace.target_changes import BodyRuns
 from dronewall.airspace.track_quality import TrackInfo
 from dronewall.airspace.windows import (
@@ -98,13 +101,6 @@ PRUNE_EVERY_S = 30.0
 #: same zone continues that track's episode once it is lost near there: the tracker coasts a
 #: track without plots for up to ~40 s while a new one may already be confirmed on them, s [E].
 FRAGMENT_OVERLAP_S = 60.0
-#: A first-detected-inside episode that began while another track of the zone was still fed
-#: by the sensors continues that track's episode only if, when it began, it lay within this of
-#: that track's reported position -- the same place at the same time: a duplicate track of one
-#: platform, m [E]. Measured at the new track's first report (docs/benchmarks.md section 6):
-#: duplicates of one gull flock (Copenhagen, seed 7) 49-139 m apart; the pairs on the flagship
-#: raid (seeds 1-2) 963 m to 6.7 km apart, every one of them two platforms.
-FRAGMENT_DUPLICATE_M = 500.0
 #: Where a lost fragment's platform may be a gap later: within this many m/s x gap (plus the
 #: fragment gate) of its position dead-reckoned from its last updated velocity, m/s [E]. A
 #: drone holds course and speed between waypoints; 15 m/s covers a speed change of that much or
@@ -118,8 +114,9 @@ FRAGMENT_DRIFT_MPS = 15.0
 REENTRY_JOIN_S = 30.0
 
 
-class EvidenceAnnotator:
-    """Per-track evidence over the run and the completion of violation records."""
+class EvidenceAnnotator(CrossingNotes, SplitRecords):
+    """Per-track evidence over the run and the completion of violation records (split where
+    a track changed target: :mod:`.splits`)."""
 
     def __init__(self, zones: ZoneSet, epoch: datetime, frame: object | None = None,
                  coverage: object | None = None, fragment_window_s: float = 180.0,
@@ -185,6 +182,7 @@ class EvidenceAnnotator:
         self._zone_geom = {z.id: z.geometry for z in zones.zones}
         self._next_prune = 0.0
         self._updates = KindUpdates()
+        self._init_splits()
 
     # ------------------------------------------------------------------ per step
 
@@ -270,11 +268,19 @@ class EvidenceAnnotator:
                     # track's velocity is a prediction)
                     if inf.body is None:
                         inf.body = BodyRuns()
-                    inf.body.note(t, inf.cls, inf.speed_mps)
+                    n_ch = inf.body.n_found
+                    if inf.body.note(t, inf.cls, inf.speed_mps, (
+                            float(lat[k]), float(lon[k]), float(alt[k]), inf.upd_ve,
+                            inf.upd_vn)) and inf.body.cur is not None:
+                        inf.body.cur.before = counters(inf, t)   # a new stretch begins
+                    if inf.body.n_found != n_ch:   # with the tracks beside it now
+                        self.new_changes.append((tid, inf.body.changes[-1], _near_ids(
+                            ids, lat, lon, float(lat[k]), float(lon[k]), tid)))
         row = {tid: k for k, tid in enumerate(ids.tolist())}
         for e in events:
             if isinstance(e, Entry):
                 key = (int(e.track_id), e.zone_id)
+                self.open_keys.add(key)
                 k = row.get(int(e.track_id))
                 v = vel_enu[k] if k is not None else np.zeros(3)
                 sg = float(sigma_h[k]) if k is not None else float("nan")
@@ -317,7 +323,14 @@ class EvidenceAnnotator:
                 del self.entry_win[key]
             for key in [k for k in self.lost_in if k[0] in old]:
                 del self.lost_in[key]
-        self.ended = [x for x in self.ended if t - x[1] <= self.fragment_window_s]
+            for key in [k for k in self.split_from if k[0] in old]:
+                del self.split_from[key]
+            self.open_keys = {k for k in self.open_keys if k[0] not in old}
+        # lost fragments are kept past the fragment window for a split found late (the
+        # window itself is tested against the split's time, :mod:`.splits`)
+        keep = self.fragment_window_s + 2 * tcg.TARGET_RUN_S
+        self.ended = [x for x in self.ended if t - x[1] <= keep]
+        self.lost_ends = [x for x in self.lost_ends if t - x[1] <= keep]
         self.pending = {k: x for k, x in self.pending.items()
                         if t - x[0] <= self.fragment_overlap_s}
         self.exited = {k: x for k, x in self.exited.items() if t - x[0] <= REENTRY_JOIN_S}
@@ -371,6 +384,7 @@ class EvidenceAnnotator:
             self._seq += 1
             ep = f"E{self._seq:04d}"
         self.pending.pop(key, None)
+        self.open_keys.discard(key)
         v, coasted = _observed_end(v, inf, self.epoch)
         if v.end_reason == "exit" and v.exit_t_s is not None:
             self.exited[key] = (float(v.exit_t_s), ep)
@@ -378,19 +392,25 @@ class EvidenceAnnotator:
             t_end = float(v.exit_t_s or 0.0)
             la, lo = float(v.exit_point[0]), float(v.exit_point[1] or 0.0)
             heir = self._overlapping_heir(v.zone_id, t_end, la, lo, inf, tid)
+            end = (v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps, inf.upd_ve,
+                   inf.upd_vn, tid, _bird(inf))
+            self.lost_ends.append(end)      # for a split found later (splits.py)
             if heir is not None:
                 # the track that took over the plots while this one coasted continues it
                 self.episode_of[heir] = ep
                 del self.pending[heir]
             else:
-                self.ended.append((v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps,
-                                   inf.upd_ve, inf.upd_vn, tid, _bird(inf)))
+                self.ended.append(end)
                 self.lost_in[key] = (t_end, ep)
         coop = tq.cooperative_status(inf, v.zone_kind)
-        # what the body is: judged since the track came back from a gap before the entry
-        body, t_back = tq.body_since_return(inf, v.entry_t_s)
-        quality, q_reasons = tq.quality(body, None if t_back is None else idg.clock_hms(
-            iso_time(self.epoch, t_back)))
+        # what the body is: judged since the track came back from a gap before the entry, or
+        # -- the parts of a record split at a change of target -- between the changes
+        split_body, t_split, ends_at_change = self._split_body(key, v, inf)
+        body, t_back = tq.body_since_return(split_body, v.entry_t_s)
+        if t_split is not None:
+            body, t_back = split_body, t_split
+        quality, q_reasons = tq.quality(body, None if t_back is None or t_split is not None
+                                        else idg.clock_hms(iso_time(self.epoch, t_back)))
         if coasted:
             quality = "low"
             q_reasons = q_reasons + ["no sensor update inside the zone: the track was only "
@@ -404,7 +424,8 @@ class EvidenceAnnotator:
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         end = float(v.exit_t_s if v.exit_t_s is not None else v.t_s)
         gaps = idg.gap_records(inf.gaps or [], v.entry_t_s, end, self.epoch, v.track_id)
-        changes = tcg.change_records(inf.body, v.entry_t_s, end, self.epoch, v.track_id)
+        changes = tcg.change_records(inf.body, v.entry_t_s, end, self.epoch, v.track_id,
+                                     split_at=end if ends_at_change else None)
         return replace(
             v, evidence="observed_crossing" if observed else "first_detected_inside",
             entry_window_t_s=outwards(window),
@@ -425,7 +446,7 @@ class EvidenceAnnotator:
             track_hits=inf.hits, sensor_kinds=tq.kind_names(body.kinds),
             sensor_updates=tq.kind_counts(body.kind_n),
             observed_inside=not coasted,
-            **_operator(self.operators.of(inf.identity, v.t_s)))
+            **operator_fields(self.operators.of(inf.identity, v.t_s)))
 
     def _overlapping_heir(self, zone: str, t_end: float, lat: float, lon: float,
                           lost: TrackInfo, lost_id: int) -> tuple[int, str] | None:
@@ -507,67 +528,6 @@ class EvidenceAnnotator:
                                      t_start=self._t_start, listening=self.listening)
         return w, covered, None
 
-    def annotate(self, e: AirspaceEvent) -> AirspaceEvent:
-        """An entry or exit of this step (after :meth:`observe`) with how its crossing is
-        known, so that the operator is told at once what the violation record will state: an
-        entry's evidence and window (the one its violation states), how long an observed
-        entry rested on the track's prediction (``predicted_for_s``) and, for one first
-        detected inside, how long after the picture began (``after_start_s``); an observed
-        exit's 95 % window (interpolated, a sensor update at or after the crossing). Other
-        events, and an exit only the track's coasted prediction made, are returned as they
-        are."""
-        key = (int(e.track_id), e.zone_id)
-        if isinstance(e, Entry) and key in self.entry_win:
-            t_in, w, covered, p95 = self.entry_win[key]
-            upd = self.info[key[0]].upd_t if key[0] in self.info else np.nan
-            return replace(e, evidence="observed_crossing" if e.interpolated
-                           else "first_detected_inside",
-                           window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
-                           point_95_m=None if p95 is None else num(np.ceil(p95), 0),
-                           covered_before_s=None if covered is None else num(covered, 0),
-                           predicted_for_s=num(t_in - upd, 1) if e.interpolated
-                           and upd < t_in else None,
-                           after_start_s=None if e.interpolated
-                           or not np.isfinite(self._t_start) else num(t_in - self._t_start, 1),
-                           **_operator(self.operators.of(
-                               self.info[key[0]].identity if key[0] in self.info else None)))
-        if isinstance(e, Exit):
-            got = self._observed_exit(key, e.t_s, e.lat, e.lon, e.interpolated,
-                                      self.info.get(key[0]))
-            if got is None:
-                return e
-            w, p95 = got
-            return replace(e, window_t_s=outwards(w), window_utc=utc_window(self.epoch, w),
-                           point_95_m=None if p95 is None else num(np.ceil(p95), 0))
-        return e
-
-    def _exit_window(self, v: Violation, key: tuple[int, str], inf: TrackInfo
-                     ) -> tuple[float, float] | None:
-        """95 % window of an exit that ended the episode ``v`` and the sensors observed
-        (:meth:`_observed_exit`), s; None for any other end -- among them an exit only the
-        track's coasted prediction made (layered raid, seed 1: a drone that hit its target
-        inside the zone, its track coasting out 7 s later): nobody saw it leave."""
-        if v.end_reason != "exit":
-            return None
-        pt = v.exit_point
-        got = self._observed_exit(key, v.exit_t_s, pt[0], pt[1], v.exit_interpolated, inf)
-        return None if got is None else got[0]
-
-    def _observed_exit(self, key: tuple[int, str], t_x: float | None, lat: float | None,
-                       lon: float | None, interpolated: bool, inf: TrackInfo | None
-                       ) -> tuple[tuple[float, float], float | None] | None:
-        """The 95 % window (s) and point uncertainty along the boundary (m) of the exit of
-        ``key`` at ``t_x`` s, (lat, lon) deg -- when the sensors observed it: interpolated
-        between two positions, and a sensor updated the track at or after the crossing
-        (outside); else None. The fix stored at the exit is kept: the exit event and the
-        violation it ends both state the window."""
-        fix = self.exit_fix.get(key)
-        if (fix is None or inf is None or not interpolated or t_x is None
-                or not inf.upd_t >= float(t_x)):
-            return None
-        return crossing_window(self._zone_geom.get(key[1]), lat, lon, float(t_x),
-                               0.5 * self._dt, fix[0], fix[2], fix[1])
-
 
 def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violation, bool]:
     """A violation that ended with its track lost ends at the track's last sensor update
@@ -584,10 +544,6 @@ def _observed_end(v: Violation, inf: TrackInfo, epoch: datetime) -> tuple[Violat
     return replace(v, exit_t_s=num(inf.upd_t, 3), exit_time=iso_time(epoch, inf.upd_t),
                    exit_point=[num(inf.upd_lat, 7), num(inf.upd_lon, 7)],
                    exit_interpolated=False, duration_s=num(inf.upd_t - t_in, 3)), False
-
-
-def _operator(got: tuple[list[float], float] | None) -> dict[str, object]:
-    return {} if got is None else {"operator_point": got[0], "operator_t_s": got[1]}
 
 
 def _near_ids(ids: NDArray[np.int64], lat: F64, lon: F64, la: float, lo: float,

@@ -19,6 +19,13 @@ FRAGMENT_MAX_DV_MPS = 80.0
 #: lost near it (docs/benchmarks.md section 6); a young track's class is not judged.
 FRAGMENT_CLASS_MIN_STEPS = 30
 FRAGMENT_MAX_DP_BIRD = 0.5
+#: A first-detected-inside episode that began while another track of the zone was still fed
+#: by the sensors continues that track's episode only if, when it began, it lay within this of
+#: that track's reported position -- the same place at the same time: a duplicate track of one
+#: platform, m [E]. Measured at the new track's first report (docs/benchmarks.md section 6):
+#: duplicates of one gull flock (Copenhagen, seed 7) 49-139 m apart; the pairs on the flagship
+#: raid (seeds 1-2) 963 m to 6.7 km apart, every one of them two platforms.
+FRAGMENT_DUPLICATE_M = 500.0
 
 
 def same_body(ident_a: str, speed_a: float, ident_b: str, speed_b: float,

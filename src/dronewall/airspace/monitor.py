@@ -25,6 +25,8 @@ Events are typed records (:mod:`dronewall.airspace.events`; JSON schema in
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -34,6 +36,9 @@ from dronewall.airspace.events import AirspaceEvent
 from dronewall.airspace.hysteresis import accumulate, apply_decisions, decide, record_crossings
 from dronewall.airspace.lookahead import approaches, update_warnings
 from dronewall.airspace.scan import (
+    Crossings,
+    Depth,
+    Kinematics,
     crossings,
     depth,
     inside_test,
@@ -41,7 +46,9 @@ from dronewall.airspace.scan import (
     origin_country,
     zone_part_start,
 )
+from dronewall.airspace.scan_log import EMPTY_RUN, RUNNING, SCAN_VALUES, ScanLog, fold
 from dronewall.airspace.state import (
+    PairView,
     TrackRows,
     empty_table,
     keep_pairs,
@@ -73,6 +80,8 @@ class AirspaceMonitor:
         self._t_last: float | None = None
         self._zone_part_start = zone_part_start(zones)
         self._events = EventBuilder(zones, self.config.epoch, self._Z)
+        #: the open episodes' recent scans (:meth:`split`)
+        self._log = ScanLog()
         self.stats: dict[str, int] = {"steps": 0, "quarantined_rows": 0, "events": 0}
 
     # ------------------------------------------------------------------ public API
@@ -149,6 +158,7 @@ class AirspaceMonitor:
         rows = np.flatnonzero(self._tr.alive)
         ev = self._close_rows(rows, "finish", ongoing=True)
         self._pt = empty_table()
+        self._log.clear()
         self._tr = TrackRows()
         self.stats["events"] += len(ev)
         return sort_events(ev)
@@ -185,6 +195,7 @@ class AirspaceMonitor:
         enter, leave = decide(T, cfg, pv, cr, dp)
         events = self._transition_events(pv.idx, dp.p_scan, enter, leave, t)
         state = apply_decisions(T, pv, enter, leave)
+        self._log_open(t, pv, state, cr, dp, kin, lat, lon, located)
 
         wu = update_warnings(T, cfg, pv, state, app, t)
         for k in np.flatnonzero(wu.issue):
@@ -200,6 +211,63 @@ class AirspaceMonitor:
 
         tr.update(rows, t, lat, lon, alt, ins.cur_c, kin.ecef, kin.ecef_g)
         return events
+
+    def split(self, track_id: Any, t_s: float, lat: float, lon: float,
+              alt: float) -> list[AirspaceEvent]:
+        """End the open episodes of ``track_id`` at ``t_s`` -- in the past: when its track
+        moved from one target to another (:mod:`.target_changes`) -- at (lat, lon) deg, alt m,
+        and continue each as a new episode from there. Returns, per episode, a ``violation``
+        (``end_reason: target_changed``) with the accumulators as they stood at its last scan
+        before ``t_s``, then an ``entry`` at ``t_s`` (not interpolated: the track took up this
+        target inside; declared now) whose episode holds the scans since. An episode that
+        began at or after ``t_s``, or none of whose scans before ``t_s`` is still logged
+        (``scan_log.LOG_S``), is left as it is."""
+        tr, T, Z = self._tr, self._pt, self._Z
+        row = int(tr.known_rows([track_id])[0])
+        if row < 0 or not len(T["key"]) or self._t_last is None:
+            return []
+        out: list[AirspaceEvent] = []
+        for j in np.flatnonzero((T["key"] // Z == row) & (T["state"] == 1)):
+            j = int(j)
+            et = float(T["ent_t"][j])
+            if not et < t_s:
+                continue
+            ts, vals, run = self._log.history(int(T["key"][j]), et)
+            k = int(np.searchsorted(ts, t_s))        # scans [0, k) before the split
+            if k == 0:
+                continue
+            pending = {c: T[c][j] for c in ("ex_t", "ex_lat", "ex_lon", "ex_alt", "ex_interp")}
+            for c, v in zip(RUNNING, run[k - 1], strict=True):
+                T[c][j] = v
+            T["ex_t"][j], T["ex_lat"][j], T["ex_lon"][j], T["ex_alt"][j] = t_s, lat, lon, alt
+            T["ex_interp"][j] = False
+            out.append(self._events.violation(T, tr.ids, j, "target_changed", ongoing=False))
+            since = fold(vals[k:])
+            self._log.rewrite(int(T["key"][j]), float(ts[k]) if k < ts.size else np.inf,
+                              since)
+            for c, v in zip(RUNNING, since[-1] if len(since) else EMPTY_RUN, strict=True):
+                T[c][j] = v
+            for c, v in pending.items():
+                T[c][j] = v
+            T["ent_t"][j], T["ent_lat"][j], T["ent_lon"][j], T["ent_alt"][j] = t_s, lat, lon, alt
+            T["ent_interp"][j], T["ent_from"][j] = False, -1
+            out.append(self._events.entry(T, tr.ids, j, float(T["p_ep"][j]),
+                                          float(self._t_last)))
+        return out
+
+    def _log_open(self, t: float, pv: PairView, state: NDArray[np.int8], cr: Crossings,
+                  dp: Depth, kin: Kinematics, lat: F64, lon: F64,
+                  located: NDArray[np.bool_] | None) -> None:
+        """Log this scan's values of the episodes open after it (:class:`.scan_log.ScanLog`,
+        values in ``SCAN_VALUES`` order)."""
+        op = np.flatnonzero(state == 1)
+        s_ = pv.slot[op]
+        loc = np.ones(op.size) if located is None else located[s_].astype(np.float64)
+        vals = np.stack([pv.raw[op].astype(np.float64), cr.frac[op] * kin.step_h[s_],
+                         dp.alt[op], kin.speed[s_], dp.sigma_alt[op], loc, dp.p_scan[op],
+                         dp.signed[op], lat[s_], lon[s_], dp.sigma[op], dp.p_vert[op]],
+                        axis=1).reshape(-1, len(SCAN_VALUES))
+        self._log.add(t, self._pt, pv.idx[op], vals)
 
     def _transition_events(self, idx: I64, p_scan: F64, enter: NDArray[np.bool_],
                            leave: NDArray[np.bool_], t: float) -> list[AirspaceEvent]:

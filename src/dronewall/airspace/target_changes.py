@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -66,61 +66,97 @@ class _Stretch:
     cls: int
     v_sum: float = 0.0
     n: int = 0
+    #: what the caller noted about the track when the stretch began (:meth:`BodyRuns.note`'s
+    #: return; the annotator keeps its evidence counters there)
+    before: Any = None
 
     @property
     def speed(self) -> float:
         return self.v_sum / self.n if self.n else float("nan")
 
 
+class Change(NamedTuple):
+    """A change of target: the old stretch's end and the new one's start, s, their classes
+    (``PlatformClass`` codes) and mean horizontal speeds, m/s; when the located speed changed,
+    s, and where the track was then: (lat deg, lon deg, alt m, east and north velocity m/s) of
+    the located step at that time (None: not kept); ``before``: what the caller noted when
+    the new stretch began."""
+
+    t_old: float
+    t_new: float
+    c_old: int
+    c_new: int
+    v_old: float
+    v_new: float
+    t_speed: float
+    at: tuple[float, float, float, float, float] | None = None
+    before: Any = None
+
+
 @dataclass
 class BodyRuns:
-    """One track's stretches of one kind (bird / not) and the changes of target found so far:
-    (end of the old stretch, start of the new one, old class, new class, old and new mean
-    speed m/s, when the located speed changed s); ``speeds``: the located (time s, speed m/s)
-    of the last ``SPEED_HISTORY_S``."""
+    """One track's stretches of one kind (bird / not) and the changes of target found so far
+    (:class:`Change`); ``speeds``: the located (time s, speed m/s, lat deg, lon deg, alt m,
+    east and north velocity m/s) of the last ``SPEED_HISTORY_S``."""
 
     stable: _Stretch | None = None
     cur: _Stretch | None = None
-    changes: list[tuple[float, float, int, int, float, float, float]] = field(
-        default_factory=list)
-    speeds: deque[tuple[float, float]] = field(default_factory=deque)
+    changes: list[Change] = field(default_factory=list)
+    speeds: deque[tuple[float, ...]] = field(default_factory=deque)
+    #: changes found so far (``changes`` keeps the latest ``MAX_CHANGES_PER_TRACK``)
+    n_found: int = 0
 
-    def note(self, t: float, cls: int, speed_mps: float) -> None:
+    def note(self, t: float, cls: int, speed_mps: float,
+             at: tuple[float, float, float, float, float] | None = None) -> bool:
         """The track's MAP class (``PlatformClass`` code; < 0 unclassified and ``UNKNOWN``:
-        ignored) and
-        horizontal speed, m/s, at time ``t``, s, of a step a sensor located the track."""
+        ignored), horizontal speed, m/s, and where it was (``at``: lat deg, lon deg, alt m,
+        east and north velocity m/s) at time ``t``, s, of a step a sensor located the track.
+        Returns whether a new stretch began with this step (the caller may then note in
+        ``cur.before`` what it knew of the track just then)."""
         if speed_mps != speed_mps:
-            return
+            return False
         sp = self.speeds
-        sp.append((t, speed_mps))
+        sp.append((t, speed_mps) + (at if at is not None else ()))
         while sp[0][0] < t - SPEED_HISTORY_S:
             sp.popleft()
         if cls < 0 or cls == int(PlatformClass.UNKNOWN):
-            return
+            return False
         bird = cls == int(PlatformClass.BIRD)
-        if self.cur is None or self.cur.bird != bird:
+        began = self.cur is None or self.cur.bird != bird
+        if began:
             self.cur = _Stretch(bird, t, t, cls)
         c = self.cur
+        assert c is not None
         c.t1, c.v_sum, c.n = t, c.v_sum + speed_mps, c.n + 1
         if not bird:
             c.cls = cls                      # the latest non-bird call names the body
         if c.t1 - c.t0 < TARGET_RUN_S:
-            return
+            return began
         s = self.stable
         if s is not None and s is not c and s.bird != c.bird and _apart(s.speed, c.speed):
             t_sp = speed_change_t(self.speeds, max(s.t0, s.t1 - TARGET_RUN_S), c.t0)
-            self.changes.append((s.t1, c.t0, s.cls, c.cls, s.speed, c.speed, t_sp))
+            self.changes.append(Change(s.t1, c.t0, s.cls, c.cls, s.speed, c.speed, t_sp,
+                                       self._where(t_sp), c.before))
             del self.changes[:-MAX_CHANGES_PER_TRACK]
+            self.n_found += 1
         self.stable = c
+        return began
+
+    def _where(self, t: float) -> tuple[float, float, float, float, float] | None:
+        """The position and velocity kept with the located step at ``t``, s (None: none)."""
+        for x in self.speeds:
+            if x[0] == t and len(x) == 7:
+                return (x[2], x[3], x[4], x[5], x[6])
+        return None
 
 
-def speed_change_t(speeds: deque[tuple[float, float]] | list[tuple[float, float]],
+def speed_change_t(speeds: deque[tuple[float, ...]] | list[tuple[float, ...]],
                    t_from: float, fallback: float) -> float:
-    """When the speeds changed, s: over the samples ``speeds`` ((t s, speed m/s), in time
-    order) from ``t_from`` on, the first time of the second part of the split into two runs
-    that minimises the squared deviations from their means (each run at least one sample);
-    ``fallback`` with fewer than two samples."""
-    a = np.array([x for x in speeds if x[0] >= t_from], dtype=np.float64).reshape(-1, 2)
+    """When the speeds changed, s: over the samples ``speeds`` ((t s, speed m/s, ...), in
+    time order) from ``t_from`` on, the first time of the second part of the split into two
+    runs that minimises the squared deviations from their means (each run at least one
+    sample); ``fallback`` with fewer than two samples."""
+    a = np.array([x[:2] for x in speeds if x[0] >= t_from], dtype=np.float64).reshape(-1, 2)
     n = a.shape[0]
     if n < 2:
         return fallback
@@ -138,16 +174,19 @@ def _apart(a: float, b: float) -> bool:
 
 
 def change_records(runs: BodyRuns | None, entry_t_s: float | None, end_t_s: float,
-                   epoch: datetime, track_id: Any = None) -> list[dict[str, Any]]:
+                   epoch: datetime, track_id: Any = None,
+                   split_at: float | None = None) -> list[dict[str, Any]]:
     """The changes of track ``track_id`` found by ``end_t_s`` (the violation's end), s, as
     records: the times (s and UTC) the old body was last and the new one first followed, the
-    classes and mean speeds, when the located speed changed (s and UTC), and whether it happened
-    before the entry (``entry_t_s``) or inside the zone."""
+    classes and mean speeds, when the located speed changed (s and UTC), and where that was:
+    ``before_entry`` (at or before ``entry_t_s``), ``inside`` the zone, or ``ends_record`` --
+    the change at ``split_at``, s, where the record was split (:mod:`.splits`)."""
     if runs is None:
         return []
     out = []
-    for t_old, t_new, c_old, c_new, v_old, v_new, t_sp in runs.changes:
-        if t_new > end_t_s:
+    for ch in runs.changes:
+        t_old, t_new, c_old, c_new, v_old, v_new, t_sp = ch[:7]
+        if t_sp > end_t_s + _TOL_S:
             continue
         out.append({"track_id": track_id, "old_until_t_s": num(t_old, 1),
                     "new_from_t_s": num(t_new, 1), "old_until_utc": iso_time(epoch, t_old),
@@ -155,23 +194,37 @@ def change_records(runs: BodyRuns | None, entry_t_s: float | None, end_t_s: floa
                     "new_class": _name(c_new), "old_speed_mps": num(v_old, 1),
                     "new_speed_mps": num(v_new, 1), "speed_changed_t_s": num(t_sp, 1),
                     "speed_changed_utc": iso_time(epoch, t_sp),
-                    "where": ("inside" if entry_t_s is not None and t_new > entry_t_s
-                              else "before_entry")})
+                    "where": _where(t_sp, entry_t_s, split_at)})
     return out
+
+
+#: Two times this close are one, s (a record's entry at a change and the change itself).
+_TOL_S = 1e-3
+
+
+def _where(t_sp: float, entry_t_s: float | None, split_at: float | None) -> str:
+    if split_at is not None and abs(t_sp - split_at) <= _TOL_S:
+        return "ends_record"
+    return "inside" if entry_t_s is not None and t_sp > entry_t_s + _TOL_S else "before_entry"
 
 
 def merge(records: list[list[dict[str, Any]] | None],
           entry_t_s: float | None = None) -> list[dict[str, Any]] | None:
     """The change records of an episode's fragments together, in time order (None: none),
-    placed against the episode's entry ``entry_t_s`` (s; None: as recorded)."""
+    placed against the episode's entry ``entry_t_s`` (s; None: as recorded); a change that
+    ended a fragment's record stays ``ends_record``."""
     seen: dict[tuple[Any, Any], dict[str, Any]] = {}
     for rs in records:
         for r in rs or []:
             key = (r.get("track_id"), r["new_from_t_s"])
-            if key not in seen:
-                inside = entry_t_s is not None and float(r["new_from_t_s"]) > entry_t_s
-                seen[key] = r if entry_t_s is None else {
-                    **r, "where": "inside" if inside else "before_entry"}
+            if key in seen:
+                continue
+            if entry_t_s is None or r["where"] == "ends_record":
+                seen[key] = r
+                continue
+            t_sp = r.get("speed_changed_t_s")
+            t = float(t_sp if t_sp is not None else r["new_from_t_s"])
+            seen[key] = {**r, "where": _where(t, entry_t_s, None)}
     return sorted(seen.values(), key=lambda r: float(r["new_from_t_s"])) or None
 
 
@@ -179,13 +232,15 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
     """A confidence-reason line for the changes (None / empty: none)."""
     if not records:
         return []
+    place = {"inside": ", inside the zone", "before_entry": ", before entry",
+             "ends_record": ", where this record ends"}
     parts = [(f"track {r['track_id']} " if r.get("track_id") is not None else "the track ")
              + f"was {_body(r['old_class'], r['old_speed_mps'])} until "
              f"{clock_hms(r['old_until_utc'])} UTC and "
              f"{_body(r['new_class'], r['new_speed_mps'])} from {clock_hms(r['new_from_utc'])} "
              + (f"UTC (its speed changed at {clock_hms(r['speed_changed_utc'])})"
                 if r.get("speed_changed_utc") else "UTC")
-             + (", inside the zone" if r["where"] == "inside" else ", before entry")
+             + place.get(r["where"], "")
              for r in records]
     when = "that time" if len(records) == 1 else "each of those times"
     tail = [f"a flock does not turn into a drone: the track moved from one target to another "
@@ -194,6 +249,9 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
         tail.append("the entry, depth and duration may join two targets")
     if any(r["where"] == "before_entry" for r in records):
         tail.append("its history before, and where it came from, is another target's")
+    if any(r["where"] == "ends_record" for r in records):
+        tail.append("this record ends there, and what the track followed from then on is "
+                    "recorded apart")
     return [f"{REASON_PREFIX}: " + "; ".join(parts) + " -- " + "; ".join(tail)]
 
 

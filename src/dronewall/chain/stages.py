@@ -20,6 +20,7 @@ from dronewall.airspace import AirspaceConfig, AirspaceMonitor, ZoneSet
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
 from dronewall.airspace.pilot_link import PilotLinks
 from dronewall.airspace.pilot_link import annotate as annotate_link
+from dronewall.airspace.splits import split_changed
 from dronewall.chain.records import Classified, Picture, StepRecord
 from dronewall.chain.strobes import StrobeBook, StrobeConfig
 from dronewall.classify.bayes import ClassifierConfig
@@ -307,7 +308,12 @@ class AirspaceStage:
         self.links.observe(rec.t, pic.ids, pic.lat_deg, pic.lon_deg, snap.attr[:, a],
                            snap.attr_t[:, a] == rec.t,
                            cl.classes.map_class if cl is not None and len(pic) else None)
-        return rec.with_(events=tuple(self._complete(new)))
+        done = self._complete(new)
+        # a track that moved onto another target inside a zone: its episode split there
+        # (found a couple of minutes late; airspace/splits.py)
+        done += [annotate_link(e, self.links) if isinstance(e, Violation) else e
+                 for e in split_changed(self.monitor, self.evidence)]
+        return rec.with_(events=tuple(done))
 
     def _complete(self, events: list[AirspaceEvent]) -> list[AirspaceEvent]:
         """Violations completed (with the pilot's link where heard), entries and exits with

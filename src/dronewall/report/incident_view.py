@@ -239,9 +239,14 @@ def _where(g: dict[str, Any]) -> str:
 
 
 def _lower(v: dict[str, Any]) -> str:
-    """"≥ " for a duration that is a lower bound (track lost inside, or still inside when
-    the record ended), else ""."""
-    return "≥ " if _lost_inside(v) or v.get("ongoing") else ""
+    """"≥ " for a duration that is a lower bound (track lost inside, or moved onto another
+    target inside, or still inside when the record ended), else ""."""
+    return "≥ " if _lost_inside(v) or _left_target(v) or v.get("ongoing") else ""
+
+
+def _left_target(v: dict[str, Any]) -> bool:
+    """The record ends where its track moved onto another target (split there)."""
+    return v.get("end_reason") == "target_changed"
 
 
 def _fmt_point(p: Any) -> str:
@@ -410,7 +415,9 @@ def episode_view(i: int, it: dict[str, Any], tracks: dict[str, TrackSeries],
         ("exit", f"{clock.fmt(_f(v.get('exit_t_s')))} at {_fmt_point(v.get('exit_point'))}"
          + (" — still inside at the end of the record" if v.get("ongoing") else "")
          + (" — track lost inside: its last sensor update; the platform may have stayed "
-            "inside" if _lost_inside(v) else "")),
+            "inside" if _lost_inside(v) else "")
+         + (" — the track moved onto another target here (its speed changed): this record "
+            "ends there, the platform may have stayed inside" if _left_target(v) else "")),
         ("duration", f"{_lower(v)}{_num(v.get('duration_s'), 1, 0)} s "
                      f"({_lower(v)}{_num(v.get('duration_s'), 1 / 60)} min)"
          + (" (what the sensors saw: a lower bound)" if _lower(v) else "")),
