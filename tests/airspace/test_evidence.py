@@ -924,6 +924,8 @@ def test_a_record_is_split_where_its_track_moved_from_a_flock_to_a_drone() -> No
     # the operator was told of the decoy's episode when the change was found
     (e,) = [x for x in told if isinstance(x, Entry) and x.t_s == 400.0]
     assert e.declared_t_s == 520.0 and e.evidence == "first_detected_inside"
+    (c,) = e.target_changes
+    assert (c["old_class"], c["new_class"], c["speed_changed_t_s"]) == ("bird", "decoy", 400.0)
     assert len(consolidate([a, b])) == 2
     # a track called a bird and then a drone at one speed (sharpening) is one body: one record
     sharpen = dict(flock, v=30.0, then={"t": 400.0, "v": 30.0, "cls": decoy})

@@ -297,9 +297,9 @@ def test_vectorised_inside_state_matches_a_per_point_reference() -> None:
 
 def _split_run(splits: dict[float, float], t_end: float = 500.0,
                t_stop: float | None = None, speed: float = SPEED) -> list:
-    """One track east at ``speed`` (m/s) from 2 km outside the square's west edge, climbing 1 m/s, 1 s
-    scans to ``t_end``; ``splits`` {time of the call: split time}: the episode split after
-    the fact as the airspace stage does when a track changed target; ``t_stop``: the scans
+    """One track east at ``speed`` (m/s) from 2 km outside the square's west edge, climbing
+    1 m/s, 1 s scans to ``t_end``; ``splits`` {time of the call: split time}: the episode split
+    after the fact as the airspace stage does when a track changed target; ``t_stop``: the scans
     stop there. Returns all violation and entry events, finish included."""
     from dronewall.airspace.events import Entry, Violation
 

@@ -213,3 +213,25 @@ def test_a_remote_id_drone_found_in_an_airport_zone_at_the_start_is_named() -> N
     assert a["text"].endswith("its entry was not seen; identified by Remote ID 1581F5AB (pilot "
                               "at 57.10070 N 9.82500 E, as broadcast), which is no permit to "
                               "fly here")
+
+
+def test_an_entry_where_a_track_took_up_another_target_says_so() -> None:
+    """A flock's track that took a decoy's plots inside: its record is split there and the
+    new body's entry is declared when the change is found -- the line says the track took up
+    another target then, not that something was "first detected" or "entered"."""
+    change = {"track_id": 7, "old_until_t_s": 598.0, "new_from_t_s": 612.0,
+              "old_until_utc": "2026-03-01T00:09:58.000Z",
+              "new_from_utc": "2026-03-01T00:10:12.000Z", "old_class": "bird",
+              "new_class": "attack_drone", "old_speed_mps": 12.3, "new_speed_mps": 44.6,
+              "speed_changed_t_s": 605.4, "speed_changed_utc": "2026-03-01T00:10:05.400Z",
+              "where": "before_entry"}
+    e = Entry(**{**BASE, "declared_t_s": 740.0}, interpolated=False,
+              evidence="first_detected_inside", window_t_s=[480.0, 605.4],
+              window_utc=["2026-03-01T00:08:00.000Z", "2026-03-01T00:10:05.400Z"],
+              target_changes=[change])
+    a = event_alert(e, "a9", aff="hostile", cls="attack_drone", p=0.91)
+    assert a["text"] == ("track 7 (attack drone 0.91) took up another target inside Poland at "
+                         "00:10:05.4 UTC: an attack drone at 45 m/s since; before, it followed "
+                         "a bird at 12 m/s")
+    assert a["severity"] == "critical" and a["event"]["target_changes"] == [change]
+    assert "target_changes" not in replace(e, target_changes=None).to_dict()

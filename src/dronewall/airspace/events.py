@@ -109,10 +109,15 @@ class Entry(AirspaceEvent):
     #: reach and the least depth it was heard at, m, and whether the pilot was therefore
     #: inside (None: no such link heard)
     pilot_link: dict[str, Any] | None = None
+    #: an entry declared where the track moved onto another target inside the zone (its
+    #: record split there, :mod:`dronewall.airspace.splits`): that change, as the violation's
+    #: ``target_changes`` records it (None: an entry of the zone)
+    target_changes: list[dict[str, Any]] | None = None
 
     optional: ClassVar[tuple[str, ...]] = ("evidence", "window_t_s", "window_utc",
                                            "point_95_m", "covered_before_s", "predicted_for_s",
-                                           "after_start_s", "operator_point", "operator_t_s")
+                                           "after_start_s", "operator_point", "operator_t_s",
+                                           "target_changes")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,7 @@ log) and this mixin of :class:`.evidence.EvidenceAnnotator` completes the two pa
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ import numpy as np
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.fragments import FRAGMENT_DUPLICATE_M, bird_evidence, same_body
 from dronewall.airspace.geometry import near_dist_m
-from dronewall.airspace.target_changes import Change
+from dronewall.airspace.target_changes import Change, change_records
 from dronewall.airspace.track_quality import MIN_BODY_STEPS, TrackInfo
 
 #: A track's evidence counters at a time: (t s, steps reported, their P(bird) sum, steps a
@@ -98,6 +99,7 @@ class SplitRecords:
     lost_in: dict[tuple[int, str], Any]
     fragment_window_s: float
     fragment_overlap_s: float
+    epoch: datetime
     _seq: int
 
     def _init_splits(self) -> None:
@@ -137,7 +139,11 @@ class SplitRecords:
                 out.append(self.complete(e))
             elif isinstance(e, Entry):
                 self._enter_split(e, key, change, beside)
-                out.append(self.annotate(e))
+                t = float(e.t_s if e.t_s is not None else change.t_speed)
+                inf = self.info.get(key[0], TrackInfo())
+                told = [r for r in change_records(inf.body, t, t, self.epoch, e.track_id)
+                        if abs(float(r["speed_changed_t_s"]) - change.t_speed) <= 0.05]
+                out.append(replace(self.annotate(e), target_changes=told or None))
         return out
 
     def _enter_split(self, e: Entry, key: tuple[int, str], ch: Change,

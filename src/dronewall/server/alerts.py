@@ -51,7 +51,16 @@ def event_alert(e: AirspaceEvent, alert_id: str, aff: str = "unknown", cls: str 
             sev = "critical" if threat else "high"
         else:
             sev = "high" if threat else "medium"
-        if at_start(e):
+        if e.target_changes:
+            # the track moved onto another target inside: what it follows now was not seen
+            # entering by it (its record split there; airspace/splits.py)
+            c = e.target_changes[-1]
+            text = (f"{what} took up another target inside {zone} at "
+                    f"{_hms(c.get('speed_changed_utc') or e.time)} UTC: "
+                    f"{_called(c['new_class'])} at {float(c['new_speed_mps']):.0f} m/s since; "
+                    f"before, it followed {_called(c['old_class'])} at "
+                    f"{float(c['old_speed_mps']):.0f} m/s" + _named(remote_id, e))
+        elif at_start(e):
             # found inside as the picture began: there before anyone looked, no entry seen.
             # A threat stays a threat; a track not yet known to be one is found, not an
             # incursion (a restart mid-raid finds every bird inside at once)
@@ -228,6 +237,12 @@ def at_start(e: Entry) -> bool:
     """An entry first detected inside within ``AT_START_S`` of the picture's start."""
     return (e.evidence == "first_detected_inside" and e.after_start_s is not None
             and e.after_start_s <= AT_START_S)
+
+
+def _called(cls: str) -> str:
+    """A class name as the object of a sentence: "a bird", "an attack drone"."""
+    name = str(cls).replace("_", " ")
+    return ("an " if name[:1] in "aeiou" else "a ") + name
 
 
 def _hms(iso: str | None, up: bool = False) -> str:
