@@ -249,3 +249,30 @@ def test_each_update_echoes_its_detections_truth_id() -> None:
     # without truth ids (a live feed) the echo is -1
     assert (np.concatenate([plain.step(8.0, xy_batch(8.0, V * 8, 20.0)).update_origin[:, 1]])
             == -1).all()
+
+
+def test_a_lost_track_takes_only_close_plots_with_a_lost_gate() -> None:
+    """A neighbour's plots 3.5 sigma off a lost track's prediction (inside the 4-sigma gate):
+    with ``lost_gate_mahalanobis`` 3 they do not bring the lost track back onto the neighbour
+    -- they start a track of their own -- and without it they do."""
+    base = dict(q_horizontal_m2ps3=5.0)
+    ts = list(range(0, 21, 2))
+    probe = Engine(_cfg(**base), FRAME, xy_sensor())
+    for t in range(35):
+        b = xy_batch(float(t), np.array([V * t]), 20.0) if t in ts else DetectionBatch.empty()
+        probe.step(float(t), b)
+    probe._predict(35.0)                             # the prediction the plot at 35 s meets
+    T = probe.T
+    (row,) = np.flatnonzero(T.ids[: T.n] == 1)
+    assert T.status[row] == LOST
+    sy = float(np.sqrt(T.P[row, 1, 1] + 20.0 ** 2))
+    off = np.array([0.0, 3.5 * sy])                 # 3.5 sigma across the track
+    sched = _target(ts)
+    for t in (35, 37, 39, 41, 43):
+        sched[t] = [T.x[row, :2] + V * (t - 35) + off]
+    _, seen = _run(_cfg(**base), sched, 43)
+    assert seen[43][1] == [1]                        # the lost track took the neighbour
+    _, seen = _run(_cfg(**base, lost_gate_mahalanobis=3.0), sched, 43)
+    assert 1 not in seen[43][1] and seen[43][1] != []  # a new track on the neighbour
+    with pytest.raises(ConfigurationError, match="lost_gate_mahalanobis"):
+        _cfg(lost_gate_mahalanobis=5.0)

@@ -181,6 +181,14 @@ class TrackerConfig:
     that wide drags its velocity off -- but is kept, up to ``lost_max_sd_m``, for stitching: a
     newly confirmed track that matches it in position *and* velocity takes its id. 0
     (default): no separate limit (lost tracks take plots up to ``lost_max_sd_m``)."""
+    lost_gate_mahalanobis: float = 0.0
+    """A lost (or re-acquiring) track takes a position-type detection or fix only within this
+    normalised distance (the scale of ``gate_mahalanobis``; 0, default: that gate). Its
+    prediction has run on without plots past its coast time; a plot far out in its gate is as
+    likely a neighbour's -- in a stream of drones, often one no track holds yet -- and
+    re-acquiring on it moves the lost track onto that neighbour, while its own platform gets
+    a new track. A plot outside this gate starts a track of its own, which a stitch joins to
+    the lost track when position *and* velocity agree. Must be <= ``gate_mahalanobis``."""
     lost_q_horizontal_m2ps3: float = 0.0
     """Lost tracks of fast targets (``lost_fast_speed_mps``) are predicted with one
     constant-velocity model of this horizontal acceleration density, m^2/s^3, instead of the
@@ -326,6 +334,10 @@ class TrackerConfig:
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):
                 bad(f"{name} must be finite and >= 0, got {v}")
+        if not (np.isfinite(self.lost_gate_mahalanobis)
+                and 0.0 <= self.lost_gate_mahalanobis <= self.gate_mahalanobis):
+            bad("lost_gate_mahalanobis must be 0 (the gate) or in (0, gate_mahalanobis = "
+                f"{self.gate_mahalanobis}], got {self.lost_gate_mahalanobis}")
         if not (np.isfinite(self.lost_reassoc_max_sd_m) and self.lost_reassoc_max_sd_m >= 0):
             bad("lost_reassoc_max_sd_m must be finite and >= 0, got "
                 f"{self.lost_reassoc_max_sd_m}")

@@ -132,6 +132,7 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         self._H_xy[0, 0] = self._H_xy[1, 1] = 1.0
         self._H_pos = K.position_matrix(d)
         self._chi2_gate = config.gate_mahalanobis ** 2
+        self._lost_d2 = config.lost_gate_mahalanobis ** 2
         self._score_on = config.score_false_alarm_density_m3 > 0
         self._t_maintained = -np.inf
         # Equal gate *probability* for every measurement dimension: gate_mahalanobis is defined

@@ -61,6 +61,7 @@ class EngineState:
     _H_xy: F64                          # (2, ns) XY measurement matrix
     _H_pos: F64                         # (dims, ns) position measurement matrix
     _chi2_gate: float                   # gate_mahalanobis^2 (normalised gate, miss cost)
+    _lost_d2: float                     # lost_gate_mahalanobis^2 (0: the gate)
     _gate_prob: float                   # gate probability of a 2-D measurement
     _gate_d2: F64                       # (5,) chi-square gate per measurement dimension 1..4
     _acc: _StepAcc                      # bookkeeping of the step in progress

@@ -292,6 +292,9 @@ class _GroupUpdate(_MeasurementModels):
         opp[prow] = True
         d2, ll = self._pair_stats(prow, pm, M)
         g = d2 <= self._chi2_gate
+        if self._lost_d2 > 0:
+            # a lost track re-associates only close plots (TrackerConfig.lost_gate_mahalanobis)
+            g &= ~(np.isin(T.status[prow], (LOST, REACQ)) & (d2 > self._lost_d2))
         prow, pm, d2, ll = prow[g], pm[g], d2[g], ll[g]
         llr = None
         if self._score_on:
