@@ -392,15 +392,15 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
             t_end = float(v.exit_t_s or 0.0)
             la, lo = float(v.exit_point[0]), float(v.exit_point[1] or 0.0)
             heir = self._overlapping_heir(v.zone_id, t_end, la, lo, inf, tid)
-            end = (v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps, inf.upd_ve,
-                   inf.upd_vn, tid, _bird(inf))
-            self.lost_ends.append(end)      # for a split found later (splits.py)
+            lost_end = (v.zone_id, t_end, la, lo, ep, inf.identity, inf.speed_mps, inf.upd_ve,
+                        inf.upd_vn, tid, _bird(inf))
+            self.lost_ends.append(lost_end)     # for a split found later (splits.py)
             if heir is not None:
                 # the track that took over the plots while this one coasted continues it
                 self.episode_of[heir] = ep
                 del self.pending[heir]
             else:
-                self.ended.append(end)
+                self.ended.append(lost_end)
                 self.lost_in[key] = (t_end, ep)
         coop = tq.cooperative_status(inf, v.zone_kind)
         # what the body is: judged since the track came back from a gap before the entry, or

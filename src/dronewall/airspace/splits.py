@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -245,18 +245,14 @@ class SplitRecords:
         body = body_between(inf, start, until)
         return body, (sf[0] if starts and sf is not None else None), ends
 
-    # provided by EvidenceAnnotator
-    def complete(self, v: Violation) -> Violation:  # pragma: no cover - interface
-        raise NotImplementedError
+    if TYPE_CHECKING:     # provided by EvidenceAnnotator
+        def complete(self, v: Violation) -> Violation: ...
 
-    def annotate(self, e: AirspaceEvent) -> AirspaceEvent:  # pragma: no cover - interface
-        raise NotImplementedError
+        def annotate(self, e: AirspaceEvent) -> AirspaceEvent: ...
 
-    def _entry_window(self, t_in: float, lat: float | None, lon: float | None,
-                      key: tuple[int, str], observed: bool
-                      ) -> tuple[tuple[float, float], float | None, float | None]:
-        raise NotImplementedError  # pragma: no cover - interface
+        def _entry_window(self, t_in: float, lat: float | None, lon: float | None,
+                          key: tuple[int, str], observed: bool
+                          ) -> tuple[tuple[float, float], float | None, float | None]: ...
 
-    def _miss_m(self, lat: float, lon: float, ve: float, vn: float, gap: float,
-                lat2: float, lon2: float) -> float:
-        raise NotImplementedError  # pragma: no cover - interface
+        def _miss_m(self, lat: float, lon: float, ve: float, vn: float, gap: float,
+                    lat2: float, lon2: float) -> float: ...
