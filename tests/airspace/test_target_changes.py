@@ -76,9 +76,14 @@ def test_records_place_the_change_against_the_entry_and_say_what_it_puts_in_doub
     # a change after the violation's end is not its business
     assert tc.change_records(r, 100.0, 1500.0, EPOCH, 39) == []
     assert tc.reasons(None) == [] and tc.merge([None, []]) is None
-    # merged across fragments, placed against the episode's entry
+    # merged across fragments, placed against the episode's entry: a fragment that began at
+    # or after its change took up the episode's target there (nothing of it is mixed)
     (m,) = tc.merge([before, before], entry_t_s=1000.0) or []
-    assert m["where"] == "inside"
+    assert m["where"] == "took_up"
+    assert "where it took up this episode's target" in tc.reasons([m])[0]
+    assert "not part of this episode" in tc.reasons([m])[0]
+    assert tc.merge([before], entry_t_s=2000.0)[0]["where"] == "before_entry"
+    assert tc.merge([inside], entry_t_s=500.0)[0]["where"] == "inside"
 
 
 def test_the_speed_dates_a_change_the_class_dates_late() -> None:

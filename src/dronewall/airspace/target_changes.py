@@ -211,20 +211,23 @@ def _where(t_sp: float, entry_t_s: float | None, split_at: float | None) -> str:
 def merge(records: list[list[dict[str, Any]] | None],
           entry_t_s: float | None = None) -> list[dict[str, Any]] | None:
     """The change records of an episode's fragments together, in time order (None: none),
-    placed against the episode's entry ``entry_t_s`` (s; None: as recorded); a change that
-    ended a fragment's record stays ``ends_record``."""
+    placed against the episode's entry ``entry_t_s`` (s; None: as recorded): a change before
+    its own fragment's entry but after the episode's is where that track took up the
+    episode's target (``took_up``: the fragment began there, nothing of it is mixed); the
+    others keep their place (a change inside a fragment mixes that fragment, one that ended a
+    fragment's record ended it)."""
     seen: dict[tuple[Any, Any], dict[str, Any]] = {}
     for rs in records:
         for r in rs or []:
             key = (r.get("track_id"), r["new_from_t_s"])
             if key in seen:
                 continue
-            if entry_t_s is None or r["where"] == "ends_record":
+            if entry_t_s is None or r["where"] != "before_entry":
                 seen[key] = r
                 continue
             t_sp = r.get("speed_changed_t_s")
             t = float(t_sp if t_sp is not None else r["new_from_t_s"])
-            seen[key] = {**r, "where": _where(t, entry_t_s, None)}
+            seen[key] = {**r, "where": "took_up" if t > entry_t_s + _TOL_S else "before_entry"}
     return sorted(seen.values(), key=lambda r: float(r["new_from_t_s"])) or None
 
 
@@ -233,7 +236,8 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
     if not records:
         return []
     place = {"inside": ", inside the zone", "before_entry": ", before entry",
-             "ends_record": ", where this record ends"}
+             "ends_record": ", where this record ends",
+             "took_up": ", where it took up this episode's target inside the zone"}
     parts = [(f"track {r['track_id']} " if r.get("track_id") is not None else "the track ")
              + f"was {_body(r['old_class'], r['old_speed_mps'])} until "
              f"{clock_hms(r['old_until_utc'])} UTC and "
@@ -249,6 +253,9 @@ def reasons(records: list[dict[str, Any]] | None) -> list[str]:
         tail.append("the entry, depth and duration may join two targets")
     if any(r["where"] == "before_entry" for r in records):
         tail.append("its history before, and where it came from, is another target's")
+    if any(r["where"] == "took_up" for r in records):
+        tail.append("what that track followed before is another target's, not part of this "
+                    "episode")
     if any(r["where"] == "ends_record" for r in records):
         tail.append("this record ends there, and what the track followed from then on is "
                     "recorded apart")
