@@ -363,14 +363,18 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
                 if d < best_d:
                     best, best_d = ep, d
             if best is not None:
-                # the episode is this track's now: the one lost there does not take it back
-                self.ended = [x for x in self.ended if x[4] != best]
-                self.lost_in = {k: x for k, x in self.lost_in.items() if x[1] != best}
+                self._take_episode(best)
                 return best
             self.pending[key] = (t, float(e.lat), float(e.lon),
                                  _near_ids(ids, lat, lon, float(e.lat), float(e.lon), key[0]))
         self._seq += 1
         return f"E{self._seq:04d}"
+
+    def _take_episode(self, ep: str) -> None:
+        """Episode ``ep``, ended with its track lost, is another track's now: the track lost
+        there does not take it back, and no other fragment joins it as a lost one's."""
+        self.ended = [x for x in self.ended if x[4] != ep]
+        self.lost_in = {k: x for k, x in self.lost_in.items() if x[1] != ep}
 
     # ------------------------------------------------------------------ violations
 

@@ -96,7 +96,6 @@ class SplitRecords:
     episode_of: dict[tuple[int, str], str]
     entry_win: dict[tuple[int, str], Any]
     ended: list[Any]
-    lost_in: dict[tuple[int, str], Any]
     fragment_window_s: float
     fragment_overlap_s: float
     epoch: datetime
@@ -225,8 +224,7 @@ class SplitRecords:
             if d < best_d:
                 best, best_d = ep, d
         if best is not None:
-            self.ended = [x for x in self.ended if x[4] != best]
-            self.lost_in = {k: x for k, x in self.lost_in.items() if x[1] != best}
+            self._take_episode(best)
         return best
 
     def _split_body(self, key: tuple[int, str], v: Violation, inf: TrackInfo
@@ -256,3 +254,5 @@ class SplitRecords:
 
         def _miss_m(self, lat: float, lon: float, ve: float, vn: float, gap: float,
                     lat2: float, lon2: float) -> float: ...
+
+        def _take_episode(self, ep: str) -> None: ...
