@@ -902,6 +902,10 @@ def test_a_record_is_split_where_its_track_moved_from_a_flock_to_a_drone() -> No
              "then": {"t": 400.0, "v": 40.0, "cls": decoy, "p_bird": 0.02}}
     told: list = []
     a, b = sorted(_fly(zs, {1: flock}, 600, crossings=told), key=lambda v: v.entry_t_s)
+    # the flock's track unreported for 40 s before the change: a gap of the flock's record only
+    gapped = sorted(_fly(zs, {1: dict(flock, gap=(100, 140))}, 600), key=lambda v: v.entry_t_s)
+    assert gapped[-1].entry_t_s == 400.0 and gapped[-1].identity_gaps is None
+    assert any(v.identity_gaps for v in gapped[:-1])
     assert a.end_reason == "target_changed" and a.exit_t_s == 400.0 and not a.ongoing
     assert b.entry_t_s == 400.0 and b.evidence == "first_detected_inside" and b.ongoing
     assert a.episode_id != b.episode_id

@@ -196,6 +196,16 @@ def test_a_track_lost_inside_is_shown_as_a_lower_bound(tmp_path: Path) -> None:
     incident_report(ev, tr, tmp_path / "g.html", zones=[z])
     html = (tmp_path / "g.html").read_text()
     assert "the track moved onto another target here" in html and "≥ 400 s" in html
+    # a fragment that took up the episode's target at its change says where
+    evs[-1].update(end_reason="exit", target_changes=[{
+        "track_id": 7, "old_until_t_s": 10.0, "new_from_t_s": 12.0,
+        "old_until_utc": "2025-09-19T06:40:10Z", "new_from_utc": "2025-09-19T06:40:12Z",
+        "old_class": "bird", "new_class": "decoy", "old_speed_mps": 12.0,
+        "new_speed_mps": 40.0, "speed_changed_t_s": 11.0,
+        "speed_changed_utc": "2025-09-19T06:40:11Z", "where": "took_up"}])
+    ev.write_text("\n".join(json.dumps(e) for e in evs) + "\n")
+    incident_report(ev, tr, tmp_path / "h.html", zones=[z])
+    assert "where this track took up the episode&#39;s target" in (tmp_path / "h.html").read_text()
 
 
 # ----------------------------------------------------------------------------- a real run

@@ -427,7 +427,10 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
         xwin = self._exit_window(v, key, inf)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         end = float(v.exit_t_s if v.exit_t_s is not None else v.t_s)
-        gaps = idg.gap_records(inf.gaps or [], v.entry_t_s, end, self.epoch, v.track_id)
+        # the second part of a split record: the track's gaps before the change were the
+        # other body's
+        gaps = idg.gap_records([g for g in inf.gaps or [] if t_split is None or g[1] > t_split],
+                               v.entry_t_s, end, self.epoch, v.track_id)
         changes = tcg.change_records(inf.body, v.entry_t_s, end, self.epoch, v.track_id,
                                      split_at=end if ends_at_change else None)
         return replace(

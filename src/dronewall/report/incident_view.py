@@ -234,8 +234,14 @@ def _at(clock: Clock, g: dict[str, Any], key: str) -> str:
     return clock.fmt(float(x)) if isinstance(x, int | float) else "?"
 
 
+#: How a gap's or change's ``where`` reads in the report (``docs/airspace.md``).
+_WHERE_TEXT = {"inside": "inside the zone", "before_entry": "before entry",
+               "ends_record": "where this record ends",
+               "took_up": "where this track took up the episode's target"}
+
+
 def _where(g: dict[str, Any]) -> str:
-    return "inside the zone" if g.get("where") == "inside" else "before entry"
+    return _WHERE_TEXT.get(str(g.get("where")), "before entry")
 
 
 def _lower(v: dict[str, Any]) -> str:
