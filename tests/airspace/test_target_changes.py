@@ -113,3 +113,11 @@ def test_the_speed_change_point_and_its_fallback() -> None:
     assert tc.speed_change_t(s, 60.0, -1.0) in {float(t) for t in range(61, 80)}
     assert tc.speed_change_t(s[:1], 0.0, -1.0) == -1.0   # one sample: no split
     assert tc.speed_change_t([], 0.0, 5.0) == 5.0
+
+
+def test_when_the_track_took_up_the_body_it_follows() -> None:
+    r = _runs([(BIRD, 12.0, 1800), (DECOY, 40.0, 600)])
+    assert tc.took_up_by(r, 2000.0) == 1800.0          # the decoy since the change
+    assert tc.took_up_by(r, 1800.0) == 1800.0          # an entry at the change itself
+    assert tc.took_up_by(r, 1500.0) is None            # the flock: its first body
+    assert tc.took_up_by(None, 2000.0) is None and tc.took_up_by(r, None) is None

@@ -427,9 +427,10 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
         xwin = self._exit_window(v, key, inf)
         conf, reasons = tq.confidence(v, observed, quality, q_reasons, coop)
         end = float(v.exit_t_s if v.exit_t_s is not None else v.t_s)
-        # the second part of a split record: the track's gaps before the change were the
-        # other body's
-        gaps = idg.gap_records([g for g in inf.gaps or [] if t_split is None or g[1] > t_split],
+        # gaps before the track took up this body (a change at or before the entry: a split
+        # record's second part, or a later visit) were the other body's
+        since = tcg.took_up_by(inf.body, v.entry_t_s)
+        gaps = idg.gap_records([g for g in inf.gaps or [] if since is None or g[1] > since],
                                v.entry_t_s, end, self.epoch, v.track_id)
         changes = tcg.change_records(inf.body, v.entry_t_s, end, self.epoch, v.track_id,
                                      split_at=end if ends_at_change else None)

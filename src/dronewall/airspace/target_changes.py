@@ -202,6 +202,16 @@ def change_records(runs: BodyRuns | None, entry_t_s: float | None, end_t_s: floa
 _TOL_S = 1e-3
 
 
+def took_up_by(runs: BodyRuns | None, t_s: float | None) -> float | None:
+    """When the track took up the body it followed at ``t_s``, s: the speed time of its
+    latest change of target at or before then (None: none found -- the same body since
+    its first report, as far as the track shows)."""
+    if runs is None or t_s is None:
+        return None
+    times = [ch.t_speed for ch in runs.changes if ch.t_speed <= t_s + _TOL_S]
+    return max(times) if times else None
+
+
 def _where(t_sp: float, entry_t_s: float | None, split_at: float | None) -> str:
     if split_at is not None and abs(t_sp - split_at) <= _TOL_S:
         return "ends_record"
