@@ -939,6 +939,22 @@ def test_a_record_is_split_where_its_track_moved_from_a_flock_to_a_drone() -> No
     assert not any(r.startswith("target changed") for r in w.confidence_reasons)
 
 
+def test_a_later_visit_is_judged_on_the_body_its_track_took_up() -> None:
+    # after the change (400 s) the decoy flies into an airport zone: that visit's record is
+    # the decoy's -- its P(bird) since the change, not the flock's over the track's life
+    ap = {"id": "AP", "kind": "airport", "name": "Airport",
+          "area": {"center": [LAT0, LON0 + 12_000.0 / M_PER_DEG_LON], "radius_m": 1500.0}}
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL"), ap])
+    bird, decoy = int(PlatformClass.BIRD), int(PlatformClass.DECOY)
+    flock = {"t0": 0, "t1": 700, "lon0": LON0 + 1000.0 / M_PER_DEG_LON, "v": 12.0,
+             "cls": bird, "p_bird": 0.95,
+             "then": {"t": 400.0, "v": 40.0, "cls": decoy, "p_bird": 0.02}}
+    (v,) = [x for x in _fly(zs, {1: flock}, 700) if x.zone_id == "AP"]
+    assert v.entry_t_s > 500.0 and v.track_body_from_t_s == 400.0
+    assert v.track_p_bird == pytest.approx(0.02, abs=0.01) and v.track_quality != "low"
+    assert not any("came back" in r for r in v.confidence_reasons)
+
+
 def test_the_drone_part_of_a_split_record_continues_the_drones_own_episode() -> None:
     # the decoy crossed the border on its own track (2), lost 8 km inside at 390 s; a flock's
     # track (1) took its plots there at 400 s and followed it. The decoy's part of track 1's

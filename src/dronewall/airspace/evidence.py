@@ -323,8 +323,6 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
                 del self.entry_win[key]
             for key in [k for k in self.lost_in if k[0] in old]:
                 del self.lost_in[key]
-            for key in [k for k in self.split_from if k[0] in old]:
-                del self.split_from[key]
             self.open_keys = {k for k in self.open_keys if k[0] not in old}
         # lost fragments are kept past the fragment window for a split found late (the
         # window itself is tested against the split's time, :mod:`.splits`)
@@ -408,12 +406,14 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
                 self.lost_in[key] = (t_end, ep)
         coop = tq.cooperative_status(inf, v.zone_kind)
         # what the body is: judged since the track came back from a gap before the entry, or
-        # -- the parts of a record split at a change of target -- between the changes
-        split_body, t_split, ends_at_change = self._split_body(key, v, inf)
-        body, t_back = tq.body_since_return(split_body, v.entry_t_s)
-        if t_split is not None:
-            body, t_back = split_body, t_split
-        quality, q_reasons = tq.quality(body, None if t_back is None or t_split is not None
+        # -- its track changed target -- since it took up this body (splits.py)
+        split = self._split_body(key, v, inf)
+        if split is None:
+            body, t_back = tq.body_since_return(inf, v.entry_t_s)
+            ends_at_change, from_gap = False, True
+        else:
+            body, t_back, ends_at_change, from_gap = split
+        quality, q_reasons = tq.quality(body, None if t_back is None or not from_gap
                                         else idg.clock_hms(iso_time(self.epoch, t_back)))
         if coasted:
             quality = "low"

@@ -33,7 +33,7 @@ from dronewall.airspace.events import AirspaceEvent, Entry, Violation
 from dronewall.airspace.fragments import FRAGMENT_DUPLICATE_M, bird_evidence, same_body
 from dronewall.airspace.geometry import near_dist_m
 from dronewall.airspace.target_changes import Change, change_records
-from dronewall.airspace.track_quality import MIN_BODY_STEPS, TrackInfo
+from dronewall.airspace.track_quality import MIN_BODY_STEPS, RETURN_TOL_S, TrackInfo
 
 #: A track's evidence counters at a time: (t s, steps reported, their P(bird) sum, steps a
 #: sensor located it, their P(bird) sum, distinct update times per sensor kind or None) -- as
@@ -111,9 +111,6 @@ class SplitRecords:
         #: not another track continued it since: the second part of a split record continues
         #: the episode of the body it followed, even where a newcomer nearby took it first
         self.lost_ends: list[Any] = []
-        #: the second part of a split record: (track, zone) -> (its start s, the counters
-        #: when the new body's stretch began)
-        self.split_from: dict[tuple[int, str], tuple[float, Counters | None]] = {}
         #: the first part being completed: (track, zone) -> the counters that end its body
         self._split_until: dict[tuple[int, str], Counters | None] = {}
 
@@ -162,7 +159,6 @@ class SplitRecords:
             ep = f"E{self._seq:04d}"
         self.episode_of[key] = ep
         self.open_keys.add(key)
-        self.split_from[key] = (t, ch.before)
         self.entry_win[key] = (t, *self._entry_window(t, la, lo, key, False))
 
     @staticmethod
@@ -228,20 +224,31 @@ class SplitRecords:
         return best
 
     def _split_body(self, key: tuple[int, str], v: Violation, inf: TrackInfo
-                    ) -> tuple[TrackInfo, float | None, bool]:
-        """For the parts of a split record: the track evidence that judges its body, when
-        that evidence starts (s; None: no split start) and whether the record ends at a
-        change (the first part). ``(inf, None, False)`` for any other record."""
+                    ) -> tuple[TrackInfo, float | None, bool, bool] | None:
+        """The track evidence that judges the body of a record whose track changed target:
+        from the latest change at or before its entry (the second part of a split record, or
+        a later visit of the body it took up) -- or from a return from an identity gap after
+        it -- up to the change that ends the record (the first part). Returns that evidence,
+        when it starts (s; None: the track's first step), whether the record ends at a change
+        and whether the start is a return from a gap; None for a record whose track made no
+        change before its entry and that does not end at one (judged as before)."""
         ends = v.end_reason == "target_changed"
         until = self._split_until.pop(key, None) if ends else None
-        sf = self.split_from.get(key)
-        starts = (sf is not None and v.entry_t_s is not None
-                  and abs(float(v.entry_t_s) - sf[0]) <= TOL_S)
-        if not (ends or starts):
-            return inf, None, False
-        start = sf[1] if starts and sf is not None else None
-        body = body_between(inf, start, until)
-        return body, (sf[0] if starts and sf is not None else None), ends
+        entry = None if v.entry_t_s is None else float(v.entry_t_s)
+        ch = None
+        if inf.body is not None and entry is not None:
+            before = [c for c in inf.body.changes
+                      if c.t_speed <= entry + TOL_S and c.before is not None]
+            ch = max(before, key=lambda c: c.t_speed) if before else None
+        if not (ends or ch is not None):
+            return None
+        start: Counters | None = None if ch is None else ch.before
+        t0 = None if ch is None else ch.t_speed
+        back = [r for r in inf.returns or [] if entry is not None
+                and r[0] <= entry + RETURN_TOL_S and (t0 is None or r[0] > t0)]
+        if back:
+            start, t0 = back[-1], back[-1][0]
+        return body_between(inf, start, until), t0, ends, bool(back)
 
     if TYPE_CHECKING:     # provided by EvidenceAnnotator
         def complete(self, v: Violation) -> Violation: ...
