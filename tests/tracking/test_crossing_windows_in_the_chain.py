@@ -144,3 +144,35 @@ def test_how_deep_is_where_the_sensors_located_it_not_where_it_coasted() -> None
     assert viol.duration_s < 3.0
     old, _ = _bearings_only_inside(False, radar_until_m=20.06e3)
     assert old.max_depth_m > 300.0 and old.duration_s > 8.0
+
+
+def test_the_airspace_stage_splits_records_where_a_track_changed_target(monkeypatch) -> None:
+    """The stage asks, after every step, which tracks changed target and returns the split
+    records (``airspace.splits.split_changed``) with the step's events: the events of a split
+    reach the chain's sinks."""
+    import dronewall.chain.stages as stages
+
+    calls: list[float] = []
+    marker = Entry(track_id=99, zone_id="Z", zone_kind="sovereign", zone_name="", country="POL",
+                   time="2026-03-01T00:00:05.000Z", t_s=5.0, lat=0.0, lon=0.0, alt_m=0.0,
+                   p_inside=1.0, declared_t_s=9.0, interpolated=False, from_country="")
+
+    def spy(monitor, annotator):  # type: ignore[no-untyped-def]
+        assert monitor is air.monitor and annotator is air.evidence
+        calls.append(annotator._t_prev)
+        return [marker] if len(calls) == 10 else []
+
+    monkeypatch.setattr(stages, "split_changed", spy)
+    st = sensors_at(np.array([[0.0, 0.0, 10.0]]), [SensorKind.RADAR])
+    track = TrackingStage(TrackerConfig(dims=3), FRAME, st)
+    air = AirspaceStage(_zone(), AirspaceConfig(epoch=datetime(2026, 3, 1, tzinfo=UTC)), FRAME)
+    v = np.array([40.0, 0.0, 0.0])
+    seen = []
+    for k in range(12):
+        p = np.array([10e3, 0.0, 300.0]) + v * k
+        det = DetectionBatch.create(t=[float(k)], sensor=[0], meas_kind=[int(MeasKind.RADAR)],
+                                    z=radar_z(st, 0, p, v)[None, :3], R=R[None])
+        seen.append(air.step(track.step(StepRecord(t=float(k), detections=det))).events)
+    assert calls == [float(k) for k in range(12)]        # after each step's observe
+    assert [k for k, ev in enumerate(seen) if marker in ev] == [9]
+    assert seen[9][-1] is marker                         # after the step's own events
