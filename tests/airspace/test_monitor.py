@@ -296,7 +296,8 @@ def test_vectorised_inside_state_matches_a_per_point_reference() -> None:
 
 
 def _split_run(splits: dict[float, float], t_end: float = 500.0,
-               t_stop: float | None = None, speed: float = SPEED) -> list:
+               t_stop: float | None = None, speed: float = SPEED,
+               unlocated: tuple[float, float] = (0.0, 0.0)) -> list:
     """One track east at ``speed`` (m/s) from 2 km outside the square's west edge, climbing
     1 m/s, 1 s scans to ``t_end``; ``splits`` {time of the call: split time}: the episode split
     after the fact as the airspace stage does when a track changed target; ``t_stop``: the scans
@@ -312,7 +313,8 @@ def _split_run(splits: dict[float, float], t_end: float = 500.0,
             break
         x = -2000.0 + speed * t
         ev = mon.step(float(t), [1], [LAT0], [LON0 + x / m_per_deg], [100.0 + t], [30.0],
-                      [[speed, 0.0, 1.0]])
+                      [[speed, 0.0, 1.0]],
+                      located=[not unlocated[0] <= t < unlocated[1]])
         if t in splits:
             ts = splits[t]
             ev = ev + mon.split(1, ts, LAT0, LON0 + (-2000.0 + speed * ts) / m_per_deg,
@@ -351,6 +353,15 @@ def test_an_episode_split_after_the_fact_is_exact() -> None:
     assert (a2.n_scans, b2.n_scans) == (a.n_scans, 150)
     assert a2.n_scans + b2.n_scans + c2.n_scans == whole.n_scans
     assert b2.min_alt_m == 300.0 and b2.max_alt_m == 449.0 and c2.min_alt_m == 450.0
+    # no sensor located the track 220-260 s, where it was deepest (the zone's middle at
+    # 240 s): the deepest point counts the located scans -- the second part folds its scans
+    # by the same rule
+    (w,) = [e for e in _split_run({}, unlocated=(220.0, 260.0)) if isinstance(e, Violation)]
+    a3, b3 = [e for e in _split_run({300.0: 200.0}, unlocated=(220.0, 260.0))
+              if isinstance(e, Violation)]
+    assert (b3.max_depth_m, b3.max_depth_point, b3.p_episode) == (
+        w.max_depth_m, w.max_depth_point, w.p_episode)
+    assert w.max_depth_m < whole.max_depth_m - 900.0       # 9 km, not the predicted 10 km
 
 
 def test_an_episode_is_not_split_where_its_scans_are_no_longer_logged() -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewall.airspace.state import PairTable
+from dronewall.airspace.state import COLUMNS, PairTable
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -37,9 +37,8 @@ SCAN_VALUES = ("raw", "path_inc", "alt", "speed", "sig_alt", "located", "p_scan"
 RUNNING = ("max_depth", "md_lat", "md_lon", "md_sigma", "md_pvert", "md_loc", "max_sig_alt",
            "p_ep", "path", "min_alt", "max_alt", "max_speed", "n_scans")
 _V = {n: k for k, n in enumerate(SCAN_VALUES)}
-#: The accumulators of an episode without scans (``RUNNING`` order; the pair-table defaults).
-EMPTY_RUN = (-np.inf, np.nan, np.nan, np.nan, np.nan, 0.0, np.nan, 0.0, 0.0, np.inf, -np.inf,
-             0.0, 0.0)
+#: The accumulators of an episode without scans (``RUNNING`` order): the pair-table defaults.
+EMPTY_RUN = tuple(float(COLUMNS[c][1]) for c in RUNNING)
 
 
 @dataclass
