@@ -494,6 +494,14 @@ def test_a_track_long_known_as_a_flock_does_not_continue_a_drones_episode() -> N
     # identity and speed as before
     assert not _same_body("4ca123", 45.0, "", 45.0, drone, drone)
     assert not _same_body("", 140.0, "", 45.0, drone, drone)
+    # the located-speed check of a join (fragments.two_bodies): a flock's 12 m/s and a drone's
+    # 45 m/s are two bodies once each was located 3 times; 30 and 45 m/s are not (factor < 2);
+    # too few located steps decide nothing
+    from dronewall.airspace.fragments import two_bodies
+    assert two_bodies((45.0, 20), (12.0, 3)) and two_bodies((12.0, 3), (45.0, 20))
+    assert not two_bodies((45.0, 20), (30.0, 20))
+    assert not two_bodies((45.0, 20), (12.0, 2))
+    assert not two_bodies((20.0, 20), (9.0, 20))       # a factor 2, but only 11 m/s apart
 
 
 def test_a_track_started_while_its_predecessor_coasted_continues_its_episode() -> None:
@@ -1131,3 +1139,64 @@ def test_an_episode_joined_across_a_gap_counts_both_bodies_evidence() -> None:
     assert one.track_steps == 462
     # round trip through the file format
     assert event_from_dict(b.to_dict()).track_body_from_t_s == 540.0
+
+
+def test_a_track_that_appears_where_a_drone_was_lost_but_flies_as_a_flock_is_another_body(
+        ) -> None:
+    """Flagship raid seed 11: a decoy's track was lost inside Poland and a new track first
+    seen there 6 s later continued its episode -- a flock's, whose first velocity (25 m/s,
+    from two plots) settled at 9-14 m/s. A join made on a young track is checked again when
+    its record completes: the speeds located since it took over against the lost track's
+    before it was lost, apart as a flock and a drone are, make it an episode of its own."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    x_lost = LON0 + 6000.0 / M_PER_DEG_LON                  # track 1 lost 6 km inside at 220
+    drone = {"t0": 0, "t1": 220, "lon0": LON0 - 4000.0 / M_PER_DEG_LON, "v": 45.0}
+    # where the drone, flying on, is 30 s later
+    at_250 = x_lost + 45.0 * 30.0 / M_PER_DEG_LON
+    for v, same in ((40.0, True), (12.0, False), (25.0, True)):
+        new = {"t0": 250, "t1": 400, "lon0": at_250, "v": v}
+        ep = {x.track_id: x.episode_id for x in _fly(zs, {1: dict(drone), 2: new}, 400)}
+        assert (ep[1] == ep[2]) is same, v
+    # the new track's first record too short to judge (two located steps, then unreported):
+    # it stays joined; its later record, judged on all it was located since, is not
+    short = {"t0": 250, "t1": 400, "lon0": at_250, "v": 12.0, "gap": (251.5, 300.0)}
+    vs = sorted(_fly(zs, {1: dict(drone), 2: short}, 400), key=lambda x: x.entry_t_s)
+    first, later = [x for x in vs if x.track_id == 2]
+    drone_ep = next(x.episode_id for x in vs if x.track_id == 1)
+    assert first.episode_id == drone_ep != later.episode_id
+    # a track that began while the drone's coasted (its heir) is checked the same way
+    x0 = LON0 - 4000.0 / M_PER_DEG_LON
+    coast = {"t0": 0, "t1": 220, "lon0": x0, "v": 50.0, "updated_until": 195.0}
+    x_200 = x0 + 50.0 * 200.0 / M_PER_DEG_LON
+    for v, same in ((50.0, True), (12.0, False)):
+        heir = {"t0": 200, "t1": 400, "lon0": x_200 + 300.0 / M_PER_DEG_LON, "v": v}
+        ep = {x.track_id: x.episode_id for x in _fly(zs, {1: dict(coast), 2: heir}, 400)}
+        assert (ep[1] == ep[2]) is same, v
+
+
+def test_the_drone_part_of_a_split_record_does_not_continue_a_slow_bodys_episode() -> None:
+    """The split rules join the drone's part of a flock track's record to the episode of a
+    track lost where it began -- only where that track's located speed before it was lost
+    does not say another body (a 12 m/s track, class still undecided, lost where a flock's
+    track then took a 40 m/s decoy's plots)."""
+    zs = ZoneSet.from_specs([square_spec(kind="sovereign", country="POL")])
+    bird, decoy = int(PlatformClass.BIRD), int(PlatformClass.DECOY)
+    x400 = 8000.0 + 40.0 * 10.0
+    flock = {"t0": 0, "t1": 700, "lon0": LON0 + (x400 - 12.0 * 400.0) / M_PER_DEG_LON,
+             "north_m": 0.0, "v": 12.0, "cls": bird, "p_bird": 0.95,
+             "then": {"t": 400.0, "v": 40.0, "cls": decoy, "p_bird": 0.02}}
+    for v, same in ((40.0, True), (12.0, False)):
+        own = {"t0": 0, "t1": 390, "lon0": LON0 + (x400 - 10.0 * v - v * 390.0)
+               / M_PER_DEG_LON, "v": v, "p_bird": 0.02}
+        vs = _fly(zs, {1: flock, 2: own}, 700)
+        b = next(x for x in vs if x.track_id == 1 and x.entry_t_s == 400.0)
+        assert (b.episode_id == next(x.episode_id for x in vs if x.track_id == 2)) is same, v
+    # ... nor the open episode of a slow track beside it when the change was found (200 m
+    # north of it at 520 s, when the change is found)
+    x520 = x400 + 40.0 * 120.0
+    for v, same in ((40.0, True), (12.0, False)):
+        beside = {"t0": 0, "t1": 700, "lon0": LON0 + (x520 - v * 520.0) / M_PER_DEG_LON,
+                  "north_m": 200.0, "v": v, "p_bird": 0.02}
+        vs = _fly(zs, {1: flock, 2: beside}, 700)
+        b = next(x for x in vs if x.track_id == 1 and x.entry_t_s == 400.0)
+        assert (b.episode_id == next(x.episode_id for x in vs if x.track_id == 2)) is same, v

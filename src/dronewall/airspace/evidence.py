@@ -71,7 +71,12 @@ from dronewall.airspace.crossing import crossing_window
 from dronewall.airspace.crossing_notes import CrossingNotes, operator_fields
 from dronewall.airspace.event_builder import iso_time, num
 from dronewall.airspace.events import AirspaceEvent, Entry, Exit, Violation
-from dronewall.airspace.fragments import FRAGMENT_DUPLICATE_M
+from dronewall.airspace.fragments import (
+    FRAGMENT_DUPLICATE_M,
+    JOIN_SPEED_WINDOW_S,
+    located_speed,
+    two_bodies,
+)
 from dronewall.airspace.fragments import bird_evidence as _bird
 from dronewall.airspace.fragments import same_body as _same_body
 from dronewall.airspace.geometry import near_dist_m, near_dists_m
@@ -175,6 +180,10 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
         # it) and the record states the identity gap -- until the track is forgotten, or
         # another track continued the episode (it is that track's then)
         self.lost_in: dict[tuple[int, str], tuple[float, str]] = {}
+        # (track, zone) records that continue another track's episode: (episode id, the lost
+        # fragment's mean located speed and steps, m/s, when this track took it over s) --
+        # the join is checked again as this track's record completes (:meth:`_joined_ep`)
+        self.joined: dict[tuple[int, str], tuple[str, tuple[float, int], float]] = {}
         self._seq = 0
         self._dt = 1.0
         self._t_prev: float | None = None
@@ -323,6 +332,8 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
                 del self.entry_win[key]
             for key in [k for k in self.lost_in if k[0] in old]:
                 del self.lost_in[key]
+            for key in [k for k in self.joined if k[0] in old]:
+                del self.joined[key]
             self.open_keys = {k for k in self.open_keys if k[0] not in old}
         # lost fragments are kept past the fragment window for a split found late (the
         # window itself is tested against the split's time, :mod:`.splits`)
@@ -349,9 +360,9 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
                 # (re-acquired, or a new track stitched into it; an identity gap says so)
                 self.ended = [x for x in self.ended if x[4] != lost[1]]
                 return lost[1]
-            best, best_d = None, np.inf
+            best, best_d, src = None, np.inf, (0, 0.0)
             inf = self.info.get(key[0], TrackInfo())
-            for zone, t_end, la, lo, ep, ident, speed, ve, vn, _tid, bird in self.ended:
+            for zone, t_end, la, lo, ep, ident, speed, ve, vn, tid, bird in self.ended:
                 gap = t - t_end
                 if zone != e.zone_id or not (0.0 <= gap <= self.fragment_window_s):
                     continue
@@ -359,12 +370,34 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
                     continue
                 d = self._miss_m(la, lo, ve, vn, gap, float(e.lat), float(e.lon))
                 if d < best_d:
-                    best, best_d = ep, d
+                    best, best_d, src = ep, d, (tid, t_end)
             if best is not None:
                 self._take_episode(best)
+                self._note_join(key, best, *src, t)
                 return best
             self.pending[key] = (t, float(e.lat), float(e.lon),
                                  _near_ids(ids, lat, lon, float(e.lat), float(e.lon), key[0]))
+        self._seq += 1
+        return f"E{self._seq:04d}"
+
+    def _note_join(self, key: tuple[int, str], ep: str, lost: int, t_end: float,
+                   t_join: float) -> None:
+        """Track ``key``'s record continues episode ``ep`` of track ``lost`` (its last
+        located update at ``t_end``) since ``t_join``, s: remember what to check it by."""
+        self.joined[key] = (ep, located_speed(self.info.get(lost), t_end - JOIN_SPEED_WINDOW_S,
+                                              t_end), t_join)
+
+    def _joined_ep(self, key: tuple[int, str], ep: str, inf: TrackInfo, end: float) -> str:
+        """The episode of a record that continued another track's (:meth:`_note_join`),
+        checked again at its completion (``end``, s) -- or at a later record of its track
+        in that episode -- on the speeds located since it took over: where they say another
+        body than the lost fragment's (``fragments.two_bodies``: a flock's track that appeared
+        where a drone's was lost), a new episode of its own (and its track's later records
+        there continue that one)."""
+        j = self.joined.get(key)
+        if j is None or j[0] != ep or not two_bodies(j[1], located_speed(inf, j[2], end)):
+            return ep
+        del self.joined[key]
         self._seq += 1
         return f"E{self._seq:04d}"
 
@@ -385,6 +418,8 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
         if ep is None:
             self._seq += 1
             ep = f"E{self._seq:04d}"
+        ep = self._joined_ep(key, ep, inf, float(v.exit_t_s if v.exit_t_s is not None
+                                                  else v.t_s))
         self.pending.pop(key, None)
         self.open_keys.discard(key)
         v, coasted = _observed_end(v, inf, self.epoch)
@@ -400,7 +435,7 @@ class EvidenceAnnotator(CrossingNotes, SplitRecords):
             if heir is not None:
                 # the track that took over the plots while this one coasted continues it
                 self.episode_of[heir] = ep
-                del self.pending[heir]
+                self._note_join(heir, ep, tid, t_end, self.pending.pop(heir)[0])
             else:
                 self.ended.append(lost_end)
                 self.lost_in[key] = (t_end, ep)

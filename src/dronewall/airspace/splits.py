@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dronewall.airspace.events import AirspaceEvent, Entry, Violation
-from dronewall.airspace.fragments import FRAGMENT_DUPLICATE_M, bird_evidence, same_body
+from dronewall.airspace.fragments import (
+    FRAGMENT_DUPLICATE_M,
+    JOIN_SPEED_WINDOW_S,
+    bird_evidence,
+    located_speed,
+    same_body,
+    two_bodies,
+)
 from dronewall.airspace.geometry import near_dist_m
 from dronewall.airspace.target_changes import Change, change_records
 from dronewall.airspace.track_quality import MIN_BODY_STEPS, RETURN_TOL_S, TrackInfo
@@ -151,9 +158,10 @@ class SplitRecords:
         body = body_between(inf, ch.before, None)
         self.first[key] = (la, lo, alt, np.array([ve, vn, 0.0]), t, np.nan,
                            np.full((2, 2), np.nan))
-        ep = self._split_episode(e.zone_id, t, la, lo, ve, vn, inf, body, ch.v_new, key[0])
+        own = located_speed(inf, t, inf.last_t)
+        ep = self._split_episode(e.zone_id, t, la, lo, ve, vn, inf, body, ch.v_new, key[0], own)
         if ep is None:
-            ep = self._beside_episode(e.zone_id, inf, body, ch.v_new, beside)
+            ep = self._beside_episode(e.zone_id, inf, body, ch.v_new, beside, own)
         if ep is None:
             self._seq += 1
             ep = f"E{self._seq:04d}"
@@ -176,24 +184,28 @@ class SplitRecords:
         return d - FRAGMENT_DUPLICATE_M if d <= FRAGMENT_DUPLICATE_M else np.inf
 
     def _beside_episode(self, zone: str, inf: TrackInfo, body: TrackInfo, speed: float,
-                        beside: frozenset[int]) -> str | None:
+                        beside: frozenset[int], own: tuple[float, int]) -> str | None:
         """The open episode in ``zone`` of a track reported beside this one when the change
         was found (within ``FRAGMENT_DUPLICATE_M``) that is the same body: two tracks
         on one platform -- the track that took over its plots while its own coasted, and the
-        new one confirmed on them meanwhile (the lowest id: the older)."""
+        new one confirmed on them meanwhile (the lowest id: the older). ``own``: this
+        track's mean located speed since the change and its located steps (m/s; the other's
+        over its last ``JOIN_SPEED_WINDOW_S`` must not say another body, ``two_bodies``)."""
         for tid in sorted(beside):
             k = (tid, zone)
             other = self.info.get(tid)
             if k not in self.open_keys or k not in self.episode_of or other is None:
                 continue
+            theirs = located_speed(other, other.last_t - JOIN_SPEED_WINDOW_S, other.last_t)
             if same_body(inf.identity, speed, other.identity, other.speed_mps,
-                         bird_evidence(body), bird_evidence(other)):
+                         bird_evidence(body), bird_evidence(other)) and not two_bodies(own,
+                                                                                      theirs):
                 return self.episode_of[k]
         return None
 
     def _split_episode(self, zone: str, t: float, lat: float, lon: float, ve: float,
                        vn: float, inf: TrackInfo, body: TrackInfo, speed: float,
-                       own: int) -> str | None:
+                       own: int, own_speed: tuple[float, int]) -> str | None:
         """The episode of another track in ``zone`` that ended with the track lost where the
         new body could be at ``t``: lost at most ``fragment_window_s`` before (dead-reckoned
         from its last update), or after ``t`` within ``FRAGMENT_DUPLICATE_M`` of where a
@@ -202,13 +214,18 @@ class SplitRecords:
         kind of body and a compatible speed; the nearest such --
         also where a track first seen inside near there continued it already (the fragment
         rules are looser than a track that followed the body's own plots: the episode is then
-        both tracks')."""
+        both tracks'). ``own_speed``: this track's mean located speed since the change and its
+        located steps; a lost track whose speed before it was lost says another body
+        (``two_bodies``) is not continued."""
         best, best_d = None, np.inf
         for z, t_end, la, lo, ep, ident, sp, ve0, vn0, tid, bird in self.lost_ends:
             gap = t - t_end
             if z != zone or tid == own or gap > self.fragment_window_s:
                 continue
             if not same_body(inf.identity, speed, ident, sp, bird_evidence(body), bird):
+                continue
+            if two_bodies(own_speed, located_speed(self.info.get(tid),
+                                                   t_end - JOIN_SPEED_WINDOW_S, t_end)):
                 continue
             if gap >= 0.0:
                 d = self._miss_m(la, lo, ve0, vn0, gap, lat, lon)

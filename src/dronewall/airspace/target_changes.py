@@ -133,7 +133,7 @@ class BodyRuns:
         if c.t1 - c.t0 < TARGET_RUN_S:
             return began
         s = self.stable
-        if s is not None and s is not c and s.bird != c.bird and _apart(s.speed, c.speed):
+        if s is not None and s is not c and s.bird != c.bird and speeds_apart(s.speed, c.speed):
             t_sp = speed_change_t(self.speeds, max(s.t0, s.t1 - TARGET_RUN_S), c.t0)
             self.changes.append(Change(s.t1, c.t0, s.cls, c.cls, s.speed, c.speed, t_sp,
                                        self._where(t_sp), c.before))
@@ -168,7 +168,9 @@ def speed_change_t(speeds: deque[tuple[float, ...]] | list[tuple[float, ...]],
     return float(a[int(k[np.argmin(left + right)]), 0])
 
 
-def _apart(a: float, b: float) -> bool:
+def speeds_apart(a: float, b: float) -> bool:
+    """Are two mean horizontal speeds (m/s) those of two bodies: at least ``TARGET_DV_MPS``
+    and a factor ``TARGET_SPEED_RATIO`` apart (a flock and a one-way drone)."""
     lo, hi = min(a, b), max(a, b)
     return hi - lo >= TARGET_DV_MPS and hi >= TARGET_SPEED_RATIO * max(lo, 1e-9)
 
