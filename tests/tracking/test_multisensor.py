@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from trk_helpers import FRAME, bearing_az, sensors_at, xy_batch
+from trk_helpers import FRAME, bearing_az, sensors_at, xy_batch, xy_sensor
 
 from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind, SensorTable
 from dronewall.errors import ConfigurationError
@@ -163,6 +163,49 @@ def test_indistinguishable_tracks_are_merged_into_the_older_id() -> None:
         TrackerConfig(dims=2, init_exclusion_mahalanobis=0.0, q_horizontal_m2ps3=200.0,
                       merge_gate_prob=0.0))
     assert eng.snapshot(confirmed_only=True).ids.tolist() == [1, 2]
+
+
+def _coasting_onto_a_neighbour(fresher_s: float) -> tuple[Engine, list, list]:
+    """Two targets 150 m apart flying east in parallel, one sensor (sd 20 m) reporting both
+    (B from step 2: its track is the younger, id 2). A's reports stop at step 20: its track
+    (id 1) coasts on beside B while B's own track keeps taking B's plots, until the two tracks
+    are indistinguishable and merged."""
+    cfg = TrackerConfig(dims=2, init_exclusion_mahalanobis=0.0, q_horizontal_m2ps3=20.0,
+                        coast_time_s=20.0, merge_keep_fresher_s=fresher_s)
+    eng = Engine(cfg, FRAME, xy_sensor())
+    rng = np.random.default_rng(1)
+    res, truth_b = [], []
+    for k in range(40):
+        pa, pb = np.array([40.0 * k, 150.0]), np.array([40.0 * k, 0.0])
+        ps = ([pa + rng.normal(size=2) * 20.0] if k < 20 else []) + (
+            [pb + rng.normal(size=2) * 20.0] if k >= 2 else [])
+        res.append(eng.step(float(k), xy_batch(float(k), np.array(ps), 20.0)))
+        truth_b.append(pb)
+    return eng, res, truth_b
+
+
+def test_a_merge_keeps_the_track_that_followed_the_target_not_the_one_that_coasted_onto_it(
+        ) -> None:
+    """Flagship raid: a flock's track coasting without plots drifted onto a drone whose own
+    track was fed; the duplicate merge kept the older id -- the flock's, with its history and
+    class evidence -- on the drone. With ``merge_keep_fresher_s`` the member located that much
+    later than the older one keeps its id."""
+    eng, res, pb = _coasting_onto_a_neighbour(5.0)
+    (k,) = [i for i, r in enumerate(res) if r.merged.size]
+    assert res[k].merged.tolist() == [[2, 1]]          # kept 2, dropped 1
+    # up to the merge track 1 only coasted and track 2 took B's plots
+    assert all(r.updated.tolist() == [2] for r in res[21:k])
+    s = eng.snapshot(confirmed_only=True)
+    assert s.ids.tolist() == [2]
+    assert np.hypot(*(s.x[0, :2] - pb[-1])) < 100.0
+    # controls: the older id kept when the option is off, or when the older track was
+    # located too recently for the difference to say it coasted onto the other's target
+    for fresher in (0.0, 30.0):
+        eng, res, _ = _coasting_onto_a_neighbour(fresher)
+        assert [r.merged.tolist() for r in res if r.merged.size] == [[[1, 2]]]
+        assert eng.snapshot(confirmed_only=True).ids.tolist() == [1]
+    with pytest.raises(ConfigurationError):
+        TrackerConfig(dims=2, merge_keep_fresher_s=-1.0)
 
 
 def test_close_targets_seen_apart_by_one_sensor_are_not_merged() -> None:

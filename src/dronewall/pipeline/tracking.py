@@ -177,6 +177,10 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     # merge): far flocks and drones a few hundred metres apart are seen together only on some
     # scans, and merging them in between put one target's id on the other.
     merge_distinct_memory_s = 60.0
+    # A duplicate merge keeps the id of a track located 5 s or more later than the older one:
+    # the older one coasted onto the younger one's target (a flock's track onto a drone's);
+    # flagship seeds 1-3, 10, 11: switches 152 -> 139 (docs/benchmarks.md s.6).
+    merge_keep_fresher_s = 5.0
     periods = [getattr(s, "scan_period_s", 1.0) for s in sc.sensors]
     longest = max(periods, default=1.0)
     return TrackerConfig(dims=3, coast_time_s=max(10.0, 3 * longest),
@@ -192,6 +196,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
                          lost_gate_mahalanobis=lost_gate,
                          lost_min_hits=lost_min_hits,
                          merge_distinct_memory_s=merge_distinct_memory_s,
+                         merge_keep_fresher_s=merge_keep_fresher_s,
                          imm=True, imm_turn_rate_dps=turn_rate_dps,
                          emitters=EmitterParams(signatures=emitter_signatures()),
                          acoustic_levels=AcousticLevels(

@@ -141,6 +141,16 @@ class TrackerConfig:
     its scans, are seen together only now and then; in between their tracks look
     indistinguishable and were merged, putting one target's id on the other. 0 (default):
     only this step's evidence counts."""
+    merge_keep_fresher_s: float = 0.0
+    """Which id a duplicate merge keeps. 0 (default): the older track's (lower id) -- a new
+    track confirmed beside its own coasting predecessor continues that one. > 0: where both
+    are reported tracks and the younger one's latest strong update is this many seconds or
+    more later than the older one's, the younger one's id (and history) is kept: the older
+    one coasted onto a target the younger one was following -- a flock's track that drifted
+    onto a drone the drone's own track was fed on, which kept the flock's id, history and
+    class evidence on the drone (flagship raid seeds 1, 2 and 11, traced against truth: 18
+    merges kept the id of a track that had followed another platform until then, 4 with
+    5 s; docs/benchmarks.md s.6). Stitching a lost track is unaffected, s."""
     merge_common_noise: bool = False
     """Duplicate test under the one-target hypothesis (``management._pair_cov``): each track's
     covariance keeps only the process noise it gathered up to the later of the pair's last
@@ -352,6 +362,9 @@ class TrackerConfig:
         if not (np.isfinite(self.merge_distinct_memory_s) and self.merge_distinct_memory_s >= 0):
             bad(f"merge_distinct_memory_s must be finite and >= 0, got "
                 f"{self.merge_distinct_memory_s}")
+        if not (np.isfinite(self.merge_keep_fresher_s) and self.merge_keep_fresher_s >= 0):
+            bad(f"merge_keep_fresher_s must be finite and >= 0, got "
+                f"{self.merge_keep_fresher_s}")
         if self.merge_steps < 1:
             bad(f"merge_steps must be >= 1, got {self.merge_steps}")
         for name in ("score_false_alarm_density_m3", "score_tentative_coast_s"):

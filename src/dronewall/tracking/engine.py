@@ -27,7 +27,9 @@ for the design, equations and the handling of asynchronous and out-of-order data
 * **Track management**: M-of-N confirmation and coasting count only *strong* updates
   (position-type, fixes, bearings from >= 3 sensors); the coast time may scale with the
   track's revisit; confirmed tracks that stay statistically indistinguishable, with no sensor
-  resolving them, are merged into the older id (``StepResult.merged``).
+  resolving them, are merged into the older id -- or the one a sensor located lately, where
+  the older one had only coasted onto its target (``merge_keep_fresher_s``;
+  ``StepResult.merged``).
 
 Code map (``Engine`` is assembled from one mixin per concern; see ``state.py`` for why):
 

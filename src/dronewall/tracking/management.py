@@ -306,7 +306,8 @@ class _TrackManagement(EngineState):
         ready = np.flatnonzero(T.dup_n[:n] >= self.cfg.merge_steps)
         if ready.size:
             free_ids = T.ids[free]
-            self._merge_rows(ready, partner, acc, diag)
+            self._merge_rows(ready, partner, acc, diag,
+                             fresher_s=self.cfg.merge_keep_fresher_s)
             free = np.flatnonzero(np.isin(T.ids[: T.n], free_ids))
         if free.size:
             self._confirm_rows(free, acc)
@@ -486,10 +487,11 @@ class _TrackManagement(EngineState):
         return out
 
     def _merge_rows(self, drop: I64, partner: I64, acc: _StepAcc, diag: dict[str, int],
-                    revisit_max: bool = True) -> None:
+                    revisit_max: bool = True, fresher_s: float = 0.0) -> None:
         """Merge rows ``drop`` into their older partners (chains resolved to the oldest).
 
-        Fusion: the kept id (the oldest, lowest id) takes the state (x, P and IMM model states)
+        Fusion: the kept id (the oldest, lowest id -- or with ``fresher_s`` > 0 the one
+        :meth:`_keep_fresher` puts in its row) takes the state (x, P and IMM model states)
         of the group's best-updated member -- smallest horizontal position variance trace.
         Duplicates were fed by overlapping data, so their errors are correlated and a
         Kalman-style fusion would be overconfident; keeping the best estimate is the
@@ -508,6 +510,8 @@ class _TrackManagement(EngineState):
                 break
             par = nxt
         root = par[drop]
+        if fresher_s > 0:
+            self._keep_fresher(root, drop, fresher_s)
         mem = np.concatenate([np.unique(root), drop])
         grp = np.concatenate([np.unique(root), root])
         tr = np.trace(T.P[mem, :2, :2], axis1=1, axis2=2)
@@ -540,6 +544,20 @@ class _TrackManagement(EngineState):
         mask = np.ones(n, dtype=bool)
         mask[drop] = False
         T.keep(mask)
+
+    def _keep_fresher(self, root: I64, drop: I64, fresher_s: float) -> None:
+        """Per merge group (``root`` row of each ``drop`` row), exchange the root's row with
+        the member's last strongly updated ``fresher_s`` or more later, both reported."""
+        T = self.T
+        g, m = np.concatenate([np.unique(root), root]), np.concatenate([np.unique(root), drop])
+        o = np.lexsort((-T.t_strong[m], g))
+        g, m = g[o], m[o]
+        first = np.r_[True, g[1:] != g[:-1]]
+        r, f = g[first], m[first]              # per group: root row, freshest member row
+        sw = ((f != r) & (T.t_strong[f] >= T.t_strong[r] + fresher_s)
+              & (T.status[f] == CONFIRMED) & (T.status[r] == CONFIRMED))
+        if sw.any():
+            T.swap(r[sw], f[sw])
 
     # ---- history -----------------------------------------------------------------------------
 

@@ -102,6 +102,14 @@ class _Table:
             setattr(self, name, b)
         self.cap = cap
 
+    def swap(self, a: I64, b: I64) -> None:
+        """Exchange rows ``a[i]`` and ``b[i]`` in every column (disjoint row sets)."""
+        for c in self.COLS:
+            v = getattr(self, c)
+            va = v[a].copy()
+            v[a] = v[b]
+            v[b] = va
+
     def keep(self, mask: NDArray[np.bool_]) -> None:
         """Compact live rows keeping ``mask`` (n,), order preserved."""
         idx = np.flatnonzero(mask)
