@@ -179,7 +179,7 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     merge_distinct_memory_s = 60.0
     # A duplicate merge keeps the id of a track located 5 s or more later than the older one:
     # the older one coasted onto the younger one's target (a flock's track onto a drone's);
-    # flagship seeds 1-3, 10, 11: switches 152 -> 139 (docs/benchmarks.md s.6).
+    # flagship seeds 1-4, 10, 11: switches 176 -> 162 (docs/benchmarks.md s.6).
     merge_keep_fresher_s = 5.0
     periods = [getattr(s, "scan_period_s", 1.0) for s in sc.sensors]
     longest = max(periods, default=1.0)
