@@ -198,6 +198,9 @@ def test_a_merge_keeps_the_track_that_followed_the_target_not_the_one_that_coast
     s = eng.snapshot(confirmed_only=True)
     assert s.ids.tolist() == [2]
     assert np.hypot(*(s.x[0, :2] - pb[-1])) < 100.0
+    # its age is its own (B's first report, step 2), not the coasting track's: the track age
+    # an engagement rule or a crossing's back-inference reads is the target's
+    assert s.t_created[0] >= 2.0
     # controls: the older id kept when the option is off, or when the older track was
     # located too recently for the difference to say it coasted onto the other's target
     for fresher in (0.0, 30.0):

@@ -498,7 +498,8 @@ class _TrackManagement(EngineState):
         conservative choice (covariance intersection would be at most marginally better here
         because one member is usually far better: radar/ADS-B vs triangulated acoustics).
         Bookkeeping: latest update time, per-kind last_seen and hits are the maxima over the
-        group, t_created the minimum; the identity is kept, or taken from a member.
+        group; t_created stays the kept track's own (the oldest's: the group's earliest, or a
+        younger one's when it is kept); the identity is kept, or taken from a member.
         """
         T = self.T
         n = T.n
@@ -531,7 +532,6 @@ class _TrackManagement(EngineState):
         np.maximum.at(T.t_good, root, T.t_good[drop])
         np.maximum.at(T.t_update, root, T.t_update[drop])
         np.maximum.at(T.hits, root, T.hits[drop])
-        np.minimum.at(T.t_created, root, T.t_created[drop])
         np.fmax.at(T.last_seen, root, T.last_seen[drop])
         take_id = (T.identity[root] == "") & (T.identity[drop] != "")
         T.identity[root[take_id]] = T.identity[drop[take_id]]
