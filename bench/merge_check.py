@@ -17,7 +17,6 @@ docs/benchmarks.md section 6 ("Where the remaining ids come from") was measured 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.csv as pacsv
 from identity_gaps_check import _Run
-from simrun import run_args, simulate
+from simrun import run_args, simulate_logged
 
 from dronewall.tracking import management as M
 
@@ -106,13 +105,9 @@ def summary(rows: list[dict[str, object]]) -> dict[str, int]:
 
 def main() -> int:
     a = run_args(__doc__)
-    log: list[dict[str, object]] = []
-    _wrap(log)
-    rc = simulate(a)
+    rc, rows = simulate_logged(a, _wrap, label, "merges.jsonl")
     if rc:
         return rc
-    rows = label(a.out, log)
-    (a.out / "merges.jsonl").write_text("".join(json.dumps(s) + "\n" for s in rows))
     s = summary(rows)
     print(f"{s['merges']} duplicate merges: {s.get('one_platform', 0)} of one platform "
           f"({s.get('one_platform_stale', 0)} with a member unlocated >= {STALE_S:.0f} s), "

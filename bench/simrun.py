@@ -1,10 +1,13 @@
 """The ``dronewall simulate`` run that the bench checks wrap (``stitch_check``,
-``origin_changes``): the same arguments (scenario, ``--seed``, ``--duration``, ``--out``) and
-the same call, in this process, so that their wrappers see the engine."""
+``merge_check``, ``origin_changes``): the same arguments (scenario, ``--seed``,
+``--duration``, ``--out``) and the same call, in this process, so that their wrappers see
+the engine."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -30,3 +33,21 @@ def simulate(a: argparse.Namespace) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     return 0
+
+
+Log = list[dict[str, object]]
+
+
+def simulate_logged(a: argparse.Namespace, wrap: Callable[[Log], None],
+                    label: Callable[[Path, Log], Log], name: str) -> tuple[int, Log]:
+    """Install ``wrap`` (it appends to a log), run :func:`simulate`, label the log against
+    the run's outputs and write it to ``--out``/``name`` as JSON lines. Returns the run's exit
+    status and the labelled log (empty if the run failed)."""
+    log: Log = []
+    wrap(log)
+    rc = simulate(a)
+    if rc:
+        return rc, []
+    rows = label(a.out, log)
+    (a.out / name).write_text("".join(json.dumps(s) + "\n" for s in rows))
+    return 0, rows

@@ -15,13 +15,12 @@ docs/benchmarks.md section 6 ("Rivals seen apart; a tighter stitch gate") was me
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 from identity_gaps_check import _Run
-from simrun import run_args, simulate
+from simrun import run_args, simulate_logged
 
 from dronewall.tracking import kernels as K
 from dronewall.tracking import management as M
@@ -80,13 +79,9 @@ def label(run: Path, log: list[dict[str, object]]) -> list[dict[str, object]]:
 
 def main() -> int:
     a = run_args(__doc__)
-    log: list[dict[str, object]] = []
-    _wrap(log)
-    rc = simulate(a)
+    rc, rows = simulate_logged(a, _wrap, label, "stitches.jsonl")
     if rc:
         return rc
-    rows = label(a.out, log)
-    (a.out / "stitches.jsonl").write_text("".join(json.dumps(s) + "\n" for s in rows))
     for aside in (True, False):
         sub = [s for s in rows if s["rival_set_aside"] is aside]
         known = [s for s in sub if s["platform_before"] and s["platform_after"]]
