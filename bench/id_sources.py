@@ -73,10 +73,15 @@ def id_sources(run: Path) -> dict[str, dict[str, int]]:
     return {c: dict(v) for c, v in sorted(out.items())}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run", type=Path)
-    a = ap.parse_args()
+    ap.add_argument("run", type=Path, help="a simulate output folder")
+    a = ap.parse_args(argv)
+    for name in ("truth.csv", "tracks.csv", "platforms.csv"):
+        if not (a.run / name).is_file():
+            print(f"error: {a.run / name}: not found (expected a simulate output directory)",
+                  file=sys.stderr)
+            return 2
     res = id_sources(a.run)
     cols = ["platforms", "ids", *(name for _, name in GAP_BUCKETS), "few_updates"]
     print(f"{'class':<16}" + "".join(f"{c:>12}" for c in cols))

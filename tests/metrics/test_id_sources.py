@@ -54,6 +54,9 @@ def test_ids_are_counted_per_class_by_the_gap_they_began_after(
                            "overlap": 1, ">300 s": 1}
     assert res["decoy"] == {"ids": 2, "few_updates": 0, "platforms": 1, "60-300 s": 1}
     assert res["none"] == {"ids": 1, "few_updates": 0}
+    assert ids.main([str(tmp_path)]) == 0
+    # not a simulate output folder: a clear message, exit 2
+    assert ids.main([str(tmp_path / "nope")]) == 2
 
 
 def test_duplicate_merges_are_labelled_with_each_members_platform(
