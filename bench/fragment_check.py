@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from identity_gaps_check import _Run
+from identity_gaps_check import _Run, missing_output
 
 
 def fragment_platforms(r: _Run, e: dict[str, object]) -> list[str | None]:
@@ -66,10 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run", type=Path, help="a simulate output folder")
     ap.add_argument("--list", action="store_true", help="print every multi-fragment episode")
     a = ap.parse_args(argv)
-    for name in ("episodes.jsonl", "tracks.csv", "truth.csv"):
-        if not (a.run / name).is_file():
-            print(f"{a.run / name}: missing (run dronewall simulate first)", file=sys.stderr)
-            return 2
+    if missing_output(a.run, ("episodes.jsonl", "tracks.csv", "truth.csv")):
+        return 2
     rows, tot = check(a.run)
     if a.list:
         for x in rows:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.csv as pacsv
-from identity_gaps_check import _Run
+from identity_gaps_check import _Run, missing_output
 
 #: Gap buckets (s) of a platform's further ids: (upper bound, name).
 GAP_BUCKETS = ((0.0, "overlap"), (60.0, "<=60 s"), (300.0, "60-300 s"), (np.inf, ">300 s"))
@@ -77,11 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path, help="a simulate output folder")
     a = ap.parse_args(argv)
-    for name in ("truth.csv", "tracks.csv", "platforms.csv"):
-        if not (a.run / name).is_file():
-            print(f"error: {a.run / name}: not found (expected a simulate output directory)",
-                  file=sys.stderr)
-            return 2
+    if missing_output(a.run, ("truth.csv", "tracks.csv", "platforms.csv")):
+        return 2
     res = id_sources(a.run)
     cols = ["platforms", "ids", *(name for _, name in GAP_BUCKETS), "few_updates"]
     print(f"{'class':<16}" + "".join(f"{c:>12}" for c in cols))

@@ -147,16 +147,24 @@ def check(run: Path) -> tuple[list[dict[str, object]], dict[str, object]]:
     return rows, tot
 
 
+def missing_output(run: Path, names: tuple[str, ...]) -> bool:
+    """Whether a file of ``names`` is missing from the ``simulate`` output folder ``run``;
+    the first one missing is named on stderr (the caller exits 2)."""
+    for name in names:
+        if not (run / name).is_file():
+            print(f"error: {run / name}: not found (expected a dronewall simulate output "
+                  "folder)", file=sys.stderr)
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", type=Path, help="a simulate output directory")
     ap.add_argument("--csv", type=Path, help="write one row per gap here")
     a = ap.parse_args(argv)
-    for f in ("episodes.jsonl", "tracks.csv", "truth.csv"):
-        if not (a.run / f).is_file():
-            print(f"error: {a.run / f}: not found (expected a simulate output directory)",
-                  file=sys.stderr)
-            return 2
+    if missing_output(a.run, ("episodes.jsonl", "tracks.csv", "truth.csv")):
+        return 2
     rows, tot = check(a.run)
     if a.csv and rows:
         with a.csv.open("w", newline="") as fh:
