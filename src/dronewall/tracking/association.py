@@ -343,3 +343,23 @@ def clear_best(key: I64, score: F64, n: int, margin: float) -> NDArray[np.bool_]
     second = np.full(n, -np.inf)                     # the runner-up: the best of the rest
     np.maximum.at(second, key[~first], score[~first])
     return first & (score - second[key] >= margin)
+
+
+def ambiguous_assigned(prow: I64, pm: I64, node: I64, cost: F64, ar: I64, am: I64,
+                       n_meas: int, margin: float) -> NDArray[np.bool_]:
+    """Per assigned pair (track row ``ar``, measurement ``am``) -- one of the candidate pairs
+    (``prow``, ``pm``) with costs ``cost`` (normalised d^2) and (sensor, track) node keys
+    ``node`` --: is its assignment ambiguous? It is when another candidate track fits its
+    measurement, or another measurement of the same sensor fits its track, within ``margin``
+    of its cost (a likelihood ratio under e^(margin / 2)): the assignment then rests on noise,
+    not on which target is which."""
+    if ar.size == 0:
+        return np.zeros(0, bool)
+    ok_m = clear_best(pm, -cost, n_meas, margin)
+    un, ninv = np.unique(node, return_inverse=True)
+    ok_n = clear_best(ninv.astype(np.int64), -cost, un.size, margin)
+    stride = np.int64(n_meas) + 1
+    key = prow.astype(np.int64) * stride + pm
+    o = np.argsort(key, kind="stable")
+    loc = o[np.searchsorted(key[o], ar.astype(np.int64) * stride + am)]
+    return ~(ok_m[loc] & ok_n[loc])

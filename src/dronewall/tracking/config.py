@@ -97,6 +97,16 @@ class TrackerConfig:
     (a loud far target, e.g. an airliner heard 15 km away, explains its own bearings instead
     of letting them pull a quiet track near the node), m. Values below bearing_max_range_m
     mean bearing_max_range_m."""
+    azel_ambiguity_margin_d2: float = 4.0
+    """An EO/IR az-el detection updates the track GNN gave it to only when that choice is
+    clear: every other candidate track fits the detection, and every other detection of the
+    same sensor fits the track, worse by at least this normalised distance squared (a
+    likelihood ratio of e^2 = 7.4 at 4). Otherwise the detection is consumed without an update
+    (``StepResult.diagnostics["azel_updates_ambiguous"]``). Two drones in line from the camera
+    differ mainly in elevation, which a radar-height track predicts poorly: a 0.1 deg detection
+    given to the wrong one fixes it on the other's line of sight and a wrong height, and it
+    leaves its own target (flagship seed 10: a Shahed's track 300-500 m off in its last
+    minute before the airport, docs/benchmarks.md s.6). 0: off."""
     triangulation: TriangulationParams = field(default_factory=TriangulationParams)
     """Bearing triangulation thresholds (min bearings, gate, crossing angle, ...)."""
     emitters: EmitterParams = field(default_factory=EmitterParams)
@@ -311,7 +321,8 @@ class TrackerConfig:
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
                 bad(f"{name} must be finite and > 0, got {v}")
-        for name in ("latency_window_s", "time_group_tolerance_s", "max_future_s",
+        for name in ("azel_ambiguity_margin_d2", "latency_window_s", "time_group_tolerance_s",
+                     "max_future_s",
                      "imm_turn_rate_dps", "lost_q_horizontal_m2ps3", "lost_slow_tau_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):

@@ -22,6 +22,7 @@ from dronewall.tracking.emitters import FEATURE_ATTR_COLS, emitter_pair_support
 from dronewall.tracking.lost import predict_lost
 from dronewall.tracking.measurements import (
     _HORIZ_SUBS,
+    SUB_AZEL,
     SUB_HPOS,
     SUB_POS,
     SUB_RADAR3,
@@ -537,6 +538,15 @@ class _GroupUpdate(_MeasurementModels):
             return
         ar, am = self._node_assign(prow, pm, d2, M)
         used[am] = True
+        if cfg.azel_ambiguity_margin_d2 > 0 and ar.size:
+            # a precise az-el detection whose assignment is not clear is consumed, not applied
+            node = M.sensor[pm].astype(np.int64) * (T.n + 1) + prow
+            amb = (M.sub[am] == SUB_AZEL) & assoc.ambiguous_assigned(
+                prow, pm, node, d2, ar, am, M.sub.size, cfg.azel_ambiguity_margin_d2)
+            if amb.any():
+                diag["azel_updates_ambiguous"] = (diag.get("azel_updates_ambiguous", 0)
+                                                  + int(amb.sum()))
+                ar, am = ar[~amb], am[~amb]
         # the bearings' emitter features, before ambiguous attributes are cleared below: they
         # say which emitter a bearing heard, whichever track GNN gave it to
         emit = cfg.emitters.on and M.attr is not None
