@@ -7,9 +7,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from trk_helpers import FRAME, radar_z, sensors_at
 
 from dronewall.detections.batch import DetectionBatch, MeasKind, SensorKind
+from dronewall.errors import ConfigurationError
 from dronewall.tracking import Engine, TrackerConfig
 
 V = np.array([40.0, 0.0, 0.0])
@@ -58,3 +60,8 @@ def test_with_the_margin_off_the_ambiguous_detection_goes_to_a_track() -> None:
     _, res = _run(TARGETS, margin=0.0)
     assert "azel_updates_ambiguous" not in res.diagnostics
     assert res.updated.size == 1
+
+
+def test_a_negative_margin_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="azel_ambiguity_margin_d2"):
+        TrackerConfig(azel_ambiguity_margin_d2=-1.0)
