@@ -65,3 +65,25 @@ def test_with_the_margin_off_the_ambiguous_detection_goes_to_a_track() -> None:
 def test_a_negative_margin_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="azel_ambiguity_margin_d2"):
         TrackerConfig(azel_ambiguity_margin_d2=-1.0)
+
+
+def test_two_detections_of_one_camera_that_fit_one_track_update_it_with_neither() -> None:
+    st = sensors_at(np.array([[0.0, 0.0, 10.0], [500.0, 0.0, 10.0]]),
+                    [SensorKind.RADAR, SensorKind.EOIR])
+    eng = Engine(TrackerConfig(dims=3), FRAME, st)
+    p0 = TARGETS[0]
+    for k in range(8):
+        z = radar_z(st, 0, p0 + V * k, V)[:3]
+        eng.step(float(k), DetectionBatch.create(
+            t=[float(k)], sensor=[0], meas_kind=[int(MeasKind.RADAR)], z=z[None],
+            R=R_RADAR[None]))
+    s, A = FRAME.to_local(st.ecef), st.rot @ FRAME.rot.T
+    ae = []
+    for p in (p0 + V * 8, TARGETS[1] + V * 8):      # the drone and one in line behind it
+        d = A[1] @ (p - s[1])
+        ae.append([np.arctan2(d[0], d[1]), np.arctan2(d[2], np.hypot(d[0], d[1]))])
+    res = eng.step(8.0, DetectionBatch.create(
+        t=[8.0, 8.0], sensor=[1, 1], meas_kind=[int(MeasKind.AZEL)] * 2, z=np.array(ae),
+        R=np.broadcast_to(R_EO, (2, 2, 2))))
+    assert res.diagnostics.get("azel_updates_ambiguous") == 1
+    assert res.updated.size == 0

@@ -358,8 +358,14 @@ def ambiguous_assigned(prow: I64, pm: I64, node: I64, cost: F64, ar: I64, am: I6
     ok_m = clear_best(pm, -cost, n_meas, margin)
     un, ninv = np.unique(node, return_inverse=True)
     ok_n = clear_best(ninv.astype(np.int64), -cost, un.size, margin)
+    loc = pair_index(prow, pm, ar, am, n_meas)
+    return ~(ok_m[loc] & ok_n[loc])
+
+
+def pair_index(prow: I64, pm: I64, ar: I64, am: I64, n_meas: int) -> I64:
+    """Index into the candidate pairs (``prow``, ``pm``) of each assigned pair (``ar``,
+    ``am``), which must be among them; ``n_meas`` bounds the measurement indices."""
     stride = np.int64(n_meas) + 1
     key = prow.astype(np.int64) * stride + pm
     o = np.argsort(key, kind="stable")
-    loc = o[np.searchsorted(key[o], ar.astype(np.int64) * stride + am)]
-    return ~(ok_m[loc] & ok_n[loc])
+    return o[np.searchsorted(key[o], ar.astype(np.int64) * stride + am)]

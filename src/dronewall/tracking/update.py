@@ -355,11 +355,7 @@ class _GroupUpdate(_MeasurementModels):
                     M: _GroupMeas) -> None:
         """Add to the score of each tentative track among the assigned pairs (ar, am) its
         plot's increment (``llr`` of the candidate pairs prow, pm; NaN: not a scored pair)."""
-        stride = int(M.z.shape[0]) + 1
-        key = prow.astype(np.int64) * stride + pm
-        order = np.argsort(key, kind="stable")
-        pos = np.searchsorted(key[order], ar.astype(np.int64) * stride + am)
-        inc = llr[order[pos]]
+        inc = llr[assoc.pair_index(prow, pm, ar, am, int(M.z.shape[0]))]
         ok = np.isfinite(inc)
         if not ok.any():
             return
