@@ -184,6 +184,8 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     periods = [getattr(s, "scan_period_s", 1.0) for s in sc.sensors]
     longest = max(periods, default=1.0)
     return TrackerConfig(dims=3, coast_time_s=max(10.0, 3 * longest),
+                         ground_floor_m=(-np.inf if sc.tracking.ground_floor_m is None
+                                         else sc.tracking.ground_floor_m),
                          score_false_alarm_density_m3=(radar_false_alarm_density_m3(sc)
                                                        if sc.tracking.track_score else 0.0),
                          tentative_coast_time_s=max(3.0, 1.5 * longest),

@@ -505,6 +505,15 @@ class TrackingSpec(Strict):
                     "airliner's bearing is no flock's near the node. Off by default: on the "
                     "shipped scenarios it did not improve continuity (docs/benchmarks.md s.6, "
                     "'An acoustic bearing's loudness in the association')")
+    ground_floor_m: float | None = Field(
+        default=None, ge=-500.0, le=5000.0,
+        description="WGS84 ellipsoidal height (m) below which no target can be: a track "
+                    "state below it is projected onto it (docs/tracking.md, 'Nothing below "
+                    "the ground'); 0 m is below the ground everywhere in Europe (the geoid is "
+                    "+35 to +55 m there, the lowest land -7 m MSL). Off (null) by default: on "
+                    "the flagship raid it removed the underground heights but moved "
+                    "continuity both ways (docs/benchmarks.md s.6, 'Nothing below the "
+                    "ground')")
 
 
 #: Class names a scenario may weigh in ``classification.prior``: those of ``roe.engage_classes``.

@@ -43,6 +43,9 @@ class TrackerConfig:
     """A tentative track with no strong update for longer than this is deleted, s."""
     max_position_sd_m: float = 20_000.0
     """A track whose largest horizontal position sd exceeds this is deleted (lost), m."""
+    ground_floor_m: float = -np.inf
+    """3-D only: no target is below this WGS84 ellipsoidal height, m; a track state whose
+    height falls below it is projected onto it (``tracking/ground.py``). -inf: no floor."""
     init_velocity_sd_mps: float = 50.0
     """Prior sd of each horizontal velocity component of a new track, m/s."""
     init_vertical_velocity_sd_mps: float = 10.0
@@ -327,6 +330,9 @@ class TrackerConfig:
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):
                 bad(f"{name} must be finite and >= 0, got {v}")
+        if np.isnan(self.ground_floor_m) or self.ground_floor_m == np.inf:
+            bad(f"ground_floor_m must be a height in m or -inf (no floor), got "
+                f"{self.ground_floor_m}")
         if not (1 <= self.confirm_m <= self.confirm_n):
             bad(f"need 1 <= confirm_m <= confirm_n, got {self.confirm_m}, {self.confirm_n}")
         if not (0.0 < self.imm_initial_quiet_prob < 1.0):

@@ -60,6 +60,7 @@ from dronewall.geo.frames import Frame
 from dronewall.tracking import kernels as K
 from dronewall.tracking.config import TrackerConfig
 from dronewall.tracking.emitter_fixes import EmitterBuffer
+from dronewall.tracking.ground import _GroundConstraint
 from dronewall.tracking.initiation import Candidates, _TrackInitiation
 from dronewall.tracking.intake import (
     _KEY_DTYPE,
@@ -85,7 +86,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 
-class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
+class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement, _GroundConstraint):
     """The tracking engine (push API). One instance per picture; no shared state."""
 
     def __init__(self, config: TrackerConfig, frame: Frame, sensors: SensorTable) -> None:
@@ -343,6 +344,9 @@ class Engine(_DetectionIntake, _TrackInitiation, _TrackManagement):
         self._count_strong_updates(tg, hit, opp, angcnt)
         if new:
             self._initiate_candidates(tg, new, acc, diag)
+        grounded = self._constrain_to_ground()
+        if grounded:
+            diag["ground_constrained"] = diag.get("ground_constrained", 0) + grounded
         self._confirm(acc)
         self._maintain(tg, acc)
         tim["initiate"] = tim.get("initiate", 0.0) + time.perf_counter() - t4
