@@ -54,6 +54,9 @@ def _altitudes(floor: float, seed: int = 3) -> tuple[np.ndarray, int]:
         snap = eng.snapshot(confirmed_only=True)
         if snap.ids.size:
             alts.append(FRAME.local_to_geodetic(snap.x[:, :3])[2])
+        # every IMM model's state too (the next step mixes from them, not from the output)
+        n = eng.T.n
+        alts.append(FRAME.local_to_geodetic(eng.T.xm[:n, :, :3].reshape(-1, 3))[2])
     return np.concatenate(alts), n_trunc
 
 

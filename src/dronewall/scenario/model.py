@@ -509,8 +509,9 @@ class TrackingSpec(Strict):
         default=None, ge=-500.0, le=5000.0,
         description="WGS84 ellipsoidal height (m) below which no target can be: a track "
                     "state below it is projected onto it (docs/tracking.md, 'Nothing below "
-                    "the ground'); 0 m is below the ground everywhere in Europe (the geoid is "
-                    "+35 to +55 m there, the lowest land -7 m MSL). Off (null) by default: on "
+                    "the ground'); 0 m lies below the lowest land of the EU and NATO's "
+                    "eastern flank (-7 m MSL, where the geoid is some +40 m). Off (null) by "
+                    "default: on "
                     "the flagship raid it removed the underground heights but moved "
                     "continuity both ways (docs/benchmarks.md s.6, 'Nothing below the "
                     "ground')")

@@ -36,6 +36,7 @@ from dronewall.tracking.table import LOST
 
 F64 = NDArray[np.float64]
 B8 = NDArray[np.bool_]
+I64 = NDArray[np.int64]
 
 
 def project_above(x: F64, P: F64, h: F64, s: F64, s_min: F64) -> tuple[F64, B8]:
@@ -59,36 +60,44 @@ class _GroundConstraint(EngineState):
 
     def _constrain_to_ground(self) -> int:
         """Project every 3-D track state whose height is below ``ground_floor_m``
-        (ellipsoidal height, m) onto it; returns how many were moved."""
-        floor = self.cfg.ground_floor_m
+        (ellipsoidal height, m) onto it; returns how many tracks were moved."""
+        floor = float(self.cfg.ground_floor_m)
         T = self.T
         n = T.n
         if self.dims != 3 or n == 0 or not np.isfinite(floor):
             return 0
-        _, _, alt = self.frame.local_to_geodetic(T.x[:n, :3])
-        below = np.flatnonzero(alt < floor)
-        if below.size == 0:
-            return 0
-        up = self.frame.local_up(T.x[below, :3])
-        h = np.zeros((below.size, self.ns))
-        h[:, :3] = up
-        x, act = project_above(T.x[below], T.P[below], h, alt[below],
-                               np.full(below.size, float(floor)))
-        rows = below[act]
-        if rows.size == 0:
-            return 0
-        lost = T.status[rows] == LOST if self.r > 1 else np.ones(rows.size, dtype=bool)
-        T.x[rows[lost]] = x[act][lost]
-        live = rows[~lost]
-        if live.size:
+        # without IMM, and for lost tracks (models restarted at their next update), the one
+        # state is the track; live IMM tracks are projected model by model (the next
+        # prediction mixes from the models, not from their combination)
+        one = T.status[:n] == LOST if self.r > 1 else np.ones(n, dtype=bool)
+        rows = np.flatnonzero(one)
+        moved = self._project(T.x, T.P, rows, floor)
+        if self.r > 1:
+            live = np.flatnonzero(~one)
             k, r = live.size, self.r
             xm = T.xm[live].reshape(k * r, self.ns)
             Pm = T.Pm[live].reshape(k * r, self.ns, self.ns)
-            hm = np.repeat(h[act][~lost], r, axis=0)
-            base = np.repeat(alt[rows[~lost]], r)
-            # each model's height from the linearisation at the combined mean
-            sm = base + np.einsum("ni,ni->n", hm, xm - np.repeat(T.x[live], r, axis=0))
-            xm, _ = project_above(xm, Pm, hm, sm, np.full(k * r, float(floor)))
-            T.xm[live] = xm.reshape(k, r, self.ns)
-            T.x[live], T.P[live] = K.imm_combine(T.xm[live], T.Pm[live], T.mu[live])
-        return int(rows.size)
+            hit = self._project(xm, Pm, np.arange(k * r), floor)
+            if hit.size:
+                sel = np.unique(hit // r)
+                T.xm[live[sel]] = xm.reshape(k, r, self.ns)[sel]
+                T.x[live[sel]], T.P[live[sel]] = K.imm_combine(
+                    T.xm[live[sel]], T.Pm[live[sel]], T.mu[live[sel]])
+                moved = np.concatenate([moved, live[sel]])
+        return int(moved.size)
+
+    def _project(self, x: F64, P: F64, rows: I64, floor: float) -> I64:
+        """Project states ``x[rows]`` (in place) whose height is below ``floor`` onto it, along
+        the local vertical at each; returns the rows moved."""
+        if rows.size == 0:
+            return rows
+        _, _, alt = self.frame.local_to_geodetic(x[rows, :3])
+        below = rows[alt < floor]
+        if below.size == 0:
+            return below
+        h = np.zeros((below.size, self.ns))
+        h[:, :3] = self.frame.local_up(x[below, :3])
+        xn, act = project_above(x[below], P[below], h, alt[alt < floor],
+                                np.full(below.size, floor))
+        x[below[act]] = xn[act]
+        return below[act]
