@@ -83,6 +83,7 @@ class ChainRun:
             from dronewall.pipeline.tracking import (
                 TrackingScorer,
                 TrackWriter,
+                seen_by_window_s,
                 spoofed_identities,
                 tracker_config_for,
             )
@@ -104,7 +105,7 @@ class ChainRun:
                 self.strobes = StrobeRecorder(out, suite.table, sc.time.start, len(plat),
                                               plat.ids, plat.cls,
                                               [c.name.lower() for c in PlatformClass])
-            self.tracks = TrackWriter(out, fmt, cfg.coast_time_s)
+            self.tracks = TrackWriter(out, fmt, seen_by_window_s(sc))
             self.tscore = TrackingScorer(frame, len(plat), platform_cls=plat.cls)
             self.cscore = ClassificationScorer(plat.cls, zoning[1] if zoning else None)
             self.spoofed = spoofed_identities(sc, plat)

@@ -179,6 +179,15 @@ class TrackerConfig:
     Pd) coast longer. 0 (default) disables: fixed coast_time_s."""
     max_coast_time_s: float = 30.0
     """Upper bound of the revisit-scaled coast time, s (never below coast_time_s)."""
+    young_coast_time_s: float = 0.0
+    """A confirmed track with fewer than ``young_coast_hits`` strong updates coasts for at least
+    this long, s: its revisit envelope rests on a few intervals, and a track confirmed on
+    three or four plots that then missed two scans was reported for a few seconds and lost --
+    a flash on the operator's screen, and often a second id for its target when the next plots
+    fell outside the lost track's narrower gate. 0 (default): no separate floor."""
+    young_coast_hits: int = 8
+    """Strong updates from which a track's coast follows its revisit envelope and
+    ``coast_time_s`` alone (see ``young_coast_time_s``)."""
     lost_window_s: float = 0.0
     """Memory for re-acquisition, s since the last strong update: a confirmed track whose coast
     time ran out is no longer reported but kept as *lost* until then -- predicted on, gated
@@ -325,7 +334,7 @@ class TrackerConfig:
             if not (np.isfinite(v) and v > 0):
                 bad(f"{name} must be finite and > 0, got {v}")
         for name in ("azel_ambiguity_margin_d2", "latency_window_s", "time_group_tolerance_s",
-                     "max_future_s",
+                     "max_future_s", "young_coast_time_s",
                      "imm_turn_rate_dps", "lost_q_horizontal_m2ps3", "lost_slow_tau_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):
@@ -333,6 +342,8 @@ class TrackerConfig:
         if np.isnan(self.ground_floor_m) or self.ground_floor_m == np.inf:
             bad(f"ground_floor_m must be a height in m or -inf (no floor), got "
                 f"{self.ground_floor_m}")
+        if self.young_coast_hits < 1:
+            bad(f"young_coast_hits must be >= 1, got {self.young_coast_hits}")
         if not (1 <= self.confirm_m <= self.confirm_n):
             bad(f"need 1 <= confirm_m <= confirm_n, got {self.confirm_m}, {self.confirm_n}")
         if not (0.0 < self.imm_initial_quiet_prob < 1.0):

@@ -193,8 +193,7 @@ class _TrackManagement(EngineState):
         T.status[part] = CONFIRMED
         acc.reacquired.extend(T.ids[part].tolist())
         self._merge_rows(np.asarray(drop, np.int64), partner, acc, {}, revisit_max=False)
-        rows = np.flatnonzero(np.isin(T.ids[: T.n], keep_ids))
-        return rows
+        return np.flatnonzero(np.isin(T.ids[: T.n], keep_ids))
 
     def _maintain(self, t_ref: float, acc: _StepAcc) -> None:
         """Delete, at t_ref (s), confirmed tracks without a strong update for longer than the
@@ -217,14 +216,15 @@ class _TrackManagement(EngineState):
             coast = np.where(np.isnan(rv), cfg.coast_time_s,
                              np.clip(cfg.coast_revisit_factor * np.nan_to_num(rv),
                                      cfg.coast_time_s, hi))
+        if cfg.young_coast_time_s > 0:      # a young track's envelope rests on few intervals
+            coast = np.where(T.hits[:n] < cfg.young_coast_hits,
+                             np.maximum(coast, cfg.young_coast_time_s), coast)
         expired = (st == CONFIRMED) & (age > coast)
         if cfg.lost_window_s > 0:
-            # not reported any more, kept for re-acquisition (tracks with enough support only)
-            # until the window closes or the prediction is too vague to re-associate; a
-            # re-acquisition without its confirming update falls back to lost
-            # (support: its strong updates, or a track score that confirmed it -- a score
-            # confirmation after a long wait restarts the M-of-N hit count, so four plots can
-            # leave ``hits`` at 1)
+            # not reported any more, kept for re-acquisition (tracks with enough support --
+            # strong updates, or a confirming score: a score confirmation after a long wait
+            # restarts the hit count) until the window closes or the prediction is too vague;
+            # a re-acquisition without its confirming update falls back to lost
             support = T.hits[:n] >= cfg.lost_min_hits
             if self._score_on:
                 support |= T.score[:n] >= cfg.score_confirm
