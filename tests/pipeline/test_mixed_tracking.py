@@ -161,12 +161,19 @@ def test_no_duplicate_tracks_across_sensor_kinds(mixed: RunLog) -> None:
         assert p in log.ids, (p, sorted(log.ids))
 
 
+#: Targets whose position plots never leave a gap longer than this are *continuously covered*,
+#: s: the coast floor of a young track (``pipeline.tracking.young_coast_floor_s``). An
+#: established track may be lost (unreported) in a gap of 4-10 s, but it must come back under
+#: its own id.
+COVERED_GAP_S = 10.0
+
+
 def test_continuously_covered_targets_keep_one_track_id(mixed: RunLog) -> None:
     log = mixed
     covered = []
     for p, t0 in log.first_attr.items():
         t = np.array([x for x in log.pos_det_t.get(p, []) if x >= t0])
-        if t.size >= 2 and np.diff(t).max() <= log.coast_s:
+        if t.size >= 2 and np.diff(t).max() <= COVERED_GAP_S:
             covered.append(p)
     # not vacuous: the jets, the MiG and the Shaheds are covered by radar / ADS-B
     assert len(covered) >= 5, covered
@@ -209,16 +216,16 @@ traffic:
 """
 
 
-@pytest.mark.parametrize("gap_m", [250.0, 1200.0])
+@pytest.mark.parametrize("gap_m", [50.0, 1200.0])
 def test_track_coasts_a_short_gap_and_is_reacquired_after_a_longer_one(gap_m: float) -> None:
     log = _run(_gap_scenario(gap_m))
     t = np.asarray(log.pos_det_t["d-0"])
     longest = float(np.diff(t).max())          # the coverage gap, as the radars saw it
     ids = sorted(log.ids["d-0"])
     lost = [k for tl, k in log.lost if tl < t[-1]]  # before the drone leaves the last radar
-    assert log.coast_s == 10.0
-    if gap_m == 250.0:
-        assert longest < log.coast_s, longest   # ~5 s of flight + missed scans
+    assert log.coast_s == 4.0                  # two scans of the 1 s radars, at least 4 s
+    if gap_m == 50.0:
+        assert longest < log.coast_s, longest   # ~1 s of flight + missed scans
         assert ids == ids[:1], ids              # one track id on both sides of the gap
         assert not lost, log.lost               # coasted through, never lost
     else:
