@@ -124,9 +124,10 @@ def coast_floor_s(sc: Scenario) -> float:
     floor is what a densely updated track gets: two missed scans of its radar end its report.
     It was 10 s (three scans, at least 10 s) from before the revisit envelope and the lost
     state existed; a one-way drone's track was then drawn for 10 s past its impact. Flagship
-    seeds 1 / 2 / 10 / 11 (docs/benchmarks.md s.6, "A shorter coast for densely updated
-    tracks"): false tracks per scan 0.133 / 0.155 / 0.217 / 0.139 -> 0.095 / ... , GOSPA
-    lower, ids +0-2.
+    seeds 1 / 2 / 10 / 11, with :func:`young_coast_floor_s` (docs/benchmarks.md s.6, "A
+    shorter coast for densely updated tracks"): false tracks per scan 0.133 / 0.155 / 0.217 /
+    0.139 -> 0.096 / 0.121 / 0.189 / 0.113, GOSPA lower on all four, ids and switches equal
+    in total.
     """
     return max(MIN_COAST_S, 2.0 * _longest_scan_s(sc))
 
