@@ -109,6 +109,18 @@ def radar_false_alarm_density_m3(sc: Scenario) -> float:
     return float(best)
 
 
+#: Lower bound of :func:`coast_floor_s`, s.
+MIN_COAST_S = 4.0
+#: Strong updates below which a track is *young* (``TrackerConfig.young_coast_hits``).
+YOUNG_COAST_HITS = 8
+#: ``seen_by`` in the tracks table lists the sensor kinds that updated a track within this
+#: many scans of the slowest sensor (at least ``SEEN_BY_MIN_S``): the window the coast floor
+#: had before it was shortened, kept so that the table and the incident report's sensor
+#: counts mean what they meant.
+SEEN_BY_SCANS = 3
+SEEN_BY_MIN_S = 10.0
+
+
 def _longest_scan_s(sc: Scenario) -> float:
     """The slowest sensor's scan period, s (1 s for sensors that report every second)."""
     return float(max((getattr(s, "scan_period_s", 1.0) for s in sc.sensors), default=1.0))
@@ -118,7 +130,7 @@ def coast_floor_s(sc: Scenario) -> float:
     """The shortest coast of a confirmed track, s (``TrackerConfig.coast_time_s``): two scans of
     the slowest sensor, at least ``MIN_COAST_S``.
 
-    A track coasts for 2.5 of its own revisit envelope (the gaps its sensors leave), never
+    A track coasts for 2.5 times its own revisit envelope (the gaps its sensors leave), never
     less than this floor and never more than ``max_coast_s``; past it the track is *lost* --
     no longer reported, kept for re-acquisition under its own id (``lost_window_s``). The
     floor is what a densely updated track gets: two missed scans of its radar end its report.
@@ -132,12 +144,6 @@ def coast_floor_s(sc: Scenario) -> float:
     return max(MIN_COAST_S, 2.0 * _longest_scan_s(sc))
 
 
-#: Lower bound of :func:`coast_floor_s`, s.
-MIN_COAST_S = 4.0
-#: Strong updates below which a track is *young* (``TrackerConfig.young_coast_hits``).
-YOUNG_COAST_HITS = 8
-
-
 def young_coast_floor_s(sc: Scenario) -> float:
     """The shortest coast of a young confirmed track (fewer than ``YOUNG_COAST_HITS`` strong
     updates), s: three scans of the slowest sensor, at least 10 s -- the floor every track had
@@ -145,13 +151,6 @@ def young_coast_floor_s(sc: Scenario) -> float:
     envelope on a few intervals; with the 4 s floor such tracks were reported for 4-5 s and
     lost (flagship seeds 1 / 2 / 10 / 11: ids reported for 10 steps or fewer 4 -> 19)."""
     return max(10.0, 3.0 * _longest_scan_s(sc))
-
-#: ``seen_by`` in the tracks table lists the sensor kinds that updated a track within this
-#: many scans of the slowest sensor (at least ``SEEN_BY_MIN_S``): the window the coast floor
-#: had before it was shortened, kept so that the table and the incident report's sensor
-#: counts mean what they meant.
-SEEN_BY_SCANS = 3
-SEEN_BY_MIN_S = 10.0
 
 
 def seen_by_window_s(sc: Scenario) -> float:
