@@ -377,3 +377,15 @@ def test_the_incident_report_of_a_run_without_zones_says_why_there_are_no_events
                         str(out / "tracks.csv"), "--out", str(tmp_path / "inc.html")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "defines no zones" in r.stderr, r.stderr
+
+
+def test_seen_by_keeps_its_window_past_the_coast_floor(small_run) -> None:
+    # seen_by lists the kinds that updated a track within max(10 s, 3 scans), not within the
+    # (shorter) coast floor: a row 4-10 s after the last update still says which sensor that was
+    _, out = small_run
+    tk = pacsv.read_csv(out / "tracks.csv")
+    age = tk.column("t_s").to_numpy() - tk.column("last_update_t_s").to_numpy()
+    seen = np.array(tk.column("seen_by").to_pylist(), dtype=object)
+    window = (age > 4.0) & (age <= 10.0)
+    assert window.sum() >= 10                          # not vacuous: coasting rows exist
+    assert all(seen[window]), sorted(set(seen[window]))

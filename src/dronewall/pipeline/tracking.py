@@ -113,12 +113,6 @@ def radar_false_alarm_density_m3(sc: Scenario) -> float:
 MIN_COAST_S = 4.0
 #: Strong updates below which a track is *young* (``TrackerConfig.young_coast_hits``).
 YOUNG_COAST_HITS = 8
-#: ``seen_by`` in the tracks table lists the sensor kinds that updated a track within this
-#: many scans of the slowest sensor (at least ``SEEN_BY_MIN_S``): the window the coast floor
-#: had before it was shortened, kept so that the table and the incident report's sensor
-#: counts mean what they meant.
-SEEN_BY_SCANS = 3
-SEEN_BY_MIN_S = 10.0
 
 
 def _longest_scan_s(sc: Scenario) -> float:
@@ -154,8 +148,10 @@ def young_coast_floor_s(sc: Scenario) -> float:
 
 
 def seen_by_window_s(sc: Scenario) -> float:
-    """The ``seen_by`` window of the tracks table, s (see ``SEEN_BY_SCANS``)."""
-    return max(SEEN_BY_MIN_S, SEEN_BY_SCANS * _longest_scan_s(sc))
+    """The ``seen_by`` window of the tracks table, s: it lists the sensor kinds that updated a
+    track within the window the coast floor had before it was shortened -- the young floor --
+    so that the table and the incident report's sensor counts mean what they meant."""
+    return young_coast_floor_s(sc)
 
 
 def tracker_config_for(sc: Scenario) -> TrackerConfig:
