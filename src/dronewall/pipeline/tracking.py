@@ -143,7 +143,10 @@ def young_coast_floor_s(sc: Scenario) -> float:
     updates), s: three scans of the slowest sensor, at least 10 s -- the floor every track had
     before :func:`coast_floor_s`. A track confirmed on three or four plots rests its revisit
     envelope on a few intervals; with the 4 s floor such tracks were reported for 4-5 s and
-    lost (flagship seeds 1 / 2 / 10 / 11: ids reported for 10 steps or fewer 4 -> 19)."""
+    lost (flagship seeds 1 / 2 / 10 / 11: ids reported for 10 steps or fewer 4 -> 19).
+    With the scenario option ``tracking.slow_coast`` also the floor of a *slow* track
+    (``TrackerConfig.slow_coast_time_s``: under 25 m/s, a bird or a hovering multirotor,
+    whose estimate runs off slowly)."""
     return max(10.0, 3.0 * _longest_scan_s(sc))
 
 
@@ -230,6 +233,8 @@ def tracker_config_for(sc: Scenario) -> TrackerConfig:
     return TrackerConfig(dims=3, coast_time_s=coast_floor_s(sc),
                          young_coast_time_s=young_coast_floor_s(sc),
                          young_coast_hits=YOUNG_COAST_HITS,
+                         slow_coast_time_s=(young_coast_floor_s(sc) if sc.tracking.slow_coast
+                                            else 0.0),
                          ground_floor_m=(-np.inf if sc.tracking.ground_floor_m is None
                                          else sc.tracking.ground_floor_m),
                          score_false_alarm_density_m3=(radar_false_alarm_density_m3(sc)

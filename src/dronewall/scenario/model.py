@@ -515,6 +515,14 @@ class TrackingSpec(Strict):
                     "the flagship raid it removed the underground heights but moved "
                     "continuity both ways (docs/benchmarks.md s.6, 'Nothing below the "
                     "ground')")
+    slow_coast: bool = Field(
+        default=False,
+        description="coast a confirmed track slower than 25 m/s (a bird, a hovering or "
+                    "loitering multirotor) for at least max(10 s, 3 scans of the slowest "
+                    "sensor) instead of max(4 s, 2 scans): its estimate runs off slowly, so "
+                    "it is drawn through a few missed scans. Off by default: on the shipped "
+                    "scenarios it moved ids and false tracks both ways (docs/benchmarks.md "
+                    "s.6, 'A longer coast for slow targets')")
 
 
 #: Class names a scenario may weigh in ``classification.prior``: those of ``roe.engage_classes``.

@@ -369,3 +369,8 @@ def pair_index(prow: I64, pm: I64, ar: I64, am: I64, n_meas: int) -> I64:
     key = prow.astype(np.int64) * stride + pm
     o = np.argsort(key, kind="stable")
     return o[np.searchsorted(key[o], ar.astype(np.int64) * stride + am)]
+
+
+def pair_key(ida: I64, idb: I64) -> I64:
+    """One int64 per unordered pair of track ids: lo << 32 | hi."""
+    return np.minimum(ida, idb) * (1 << 32) + np.maximum(ida, idb)

@@ -188,6 +188,12 @@ class TrackerConfig:
     young_coast_hits: int = 8
     """Strong updates from which a track's coast follows its revisit envelope and
     ``coast_time_s`` alone (see ``young_coast_time_s``)."""
+    slow_coast_time_s: float = 0.0
+    """A confirmed track whose horizontal speed estimate is below ``lost_fast_speed_mps``
+    (birds, hovering or loitering multirotors) coasts for at least this long, s: its
+    dead-reckoned estimate runs off slowly (10 s at 12 m/s is 120 m), while a fast target's
+    estimate runs on past a drone that struck or a decoy that came down (10 s at 45 m/s is
+    450 m). 0 (default): no separate floor."""
     lost_window_s: float = 0.0
     """Memory for re-acquisition, s since the last strong update: a confirmed track whose coast
     time ran out is no longer reported but kept as *lost* until then -- predicted on, gated
@@ -334,7 +340,7 @@ class TrackerConfig:
             if not (np.isfinite(v) and v > 0):
                 bad(f"{name} must be finite and > 0, got {v}")
         for name in ("azel_ambiguity_margin_d2", "latency_window_s", "time_group_tolerance_s",
-                     "max_future_s", "young_coast_time_s",
+                     "max_future_s", "young_coast_time_s", "slow_coast_time_s",
                      "imm_turn_rate_dps", "lost_q_horizontal_m2ps3", "lost_slow_tau_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):

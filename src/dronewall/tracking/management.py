@@ -219,6 +219,8 @@ class _TrackManagement(EngineState):
         if cfg.young_coast_time_s > 0:      # a young track's envelope rests on few intervals
             coast = np.where(T.hits[:n] < cfg.young_coast_hits,
                              np.maximum(coast, cfg.young_coast_time_s), coast)
+        if cfg.slow_coast_time_s > 0:       # a slow target's estimate runs off slowly
+            coast = np.where(self._fast(), coast, np.maximum(coast, cfg.slow_coast_time_s))
         expired = (st == CONFIRMED) & (age > coast)
         if cfg.lost_window_s > 0:
             # not reported any more, kept for re-acquisition (tracks with enough support --
@@ -271,14 +273,16 @@ class _TrackManagement(EngineState):
         """(n,) horizontal sd, m, beyond which a lost track (mask ``rows``) is deleted:
         ``lost_fast_max_sd_m`` for fast targets (horizontal speed estimate at least
         ``lost_fast_speed_mps``), ``lost_max_sd_m`` otherwise."""
-        T, cfg = self.T, self.cfg
+        cfg = self.cfg
         lim = np.full(rows.size, cfg.lost_max_sd_m)
-        if cfg.lost_fast_max_sd_m <= 0 or not rows.any():
-            return lim
-        r = np.flatnonzero(rows)
-        v = T.x[r, self.dims:self.dims + 2]
-        lim[r[np.hypot(v[:, 0], v[:, 1]) >= cfg.lost_fast_speed_mps]] = cfg.lost_fast_max_sd_m
+        if cfg.lost_fast_max_sd_m > 0 and rows.any():
+            lim[rows & self._fast()] = cfg.lost_fast_max_sd_m
         return lim
+
+    def _fast(self) -> NDArray[np.bool_]:
+        """(n,) True where a track's horizontal speed estimate is >= ``lost_fast_speed_mps``."""
+        v = self.T.x[:self.T.n, self.dims:self.dims + 2]
+        return np.hypot(v[:, 0], v[:, 1]) >= self.cfg.lost_fast_speed_mps
 
     # ---- duplicate-track merging ------------------------------------------------------------
 
@@ -412,7 +416,7 @@ class _TrackManagement(EngineState):
         mem = self.cfg.merge_distinct_memory_s
         if mem <= 0 or ida.size == 0:
             return now
-        key = _pair_key(ida, idb)
+        key = assoc.pair_key(ida, idb)
         t = self._t_processed
         keys = np.concatenate([self._distinct_keys, key[now]])
         times = np.concatenate([self._distinct_t, np.full(int(now.sum()), t)])
@@ -444,7 +448,7 @@ class _TrackManagement(EngineState):
         ida, idb = T.ids[rows[i]], T.ids[rows[j]]
         two = self._distinct_evidence(ida, idb)
         if two.any():
-            self._apart_keys = np.union1d(self._apart_keys, _pair_key(ida[two], idb[two]))
+            self._apart_keys = np.union1d(self._apart_keys, assoc.pair_key(ida[two], idb[two]))
 
     def _forget_apart(self, gone: I64) -> None:
         """Drop the seen-apart pairs of tracks that are gone (deleted, or merged into another
@@ -459,7 +463,7 @@ class _TrackManagement(EngineState):
         keys = self._apart_keys
         if keys.size == 0 or ida.size == 0:
             return np.zeros(ida.size, dtype=bool)
-        key = _pair_key(ida, idb)
+        key = assoc.pair_key(ida, idb)
         pos = np.minimum(np.searchsorted(keys, key), keys.size - 1)
         return keys[pos] == key
 
@@ -574,11 +578,6 @@ class _TrackManagement(EngineState):
         T.hist_x[rows, slot] = T.x[:n]
         T.hist_t[rows, slot] = T.t_state[:n]
         T.hist_count[:n] += 1
-
-
-def _pair_key(ida: I64, idb: I64) -> I64:
-    """One int64 per unordered pair of track ids: lo << 32 | hi."""
-    return np.minimum(ida, idb) * (1 << 32) + np.maximum(ida, idb)
 
 
 #: A newly confirmed track is stitched into a lost one only when that pairing is at least this
