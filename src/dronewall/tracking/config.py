@@ -194,6 +194,16 @@ class TrackerConfig:
     dead-reckoned estimate runs off slowly (10 s at 12 m/s is 120 m), while a fast target's
     estimate runs on past a drone that struck or a decoy that came down (10 s at 45 m/s is
     450 m). 0 (default): no separate floor."""
+    precise_coast_sd_m: float = 0.0
+    """A confirmed track whose coast time ran out stays reported while an EO/IR camera took
+    part in its latest update, within ``coast_time_s``, and that update left its horizontal
+    1-sigma position error (the major semi-axis of the ellipse) at most this, m: the camera's
+    angles hold a target the radar missed for a few scans. Such updates are not *strong* (one
+    sensor's angles do not fix the range), so they neither confirm nor set the revisit
+    envelope; once the range error grows past this, the track is lost as before. Cameras
+    only: a camera's detection is a lock on one object, while acoustic and RF bearings are
+    heard from every target around (on the flagship raid, holds by acoustic bearings added
+    switches). 0 (default): off."""
     lost_window_s: float = 0.0
     """Memory for re-acquisition, s since the last strong update: a confirmed track whose coast
     time ran out is no longer reported but kept as *lost* until then -- predicted on, gated
@@ -341,6 +351,7 @@ class TrackerConfig:
                 bad(f"{name} must be finite and > 0, got {v}")
         for name in ("azel_ambiguity_margin_d2", "latency_window_s", "time_group_tolerance_s",
                      "max_future_s", "young_coast_time_s", "slow_coast_time_s",
+                     "precise_coast_sd_m",
                      "imm_turn_rate_dps", "lost_q_horizontal_m2ps3", "lost_slow_tau_s"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v >= 0):

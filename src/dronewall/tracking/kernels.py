@@ -572,3 +572,10 @@ def imm_combine(xm: F64, Pm: F64, mu: F64) -> tuple[F64, F64]:
     dx = xm - x[:, None, :]
     P = np.einsum("nj,njkl->nkl", mu, Pm) + np.einsum("nj,njk,njl->nkl", mu, dx, dx)
     return x, symmetrize(P)
+
+
+def max_horizontal_var(P: F64) -> F64:
+    """(n,) largest eigenvalue of each covariance's horizontal (x, y) block, m^2: the squared
+    major semi-axis of the 1-sigma position ellipse (closed form of the 2x2 eigenproblem)."""
+    a, d, b = P[:, 0, 0], P[:, 1, 1], P[:, 0, 1]
+    return 0.5 * (a + d) + np.sqrt(0.25 * (a - d) ** 2 + b * b)

@@ -34,6 +34,7 @@ _VERTICAL_KINDS = np.array([int(SensorKind.RADAR), int(SensorKind.ADSB),
 #: also updated confirms by M-of-N without the radar track score's minimum.
 _NON_RADAR_POSITION = np.array([int(SensorKind.ADSB), int(SensorKind.REMOTE_ID),
                                 int(SensorKind.EOIR), int(SensorKind.XY)])
+_EOIR = int(SensorKind.EOIR)
 
 
 class _TrackManagement(EngineState):
@@ -200,17 +201,14 @@ class _TrackManagement(EngineState):
         (revisit-scaled) coast time, tentative tracks past tentative_coast_time_s or their
         M-of-N window, and tracks that are lost (horizontal sd > max_position_sd_m) or not
         finite."""
-        T = self.T
-        n = T.n
+        T, n = self.T, self.T.n
         self._t_maintained = t_ref
         if n == 0:
             return
-        cfg = self.cfg
-        st = T.status[:n]
+        cfg, st = self.cfg, T.status[:n]
         age = t_ref - T.t_strong[:n]          # coast clock: time since the last strong update
         coast: float | F64 = cfg.coast_time_s
-        if cfg.coast_revisit_factor > 0:
-            # revisit-scaled coast time: clip(f x mean update interval, coast, max_coast)
+        if cfg.coast_revisit_factor > 0:    # clip(f x revisit envelope, coast, max_coast)
             rv = T.revisit[:n]
             hi = max(cfg.max_coast_time_s, cfg.coast_time_s)
             coast = np.where(np.isnan(rv), cfg.coast_time_s,
@@ -222,11 +220,15 @@ class _TrackManagement(EngineState):
         if cfg.slow_coast_time_s > 0:       # a slow target's estimate runs off slowly
             coast = np.where(self._fast(), coast, np.maximum(coast, cfg.slow_coast_time_s))
         expired = (st == CONFIRMED) & (age > coast)
+        if cfg.precise_coast_sd_m > 0:      # a camera still holds it closely
+            expired &= ~((T.last_seen[:n, _EOIR] >= T.t_pupd[:n])
+                         & (t_ref - T.t_pupd[:n] <= cfg.coast_time_s)
+                         & (K.max_horizontal_var(T.P_upd[:n]) <= cfg.precise_coast_sd_m ** 2))
         if cfg.lost_window_s > 0:
-            # not reported any more, kept for re-acquisition (tracks with enough support --
-            # strong updates, or a confirming score: a score confirmation after a long wait
-            # restarts the hit count) until the window closes or the prediction is too vague;
-            # a re-acquisition without its confirming update falls back to lost
+            # not reported, kept for re-acquisition (tracks with enough support -- strong
+            # updates, or a confirming score: a late score confirmation restarts the hit count)
+            # until the window closes or the prediction is too vague; a re-acquisition
+            # without its confirming update falls back to lost
             support = T.hits[:n] >= cfg.lost_min_hits
             if self._score_on:
                 support |= T.score[:n] >= cfg.score_confirm
@@ -566,8 +568,7 @@ class _TrackManagement(EngineState):
     # ---- history -----------------------------------------------------------------------------
 
     def _append_history(self, acc: _StepAcc) -> None:
-        """Write every live track's state and state time into its ring buffer (one slot per
-        step)."""
+        """Write every live track's state and its time into its ring buffer (a slot a step)."""
         T = self.T
         n = T.n
         if n == 0:
