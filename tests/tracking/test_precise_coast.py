@@ -97,3 +97,13 @@ def test_the_setting_is_checked() -> None:
     for bad in (float("nan"), -1.0, float("inf")):
         with pytest.raises(ConfigurationError, match="precise_coast_sd_m"):
             TrackerConfig(precise_coast_sd_m=bad)
+
+
+def test_the_ellipse_major_axis_matches_eigvalsh_and_nan_compares_false() -> None:
+    from dronewall.tracking.kernels import max_horizontal_var
+
+    A = np.random.default_rng(1).normal(size=(50, 3, 3))
+    P = A @ A.transpose(0, 2, 1)
+    np.testing.assert_allclose(max_horizontal_var(P), np.linalg.eigvalsh(P[:, :2, :2])[:, -1])
+    P[0, 0, 1] = P[0, 1, 0] = np.nan
+    assert not (max_horizontal_var(P[:1]) <= 1e12).any()

@@ -576,6 +576,7 @@ def imm_combine(xm: F64, Pm: F64, mu: F64) -> tuple[F64, F64]:
 
 def max_horizontal_var(P: F64) -> F64:
     """(n,) largest eigenvalue of each covariance's horizontal (x, y) block, m^2: the squared
-    major semi-axis of the 1-sigma position ellipse (closed form of the 2x2 eigenproblem)."""
+    major semi-axis of the 1-sigma position ellipse. The closed form of the symmetric 2x2
+    eigenproblem: a NaN covariance gives NaN (compares False) where eigvalsh would raise."""
     a, d, b = P[:, 0, 0], P[:, 1, 1], P[:, 0, 1]
     return 0.5 * (a + d) + np.sqrt(0.25 * (a - d) ** 2 + b * b)
